@@ -1,0 +1,42 @@
+/**
+ * The one error format of the HTTP API: `{ error: { code, message, details?, requestId } }`, with stable codes
+ * from this registry. Routes throw `apiError('NOT_FOUND', 'account 42 not found')`.
+ */
+export const API_ERRORS = {
+  BAD_REQUEST: 400,
+  VALIDATION_FAILED: 400,
+  INVALID_JSON: 400,
+  INVALID_WEBHOOK: 400,
+  UNAUTHORIZED: 401,
+  INVALID_SIGNATURE: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  STALE: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  NOT_IMPLEMENTED: 501,
+  UNAVAILABLE: 503,
+} as const;
+
+export type ApiErrorCode = keyof typeof API_ERRORS;
+
+export class ApiError extends Error {
+  readonly code: ApiErrorCode;
+  readonly statusCode: number;
+  readonly details?: unknown;
+  constructor(code: ApiErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.statusCode = API_ERRORS[code];
+    this.details = details;
+    Object.setPrototypeOf(this, ApiError.prototype);
+  }
+}
+
+export function apiError(code: ApiErrorCode, message: string, details?: unknown): ApiError {
+  return new ApiError(code, message, details);
+}

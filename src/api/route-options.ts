@@ -1,0 +1,22 @@
+import "fastify";
+import type { Role } from '../config/config.ts';
+
+/**
+ * Per-route options read by the app's auth hook. Every route declares who may call it:
+ *   app.get('/v1/reviews', { config: { auth: 'reviewer' }, schema: {...} }, handler)
+ * `auth: 'public'` for health and webhook routes (webhooks authenticate by signature instead).
+ * Roles are ordered: reader < reviewer < admin.
+ */
+export type RouteAuth = Role | 'public';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: RouteAuth;
+  }
+  interface FastifyRequest {
+    /** Set by the auth hook: who is calling (token name) and with which role. */
+    principal?: { name: string; role: Role };
+  }
+}
+
+export const ROLE_RANK: Record<Role, number> = { reader: 1, reviewer: 2, admin: 3 };

@@ -1,0 +1,17 @@
+/**
+ * Key-value cache port: embeddings (float32 bytes), LLM responses, webhook dedupe keys.
+ * Adapters: SQLite (the embedded default, same file as everything else) and Redis.
+ */
+export interface KeyValueCache {
+  readonly kind: 'sqlite' | 'redis';
+  get(key: string): Promise<Buffer | null>;
+  getMany(keys: string[]): Promise<Array<Buffer | null>>;
+  set(key: string, value: Buffer, ttlSeconds?: number): Promise<void>;
+  setMany(entries: Array<{ key: string; value: Buffer; ttlSeconds?: number }>): Promise<void>;
+  /** Atomically sets the key only if absent; true when this call set it (dedupe). */
+  setIfAbsent(key: string, value: Buffer, ttlSeconds?: number): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  /** Readiness probe. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,107 @@
+import path from 'node:path';
+import { ConfigError } from '../errors.ts';
+import { configSchema, isSandboxUrl, SANDBOX_DEFAULT_TOKEN, type RawConfig } from './schema.ts';
+
+export { SANDBOX_DEFAULT_TOKEN, SANDBOX_DEFAULT_URL, ROLES, type Role } from './schema.ts';
+
+/** Settings after parsing, with the backend choices made explicit. */
+export interface Config extends RawConfig {
+  dataDir: string;
+  hubspot: { baseUrl: string; accessToken: string; isSandbox: boolean };
+  backends: {
+    vectors: 'sqlite' | 'qdrant';
+    cache: 'sqlite' | 'redis';
+    queue: 'embedded' | 'bullmq';
+    sql: 'sqlite' | 'postgres';
+  };
+  embeddings: { provider: 'offline' | 'openai'; model: string; dimensions: number };
+  llm: { provider: 'offline' | 'openai'; model: string };
+  serveWorkers: boolean;
+}
+
+const HINTS: Record<string, string> = {
+  PORT: 'set PORT to a TCP port number such as 3000',
+  HUBSPOT_BASE_URL: 'use https://api.hubapi.com or the sandbox URL (default http://127.0.0.1:4010)',
+  API_TOKENS: 'use comma-separated token:role pairs, roles reader|reviewer|admin',
+  LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
+};
+
+/** Parses the environment once; throws a ConfigError listing every problem. Secrets never appear in messages. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const known = Object.keys(configSchema.shape ?? {});
+  const input: Record<string, unknown> = {};
+  for (const k of known) if (env[k] !== undefined) input[k] = env[k];
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => {
+      const key = i.path.join('.') || '(config)';
+      const hint = HINTS[key];
+      return `${key}: ${i.message}${hint ? ` (${hint})` : ''}`;
+    });
+    throw new ConfigError(issues);
+  }
+  return resolveConfig(parsed.data);
+}
+
+export function resolveConfig(c: RawConfig): Config {
+  const openaiAvailable = Boolean(c.OPENAI_API_KEY || c.OPENAI_BASE_URL);
+  const embProvider = c.EMBEDDING_PROVIDER ?? (openaiAvailable ? 'openai' : 'offline');
+  const llmProvider = c.LLM_PROVIDER ?? (openaiAvailable ? 'openai' : 'offline');
+  const embModel = c.EMBEDDING_MODEL ?? (embProvider === 'openai' ? 'text-embedding-3-small' : 'offline-hash-v1');
+  const embDims = c.EMBEDDING_DIMENSIONS ?? (embProvider === 'openai' ? 1536 : 384);
+  const isSandbox = isSandboxUrl(c.HUBSPOT_BASE_URL);
+  const queue = c.REDIS_URL ? 'bullmq' : 'embedded';
+  return {
+    ...c,
+    // Keep the schema's map shape for callers that want raw values.
+    dataDir: path.resolve(c.DATA_DIR),
+    hubspot: {
+      baseUrl: c.HUBSPOT_BASE_URL.replace(/\/+$/, ''),
+      accessToken: c.HUBSPOT_ACCESS_TOKEN ?? SANDBOX_DEFAULT_TOKEN,
+      isSandbox,
+    },
+    backends: {
+      vectors: c.QDRANT_URL ? 'qdrant' : 'sqlite',
+      cache: c.REDIS_URL ? 'redis' : 'sqlite',
+      queue,
+      sql: c.DATABASE_URL ? 'postgres' : 'sqlite',
+    },
+    embeddings: { provider: embProvider, model: embModel, dimensions: embDims },
+    llm: { provider: llmProvider, model: llmProvider === 'openai' ? c.CHAT_MODEL : 'offline-extractive-v1' },
+    serveWorkers: c.SERVE_WORKERS ?? queue === 'embedded',
+  };
+}
+
+/** A printable view of the configuration with secrets masked. */
+export function redactedConfig(c: Config): Record<string, unknown> {
+  const secret = (v: string | undefined) => (v ? `${'*'.repeat(6)}${v.length > 12 ? v.slice(-2) : ''}` : undefined);
+  const maskUrl = (u: string | undefined) => {
+    if (!u) return undefined;
+    try {
+      const x = new URL(u);
+      if (x.password) x.password = '******';
+      return x.toString();
+    } catch {
+      return '******';
+    }
+  };
+  return {
+    PORT: c.PORT,
+    DATA_DIR: c.dataDir,
+    HUBSPOT_BASE_URL: c.hubspot.baseUrl,
+    HUBSPOT_ACCESS_TOKEN: secret(c.HUBSPOT_ACCESS_TOKEN),
+    HUBSPOT_CLIENT_SECRET: secret(c.HUBSPOT_CLIENT_SECRET),
+    OPENAI_API_KEY: secret(c.OPENAI_API_KEY),
+    OPENAI_BASE_URL: c.OPENAI_BASE_URL,
+    QDRANT_URL: c.QDRANT_URL,
+    QDRANT_API_KEY: secret(c.QDRANT_API_KEY),
+    REDIS_URL: maskUrl(c.REDIS_URL),
+    DATABASE_URL: maskUrl(c.DATABASE_URL),
+    API_TOKENS: c.API_TOKENS.map((t) => `${t.name}:${t.role}`),
+    backends: c.backends,
+    embeddings: c.embeddings,
+    llm: c.llm,
+    DRY_RUN: c.DRY_RUN,
+    KILL_SWITCH: c.KILL_SWITCH,
+  };
+}

@@ -1,0 +1,147 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema. Every setting is an environment variable (names fixed in ARCHITECTURE.md);
+ * an unset backend URL selects the embedded default. Parsed once at start by `loadConfig`.
+ */
+
+const bool = z
+  .union([z.boolean(), z.string()])
+  .transform((v, ctx) => {
+    if (typeof v === 'boolean') return v;
+    const s = v.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+    if (['0', 'false', 'no', 'off', ''].includes(s)) return false;
+    ctx.addIssue({ code: 'custom', message: `expected true or false, got "${v}"` });
+    return z.NEVER;
+  });
+
+const url = (what: string) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => {
+      try {
+        new URL(v);
+        return true;
+      } catch {
+        return false;
+      }
+    }, `must be a URL (${what})`);
+
+const optionalUrl = (what: string) =>
+  z.preprocess((v) => (v === '' ? undefined : v), url(what).optional());
+
+const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+
+export const ROLES = ['reader', 'reviewer', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** `API_TOKENS`: comma-separated `token:role` pairs, e.g. `s3cret:admin,abc:reviewer`. */
+const apiTokens = z
+  .preprocess((v) => (v === undefined ? '' : v), z.string())
+  .transform((raw, ctx) => {
+    const out: Array<{ token: string; role: Role; name: string }> = [];
+    for (const [i, part] of raw.split(',').map((p) => p.trim()).filter(Boolean).entries()) {
+      const [token, role = 'reader', name] = part.split(':');
+      if (!token || token.length < 8) {
+        ctx.addIssue({ code: 'custom', message: `entry ${i + 1}: a token must be at least 8 characters` });
+        continue;
+      }
+      if (!(ROLES as readonly string[]).includes(role)) {
+        ctx.addIssue({ code: 'custom', message: `entry ${i + 1}: role must be one of ${ROLES.join(', ')} (got "${role}")` });
+        continue;
+      }
+      out.push({ token, role: role as Role, name: name ?? `token${i + 1}` });
+    }
+    return out;
+  });
+
+export const SANDBOX_DEFAULT_URL = 'http://127.0.0.1:4010';
+export const SANDBOX_DEFAULT_TOKEN = 'sandbox-token';
+
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    PORT: z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(0).max(65535, 'must be ≤ 65535').default(3000),
+    HOST: z.string().default('127.0.0.1'),
+    DATA_DIR: z.string().min(1).default('./data'),
+
+    HUBSPOT_BASE_URL: url('the HubSpot API base, e.g. https://api.hubapi.com or the sandbox').default(SANDBOX_DEFAULT_URL),
+    HUBSPOT_ACCESS_TOKEN: optionalString,
+    HUBSPOT_CLIENT_SECRET: optionalString,
+    /** The private/public app id: HubSpot reports our own writes with this `sourceId`, so we can ignore echoes. */
+    HUBSPOT_APP_ID: optionalString,
+    HUBSPOT_RATE_LIMIT: z.coerce.number().int().min(1).default(190),
+    HUBSPOT_SEARCH_RATE: z.coerce.number().int().min(1).default(5),
+    HUBSPOT_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+    HUBSPOT_MAX_RETRIES: z.coerce.number().int().min(0).max(20).default(6),
+    /** Which webhook signature versions are accepted; v3 is the current one. */
+    WEBHOOK_SIGNATURE_VERSIONS: z
+      .string()
+      .default('v3')
+      .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(['v1', 'v2', 'v3'])).min(1)),
+    /** Public URL HubSpot calls (used to rebuild the signed URI behind a proxy); default: the request's own. */
+    WEBHOOK_PUBLIC_URL: optionalUrl('the public base URL of this service'),
+    WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+    WEBHOOK_COALESCE_MS: z.coerce.number().int().min(0).default(2_000),
+    ROUTING_FILE: optionalString,
+
+    OPENAI_API_KEY: optionalString,
+    OPENAI_BASE_URL: optionalUrl('an OpenAI-compatible API base, e.g. http://localhost:11434/v1'),
+    EMBEDDING_PROVIDER: z.enum(['offline', 'openai']).optional(),
+    EMBEDDING_MODEL: optionalString,
+    EMBEDDING_DIMENSIONS: z.coerce.number().int().min(8).max(4096).optional(),
+    LLM_PROVIDER: z.enum(['offline', 'openai']).optional(),
+    CHAT_MODEL: z.string().default('gpt-4o-mini'),
+    LLM_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
+
+    QDRANT_URL: optionalUrl('the Qdrant REST endpoint, e.g. http://qdrant:6333'),
+    QDRANT_API_KEY: optionalString,
+    REDIS_URL: optionalUrl('a Redis URL, e.g. redis://localhost:6379'),
+    DATABASE_URL: optionalUrl('a PostgreSQL URL, e.g. postgres://user:pass@localhost:5432/hubspot_ai'),
+
+    API_TOKENS: apiTokens,
+    API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+    POLICY_FILE: optionalString,
+    DRY_RUN: bool.default(false),
+    KILL_SWITCH: bool.default(false),
+    QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+    /** `serve` runs workers in-process with the embedded queue; set false to run API only. */
+    SERVE_WORKERS: bool.optional(),
+  })
+  .superRefine((c, ctx) => {
+    const isRealHubSpot = !isSandboxUrl(c.HUBSPOT_BASE_URL);
+    if (isRealHubSpot && !c.HUBSPOT_ACCESS_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HUBSPOT_ACCESS_TOKEN'],
+        message: 'is required for a real HubSpot portal: create a private app and paste its access token',
+      });
+    }
+    const wantsOpenAI = c.EMBEDDING_PROVIDER === 'openai' || c.LLM_PROVIDER === 'openai';
+    if (wantsOpenAI && !c.OPENAI_API_KEY && !c.OPENAI_BASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['OPENAI_API_KEY'],
+        message: 'is required when a provider is "openai" (or set OPENAI_BASE_URL for a local compatible server)',
+      });
+    }
+    if (c.QDRANT_URL && !(c.EMBEDDING_PROVIDER === 'openai' || c.OPENAI_API_KEY || c.OPENAI_BASE_URL)) {
+      // Allowed, but worth knowing: lexical offline vectors in Qdrant work, they are just not semantic.
+    }
+  });
+
+export type RawConfig = z.infer<typeof configSchema>;
+
+export function isSandboxUrl(u: string): boolean {
+  try {
+    const host = new URL(u).hostname;
+    return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host === 'sandbox' || host.endsWith('.local');
+  } catch {
+    return false;
+  }
+}

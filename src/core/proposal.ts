@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/**
+ * What agents produce and the write-back module decides on. Agents never write to HubSpot; they return
+ * proposals. The write-back module is the only path to a HubSpot write.
+ */
+
+export const AGENTS = ['call_summary', 'lead_score', 'reply_draft', 'account_summary'] as const;
+export type AgentName = (typeof AGENTS)[number];
+
+export const TargetSchema = z.object({
+  objectType: z.enum(['companies', 'contacts', 'deals', 'tickets']),
+  objectId: z.string().min(1),
+});
+
+export const ProposalSchema = z.object({
+  /** Deterministic: the same run, agent, target and field always give the same id (idempotent writes). */
+  id: z.string().min(1),
+  portalId: z.string(),
+  accountId: z.string(),
+  /** The job or run that produced it: undo works per run. */
+  runId: z.string(),
+  target: TargetSchema,
+  kind: z.enum(['property', 'note', 'task']),
+  /** Property name for `property`; null for notes and tasks. */
+  field: z.string().nullable(),
+  /** The proposed property value, note body (plain text or simple HTML), or task body. */
+  value: z.string(),
+  /** Task subject; note title. */
+  title: z.string().optional(),
+  confidence: z.number().min(0).max(1),
+  /** Chunk ids the proposal is grounded in (citations). */
+  evidence: z.array(z.string()),
+  agent: z.enum(AGENTS),
+  promptVersion: z.string(),
+  model: z.string(),
+  /** The value of `field` when the agent looked (the write-back re-checks it before applying). */
+  observedValue: z.string().nullable().optional(),
+  /** Free-form reasons the agent gives (shown to reviewers). */
+  rationale: z.string().optional(),
+  createdAt: z.string(),
+});
+export type Proposal = z.infer<typeof ProposalSchema>;
+
+export type DecisionOutcome = 'apply' | 'review' | 'reject';
+
+export interface Decision {
+  proposalId: string;
+  outcome: DecisionOutcome;
+  reasons: string[];
+}
+
+/** Everything about how proposals were generated, for the audit log. */
+export interface GenerationTrace {
+  agent: AgentName;
+  runId: string;
+  provider: 'offline' | 'openai';
+  model: string;
+  promptVersion: string;
+  prompt: string;
+  response: string;
+  usage: { inputTokens: number; outputTokens: number; costUsd: number };
+  inputs: { recordIds: string[]; chunkIds: string[] };
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface SubmitResult {
+  proposal: Proposal;
+  decision: Decision;
+  /** What happened: applied (with HubSpot's answer), queued for review, rejected, or dry-run. */
+  status: 'applied' | 'pending_review' | 'rejected' | 'dry_run' | 'failed' | 'duplicate';
+  detail?: string;
+}
+
+/** The write-back module's entry point, as seen by agents' callers. */
+export interface ProposalSink {
+  submit(proposals: Proposal[], trace: GenerationTrace, opts?: { dryRun?: boolean; actor?: string }): Promise<SubmitResult[]>;
+}

@@ -1,0 +1,51 @@
+import { Kysely, SqliteDialect, type Dialect } from 'kysely';
+import { openSqlite, releaseSqlite, sqlitePath } from './sqlite.ts';
+
+/**
+ * One SQL layer for the audit log, review queue and checkpoints: PostgreSQL when DATABASE_URL is set, the
+ * SQLite file otherwise. Write portable Kysely queries; where dialects differ, branch on `dialect`.
+ * `pg` is imported lazily so the embedded default never loads it.
+ */
+export interface SqlHandle<DB = any> {
+  db: Kysely<DB>;
+  dialect: 'sqlite' | 'postgres';
+  close(): Promise<void>;
+}
+
+export async function createSql<DB = any>(opts: { databaseUrl?: string; dataDir: string; schema?: string }): Promise<SqlHandle<DB>> {
+  if (opts.databaseUrl) {
+    const [{ default: pg }, { PostgresDialect }] = await Promise.all([import('pg'), import('kysely')]);
+    // BIGINT as numbers: our counters and ms timestamps stay far below 2^53.
+    pg.types.setTypeParser(20, (v: string) => Number(v));
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
+    if (opts.schema) {
+      const schema = opts.schema;
+      pool.on('connect', (client) => {
+        client.query(`SET search_path TO "${schema}"`).catch(() => undefined);
+      });
+      const c = await pool.connect();
+      try {
+        await c.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+        await c.query(`SET search_path TO "${schema}"`);
+      } finally {
+        c.release();
+      }
+    }
+    const dialect: Dialect = new PostgresDialect({ pool });
+    const db = new Kysely<DB>({ dialect });
+    return { db, dialect: 'postgres', close: () => db.destroy() };
+  }
+  const sqlite = openSqlite(sqlitePath(opts.dataDir));
+  // Kysely must not close the shared connection itself.
+  const db = new Kysely<DB>({
+    dialect: new SqliteDialect({ database: { close: () => undefined, prepare: (s: string) => sqlite.prepare(s) } as never }),
+  });
+  return {
+    db,
+    dialect: 'sqlite',
+    close: async () => {
+      await db.destroy();
+      releaseSqlite(sqlite);
+    },
+  };
+}

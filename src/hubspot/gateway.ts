@@ -1,0 +1,70 @@
+import type {
+  AccountHistory,
+  AssociationSet,
+  HubSpotObject,
+  ObjectType,
+  RecordType,
+} from '../core/objects.ts';
+
+/**
+ * The only way the product talks to HubSpot. Built over `@hubspot/api-client`, it owns rate limiting (one
+ * limiter per token, shared in-process and across processes through Redis), retries (429 with Retry-After,
+ * 5xx, timeouts) and typed errors (see errors.ts). Everything on the backfill path uses batch APIs.
+ */
+
+export interface Page<T> {
+  results: T[];
+  /** Cursor for the next page; undefined on the last page. */
+  after?: string;
+}
+
+export interface GatewayStats {
+  requests: number;
+  http429: number;
+  retries: number;
+  errors: number;
+}
+
+export interface PropertyDefinition {
+  name: string;
+  label: string;
+  type: 'bool' | 'date' | 'datetime' | 'enumeration' | 'number' | 'phone_number' | 'string';
+  fieldType: string;
+  groupName: string;
+  description?: string;
+  options?: Array<{ label: string; value: string; displayOrder?: number }>;
+}
+
+export interface NewAssociation {
+  toObjectType: RecordType;
+  toObjectId: string;
+  associationTypeId: number;
+}
+
+export interface HubSpotGateway {
+  /** The portal (hub) id of the token, from the account-info API; cached after the first call. */
+  portalId(): Promise<string>;
+  listObjects(type: ObjectType, opts: { after?: string; limit?: number; properties?: string[] }): Promise<Page<HubSpotObject>>;
+  /** Batch read by id (≤100 per call internally). Ids that no longer exist are simply absent from the result. */
+  batchRead(type: ObjectType, ids: string[], opts?: { properties?: string[]; propertiesWithHistory?: string[] }): Promise<HubSpotObject[]>;
+  /** Records modified since `sinceMs` (search on hs_lastmodifieddate, window-sliding past the 10k cap). */
+  modifiedSince(type: ObjectType, sinceMs: number, opts?: { properties?: string[]; after?: string }): Promise<Page<HubSpotObject>>;
+  /** Associations v4 batch read (≤1000 ids per call internally, follows paging). */
+  batchAssociations(fromType: ObjectType, toType: ObjectType, ids: string[]): Promise<Map<string, string[]>>;
+  /** All associations of engagements to records. */
+  engagementAssociations(type: ObjectType, ids: string[]): Promise<Map<string, AssociationSet>>;
+  /** The full, de-duplicated history of accounts (company ids or `contact:<id>`), with batch reads only. */
+  accountHistories(accountIds: string[]): Promise<AccountHistory[]>;
+  /** Which accounts a record or engagement rolls up to. */
+  accountsOf(type: ObjectType, id: string): Promise<string[]>;
+  batchUpdate(type: ObjectType, inputs: Array<{ id: string; properties: Record<string, string> }>): Promise<HubSpotObject[]>;
+  create(type: ObjectType, properties: Record<string, string>, associations?: NewAssociation[]): Promise<HubSpotObject>;
+  archive(type: ObjectType, id: string): Promise<void>;
+  listProperties(type: ObjectType): Promise<Array<{ name: string; groupName: string; type: string }>>;
+  createPropertyGroup(type: ObjectType, group: { name: string; label: string }): Promise<void>;
+  createProperty(type: ObjectType, def: PropertyDefinition): Promise<void>;
+  listOwners(): Promise<Array<{ id: string; email: string; firstName?: string; lastName?: string }>>;
+  listPipelines(type: 'deals' | 'tickets'): Promise<Array<{ id: string; label: string; stages: Array<{ id: string; label: string; metadata?: Record<string, string> }> }>>;
+  stats(): GatewayStats;
+  close(): Promise<void>;
+}

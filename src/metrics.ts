@@ -1,0 +1,78 @@
+import client from 'prom-client';
+
+/**
+ * Prometheus metrics, one registry per process. Modules increment these directly; `/metrics` serves them.
+ * Names are stable: dashboards depend on them.
+ */
+export const registry = new client.Registry();
+client.collectDefaultMetrics({ register: registry, prefix: 'hubspot_ai_' });
+
+export const metrics = {
+  webhookEvents: new client.Counter({
+    name: 'hubspot_ai_webhook_events_total',
+    help: 'Webhook events received, by subscription type and result (accepted, duplicate, ignored, echo).',
+    labelNames: ['subscription_type', 'result'] as const,
+    registers: [registry],
+  }),
+  webhookRequests: new client.Counter({
+    name: 'hubspot_ai_webhook_requests_total',
+    help: 'Webhook HTTP requests, by endpoint and status code.',
+    labelNames: ['endpoint', 'status'] as const,
+    registers: [registry],
+  }),
+  queueDepth: new client.Gauge({
+    name: 'hubspot_ai_queue_jobs',
+    help: 'Jobs in the queue by type and state.',
+    labelNames: ['type', 'state'] as const,
+    registers: [registry],
+  }),
+  jobDuration: new client.Histogram({
+    name: 'hubspot_ai_job_duration_seconds',
+    help: 'Job run time by type and outcome.',
+    labelNames: ['type', 'outcome'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  }),
+  hubspotRequests: new client.Counter({
+    name: 'hubspot_ai_hubspot_requests_total',
+    help: 'HubSpot API calls by operation and status class.',
+    labelNames: ['operation', 'status'] as const,
+    registers: [registry],
+  }),
+  hubspot429: new client.Counter({
+    name: 'hubspot_ai_hubspot_429_total',
+    help: 'HubSpot 429 answers by policy name.',
+    labelNames: ['policy'] as const,
+    registers: [registry],
+  }),
+  embeddingTokens: new client.Counter({
+    name: 'hubspot_ai_embedding_tokens_total',
+    help: 'Embedding tokens sent to the provider, by model.',
+    labelNames: ['model'] as const,
+    registers: [registry],
+  }),
+  embeddingCacheHits: new client.Counter({
+    name: 'hubspot_ai_embedding_cache_hits_total',
+    help: 'Embedding inputs answered by the cache.',
+    labelNames: ['model'] as const,
+    registers: [registry],
+  }),
+  modelTokens: new client.Counter({
+    name: 'hubspot_ai_model_tokens_total',
+    help: 'Chat model tokens by model and direction (input, output).',
+    labelNames: ['model', 'direction'] as const,
+    registers: [registry],
+  }),
+  costUsd: new client.Counter({
+    name: 'hubspot_ai_cost_usd_total',
+    help: 'Estimated provider cost in USD by kind (embedding, chat) and model.',
+    labelNames: ['kind', 'model'] as const,
+    registers: [registry],
+  }),
+  decisions: new client.Counter({
+    name: 'hubspot_ai_decisions_total',
+    help: 'Write-back decisions by agent and outcome (apply, review, reject).',
+    labelNames: ['agent', 'outcome'] as const,
+    registers: [registry],
+  }),
+};

@@ -1,0 +1,84 @@
+/**
+ * Durable job queue port. Adapters: embedded (SQLite journal, workers in-process) and BullMQ on Redis.
+ * `enqueue` resolves only once the jobs are durable: the webhook route acknowledges after it.
+ */
+
+export const JOB_TYPES = [
+  'webhook.batch',
+  'ingest.record',
+  'ingest.account',
+  'generate.call_summary',
+  'generate.lead_score',
+  'generate.reply_draft',
+  'generate.account_summary',
+] as const;
+export type JobType = (typeof JOB_TYPES)[number];
+
+export interface JobSpec<P = unknown> {
+  type: JobType;
+  payload: P;
+  /**
+   * Dedupe/coalescing key: while a job with this key is waiting or delayed, enqueueing another with the same
+   * key is a no-op (returns the existing id).
+   */
+  key?: string;
+  delayMs?: number;
+  maxAttempts?: number;
+}
+
+export interface JobContext<P = unknown> {
+  id: string;
+  type: JobType;
+  payload: P;
+  /** 1 on the first run. */
+  attempt: number;
+  maxAttempts: number;
+  signal: AbortSignal;
+}
+
+export type JobHandler<P = unknown> = (job: JobContext<P>) => Promise<void>;
+
+/** Thrown by a handler to fail a job without retrying it (it goes straight to dead-letter). */
+export class PermanentJobError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PermanentJobError';
+  }
+}
+
+export interface DeadJob {
+  id: string;
+  type: JobType;
+  payload: unknown;
+  attempts: number;
+  error: string;
+  failedAt: string;
+}
+
+export interface JobStats {
+  waiting: number;
+  active: number;
+  delayed: number;
+  completed: number;
+  failed: number;
+  dead: number;
+}
+
+export interface WorkerHandle {
+  /** Stops taking jobs; waits for in-flight jobs up to the timeout, then returns them to the queue. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+export interface JobQueue {
+  readonly kind: 'embedded' | 'bullmq';
+  enqueue(jobs: JobSpec[]): Promise<string[]>;
+  work(handlers: Partial<Record<JobType, JobHandler<any>>>, opts?: { concurrency?: number }): WorkerHandle;
+  stats(): Promise<Record<JobType, JobStats> & { total: JobStats }>;
+  listDead(limit?: number): Promise<DeadJob[]>;
+  /** Re-drives dead jobs; returns how many were re-queued. */
+  retryDead(ids: string[] | 'all'): Promise<number>;
+  /** Resolves when no job is waiting, delayed or active (tests, demo). */
+  drain(timeoutMs?: number): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

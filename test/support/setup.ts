@@ -1,0 +1,2 @@
+// Tests log nothing unless asked.
+process.env.LOG_LEVEL ??= 'silent';
