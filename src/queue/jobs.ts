@@ -1,0 +1,75 @@
+import type { ObjectType } from '../core/objects.ts';
+
+/** Payloads of the job types in `queue.ts`. Producers: the event router and CLI; consumers: the handlers. */
+
+/** A HubSpot webhook event as received (validated by src/webhooks/event-schema.ts). */
+export interface HubSpotEvent {
+  eventId: number | string;
+  subscriptionId?: number;
+  portalId: number;
+  appId?: number;
+  occurredAt: number;
+  subscriptionType: string;
+  attemptNumber?: number;
+  objectId?: number | string;
+  objectTypeId?: string;
+  changeSource?: string;
+  sourceId?: string;
+  changeFlag?: string;
+  propertyName?: string;
+  propertyValue?: string;
+  primaryObjectId?: number | string;
+  mergedObjectIds?: Array<number | string>;
+  newObjectId?: number | string;
+  associationType?: string;
+  fromObjectId?: number | string;
+  toObjectId?: number | string;
+  associationRemoved?: boolean;
+  [extra: string]: unknown;
+}
+
+export interface WebhookBatchPayload {
+  source: 'webhook' | 'workflow';
+  receivedAt: number;
+  events: HubSpotEvent[];
+}
+
+export type IngestReason =
+  | 'creation'
+  | 'propertyChange'
+  | 'deletion'
+  | 'merge'
+  | 'associationChange'
+  | 'restore'
+  | 'privacyDeletion'
+  | 'workflow'
+  | 'manual';
+
+/** Re-ingest whatever accounts this object rolls up to (or remove it when it is gone). */
+export interface IngestRecordPayload {
+  portalId: string;
+  objectType: ObjectType;
+  objectId: string;
+  reason: IngestReason;
+  /** occurredAt (ms) of the newest event coalesced into this job. */
+  occurredAt: number;
+  /** For merges: the ids that were merged into objectId. */
+  mergedObjectIds?: string[];
+  /** For association changes: the other side, whose account(s) must be refreshed too. */
+  related?: Array<{ objectType: ObjectType; objectId: string }>;
+}
+
+export interface IngestAccountPayload {
+  portalId: string;
+  accountId: string;
+}
+
+/** A generation job: the agent's trigger object. */
+export interface GeneratePayload {
+  portalId: string;
+  objectType: ObjectType;
+  objectId: string;
+  trigger: { subscriptionType: string; occurredAt: number; eventId?: string; propertyName?: string; propertyValue?: string };
+  /** Shadow mode for this run only. */
+  dryRun?: boolean;
+}
