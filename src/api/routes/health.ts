@@ -1,0 +1,51 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { registry } from '../../metrics.ts';
+
+export interface ReadinessCheck {
+  name: string;
+  check: () => Promise<void>;
+}
+
+/**
+ * `/healthz`: the process is alive. `/readyz`: every configured backend answers (503 naming the failing ones).
+ * `/metrics`: Prometheus text format.
+ */
+export const healthRoutes: FastifyPluginAsync<{ checks: ReadinessCheck[] }> = async (app, opts) => {
+  app.get('/healthz', { config: { auth: 'public' }, schema: { hide: true } }, async () => ({ status: 'ok' }));
+
+  app.get('/readyz', { config: { auth: 'public' }, schema: { hide: true } }, async (_req, reply) => {
+    const results = await Promise.all(
+      opts.checks.map(async (c) => {
+        const started = performance.now();
+        try {
+          await withTimeout(c.check(), 3_000, c.name);
+          return { name: c.name, ok: true, ms: Math.round(performance.now() - started) };
+        } catch (err) {
+          return { name: c.name, ok: false, error: err instanceof Error ? err.message : String(err) };
+        }
+      }),
+    );
+    const ok = results.every((r) => r.ok);
+    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not_ready', checks: results });
+  });
+
+  app.get('/metrics', { config: { auth: 'public' }, schema: { hide: true } }, async (_req, reply) => {
+    return reply.type(registry.contentType).send(await registry.metrics());
+  });
+};
+
+function withTimeout<T>(p: Promise<T>, ms: number, name: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${name} did not answer within ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
