@@ -1,0 +1,219 @@
+import { Command, CommanderError, Option } from 'commander';
+import { AppError, ConfigError } from './errors.ts';
+import { CliExit, EXIT } from './cli/exit-codes.ts';
+
+/**
+ * `hubspot-ai`: the composition root's command line. Each command's implementation is imported when it runs,
+ * so `--help` stays fast and the embedded default never loads optional backends.
+ */
+export function buildProgram(): Command {
+  const program = new Command('hubspot-ai')
+    .description('AI layer on top of HubSpot: webhooks, per-account history RAG, guarded write-back, similar accounts')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Configuration comes from the environment (see README: HUBSPOT_BASE_URL, HUBSPOT_ACCESS_TOKEN, REDIS_URL, ...).
+Unset backend URLs select the embedded default (one SQLite file under DATA_DIR).
+Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 dependency unavailable, 5 stopped but resumable, 6 checks failed.`,
+    );
+
+  program
+    .command('serve')
+    .description('Run the HTTP API (and, with the embedded queue, the workers) until SIGINT/SIGTERM')
+    .option('--no-workers', 'do not run workers in this process')
+    .action(async (opts: { workers: boolean }) => run(async () => (await import('./cli/serve.ts')).serveCommand(opts)));
+
+  program
+    .command('worker')
+    .description('Run job workers only (production, with REDIS_URL): ingest and generation jobs')
+    .action(async () => run(async () => (await import('./cli/serve.ts')).workerCommand()));
+
+  program
+    .command('sandbox')
+    .description('Run the local HubSpot-compatible sandbox portal (see its --help)')
+    .helpOption(false)
+    .allowUnknownOption(true)
+    .allowExcessArguments(true)
+    .action(async () => run(async () => (await import('./cli/sandbox-entry.ts')).sandboxEntry(process.argv)));
+
+  program
+    .command('setup')
+    .description('Create the ai_* property group and properties in HubSpot (idempotent)')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { json?: boolean }) => run(async () => (await import('./cli/setup.ts')).setupCommand(opts)));
+
+  program
+    .command('backfill')
+    .description('Index the whole portal (or records modified since a time) into the vector store; resumable')
+    .option('--since <iso>', 'only records modified since this ISO time')
+    .addOption(new Option('--concurrency <n>', 'account batches in flight').argParser(positiveInt).default(4))
+    .option('--restart', 'ignore a saved checkpoint and start over')
+    .option('--json', 'print the final summary as JSON')
+    .action(async (opts: { since?: string; concurrency: number; restart?: boolean; json?: boolean }) =>
+      run(async () => (await import('./cli/backfill.ts')).backfillCommand(opts)),
+    );
+
+  const index = program.command('index').description('Inspect the index');
+  index
+    .command('stats')
+    .description('Accounts, chunks and chunks by source type')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) => run(async () => (await import('./cli/backfill.ts')).indexStatsCommand(opts)));
+
+  const jobs = program.command('jobs').description('Inspect and re-drive jobs');
+  jobs
+    .command('stats')
+    .description('waiting, active, completed, failed, dead per job type')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) => run(async () => (await import('./cli/jobs.ts')).jobsStatsCommand(opts)));
+  jobs
+    .command('dead')
+    .description('List dead-lettered jobs')
+    .option('--json', 'print as JSON')
+    .addOption(new Option('--limit <n>', 'how many').argParser(positiveInt).default(100))
+    .action(async (opts: { json?: boolean; limit: number }) => run(async () => (await import('./cli/jobs.ts')).jobsDeadCommand(opts)));
+  jobs
+    .command('retry')
+    .description('Re-drive dead jobs: by id, or all with --all')
+    .argument('[ids...]', 'dead job ids')
+    .option('--all', 'every dead job')
+    .action(async (ids: string[], opts: { all?: boolean }) => run(async () => (await import('./cli/jobs.ts')).jobsRetryCommand(ids, opts)));
+
+  program
+    .command('generate')
+    .description('Run an agent for an account now and print its proposals and decisions')
+    .argument('<agent>', 'call_summary | lead_score | reply_draft | account_summary')
+    .argument('<accountId>', 'company id or contact:<id>')
+    .option('--dry-run', 'decide and audit, write nothing')
+    .option('--json', 'print as JSON')
+    .action(async (agent: string, accountId: string, opts: { dryRun?: boolean; json?: boolean }) =>
+      run(async () => (await import('./cli/generate.ts')).generateCommand(agent, accountId, opts)),
+    );
+
+  program
+    .command('train-scorer')
+    .description("Fit the lead scorer on the portal's closed-won and closed-lost deals; prints AUC and calibration")
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) => run(async () => (await import('./cli/generate.ts')).trainScorerCommand(opts)));
+
+  program
+    .command('audit')
+    .description('Print the audit log')
+    .option('--json', 'print as JSON')
+    .option('--object <type:id>', 'filter by target object, e.g. companies:42')
+    .option('--agent <name>', 'filter by agent')
+    .option('--decision <outcome>', 'apply | review | reject')
+    .option('--since <iso>', 'entries at or after this time')
+    .addOption(new Option('--limit <n>', 'how many').argParser(positiveInt).default(100))
+    .action(async (opts: AuditOpts) => run(async () => (await import('./cli/writeback.ts')).auditCommand(opts)));
+
+  program
+    .command('shadow-report')
+    .description('Dry-run report: what the AI would have written next to what humans did')
+    .option('--since <iso>', 'decisions at or after this time')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { since?: string; json?: boolean }) => run(async () => (await import('./cli/writeback.ts')).shadowReportCommand(opts)));
+
+  program
+    .command('undo')
+    .description('Undo AI writes of a job (run) or since a time: restore previous values, archive AI notes and tasks')
+    .option('--job <id>', 'the job/run id')
+    .option('--since <iso>', 'every AI write at or after this time')
+    .option('--dry-run', 'show what would be undone')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { job?: string; since?: string; dryRun?: boolean; json?: boolean }) =>
+      run(async () => (await import('./cli/writeback.ts')).undoCommand(opts)),
+    );
+
+  program
+    .command('demo')
+    .description('Run the whole product on the embedded default against a seeded sandbox and print a report')
+    .option('--exit', 'exit after the report (exit code 0 when everything worked)')
+    .addOption(new Option('--port <n>', 'API port (0 = any free port)').argParser(nonNegativeInt).default(3000))
+    .addOption(new Option('--companies <n>', 'sandbox size').argParser(positiveInt).default(120))
+    .action(async (opts: { exit?: boolean; port: number; companies: number }) => run(async () => (await import('./cli/demo.ts')).demoCommand(opts)));
+
+  program
+    .command('doctor')
+    .description('Check a real configuration: HubSpot token and scopes, webhook secret, ai_* properties, models, backends')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) => run(async () => (await import('./cli/doctor.ts')).doctorCommand(opts)));
+
+  program
+    .command('config')
+    .description('Print the parsed configuration (secrets masked) and the chosen backends')
+    .action(async () =>
+      run(async () => {
+        const { loadConfig, redactedConfig } = await import('./config/config.ts');
+        process.stdout.write(`${JSON.stringify(redactedConfig(loadConfig()), null, 2)}\n`);
+      }),
+    );
+
+  return program;
+}
+
+interface AuditOpts {
+  json?: boolean;
+  object?: string;
+  agent?: string;
+  decision?: string;
+  since?: string;
+  limit: number;
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new CommanderError(EXIT.USAGE, 'usage', `expected a positive integer, got "${v}"`);
+  return n;
+}
+
+function nonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new CommanderError(EXIT.USAGE, 'usage', `expected a non-negative integer, got "${v}"`);
+  return n;
+}
+
+/** Runs a command body and turns its errors into a message and a meaningful exit code. */
+async function run(body: () => Promise<void | number>): Promise<void> {
+  try {
+    const code = await body();
+    if (typeof code === 'number') process.exitCode = code;
+  } catch (err) {
+    const { code, message } = describeFailure(err);
+    process.stderr.write(`hubspot-ai: ${message}\n`);
+    process.exitCode = code;
+  }
+}
+
+export function describeFailure(err: unknown): { code: number; message: string } {
+  if (err instanceof CliExit) return { code: err.exitCode, message: err.message };
+  if (err instanceof ConfigError) return { code: EXIT.CONFIG, message: err.message };
+  if (err instanceof AppError) {
+    if (/DAILY/.test(err.code)) return { code: EXIT.RESUMABLE, message: err.message };
+    if (/AUTH|UNAVAILABLE|CONNECT|UNREACHABLE/.test(err.code)) return { code: EXIT.DEPENDENCY, message: err.message };
+    return { code: EXIT.FAILURE, message: `${err.message} [${err.code}]` };
+  }
+  if (err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND') return { code: EXIT.DEPENDENCY, message: err.message };
+    return { code: EXIT.FAILURE, message: process.env.LOG_LEVEL === 'debug' ? (err.stack ?? err.message) : err.message };
+  }
+  return { code: EXIT.FAILURE, message: String(err) };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end with code 0; usage errors with 2.
+      process.exitCode = err.exitCode === 0 ? 0 : EXIT.USAGE;
+      return;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,164 @@
+import type { Config } from '../config/config.ts';
+import { errorMessage } from '../errors.ts';
+import { OBJECT_TYPES } from '../core/objects.ts';
+import { cliContext } from './context.ts';
+import { EXIT } from './exit-codes.ts';
+import { printJson } from './output.ts';
+import type { Container } from '../runtime/container.ts';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** What to do about it, when not ok. */
+  fix?: string;
+  /** Not needed by this configuration (e.g. Redis when REDIS_URL is unset). */
+  skipped?: boolean;
+}
+
+/** `hubspot-ai doctor`: checks a configuration before the first backfill. Exit 0 only when all is there. */
+export async function doctorCommand(opts: { json?: boolean }): Promise<number> {
+  const { config, container } = cliContext({ LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' });
+  try {
+    const checks = await runDoctor(config, container);
+    if (opts.json) printJson({ ok: checks.every((c) => c.ok), checks });
+    else {
+      for (const c of checks) {
+        const mark = c.skipped ? '-' : c.ok ? '✔' : '✖';
+        process.stdout.write(`${mark} ${c.name}: ${c.detail}\n`);
+        if (!c.ok && c.fix) process.stdout.write(`    → ${c.fix}\n`);
+      }
+      const bad = checks.filter((c) => !c.ok).length;
+      process.stdout.write(bad === 0 ? '\nAll checks passed.\n' : `\n${bad} problem${bad > 1 ? 's' : ''} found.\n`);
+    }
+    return checks.every((c) => c.ok) ? EXIT.OK : EXIT.CHECK_FAILED;
+  } finally {
+    await container.close();
+  }
+}
+
+export async function runDoctor(config: Config, c: Container): Promise<Check[]> {
+  const checks: Check[] = [];
+  const hub = await checkHubSpot(config, c);
+  checks.push(...hub);
+
+  checks.push(
+    config.HUBSPOT_CLIENT_SECRET
+      ? { name: 'webhook secret', ok: true, detail: 'HUBSPOT_CLIENT_SECRET is set' }
+      : {
+          name: 'webhook secret',
+          ok: false,
+          detail: 'HUBSPOT_CLIENT_SECRET is not set: webhook signatures cannot be verified, so every webhook would be rejected',
+          fix: "set HUBSPOT_CLIENT_SECRET to your app's client secret (app settings → Auth)",
+        },
+  );
+
+  checks.push(await probe('embeddings', config.embeddings.provider === 'openai', async () => {
+    const e = await c.embedder();
+    await e.ping();
+    return `${e.provider} ${e.model} (${e.dimensions} dims) answers`;
+  }, config.embeddings.provider === 'offline' ? 'offline hashing embedder (lexical, not semantic)' : undefined,
+  'check OPENAI_API_KEY / OPENAI_BASE_URL and that EMBEDDING_MODEL exists on that server'));
+
+  checks.push(await probe('chat model', config.llm.provider === 'openai', async () => {
+    const p = await c.provider();
+    await p.ping();
+    return `${p.provider} ${p.model} answers`;
+  }, config.llm.provider === 'offline' ? 'offline provider (extractive, labelled as offline)' : undefined,
+  'check OPENAI_API_KEY / OPENAI_BASE_URL and that CHAT_MODEL exists on that server'));
+
+  checks.push(await probe('qdrant', Boolean(config.QDRANT_URL), async () => {
+    await (await c.store()).ping();
+    return `${config.QDRANT_URL} answers`;
+  }, 'not configured (embedded SQLite vector store)', 'start Qdrant or fix QDRANT_URL / QDRANT_API_KEY'));
+
+  checks.push(await probe('redis', Boolean(config.REDIS_URL), async () => {
+    const r = await c.redis();
+    await r?.ping();
+    return `${redactUrl(config.REDIS_URL)} answers`;
+  }, 'not configured (embedded queue and cache)', 'start Redis or fix REDIS_URL'));
+
+  checks.push(await probe('postgres', Boolean(config.DATABASE_URL), async () => {
+    const h = await c.sql();
+    await h.db.selectNoFrom((eb) => eb.val(1).as('one')).execute();
+    return `${redactUrl(config.DATABASE_URL)} answers`;
+  }, 'not configured (audit and reviews in the SQLite file)', 'start PostgreSQL or fix DATABASE_URL'));
+
+  return checks;
+}
+
+async function checkHubSpot(config: Config, c: Container): Promise<Check[]> {
+  const out: Check[] = [];
+  let portalId: string;
+  try {
+    const g = await c.gateway();
+    portalId = await withTimeout(g.portalId(), 15_000);
+    out.push({ name: 'hubspot token', ok: true, detail: `${config.hubspot.baseUrl} accepts the token (portal ${portalId})` });
+  } catch (err) {
+    const msg = errorMessage(err);
+    const auth = /401|auth|token/i.test(msg) || /AUTH/.test((err as { code?: string }).code ?? '');
+    out.push({
+      name: 'hubspot token',
+      ok: false,
+      detail: `${config.hubspot.baseUrl}: ${msg}`,
+      fix: auth
+        ? 'set HUBSPOT_ACCESS_TOKEN to a valid private app token (Settings → Integrations → Private apps)'
+        : 'check HUBSPOT_BASE_URL and the network (for the sandbox: run `hubspot-ai sandbox`)',
+    });
+    return out;
+  }
+  const g = await c.gateway();
+  const missing: string[] = [];
+  for (const type of OBJECT_TYPES) {
+    try {
+      await g.listObjects(type, { limit: 1 });
+    } catch (err) {
+      missing.push(`crm.objects.${type}.read (${errorMessage(err)})`);
+    }
+  }
+  out.push(
+    missing.length === 0
+      ? { name: 'hubspot scopes', ok: true, detail: 'every object type the product reads is readable' }
+      : { name: 'hubspot scopes', ok: false, detail: `missing: ${missing.join('; ')}`, fix: 'add those scopes to the private app and copy the new token' },
+  );
+  try {
+    const { AI_PROPERTY_OBJECTS, AI_PROPERTY_NAMES } = await import('../writeback/ai-properties.ts');
+    const absent: string[] = [];
+    for (const type of AI_PROPERTY_OBJECTS) {
+      const names = new Set((await g.listProperties(type)).map((p) => p.name));
+      for (const n of AI_PROPERTY_NAMES) if (!names.has(n)) absent.push(`${type}.${n}`);
+    }
+    out.push(
+      absent.length === 0
+        ? { name: 'ai_* properties', ok: true, detail: 'present on companies, contacts and deals' }
+        : { name: 'ai_* properties', ok: false, detail: `${absent.length} missing (e.g. ${absent.slice(0, 3).join(', ')})`, fix: 'run `hubspot-ai setup`' },
+    );
+  } catch (err) {
+    out.push({ name: 'ai_* properties', ok: false, detail: errorMessage(err), fix: 'grant crm.schemas.*.read and run `hubspot-ai setup`' });
+  }
+  return out;
+}
+
+async function probe(name: string, configured: boolean, fn: () => Promise<string>, notConfigured: string | undefined, fix: string): Promise<Check> {
+  if (!configured) return { name, ok: true, skipped: true, detail: notConfigured ?? 'not configured' };
+  try {
+    return { name, ok: true, detail: await withTimeout(fn(), 10_000) };
+  } catch (err) {
+    return { name, ok: false, detail: errorMessage(err), fix };
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms).unref())]);
+}
+
+function redactUrl(u: string | undefined): string {
+  if (!u) return '';
+  try {
+    const x = new URL(u);
+    if (x.password) x.password = '***';
+    return x.toString();
+  } catch {
+    return '(invalid URL)';
+  }
+}

@@ -1,0 +1,206 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/config.ts';
+import type { KeyValueCache } from '../cache/kv.ts';
+import type { SqlHandle } from '../db/sql.ts';
+import type { HubSpotGateway } from '../hubspot/gateway.ts';
+import type { Embedder } from '../ingest/embedder.ts';
+import type { Indexer } from '../ingest/indexer.ts';
+import type { JobQueue } from '../queue/queue.ts';
+import type { VectorStore } from '../retrieval/vector-store.ts';
+import type { LlmProvider } from '../agents/provider.ts';
+import type { WritebackService } from '../writeback/create-writeback.ts';
+import type { Logger } from '../logging.ts';
+import { Resources } from './lazy.ts';
+
+/**
+ * The composition root: builds each port's adapter from the configuration, lazily, once per process, and
+ * closes them in reverse order. Optional backends are imported only when configured.
+ */
+export interface Container {
+  config: Config;
+  logger: Logger;
+  redis(): Promise<Redis | undefined>;
+  sql(): Promise<SqlHandle>;
+  cache(): Promise<KeyValueCache>;
+  gateway(): Promise<HubSpotGateway>;
+  portalId(): Promise<string>;
+  embedder(): Promise<Embedder>;
+  store(): Promise<VectorStore>;
+  queue(): Promise<JobQueue>;
+  provider(): Promise<LlmProvider>;
+  indexer(): Promise<Indexer>;
+  writeback(): Promise<WritebackService>;
+  /** Health checks for /readyz and `doctor`: one per configured backend. */
+  readiness(): Array<{ name: string; check: () => Promise<void> }>;
+  close(): Promise<void>;
+}
+
+export function createContainer(config: Config, logger: Logger): Container {
+  const res = new Resources();
+
+  const redis = res.lazy<Redis | undefined>(
+    'redis',
+    async () => {
+      if (!config.REDIS_URL) return undefined;
+      const { Redis } = await import('ioredis');
+      const client = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3, enableOfflineQueue: true });
+      await client.connect();
+      return client;
+    },
+    async (c) => {
+      await c?.quit().catch(() => c.disconnect());
+    },
+  );
+
+  const sql = res.lazy(
+    'sql',
+    async () => (await import('../db/sql.ts')).createSql({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir }),
+    (h) => h.close(),
+  );
+
+  const cache = res.lazy(
+    'cache',
+    async () => (await import('../cache/create-cache.ts')).createCache({ redisUrl: config.REDIS_URL, dataDir: config.dataDir }),
+    (c) => c.close(),
+  );
+
+  const gateway = res.lazy(
+    'gateway',
+    async () =>
+      (await import('../hubspot/create-gateway.ts')).createHubSpotGateway({
+        baseUrl: config.hubspot.baseUrl,
+        accessToken: config.hubspot.accessToken,
+        rateLimitPer10s: config.HUBSPOT_RATE_LIMIT,
+        searchPerSecond: config.HUBSPOT_SEARCH_RATE,
+        timeoutMs: config.HUBSPOT_TIMEOUT_MS,
+        maxRetries: config.HUBSPOT_MAX_RETRIES,
+        redis: await redis(),
+        logger: logger.child({ module: 'hubspot' }),
+      }),
+    (g) => g.close(),
+  );
+
+  const embedder = res.lazy(
+    'embedder',
+    async () =>
+      (await import('../ingest/create-embedder.ts')).createEmbedder({
+        provider: config.embeddings.provider,
+        model: config.embeddings.model,
+        dimensions: config.embeddings.dimensions,
+        apiKey: config.OPENAI_API_KEY,
+        baseURL: config.OPENAI_BASE_URL,
+        timeoutMs: config.LLM_TIMEOUT_MS,
+        cache: await cache(),
+        logger: logger.child({ module: 'embeddings' }),
+      }),
+    (e) => e.close(),
+  );
+
+  const store = res.lazy(
+    'store',
+    async () => {
+      const e = await embedder();
+      const s = await (await import('../retrieval/create-vector-store.ts')).createVectorStore({
+        qdrantUrl: config.QDRANT_URL,
+        qdrantApiKey: config.QDRANT_API_KEY,
+        dataDir: config.dataDir,
+        chunkDimensions: e.dimensions,
+        accountDimensions: e.dimensions,
+        logger: logger.child({ module: 'vectors' }),
+      });
+      await s.init();
+      return s;
+    },
+    (s) => s.close(),
+  );
+
+  const queue = res.lazy(
+    'queue',
+    async () =>
+      (await import('../queue/create-queue.ts')).createQueue({
+        redisUrl: config.REDIS_URL,
+        dataDir: config.dataDir,
+        defaultMaxAttempts: config.JOB_MAX_ATTEMPTS,
+        logger: logger.child({ module: 'queue' }),
+      }),
+    (q) => q.close(),
+  );
+
+  const provider = res.lazy(
+    'provider',
+    async () =>
+      (await import('../agents/create-provider.ts')).createProvider({
+        provider: config.llm.provider,
+        model: config.llm.model,
+        apiKey: config.OPENAI_API_KEY,
+        baseURL: config.OPENAI_BASE_URL,
+        timeoutMs: config.LLM_TIMEOUT_MS,
+        cache: await cache(),
+        logger: logger.child({ module: 'llm' }),
+      }),
+    (p) => p.close(),
+  );
+
+  const indexer = res.lazy('indexer', async () => {
+    const { Indexer } = await import('../ingest/indexer.ts');
+    return new Indexer({ store: await store(), embedder: await embedder(), gateway: await gateway(), logger: logger.child({ module: 'indexer' }) });
+  });
+
+  const writeback = res.lazy(
+    'writeback',
+    async () => {
+      const [{ createWriteback }, { loadPolicy }, { recordOwnWrite }] = await Promise.all([
+        import('../writeback/create-writeback.ts'),
+        import('../writeback/policy.ts'),
+        import('../events/process-batch.ts'),
+      ]);
+      const kv = await cache();
+      return createWriteback({
+        gateway: await gateway(),
+        sql: await sql(),
+        policy: await loadPolicy(config.POLICY_FILE),
+        dryRun: config.DRY_RUN,
+        killSwitch: config.KILL_SWITCH,
+        appId: config.HUBSPOT_APP_ID,
+        onOwnWrite: (w) => recordOwnWrite(kv, w),
+        logger: logger.child({ module: 'writeback' }),
+      });
+    },
+    (w) => w.close(),
+  );
+
+  let portal: Promise<string> | undefined;
+  const portalId = () => {
+    portal ??= gateway().then((g) => g.portalId());
+    portal.catch(() => (portal = undefined));
+    return portal;
+  };
+
+  return {
+    config,
+    logger,
+    redis,
+    sql,
+    cache,
+    gateway,
+    portalId,
+    embedder,
+    store,
+    queue,
+    provider,
+    indexer,
+    writeback,
+    readiness() {
+      const checks: Array<{ name: string; check: () => Promise<void> }> = [
+        { name: config.backends.sql === 'postgres' ? 'postgres' : 'sqlite', check: async () => void (await sql()).db.selectNoFrom((eb) => eb.val(1).as('one')).execute() },
+        { name: config.backends.vectors === 'qdrant' ? 'qdrant' : 'vector-store', check: async () => (await store()).ping() },
+        { name: config.backends.queue === 'bullmq' ? 'redis-queue' : 'queue', check: async () => (await queue()).ping() },
+        { name: 'cache', check: async () => (await cache()).ping() },
+      ];
+      return checks;
+    },
+    async close() {
+      await res.closeAll((name, err) => logger.warn({ err, resource: name }, 'error while closing'));
+    },
+  };
+}

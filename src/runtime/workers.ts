@@ -1,0 +1,51 @@
+import type { JobHandler, JobType, WorkerHandle } from '../queue/queue.ts';
+import type { Container } from './container.ts';
+
+/**
+ * Every job handler of the product, wired to the container's ports: webhook batches → routing; ingest jobs →
+ * the indexer; generation jobs → agents → the write-back module.
+ */
+export async function createJobHandlers(c: Container): Promise<Partial<Record<JobType, JobHandler<any>>>> {
+  const [{ createWebhookBatchHandler }, { createIngestHandlers }, { createGenerationHandlers }, { loadRoutingRules }] = await Promise.all([
+    import('../events/process-batch.ts'),
+    import('../ingest/ingest-handlers.ts'),
+    import('../agents/handlers.ts'),
+    import('../events/routing.ts'),
+  ]);
+  const [queue, cache, gateway, indexer, store, embedder, provider, writeback] = await Promise.all([
+    c.queue(),
+    c.cache(),
+    c.gateway(),
+    c.indexer(),
+    c.store(),
+    c.embedder(),
+    c.provider(),
+    c.writeback(),
+  ]);
+  const rules = await loadRoutingRules(c.config.ROUTING_FILE);
+  return {
+    'webhook.batch': createWebhookBatchHandler({
+      queue,
+      cache,
+      rules,
+      appId: c.config.HUBSPOT_APP_ID,
+      coalesceMs: c.config.WEBHOOK_COALESCE_MS,
+      logger: c.logger.child({ module: 'events' }),
+    }),
+    ...createIngestHandlers({ indexer, gateway, logger: c.logger.child({ module: 'ingest' }) }),
+    ...createGenerationHandlers({
+      gateway,
+      store,
+      embedder,
+      provider,
+      dataDir: c.config.dataDir,
+      sink: writeback,
+      logger: c.logger.child({ module: 'agents' }),
+    }),
+  };
+}
+
+export async function startWorkers(c: Container): Promise<WorkerHandle> {
+  const [queue, handlers] = await Promise.all([c.queue(), createJobHandlers(c)]);
+  return queue.work(handlers, { concurrency: c.config.QUEUE_CONCURRENCY });
+}
