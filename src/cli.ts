@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { AppError, ConfigError } from './errors.ts';
 import { CliExit, EXIT } from './cli/exit-codes.ts';
 
@@ -11,6 +11,8 @@ export function buildProgram(): Command {
     .description('AI layer on top of HubSpot: webhooks, per-account history RAG, guarded write-back, similar accounts')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
+    // Before any subcommand is added: subcommands copy this setting, so usage errors reach `main`.
+    .exitOverride()
     .addHelpText(
       'after',
       `
@@ -42,7 +44,7 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 dependency unav
     .command('setup')
     .description('Create the ai_* property group and properties in HubSpot (idempotent)')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { json?: boolean }) => run(async () => (await import('./cli/setup.ts')).setupCommand(opts)));
+    .action(async (opts: { json?: boolean }) => run(async () => (await import('./cli/writeback.ts')).setupCommand(opts)));
 
   program
     .command('backfill')
@@ -165,13 +167,13 @@ interface AuditOpts {
 
 function positiveInt(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new CommanderError(EXIT.USAGE, 'usage', `expected a positive integer, got "${v}"`);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
   return n;
 }
 
 function nonNegativeInt(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new CommanderError(EXIT.USAGE, 'usage', `expected a non-negative integer, got "${v}"`);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
   return n;
 }
 
@@ -205,7 +207,6 @@ export function describeFailure(err: unknown): { code: number; message: string }
 
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
   } catch (err) {

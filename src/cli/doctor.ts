@@ -122,11 +122,11 @@ async function checkHubSpot(config: Config, c: Container): Promise<Check[]> {
       : { name: 'hubspot scopes', ok: false, detail: `missing: ${missing.join('; ')}`, fix: 'add those scopes to the private app and copy the new token' },
   );
   try {
-    const { AI_PROPERTY_OBJECTS, AI_PROPERTY_NAMES } = await import('../writeback/ai-properties.ts');
+    const { AI_OBJECT_TYPES, AI_PROPERTIES } = await import('../writeback/ai-properties.ts');
     const absent: string[] = [];
-    for (const type of AI_PROPERTY_OBJECTS) {
+    for (const type of AI_OBJECT_TYPES) {
       const names = new Set((await g.listProperties(type)).map((p) => p.name));
-      for (const n of AI_PROPERTY_NAMES) if (!names.has(n)) absent.push(`${type}.${n}`);
+      for (const { name: n } of AI_PROPERTIES) if (!names.has(n)) absent.push(`${type}.${n}`);
     }
     out.push(
       absent.length === 0

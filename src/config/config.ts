@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
-import { configSchema, isSandboxUrl, SANDBOX_DEFAULT_TOKEN, type RawConfig } from './schema.ts';
+import { configSchema, crossFieldIssues, isSandboxUrl, SANDBOX_DEFAULT_TOKEN, type RawConfig } from './schema.ts';
 
 export { SANDBOX_DEFAULT_TOKEN, SANDBOX_DEFAULT_URL, ROLES, type Role } from './schema.ts';
 
@@ -32,13 +32,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const input: Record<string, unknown> = {};
   for (const k of known) if (env[k] !== undefined) input[k] = env[k];
   const parsed = configSchema.safeParse(input);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => {
-      const key = i.path.join('.') || '(config)';
-      const hint = HINTS[key];
-      return `${key}: ${i.message}${hint ? ` (${hint})` : ''}`;
-    });
-    throw new ConfigError(issues);
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(config)', message: i.message }))),
+    ...crossFieldIssues(input),
+  ];
+  if (problems.length > 0 || !parsed.success) {
+    throw new ConfigError(
+      problems.map(({ path: key, message }) => {
+        const hint = HINTS[key];
+        return `${key}: ${message}${hint ? ` (${hint})` : ''}`;
+      }),
+    );
   }
   return resolveConfig(parsed.data);
 }

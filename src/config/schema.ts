@@ -113,27 +113,31 @@ export const configSchema = z
     /** `serve` runs workers in-process with the embedded queue; set false to run API only. */
     SERVE_WORKERS: bool.optional(),
   })
-  .superRefine((c, ctx) => {
-    const isRealHubSpot = !isSandboxUrl(c.HUBSPOT_BASE_URL);
-    if (isRealHubSpot && !c.HUBSPOT_ACCESS_TOKEN) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['HUBSPOT_ACCESS_TOKEN'],
-        message: 'is required for a real HubSpot portal: create a private app and paste its access token',
-      });
-    }
-    const wantsOpenAI = c.EMBEDDING_PROVIDER === 'openai' || c.LLM_PROVIDER === 'openai';
-    if (wantsOpenAI && !c.OPENAI_API_KEY && !c.OPENAI_BASE_URL) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['OPENAI_API_KEY'],
-        message: 'is required when a provider is "openai" (or set OPENAI_BASE_URL for a local compatible server)',
-      });
-    }
-    if (c.QDRANT_URL && !(c.EMBEDDING_PROVIDER === 'openai' || c.OPENAI_API_KEY || c.OPENAI_BASE_URL)) {
-      // Allowed, but worth knowing: lexical offline vectors in Qdrant work, they are just not semantic.
-    }
-  });
+  ;
+
+/**
+ * Checks that span several settings. Runs on the raw environment too, so that a config with other errors
+ * still gets every problem listed at once (zod skips refinements when the object itself failed).
+ */
+export function crossFieldIssues(c: {
+  HUBSPOT_BASE_URL?: unknown;
+  HUBSPOT_ACCESS_TOKEN?: unknown;
+  EMBEDDING_PROVIDER?: unknown;
+  LLM_PROVIDER?: unknown;
+  OPENAI_API_KEY?: unknown;
+  OPENAI_BASE_URL?: unknown;
+}): Array<{ path: string; message: string }> {
+  const issues: Array<{ path: string; message: string }> = [];
+  const base = typeof c.HUBSPOT_BASE_URL === 'string' && c.HUBSPOT_BASE_URL !== '' ? c.HUBSPOT_BASE_URL : SANDBOX_DEFAULT_URL;
+  if (!isSandboxUrl(base) && !c.HUBSPOT_ACCESS_TOKEN) {
+    issues.push({ path: 'HUBSPOT_ACCESS_TOKEN', message: 'is required for a real HubSpot portal: create a private app and paste its access token' });
+  }
+  const wantsOpenAI = c.EMBEDDING_PROVIDER === 'openai' || c.LLM_PROVIDER === 'openai';
+  if (wantsOpenAI && !c.OPENAI_API_KEY && !c.OPENAI_BASE_URL) {
+    issues.push({ path: 'OPENAI_API_KEY', message: 'is required when a provider is "openai" (or set OPENAI_BASE_URL for a local compatible server)' });
+  }
+  return issues;
+}
 
 export type RawConfig = z.infer<typeof configSchema>;
 

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.ts';
+import type { ObjectType } from '../core/objects.ts';
 import type { KeyValueCache } from '../cache/kv.ts';
 import type { SqlHandle } from '../db/sql.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
@@ -162,7 +163,11 @@ export function createContainer(config: Config, logger: Logger): Container {
         dryRun: config.DRY_RUN,
         killSwitch: config.KILL_SWITCH,
         appId: config.HUBSPOT_APP_ID,
-        onOwnWrite: (w) => recordOwnWrite(kv, w),
+        onOwnWrite: (w) => recordOwnWrite(kv, { ...w, objectType: w.objectType as ObjectType }),
+        resolveEvidence: async (ids) => {
+          const chunks = await (await store()).getChunks(await portalId(), ids);
+          return chunks.map((ch) => ({ id: ch.id, text: ch.text, sourceType: ch.sourceType, occurredAt: ch.occurredAt }));
+        },
         logger: logger.child({ module: 'writeback' }),
       });
     },

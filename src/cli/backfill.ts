@@ -1,0 +1,55 @@
+import { SqlCheckpointStore } from '../ingest/checkpoint-store.ts';
+import { createProgressReporter } from '../ingest/progress.ts';
+import { withContainer } from './context.ts';
+import { CliExit, EXIT } from './exit-codes.ts';
+import { printJson, printTable } from './output.ts';
+
+/** `hubspot-ai backfill`: the whole portal (or `--since`) into the index, resumable, with progress. */
+export async function backfillCommand(opts: { since?: string; concurrency: number; restart?: boolean; json?: boolean }): Promise<number> {
+  if (opts.since !== undefined && Number.isNaN(Date.parse(opts.since))) {
+    throw new CliExit(EXIT.USAGE, `--since must be an ISO date or time, e.g. 2026-01-31 or 2026-01-31T08:00:00Z (got "${opts.since}")`);
+  }
+  return withContainer(async (c) => {
+    const { runBackfill, BackfillStoppedError } = await import('../ingest/backfill.ts');
+    const [gateway, indexer, store, sql] = await Promise.all([c.gateway(), c.indexer(), c.store(), c.sql()]);
+    const checkpoints = new SqlCheckpointStore(sql, false);
+    await checkpoints.init();
+    const progress = createProgressReporter({ logger: c.logger.child({ module: 'backfill' }), tty: opts.json ? false : undefined });
+    const controller = new AbortController();
+    const onSignal = () => controller.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      const summary = await runBackfill(
+        { gateway, indexer, store, checkpoints, logger: c.logger.child({ module: 'backfill' }), progress },
+        { since: opts.since, concurrency: opts.concurrency, restart: opts.restart, signal: controller.signal },
+      );
+      if (opts.json) printJson(summary);
+      else printTable([summary as unknown as Record<string, unknown>]);
+      return EXIT.OK;
+    } catch (err) {
+      if (err instanceof BackfillStoppedError) {
+        if (opts.json) printJson({ stopped: err.reason, message: err.message, ...err.summary });
+        process.stderr.write(`hubspot-ai: ${err.message}\n`);
+        return err.reason === 'failed' ? EXIT.FAILURE : EXIT.RESUMABLE;
+      }
+      throw err;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  });
+}
+
+/** `hubspot-ai index stats`. */
+export async function indexStatsCommand(opts: { json?: boolean }): Promise<void> {
+  await withContainer(async (c) => {
+    const { indexStats } = await import('../ingest/index-stats.ts');
+    const stats = await indexStats(await c.store(), await c.portalId());
+    if (opts.json) printJson(stats);
+    else {
+      process.stdout.write(`accounts ${stats.accounts}, chunks ${stats.chunks}\n`);
+      printTable(Object.entries(stats.chunksBySourceType).map(([sourceType, chunks]) => ({ sourceType, chunks })));
+    }
+  });
+}

@@ -1,0 +1,62 @@
+import type { AccountsService } from '../api/routes/accounts.ts';
+import { apiError } from '../api/errors.ts';
+import { AppError } from '../errors.ts';
+import type { Container } from './container.ts';
+
+/** Adapts the retrieval and agent modules to the accounts API (and maps their not-found errors to 404s). */
+export function createAccountsService(c: Container): AccountsService {
+  const notFound = (err: unknown, accountId: string): never => {
+    if (err instanceof AppError && /NOT_FOUND/.test(err.code)) throw apiError('NOT_FOUND', `Account ${accountId} is not in the index (unknown account, or not ingested yet)`);
+    throw err;
+  };
+
+  return {
+    async similar(accountId, opts) {
+      const { similarAccounts } = await import('../retrieval/similar-accounts.ts');
+      const [store, portalId] = await Promise.all([c.store(), c.portalId()]);
+      return similarAccounts(store, portalId, accountId, opts).catch((e: unknown) => notFound(e, accountId));
+    },
+
+    async search(query, filters, limit) {
+      const { searchAccounts } = await import('../retrieval/account-search.ts');
+      const [store, embedder, portalId] = await Promise.all([c.store(), c.embedder(), c.portalId()]);
+      return searchAccounts(store, embedder, portalId, query, { filters, limit });
+    },
+
+    async context(accountId, q, k) {
+      const { hybridSearch } = await import('../retrieval/hybrid-search.ts');
+      const [store, embedder, portalId] = await Promise.all([c.store(), c.embedder(), c.portalId()]);
+      if ((await store.listChunkKeys(portalId, accountId)).length === 0 && !(await store.getProfile(portalId, accountId))) {
+        throw apiError('NOT_FOUND', `Account ${accountId} is not in the index (unknown account, or not ingested yet)`);
+      }
+      const hits = await hybridSearch({ store, embedder, portalId, accountId, query: q, k, mode: 'hybrid' });
+      return hits.map((h) => ({
+        id: h.chunk.id,
+        sourceType: h.chunk.sourceType,
+        sourceId: h.chunk.sourceId,
+        occurredAt: h.chunk.occurredAt,
+        score: h.score,
+        text: h.chunk.text,
+      }));
+    },
+
+    async generate(accountId, agent, opts) {
+      const { runAgentForAccount } = await import('../agents/run-agent.ts');
+      const [store, embedder, portalId, gateway, provider, writeback] = await Promise.all([
+        c.store(),
+        c.embedder(),
+        c.portalId(),
+        c.gateway(),
+        c.provider(),
+        c.writeback(),
+      ]);
+      if ((await store.listChunkKeys(portalId, accountId)).length === 0) {
+        throw apiError('NOT_FOUND', `Account ${accountId} is not in the index (unknown account, or not ingested yet)`);
+      }
+      return runAgentForAccount(
+        { store, embedder, gateway, provider, sink: writeback, dataDir: c.config.dataDir, logger: c.logger },
+        { portalId, accountId, agent, dryRun: opts.dryRun, actor: opts.actor },
+      );
+    },
+  };
+}

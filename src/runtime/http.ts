@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type RouteGroup } from '../api/app.ts';
+import type { Container } from './container.ts';
+import { createAccountsService } from './accounts-service.ts';
+
+/** The whole HTTP surface for `serve` and `demo`, built from the container's ports. */
+export async function buildServiceApp(c: Container): Promise<FastifyInstance> {
+  const cfg = c.config;
+  const [{ webhookRoutes }, { jobRoutes }, { accountRoutes }, { reviewRoutes }, { auditRoutes }, { reviewPage }] = await Promise.all([
+    import('../api/routes/webhooks.ts'),
+    import('../api/routes/jobs.ts'),
+    import('../api/routes/accounts.ts'),
+    import('../api/routes/reviews.ts'),
+    import('../api/routes/audit.ts'),
+    import('../api/review-page/plugin.ts'),
+  ]);
+  const [queue, writeback] = await Promise.all([c.queue(), c.writeback()]);
+  const routes: RouteGroup[] = [
+    {
+      name: 'webhooks',
+      plugin: webhookRoutes,
+      opts: {
+        queue,
+        clientSecret: cfg.HUBSPOT_CLIENT_SECRET,
+        allowedVersions: cfg.WEBHOOK_SIGNATURE_VERSIONS,
+        publicUrl: cfg.WEBHOOK_PUBLIC_URL,
+        maxBodyBytes: cfg.WEBHOOK_MAX_BODY_BYTES,
+        logger: c.logger.child({ module: 'webhooks' }),
+      },
+    },
+    { name: 'jobs', plugin: jobRoutes, opts: { queue } },
+    { name: 'accounts', plugin: accountRoutes, opts: { accounts: createAccountsService(c) } },
+    { name: 'reviews', plugin: reviewRoutes, opts: { writeback } },
+    { name: 'audit', plugin: auditRoutes, opts: { writeback } },
+    { name: 'review-page', plugin: reviewPage, opts: {} },
+  ];
+  return buildApp({
+    tokens: cfg.API_TOKENS,
+    logger: c.logger.child({ module: 'api' }),
+    rateLimitPerMinute: cfg.API_RATE_LIMIT_PER_MINUTE,
+    readiness: c.readiness(),
+    routes,
+  });
+}

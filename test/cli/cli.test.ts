@@ -1,0 +1,48 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildProgram } from '../../src/cli.ts';
+
+const BIN = path.resolve('bin/hubspot-ai.js');
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'silent', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('hubspot-ai command line', () => {
+  it('lists every command in --help, and every command has its own --help', () => {
+    const help = cli(['--help']);
+    expect(help.code).toBe(0);
+    const commands = buildProgram().commands.map((c) => c.name());
+    expect(commands).toEqual(
+      expect.arrayContaining(['serve', 'worker', 'sandbox', 'setup', 'backfill', 'index', 'jobs', 'generate', 'train-scorer', 'audit', 'undo', 'demo', 'doctor']),
+    );
+    for (const name of commands) expect(help.stdout).toContain(name);
+    // Each command's help is built by commander from its definition; check them in-process (fast).
+    for (const cmd of buildProgram().commands) {
+      if (cmd.name() === 'sandbox') continue; // delegates to the sandbox's own definition, checked below
+      expect(cmd.helpInformation()).toContain(`Usage: hubspot-ai ${cmd.name()}`);
+    }
+    const sandboxHelp = cli(['sandbox', '--help']);
+    expect(sandboxHelp.code).toBe(0);
+    expect(sandboxHelp.stdout).toContain('--rate-limit');
+  });
+
+  it('exits non-zero naming the problem when PORT is invalid', () => {
+    const r = cli(['serve'], { PORT: 'abc' });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/PORT: must be a number/);
+  });
+
+  it('exits 2 on bad usage', () => {
+    const r = cli(['backfill', '--concurrency', 'x']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/positive integer/);
+    expect(cli(['no-such-command']).code).toBe(2);
+  });
+});

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig, redactedConfig } from '../../src/config/config.ts';
+import { ConfigError } from '../../src/errors.ts';
+
+describe('configuration', () => {
+  it('selects the embedded default for every backend when no URL is set', () => {
+    const c = loadConfig({});
+    expect(c.backends).toEqual({ vectors: 'sqlite', cache: 'sqlite', queue: 'embedded', sql: 'sqlite' });
+    expect(c.embeddings.provider).toBe('offline');
+    expect(c.llm.provider).toBe('offline');
+    expect(c.hubspot.isSandbox).toBe(true);
+    expect(c.serveWorkers).toBe(true);
+  });
+
+  it('selects the production backends from their URLs', () => {
+    const c = loadConfig({
+      QDRANT_URL: 'http://qdrant:6333',
+      REDIS_URL: 'redis://redis:6379',
+      DATABASE_URL: 'postgres://u:p@pg:5432/db',
+      OPENAI_API_KEY: 'sk-test-123456',
+      HUBSPOT_BASE_URL: 'https://api.hubapi.com',
+      HUBSPOT_ACCESS_TOKEN: 'pat-na1-abc',
+    });
+    expect(c.backends).toEqual({ vectors: 'qdrant', cache: 'redis', queue: 'bullmq', sql: 'postgres' });
+    expect(c.embeddings).toEqual({ provider: 'openai', model: 'text-embedding-3-small', dimensions: 1536 });
+    expect(c.serveWorkers).toBe(false);
+  });
+
+  it('lists every problem at once, with how to fix it', () => {
+    let err: unknown;
+    try {
+      loadConfig({ PORT: 'abc', REDIS_URL: 'not a url', HUBSPOT_BASE_URL: 'https://api.hubapi.com', API_TOKENS: 'short:admin,longenoughtoken:boss' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const msg = (err as ConfigError).message;
+    expect(msg).toMatch(/PORT: must be a number/);
+    expect(msg).toMatch(/REDIS_URL: must be a URL/);
+    expect(msg).toMatch(/HUBSPOT_ACCESS_TOKEN: is required for a real HubSpot portal/);
+    expect(msg).toMatch(/API_TOKENS: entry 1: a token must be at least 8 characters/);
+    expect(msg).toMatch(/API_TOKENS: entry 2: role must be one of reader, reviewer, admin/);
+    expect((err as ConfigError).issues).toHaveLength(5);
+  });
+
+  it('requires an OpenAI key or base URL only when an OpenAI provider is chosen', () => {
+    expect(() => loadConfig({ LLM_PROVIDER: 'openai' })).toThrow(/OPENAI_API_KEY: is required when a provider is "openai"/);
+    expect(loadConfig({ LLM_PROVIDER: 'openai', OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' }).llm.provider).toBe('openai');
+  });
+
+  it('never prints secrets', () => {
+    const c = loadConfig({
+      HUBSPOT_ACCESS_TOKEN: 'pat-na1-super-secret-token',
+      HUBSPOT_CLIENT_SECRET: 'client-secret-value',
+      OPENAI_API_KEY: 'sk-very-secret-key',
+      DATABASE_URL: 'postgres://u:dbpassword@pg:5432/db',
+      API_TOKENS: 'apitoken-secret-1:admin:ops',
+    });
+    const printed = JSON.stringify(redactedConfig(c));
+    for (const secret of ['pat-na1-super-secret-token', 'client-secret-value', 'sk-very-secret-key', 'dbpassword', 'apitoken-secret-1']) {
+      expect(printed).not.toContain(secret);
+    }
+    expect(printed).toContain('ops:admin');
+  });
+
+  it('parses API tokens with roles and booleans strictly', () => {
+    const c = loadConfig({ API_TOKENS: 'readertoken1:reader, admintoken1:admin:ops', DRY_RUN: 'yes' });
+    expect(c.API_TOKENS).toEqual([
+      { token: 'readertoken1', role: 'reader', name: 'token1' },
+      { token: 'admintoken1', role: 'admin', name: 'ops' },
+    ]);
+    expect(c.DRY_RUN).toBe(true);
+    expect(() => loadConfig({ DRY_RUN: 'maybe' })).toThrow(/DRY_RUN: expected true or false/);
+  });
+});
