@@ -19,9 +19,13 @@ export interface Page<T> {
 }
 
 export interface GatewayStats {
+  /** HTTP attempts sent (each retry is one more). */
   requests: number;
+  /** 429 answers, any policy. */
   http429: number;
+  /** Attempts repeated after a retryable failure. */
   retries: number;
+  /** Calls that ended in an error thrown to the caller (after retries). */
   errors: number;
 }
 
@@ -47,21 +51,31 @@ export interface HubSpotGateway {
   listObjects(type: ObjectType, opts: { after?: string; limit?: number; properties?: string[] }): Promise<Page<HubSpotObject>>;
   /** Batch read by id (≤100 per call internally). Ids that no longer exist are simply absent from the result. */
   batchRead(type: ObjectType, ids: string[], opts?: { properties?: string[]; propertiesWithHistory?: string[] }): Promise<HubSpotObject[]>;
-  /** Records modified since `sinceMs` (search on hs_lastmodifieddate, window-sliding past the 10k cap). */
+  /**
+   * Records modified since `sinceMs` (search on hs_lastmodifieddate, window-sliding past the 10k cap). Pass the
+   * returned `after` back unchanged for the next page; `sinceMs` is then ignored.
+   */
   modifiedSince(type: ObjectType, sinceMs: number, opts?: { properties?: string[]; after?: string }): Promise<Page<HubSpotObject>>;
   /** Associations v4 batch read (≤1000 ids per call internally, follows paging). */
   batchAssociations(fromType: ObjectType, toType: ObjectType, ids: string[]): Promise<Map<string, string[]>>;
   /** All associations of engagements to records. */
   engagementAssociations(type: ObjectType, ids: string[]): Promise<Map<string, AssociationSet>>;
-  /** The full, de-duplicated history of accounts (company ids or `contact:<id>`), with batch reads only. */
+  /**
+   * The full, de-duplicated history of accounts (company ids or `contact:<id>`), with batch reads only, in the
+   * order asked. An account whose company (or contact) no longer exists comes back with no company (no contact)
+   * and empty lists: treat it as a deletion. Roll-up rule: account-resolver.ts.
+   */
   accountHistories(accountIds: string[]): Promise<AccountHistory[]>;
-  /** Which accounts a record or engagement rolls up to. */
+  /** Which accounts a record or engagement rolls up to (sorted; the same rule accountHistories uses). */
   accountsOf(type: ObjectType, id: string): Promise<string[]>;
   batchUpdate(type: ObjectType, inputs: Array<{ id: string; properties: Record<string, string> }>): Promise<HubSpotObject[]>;
   create(type: ObjectType, properties: Record<string, string>, associations?: NewAssociation[]): Promise<HubSpotObject>;
+  /** Succeeds when the object is already gone. */
   archive(type: ObjectType, id: string): Promise<void>;
   listProperties(type: ObjectType): Promise<Array<{ name: string; groupName: string; type: string }>>;
+  /** Idempotent: an existing group (409) counts as created. */
   createPropertyGroup(type: ObjectType, group: { name: string; label: string }): Promise<void>;
+  /** Idempotent: an existing property (409) counts as created (its definition is not compared). */
   createProperty(type: ObjectType, def: PropertyDefinition): Promise<void>;
   listOwners(): Promise<Array<{ id: string; email: string; firstName?: string; lastName?: string }>>;
   listPipelines(type: 'deals' | 'tickets'): Promise<Array<{ id: string; label: string; stages: Array<{ id: string; label: string; metadata?: Record<string, string> }> }>>;

@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/config.ts';
+import { silentLogger, type Logger } from '../logging.ts';
+import type { HubSpotGateway } from './gateway.ts';
+import { sharedMemoryWindowStore } from './memory-window-store.ts';
+import { RateLimiter } from './rate-limiter.ts';
+import { RedisWindowStore } from './redis-window-store.ts';
+import { RequestExecutor } from './request-executor.ts';
+import { DEFAULT_BACKOFF, type BackoffOptions } from './retry-policy.ts';
+import { createSdk } from './sdk-client.ts';
+import { SdkHubSpotGateway } from './sdk-gateway.ts';
+
+export interface HubSpotGatewayOptions {
+  /** https://api.hubapi.com or the sandbox URL. */
+  baseUrl: string;
+  accessToken: string;
+  /** Requests per 10 s allowed for this token (HUBSPOT_RATE_LIMIT); HubSpot's headers can lower it. */
+  rateLimitPer10s: number;
+  /** Search requests per second (HUBSPOT_SEARCH_RATE). */
+  searchPerSecond: number;
+  /** Per attempt; a timed-out attempt is a transient error (HUBSPOT_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** Retries after the first attempt (HUBSPOT_MAX_RETRIES). */
+  maxRetries: number;
+  /** When given, the limiter is shared with every process using the same Redis; the caller keeps ownership. */
+  redis?: Redis;
+  /** Redis key prefix for the limiter (tests use a unique one). Default `hubspot-ai`. */
+  redisKeyPrefix?: string;
+  logger?: Logger;
+  /** Used for limiter waits and retry delays. */
+  sleep?: (ms: number) => Promise<void>;
+  backoff?: BackoffOptions;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Identifies "one portal token" for the limiter without ever holding the token itself in a key or a log line.
+ * The base URL is part of it: the same token string against two portals (sandboxes) is two budgets.
+ */
+export function limiterKeyOf(baseUrl: string, accessToken: string): string {
+  return createHash('sha256').update(`${baseUrl.replace(/\/+$/, '')}\n${accessToken}`).digest('hex').slice(0, 24);
+}
+
+export function createHubSpotGateway(opts: HubSpotGatewayOptions): HubSpotGateway {
+  const baseUrl = opts.baseUrl.replace(/\/+$/, '');
+  const limiterKey = limiterKeyOf(baseUrl, opts.accessToken);
+  const logger = (opts.logger ?? silentLogger).child({ component: 'hubspot', limiter: limiterKey });
+  const sleep = opts.sleep ?? realSleep;
+  const store = opts.redis
+    ? new RedisWindowStore(opts.redis, opts.redisKeyPrefix ?? 'hubspot-ai', limiterKey)
+    : sharedMemoryWindowStore(limiterKey);
+  const limiter = new RateLimiter(store, {
+    burstPerWindow: opts.rateLimitPer10s,
+    searchPerSecond: opts.searchPerSecond,
+    requestTimeoutMs: opts.timeoutMs,
+    sleep,
+    logger,
+  });
+  const executor = new RequestExecutor(limiter, {
+    timeoutMs: opts.timeoutMs,
+    maxRetries: opts.maxRetries,
+    backoff: opts.backoff ?? DEFAULT_BACKOFF,
+    sleep,
+    logger,
+  });
+  return new SdkHubSpotGateway(createSdk(baseUrl, opts.accessToken), executor);
+}
+
+/** The gateway options from parsed config; the composition root adds the shared Redis client when REDIS_URL is set. */
+export function hubSpotGatewayOptions(config: Config, deps: { redis?: Redis; logger?: Logger } = {}): HubSpotGatewayOptions {
+  return {
+    baseUrl: config.hubspot.baseUrl,
+    accessToken: config.hubspot.accessToken,
+    rateLimitPer10s: config.HUBSPOT_RATE_LIMIT,
+    searchPerSecond: config.HUBSPOT_SEARCH_RATE,
+    timeoutMs: config.HUBSPOT_TIMEOUT_MS,
+    maxRetries: config.HUBSPOT_MAX_RETRIES,
+    ...(deps.redis ? { redis: deps.redis } : {}),
+    ...(deps.logger ? { logger: deps.logger } : {}),
+  };
+}
