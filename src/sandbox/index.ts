@@ -1,0 +1,144 @@
+import type { ObjectType } from '../core/objects.ts';
+import { OBJECT_TYPES } from '../core/objects.ts';
+import { silentLogger, type Logger } from '../logging.ts';
+import type { SandboxContext } from './context.ts';
+import { DEFAULT_APP_ID, DEFAULT_PORTAL_ID, generatePortal } from './generator.ts';
+import { Rng } from './prng.ts';
+import { buildSandboxServer } from './server.ts';
+import { Simulator } from './simulate.ts';
+import { loadState, saveState } from './state-file.ts';
+import { PortalStore } from './store.ts';
+import type { GroundTruth } from './types.ts';
+import { WebhookDispatcher } from './webhook-dispatcher.ts';
+import { toWebhookEvents } from './webhook-events.ts';
+
+export { generatePortal } from './generator.ts';
+export type { GeneratedPortal, GroundTruth } from './types.ts';
+export { signV3 } from './webhook-dispatcher.ts';
+
+export interface SandboxOptions {
+  /** 0 = a random free port. */
+  port?: number;
+  host?: string;
+  seed?: number;
+  companies?: number;
+  token?: string;
+  appId?: number;
+  portalId?: number;
+  /** Requests per rolling 10 s per token; 0 turns the limit off. */
+  rateLimit?: number;
+  /** Search requests per second per token. */
+  searchRate?: number;
+  /** Share of API requests answered 500/502/504 (seeded, reproducible). */
+  faultRate?: number;
+  latencyMs?: number;
+  webhookTarget?: string;
+  clientSecret?: string;
+  /** How long to gather events before a POST. */
+  webhookBatchMs?: number;
+  /** First webhook retry delay (doubles per attempt); HubSpot's 24-hour schedule, compressed. */
+  webhookRetryBaseMs?: number;
+  webhookMaxAttempts?: number;
+  stateFile?: string;
+  logger?: Logger;
+}
+
+export interface SandboxHandle {
+  url: string;
+  port: number;
+  portalId: string;
+  appId: string;
+  token: string;
+  groundTruth(): GroundTruth;
+  reset(): Promise<void>;
+  /** Resolves when every pending webhook delivery has been answered 2xx or given up. */
+  flushWebhooks(): Promise<void>;
+  metrics(): { requests: number; http429: number; byRoute: Record<string, number> };
+  close(): Promise<void>;
+}
+
+/** Starts the sandbox portal: generates (or restores) the data, then serves the HubSpot API subset over HTTP. */
+export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHandle> {
+  const seed = opts.seed ?? 7;
+  const companies = opts.companies ?? 300;
+  const portalId = opts.portalId ?? DEFAULT_PORTAL_ID;
+  const appId = opts.appId ?? DEFAULT_APP_ID;
+  const token = opts.token ?? 'sandbox-token';
+  const logger = opts.logger ?? silentLogger;
+  const portal = generatePortal({ seed, companies });
+  const store = new PortalStore(portal);
+  let simulator: Simulator;
+  let simRng = new Rng(seed).fork('simulations');
+  const counters = { requests: 0, http429: 0, byRoute: {} as Record<string, number> };
+
+  const truth = (): GroundTruth => {
+    const counts = Object.fromEntries(OBJECT_TYPES.map((t) => [t, countLive(store, t)])) as Record<ObjectType, number>;
+    return { ...portal.groundTruth, portalId: String(portalId), appId: String(appId), counts, calls: [...portal.groundTruth.calls, ...simulator.simulatedCalls] };
+  };
+  const ctx: SandboxContext = {
+    store, portal, truth, portalId, appId, token, logger, counters,
+    integration: { sourceType: 'INTEGRATION', sourceId: String(appId) },
+    simRng: () => simRng,
+  };
+  simulator = new Simulator(ctx);
+  if (opts.stateFile) {
+    const calls = loadState(opts.stateFile, store, { seed, companies });
+    if (calls) simulator.simulatedCalls.push(...calls);
+  }
+
+  let dispatcher: WebhookDispatcher | undefined;
+  if (opts.webhookTarget) {
+    if (!opts.clientSecret) throw new Error('sandbox: --webhook-target needs --client-secret (deliveries are signed)');
+    dispatcher = new WebhookDispatcher({
+      target: opts.webhookTarget, clientSecret: opts.clientSecret, batchMs: opts.webhookBatchMs ?? 200, logger,
+      ...(opts.webhookRetryBaseMs !== undefined ? { retryBaseMs: opts.webhookRetryBaseMs } : {}),
+      ...(opts.webhookMaxAttempts !== undefined ? { maxAttempts: opts.webhookMaxAttempts } : {}),
+    });
+    let eventId = 1;
+    const ids = { portalId, appId, nextEventId: () => eventId++ };
+    store.onChange((e) => dispatcher?.enqueue(toWebhookEvents(e, ids)));
+  }
+
+  const reset = async () => {
+    store.load(portal);
+    simulator = new Simulator(ctx);
+    simRng = new Rng(seed).fork('simulations');
+    server.resetLimits();
+    if (opts.stateFile) saveState(opts.stateFile, store, { seed, companies, simulatedCalls: [] });
+  };
+  const server = buildSandboxServer(
+    ctx,
+    { rateLimit: opts.rateLimit ?? 190, searchRate: opts.searchRate ?? 5, faultRate: opts.faultRate ?? 0, latencyMs: opts.latencyMs ?? 0, seed },
+    { simulator: () => simulator, reset },
+  );
+  const host = opts.host ?? '127.0.0.1';
+  await server.app.listen({ port: opts.port ?? 0, host });
+  const address = server.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger.info({ url, companies, seed }, 'sandbox portal listening');
+
+  return {
+    url,
+    port,
+    portalId: String(portalId),
+    appId: String(appId),
+    token,
+    groundTruth: truth,
+    reset,
+    flushWebhooks: async () => dispatcher?.flush(),
+    metrics: () => ({ ...counters, byRoute: { ...counters.byRoute } }),
+    close: async () => {
+      await server.app.close();
+      await dispatcher?.flush().catch(() => undefined);
+      await dispatcher?.close();
+      if (opts.stateFile) saveState(opts.stateFile, store, { seed, companies, simulatedCalls: simulator.simulatedCalls });
+    },
+  };
+}
+
+function countLive(store: PortalStore, type: ObjectType): number {
+  let n = 0;
+  for (const o of store.objects[type].values()) if (!o.archived) n++;
+  return n;
+}

@@ -1,0 +1,50 @@
+import type { ObjectType } from '../core/objects.ts';
+import { OBJECT_TYPES } from '../core/objects.ts';
+import type { SeedAssociation, SeedHistoryEntry, SeedObject } from './types.ts';
+
+/** Generated data spans the two years before this fixed instant (never the wall clock: output must be stable). */
+export const PORTAL_END = Date.UTC(2026, 0, 1);
+export const PORTAL_START = PORTAL_END - 2 * 365 * 86_400_000;
+export const DAY = 86_400_000;
+export const FIRST_ID = 100_001;
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** Accumulates seeded objects and associations; ids are unique across types, as increasing numeric strings. */
+export class PortalBuilder {
+  nextId = FIRST_ID;
+  readonly objects = Object.fromEntries(OBJECT_TYPES.map((t) => [t, [] as SeedObject[]])) as Record<ObjectType, SeedObject[]>;
+  readonly associations: SeedAssociation[] = [];
+
+  add(
+    type: ObjectType,
+    properties: Record<string, string>,
+    createdAt: number,
+    opts: { updatedAt?: number; history?: Record<string, SeedHistoryEntry[]> } = {},
+  ): SeedObject {
+    const id = String(this.nextId++);
+    const updatedAt = Math.max(createdAt, opts.updatedAt ?? createdAt);
+    const obj: SeedObject = {
+      id,
+      properties: { ...properties, hs_object_id: id, createdate: iso(createdAt), hs_lastmodifieddate: iso(updatedAt) },
+      createdAt,
+      updatedAt,
+    };
+    if (opts.history) obj.history = opts.history;
+    this.objects[type].push(obj);
+    return obj;
+  }
+
+  associate(fromType: ObjectType, fromId: string, toType: ObjectType, toId: string): void {
+    this.associations.push([fromType, fromId, toType, toId]);
+  }
+
+  /** Associates an engagement with every record it concerns. */
+  link(type: ObjectType, id: string, to: { companies?: string[]; contacts?: string[]; deals?: string[]; tickets?: string[] }): void {
+    for (const [toType, ids] of Object.entries(to) as Array<[ObjectType, string[] | undefined]>) {
+      for (const toId of ids ?? []) this.associate(type, id, toType, toId);
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { objectType, type SandboxContext } from '../context.ts';
+import { notFound, validationError } from '../hubspot-errors.ts';
+import type { Simulator } from '../simulate.ts';
+import { PropertyError } from '../store.ts';
+import { asText } from '../text-value.ts';
+
+/** The harness's own endpoints under /_sandbox: ground truth, reset, metrics and simulations. No auth. */
+
+export interface AdminHooks {
+  simulator: () => Simulator;
+  reset: () => Promise<void>;
+}
+
+type Body = Record<string, unknown> | undefined;
+
+export function adminRoutes(ctx: SandboxContext, hooks?: AdminHooks): FastifyPluginAsync {
+  return async (app: FastifyInstance) => {
+    app.get('/_sandbox/ground-truth', async () => ctx.truth());
+    app.get('/_sandbox/metrics', async () => ({ ...ctx.counters, byRoute: { ...ctx.counters.byRoute } }));
+    if (!hooks) return;
+    app.post('/_sandbox/reset', async () => {
+      await hooks.reset();
+      return { status: 'reset', counts: ctx.truth().counts };
+    });
+
+    const simulate = (name: string, run: (s: Simulator, body: Record<string, unknown>) => unknown) => {
+      app.post<{ Body: Body }>(`/_sandbox/simulate/${name}`, async (req, reply) => {
+        try {
+          return reply.status(201).send(run(hooks.simulator(), req.body ?? {}));
+        } catch (err) {
+          if (err instanceof PropertyError) throw validationError(`Property values were not valid: ${err.invalid.map((i) => i.message).join('; ')}`);
+          throw err;
+        }
+      });
+    };
+    const str = (v: unknown) => (v === undefined || v === null || v === '' ? undefined : asText(v));
+    simulate('call', (s, b) => s.call({ companyId: str(b.companyId), ...(typeof b.competitor === 'boolean' ? { competitor: b.competitor } : {}) }));
+    simulate('email', (s, b) => s.email({ companyId: str(b.companyId), direction: str(b.direction), subject: str(b.subject), text: str(b.text) }));
+    simulate('meeting', (s, b) => s.meeting({ companyId: str(b.companyId) }));
+    simulate('note', (s, b) => s.note({ companyId: str(b.companyId), text: str(b.text) }));
+    simulate('contact', (s, b) => s.contact({ companyId: str(b.companyId), email: str(b.email) }));
+    simulate('deal-stage', (s, b) => s.dealStage({ dealId: str(b.dealId), stage: str(b.stage), companyId: str(b.companyId) }));
+    simulate('human-edit', (s, b) => {
+      if (!b.objectType || !b.objectId || typeof b.properties !== 'object') throw validationError('human-edit needs objectType, objectId and properties');
+      return s.humanEdit(b, objectType(asText(b.objectType)));
+    });
+    app.post('/_sandbox/simulate/:other', async () => {
+      throw notFound('Unknown simulation: use call, email, meeting, note, contact, deal-stage or human-edit.');
+    });
+  };
+}

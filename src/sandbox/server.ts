@@ -1,0 +1,122 @@
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { SandboxContext } from './context.ts';
+import { HubSpotHttpError, notFound, rateLimited, unauthorized, validationError } from './hubspot-errors.ts';
+import { Rng } from './prng.ts';
+import { RollingWindowLimiter } from './rate-limiter.ts';
+import { adminRoutes, type AdminHooks } from './routes/admin.ts';
+import { associationRoutes } from './routes/associations.ts';
+import { objectRoutes } from './routes/objects.ts';
+import { portalRoutes } from './routes/portal.ts';
+import { propertyRoutes } from './routes/properties.ts';
+
+export interface ServerOptions {
+  rateLimit: number;
+  searchRate: number;
+  faultRate: number;
+  latencyMs: number;
+  seed: number;
+}
+
+const DAILY_LIMIT = 250_000;
+const FAULTS = [500, 502, 504] as const;
+
+function isSearch(req: FastifyRequest): boolean {
+  return req.method === 'POST' && /\/crm\/v3\/objects\/[^/]+\/search$/.test(req.url.split('?')[0] ?? '');
+}
+
+/**
+ * The HubSpot-compatible HTTP server. Requests under /_sandbox are the harness's own (no auth, no limits);
+ * everything else passes auth, the rate limiters and the fault injector in that order, like a real portal.
+ */
+export function buildSandboxServer(ctx: SandboxContext, opts: ServerOptions, hooks?: AdminHooks): { app: FastifyInstance; resetLimits: () => void } {
+  const app = Fastify({ logger: false, bodyLimit: 20 * 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } });
+  const tenSecondly = new RollingWindowLimiter(opts.rateLimit, 10_000);
+  const secondly = new RollingWindowLimiter(opts.searchRate, 1_000);
+  let faultRng = new Rng(opts.seed).fork('faults');
+  let daily = 0;
+
+  // HubSpot accepts an empty body with a JSON content type (the client sends one on DELETE).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(validationError('Invalid input JSON on line 1: the request body is not valid JSON.'), undefined);
+    }
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.url.startsWith('/_sandbox')) return;
+    ctx.counters.requests++;
+    const auth = req.headers.authorization;
+    if (!auth) throw unauthorized(true);
+    if (auth !== `Bearer ${ctx.token}`) throw unauthorized(false);
+    const now = Date.now();
+    if (isSearch(req)) {
+      const s = secondly.take(ctx.token, now);
+      if (!s.allowed) throw rateLimited('SECONDLY', {});
+    } else {
+      const r = tenSecondly.take(ctx.token, now);
+      const headers: Record<string, string> = {
+        'x-hubspot-ratelimit-max': String(opts.rateLimit),
+        'x-hubspot-ratelimit-remaining': String(opts.rateLimit > 0 ? r.remaining : opts.rateLimit),
+        'x-hubspot-ratelimit-interval-milliseconds': '10000',
+        'x-hubspot-ratelimit-daily': String(DAILY_LIMIT),
+        'x-hubspot-ratelimit-daily-remaining': String(Math.max(0, DAILY_LIMIT - daily)),
+      };
+      if (!r.allowed) throw rateLimited('TEN_SECONDLY_ROLLING', { ...headers, 'retry-after': String(Math.ceil(r.retryAfterMs / 1000)) });
+      daily++;
+      void reply.headers(headers);
+    }
+    if (opts.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, opts.latencyMs));
+    if (opts.faultRate > 0 && faultRng.next() < opts.faultRate) {
+      const status = faultRng.pick(FAULTS);
+      throw new HubSpotHttpError(status, 'INTERNAL_ERROR', status === 504 ? 'Gateway timeout' : 'Internal error (injected by the sandbox)');
+    }
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.url.startsWith('/_sandbox')) return;
+    if (reply.statusCode === 429) ctx.counters.http429++;
+    const route = `${req.method} ${req.routeOptions.url ?? 'unknown'}`;
+    ctx.counters.byRoute[route] = (ctx.counters.byRoute[route] ?? 0) + 1;
+  });
+
+  app.setErrorHandler(async (err, _req, reply) => {
+    if (err instanceof HubSpotHttpError) {
+      void reply.headers(err.headers);
+      return reply.status(err.status).send(err.body);
+    }
+    const e = err as { statusCode?: number; message?: string };
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+      const v = validationError(e.message ?? 'Invalid request');
+      return reply.status(e.statusCode).send(v.body);
+    }
+    ctx.logger.error({ err }, 'sandbox: unhandled error');
+    const internal = new HubSpotHttpError(500, 'INTERNAL_ERROR', 'Internal error');
+    return reply.status(500).send(internal.body);
+  });
+
+  app.setNotFoundHandler(async (req, reply) => {
+    const e = notFound(`Unable to route ${req.method} ${req.url.split('?')[0]}: this endpoint is not part of the sandbox.`);
+    return reply.status(404).send(e.body);
+  });
+
+  void app.register(objectRoutes(ctx));
+  void app.register(associationRoutes(ctx));
+  void app.register(propertyRoutes(ctx));
+  void app.register(portalRoutes(ctx));
+  void app.register(adminRoutes(ctx, hooks));
+
+  return {
+    app,
+    resetLimits: () => {
+      tenSecondly.reset();
+      secondly.reset();
+      faultRng = new Rng(opts.seed).fork('faults');
+      daily = 0;
+    },
+  };
+}
