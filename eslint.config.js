@@ -25,4 +25,16 @@ export default tseslint.config(
     },
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  {
+    // Browser JavaScript served as is by the review page.
+    files: ['src/api/review-page/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      sourceType: 'module',
+      globals: {
+        window: 'readonly', document: 'readonly', sessionStorage: 'readonly', history: 'readonly',
+        fetch: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', console: 'readonly', setTimeout: 'readonly',
+      },
+    },
+  },
 );

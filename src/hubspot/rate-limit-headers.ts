@@ -26,9 +26,11 @@ function intHeader(headers: Record<string, string>, name: string): number | unde
 }
 
 export function readRateLimitHeaders(headers: Record<string, string>): RateLimitHeaders | undefined {
+  const max = intHeader(headers, 'x-hubspot-ratelimit-max');
   const out: RateLimitHeaders = {
-    max: intHeader(headers, 'x-hubspot-ratelimit-max'),
-    remaining: intHeader(headers, 'x-hubspot-ratelimit-remaining'),
+    // A max of 0 means "no burst limit advertised", never "no budget": ignore it rather than stall every call.
+    max: max === 0 ? undefined : max,
+    remaining: max === 0 ? undefined : intHeader(headers, 'x-hubspot-ratelimit-remaining'),
     intervalMs: intHeader(headers, 'x-hubspot-ratelimit-interval-milliseconds'),
     dailyRemaining: intHeader(headers, 'x-hubspot-ratelimit-daily-remaining'),
   };

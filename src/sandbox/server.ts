@@ -59,10 +59,15 @@ export function buildSandboxServer(ctx: SandboxContext, opts: ServerOptions, hoo
       if (!s.allowed) throw rateLimited('SECONDLY', {});
     } else {
       const r = tenSecondly.take(ctx.token, now);
+      // With the limit off there is no burst window to advertise (a max of 0 would read as "no budget").
       const headers: Record<string, string> = {
-        'x-hubspot-ratelimit-max': String(opts.rateLimit),
-        'x-hubspot-ratelimit-remaining': String(opts.rateLimit > 0 ? r.remaining : opts.rateLimit),
-        'x-hubspot-ratelimit-interval-milliseconds': '10000',
+        ...(opts.rateLimit > 0
+          ? {
+              'x-hubspot-ratelimit-max': String(opts.rateLimit),
+              'x-hubspot-ratelimit-remaining': String(r.remaining),
+              'x-hubspot-ratelimit-interval-milliseconds': '10000',
+            }
+          : {}),
         'x-hubspot-ratelimit-daily': String(DAILY_LIMIT),
         'x-hubspot-ratelimit-daily-remaining': String(Math.max(0, DAILY_LIMIT - daily)),
       };

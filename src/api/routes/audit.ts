@@ -1,0 +1,112 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AGENTS } from '../../core/proposal.ts';
+import { AUDIT_EVENTS } from '../../writeback/audit-store.ts';
+import type { WritebackService } from '../../writeback/create-writeback.ts';
+import { apiError } from '../errors.ts';
+
+/**
+ * `GET /v1/audit`: the append-only write-back log, oldest first, paged by id. Prompts and responses are
+ * included only with `trace=true` (they are large and may hold personal data).
+ */
+
+const isoTime = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO date or date-time')
+  .describe('ISO 8601 time');
+
+const AuditQuery = z.object({
+  objectType: z.string().min(1).max(32).optional(),
+  objectId: z.string().min(1).max(64).optional(),
+  agent: z.enum(AGENTS).optional(),
+  decision: z.enum(['apply', 'review', 'reject']).optional(),
+  event: z.enum(AUDIT_EVENTS).optional(),
+  runId: z.string().min(1).max(200).optional(),
+  proposalId: z.string().min(1).max(300).optional(),
+  since: isoTime.optional(),
+  until: isoTime.optional(),
+  dryRun: z.enum(['true', 'false']).optional(),
+  after: z.coerce.number().int().min(0).optional().describe('Paging: entries with an id above this one'),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  trace: z.enum(['true', 'false']).default('false'),
+});
+
+const Trace = z.object({
+  id: z.string(),
+  runId: z.string(),
+  agent: z.string(),
+  provider: z.string(),
+  model: z.string(),
+  promptVersion: z.string(),
+  prompt: z.string(),
+  response: z.string(),
+  usage: z.object({ inputTokens: z.number(), outputTokens: z.number(), costUsd: z.number() }),
+  inputs: z.object({ recordIds: z.array(z.string()), chunkIds: z.array(z.string()) }),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+});
+
+export const AuditEntrySchema = z.object({
+  id: z.number(),
+  at: z.string(),
+  event: z.enum(AUDIT_EVENTS),
+  proposalId: z.string().nullable(),
+  runId: z.string().nullable(),
+  traceId: z.string().nullable(),
+  portalId: z.string().nullable(),
+  agent: z.string().nullable(),
+  objectType: z.string().nullable(),
+  objectId: z.string().nullable(),
+  kind: z.string().nullable(),
+  field: z.string().nullable(),
+  proposedValue: z.string().nullable(),
+  confidence: z.number().nullable(),
+  decision: z.string().nullable(),
+  reasons: z.array(z.string()),
+  status: z.string().nullable(),
+  outcome: z.unknown(),
+  previousValue: z.string().nullable(),
+  newValue: z.string().nullable(),
+  actor: z.string(),
+  dryRun: z.boolean(),
+  detail: z.string().nullable(),
+  trace: Trace.nullable().optional(),
+});
+
+export const auditRoutes: FastifyPluginAsync<{ writeback: WritebackService }> = async (fastify, opts) => {
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+  app.get(
+    '/v1/audit',
+    {
+      config: { auth: 'reader' },
+      schema: {
+        tags: ['audit'],
+        summary: 'The write-back audit log (filters: object, agent, decision, event, run, time)',
+        querystring: AuditQuery,
+        response: { 200: z.object({ entries: z.array(AuditEntrySchema), next: z.number().nullable() }) },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      if (q.since && q.until && Date.parse(q.since) > Date.parse(q.until)) throw apiError('BAD_REQUEST', 'since must not be after until');
+      const entries = await opts.writeback.audit({
+        objectType: q.objectType,
+        objectId: q.objectId,
+        agent: q.agent,
+        decision: q.decision,
+        event: q.event,
+        runId: q.runId,
+        proposalId: q.proposalId,
+        since: q.since,
+        until: q.until,
+        ...(q.dryRun ? { dryRun: q.dryRun === 'true' } : {}),
+        afterId: q.after,
+        limit: q.limit,
+        withTrace: q.trace === 'true',
+      });
+      const last = entries[entries.length - 1];
+      return { entries, next: entries.length === q.limit && last ? last.id : null };
+    },
+  );
+};

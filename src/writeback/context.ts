@@ -1,0 +1,39 @@
+import type { RecordType } from '../core/objects.ts';
+import type { HubSpotGateway } from '../hubspot/gateway.ts';
+import type { Logger } from '../logging.ts';
+import type { AuditStore } from './audit-store.ts';
+import type { HubSpotWriter } from './hubspot-writer.ts';
+import type { Policy } from './policy.ts';
+import type { ReviewStore } from './review-store.ts';
+import type { WriteLog } from './write-log.ts';
+import { AppError } from '../errors.ts';
+
+/** What the write-back operations share; built once by `createWriteback`. */
+export interface WritebackContext {
+  gateway: HubSpotGateway;
+  policy: Policy;
+  dryRun: boolean;
+  killSwitch: boolean;
+  appId?: string;
+  audit: AuditStore;
+  reviews: ReviewStore;
+  writes: WriteLog;
+  writer: HubSpotWriter;
+  logger: Logger;
+  /** How many records of a type the portal holds, for the breaker's fraction rule (null: unknown). */
+  recordCount: (type: RecordType) => Promise<number | null>;
+}
+
+export type WritebackErrorCode = 'REVIEW_NOT_FOUND' | 'REVIEW_NOT_PENDING' | 'INVALID_EDIT' | 'INVALID_UNDO';
+
+/** Failures of a write-back operation a caller can act on (the routes map them to API errors). */
+export class WritebackError extends AppError {
+  constructor(code: WritebackErrorCode, message: string, details?: unknown) {
+    super(code, message, { details });
+  }
+}
+
+/** HubSpot clears a property with '' and may return '' or null for it: both mean empty. */
+export function sameValue(a: string | null | undefined, b: string | null | undefined): boolean {
+  return (a ?? '') === (b ?? '');
+}

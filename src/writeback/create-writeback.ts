@@ -1,0 +1,133 @@
+import type { RecordType } from '../core/objects.ts';
+import type { GenerationTrace, Proposal, ProposalSink, SubmitResult } from '../core/proposal.ts';
+import type { SqlHandle } from '../db/sql.ts';
+import type { HubSpotGateway } from '../hubspot/gateway.ts';
+import { silentLogger, type Logger } from '../logging.ts';
+import { AuditStore, type AuditEntry, type AuditFilter } from './audit-store.ts';
+import type { WritebackContext } from './context.ts';
+import { dryRunReport, type DryRunReport } from './dry-run-report.ts';
+import { HubSpotWriter, type OwnWrite } from './hubspot-writer.ts';
+import type { Policy } from './policy.ts';
+import { approveReview, listReviews, rejectReview, type EvidenceResolver, type ReviewActionResult, type ReviewView } from './review-actions.ts';
+import { ReviewStore, type ReviewFilter } from './review-store.ts';
+import { setupAiProperties, type SetupReport } from './setup.ts';
+import { migrateWriteback, type WritebackDb } from './sql-schema.ts';
+import { submitProposals } from './submit.ts';
+import { undoWrites, type UndoOptions, type UndoReport } from './undo.ts';
+import { WriteLog } from './write-log.ts';
+
+/**
+ * The write-back service: the only path from an agent's proposal to a HubSpot write. See ARCHITECTURE.md
+ * (Guardrails) for the contract; each operation lives in its own file and this one wires them together.
+ */
+
+export interface WritebackService extends ProposalSink {
+  listReviews(filter?: ReviewFilter & { withCurrent?: boolean }): Promise<ReviewView[]>;
+  getReview(id: string): Promise<ReviewView | undefined>;
+  approve(id: string, opts: { actor: string; editedValue?: string }): Promise<ReviewActionResult>;
+  reject(id: string, opts: { actor: string; reason: string }): Promise<ReviewActionResult>;
+  audit(filter?: AuditFilter): Promise<AuditEntry[]>;
+  undo(opts: UndoOptions): Promise<UndoReport>;
+  dryRunReport(opts?: { since?: string | Date; until?: string | Date }): Promise<DryRunReport>;
+  setup(): Promise<SetupReport>;
+  readonly dryRun: boolean;
+  readonly policy: Policy;
+  close(): Promise<void>;
+}
+
+export interface WritebackOptions {
+  gateway: HubSpotGateway;
+  sql: SqlHandle;
+  policy: Policy;
+  /** Shadow mode (DRY_RUN): decide and audit everything, write nothing. */
+  dryRun: boolean;
+  /** KILL_SWITCH: no automatic writes (proposals that would apply go to review). */
+  killSwitch: boolean;
+  /** HUBSPOT_APP_ID: recognises our own writes in property history. */
+  appId?: string;
+  /** The event module's echo-suppression hook, called before each of our writes reaches HubSpot. */
+  onOwnWrite?: (w: OwnWrite) => Promise<void>;
+  /** Mask e-mail addresses and phone numbers in stored prompts and responses. */
+  redactPrompts?: boolean;
+  /** Text of evidence chunks for the review page (the vector store's lookup); ids only without it. */
+  resolveEvidence?: EvidenceResolver;
+  /** Record counts for the breaker's fraction rule; default: counted through the gateway, cached for an hour. */
+  recordCount?: (type: RecordType) => Promise<number | null>;
+  logger?: Logger;
+  /** Clock for tests of time windows; default Date.now. */
+  now?: () => number;
+  /** Whether `close()` also closes `sql` (default false: the container owns it). */
+  closeSql?: boolean;
+}
+
+export async function createWriteback(opts: WritebackOptions): Promise<WritebackService> {
+  const now = opts.now ?? Date.now;
+  await migrateWriteback(opts.sql);
+  const db = opts.sql.db as SqlHandle<WritebackDb>['db'];
+  const writer = new HubSpotWriter(opts.gateway, opts.onOwnWrite ?? (async () => undefined), () => opts.gateway.portalId());
+  const ctx: WritebackContext = {
+    gateway: opts.gateway,
+    policy: opts.policy,
+    dryRun: opts.dryRun,
+    killSwitch: opts.killSwitch,
+    appId: opts.appId,
+    audit: new AuditStore(db, { redactPrompts: opts.redactPrompts ?? false, now }),
+    reviews: new ReviewStore(db, now),
+    writes: new WriteLog(db, now),
+    writer,
+    logger: opts.logger ?? silentLogger,
+    recordCount: opts.recordCount ?? gatewayRecordCounter(opts.gateway, now),
+  };
+
+  return {
+    dryRun: opts.dryRun,
+    policy: opts.policy,
+    submit: (proposals: Proposal[], trace: GenerationTrace, o?: { dryRun?: boolean; actor?: string }): Promise<SubmitResult[]> => submitProposals(ctx, proposals, trace, o),
+    listReviews: (filter = {}) => listReviews(ctx, opts.resolveEvidence, filter),
+    getReview: async (id) => {
+      const review = await ctx.reviews.get(id);
+      return review ? { ...review } : undefined;
+    },
+    approve: (id, o) => approveReview(ctx, id, o),
+    reject: (id, o) => rejectReview(ctx, id, o),
+    audit: (filter = {}) => ctx.audit.list(filter),
+    undo: (o) => undoWrites(ctx, o),
+    dryRunReport: (o = {}) => dryRunReport(ctx, o),
+    setup: async () => {
+      const report = await setupAiProperties(opts.gateway);
+      writer.forgetSchema();
+      return report;
+    },
+    close: async () => {
+      if (opts.closeSql) await opts.sql.close();
+    },
+  };
+}
+
+/**
+ * Counts records of a type by paging the list API (ids only), at most `maxPages` pages; a capped count makes the
+ * fraction rule stricter, never looser. Cached per type for an hour so the breaker costs a few calls an hour.
+ */
+export function gatewayRecordCounter(gateway: HubSpotGateway, now: () => number, maxPages = 20): (type: RecordType) => Promise<number | null> {
+  const cache = new Map<RecordType, { at: number; count: Promise<number | null> }>();
+  return (type) => {
+    const hit = cache.get(type);
+    if (hit && now() - hit.at < 3_600_000) return hit.count;
+    const count = (async () => {
+      let total = 0;
+      let after: string | undefined;
+      for (let page = 0; page < maxPages; page++) {
+        const res = await gateway.listObjects(type, { after, limit: 100, properties: ['hs_object_id'] });
+        total += res.results.length;
+        after = res.after;
+        if (!after) break;
+      }
+      return total;
+    })().catch(() => {
+      cache.delete(type);
+      return null;
+    });
+    cache.set(type, { at: now(), count });
+    return count;
+  };
+}

@@ -1,0 +1,164 @@
+import { ProposalSchema, type Decision, type DecisionOutcome, type Proposal } from '../core/proposal.ts';
+import { AI_PREFIX, fieldRule, isProtectedField, type Mode, type Policy } from './policy.ts';
+import { invalidValueReason, MAX_VALUE_LENGTH } from './ai-properties.ts';
+
+/**
+ * The decision engine: a pure function of the proposal, the policy and what the record looks like now. It never
+ * reads anything else, so its guarantees are checked by property-based tests (test/writeback/decide.property.test.ts):
+ *   - nothing outside the policy is applied (deny, unknown fields, non-`ai_*` fields, invalid proposals);
+ *   - protected (core) fields are never applied automatically;
+ *   - a proposal below its confidence threshold is never applied;
+ *   - a non-empty human-set value is never overwritten automatically unless the policy allows it;
+ *   - the kill switch and the write-rate breaker stop every automatic write.
+ * Every rule that fires adds a reason; the strictest outcome wins (reject > review > apply).
+ */
+
+export type SetBy = 'human' | 'ai' | 'none';
+
+export interface BreakerState {
+  /** Automatic writes (any object) in the last 60 s. */
+  autoWritesLastMinute: number;
+  /** Distinct records of the proposal's object type written automatically in the last hour. */
+  objectWritesLastHour: number;
+  /** How many records of that type the portal holds; null when unknown (the fraction rule is then skipped). */
+  objectRecordCount: number | null;
+}
+
+export interface DecisionState {
+  /** The field's value now (null for notes and tasks, or an empty property). */
+  currentValue: string | null;
+  /** Who set the current value, from HubSpot's property history. */
+  setBy: SetBy;
+  breaker: BreakerState;
+  killSwitch: boolean;
+}
+
+/** Stable reason codes; the text after the colon explains the case to a reviewer. */
+export type ReasonCode =
+  | 'invalid_proposal'
+  | 'not_in_policy'
+  | 'denied_by_policy'
+  | 'invalid_value'
+  | 'no_change'
+  | 'protected_field'
+  | 'not_ai_owned'
+  | 'policy_requires_review'
+  | 'below_threshold'
+  | 'human_value'
+  | 'changed_since_observed'
+  | 'kill_switch'
+  | 'breaker_rate'
+  | 'breaker_fraction'
+  | 'within_policy';
+
+const RANK: Record<DecisionOutcome, number> = { apply: 0, review: 1, reject: 2 };
+
+export function decide(proposal: Proposal, policy: Policy, state: DecisionState): Decision {
+  const reasons: Array<{ outcome: DecisionOutcome; text: string }> = [];
+  const add = (outcome: DecisionOutcome, code: ReasonCode, detail: string) => reasons.push({ outcome, text: `${code}: ${detail}` });
+
+  const parsed = ProposalSchema.safeParse(proposal);
+  if (!parsed.success) {
+    add('reject', 'invalid_proposal', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    return finish(proposal, reasons);
+  }
+
+  const p = parsed.data;
+  const target = `${p.target.objectType}/${p.target.objectId}`;
+  let mode: Mode;
+  let threshold: number;
+
+  if (p.kind === 'property') {
+    if (!p.field || !/^[a-z0-9_]+$/.test(p.field)) {
+      add('reject', 'invalid_proposal', `a property proposal needs a property name (got ${JSON.stringify(p.field)})`);
+      return finish(p, reasons);
+    }
+    const field = p.field;
+    const rule = fieldRule(policy, p.target.objectType, field);
+    if (!rule) {
+      add('reject', 'not_in_policy', `${p.target.objectType}.${field} is not in the write-back policy`);
+      return finish(p, reasons);
+    }
+    mode = rule.mode;
+    threshold = rule.confidenceThreshold ?? policy.defaultConfidenceThreshold;
+    if (mode === 'deny') {
+      add('reject', 'denied_by_policy', `the policy denies writes to ${p.target.objectType}.${field}`);
+      return finish(p, reasons);
+    }
+    const invalid = invalidValueReason(field, p.value);
+    if (invalid) add('reject', 'invalid_value', `${field}: ${invalid}`);
+    if (state.currentValue !== null && state.currentValue === p.value) {
+      add('reject', 'no_change', `${target} already has ${field} = ${JSON.stringify(truncate(p.value))}`);
+    }
+    // Defence in depth: a policy object built without parsePolicy could still say `auto` here.
+    if (isProtectedField(policy, field)) {
+      add('review', 'protected_field', `${field} is a core field: a human must approve every change`);
+      mode = 'review';
+    } else if (!field.startsWith(AI_PREFIX)) {
+      add('review', 'not_ai_owned', `${field} is not an AI-owned ${AI_PREFIX}* property`);
+      mode = 'review';
+    }
+    // The agent reasoned about the value it saw; if someone changed it since, its proposal may no longer fit.
+    if (p.observedValue !== undefined && (p.observedValue ?? '') !== (state.currentValue ?? '')) {
+      add('review', 'changed_since_observed', `${field} changed from ${JSON.stringify(truncate(p.observedValue ?? ''))} to ${JSON.stringify(truncate(state.currentValue ?? ''))} after the agent looked`);
+    }
+    const overwriteHuman = rule.overwriteHumanValues ?? policy.overwriteHumanValues;
+    if (mode === 'auto' && state.setBy === 'human' && !isEmpty(state.currentValue) && !overwriteHuman) {
+      add(policy.humanValueAction, 'human_value', `a person set ${field} to ${JSON.stringify(truncate(state.currentValue ?? ''))}; the policy does not let the AI overwrite it`);
+    }
+  } else {
+    const rule = p.kind === 'note' ? policy.notes : policy.tasks;
+    mode = rule.mode;
+    threshold = rule.confidenceThreshold;
+    if (mode === 'deny') {
+      add('reject', 'denied_by_policy', `the policy does not allow AI ${p.kind}s`);
+      return finish(p, reasons);
+    }
+    if (p.field !== null) add('reject', 'invalid_proposal', `a ${p.kind} proposal has no field (got ${JSON.stringify(p.field)})`);
+    if (p.value.trim() === '') add('reject', 'invalid_value', `the ${p.kind} body is empty`);
+    // The header and marker the writer adds take a few hundred characters of HubSpot's limit.
+    if (p.value.length > MAX_VALUE_LENGTH - 1_000) add('reject', 'invalid_value', `the ${p.kind} body is ${p.value.length} characters, too long`);
+  }
+
+  if (p.confidence < threshold) {
+    add('review', 'below_threshold', `confidence ${p.confidence.toFixed(2)} is below the threshold ${threshold.toFixed(2)}`);
+  }
+  if (mode === 'review') add('review', 'policy_requires_review', `the policy sends ${describe(p)} to review`);
+
+  const automatic = mode === 'auto';
+  if (automatic && (state.killSwitch || policy.killSwitch)) add('review', 'kill_switch', 'the kill switch stops every automatic write');
+  if (automatic && state.breaker.autoWritesLastMinute >= policy.breaker.maxAutoWritesPerMinute) {
+    add('review', 'breaker_rate', `${state.breaker.autoWritesLastMinute} automatic writes in the last minute (limit ${policy.breaker.maxAutoWritesPerMinute})`);
+  }
+  const count = state.breaker.objectRecordCount;
+  if (automatic && count !== null && count >= policy.breaker.fractionMinRecords) {
+    const fraction = (state.breaker.objectWritesLastHour + 1) / Math.max(count, 1);
+    if (fraction > policy.breaker.maxObjectFractionPerHour) {
+      add('review', 'breaker_fraction', `writing would touch ${(fraction * 100).toFixed(1)}% of ${p.target.objectType} within an hour (limit ${(policy.breaker.maxObjectFractionPerHour * 100).toFixed(1)}%)`);
+    }
+  }
+  if (reasons.length === 0) add('apply', 'within_policy', `${describe(p)} is auto at confidence ${p.confidence.toFixed(2)} ≥ ${threshold.toFixed(2)}`);
+  return finish(p, reasons);
+}
+
+function finish(p: Proposal, reasons: Array<{ outcome: DecisionOutcome; text: string }>): Decision {
+  const outcome = reasons.reduce<DecisionOutcome>((acc, r) => (RANK[r.outcome] > RANK[acc] ? r.outcome : acc), 'apply');
+  return { proposalId: typeof p?.id === 'string' ? p.id : '', outcome, reasons: reasons.map((r) => r.text) };
+}
+
+function describe(p: Proposal): string {
+  return p.kind === 'property' ? `${p.target.objectType}.${p.field}` : `AI ${p.kind}s`;
+}
+
+function isEmpty(v: string | null): boolean {
+  return v === null || v.trim() === '';
+}
+
+function truncate(v: string, n = 80): string {
+  return v.length > n ? `${v.slice(0, n)}…` : v;
+}
+
+/** The reason codes of a decision (the part before the colon), for tests and metrics. */
+export function reasonCodes(d: Decision): ReasonCode[] {
+  return d.reasons.map((r) => r.slice(0, r.indexOf(':')) as ReasonCode);
+}

@@ -1,0 +1,125 @@
+import type { ObjectType, RecordType } from '../core/objects.ts';
+import { ASSOCIATION_TYPE_IDS } from '../core/objects.ts';
+import type { Proposal } from '../core/proposal.ts';
+import type { HubSpotGateway } from '../hubspot/gateway.ts';
+import { AI_ENGAGEMENT_PROPERTY } from './ai-properties.ts';
+import { hasMarker, noteBody, taskBody } from './note-format.ts';
+
+/**
+ * The only code that changes HubSpot. Property writes go through batch updates (≤100 inputs a call, several
+ * fields of one record merged into one input); notes and tasks are created with their association to the target
+ * and the AI header and marker. Every call goes through the gateway, so its rate limiter and retries apply.
+ */
+
+/**
+ * A write the product is about to make (the event module's echo suppression). `property` is omitted for an
+ * engagement the product created: every event on that record is ours.
+ */
+export interface OwnWrite {
+  portalId: string;
+  objectType: ObjectType;
+  objectId: string;
+  property?: string;
+  value?: string | null;
+}
+
+export interface PropertyWrite {
+  objectType: RecordType;
+  objectId: string;
+  field: string;
+  value: string;
+}
+
+const BATCH = 100;
+
+export class HubSpotWriter {
+  constructor(
+    private readonly gateway: HubSpotGateway,
+    private readonly onOwnWrite: (w: OwnWrite) => Promise<void>,
+    private readonly portalId: () => Promise<string>,
+  ) {}
+
+  /** Writes property values, merged per record and batched per type. Returns HubSpot's answer per record key. */
+  async writeProperties(writes: PropertyWrite[]): Promise<Map<string, { updatedAt?: string; properties: Record<string, string | null> }>> {
+    const portalId = await this.portalId();
+    const byType = new Map<RecordType, Map<string, Record<string, string>>>();
+    for (const w of writes) {
+      const records = byType.get(w.objectType) ?? new Map<string, Record<string, string>>();
+      records.set(w.objectId, { ...(records.get(w.objectId) ?? {}), [w.field]: w.value });
+      byType.set(w.objectType, records);
+    }
+    // Announce before writing: the webhook for our own change may arrive before the batch call returns.
+    for (const w of writes) await this.onOwnWrite({ portalId, objectType: w.objectType, objectId: w.objectId, property: w.field, value: w.value });
+    const answers = new Map<string, { updatedAt?: string; properties: Record<string, string | null> }>();
+    for (const [type, records] of byType) {
+      const inputs = [...records].map(([id, properties]) => ({ id, properties }));
+      for (let i = 0; i < inputs.length; i += BATCH) {
+        const result = await this.gateway.batchUpdate(type, inputs.slice(i, i + BATCH));
+        for (const r of result) answers.set(`${type}/${r.id}`, { updatedAt: r.updatedAt, properties: r.properties });
+      }
+    }
+    return answers;
+  }
+
+  /**
+   * Creates the AI note or task for a proposal, unless one carrying its marker is already associated with the
+   * target (a previous attempt that crashed after HubSpot's answer). Returns the engagement id.
+   */
+  async createEngagement(p: Proposal, text: string, opts: { checkExisting: boolean }): Promise<{ id: string; reused: boolean; properties: Record<string, string | null> }> {
+    const kind = p.kind === 'note' ? 'notes' : 'tasks';
+    const target = p.target.objectType;
+    if (opts.checkExisting) {
+      const existing = await this.findByMarker(kind, target, p.target.objectId, p.id);
+      if (existing) return { id: existing, reused: true, properties: {} };
+    }
+    const now = new Date().toISOString();
+    const properties: Record<string, string> =
+      kind === 'notes'
+        ? { hs_note_body: noteBody(p, text), hs_timestamp: now }
+        : {
+            hs_task_subject: `🤖 ${p.title ?? 'AI suggested follow-up'}`,
+            hs_task_body: taskBody(p, text),
+            hs_task_status: 'NOT_STARTED',
+            hs_timestamp: now,
+          };
+    if (await this.hasAiFlag(kind)) properties[AI_ENGAGEMENT_PROPERTY.name] = 'true';
+    const created = await this.gateway.create(kind, properties, [
+      { toObjectType: target, toObjectId: p.target.objectId, associationTypeId: ASSOCIATION_TYPE_IDS[kind][target] },
+    ]);
+    // Only now is the id known; HubSpot's attribution (our app id as sourceId) covers the creation event itself.
+    await this.onOwnWrite({ portalId: await this.portalId(), objectType: kind, objectId: created.id });
+    return { id: created.id, reused: false, properties: created.properties };
+  }
+
+  private readonly aiFlag = new Map<'notes' | 'tasks', Promise<boolean>>();
+
+  /** After `setup` created properties. */
+  forgetSchema(): void {
+    this.aiFlag.clear();
+  }
+
+  /** Whether setup could create `ai_generated` on this engagement type (checked once per process). */
+  private hasAiFlag(kind: 'notes' | 'tasks'): Promise<boolean> {
+    let known = this.aiFlag.get(kind);
+    if (!known) {
+      known = this.gateway.listProperties(kind).then((props) => props.some((p) => p.name === AI_ENGAGEMENT_PROPERTY.name));
+      void known.catch(() => this.aiFlag.delete(kind));
+      this.aiFlag.set(kind, known);
+    }
+    return known;
+  }
+
+  async findByMarker(kind: 'notes' | 'tasks', target: RecordType, targetId: string, proposalId: string): Promise<string | undefined> {
+    const assoc = await this.gateway.batchAssociations(target, kind, [targetId]);
+    const ids = assoc.get(targetId) ?? [];
+    if (ids.length === 0) return undefined;
+    const bodyProp = kind === 'notes' ? 'hs_note_body' : 'hs_task_body';
+    const records = await this.gateway.batchRead(kind, ids, { properties: [bodyProp] });
+    return records.find((r) => !r.archived && hasMarker(r.properties[bodyProp], proposalId))?.id;
+  }
+
+  async archive(kind: 'notes' | 'tasks', id: string): Promise<void> {
+    await this.onOwnWrite({ portalId: await this.portalId(), objectType: kind, objectId: id });
+    await this.gateway.archive(kind, id);
+  }
+}

@@ -1,0 +1,168 @@
+import type { RecordType } from '../core/objects.ts';
+import { errorMessage } from '../errors.ts';
+import { invalidValueReason } from './ai-properties.ts';
+import type { NewAuditEntry } from './audit-store.ts';
+import { sameValue, WritebackError, type WritebackContext } from './context.ts';
+import { fieldRule } from './policy.ts';
+import { fieldState, readRecords, recordKey } from './record-state.ts';
+import type { Review, ReviewFilter } from './review-store.ts';
+import { applyEngagement, auditFields, errorOutcome } from './submit.ts';
+
+/**
+ * What reviewers do with the queue. Approval re-reads the record and compares the field with the value the
+ * proposal saw: if a person changed it since, the review becomes `stale` and nothing is written. A reviewer may
+ * edit the value before approving; the edit is validated like the original and audited as such.
+ */
+
+export interface EvidenceChunk {
+  id: string;
+  text: string;
+  sourceType?: string;
+  occurredAt?: string;
+}
+
+export type EvidenceResolver = (chunkIds: string[]) => Promise<EvidenceChunk[]>;
+
+export interface ReviewView extends Review {
+  /** The live value in HubSpot (with `withCurrent`); undefined when not read, null when empty. */
+  currentValue?: string | null;
+  evidenceChunks?: EvidenceChunk[];
+}
+
+export interface ReviewActionResult {
+  review: Review;
+  status: 'approved' | 'rejected' | 'stale' | 'failed';
+  detail?: string;
+}
+
+export async function listReviews(
+  ctx: WritebackContext,
+  resolveEvidence: EvidenceResolver | undefined,
+  filter: ReviewFilter & { withCurrent?: boolean } = {},
+): Promise<ReviewView[]> {
+  const reviews: ReviewView[] = await ctx.reviews.list(filter);
+  if (filter.withCurrent && reviews.length) {
+    const records = await readRecords(
+      ctx.gateway,
+      reviews.map((r) => ({ objectType: r.objectType as RecordType, objectId: r.objectId, field: r.proposal.kind === 'property' ? r.proposal.field : null })),
+    );
+    for (const r of reviews) {
+      const record = records.get(recordKey(r.objectType, r.objectId));
+      r.currentValue = r.proposal.kind === 'property' && record ? (record.properties[r.proposal.field!] ?? null) : null;
+    }
+  }
+  if (resolveEvidence) {
+    const ids = [...new Set(reviews.flatMap((r) => r.proposal.evidence))];
+    const chunks = ids.length ? await resolveEvidence(ids).catch((err: unknown) => (ctx.logger.warn({ err }, 'evidence lookup failed'), [])) : [];
+    const byId = new Map(chunks.map((c) => [c.id, c]));
+    for (const r of reviews) r.evidenceChunks = r.proposal.evidence.map((id) => byId.get(id)).filter((c): c is EvidenceChunk => c !== undefined);
+  }
+  return reviews;
+}
+
+async function pending(ctx: WritebackContext, id: string): Promise<Review> {
+  const review = await ctx.reviews.get(id);
+  if (!review) throw new WritebackError('REVIEW_NOT_FOUND', `review ${id} does not exist`);
+  if (review.status !== 'pending') throw new WritebackError('REVIEW_NOT_PENDING', `review ${id} is already ${review.status}`, { status: review.status });
+  return review;
+}
+
+export async function approveReview(ctx: WritebackContext, id: string, opts: { actor: string; editedValue?: string }): Promise<ReviewActionResult> {
+  const review = await pending(ctx, id);
+  const p = review.proposal;
+  const value = opts.editedValue ?? p.value;
+  validateApproval(ctx, review, value);
+  // Claim first: of two reviewers approving at once, one writes and the other gets REVIEW_NOT_PENDING.
+  if (!(await ctx.reviews.transition(id, 'pending', 'applying', { actor: opts.actor }))) {
+    throw new WritebackError('REVIEW_NOT_PENDING', `review ${id} was just handled by someone else`);
+  }
+  const edited = opts.editedValue !== undefined && opts.editedValue !== p.value;
+  const base = { ...auditFields(p, review.traceId), actor: opts.actor, proposedValue: value };
+  const note = edited ? `approved with an edited value (proposed: ${JSON.stringify(p.value)})` : null;
+  const decision = { proposalId: p.id, outcome: 'apply' as const, reasons: [`approved_by: ${opts.actor}`, ...(note ? [`edited: ${note}`] : [])] };
+
+  if (ctx.dryRun) {
+    await ctx.reviews.transition(id, 'applying', 'approved', { actor: opts.actor, note: 'dry-run: approved, nothing written' });
+    await ctx.audit.append({ ...base, event: 'review_approved', decision: 'apply', reasons: decision.reasons, status: 'dry_run', dryRun: true });
+    return { review: (await ctx.reviews.get(id))!, status: 'approved', detail: 'dry-run: nothing written' };
+  }
+
+  try {
+    if (p.kind === 'property') {
+      const field = p.field!;
+      const records = await readRecords(ctx.gateway, [{ objectType: p.target.objectType, objectId: p.target.objectId, field }]);
+      const state = fieldState(records.get(recordKey(p.target.objectType, p.target.objectId)), field, { appId: ctx.appId });
+      if (!state.exists) return await fail(ctx, review, opts.actor, base, `${p.target.objectType}/${p.target.objectId} no longer exists in HubSpot`, 'stale');
+      if (!sameValue(state.value, review.observedValue)) {
+        const detail = `${field} changed from ${JSON.stringify(review.observedValue)} to ${JSON.stringify(state.value)} since the proposal; not overwritten`;
+        return await fail(ctx, review, opts.actor, { ...base, previousValue: state.value }, detail, 'stale');
+      }
+      const { existing } = await ctx.writes.recordIntent({ proposal: p, value, previousValue: state.value, automatic: false, actor: opts.actor });
+      if (existing?.state === 'done') throw new WritebackError('REVIEW_NOT_PENDING', `proposal ${p.id} was already written`);
+      const answers = await ctx.writer.writeProperties([{ objectType: p.target.objectType, objectId: p.target.objectId, field, value }]);
+      await ctx.writes.markDone(p.id);
+      const answer = answers.get(recordKey(p.target.objectType, p.target.objectId));
+      await ctx.reviews.transition(id, 'applying', 'approved', { actor: opts.actor, note });
+      await ctx.audit.append({ ...base, event: 'review_approved', decision: 'apply', reasons: decision.reasons, status: 'approved', previousValue: state.value, newValue: value });
+      await ctx.audit.append({ ...base, event: 'applied', decision: 'apply', reasons: decision.reasons, status: 'applied', previousValue: state.value, newValue: value, outcome: { updatedAt: answer?.updatedAt, value: answer?.properties[field] ?? null } });
+    } else {
+      const { existing } = await ctx.writes.recordIntent({ proposal: p, value, previousValue: null, automatic: false, actor: opts.actor });
+      const result = await applyEngagement(ctx, p, value, { decision, actor: opts.actor, traceId: review.traceId, retry: existing !== undefined });
+      if (result.status !== 'applied') return await fail(ctx, review, opts.actor, base, result.detail ?? 'create failed', 'pending');
+      await ctx.reviews.transition(id, 'applying', 'approved', { actor: opts.actor, note });
+      await ctx.audit.append({ ...base, event: 'review_approved', decision: 'apply', reasons: decision.reasons, status: 'approved', newValue: value, detail: result.detail });
+    }
+    return { review: (await ctx.reviews.get(id))!, status: 'approved' };
+  } catch (err) {
+    if (err instanceof WritebackError) throw err;
+    await ctx.writes.markFailed(p.id);
+    await ctx.audit.append({ ...base, event: 'failed', decision: 'apply', status: 'failed', outcome: errorOutcome(err) });
+    // The write failed (HubSpot down, rate limit): the review goes back to the queue so it can be approved again.
+    await ctx.reviews.transition(id, 'applying', 'pending', { actor: opts.actor, note: `approval failed: ${errorMessage(err)}` });
+    return { review: (await ctx.reviews.get(id))!, status: 'failed', detail: errorMessage(err) };
+  }
+}
+
+function validateApproval(ctx: WritebackContext, review: Review, value: string): void {
+  const p = review.proposal;
+  if (p.kind === 'property') {
+    // The policy may have changed since the proposal was queued: a field denied now cannot be approved.
+    const rule = fieldRule(ctx.policy, p.target.objectType, p.field!);
+    if (!rule || rule.mode === 'deny') throw new WritebackError('INVALID_EDIT', `the policy no longer allows writes to ${p.target.objectType}.${p.field}`);
+    const invalid = invalidValueReason(p.field!, value);
+    if (invalid) throw new WritebackError('INVALID_EDIT', `${p.field}: ${invalid}`);
+  } else {
+    const rule = p.kind === 'note' ? ctx.policy.notes : ctx.policy.tasks;
+    if (rule.mode === 'deny') throw new WritebackError('INVALID_EDIT', `the policy no longer allows AI ${p.kind}s`);
+    if (value.trim() === '') throw new WritebackError('INVALID_EDIT', `the ${p.kind} body is empty`);
+  }
+}
+
+async function fail(
+  ctx: WritebackContext,
+  review: Review,
+  actor: string,
+  base: Omit<NewAuditEntry, 'event'>,
+  detail: string,
+  to: 'stale' | 'pending',
+): Promise<ReviewActionResult> {
+  await ctx.reviews.transition(review.id, 'applying', to, { actor, note: detail });
+  await ctx.audit.append({ ...base, event: to === 'stale' ? 'review_stale' : 'failed', decision: 'review', status: to === 'stale' ? 'stale' : 'failed', detail });
+  return { review: (await ctx.reviews.get(review.id))!, status: to === 'stale' ? 'stale' : 'failed', detail };
+}
+
+export async function rejectReview(ctx: WritebackContext, id: string, opts: { actor: string; reason: string }): Promise<ReviewActionResult> {
+  const review = await pending(ctx, id);
+  if (!(await ctx.reviews.transition(id, 'pending', 'rejected', { actor: opts.actor, note: opts.reason }))) {
+    throw new WritebackError('REVIEW_NOT_PENDING', `review ${id} was just handled by someone else`);
+  }
+  await ctx.audit.append({
+    ...auditFields(review.proposal, review.traceId),
+    event: 'review_rejected',
+    actor: opts.actor,
+    decision: 'reject',
+    reasons: [`rejected_by: ${opts.actor}`, `reason: ${opts.reason}`],
+    status: 'rejected',
+  });
+  return { review: (await ctx.reviews.get(id))!, status: 'rejected' };
+}

@@ -1,0 +1,230 @@
+import { Migrator, sql, type Kysely, type Migration } from 'kysely';
+import type { SqlHandle } from '../db/sql.ts';
+import { errorMessage } from '../errors.ts';
+
+/**
+ * Tables of the write-back module, in the shared SQL layer (SQLite file or PostgreSQL). Times are epoch ms.
+ *   - writeback_traces: one row per generation run (prompt, model, response, inputs), referenced by audit rows.
+ *   - audit_entries: append-only event log (triggers refuse UPDATE and DELETE in both dialects).
+ *   - writeback_reviews: the review queue; its `status` moves pending → approved/rejected/stale/failed.
+ *   - writeback_writes: what was written to HubSpot, with the previous value: idempotency and undo.
+ * Migrations use their own bookkeeping tables so they never collide with other modules' migrators.
+ */
+
+export interface TracesTable {
+  id: string;
+  run_id: string;
+  agent: string;
+  provider: string;
+  model: string;
+  prompt_version: string;
+  prompt: string;
+  response: string;
+  usage: string;
+  inputs: string;
+  started_at: string;
+  finished_at: string;
+  created_at: number;
+}
+
+export interface AuditTable {
+  id: number;
+  at: number;
+  event: string;
+  proposal_id: string | null;
+  run_id: string | null;
+  trace_id: string | null;
+  portal_id: string | null;
+  agent: string | null;
+  object_type: string | null;
+  object_id: string | null;
+  kind: string | null;
+  field: string | null;
+  proposed_value: string | null;
+  confidence: number | null;
+  decision: string | null;
+  reasons: string | null;
+  status: string | null;
+  outcome: string | null;
+  previous_value: string | null;
+  new_value: string | null;
+  actor: string;
+  dry_run: number;
+  proposal: string | null;
+  detail: string | null;
+}
+
+export interface ReviewsTable {
+  id: string;
+  proposal_id: string;
+  status: string;
+  proposal: string;
+  reasons: string;
+  observed_value: string | null;
+  owner_id: string | null;
+  object_type: string;
+  object_id: string;
+  agent: string;
+  confidence: number;
+  trace_id: string | null;
+  created_at: number;
+  decided_at: number | null;
+  decided_by: string | null;
+  note: string | null;
+}
+
+export interface WritesTable {
+  proposal_id: string;
+  run_id: string;
+  portal_id: string;
+  object_type: string;
+  object_id: string;
+  kind: string;
+  field: string | null;
+  previous_value: string | null;
+  new_value: string;
+  created_id: string | null;
+  state: string;
+  automatic: number;
+  actor: string;
+  written_at: number;
+  undone_at: number | null;
+}
+
+export interface WritebackDb {
+  writeback_traces: TracesTable;
+  audit_entries: AuditTable;
+  writeback_reviews: ReviewsTable;
+  writeback_writes: WritesTable;
+}
+
+function migrations(dialect: SqlHandle['dialect']): Record<string, Migration> {
+  const pg = dialect === 'postgres';
+  const ms = pg ? 'bigint' : 'integer';
+  const real = pg ? 'double precision' : 'real';
+  return {
+    '0001_writeback': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('writeback_traces')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('run_id', 'text', (c) => c.notNull())
+          .addColumn('agent', 'text', (c) => c.notNull())
+          .addColumn('provider', 'text', (c) => c.notNull())
+          .addColumn('model', 'text', (c) => c.notNull())
+          .addColumn('prompt_version', 'text', (c) => c.notNull())
+          .addColumn('prompt', 'text', (c) => c.notNull())
+          .addColumn('response', 'text', (c) => c.notNull())
+          .addColumn('usage', 'text', (c) => c.notNull())
+          .addColumn('inputs', 'text', (c) => c.notNull())
+          .addColumn('started_at', 'text', (c) => c.notNull())
+          .addColumn('finished_at', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .execute();
+
+        let audit = db.schema.createTable('audit_entries');
+        audit = pg
+          ? audit.addColumn('id', 'bigserial', (c) => c.primaryKey())
+          : audit.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
+        await audit
+          .addColumn('at', ms, (c) => c.notNull())
+          .addColumn('event', 'text', (c) => c.notNull())
+          .addColumn('proposal_id', 'text')
+          .addColumn('run_id', 'text')
+          .addColumn('trace_id', 'text')
+          .addColumn('portal_id', 'text')
+          .addColumn('agent', 'text')
+          .addColumn('object_type', 'text')
+          .addColumn('object_id', 'text')
+          .addColumn('kind', 'text')
+          .addColumn('field', 'text')
+          .addColumn('proposed_value', 'text')
+          .addColumn('confidence', real)
+          .addColumn('decision', 'text')
+          .addColumn('reasons', 'text')
+          .addColumn('status', 'text')
+          .addColumn('outcome', 'text')
+          .addColumn('previous_value', 'text')
+          .addColumn('new_value', 'text')
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('dry_run', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('proposal', 'text')
+          .addColumn('detail', 'text')
+          .execute();
+        await db.schema.createIndex('audit_entries_at').on('audit_entries').column('at').execute();
+        await db.schema.createIndex('audit_entries_object').on('audit_entries').columns(['object_type', 'object_id']).execute();
+        await db.schema.createIndex('audit_entries_proposal').on('audit_entries').column('proposal_id').execute();
+        await db.schema.createIndex('audit_entries_run').on('audit_entries').column('run_id').execute();
+
+        // The audit log is evidence: the database itself refuses edits, not just our code.
+        if (pg) {
+          await sql`CREATE OR REPLACE FUNCTION audit_entries_append_only() RETURNS trigger AS $$
+            BEGIN RAISE EXCEPTION 'audit_entries is append-only'; END; $$ LANGUAGE plpgsql`.execute(db);
+          await sql`CREATE TRIGGER audit_entries_no_update BEFORE UPDATE OR DELETE ON audit_entries
+            FOR EACH ROW EXECUTE FUNCTION audit_entries_append_only()`.execute(db);
+        } else {
+          await sql`CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries
+            BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END`.execute(db);
+          await sql`CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries
+            BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END`.execute(db);
+        }
+
+        await db.schema
+          .createTable('writeback_reviews')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('proposal_id', 'text', (c) => c.notNull().unique())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('proposal', 'text', (c) => c.notNull())
+          .addColumn('reasons', 'text', (c) => c.notNull())
+          .addColumn('observed_value', 'text')
+          .addColumn('owner_id', 'text')
+          .addColumn('object_type', 'text', (c) => c.notNull())
+          .addColumn('object_id', 'text', (c) => c.notNull())
+          .addColumn('agent', 'text', (c) => c.notNull())
+          .addColumn('confidence', real, (c) => c.notNull())
+          .addColumn('trace_id', 'text')
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('decided_at', ms)
+          .addColumn('decided_by', 'text')
+          .addColumn('note', 'text')
+          .execute();
+        await db.schema.createIndex('writeback_reviews_status').on('writeback_reviews').columns(['status', 'created_at']).execute();
+
+        await db.schema
+          .createTable('writeback_writes')
+          .addColumn('proposal_id', 'text', (c) => c.primaryKey())
+          .addColumn('run_id', 'text', (c) => c.notNull())
+          .addColumn('portal_id', 'text', (c) => c.notNull())
+          .addColumn('object_type', 'text', (c) => c.notNull())
+          .addColumn('object_id', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('field', 'text')
+          .addColumn('previous_value', 'text')
+          .addColumn('new_value', 'text', (c) => c.notNull())
+          .addColumn('created_id', 'text')
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('automatic', 'integer', (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('written_at', ms, (c) => c.notNull())
+          .addColumn('undone_at', ms)
+          .execute();
+        await db.schema.createIndex('writeback_writes_run').on('writeback_writes').column('run_id').execute();
+        await db.schema.createIndex('writeback_writes_time').on('writeback_writes').columns(['written_at']).execute();
+      },
+    },
+  };
+}
+
+export async function migrateWriteback(handle: SqlHandle): Promise<void> {
+  const migrator = new Migrator({
+    db: handle.db,
+    provider: { getMigrations: async () => migrations(handle.dialect) },
+    migrationTableName: 'writeback_migrations',
+    migrationLockTableName: 'writeback_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`write-back migrations failed${failed ? ` at ${failed}` : ''}: ${errorMessage(error)}`, { cause: error });
+  }
+}

@@ -1,0 +1,226 @@
+import { ProposalSchema, type Decision, type GenerationTrace, type Proposal, type SubmitResult } from '../core/proposal.ts';
+import { errorMessage } from '../errors.ts';
+import { metrics } from '../metrics.ts';
+import { decide } from './decide.ts';
+import { sameValue, type WritebackContext } from './context.ts';
+import { fieldState, readRecords, recordKey } from './record-state.ts';
+import type { PropertyWrite } from './hubspot-writer.ts';
+
+/**
+ * The sink agents' callers hand proposals to. For each proposal: skip it if it was already handled (a retried
+ * job), read the record, decide, audit the decision, then apply, queue for review or reject. Property writes
+ * that pass are batched per object type after the loop; notes and tasks are created one by one.
+ * In dry-run (shadow) mode the same decisions are made and audited and nothing is written or queued.
+ */
+export async function submitProposals(
+  ctx: WritebackContext,
+  proposals: Proposal[],
+  trace: GenerationTrace,
+  opts: { dryRun?: boolean; actor?: string } = {},
+): Promise<SubmitResult[]> {
+  // A caller can ask for a shadow run, never for a real write while the service is in shadow mode.
+  const dryRun = ctx.dryRun || opts.dryRun === true;
+  const actor = opts.actor ?? `agent:${trace.agent}`;
+  const traceId = await ctx.audit.recordTrace(trace);
+
+  const valid = proposals.filter((p) => ProposalSchema.safeParse(p).success);
+  const records = await readRecords(
+    ctx.gateway,
+    valid.map((p) => ({ objectType: p.target.objectType, objectId: p.target.objectId, field: p.kind === 'property' ? p.field : null })),
+  );
+
+  const results: SubmitResult[] = [];
+  const batch: Array<{ proposal: Proposal; decision: Decision; previous: string | null; index: number }> = [];
+
+  for (const p of proposals) {
+    const base = auditFields(p, traceId);
+    const parsed = ProposalSchema.safeParse(p);
+    if (parsed.success) {
+      const duplicate = await alreadyHandled(ctx, p);
+      if (duplicate) {
+        await ctx.audit.append({ ...base, event: 'duplicate', actor, status: 'duplicate', detail: duplicate, dryRun });
+        results.push({ proposal: p, decision: { proposalId: p.id, outcome: 'reject', reasons: [`duplicate: ${duplicate}`] }, status: 'duplicate', detail: duplicate });
+        continue;
+      }
+    }
+
+    const record = parsed.success ? records.get(recordKey(p.target.objectType, p.target.objectId)) : undefined;
+    const field = parsed.success && p.kind === 'property' ? p.field : null;
+    if (field && record && !dryRun && (await recoverLandedWrite(ctx, p, field, record.properties[field] ?? null))) {
+      await ctx.audit.append({ ...base, event: 'applied', actor, decision: 'apply', status: 'applied', newValue: p.value, detail: 'recovered: an earlier attempt wrote the value before it could record it' });
+      results.push({ proposal: p, decision: { proposalId: p.id, outcome: 'apply', reasons: ['recovered: written by an earlier attempt'] }, status: 'duplicate', detail: 'written by an earlier attempt' });
+      continue;
+    }
+    const last = field ? await ctx.writes.lastFieldWrite(p.target.objectType, p.target.objectId, field) : undefined;
+    const state = fieldState(record, field, { appId: ctx.appId, ourLastValue: last?.newValue });
+    const counts = parsed.success ? await ctx.writes.breakerCounts(p.target.objectType) : { autoWritesLastMinute: 0, objectWritesLastHour: 0 };
+    const recordCount = parsed.success ? await ctx.recordCount(p.target.objectType) : null;
+
+    let decision = decide(p, ctx.policy, { currentValue: state.value, setBy: state.setBy, breaker: { ...counts, objectRecordCount: recordCount }, killSwitch: ctx.killSwitch });
+    if (parsed.success && !state.exists) {
+      decision = { ...decision, outcome: 'reject', reasons: [...decision.reasons, `target_missing: ${p.target.objectType}/${p.target.objectId} does not exist in HubSpot`] };
+    }
+    metrics.decisions.inc({ agent: String(p.agent ?? 'unknown'), outcome: decision.outcome });
+    await ctx.audit.append({
+      ...base,
+      event: 'decided',
+      actor,
+      decision: decision.outcome,
+      reasons: decision.reasons,
+      previousValue: state.value,
+      status: dryRun ? 'dry_run' : null,
+      dryRun,
+      proposal: p,
+      detail: state.lastChange ? `current value set by ${state.setBy} (${state.lastChange.sourceType} at ${state.lastChange.timestamp})` : null,
+    });
+
+    if (dryRun) {
+      results.push({ proposal: p, decision, status: 'dry_run', detail: `would ${decision.outcome}` });
+      continue;
+    }
+    if (decision.outcome === 'reject') {
+      await ctx.audit.append({ ...base, event: 'rejected', actor, decision: 'reject', reasons: decision.reasons, status: 'rejected' });
+      results.push({ proposal: p, decision, status: 'rejected' });
+      continue;
+    }
+    if (decision.outcome === 'review') {
+      const { review, created } = await ctx.reviews.enqueue({
+        proposal: p,
+        reasons: decision.reasons,
+        // Approval compares HubSpot with what the agent saw; when it did not say, with what we saw now.
+        observedValue: p.observedValue !== undefined ? p.observedValue : state.value,
+        ownerId: state.ownerId,
+        traceId,
+      });
+      await ctx.audit.append({ ...base, event: 'queued', actor, decision: 'review', reasons: decision.reasons, status: 'pending_review', detail: `review ${review.id}${created ? '' : ' (existing)'}` });
+      results.push({ proposal: p, decision, status: 'pending_review', detail: review.id });
+      continue;
+    }
+
+    // apply: the intent goes in the write log first (it also counts for the breaker of the next proposal).
+    const { existing } = await ctx.writes.recordIntent({ proposal: p, value: p.value, previousValue: state.value, automatic: true, actor });
+    if (p.kind === 'property') {
+      batch.push({ proposal: p, decision, previous: existing?.previousValue ?? state.value, index: results.length });
+      results.push({ proposal: p, decision, status: 'applied' });
+    } else {
+      results.push(await applyEngagement(ctx, p, p.value, { decision, actor, traceId, retry: existing !== undefined }));
+    }
+  }
+
+  if (batch.length) await flushProperties(ctx, batch, results, { actor, traceId });
+  return results;
+}
+
+/** A proposal this service already applied or queued: a retried job must not write or queue it twice. */
+async function alreadyHandled(ctx: WritebackContext, p: Proposal): Promise<string | undefined> {
+  const write = await ctx.writes.get(p.id);
+  if (write?.state === 'done' || write?.state === 'undone') return `already applied (${write.state})`;
+  const review = await ctx.reviews.byProposal(p.id);
+  if (review) return `already in review ${review.id} (${review.status})`;
+  return undefined;
+}
+
+/**
+ * A property write whose intent was recorded but not its completion (the process died around the HubSpot call):
+ * if HubSpot holds the intended value, the write landed and is marked done, so undo can still find it.
+ */
+async function recoverLandedWrite(ctx: WritebackContext, p: Proposal, field: string, current: string | null): Promise<boolean> {
+  const write = await ctx.writes.get(p.id);
+  if (write?.state !== 'intent' || write.field !== field || !sameValue(current, write.newValue)) return false;
+  await ctx.writes.markDone(p.id);
+  return true;
+}
+
+async function flushProperties(
+  ctx: WritebackContext,
+  batch: Array<{ proposal: Proposal; decision: Decision; previous: string | null; index: number }>,
+  results: SubmitResult[],
+  meta: { actor: string; traceId: string },
+): Promise<void> {
+  const writes: PropertyWrite[] = batch.map(({ proposal: p }) => ({ objectType: p.target.objectType, objectId: p.target.objectId, field: p.field!, value: p.value }));
+  try {
+    const answers = await ctx.writer.writeProperties(writes);
+    for (const item of batch) {
+      const p = item.proposal;
+      const answer = answers.get(recordKey(p.target.objectType, p.target.objectId));
+      if (!answer) {
+        // A batch update answers per record (207): a record deleted meanwhile is missing from the results.
+        await ctx.writes.markFailed(p.id);
+        await ctx.audit.append({ ...auditFields(p, meta.traceId), event: 'failed', actor: meta.actor, decision: 'apply', status: 'failed', outcome: { error: 'record missing from HubSpot answer' } });
+        results[item.index] = { proposal: p, decision: item.decision, status: 'failed', detail: 'HubSpot did not update the record (deleted meanwhile?)' };
+        continue;
+      }
+      await ctx.writes.markDone(p.id);
+      await ctx.audit.append({
+        ...auditFields(p, meta.traceId),
+        event: 'applied',
+        actor: meta.actor,
+        decision: 'apply',
+        reasons: item.decision.reasons,
+        status: 'applied',
+        previousValue: item.previous,
+        newValue: p.value,
+        outcome: { updatedAt: answer.updatedAt, value: answer.properties[p.field!] ?? null },
+      });
+    }
+  } catch (err) {
+    ctx.logger.warn({ err, count: batch.length }, 'write-back batch update failed');
+    for (const item of batch) {
+      await ctx.writes.markFailed(item.proposal.id);
+      await ctx.audit.append({ ...auditFields(item.proposal, meta.traceId), event: 'failed', actor: meta.actor, decision: 'apply', status: 'failed', outcome: errorOutcome(err) });
+      results[item.index] = { proposal: item.proposal, decision: item.decision, status: 'failed', detail: errorMessage(err) };
+    }
+  }
+}
+
+/** Creates an AI note or task (the intent is already recorded); shared by automatic apply and approval. */
+export async function applyEngagement(
+  ctx: WritebackContext,
+  p: Proposal,
+  text: string,
+  meta: { decision: Decision; actor: string; traceId: string | null; retry: boolean },
+): Promise<SubmitResult> {
+  try {
+    const created = await ctx.writer.createEngagement(p, text, { checkExisting: meta.retry });
+    await ctx.writes.markDone(p.id, created.id);
+    await ctx.audit.append({
+      ...auditFields(p, meta.traceId),
+      event: 'applied',
+      actor: meta.actor,
+      decision: 'apply',
+      reasons: meta.decision.reasons,
+      status: 'applied',
+      newValue: text,
+      outcome: { createdId: created.id, reused: created.reused },
+    });
+    return { proposal: p, decision: meta.decision, status: 'applied', detail: `${p.kind} ${created.id}${created.reused ? ' (found from an earlier attempt)' : ''}` };
+  } catch (err) {
+    ctx.logger.warn({ err, proposalId: p.id }, 'write-back engagement create failed');
+    await ctx.writes.markFailed(p.id);
+    await ctx.audit.append({ ...auditFields(p, meta.traceId), event: 'failed', actor: meta.actor, decision: 'apply', status: 'failed', outcome: errorOutcome(err) });
+    return { proposal: p, decision: meta.decision, status: 'failed', detail: errorMessage(err) };
+  }
+}
+
+export function auditFields(p: Proposal, traceId: string | null) {
+  // Malformed proposals are audited too; read their fields defensively.
+  const t = (p as Partial<Proposal> | undefined)?.target;
+  return {
+    proposalId: typeof p?.id === 'string' ? p.id : null,
+    runId: typeof p?.runId === 'string' ? p.runId : null,
+    traceId,
+    portalId: typeof p?.portalId === 'string' ? p.portalId : null,
+    agent: typeof p?.agent === 'string' ? p.agent : null,
+    objectType: typeof t?.objectType === 'string' ? t.objectType : null,
+    objectId: typeof t?.objectId === 'string' ? t.objectId : null,
+    kind: typeof p?.kind === 'string' ? p.kind : null,
+    field: typeof p?.field === 'string' ? p.field : null,
+    proposedValue: typeof p?.value === 'string' ? p.value : null,
+    confidence: typeof p?.confidence === 'number' ? p.confidence : null,
+  };
+}
+
+export function errorOutcome(err: unknown): { error: string; code?: string; status?: number } {
+  const e = err as { code?: unknown; status?: unknown };
+  return { error: errorMessage(err), ...(typeof e.code === 'string' ? { code: e.code } : {}), ...(typeof e.status === 'number' ? { status: e.status } : {}) };
+}
