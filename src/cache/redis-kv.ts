@@ -1,0 +1,110 @@
+import type { Redis as RedisClient } from 'ioredis';
+import { silentLogger, type Logger } from '../logging.ts';
+import { CacheError } from './cache-error.ts';
+import type { KeyValueCache } from './kv.ts';
+
+/**
+ * The production cache on Redis (ioredis, imported lazily by `createRedisKv` so the embedded default never
+ * loads it). Every key carries `keyPrefix`, so several deployments or test runs can share one Redis.
+ */
+export interface RedisKvOptions {
+  url: string;
+  keyPrefix?: string;
+  logger?: Logger;
+}
+
+export async function createRedisKv(opts: RedisKvOptions): Promise<RedisKv> {
+  const { Redis } = await import('ioredis');
+  const client = new Redis(opts.url, {
+    keyPrefix: opts.keyPrefix ?? 'hsai:',
+    lazyConnect: true,
+    // Fail calls after a few reconnect attempts instead of queueing them forever while Redis is down.
+    maxRetriesPerRequest: 3,
+    connectTimeout: 5_000,
+  });
+  // ioredis reports connection trouble as 'error' events; unheard, Node prints them as unhandled. Failed calls
+  // still reject, so a log line is all these need.
+  const logger = opts.logger ?? silentLogger;
+  client.on('error', (err: Error) => logger.warn({ err: err.message }, 'Redis cache connection error'));
+  try {
+    await client.connect();
+  } catch (err) {
+    client.disconnect();
+    throw new CacheError(`Cannot connect to Redis at ${redactUrl(opts.url)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  return new RedisKv(client);
+}
+
+export class RedisKv implements KeyValueCache {
+  readonly kind = 'redis' as const;
+
+  constructor(private readonly client: RedisClient) {}
+
+  async get(key: string): Promise<Buffer | null> {
+    return this.run(() => this.client.getBuffer(key));
+  }
+
+  async getMany(keys: string[]): Promise<Array<Buffer | null>> {
+    if (keys.length === 0) return [];
+    return this.run(() => this.client.mgetBuffer(keys));
+  }
+
+  async set(key: string, value: Buffer, ttlSeconds?: number): Promise<void> {
+    await this.run(() => (ttlSeconds && ttlSeconds > 0 ? this.client.set(key, value, 'EX', Math.ceil(ttlSeconds)) : this.client.set(key, value)));
+  }
+
+  async setMany(entries: Array<{ key: string; value: Buffer; ttlSeconds?: number }>): Promise<void> {
+    if (entries.length === 0) return;
+    // One round trip for the batch; a pipeline is not atomic, which a cache does not need.
+    const pipeline = this.client.pipeline();
+    for (const e of entries) {
+      if (e.ttlSeconds && e.ttlSeconds > 0) pipeline.set(e.key, e.value, 'EX', Math.ceil(e.ttlSeconds));
+      else pipeline.set(e.key, e.value);
+    }
+    const results = await this.run(() => pipeline.exec());
+    const failed = results?.find(([err]) => err);
+    if (failed?.[0]) throw new CacheError(`Redis cache write failed: ${failed[0].message}`, { cause: failed[0] });
+  }
+
+  async setIfAbsent(key: string, value: Buffer, ttlSeconds?: number): Promise<boolean> {
+    const reply = await this.run(() =>
+      ttlSeconds && ttlSeconds > 0 ? this.client.set(key, value, 'EX', Math.ceil(ttlSeconds), 'NX') : this.client.set(key, value, 'NX'),
+    );
+    return reply === 'OK';
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.run(() => this.client.del(key));
+  }
+
+  async ping(): Promise<void> {
+    await this.run(() => this.client.ping());
+  }
+
+  async close(): Promise<void> {
+    if (this.client.status === 'end') return;
+    try {
+      await this.client.quit();
+    } catch {
+      this.client.disconnect();
+    }
+  }
+
+  private async run<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw new CacheError(`Redis cache failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'the configured URL';
+  }
+}

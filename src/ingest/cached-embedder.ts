@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import type { KeyValueCache } from '../cache/kv.ts';
+import { metrics } from '../metrics.ts';
+import type { Embedder, EmbeddingResult } from './embedder.ts';
+
+/**
+ * Embedding cache in front of any embedder. Keys name the model and dimensions, so switching either never serves
+ * a stale vector; values are raw little-endian float32 bytes (1.5 KB for 384 dims). Re-ingesting unchanged
+ * text costs no provider call; identical texts within one call are embedded once.
+ */
+export function embeddingCacheKey(model: string, dimensions: number, text: string): string {
+  return `emb:${model}:${dimensions}:${createHash('sha256').update(text).digest('hex')}`;
+}
+
+export function vectorToBytes(vector: Float32Array): Buffer {
+  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
+}
+
+/** Copies out of the (possibly unaligned, pooled) buffer; null when the bytes cannot be a vector of this size. */
+export function bytesToVector(bytes: Buffer, dimensions: number): Float32Array | null {
+  if (bytes.length !== dimensions * 4) return null;
+  const out = new Float32Array(dimensions);
+  new Uint8Array(out.buffer).set(bytes);
+  return out;
+}
+
+export interface CachedEmbedderOptions {
+  /** Cache lifetime in seconds; unset keeps vectors until evicted (they never go stale for a fixed model). */
+  ttlSeconds?: number;
+}
+
+export class CachedEmbedder implements Embedder {
+  readonly provider: Embedder['provider'];
+  readonly model: string;
+  readonly dimensions: number;
+
+  constructor(
+    private readonly inner: Embedder,
+    private readonly cache: KeyValueCache,
+    private readonly opts: CachedEmbedderOptions = {},
+  ) {
+    this.provider = inner.provider;
+    this.model = inner.model;
+    this.dimensions = inner.dimensions;
+  }
+
+  /** `tokens` counts only what the provider was asked to embed (misses); `cacheHits` the inputs served from cache. */
+  async embed(texts: string[]): Promise<EmbeddingResult> {
+    if (texts.length === 0) return { vectors: [], tokens: 0, cacheHits: 0 };
+    const keys = texts.map((t) => embeddingCacheKey(this.model, this.dimensions, t));
+    const cached = await this.cache.getMany(keys);
+    const vectors = new Array<Float32Array>(texts.length);
+    const missing = new Map<string, { text: string; positions: number[] }>();
+    let hits = 0;
+    for (const [i, bytes] of cached.entries()) {
+      const vector = bytes ? bytesToVector(bytes, this.dimensions) : null;
+      if (vector) {
+        vectors[i] = vector;
+        hits += 1;
+        continue;
+      }
+      const key = keys[i]!;
+      const entry = missing.get(key);
+      if (entry) entry.positions.push(i);
+      else missing.set(key, { text: texts[i]!, positions: [i] });
+    }
+    if (hits > 0) metrics.embeddingCacheHits.inc({ model: this.model }, hits);
+    if (missing.size === 0) return { vectors, tokens: 0, cacheHits: hits };
+
+    const entries = [...missing.entries()];
+    const result = await this.inner.embed(entries.map(([, e]) => e.text));
+    const toStore: Array<{ key: string; value: Buffer; ttlSeconds?: number }> = [];
+    for (const [j, [key, entry]] of entries.entries()) {
+      const vector = result.vectors[j]!;
+      for (const position of entry.positions) vectors[position] = position === entry.positions[0] ? vector : vector.slice();
+      toStore.push({ key, value: vectorToBytes(vector), ...(this.opts.ttlSeconds ? { ttlSeconds: this.opts.ttlSeconds } : {}) });
+    }
+    await this.cache.setMany(toStore);
+    return { vectors, tokens: result.tokens, cacheHits: hits };
+  }
+
+  ping(): Promise<void> {
+    return this.inner.ping();
+  }
+
+  /** The cache is shared with other users (LLM responses, dedupe keys): its owner closes it. */
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}

@@ -1,0 +1,51 @@
+import type { KeyValueCache } from '../cache/kv.ts';
+import type { Logger } from '../logging.ts';
+import { CachedEmbedder } from './cached-embedder.ts';
+import type { Embedder } from './embedder.ts';
+
+export interface CreateEmbedderOptions {
+  provider: 'offline' | 'openai';
+  model: string;
+  dimensions: number;
+  apiKey?: string;
+  baseURL?: string;
+  timeoutMs?: number;
+  maxRetries?: number;
+  /** When given, the embedder is wrapped by the embedding cache. */
+  cache?: KeyValueCache;
+  logger?: Logger;
+}
+
+/**
+ * Picks the embedding adapter from config (`config.embeddings` + OPENAI_API_KEY / OPENAI_BASE_URL). Adapters are
+ * imported on demand so that the offline default never loads the OpenAI SDK.
+ */
+export async function createEmbedder(opts: CreateEmbedderOptions): Promise<Embedder> {
+  const embedder = await createAdapter(opts);
+  return opts.cache ? new CachedEmbedder(embedder, opts.cache) : embedder;
+}
+
+async function createAdapter(opts: CreateEmbedderOptions): Promise<Embedder> {
+  switch (opts.provider) {
+    case 'offline': {
+      const { OfflineHashEmbedder } = await import('./embedders/offline-hash-embedder.ts');
+      return new OfflineHashEmbedder({ dimensions: opts.dimensions, model: opts.model });
+    }
+    case 'openai': {
+      const { OpenAIEmbedder } = await import('./embedders/openai-embedder.ts');
+      return new OpenAIEmbedder({
+        model: opts.model,
+        dimensions: opts.dimensions,
+        ...(opts.apiKey !== undefined ? { apiKey: opts.apiKey } : {}),
+        ...(opts.baseURL !== undefined ? { baseURL: opts.baseURL } : {}),
+        ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+        ...(opts.maxRetries !== undefined ? { maxRetries: opts.maxRetries } : {}),
+        ...(opts.logger ? { logger: opts.logger } : {}),
+      });
+    }
+    default: {
+      const never: never = opts.provider;
+      throw new Error(`Unknown embedding provider: ${String(never)}`);
+    }
+  }
+}

@@ -1,0 +1,135 @@
+import OpenAI from 'openai';
+import { silentLogger, type Logger } from '../../logging.ts';
+import { metrics } from '../../metrics.ts';
+import type { Embedder, EmbeddingResult } from '../embedder.ts';
+import { EmbeddingError } from './embedding-error.ts';
+import { toEmbeddingError } from './openai-errors.ts';
+import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.ts';
+import { OPENAI_LIMITS, planBatches, type BatchLimits } from './token-batches.ts';
+
+/** USD per 1M input tokens (OpenAI list prices); unknown models (local servers) are not costed. */
+const PRICE_PER_MILLION: Record<string, number> = {
+  'text-embedding-3-small': 0.02,
+  'text-embedding-3-large': 0.13,
+  'text-embedding-ada-002': 0.1,
+};
+
+export interface OpenAIEmbedderOptions {
+  model: string;
+  dimensions: number;
+  apiKey?: string;
+  /** Any OpenAI-compatible server (Ollama, vLLM, TEI, the test server): `http://host:port/v1`. */
+  baseURL?: string;
+  timeoutMs?: number;
+  /** Retries after the first attempt of each request. */
+  maxRetries?: number;
+  retry?: Partial<RetryPolicy>;
+  limits?: Partial<BatchLimits>;
+  logger?: Logger;
+}
+
+/**
+ * Embeddings through the official `openai` SDK against OpenAI or any compatible server. Requests are planned by
+ * tokens (see token-batches.ts) and sent one after another, which keeps a backfill under the provider's token
+ * rate limit without a second limiter; the retry loop honours 429 Retry-After.
+ */
+export class OpenAIEmbedder implements Embedder {
+  readonly provider = 'openai' as const;
+  readonly model: string;
+  readonly dimensions: number;
+  private readonly client: OpenAI;
+  private readonly policy: RetryPolicy;
+  private readonly limits: BatchLimits;
+  private readonly logger: Logger;
+  /** Only the text-embedding-3 family accepts `dimensions`; other models have a fixed size we verify instead. */
+  private readonly sendDimensions: boolean;
+
+  constructor(opts: OpenAIEmbedderOptions) {
+    this.model = opts.model;
+    this.dimensions = opts.dimensions;
+    this.client = new OpenAI({
+      // Local servers need no key, but the SDK refuses to start without one.
+      apiKey: opts.apiKey ?? 'unused',
+      ...(opts.baseURL ? { baseURL: opts.baseURL } : {}),
+      timeout: opts.timeoutMs ?? 60_000,
+      maxRetries: 0,
+    });
+    this.policy = { ...DEFAULT_RETRY, ...(opts.maxRetries !== undefined ? { maxRetries: opts.maxRetries } : {}), ...opts.retry };
+    this.limits = { ...OPENAI_LIMITS, ...opts.limits };
+    this.logger = opts.logger ?? silentLogger;
+    this.sendDimensions = /^text-embedding-3-/.test(opts.model);
+  }
+
+  async embed(texts: string[]): Promise<EmbeddingResult> {
+    const vectors = new Array<Float32Array>(texts.length);
+    let tokens = 0;
+    for (const batch of planBatches(texts, this.limits)) {
+      const result = await withRetries(() => this.request(batch.inputs), this.policy, { logger: this.logger, what: `embeddings (${this.model})` });
+      for (const [j, index] of batch.indices.entries()) vectors[index] = result.vectors[j]!;
+      // Servers that report no usage are billed by our own count, which is exact for cl100k models.
+      const used = result.usage ?? batch.tokens;
+      tokens += used;
+      metrics.embeddingTokens.inc({ model: this.model }, used);
+      const price = PRICE_PER_MILLION[this.model];
+      if (price !== undefined) metrics.costUsd.inc({ kind: 'embedding', model: this.model }, (used * price) / 1_000_000);
+    }
+    return { vectors, tokens, cacheHits: 0 };
+  }
+
+  private async request(inputs: string[]): Promise<{ vectors: Float32Array[]; usage: number | undefined }> {
+    let response: OpenAI.CreateEmbeddingResponse;
+    try {
+      response = await this.client.embeddings.create({
+        model: this.model,
+        input: inputs,
+        // Asked for explicitly and decoded here: compatible servers that ignore it and send floats still work.
+        encoding_format: 'base64',
+        ...(this.sendDimensions ? { dimensions: this.dimensions } : {}),
+      });
+    } catch (err) {
+      throw toEmbeddingError(err, this.model);
+    }
+    const data = Array.isArray(response?.data) ? response.data : null;
+    if (!data || data.length !== inputs.length) {
+      throw new EmbeddingError('MODEL_BAD_RESPONSE', `Embedding server returned ${data?.length ?? 'no'} vectors for ${inputs.length} inputs`);
+    }
+    const vectors = new Array<Float32Array>(inputs.length);
+    for (const [position, item] of data.entries()) {
+      const index = typeof item.index === 'number' ? item.index : position;
+      const vector = decodeEmbedding(item.embedding);
+      if (vector.length !== this.dimensions) {
+        throw new EmbeddingError(
+          'MODEL_BAD_RESPONSE',
+          `Model ${this.model} returned ${vector.length}-dimensional vectors, configured for ${this.dimensions}: set EMBEDDING_DIMENSIONS=${vector.length}`,
+        );
+      }
+      if (index < 0 || index >= inputs.length || vectors[index]) throw new EmbeddingError('MODEL_BAD_RESPONSE', `Embedding server returned a bad index ${index}`);
+      vectors[index] = vector;
+    }
+    const usage = response.usage?.total_tokens ?? response.usage?.prompt_tokens;
+    return { vectors, usage: typeof usage === 'number' ? usage : undefined };
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.client.models.list();
+    } catch (err) {
+      throw toEmbeddingError(err, this.model);
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+function decodeEmbedding(value: unknown): Float32Array {
+  if (typeof value === 'string') {
+    const bytes = Buffer.from(value, 'base64');
+    if (bytes.length % 4 !== 0) throw new EmbeddingError('MODEL_BAD_RESPONSE', 'Embedding is not a float32 base64 string');
+    // Copy into an aligned buffer: Buffer slices may start at any byte offset.
+    const out = new Float32Array(bytes.length / 4);
+    new Uint8Array(out.buffer).set(bytes);
+    return out;
+  }
+  if (Array.isArray(value) && value.every((v) => typeof v === 'number')) return Float32Array.from(value);
+  throw new EmbeddingError('MODEL_BAD_RESPONSE', 'Embedding server returned an embedding that is neither floats nor base64');
+}

@@ -1,0 +1,55 @@
+import { encode, decode } from '../tokenizer.ts';
+
+/**
+ * Request planning for OpenAI embeddings. The API takes at most 2,048 inputs and 300,000 tokens per request and
+ * 8,192 tokens per input; counting with the model's own encoding (cl100k_base for text-embedding-3-*) lets a
+ * backfill send full requests instead of guessing a fixed batch size.
+ */
+export interface BatchLimits {
+  maxInputs: number;
+  maxTokens: number;
+  maxInputTokens: number;
+}
+
+export const OPENAI_LIMITS: BatchLimits = { maxInputs: 2048, maxTokens: 300_000, maxInputTokens: 8191 };
+
+export interface PlannedBatch {
+  /** Positions of the batch's inputs in the caller's array. */
+  indices: number[];
+  inputs: string[];
+  tokens: number;
+}
+
+export function planBatches(texts: string[], limits: BatchLimits = OPENAI_LIMITS): PlannedBatch[] {
+  const batches: PlannedBatch[] = [];
+  let current: PlannedBatch = { indices: [], inputs: [], tokens: 0 };
+  for (const [i, text] of texts.entries()) {
+    const { input, tokens } = prepareInput(text, limits.maxInputTokens);
+    if (current.inputs.length > 0 && (current.inputs.length >= limits.maxInputs || current.tokens + tokens > limits.maxTokens)) {
+      batches.push(current);
+      current = { indices: [], inputs: [], tokens: 0 };
+    }
+    current.indices.push(i);
+    current.inputs.push(input);
+    current.tokens += tokens;
+  }
+  if (current.inputs.length > 0) batches.push(current);
+  return batches;
+}
+
+/**
+ * Newlines are kept on purpose: they separate transcript turns and paragraphs, and current models do not need
+ * them stripped. An empty input is rejected by the API, so it is sent as one space.
+ */
+function prepareInput(text: string, maxInputTokens: number): { input: string; tokens: number } {
+  if (text.trim() === '') return { input: ' ', tokens: 1 };
+  const tokens = encode(text);
+  if (tokens.length <= maxInputTokens) return { input: text, tokens: tokens.length };
+  let cut = tokens.slice(0, maxInputTokens);
+  let input = decode(cut);
+  while (input.endsWith('\uFFFD') && cut.length > 1) {
+    cut = cut.slice(0, -1);
+    input = decode(cut);
+  }
+  return { input, tokens: cut.length };
+}
