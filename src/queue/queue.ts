@@ -72,6 +72,7 @@ export interface WorkerHandle {
 export interface JobQueue {
   readonly kind: 'embedded' | 'bullmq';
   enqueue(jobs: JobSpec[]): Promise<string[]>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- handlers take their own payload types (contravariance)
   work(handlers: Partial<Record<JobType, JobHandler<any>>>, opts?: { concurrency?: number }): WorkerHandle;
   stats(): Promise<Record<JobType, JobStats> & { total: JobStats }>;
   listDead(limit?: number): Promise<DeadJob[]>;

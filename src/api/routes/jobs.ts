@@ -1,0 +1,82 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import '../route-options.ts';
+import { jobsStats, listDeadJobs, retryDeadJobs } from '../../queue/job-admin.ts';
+import { JOB_TYPES, type JobQueue } from '../../queue/queue.ts';
+import { apiError } from '../errors.ts';
+
+export interface JobRoutesOptions {
+  queue: JobQueue;
+}
+
+const jobStats = z.object({
+  waiting: z.number(),
+  active: z.number(),
+  delayed: z.number(),
+  completed: z.number(),
+  failed: z.number().describe('jobs whose last attempt failed and that wait for a retry'),
+  dead: z.number().describe('jobs that failed their final attempt (dead-letter)'),
+});
+
+const deadJob = z.object({
+  id: z.string(),
+  type: z.enum(JOB_TYPES),
+  payload: z.unknown(),
+  attempts: z.number(),
+  error: z.string(),
+  failedAt: z.string(),
+});
+
+/** Admin routes over the job queue: stats, the dead-letter list, and re-driving dead jobs. */
+export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts) => {
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.get(
+    '/v1/jobs/stats',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        summary: 'Job counts per type and state',
+        tags: ['jobs'],
+        response: { 200: z.object({ backend: z.enum(['embedded', 'bullmq']), byType: z.record(z.enum(JOB_TYPES), jobStats), total: jobStats }) },
+      },
+    },
+    async () => jobsStats(opts.queue),
+  );
+
+  r.get(
+    '/v1/jobs/dead',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        summary: 'Dead-lettered jobs, newest first',
+        tags: ['jobs'],
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }),
+        response: { 200: z.object({ jobs: z.array(deadJob) }) },
+      },
+    },
+    async (req) => ({ jobs: await listDeadJobs(opts.queue, req.query.limit) }),
+  );
+
+  r.post(
+    '/v1/jobs/dead/retry',
+    {
+      config: { auth: 'admin' },
+      schema: {
+        summary: 'Re-drive dead jobs by id, or all of them',
+        tags: ['jobs'],
+        body: z
+          .object({ ids: z.array(z.string().min(1)).min(1).max(10_000).optional(), all: z.boolean().optional() })
+          .refine((b) => (b.all === true) !== (b.ids !== undefined), 'give either "ids" (a non-empty list) or "all": true'),
+        response: { 200: z.object({ retried: z.number() }) },
+      },
+    },
+    async (req) => {
+      if (!req.body.all && !req.body.ids) throw apiError('BAD_REQUEST', 'give either "ids" or "all": true');
+      return retryDeadJobs(opts.queue, req.body.all ? 'all' : req.body.ids!);
+    },
+  );
+};

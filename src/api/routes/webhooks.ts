@@ -1,0 +1,138 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { apiError } from '../errors.ts';
+import '../route-options.ts';
+import { errorMessage } from '../../errors.ts';
+import { classifyEvent } from '../../events/classify-event.ts';
+import { silentLogger, type Logger } from '../../logging.ts';
+import { metrics } from '../../metrics.ts';
+import type { HubSpotEvent, WebhookBatchPayload } from '../../queue/jobs.ts';
+import type { JobQueue } from '../../queue/queue.ts';
+import { parseWebhookBatch } from '../../webhooks/event-schema.ts';
+import { readRawBody } from '../../webhooks/raw-body.ts';
+import { verifyHubSpotSignature, type SignatureVersion } from '../../webhooks/verify-signature.ts';
+import { parseWorkflowDelivery } from '../../webhooks/workflow-schema.ts';
+
+export interface WebhookRoutesOptions {
+  queue: JobQueue;
+  /** HUBSPOT_CLIENT_SECRET; without it every delivery is refused (401). */
+  clientSecret?: string;
+  /** WEBHOOK_SIGNATURE_VERSIONS for the webhook endpoint; the workflow endpoint always takes v2 (and v3). */
+  allowedVersions: SignatureVersion[];
+  /** WEBHOOK_PUBLIC_URL: the base URL HubSpot calls, to rebuild the signed URI behind a proxy. */
+  publicUrl?: string;
+  /** WEBHOOK_MAX_BODY_BYTES */
+  maxBodyBytes: number;
+  logger?: Logger;
+  /** Injected clock for signature timestamps (tests). */
+  now?: () => number;
+}
+
+const WORKFLOW_VERSIONS: SignatureVersion[] = ['v2', 'v3'];
+
+/**
+ * HubSpot → us. Order matters: raw bytes ▸ signature (401, nothing recorded) ▸ JSON + schema (400) ▸ one durable
+ * `webhook.batch` job ▸ 200. Everything else (dedupe, coalescing, routing) happens in the job, so the answer
+ * stays fast under HubSpot's 5 s timeout and a crash after the 200 loses nothing.
+ */
+export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (app, opts) => {
+  const logger = opts.logger ?? silentLogger;
+  const now = opts.now ?? Date.now;
+  if (!opts.clientSecret) logger.warn('HUBSPOT_CLIENT_SECRET is not set: every webhook delivery will be refused with 401');
+
+  // This plugin's own context: bodies stay raw bytes whatever the content type, because the signature covers
+  // the exact bytes; the rest of the app keeps its JSON parser.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (req, _payload, done) => {
+    readRawBody(req.raw, opts.maxBodyBytes).then(
+      (buf) => done(null, buf),
+      (err: unknown) => done(err as Error, undefined),
+    );
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.webhookRequests.inc({ endpoint: req.routeOptions.url ?? req.url, status: String(reply.statusCode) });
+  });
+
+  const verified = (req: FastifyRequest, versions: SignatureVersion[]): Buffer => {
+    const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const result = verifyHubSpotSignature({
+      method: req.method,
+      uri: signedUri(req, opts.publicUrl),
+      rawBody,
+      headers: req.headers,
+      clientSecret: opts.clientSecret ?? '',
+      allowedVersions: versions,
+      now: now(),
+    });
+    if (!result.ok) {
+      logger.warn({ url: req.url, reason: result.error, ip: req.ip }, 'webhook rejected: bad signature');
+      throw apiError('INVALID_SIGNATURE', `webhook signature rejected: ${result.error}`);
+    }
+    return rawBody;
+  };
+
+  const journal = async (payload: WebhookBatchPayload): Promise<string> => {
+    try {
+      const [id] = await opts.queue.enqueue([{ type: 'webhook.batch', payload }]);
+      return id!;
+    } catch (err) {
+      // No 200 without a durable record: HubSpot retries a 503 later.
+      logger.error({ err: errorMessage(err) }, 'webhook batch could not be journaled');
+      throw apiError('UNAVAILABLE', 'the job queue is unavailable; retry later');
+    }
+  };
+
+  app.post('/webhooks/hubspot', { config: { auth: 'public' } }, async (req) => {
+    const rawBody = verified(req, opts.allowedVersions);
+    const parsed = parseWebhookBatch(parseJson(rawBody));
+    if (!parsed.ok) throw apiError('INVALID_WEBHOOK', parsed.error);
+    const known: HubSpotEvent[] = [];
+    const unknown: string[] = [];
+    for (const e of parsed.events) {
+      if (classifyEvent(e)) {
+        known.push(e);
+        metrics.webhookEvents.inc({ subscription_type: e.subscriptionType, result: 'accepted' });
+      } else {
+        unknown.push(e.subscriptionType);
+        metrics.webhookEvents.inc({ subscription_type: e.subscriptionType, result: 'ignored' });
+      }
+    }
+    if (unknown.length > 0) {
+      logger.info({ subscriptionTypes: [...new Set(unknown)], count: unknown.length }, 'webhook events ignored: unknown subscription type or object');
+    }
+    const jobId = known.length > 0 ? await journal({ source: 'webhook', receivedAt: now(), events: known }) : null;
+    return { accepted: known.length, ignored: unknown.length, jobId };
+  });
+
+  app.post<{ Querystring: { objectType?: string; portalId?: string } }>(
+    '/webhooks/hubspot/workflow',
+    { config: { auth: 'public' } },
+    async (req) => {
+      const rawBody = verified(req, WORKFLOW_VERSIONS);
+      const receivedAt = now();
+      const parsed = parseWorkflowDelivery(parseJson(rawBody), req.query ?? {}, receivedAt, rawBody);
+      if (!parsed.ok) throw apiError('INVALID_WEBHOOK', parsed.error);
+      metrics.webhookEvents.inc({ subscription_type: parsed.event.subscriptionType, result: 'accepted' });
+      const jobId = await journal({ source: 'workflow', receivedAt, events: [parsed.event] });
+      return { accepted: 1, ignored: 0, jobId };
+    },
+  );
+};
+
+function parseJson(raw: Buffer): unknown {
+  if (raw.length === 0) throw apiError('INVALID_JSON', 'the body is empty: expected a JSON array of HubSpot events');
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (err) {
+    throw apiError('INVALID_JSON', `the body is not valid JSON: ${errorMessage(err)}`);
+  }
+}
+
+/**
+ * The URI HubSpot signed. Behind a proxy the request's own host and scheme are not the ones HubSpot used, so
+ * WEBHOOK_PUBLIC_URL (the base that, followed by the path this service sees, gives the URL HubSpot called) wins.
+ */
+function signedUri(req: FastifyRequest, publicUrl: string | undefined): string {
+  if (publicUrl) return `${publicUrl.replace(/\/+$/, '')}${req.url}`;
+  return `${req.protocol}://${req.host}${req.url}`;
+}

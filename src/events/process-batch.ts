@@ -1,0 +1,157 @@
+import type { KeyValueCache } from '../cache/kv.ts';
+import { silentLogger, type Logger } from '../logging.ts';
+import { metrics } from '../metrics.ts';
+import type { GeneratePayload, HubSpotEvent, IngestReason, IngestRecordPayload, WebhookBatchPayload } from '../queue/jobs.ts';
+import type { JobHandler, JobQueue, JobSpec } from '../queue/queue.ts';
+import { associationSides, classifyEvent, type ClassifiedEvent, type EventAction } from './classify-event.ts';
+import { echoFlags } from './echo.ts';
+import { claimEvents, eventDedupeKey, raiseHighWaterMarks, staleFlags } from './event-ledger.ts';
+import { DEFAULT_ROUTING, generationJobsFor, shouldIngest, type RoutingConfig } from './routing.ts';
+
+/** The write-back module records its writes through this, so their webhook echoes start no generation. */
+export { recordOwnWrite, type OwnWrite } from './echo.ts';
+
+export interface BatchProcessorDeps {
+  queue: JobQueue;
+  cache: KeyValueCache;
+  /** From `loadRoutingRules(ROUTING_FILE)`; default: the documented rules. */
+  rules?: RoutingConfig;
+  /** WEBHOOK_COALESCE_MS: events for one record within this window become one ingest job. */
+  coalesceMs: number;
+  /** HUBSPOT_APP_ID: changes attributed to it are our own writes. */
+  appId?: string;
+  logger?: Logger;
+}
+
+export interface BatchOutcome {
+  processed: number;
+  duplicate: number;
+  stale: number;
+  echo: number;
+  ignored: number;
+  jobs: number;
+}
+
+const REASON: Record<EventAction, IngestReason> = {
+  creation: 'creation',
+  deletion: 'deletion',
+  merge: 'merge',
+  restore: 'restore',
+  propertyChange: 'propertyChange',
+  associationChange: 'associationChange',
+  privacyDeletion: 'privacyDeletion',
+  workflow: 'workflow',
+};
+
+/**
+ * The `webhook.batch` handler. The route only journals deliveries; here each event is deduplicated, checked
+ * against the record's high-water mark, checked for being our own echo, and turned into jobs:
+ *   - one `ingest.record` per record, coalesced over `coalesceMs` (queue key + delay), so a burst of 30
+ *     property changes costs one fetch;
+ *   - generation jobs from the routing rules, never for echoes, delayed past the ingest so the agent sees the
+ *     record indexed (agents must still fetch their trigger object themselves).
+ * The derived jobs are enqueued in one durable call before high-water marks move, and dedupe claims belong to
+ * this job id, so a crash anywhere in here loses nothing when the job runs again.
+ */
+export function createWebhookBatchHandler(deps: BatchProcessorDeps): JobHandler<WebhookBatchPayload> {
+  return async (job) => {
+    await processBatch(deps, job.payload, job.id);
+  };
+}
+
+export async function processBatch(deps: BatchProcessorDeps, batch: WebhookBatchPayload, owner: string): Promise<BatchOutcome> {
+  const routing = deps.rules ?? DEFAULT_ROUTING;
+  const logger = deps.logger ?? silentLogger;
+  const outcome: BatchOutcome = { processed: 0, duplicate: 0, stale: 0, echo: 0, ignored: 0, jobs: 0 };
+  const specs: JobSpec[] = [];
+  const accepted: Array<{ c: ClassifiedEvent; e: HubSpotEvent }> = [];
+  const count = (e: HubSpotEvent, result: keyof BatchOutcome) => {
+    outcome[result] += 1;
+    if (result !== 'processed') metrics.webhookEvents.inc({ subscription_type: e.subscriptionType, result });
+  };
+
+  // Oldest first, so within one batch the newest event of a record is the one that wins.
+  const events = [...batch.events].sort((a, b) => a.occurredAt - b.occurredAt);
+  const known: Array<{ c: ClassifiedEvent; e: HubSpotEvent }> = [];
+  for (const e of events) {
+    const c = classifyEvent(e);
+    if (c && shouldIngest(routing, c.objectType)) known.push({ c, e });
+    else {
+      logger.info({ subscriptionType: e.subscriptionType, objectTypeId: e.objectTypeId }, 'webhook event ignored: not an object we index');
+      count(e, 'ignored');
+    }
+  }
+  // Each check is one cache round trip for the whole batch (plus one atomic claim per new event).
+  const claimed = await claimEvents(deps.cache, known.map(({ e }) => eventDedupeKey(e)), owner);
+  const fresh = known.filter(({ e }, i) => {
+    if (!claimed[i]) count(e, 'duplicate');
+    return claimed[i];
+  });
+  const stale = await staleFlags(deps.cache, fresh);
+  const current = fresh.filter(({ e }, i) => {
+    if (stale[i]) count(e, 'stale');
+    return !stale[i];
+  });
+  const echoes = await echoFlags(deps.cache, current, deps.appId);
+  for (const [i, { c, e }] of current.entries()) {
+    specs.push(...ingestJobs(c, e, deps.coalesceMs));
+    if (echoes[i]) {
+      count(e, 'echo');
+    } else {
+      const delayMs = deps.coalesceMs + routing.generationDelayMs;
+      for (const type of generationJobsFor(routing, { ...c, propertyName: e.propertyName, propertyValue: e.propertyValue })) {
+        const payload: GeneratePayload = {
+          portalId: c.portalId,
+          objectType: c.objectType,
+          objectId: c.objectId,
+          trigger: {
+            subscriptionType: e.subscriptionType,
+            occurredAt: e.occurredAt,
+            eventId: String(e.eventId),
+            ...(e.propertyName === undefined ? {} : { propertyName: e.propertyName }),
+            ...(e.propertyValue === undefined ? {} : { propertyValue: e.propertyValue }),
+          },
+        };
+        // One generation per record and agent while it waits: a burst of stage changes makes one summary.
+        specs.push({ type, payload, key: `${type}:${c.portalId}:${c.objectType}:${c.objectId}`, delayMs });
+      }
+      outcome.processed += 1;
+    }
+    accepted.push({ c, e });
+  }
+
+  if (specs.length > 0) await deps.queue.enqueue(specs);
+  outcome.jobs = specs.length;
+  await raiseHighWaterMarks(deps.cache, accepted);
+  logger.debug({ jobId: owner, ...outcome }, 'webhook batch processed');
+  return outcome;
+}
+
+/** The ingest job(s) for one event; merges and association changes also refresh the other records involved. */
+function ingestJobs(c: ClassifiedEvent, e: HubSpotEvent, coalesceMs: number): JobSpec<IngestRecordPayload>[] {
+  const base = { portalId: c.portalId, reason: REASON[c.action], occurredAt: e.occurredAt };
+  const spec = (payload: IngestRecordPayload, keySuffix = ''): JobSpec<IngestRecordPayload> => ({
+    type: 'ingest.record',
+    payload,
+    key: `ingest.record:${payload.portalId}:${payload.objectType}:${payload.objectId}${keySuffix}`,
+    delayMs: coalesceMs,
+  });
+  if (c.action === 'merge') {
+    const target = String(e.newObjectId ?? e.primaryObjectId ?? c.objectId);
+    const merged = [...new Set([...(e.mergedObjectIds ?? []), e.primaryObjectId, e.objectId].filter((x) => x !== undefined).map(String))]
+      .filter((x) => x !== target)
+      .sort();
+    // Merged ids must reach the ingest job (their chunks are removed), so a merge is not coalesced with plain syncs.
+    return [spec({ ...base, objectType: c.objectType, objectId: target, mergedObjectIds: merged }, `:merge:${merged.join(',')}`)];
+  }
+  if (c.action === 'associationChange') {
+    const sides = associationSides(e);
+    if (sides.length === 0) return [spec({ ...base, objectType: c.objectType, objectId: c.objectId })];
+    // Both sides are re-ingested: the side an association was removed from must drop what no longer rolls up.
+    return sides.map((side, i) => {
+      const other = sides[1 - i];
+      return spec({ ...base, objectType: side.objectType, objectId: side.objectId, ...(other ? { related: [other] } : {}) });
+    });
+  }
+  return [spec({ ...base, objectType: c.objectType, objectId: c.objectId })];
+}

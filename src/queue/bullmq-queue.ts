@@ -1,0 +1,238 @@
+import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { errorMessage } from '../errors.ts';
+import { silentLogger, type Logger } from '../logging.ts';
+import { metrics } from '../metrics.ts';
+import { backoffDelayMs, requestedRetryDelayMs } from './backoff.ts';
+import {
+  JOB_TYPES,
+  PermanentJobError,
+  type DeadJob,
+  type JobHandler,
+  type JobQueue,
+  type JobSpec,
+  type JobStats,
+  type JobType,
+  type WorkerHandle,
+} from './queue.ts';
+
+export interface BullQueueOptions {
+  redisUrl: string;
+  prefix?: string;
+  defaultMaxAttempts: number;
+  backoffBaseMs?: number;
+  logger?: Logger;
+}
+
+const BACKOFF_TYPE = 'hsai-jitter';
+const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
+/** Completed jobs are kept a day (stats, forensics); failed ones stay until retried: they are the dead letters. */
+const REMOVE_ON_COMPLETE = { age: 24 * 3600, count: 50_000 };
+const SHUTDOWN = Symbol('shutdown');
+
+/**
+ * BullMQ on Redis (run it with AOF and `noeviction`). One BullMQ queue per job type so per-type counts are O(1)
+ * Redis calls. Our job ids are `<type>-<bullmq id>`: BullMQ ids are per queue, and custom ids (which BullMQ
+ * forbids to contain ':') are not used at all: coalescing keys go through BullMQ's deduplication instead.
+ */
+export class BullQueue implements JobQueue {
+  readonly kind = 'bullmq' as const;
+  private readonly connection: Redis;
+  private readonly queues: Record<JobType, Queue>;
+  private readonly prefix: string;
+  private readonly workers = new Set<WorkerHandle>();
+  private readonly logger: Logger;
+
+  constructor(private readonly opts: BullQueueOptions) {
+    this.prefix = opts.prefix ?? 'hsai';
+    this.logger = opts.logger ?? silentLogger;
+    // maxRetriesPerRequest null: commands wait for Redis to come back instead of failing (restart, failover).
+    this.connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null, enableReadyCheck: true });
+    this.connection.on('error', (err) => this.logger.warn({ err: errorMessage(err) }, 'redis connection error'));
+    this.queues = Object.fromEntries(
+      JOB_TYPES.map((t) => [t, new Queue(t, { connection: this.connection, prefix: this.prefix })]),
+    ) as Record<JobType, Queue>;
+    for (const q of Object.values(this.queues)) q.on('error', (err) => this.logger.warn({ err: errorMessage(err) }, 'bullmq queue error'));
+  }
+
+  async enqueue(jobs: JobSpec[]): Promise<string[]> {
+    // Resolves once Redis has the jobs (AOF appends them; with appendfsync everysec a Redis *crash* can lose up
+    // to a second, a restart loses nothing).
+    return Promise.all(
+      jobs.map(async (spec) => {
+        const job = await this.queues[spec.type].add(spec.type, spec.payload, {
+          attempts: Math.max(1, spec.maxAttempts ?? this.opts.defaultMaxAttempts),
+          backoff: { type: BACKOFF_TYPE },
+          delay: Math.max(0, spec.delayMs ?? 0),
+          removeOnComplete: REMOVE_ON_COMPLETE,
+          removeOnFail: false,
+          // keepLastIfActive: an event arriving while the record's job runs gets a fresh job after it, never a
+          // parallel one and never a lost one.
+          ...(spec.key ? { deduplication: { id: spec.key, keepLastIfActive: true } } : {}),
+        });
+        return `${spec.type}-${job.id}`;
+      }),
+    );
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- handlers take their own payload types (contravariance)
+  work(handlers: Partial<Record<JobType, JobHandler<any>>>, opts?: { concurrency?: number }): WorkerHandle {
+    const controllers = new Set<AbortController>();
+    const workers = JOB_TYPES.filter((t) => handlers[t]).map((type) => {
+      const handler = handlers[type]!;
+      const worker = new Worker(type, (job: Job, token?: string) => this.process(type, handler, job, token, controllers), {
+        connection: this.connection,
+        prefix: this.prefix,
+        concurrency: Math.max(1, opts?.concurrency ?? 1),
+        settings: {
+          backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) =>
+            requestedRetryDelayMs(err) ?? backoffDelayMs(attemptsMade, this.opts.backoffBaseMs),
+        },
+      });
+      worker.on('error', (err) => this.logger.warn({ err: errorMessage(err) }, 'bullmq worker error'));
+      worker.on('failed', (job, err) => {
+        if (!job || err instanceof WaitingError) return;
+        const final = job.finishedOn !== undefined;
+        this.logger[final ? 'error' : 'warn'](
+          { jobId: `${type}-${job.id}`, type, attempt: job.attemptsMade, err: err.message },
+          final ? 'job dead-lettered' : 'job failed, retrying',
+        );
+      });
+      return worker;
+    });
+    const handle: WorkerHandle = {
+      close: async (timeoutMs = DEFAULT_CLOSE_TIMEOUT_MS) => {
+        const closing = Promise.all(workers.map((w) => w.close()));
+        const timer = setTimeout(() => {
+          // In-flight jobs that outlive the grace period go back to waiting (see `process`).
+          for (const c of controllers) c.abort(SHUTDOWN);
+        }, timeoutMs);
+        try {
+          await closing;
+        } finally {
+          clearTimeout(timer);
+          this.workers.delete(handle);
+        }
+      },
+    };
+    this.workers.add(handle);
+    return handle;
+  }
+
+  private async process(type: JobType, handler: JobHandler, job: Job, token: string | undefined, controllers: Set<AbortController>): Promise<void> {
+    const abort = new AbortController();
+    controllers.add(abort);
+    const started = performance.now();
+    let outcome = 'completed';
+    const aborted = new Promise<typeof SHUTDOWN>((resolve) => abort.signal.addEventListener('abort', () => resolve(SHUTDOWN), { once: true }));
+    try {
+      const run = handler({
+        id: `${type}-${job.id}`,
+        type,
+        payload: job.data,
+        attempt: job.attemptsMade + 1,
+        maxAttempts: job.opts.attempts ?? 1,
+        signal: abort.signal,
+      });
+      run.catch(() => undefined); // its outcome no longer matters once the job was handed back
+      if ((await Promise.race([run, aborted])) === SHUTDOWN) {
+        outcome = 'released';
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+    } catch (err) {
+      if (err instanceof WaitingError) throw err;
+      outcome = 'failed';
+      if (err instanceof PermanentJobError) throw new UnrecoverableError(err.message);
+      throw err;
+    } finally {
+      controllers.delete(abort);
+      metrics.jobDuration.observe({ type, outcome }, (performance.now() - started) / 1000);
+    }
+  }
+
+  async stats(): Promise<Record<JobType, JobStats> & { total: JobStats }> {
+    const total: JobStats = { waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0, dead: 0 };
+    const entries = await Promise.all(
+      JOB_TYPES.map(async (type) => {
+        const q = this.queues[type];
+        const c = await q.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed');
+        // Retrying jobs sit in `delayed` with attempts already made; bounded scan, stats are an admin call.
+        const delayed = await q.getDelayed(0, 999);
+        const s: JobStats = {
+          waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+          active: c.active ?? 0,
+          delayed: c.delayed ?? 0,
+          completed: c.completed ?? 0,
+          failed: delayed.filter((j) => j.attemptsMade > 0).length,
+          dead: c.failed ?? 0,
+        };
+        for (const k of Object.keys(total) as Array<keyof JobStats>) total[k] += s[k];
+        for (const [state, n] of Object.entries(s)) metrics.queueDepth.set({ type, state }, n);
+        return [type, s] as const;
+      }),
+    );
+    return { ...(Object.fromEntries(entries) as Record<JobType, JobStats>), total };
+  }
+
+  async listDead(limit = 100): Promise<DeadJob[]> {
+    const all = await Promise.all(
+      JOB_TYPES.map(async (type) =>
+        (await this.queues[type].getFailed(0, limit - 1)).map((j) => ({
+          id: `${type}-${j.id}`,
+          type,
+          payload: j.data as unknown,
+          attempts: j.attemptsMade,
+          error: j.failedReason ?? '',
+          failedAt: new Date(j.finishedOn ?? j.timestamp).toISOString(),
+        })),
+      ),
+    );
+    return all.flat().sort((a, b) => b.failedAt.localeCompare(a.failedAt)).slice(0, limit);
+  }
+
+  async retryDead(ids: string[] | 'all'): Promise<number> {
+    const targets: Job[] = [];
+    if (ids === 'all') {
+      for (const type of JOB_TYPES) targets.push(...(await this.queues[type].getFailed(0, -1)));
+    } else {
+      for (const id of ids) {
+        const cut = id.lastIndexOf('-');
+        const type = id.slice(0, cut) as JobType;
+        if (cut <= 0 || !this.queues[type]) continue;
+        const job = await this.queues[type].getJob(id.slice(cut + 1));
+        if (job) targets.push(job);
+      }
+    }
+    let n = 0;
+    for (const job of targets) {
+      if (!(await job.isFailed())) continue;
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+      n += 1;
+    }
+    return n;
+  }
+
+  async drain(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const counts = await Promise.all(
+        JOB_TYPES.map((t) => this.queues[t].getJobCounts('waiting', 'prioritized', 'active', 'delayed')),
+      );
+      const pending = counts.reduce((n, c) => n + Object.values(c).reduce((a, b) => a + b, 0), 0);
+      if (pending === 0) return;
+      if (Date.now() > deadline) throw new Error(`queue not drained after ${timeoutMs} ms (${pending} pending)`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.connection.ping();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.workers].map((w) => w.close(DEFAULT_CLOSE_TIMEOUT_MS)));
+    await Promise.all(Object.values(this.queues).map((q) => q.close()));
+    await this.connection.quit().catch(() => this.connection.disconnect());
+  }
+}

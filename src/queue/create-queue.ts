@@ -1,0 +1,26 @@
+import type { Logger } from '../logging.ts';
+import type { JobQueue } from './queue.ts';
+
+export interface CreateQueueOptions {
+  /** Set: BullMQ on this Redis. Unset: the embedded queue in the SQLite file under `dataDir`. */
+  redisUrl?: string;
+  dataDir: string;
+  /** Key prefix (BullMQ) or journal partition (embedded); tests use a unique one. Default `hsai`. */
+  prefix?: string;
+  defaultMaxAttempts: number;
+  backoffBaseMs?: number;
+  /** Embedded only: how long a claimed job is reserved before another worker may take it. */
+  leaseMs?: number;
+  logger?: Logger;
+}
+
+/** Picks the queue adapter. bullmq/ioredis are imported only when Redis is configured. */
+export async function createQueue(opts: CreateQueueOptions): Promise<JobQueue> {
+  if (opts.redisUrl) {
+    const { BullQueue } = await import('./bullmq-queue.ts');
+    const queue = new BullQueue({ ...opts, redisUrl: opts.redisUrl });
+    return queue;
+  }
+  const { EmbeddedQueue } = await import('./embedded-queue.ts');
+  return new EmbeddedQueue(opts);
+}

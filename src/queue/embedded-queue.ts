@@ -1,0 +1,272 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { openSqlite, releaseSqlite, sqlitePath } from '../db/sqlite.ts';
+import { errorMessage } from '../errors.ts';
+import { silentLogger, type Logger } from '../logging.ts';
+import { metrics } from '../metrics.ts';
+import { backoffDelayMs, requestedRetryDelayMs } from './backoff.ts';
+import { EmbeddedJournal, type ClaimedRow } from './embedded-journal.ts';
+import {
+  JOB_TYPES,
+  PermanentJobError,
+  type DeadJob,
+  type JobHandler,
+  type JobQueue,
+  type JobSpec,
+  type JobStats,
+  type JobType,
+  type WorkerHandle,
+} from './queue.ts';
+
+export interface EmbeddedQueueOptions {
+  dataDir: string;
+  /** Separates queues sharing one file (tests); default `hsai`. */
+  prefix?: string;
+  defaultMaxAttempts: number;
+  backoffBaseMs?: number;
+  /** How long a claimed job is reserved; a killed worker's jobs run again after this. */
+  leaseMs?: number;
+  /** How often idle workers look for jobs written by another process (same-process enqueues wake them at once). */
+  pollMs?: number;
+  /** How long completed jobs are kept before pruning. */
+  completedRetentionMs?: number;
+  logger?: Logger;
+}
+
+const DEFAULT_LEASE_MS = 30_000;
+const DEFAULT_POLL_MS = 200;
+const DEFAULT_RETENTION_MS = 24 * 3600_000;
+const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
+
+/** The embedded default: jobs journaled in the SQLite file, workers running inside this process. */
+export class EmbeddedQueue implements JobQueue {
+  readonly kind = 'embedded' as const;
+  private readonly db;
+  private readonly journal: EmbeddedJournal;
+  private readonly wake = new EventEmitter();
+  private readonly workers = new Set<EmbeddedWorker>();
+  private closed = false;
+
+  constructor(private readonly opts: EmbeddedQueueOptions) {
+    this.db = openSqlite(sqlitePath(opts.dataDir));
+    this.journal = new EmbeddedJournal(this.db, opts.prefix ?? 'hsai');
+    this.wake.setMaxListeners(0);
+  }
+
+  async enqueue(jobs: JobSpec[]): Promise<string[]> {
+    this.assertOpen();
+    if (jobs.length === 0) return [];
+    const ids = this.journal.enqueue(jobs, this.opts.defaultMaxAttempts, Date.now());
+    this.wake.emit('job');
+    return ids;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- handlers take their own payload types (contravariance)
+  work(handlers: Partial<Record<JobType, JobHandler<any>>>, opts?: { concurrency?: number }): WorkerHandle {
+    this.assertOpen();
+    const worker = new EmbeddedWorker(this.journal, this.wake, handlers, {
+      concurrency: Math.max(1, opts?.concurrency ?? 1),
+      leaseMs: this.opts.leaseMs ?? DEFAULT_LEASE_MS,
+      pollMs: this.opts.pollMs ?? DEFAULT_POLL_MS,
+      backoffBaseMs: this.opts.backoffBaseMs,
+      retentionMs: this.opts.completedRetentionMs ?? DEFAULT_RETENTION_MS,
+      logger: this.opts.logger ?? silentLogger,
+    });
+    this.workers.add(worker);
+    worker.start();
+    return {
+      close: async (timeoutMs?: number) => {
+        await worker.close(timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS);
+        this.workers.delete(worker);
+      },
+    };
+  }
+
+  async stats(): Promise<Record<JobType, JobStats> & { total: JobStats }> {
+    const stats = this.journal.stats(Date.now());
+    for (const type of JOB_TYPES) {
+      for (const [state, n] of Object.entries(stats[type])) metrics.queueDepth.set({ type, state }, n);
+    }
+    return stats;
+  }
+
+  async listDead(limit = 100): Promise<DeadJob[]> {
+    return this.journal.listDead(limit);
+  }
+
+  async retryDead(ids: string[] | 'all'): Promise<number> {
+    const n = this.journal.retryDead(ids, Date.now());
+    if (n > 0) this.wake.emit('job');
+    return n;
+  }
+
+  async drain(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.journal.pendingCount() > 0) {
+      if (Date.now() > deadline) throw new Error(`queue not drained after ${timeoutMs} ms (${this.journal.pendingCount()} pending)`);
+      await sleep(25);
+    }
+  }
+
+  async ping(): Promise<void> {
+    this.journal.ping();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await Promise.all([...this.workers].map((w) => w.close(DEFAULT_CLOSE_TIMEOUT_MS)));
+    this.workers.clear();
+    this.closed = true;
+    releaseSqlite(this.db);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('queue is closed');
+  }
+}
+
+interface WorkerOptions {
+  concurrency: number;
+  leaseMs: number;
+  pollMs: number;
+  backoffBaseMs: number | undefined;
+  retentionMs: number;
+  logger: Logger;
+}
+
+class EmbeddedWorker {
+  private readonly owner = `${process.pid}-${randomUUID()}`;
+  private readonly types: JobType[];
+  private readonly inFlight = new Map<number, { promise: Promise<void>; abort: AbortController }>();
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private sleeper: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private lastPrune = 0;
+
+  constructor(
+    private readonly journal: EmbeddedJournal,
+    private readonly wake: EventEmitter,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- handlers take their own payload types (contravariance)
+    private readonly handlers: Partial<Record<JobType, JobHandler<any>>>,
+    private readonly opts: WorkerOptions,
+  ) {
+    this.types = JOB_TYPES.filter((t) => handlers[t]);
+  }
+
+  start(): void {
+    this.running = true;
+    this.wake.on('job', this.onWake);
+    this.heartbeat = setInterval(() => this.safely(() => this.journal.renewLeases(this.owner, this.opts.leaseMs, Date.now())), Math.max(50, Math.floor(this.opts.leaseMs / 3)));
+    this.heartbeat.unref();
+    this.loop = this.run();
+  }
+
+  async close(timeoutMs: number): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake.off('job', this.onWake);
+    this.onWake();
+    await this.loop;
+    const settled = Promise.allSettled([...this.inFlight.values()].map((j) => j.promise));
+    const timedOut = await Promise.race([settled.then(() => false), sleep(timeoutMs).then(() => true)]);
+    if (timedOut) {
+      // Jobs still running go back to the queue untouched so another worker (or the next start) runs them.
+      for (const [id, job] of this.inFlight) {
+        job.abort.abort(new Error('worker shutting down'));
+        this.safely(() => this.journal.release(id, this.owner, Date.now()));
+      }
+    }
+    if (this.heartbeat) clearInterval(this.heartbeat);
+  }
+
+  private readonly onWake = (): void => {
+    if (this.sleeper) {
+      clearTimeout(this.sleeper.timer);
+      this.sleeper.resolve();
+      this.sleeper = undefined;
+    }
+  };
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      // Handlers over a synchronous SQLite file can keep the loop busy in microtasks; yield so that HTTP
+      // acknowledgements in the same process are never starved by a backlog.
+      await new Promise((r) => setImmediate(r));
+      if (!this.running) break;
+      const now = Date.now();
+      let claimed: ClaimedRow[] = [];
+      this.safely(() => {
+        if (now - this.lastPrune > 60_000) {
+          this.lastPrune = now;
+          this.journal.pruneCompleted(now - this.opts.retentionMs);
+          this.journal.buryExhaustedLeases(now);
+        }
+        claimed = this.journal.claim(this.types, this.opts.concurrency - this.inFlight.size, this.owner, this.opts.leaseMs, now);
+      });
+      for (const row of claimed) this.start1(row);
+      if (claimed.length > 0 && this.inFlight.size < this.opts.concurrency) continue;
+      await this.idle();
+    }
+  }
+
+  /** Sleeps until woken (enqueue, a job finishing), the next delayed job is due, or the poll interval passes. */
+  private async idle(): Promise<void> {
+    let waitMs = this.opts.pollMs;
+    if (this.inFlight.size < this.opts.concurrency) {
+      let next: number | null = null;
+      this.safely(() => (next = this.journal.nextRunAt(this.types)));
+      if (next !== null) waitMs = Math.max(1, Math.min(waitMs, (next as number) - Date.now()));
+    }
+    await new Promise<void>((resolve) => {
+      this.sleeper = { timer: setTimeout(() => { this.sleeper = undefined; resolve(); }, waitMs), resolve };
+    });
+  }
+
+  private start1(row: ClaimedRow): void {
+    const abort = new AbortController();
+    const promise = this.execute(row, abort.signal).finally(() => {
+      this.inFlight.delete(row.id);
+      this.onWake();
+    });
+    this.inFlight.set(row.id, { promise, abort });
+  }
+
+  private async execute(row: ClaimedRow, signal: AbortSignal): Promise<void> {
+    const handler = this.handlers[row.type];
+    const started = performance.now();
+    let outcome = 'completed';
+    try {
+      if (!handler) throw new PermanentJobError(`no handler for ${row.type}`);
+      await handler({ id: String(row.id), type: row.type, payload: JSON.parse(row.payload), attempt: row.attempts, maxAttempts: row.max_attempts, signal });
+      if (signal.aborted) return; // released during shutdown: the job is someone else's now
+      this.journal.complete(row.id, this.owner, Date.now());
+    } catch (err) {
+      if (signal.aborted) return;
+      const permanent = err instanceof PermanentJobError;
+      const final = permanent || row.attempts >= row.max_attempts;
+      const delay = requestedRetryDelayMs(err) ?? backoffDelayMs(row.attempts, this.opts.backoffBaseMs);
+      outcome = final ? 'dead' : 'retry';
+      this.opts.logger[final ? 'error' : 'warn'](
+        { jobId: row.id, type: row.type, attempt: row.attempts, maxAttempts: row.max_attempts, err: errorMessage(err) },
+        final ? 'job dead-lettered' : `job failed, retrying in ${delay} ms`,
+      );
+      this.safely(() => this.journal.fail(row.id, this.owner, errorMessage(err), final ? null : Date.now() + delay, Date.now()));
+    } finally {
+      metrics.jobDuration.observe({ type: row.type, outcome }, (performance.now() - started) / 1000);
+    }
+  }
+
+  /** A journal error (disk full, file locked) must not kill the loop: log it and try again next round. */
+  private safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.opts.logger.error({ err: errorMessage(err) }, 'embedded queue journal error');
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,223 @@
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SqliteKv } from '../../src/cache/sqlite-kv.ts';
+import { DEFAULT_ROUTING } from '../../src/events/routing.ts';
+import { notImplementedGenerationHandlers } from '../../src/events/not-implemented.ts';
+import { processBatch, recordOwnWrite, type BatchProcessorDeps } from '../../src/events/process-batch.ts';
+import { createQueue } from '../../src/queue/create-queue.ts';
+import type { HubSpotEvent, WebhookBatchPayload } from '../../src/queue/jobs.ts';
+import type { JobContext, JobQueue, JobType } from '../../src/queue/queue.ts';
+import { uniqueName } from '../support/services.ts';
+import { tempDir } from '../support/tmp.ts';
+
+const tmp = tempDir('hsai-events-');
+afterAll(() => tmp.cleanup());
+const T0 = 1_736_942_400_000;
+const APP_ID = '4242';
+
+let queue: JobQueue;
+let cache: SqliteKv;
+let deps: BatchProcessorDeps;
+beforeEach(async () => {
+  queue = await createQueue({ dataDir: tmp.dir, prefix: uniqueName('ev'), defaultMaxAttempts: 3 });
+  cache = new SqliteKv({ file: `${tmp.dir}/${uniqueName('kv')}.db` });
+  // Generation normally waits 5 s past the coalescing window; not worth waiting for here.
+  deps = { queue, cache, coalesceMs: 0, appId: APP_ID, rules: { ...DEFAULT_ROUTING, generationDelayMs: 0 } };
+});
+afterEach(async () => {
+  await queue.close();
+  await cache.close();
+});
+
+let eventId = 1;
+const ev = (over: Partial<HubSpotEvent>): HubSpotEvent => ({ eventId: eventId++, portalId: 62515, occurredAt: T0, subscriptionType: 'contact.creation', objectId: 1, changeSource: 'CRM_UI', ...over });
+const batch = (...events: HubSpotEvent[]): WebhookBatchPayload => ({ source: 'webhook', receivedAt: T0, events });
+
+/** Runs every job the processor enqueued and returns them by type (generation jobs are captured, not run). */
+type Captured = { type: JobType; payload: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any -- assertions read payload fields of several job types
+async function runJobs(): Promise<Captured[]> {
+  const seen: Captured[] = [];
+  const capture = async (job: JobContext) => void seen.push({ type: job.type, payload: job.payload as Captured['payload'] });
+  const w = queue.work({
+    'ingest.record': capture,
+    'generate.call_summary': capture,
+    'generate.lead_score': capture,
+    'generate.reply_draft': capture,
+    'generate.account_summary': capture,
+  });
+  await queue.drain();
+  await w.close();
+  return seen;
+}
+
+describe('webhook.batch processing', () => {
+  it('routes events to ingest and generation jobs per the default rules', async () => {
+    const out = await processBatch(
+      deps,
+      batch(
+        ev({ subscriptionType: 'contact.creation', objectId: 1 }),
+        ev({ subscriptionType: 'company.creation', objectId: 2 }),
+        ev({ subscriptionType: 'object.creation', objectTypeId: '0-48', objectId: 3 }),
+        ev({ subscriptionType: 'object.creation', objectTypeId: '0-49', objectId: 4 }),
+        ev({ subscriptionType: 'deal.propertyChange', objectId: 5, propertyName: 'dealstage', propertyValue: 'closedwon' }),
+        ev({ subscriptionType: 'deal.propertyChange', objectId: 6, propertyName: 'amount', propertyValue: '100' }),
+        ev({ subscriptionType: 'object.propertyChange', objectTypeId: '0-47', objectId: 7, propertyName: 'hs_meeting_body', propertyValue: 'We agreed…' }),
+        ev({ subscriptionType: 'object.creation', objectTypeId: '0-46', objectId: 8 }),
+      ),
+      'job-1',
+    );
+    expect(out).toMatchObject({ processed: 8, duplicate: 0, echo: 0, ignored: 0 });
+    const jobs = await runJobs();
+    const ingested = jobs.filter((j) => j.type === 'ingest.record').map((j) => `${j.payload.objectType}/${j.payload.objectId}`);
+    expect(ingested.sort()).toEqual(['calls/3', 'companies/2', 'contacts/1', 'deals/5', 'deals/6', 'emails/4', 'meetings/7', 'notes/8']);
+    const generated = jobs.filter((j) => j.type !== 'ingest.record').map((j) => `${j.type} ${j.payload.objectType}/${j.payload.objectId}`);
+    expect(generated.sort()).toEqual([
+      'generate.account_summary deals/5',
+      'generate.call_summary calls/3',
+      'generate.call_summary meetings/7',
+      'generate.lead_score companies/2',
+      'generate.lead_score contacts/1',
+      'generate.reply_draft emails/4',
+    ]);
+    const summary = jobs.find((j) => j.type === 'generate.account_summary')!;
+    expect(summary.payload).toEqual({
+      portalId: '62515',
+      objectType: 'deals',
+      objectId: '5',
+      trigger: expect.objectContaining({ subscriptionType: 'deal.propertyChange', propertyName: 'dealstage', propertyValue: 'closedwon', occurredAt: T0 }),
+    });
+  });
+
+  it('processes the same batch delivered twice once', async () => {
+    const events = [ev({ subscriptionType: 'contact.creation', objectId: 1 }), ev({ subscriptionType: 'contact.propertyChange', objectId: 1, propertyName: 'email', propertyValue: 'a@b.c' })];
+    const redelivered = events.map((e) => ({ ...e, attemptNumber: 1 }));
+    expect(await processBatch(deps, batch(...events), 'job-1')).toMatchObject({ processed: 2 });
+    expect(await processBatch(deps, batch(...redelivered), 'job-2')).toMatchObject({ processed: 0, duplicate: 2, jobs: 0 });
+    const jobs = await runJobs();
+    expect(jobs.filter((j) => j.type === 'ingest.record')).toHaveLength(1);
+    expect(jobs.filter((j) => j.type === 'generate.lead_score')).toHaveLength(1);
+  });
+
+  it('processes an event repeated inside one delivery once', async () => {
+    const e = ev({ subscriptionType: 'contact.creation', objectId: 1 });
+    expect(await processBatch(deps, batch(e, { ...e }), 'job-1')).toMatchObject({ processed: 1, duplicate: 1 });
+  });
+
+  it('re-processes its own events when the same job runs again after a crash', async () => {
+    const b = batch(ev({ subscriptionType: 'contact.creation', objectId: 1 }));
+    await processBatch(deps, b, 'job-1');
+    await runJobs();
+    expect(await processBatch(deps, b, 'job-1')).toMatchObject({ processed: 1, duplicate: 0 });
+  });
+
+  it('coalesces a burst for one record into one ingest job and one generation job', async () => {
+    deps.coalesceMs = 200;
+    const changes = (from: number) =>
+      Array.from({ length: 5 }, (_, i) => ev({ subscriptionType: 'deal.propertyChange', objectId: 9, occurredAt: T0 + from + i, propertyName: 'dealstage', propertyValue: `stage${from + i}` }));
+    await processBatch(deps, batch(...changes(0)), 'job-1');
+    await processBatch(deps, batch(...changes(5)), 'job-2');
+    expect((await queue.stats())['ingest.record'].delayed).toBe(1);
+    const jobs = await runJobs();
+    expect(jobs.filter((j) => j.type === 'ingest.record')).toHaveLength(1);
+    expect(jobs.filter((j) => j.type === 'generate.account_summary')).toHaveLength(1);
+  });
+
+  it('drops an event older than the newest one processed for that record and property', async () => {
+    await processBatch(deps, batch(ev({ subscriptionType: 'deal.propertyChange', objectId: 5, occurredAt: T0 + 2000, propertyName: 'dealstage', propertyValue: 'closedwon' })), 'job-1');
+    await runJobs();
+    const late = await processBatch(
+      deps,
+      batch(
+        ev({ subscriptionType: 'deal.propertyChange', objectId: 5, occurredAt: T0 + 1000, propertyName: 'dealstage', propertyValue: 'negotiation' }),
+        // A different property of the same record is not shadowed by the newer dealstage change.
+        ev({ subscriptionType: 'deal.propertyChange', objectId: 5, occurredAt: T0 + 1000, propertyName: 'amount', propertyValue: '5' }),
+      ),
+      'job-2',
+    );
+    expect(late).toMatchObject({ stale: 1, processed: 1 });
+    const jobs = await runJobs();
+    expect(jobs.filter((j) => j.type === 'generate.account_summary')).toHaveLength(0);
+  });
+
+  it('orders events inside one batch, so the newest state wins', async () => {
+    const out = await processBatch(
+      deps,
+      batch(
+        ev({ subscriptionType: 'deal.propertyChange', objectId: 5, occurredAt: T0 + 2000, propertyName: 'dealstage', propertyValue: 'closedwon' }),
+        ev({ subscriptionType: 'deal.propertyChange', objectId: 5, occurredAt: T0 + 1000, propertyName: 'dealstage', propertyValue: 'negotiation' }),
+      ),
+      'job-1',
+    );
+    expect(out.processed).toBe(2);
+    const summaries = (await runJobs()).filter((j) => j.type === 'generate.account_summary');
+    expect(summaries).toHaveLength(1);
+    // The first (oldest) change created the waiting job; the record is re-read at run time anyway.
+    expect(summaries[0]!.payload.objectId).toBe('5');
+  });
+
+  it('never starts generation for the product’s own writes, but still ingests them', async () => {
+    await recordOwnWrite(cache, { portalId: 62515, objectType: 'deals', objectId: 5, property: 'dealstage', value: 'closedwon' });
+    await recordOwnWrite(cache, { portalId: '62515', objectType: 'notes', objectId: '77' });
+    const out = await processBatch(
+      deps,
+      batch(
+        ev({ subscriptionType: 'contact.creation', objectId: 1, changeSource: 'INTEGRATION', sourceId: APP_ID }),
+        ev({ subscriptionType: 'deal.propertyChange', objectId: 5, propertyName: 'dealstage', propertyValue: 'closedwon', changeSource: 'API' }),
+        ev({ subscriptionType: 'object.creation', objectTypeId: '0-46', objectId: 77 }),
+        // Same property, another value: a human changed it after us.
+        ev({ subscriptionType: 'deal.propertyChange', objectId: 6, propertyName: 'dealstage', propertyValue: 'closedlost' }),
+        // Another app's integration is not us.
+        ev({ subscriptionType: 'company.creation', objectId: 2, changeSource: 'INTEGRATION', sourceId: '999' }),
+      ),
+      'job-1',
+    );
+    expect(out).toMatchObject({ echo: 3, processed: 2 });
+    const jobs = await runJobs();
+    expect(jobs.filter((j) => j.type === 'ingest.record')).toHaveLength(5);
+    expect(jobs.filter((j) => j.type !== 'ingest.record').map((j) => `${j.type} ${j.payload.objectId}`).sort()).toEqual([
+      'generate.account_summary 6',
+      'generate.lead_score 2',
+    ]);
+  });
+
+  it('recognises an echo of an earlier value written to a property we wrote twice', async () => {
+    await recordOwnWrite(cache, { portalId: 1, objectType: 'deals', objectId: 5, property: 'ai_summary', value: 'v1' });
+    await recordOwnWrite(cache, { portalId: 1, objectType: 'deals', objectId: 5, property: 'ai_summary', value: 'v2' });
+    const rules = { ingest: { objectTypes: ['deals' as const] }, generationDelayMs: 0, rules: [{ name: 'x', job: 'generate.account_summary' as const, objectTypes: ['deals' as const], actions: ['propertyChange' as const], requireValue: false, enabled: true }] };
+    const out = await processBatch({ ...deps, rules }, batch(ev({ portalId: 1, subscriptionType: 'deal.propertyChange', objectId: 5, propertyName: 'ai_summary', propertyValue: 'v1' })), 'job-1');
+    expect(out.echo).toBe(1);
+  });
+
+  it('maps merges and association changes to the records they touch', async () => {
+    await processBatch(
+      deps,
+      batch(
+        ev({ subscriptionType: 'contact.merge', objectId: 10, primaryObjectId: 10, mergedObjectIds: [11, 12], newObjectId: 10 }),
+        ev({ subscriptionType: 'contact.associationChange', objectId: undefined, fromObjectId: 20, toObjectId: 30, associationType: 'CONTACT_TO_COMPANY', associationRemoved: true }),
+      ),
+      'job-1',
+    );
+    const ingest = (await runJobs()).filter((j) => j.type === 'ingest.record').map((j) => j.payload);
+    expect(ingest).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ objectType: 'contacts', objectId: '10', reason: 'merge', mergedObjectIds: ['11', '12'] }),
+        expect.objectContaining({ objectType: 'contacts', objectId: '20', reason: 'associationChange', related: [{ objectType: 'companies', objectId: '30' }] }),
+        expect.objectContaining({ objectType: 'companies', objectId: '30', reason: 'associationChange', related: [{ objectType: 'contacts', objectId: '20' }] }),
+      ]),
+    );
+    expect(ingest).toHaveLength(3);
+  });
+
+  it('ignores events about objects it does not index', async () => {
+    const out = await processBatch(deps, batch(ev({ subscriptionType: 'line_item.creation', objectId: 1 }), ev({ subscriptionType: 'object.creation', objectTypeId: '0-18', objectId: 2 })), 'job-1');
+    expect(out).toMatchObject({ ignored: 2, jobs: 0 });
+  });
+
+  it('generation jobs say they are not implemented yet and go to the dead-letter list', async () => {
+    await processBatch(deps, batch(ev({ subscriptionType: 'contact.creation', objectId: 1 })), 'job-1');
+    const w = queue.work({ 'ingest.record': async () => undefined, ...notImplementedGenerationHandlers() });
+    await queue.drain();
+    await w.close();
+    const dead = await queue.listDead();
+    expect(dead).toEqual([expect.objectContaining({ type: 'generate.lead_score', attempts: 1, error: 'agent lead_score is not implemented yet' })]);
+  });
+});

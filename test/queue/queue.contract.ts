@@ -1,0 +1,226 @@
+import { afterEach, expect, it } from 'vitest';
+import { PermanentJobError, type JobContext, type JobQueue } from '../../src/queue/queue.ts';
+
+/**
+ * The one contract every JobQueue adapter passes. `open(prefix)` returns a new adapter instance on the same
+ * storage for a given prefix, so durability can be checked by closing one instance and opening another.
+ */
+export type OpenQueue = (prefix: string, opts?: { maxAttempts?: number }) => Promise<JobQueue>;
+
+export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export function queueContract(open: OpenQueue, newPrefix: () => string): void {
+  const opened: JobQueue[] = [];
+  const make = async (prefix: string, opts?: { maxAttempts?: number }) => {
+    const q = await open(prefix, opts);
+    opened.push(q);
+    return q;
+  };
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((q) => q.close()));
+  });
+
+  it('runs an enqueued job once with its payload and counts it completed', async () => {
+    const q = await make(newPrefix());
+    const seen: JobContext[] = [];
+    q.work({ 'ingest.account': async (job) => void seen.push(job) });
+    const [id] = await q.enqueue([{ type: 'ingest.account', payload: { portalId: '1', accountId: '42' } }]);
+    await q.drain();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ id, type: 'ingest.account', payload: { portalId: '1', accountId: '42' }, attempt: 1 });
+    const stats = await q.stats();
+    expect(stats['ingest.account']).toMatchObject({ waiting: 0, active: 0, completed: 1, dead: 0 });
+    expect(stats.total.completed).toBe(1);
+  });
+
+  it('keeps enqueued jobs when the process holding the queue goes away (durable before resolving)', async () => {
+    const prefix = newPrefix();
+    const first = await make(prefix);
+    await first.enqueue([{ type: 'ingest.account', payload: { n: 1 } }, { type: 'ingest.account', payload: { n: 2 } }]);
+    await first.close();
+    const second = await make(prefix);
+    expect((await second.stats())['ingest.account'].waiting).toBe(2);
+    const seen: unknown[] = [];
+    second.work({ 'ingest.account': async (job) => void seen.push(job.payload) });
+    await second.drain();
+    expect(seen).toEqual(expect.arrayContaining([{ n: 1 }, { n: 2 }]));
+  });
+
+  it('does not duplicate a job whose key is still waiting or delayed', async () => {
+    const q = await make(newPrefix());
+    const [a] = await q.enqueue([{ type: 'ingest.record', payload: { v: 1 }, key: 'rec-1', delayMs: 300 }]);
+    const [b, c] = await q.enqueue([
+      { type: 'ingest.record', payload: { v: 2 }, key: 'rec-1', delayMs: 300 },
+      { type: 'ingest.record', payload: { v: 3 }, key: 'rec-2', delayMs: 300 },
+    ]);
+    expect(b).toBe(a);
+    expect(c).not.toBe(a);
+    const stats = await q.stats();
+    expect(stats['ingest.record'].delayed).toBe(2);
+    const runs: unknown[] = [];
+    q.work({ 'ingest.record': async (job) => void runs.push(job.payload) });
+    await q.drain();
+    expect(runs).toHaveLength(2);
+  });
+
+  it('runs a job enqueued while its key is active after the active one, never beside it', async () => {
+    const q = await make(newPrefix());
+    let running = 0;
+    let maxParallel = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const runs: unknown[] = [];
+    q.work(
+      {
+        'ingest.record': async (job) => {
+          running += 1;
+          maxParallel = Math.max(maxParallel, running);
+          runs.push(job.payload);
+          if (runs.length === 1) await gate;
+          running -= 1;
+        },
+      },
+      { concurrency: 4 },
+    );
+    await q.enqueue([{ type: 'ingest.record', payload: { v: 1 }, key: 'rec-1' }]);
+    await waitFor(() => runs.length === 1, 20_000, 'first run');
+    await q.enqueue([{ type: 'ingest.record', payload: { v: 2 }, key: 'rec-1' }]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(runs).toHaveLength(1);
+    release();
+    await q.drain();
+    expect(runs).toEqual([{ v: 1 }, { v: 2 }]);
+    expect(maxParallel).toBe(1);
+  });
+
+  it('retries a failing job with backoff and completes it later', async () => {
+    const q = await make(newPrefix(), { maxAttempts: 5 });
+    const attempts: number[] = [];
+    q.work({
+      'ingest.account': async (job) => {
+        attempts.push(job.attempt);
+        if (job.attempt < 3) throw Object.assign(new Error('HubSpot answered 503'), { retryAfterMs: 5 });
+      },
+    });
+    await q.enqueue([{ type: 'ingest.account', payload: {} }]);
+    await q.drain();
+    expect(attempts).toEqual([1, 2, 3]);
+    const stats = await q.stats();
+    expect(stats['ingest.account']).toMatchObject({ completed: 1, dead: 0, failed: 0 });
+  });
+
+  it('dead-letters after maxAttempts, lists it, and re-drives it by id', async () => {
+    const q = await make(newPrefix(), { maxAttempts: 2 });
+    let fail = true;
+    const attempts: number[] = [];
+    q.work({
+      'ingest.account': async (job) => {
+        attempts.push(job.attempt);
+        if (fail) throw Object.assign(new Error('still broken'), { retryAfterMs: 1 });
+      },
+    });
+    const [id] = await q.enqueue([{ type: 'ingest.account', payload: { accountId: '7' } }]);
+    await waitFor(async () => (await q.stats()).total.dead === 1, 20_000, 'dead job');
+    expect(attempts).toEqual([1, 2]);
+    const dead = await q.listDead();
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({ id, type: 'ingest.account', payload: { accountId: '7' }, attempts: 2 });
+    expect(dead[0]!.error).toContain('still broken');
+    fail = false;
+    expect(await q.retryDead([id!])).toBe(1);
+    await q.drain();
+    expect(attempts).toEqual([1, 2, 1]);
+    expect(await q.listDead()).toEqual([]);
+    expect((await q.stats()).total).toMatchObject({ dead: 0, completed: 1 });
+  });
+
+  it('dead-letters a PermanentJobError at once; retryDead("all") re-drives every dead job', async () => {
+    const q = await make(newPrefix(), { maxAttempts: 5 });
+    let permanent = true;
+    const runs: string[] = [];
+    q.work({
+      'generate.lead_score': async (job) => {
+        runs.push(job.id);
+        if (permanent) throw new PermanentJobError('agent lead_score is not implemented yet');
+      },
+    });
+    await q.enqueue([
+      { type: 'generate.lead_score', payload: { objectId: '1' } },
+      { type: 'generate.lead_score', payload: { objectId: '2' } },
+    ]);
+    await waitFor(async () => (await q.stats()).total.dead === 2, 20_000, 'two dead jobs');
+    expect(runs).toHaveLength(2);
+    expect((await q.listDead()).map((d) => d.attempts)).toEqual([1, 1]);
+    permanent = false;
+    expect(await q.retryDead('all')).toBe(2);
+    await q.drain();
+    expect(runs).toHaveLength(4);
+    expect((await q.stats()).total.dead).toBe(0);
+  });
+
+  it('runs a delayed job only after its delay', async () => {
+    const q = await make(newPrefix());
+    const runs: number[] = [];
+    const [id] = await q.enqueue([{ type: 'ingest.record', payload: {}, delayMs: 400 }]);
+    q.work({ 'ingest.record': async () => void runs.push(Date.now()) });
+    expect((await q.stats())['ingest.record'].delayed).toBe(1);
+    expect(runs).toHaveLength(0);
+    await q.drain();
+    expect(runs).toHaveLength(1);
+    expect(id).toBeTruthy();
+  });
+
+  it('graceful close lets in-flight jobs finish', async () => {
+    const q = await make(newPrefix());
+    let done = 0;
+    let started = 0;
+    const worker = q.work({
+      'ingest.account': async () => {
+        started += 1;
+        await new Promise((r) => setTimeout(r, 150));
+        done += 1;
+      },
+    });
+    await q.enqueue([{ type: 'ingest.account', payload: {} }]);
+    await waitFor(() => started === 1, 20_000, 'job start');
+    await worker.close(10_000);
+    expect(done).toBe(1);
+    expect((await q.stats()).total).toMatchObject({ completed: 1, active: 0, waiting: 0 });
+  });
+
+  it('graceful close returns a job that does not finish in time, and it runs again without losing an attempt', async () => {
+    const q = await make(newPrefix());
+    const attempts: number[] = [];
+    let hang = true;
+    const worker = q.work({
+      'ingest.account': async (job) => {
+        attempts.push(job.attempt);
+        if (hang) await new Promise(() => undefined); // never settles: only the signal can end it
+      },
+    });
+    await q.enqueue([{ type: 'ingest.account', payload: {} }]);
+    await waitFor(() => attempts.length === 1, 20_000, 'job start');
+    await worker.close(100);
+    await waitFor(async () => (await q.stats()).total.active === 0, 20_000, 'job returned');
+    hang = false;
+    q.work({ 'ingest.account': async (job) => void attempts.push(job.attempt) });
+    await q.drain();
+    expect(attempts).toEqual([1, 1]);
+    expect((await q.stats()).total).toMatchObject({ completed: 1, dead: 0 });
+  });
+
+  it('answers ping and reports every job type in stats', async () => {
+    const q = await make(newPrefix());
+    await q.ping();
+    const stats = await q.stats();
+    for (const type of ['webhook.batch', 'ingest.record', 'generate.reply_draft', 'total'] as const) {
+      expect(stats[type]).toEqual({ waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0, dead: 0 });
+    }
+  });
+}
