@@ -98,6 +98,11 @@ export interface VectorStore {
   /** Inserts or replaces chunks by id. `wait: false` lets bulk loads skip waiting for indexing (Qdrant). */
   upsertChunks(chunks: ChunkRecord[], opts?: { wait?: boolean }): Promise<void>;
   deleteChunks(portalId: string, ids: string[]): Promise<void>;
+  /**
+   * Deletes every chunk of these sources (`notes:123`) in every account of the portal: a deleted or merged
+   * engagement must vanish from all the accounts it was associated with, which the caller may not know.
+   */
+  deleteSources(portalId: string, sourceIds: string[]): Promise<void>;
   /** Keys of every chunk stored for an account (for incremental reconciliation). */
   listChunkKeys(portalId: string, accountId: string): Promise<ChunkKey[]>;
   /** Every account id that has chunks or a profile. */
@@ -116,6 +121,11 @@ export interface VectorStore {
   getProfile(portalId: string, accountId: string): Promise<AccountProfile | null>;
   nearestAccounts(portalId: string, vector: Float32Array, k: number, filter?: AccountFilter): Promise<AccountHit[]>;
   stats(portalId: string): Promise<VectorStoreStats>;
+  /**
+   * Drops every chunk and profile of every portal and recreates the empty schema with the dimensions given at
+   * construction: the way to reindex after the embedding model changed (init() refuses a dimension mismatch).
+   */
+  reset(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

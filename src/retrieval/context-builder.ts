@@ -1,0 +1,286 @@
+import { createHash } from 'node:crypto';
+import type { AccountHistory, Engagement, HubSpotObject } from '../core/objects.ts';
+import type { HubSpotGateway } from '../hubspot/gateway.ts';
+import { chunkDocument } from '../ingest/chunker.ts';
+import { documentsFromHistory } from '../ingest/documents.ts';
+import type { Embedder } from '../ingest/embedder.ts';
+import { chunkId } from '../ingest/indexer.ts';
+import { countTokens } from '../ingest/tokenizer.ts';
+import { hybridSearch, type RetrievalMode } from './hybrid-search.ts';
+import { packToBudget } from './token-budget.ts';
+import type { ChunkPayload, VectorStore } from './vector-store.ts';
+
+/**
+ * What an agent sees of an account: the record facts (stage and owner ids resolved to names), the recent
+ * timeline, the trigger's own chunks, and the chunks hybrid search retrieves for the task's query, packed into
+ * a token budget. Every chunk keeps its id: that id is the citation a proposal's evidence holds.
+ */
+
+export interface ContextChunk {
+  id: string;
+  text: string;
+  sourceType: ChunkPayload['sourceType'];
+  sourceId: string;
+  occurredAt: string;
+  /** True for chunks of the object that triggered the run (the call, the incoming e-mail). */
+  trigger: boolean;
+}
+
+export interface RecordFacts {
+  objectType: 'companies' | 'contacts' | 'deals' | 'tickets';
+  id: string;
+  name: string;
+  owner: string | null;
+  /** Non-empty properties worth showing, with ids already resolved to labels. */
+  properties: Record<string, string>;
+}
+
+export interface DealFacts extends RecordFacts {
+  stageId: string | null;
+  stage: string | null;
+  pipeline: string | null;
+  isClosed: boolean;
+  isWon: boolean;
+}
+
+export interface AccountFacts {
+  accountId: string;
+  company: RecordFacts | null;
+  contacts: RecordFacts[];
+  deals: DealFacts[];
+  openTickets: number;
+}
+
+export interface TimelineItem {
+  occurredAt: string;
+  type: Engagement['type'];
+  sourceId: string;
+  title: string;
+  direction: 'inbound' | 'outbound' | null;
+}
+
+export interface AgentContext {
+  portalId: string;
+  accountId: string;
+  task: string;
+  query: string;
+  facts: AccountFacts;
+  timeline: TimelineItem[];
+  /** Trigger chunks first, then retrieved chunks in rank order. */
+  chunks: ContextChunk[];
+  /** Hash of the account's chunk keys (ids + content hashes): part of the LLM response-cache key. */
+  contentVersion: string;
+  /** The raw history the facts came from (features for the scorer, trigger lookups). */
+  history: AccountHistory;
+  tokens: number;
+}
+
+export interface BuildContextInput {
+  store: VectorStore;
+  embedder: Embedder;
+  gateway: HubSpotGateway;
+  portalId: string;
+  accountId: string;
+  task: string;
+  query: string;
+  tokenBudget: number;
+  /** Source ids (`calls:123`) whose chunks are always included, ahead of retrieval. */
+  triggerIds?: string[];
+  /** Retrieved chunks before packing. Default 12. */
+  k?: number;
+  mode?: RetrievalMode;
+  timelineLimit?: number;
+  /** An already-read history (saves a gateway round trip when the caller has it). */
+  history?: AccountHistory;
+  now?: Date;
+}
+
+const LOOKUP_TTL_MS = 10 * 60_000;
+interface Lookups {
+  at: number;
+  owners: Map<string, string>;
+  stages: Map<string, { stage: string; pipeline: string; isClosed: boolean; isWon: boolean }>;
+}
+// Owners and pipelines change rarely and every run needs them: one read per gateway per TTL.
+const lookupCache = new WeakMap<HubSpotGateway, Promise<Lookups>>();
+
+async function readLookups(gateway: HubSpotGateway): Promise<Lookups> {
+  const [owners, pipelines] = await Promise.all([gateway.listOwners(), gateway.listPipelines('deals')]);
+  const ownerNames = new Map(owners.map((o) => [o.id, [o.firstName, o.lastName].filter(Boolean).join(' ') || o.email]));
+  const stages = new Map<string, { stage: string; pipeline: string; isClosed: boolean; isWon: boolean }>();
+  for (const p of pipelines) {
+    for (const s of p.stages) {
+      const prob = s.metadata?.probability;
+      const isClosed = s.metadata?.isClosed === 'true' || prob === '1.0' || prob === '0.0';
+      stages.set(s.id, { stage: s.label, pipeline: p.label, isClosed, isWon: isClosed && prob === '1.0' });
+    }
+  }
+  return { at: Date.now(), owners: ownerNames, stages };
+}
+
+export async function lookupsFor(gateway: HubSpotGateway): Promise<Lookups> {
+  const cached = lookupCache.get(gateway);
+  if (cached) {
+    const value = await cached.catch(() => null);
+    if (value && Date.now() - value.at < LOOKUP_TTL_MS) return value;
+  }
+  const fresh = readLookups(gateway);
+  lookupCache.set(gateway, fresh);
+  return fresh;
+}
+
+const SHOWN: Record<RecordFacts['objectType'], string[]> = {
+  companies: ['domain', 'industry', 'numberofemployees', 'annualrevenue', 'city', 'country', 'lifecyclestage', 'description'],
+  contacts: ['email', 'jobtitle', 'lifecyclestage', 'hs_lead_status'],
+  deals: ['amount', 'closedate', 'dealtype'],
+  tickets: ['subject', 'hs_ticket_priority'],
+};
+
+function recordFacts(type: RecordFacts['objectType'], o: HubSpotObject, name: string, lookups: Lookups): RecordFacts {
+  const properties: Record<string, string> = {};
+  for (const key of SHOWN[type]) {
+    const v = o.properties[key];
+    if (v !== null && v !== undefined && v !== '') properties[key] = v;
+  }
+  const ownerId = o.properties.hubspot_owner_id;
+  return { objectType: type, id: o.id, name, owner: ownerId ? (lookups.owners.get(ownerId) ?? `owner ${ownerId}`) : null, properties };
+}
+
+export function accountFacts(history: AccountHistory, lookups: Lookups): AccountFacts {
+  const p = (o: HubSpotObject, k: string) => o.properties[k] ?? '';
+  const company = history.company ? recordFacts('companies', history.company, p(history.company, 'name') || `Company ${history.company.id}`, lookups) : null;
+  const contacts = history.contacts.map((c) =>
+    recordFacts('contacts', c, [p(c, 'firstname'), p(c, 'lastname')].filter(Boolean).join(' ') || p(c, 'email') || `Contact ${c.id}`, lookups),
+  );
+  const deals = history.deals.map((d): DealFacts => {
+    const stageId = d.properties.dealstage ?? null;
+    const s = stageId ? lookups.stages.get(stageId) : undefined;
+    return {
+      ...recordFacts('deals', d, p(d, 'dealname') || `Deal ${d.id}`, lookups),
+      stageId,
+      stage: s?.stage ?? stageId,
+      pipeline: s?.pipeline ?? null,
+      isClosed: s?.isClosed ?? (stageId === 'closedwon' || stageId === 'closedlost'),
+      isWon: s?.isWon ?? stageId === 'closedwon',
+    };
+  });
+  const openTickets = history.tickets.filter((t) => !/^(?:4|closed)$/i.test(t.properties.hs_pipeline_stage ?? '')).length;
+  return { accountId: history.accountId, company, contacts, deals, openTickets };
+}
+
+function engagementTime(e: Engagement): string {
+  const p = e.object.properties;
+  const raw = p.hs_timestamp ?? p.hs_meeting_start_time ?? e.object.createdAt ?? null;
+  if (!raw) return new Date(0).toISOString();
+  const ms = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : new Date(0).toISOString();
+}
+
+function engagementTitle(e: Engagement): string {
+  const p = e.object.properties;
+  return (p.hs_email_subject ?? p.hs_call_title ?? p.hs_meeting_title ?? p.hs_task_subject ?? (p.hs_note_body ?? '').slice(0, 80)) || e.type;
+}
+
+export function recentTimeline(history: AccountHistory, limit: number): TimelineItem[] {
+  return history.engagements
+    .map((e) => {
+      const d = e.object.properties.hs_email_direction ?? e.object.properties.hs_call_direction ?? '';
+      const direction: TimelineItem['direction'] = /INCOMING|INBOUND/i.test(d) ? 'inbound' : /OUTGOING|OUTBOUND|FORWARDED/i.test(d) ? 'outbound' : null;
+      return { occurredAt: engagementTime(e), type: e.type, sourceId: `${e.type}:${e.object.id}`, title: engagementTitle(e).slice(0, 120), direction };
+    })
+    .sort((a, b) => b.occurredAt.localeCompare(a.occurredAt))
+    .slice(0, limit);
+}
+
+export async function contentVersion(store: VectorStore, portalId: string, accountId: string): Promise<string> {
+  const keys = await store.listChunkKeys(portalId, accountId);
+  const h = createHash('sha256');
+  for (const k of [...keys].sort((a, b) => a.id.localeCompare(b.id))) h.update(`${k.id}:${k.contentHash}\n`);
+  return h.digest('hex').slice(0, 32);
+}
+
+/**
+ * The trigger's chunks as stored, or, when the indexer has not caught up with the event yet, chunked here the
+ * same way (same normalizer, chunker and deterministic ids) so that citations stay valid once it has.
+ */
+async function triggerChunks(input: BuildContextInput, history: AccountHistory): Promise<ContextChunk[]> {
+  const wanted = new Set(input.triggerIds ?? []);
+  if (wanted.size === 0) return [];
+  const keys = (await input.store.listChunkKeys(input.portalId, input.accountId)).filter((k) => wanted.has(k.sourceId));
+  const stored = keys.length ? await input.store.getChunks(input.portalId, keys.map((k) => k.id)) : [];
+  const found = new Set(stored.map((c) => c.sourceId));
+  const chunks: ContextChunk[] = stored
+    .sort((a, b) => a.sourceId.localeCompare(b.sourceId) || a.chunkIndex - b.chunkIndex)
+    .map((c) => ({ id: c.id, text: c.text, sourceType: c.sourceType, sourceId: c.sourceId, occurredAt: c.occurredAt, trigger: true }));
+  const missing = [...wanted].filter((s) => !found.has(s));
+  if (missing.length) {
+    const docs = documentsFromHistory(history).filter((d) => missing.includes(d.sourceId));
+    for (const draft of docs.flatMap((d) => chunkDocument(d))) {
+      chunks.push({
+        id: chunkId(input.portalId, input.accountId, draft.sourceId, draft.chunkIndex),
+        text: draft.text,
+        sourceType: draft.sourceType,
+        sourceId: draft.sourceId,
+        occurredAt: draft.occurredAt,
+        trigger: true,
+      });
+    }
+  }
+  return chunks;
+}
+
+export async function buildContext(input: BuildContextInput): Promise<AgentContext> {
+  const [history, lookups, version] = await Promise.all([
+    input.history ? Promise.resolve(input.history) : input.gateway.accountHistories([input.accountId]).then((h) => h[0]),
+    lookupsFor(input.gateway),
+    contentVersion(input.store, input.portalId, input.accountId),
+  ]);
+  const accountHistory: AccountHistory = history ?? { portalId: input.portalId, accountId: input.accountId, contacts: [], deals: [], tickets: [], engagements: [] };
+
+  // The trigger is what the task is about: it gets up to 60% of the budget, retrieval the rest.
+  const trigger: ContextChunk[] = [];
+  let used = 0;
+  for (const c of await triggerChunks(input, accountHistory)) {
+    const t = countTokens(c.text) + 12;
+    if (used + t > input.tokenBudget * 0.6) break;
+    trigger.push(c);
+    used += t;
+  }
+  const triggerIds = new Set(trigger.map((c) => c.id));
+  const triggerSources = new Set(input.triggerIds ?? []);
+  const hits = await hybridSearch({
+    store: input.store,
+    embedder: input.embedder,
+    portalId: input.portalId,
+    accountId: input.accountId,
+    query: input.query,
+    k: input.k ?? 12,
+    mode: input.mode ?? 'hybrid',
+    ...(input.now ? { now: input.now } : {}),
+  });
+  const packed = packToBudget(
+    hits.filter((h) => !triggerIds.has(h.chunk.id) && !triggerSources.has(h.chunk.sourceId)),
+    Math.max(0, input.tokenBudget - used),
+  );
+  const retrieved: ContextChunk[] = packed.hits.map(({ chunk }) => ({
+    id: chunk.id,
+    text: chunk.text,
+    sourceType: chunk.sourceType,
+    sourceId: chunk.sourceId,
+    occurredAt: chunk.occurredAt,
+    trigger: false,
+  }));
+
+  return {
+    portalId: input.portalId,
+    accountId: input.accountId,
+    task: input.task,
+    query: input.query,
+    facts: accountFacts(accountHistory, lookups),
+    timeline: recentTimeline(accountHistory, input.timelineLimit ?? 12),
+    chunks: [...trigger, ...retrieved],
+    contentVersion: version,
+    history: accountHistory,
+    tokens: used + packed.tokens,
+  };
+}

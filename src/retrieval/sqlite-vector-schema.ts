@@ -1,0 +1,119 @@
+import type { SqliteDb } from '../db/sqlite.ts';
+import { EmbeddingModelChangedError, REINDEX_HINT } from './retrieval-errors.ts';
+
+/**
+ * Tables of the embedded vector store, all in the shared SQLite file:
+ *
+ * - `retrieval_chunks`: chunk payloads; its integer `seq` is the rowid of the chunk in the two indexes below.
+ * - `vec_chunks`: sqlite-vec vec0 with `portal_id` + `account_id` partition keys, so a per-account KNN reads
+ *   only that account's vectors; metadata columns make source-type, time and source filters part of the KNN
+ *   (filtered before the top-k, not after).
+ * - `fts_chunks`: contentless FTS5 (BM25). A `scope` column holds one opaque token per portal and per account, so
+ *   an account-scoped keyword query is an index intersection instead of a post-filter over the whole portal.
+ * - `retrieval_accounts`: account profiles with their float32 vector (for exact re-ranking).
+ * - `vec_accounts`: a vec0 of sign-quantized (bit) profile vectors partitioned by portal, with the filter
+ *   fields as metadata. Hamming distance over 100k × 1536 bits is ~15x cheaper than float cosine; the top
+ *   candidates are re-ranked exactly (see sqlite-account-index.ts and `npm run bench:similar`).
+ * - `retrieval_meta`: the dimensions the file was built with, to refuse a silent model change.
+ *
+ * vec0 metadata columns cannot hold NULL: absent values are stored as ''.
+ */
+
+export interface SchemaDims {
+  chunkDimensions: number;
+  accountDimensions: number;
+}
+
+/** Bits of the quantized account index: vec0 bit vectors need a multiple of 8. */
+export function accountBitDimensions(accountDimensions: number): number {
+  return Math.ceil(accountDimensions / 8) * 8;
+}
+
+const TABLES = ['vec_chunks', 'fts_chunks', 'vec_accounts', 'retrieval_chunks', 'retrieval_accounts', 'retrieval_meta'];
+
+export function createSchema(db: SqliteDb, dims: SchemaDims): void {
+  assertPositiveInt('chunkDimensions', dims.chunkDimensions);
+  assertPositiveInt('accountDimensions', dims.accountDimensions);
+  db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS retrieval_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    checkDimension(db, 'chunk_dimensions', 'chunk', dims.chunkDimensions);
+    checkDimension(db, 'account_dimensions', 'account profile', dims.accountDimensions);
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS retrieval_chunks (
+        seq INTEGER PRIMARY KEY,
+        portal_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        source_type TEXT NOT NULL,
+        source_id TEXT NOT NULL,
+        chunk_index INTEGER NOT NULL,
+        related_ids TEXT NOT NULL,
+        occurred_at TEXT NOT NULL,
+        occurred_ms INTEGER NOT NULL,
+        direction TEXT,
+        speakers TEXT NOT NULL,
+        text TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        embedding_model TEXT NOT NULL,
+        UNIQUE (portal_id, id)
+      );
+      CREATE INDEX IF NOT EXISTS retrieval_chunks_account ON retrieval_chunks (portal_id, account_id);
+      CREATE INDEX IF NOT EXISTS retrieval_chunks_source ON retrieval_chunks (portal_id, source_id);
+      CREATE VIRTUAL TABLE IF NOT EXISTS vec_chunks USING vec0(
+        portal_id TEXT PARTITION KEY,
+        account_id TEXT PARTITION KEY,
+        embedding FLOAT[${dims.chunkDimensions}] distance_metric=cosine,
+        source_type TEXT,
+        occurred_ms INTEGER,
+        source_id TEXT
+      );
+      CREATE VIRTUAL TABLE IF NOT EXISTS fts_chunks USING fts5(
+        text, scope, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2'
+      );
+      CREATE TABLE IF NOT EXISTS retrieval_accounts (
+        seq INTEGER PRIMARY KEY,
+        portal_id TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        industry TEXT,
+        size_band TEXT,
+        lifecycle TEXT,
+        is_customer INTEGER NOT NULL,
+        topics TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        embedding_model TEXT NOT NULL,
+        vector BLOB NOT NULL,
+        UNIQUE (portal_id, account_id)
+      );
+      CREATE VIRTUAL TABLE IF NOT EXISTS vec_accounts USING vec0(
+        portal_id TEXT PARTITION KEY,
+        embedding BIT[${accountBitDimensions(dims.accountDimensions)}],
+        industry TEXT,
+        size_band TEXT,
+        lifecycle TEXT,
+        is_customer INTEGER
+      );
+    `);
+  })();
+}
+
+export function dropSchema(db: SqliteDb): void {
+  db.transaction(() => {
+    for (const t of TABLES) db.exec(`DROP TABLE IF EXISTS ${t}`);
+  })();
+}
+
+function checkDimension(db: SqliteDb, key: string, what: string, wanted: number): void {
+  const row = db.prepare(`SELECT value FROM retrieval_meta WHERE key = ?`).get(key) as { value: string } | undefined;
+  if (!row) {
+    db.prepare(`INSERT INTO retrieval_meta (key, value) VALUES (?, ?)`).run(key, String(wanted));
+    return;
+  }
+  const stored = Number(row.value);
+  if (stored !== wanted) throw new EmbeddingModelChangedError(what, stored, wanted, REINDEX_HINT);
+}
+
+function assertPositiveInt(name: string, v: number): void {
+  if (!Number.isInteger(v) || v <= 0) throw new RangeError(`${name} must be a positive integer (got ${v})`);
+}

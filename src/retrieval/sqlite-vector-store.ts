@@ -1,0 +1,303 @@
+import { openSqlite, releaseSqlite, sqlitePath, type SqliteDb } from '../db/sqlite.ts';
+import type { SourceType } from '../core/objects.ts';
+import type {
+  AccountFilter, AccountHit, AccountProfile, ChunkFilter, ChunkHit, ChunkKey, ChunkPayload, ChunkRecord, VectorStore,
+  VectorStoreStats,
+} from './vector-store.ts';
+import { createSchema, dropSchema } from './sqlite-vector-schema.ts';
+import { DEFAULT_ACCOUNT_INDEX_OPTIONS, SqliteAccountIndex, type AccountIndexOptions } from './sqlite-account-index.ts';
+import { accountScopeToken, ftsMatchExpression, normalizeBm25, portalScopeToken, scopeText } from './fts-query.ts';
+import { toBlob } from './vector-math.ts';
+import { SqlConditions } from './sql-conditions.ts';
+
+export interface SqliteVectorStoreOptions {
+  /** An open connection (shared, not closed by the store) or a DATA_DIR whose SQLite file the store opens. */
+  db?: SqliteDb;
+  dataDir?: string;
+  chunkDimensions: number;
+  accountDimensions: number;
+  accountIndex?: Partial<AccountIndexOptions>;
+}
+
+interface ChunkRow {
+  seq: number;
+  portal_id: string;
+  id: string;
+  account_id: string;
+  source_type: string;
+  source_id: string;
+  chunk_index: number;
+  related_ids: string;
+  occurred_at: string;
+  direction: string | null;
+  speakers: string;
+  text: string;
+  content_hash: string;
+  embedding_model: string;
+}
+
+const PAYLOAD_COLUMNS = `c.seq, c.portal_id, c.id, c.account_id, c.source_type, c.source_id, c.chunk_index, c.related_ids,
+  c.occurred_at, c.direction, c.speakers, c.text, c.content_hash, c.embedding_model`;
+
+/**
+ * The embedded vector store: chunks, BM25 and account profiles in the shared SQLite file (layout in
+ * sqlite-vector-schema.ts). better-sqlite3 is synchronous; every batch runs in one transaction, so a crash never
+ * leaves a chunk in the payload table without its vector or its FTS row.
+ */
+export class SqliteVectorStore implements VectorStore {
+  readonly kind = 'sqlite' as const;
+  private readonly db: SqliteDb;
+  private readonly ownsDb: boolean;
+  private readonly accounts: SqliteAccountIndex;
+  private ready = false;
+
+  constructor(private readonly opts: SqliteVectorStoreOptions) {
+    if (opts.db) {
+      this.db = opts.db;
+      this.ownsDb = false;
+    } else if (opts.dataDir) {
+      this.db = openSqlite(sqlitePath(opts.dataDir));
+      this.ownsDb = true;
+    } else {
+      throw new TypeError('SqliteVectorStore needs a db or a dataDir');
+    }
+    this.accounts = new SqliteAccountIndex(this.db, opts.accountDimensions, { ...DEFAULT_ACCOUNT_INDEX_OPTIONS, ...opts.accountIndex });
+  }
+
+  async init(): Promise<void> {
+    createSchema(this.db, this.opts);
+    this.ready = true;
+  }
+
+  async reset(): Promise<void> {
+    dropSchema(this.db);
+    createSchema(this.db, this.opts);
+    this.ready = true;
+  }
+
+  async upsertChunks(chunks: ChunkRecord[]): Promise<void> {
+    this.ensureReady();
+    for (const c of chunks) {
+      if (c.vector.length !== this.opts.chunkDimensions) {
+        throw new RangeError(`chunk ${c.id}: vector has ${c.vector.length} dimensions, the store expects ${this.opts.chunkDimensions}`);
+      }
+    }
+    const find = this.db.prepare(`SELECT seq FROM retrieval_chunks WHERE portal_id = ? AND id = ?`);
+    const insert = this.db.prepare(
+      `INSERT INTO retrieval_chunks (seq, portal_id, id, account_id, source_type, source_id, chunk_index, related_ids, occurred_at,
+         occurred_ms, direction, speakers, text, content_hash, embedding_model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insertVec = this.db.prepare(
+      `INSERT INTO vec_chunks (rowid, portal_id, account_id, embedding, source_type, occurred_ms, source_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insertFts = this.db.prepare(`INSERT INTO fts_chunks (rowid, text, scope) VALUES (?, ?, ?)`);
+    this.db.transaction(() => {
+      for (const c of chunks) {
+        const existing = find.get(c.portalId, c.id) as { seq: number } | undefined;
+        // Replace in place, keeping the seq: vec0 cannot update partition keys, so delete and re-insert all three rows.
+        if (existing) this.deleteSeqs([existing.seq]);
+        const ms = timeMs(c.occurredAt);
+        const r = insert.run(
+          existing?.seq ?? null, c.portalId, c.id, c.accountId, c.sourceType, c.sourceId, c.chunkIndex, JSON.stringify(c.relatedIds),
+          c.occurredAt, ms, c.direction, JSON.stringify(c.speakers), c.text, c.contentHash, c.embeddingModel,
+        );
+        const seq = BigInt(r.lastInsertRowid);
+        insertVec.run(seq, c.portalId, c.accountId, toBlob(c.vector), c.sourceType, BigInt(ms), c.sourceId);
+        insertFts.run(seq, c.text, scopeText(c.portalId, c.accountId));
+      }
+    })();
+  }
+
+  async deleteChunks(portalId: string, ids: string[]): Promise<void> {
+    this.ensureReady();
+    if (ids.length === 0) return;
+    const rows = this.db
+      .prepare(`SELECT seq FROM retrieval_chunks WHERE portal_id = ? AND id IN (SELECT value FROM json_each(?))`)
+      .all(portalId, JSON.stringify(ids)) as Array<{ seq: number }>;
+    this.db.transaction(() => this.deleteSeqs(rows.map((r) => r.seq)))();
+  }
+
+  async deleteSources(portalId: string, sourceIds: string[]): Promise<void> {
+    this.ensureReady();
+    if (sourceIds.length === 0) return;
+    const rows = this.db
+      .prepare(`SELECT seq FROM retrieval_chunks WHERE portal_id = ? AND source_id IN (SELECT value FROM json_each(?))`)
+      .all(portalId, JSON.stringify(sourceIds)) as Array<{ seq: number }>;
+    this.db.transaction(() => this.deleteSeqs(rows.map((r) => r.seq)))();
+  }
+
+  async deleteAccount(portalId: string, accountId: string): Promise<void> {
+    this.ensureReady();
+    this.db.transaction(() => {
+      const rows = this.db
+        .prepare(`SELECT seq FROM retrieval_chunks WHERE portal_id = ? AND account_id = ?`)
+        .all(portalId, accountId) as Array<{ seq: number }>;
+      this.deleteSeqs(rows.map((r) => r.seq));
+      this.accounts.delete(portalId, accountId);
+    })();
+  }
+
+  async listChunkKeys(portalId: string, accountId: string): Promise<ChunkKey[]> {
+    this.ensureReady();
+    return this.db
+      .prepare(
+        `SELECT id, source_id AS sourceId, content_hash AS contentHash FROM retrieval_chunks
+         WHERE portal_id = ? AND account_id = ? ORDER BY source_id, chunk_index`,
+      )
+      .all(portalId, accountId) as ChunkKey[];
+  }
+
+  async listAccounts(portalId: string): Promise<string[]> {
+    this.ensureReady();
+    const rows = this.db
+      .prepare(
+        `SELECT account_id FROM retrieval_chunks WHERE portal_id = ?
+         UNION SELECT account_id FROM retrieval_accounts WHERE portal_id = ? ORDER BY 1`,
+      )
+      .all(portalId, portalId) as Array<{ account_id: string }>;
+    return rows.map((r) => r.account_id);
+  }
+
+  async getChunks(portalId: string, ids: string[]): Promise<ChunkPayload[]> {
+    this.ensureReady();
+    if (ids.length === 0) return [];
+    const rows = this.db
+      .prepare(`SELECT ${PAYLOAD_COLUMNS} FROM retrieval_chunks c WHERE c.portal_id = ? AND c.id IN (SELECT value FROM json_each(?))`)
+      .all(portalId, JSON.stringify(ids)) as ChunkRow[];
+    const byId = new Map(rows.map((r) => [r.id, toPayload(r)]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  async searchDense(portalId: string, accountId: string, vector: Float32Array, k: number, filter?: ChunkFilter): Promise<ChunkHit[]> {
+    return this.knn(portalId, accountId, vector, k, filter);
+  }
+
+  async searchDenseAll(portalId: string, vector: Float32Array, k: number): Promise<ChunkHit[]> {
+    return this.knn(portalId, null, vector, k);
+  }
+
+  async searchKeyword(portalId: string, accountId: string, query: string, k: number, filter?: ChunkFilter): Promise<ChunkHit[]> {
+    return this.bm25(accountScopeToken(portalId, accountId), query, k, filter);
+  }
+
+  async searchKeywordAll(portalId: string, query: string, k: number): Promise<ChunkHit[]> {
+    return this.bm25(portalScopeToken(portalId), query, k);
+  }
+
+  async upsertProfiles(profiles: AccountProfile[]): Promise<void> {
+    this.ensureReady();
+    this.db.transaction(() => {
+      for (const p of profiles) this.accounts.upsert(p);
+    })();
+  }
+
+  async getProfile(portalId: string, accountId: string): Promise<AccountProfile | null> {
+    this.ensureReady();
+    return this.accounts.get(portalId, accountId);
+  }
+
+  async nearestAccounts(portalId: string, vector: Float32Array, k: number, filter?: AccountFilter): Promise<AccountHit[]> {
+    this.ensureReady();
+    return this.accounts.nearest(portalId, vector, k, filter);
+  }
+
+  async stats(portalId: string): Promise<VectorStoreStats> {
+    this.ensureReady();
+    const rows = this.db
+      .prepare(`SELECT source_type, count(*) AS n FROM retrieval_chunks WHERE portal_id = ? GROUP BY source_type`)
+      .all(portalId) as Array<{ source_type: SourceType; n: number }>;
+    const chunksBySourceType: Partial<Record<SourceType, number>> = {};
+    let chunks = 0;
+    for (const r of rows) {
+      chunksBySourceType[r.source_type] = r.n;
+      chunks += r.n;
+    }
+    return { accounts: this.accounts.count(portalId), chunks, chunksBySourceType };
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT vec_version()').get();
+  }
+
+  async close(): Promise<void> {
+    this.ready = false;
+    if (this.ownsDb) releaseSqlite(this.db);
+  }
+
+  private knn(portalId: string, accountId: string | null, vector: Float32Array, k: number, filter: ChunkFilter = {}): ChunkHit[] {
+    this.ensureReady();
+    if (k <= 0) return [];
+    const where = new SqlConditions().add('v.embedding MATCH ?', toBlob(vector)).add('v.k = ?', k).add('v.portal_id = ?', portalId);
+    if (accountId !== null) where.add('v.account_id = ?', accountId);
+    // Filters are vec0 metadata constraints: applied during the scan, so k results survive them.
+    where.addIn('v.source_type', filter.sourceTypes).addIn('v.source_id', filter.sourceIds);
+    if (filter.since) where.add('v.occurred_ms >= ?', BigInt(timeMs(filter.since)));
+    if (filter.until) where.add('v.occurred_ms <= ?', BigInt(timeMs(filter.until)));
+    const rows = this.db
+      .prepare(
+        `SELECT ${PAYLOAD_COLUMNS}, v.distance AS distance
+         FROM (SELECT rowid, distance FROM vec_chunks v WHERE ${where.sql()}) v
+         JOIN retrieval_chunks c ON c.seq = v.rowid ORDER BY v.distance, c.id`,
+      )
+      .all(...where.params) as Array<ChunkRow & { distance: number }>;
+    return rows.map((r) => ({ chunk: toPayload(r), score: 1 - r.distance }));
+  }
+
+  private bm25(scopeToken: string, query: string, k: number, filter: ChunkFilter = {}): ChunkHit[] {
+    this.ensureReady();
+    const match = ftsMatchExpression(scopeToken, query);
+    if (!match || k <= 0) return [];
+    const where = new SqlConditions().add('fts_chunks MATCH ?', match);
+    where.addIn('c.source_type', filter.sourceTypes).addIn('c.source_id', filter.sourceIds);
+    if (filter.since) where.add('c.occurred_ms >= ?', timeMs(filter.since));
+    if (filter.until) where.add('c.occurred_ms <= ?', timeMs(filter.until));
+    // Column weights: the scope tokens must not influence the score.
+    const rows = this.db
+      .prepare(
+        `SELECT ${PAYLOAD_COLUMNS}, bm25(fts_chunks, 1.0, 0.0) AS rank FROM fts_chunks JOIN retrieval_chunks c ON c.seq = fts_chunks.rowid
+         WHERE ${where.sql()} ORDER BY rank, c.id LIMIT ?`,
+      )
+      .all(...where.params, k) as Array<ChunkRow & { rank: number }>;
+    return rows.map((r) => ({ chunk: toPayload(r), score: normalizeBm25(r.rank) }));
+  }
+
+  /** Call inside a transaction. */
+  private deleteSeqs(seqs: number[]): void {
+    const delVec = this.db.prepare(`DELETE FROM vec_chunks WHERE rowid = ?`);
+    const delFts = this.db.prepare(`DELETE FROM fts_chunks WHERE rowid = ?`);
+    const delRow = this.db.prepare(`DELETE FROM retrieval_chunks WHERE seq = ?`);
+    for (const seq of seqs) {
+      delVec.run(BigInt(seq));
+      delFts.run(seq);
+      delRow.run(seq);
+    }
+  }
+
+  private ensureReady(): void {
+    if (!this.ready) throw new Error('SqliteVectorStore: call init() first');
+  }
+}
+
+function timeMs(iso: string): number {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw new RangeError(`not an ISO timestamp: ${iso}`);
+  return ms;
+}
+
+function toPayload(r: ChunkRow): ChunkPayload {
+  return {
+    id: r.id,
+    portalId: r.portal_id,
+    accountId: r.account_id,
+    sourceType: r.source_type as SourceType,
+    sourceId: r.source_id,
+    chunkIndex: r.chunk_index,
+    relatedIds: JSON.parse(r.related_ids) as string[],
+    occurredAt: r.occurred_at,
+    direction: r.direction as ChunkPayload['direction'],
+    speakers: JSON.parse(r.speakers) as string[],
+    text: r.text,
+    contentHash: r.content_hash,
+    embeddingModel: r.embedding_model,
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * The one tokenizer of the retrieval module, shared by BM25 sparse vectors (Qdrant), FTS5 queries (SQLite),
+ * account-profile digests and "shared topics". It mirrors FTS5's `unicode61 remove_diacritics 2`: case-folded,
+ * accents removed, split on anything that is not a letter or digit, so both backends see the same terms.
+ */
+
+const STOPWORDS = new Set(
+  (
+    'a about above after again against all also am an and any are as at be because been before being below between both but by ' +
+    'can could did do does doing down during each few for from further had has have having he her here hers him his how i if in ' +
+    'into is it its itself just let me more most my no nor not now of off on once only or other our ours out over own re same she ' +
+    'should so some such than that the their theirs them then there these they this those through to too under until up very was ' +
+    'we were what when where which while who whom why will with would you your yours hi hello thanks thank regards best dear ' +
+    'please get got us ll ve s t d m'
+  ).split(/\s+/),
+);
+
+const DIACRITICS = /[\u0300-\u036f]/g;
+const SPLIT = /[^\p{L}\p{N}]+/u;
+
+/** Every term in order, stopwords included (for FTS-consistent counting). */
+export function rawTerms(text: string): string[] {
+  return text.normalize('NFKD').replace(DIACRITICS, '').toLowerCase().split(SPLIT).filter((t) => t.length > 0);
+}
+
+/** Content terms: no stopwords, no single characters, no pure numbers longer than 4 digits (ids, phone numbers). */
+export function contentTerms(text: string): string[] {
+  return rawTerms(text).filter((t) => t.length > 1 && !STOPWORDS.has(t) && !/^\d{5,}$/.test(t));
+}
+
+export function termFrequencies(terms: Iterable<string>): Map<string, number> {
+  const tf = new Map<string, number>();
+  for (const t of terms) tf.set(t, (tf.get(t) ?? 0) + 1);
+  return tf;
+}
