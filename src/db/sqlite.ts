@@ -31,6 +31,8 @@ export function openSqlite(file: string): SqliteDb {
   db.pragma('synchronous = NORMAL'); // durable across process crashes in WAL mode; fsync at checkpoints
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
+  // Memory-mapped reads: vector scans read pages without copying them through SQLite's page cache.
+  db.pragma('mmap_size = 1073741824');
   sqliteVec.load(db);
   open.set(key, { db, refs: 1 });
   return db;
