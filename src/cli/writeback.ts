@@ -37,7 +37,7 @@ export async function auditCommand(opts: { json?: boolean; object?: string; agen
       printTable(
         entries.map((e) => {
           const x = e as unknown as Record<string, unknown>;
-          return { id: x.id, at: x.createdAt ?? x.at, event: x.event, agent: x.agent, object: `${String(x.objectType)}:${String(x.objectId)}`, field: x.field, decision: x.decision, outcome: x.outcome, actor: x.actor };
+          return { id: x.id, at: x.at, event: x.event, agent: x.agent, object: `${String(x.objectType)}:${String(x.objectId)}`, field: x.field, decision: x.decision, status: x.status, actor: x.actor };
         }),
       );
   });

@@ -1,0 +1,295 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { loadConfig } from '../config/config.ts';
+import { errorMessage } from '../errors.ts';
+import { createLogger } from '../logging.ts';
+import { createContainer, type Container } from '../runtime/container.ts';
+import type { AuditEntry } from '../writeback/audit-store.ts';
+import { EXIT } from './exit-codes.ts';
+
+/**
+ * `hubspot-ai demo`: the whole product on the embedded default, against a seeded sandbox portal, with nothing
+ * to install: setup, backfill (progress bar), a simulated sales day through real signed webhooks, and a report
+ * of what the agents proposed and what the write-back decided.
+ */
+export interface DemoOptions {
+  exit?: boolean;
+  port: number;
+  companies: number;
+}
+
+interface SimulatedEvent {
+  label: string;
+  what: string;
+  objectType: string;
+  objectId: string;
+  accountId: string;
+}
+
+const out = (s = '') => process.stdout.write(`${s}\n`);
+
+export async function demoCommand(opts: DemoOptions): Promise<number> {
+  const t0 = performance.now();
+  const dataDir = path.resolve(process.env.DATA_DIR ?? './data', 'demo');
+  // The demo owns this folder: start from a clean index, queue and audit every time.
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  fs.mkdirSync(dataDir, { recursive: true });
+  const logger = createLogger(process.env.LOG_LEVEL === 'info' ? 'info' : (process.env.LOG_LEVEL ?? 'warn'));
+
+  const apiPort = opts.port === 0 ? await freePort() : opts.port;
+  const clientSecret = crypto.randomBytes(16).toString('hex');
+  const adminToken = `demo-admin-${crypto.randomBytes(8).toString('hex')}`;
+  const reviewerToken = `demo-reviewer-${crypto.randomBytes(8).toString('hex')}`;
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+
+  step(`Starting the sandbox portal (seed 7, ${opts.companies} companies)`);
+  const { startSandbox } = await import('../sandbox/index.ts');
+  const sandbox = await startSandbox({
+    port: 0,
+    seed: 7,
+    companies: opts.companies,
+    rateLimit: 190,
+    webhookTarget: `${apiUrl}/webhooks/hubspot`,
+    clientSecret,
+    webhookBatchMs: 200,
+    logger: logger.child({ module: 'sandbox' }),
+  });
+  const truth = sandbox.groundTruth();
+  out(`  ${sandbox.url}  portal ${sandbox.portalId}: ${truth.counts.companies} companies, ${truth.counts.contacts} contacts, ${truth.counts.deals} deals, ` +
+    `${truth.counts.emails + truth.counts.calls + truth.counts.notes + truth.counts.meetings + truth.counts.tasks} engagements`);
+
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    PORT: String(apiPort),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: logger.level,
+    HUBSPOT_BASE_URL: sandbox.url,
+    HUBSPOT_ACCESS_TOKEN: sandbox.token,
+    HUBSPOT_CLIENT_SECRET: clientSecret,
+    HUBSPOT_APP_ID: sandbox.appId,
+    API_TOKENS: `${adminToken}:admin:demo-admin,${reviewerToken}:reviewer:demo-reviewer`,
+    WEBHOOK_COALESCE_MS: '300',
+  });
+  const c = createContainer(config, logger);
+  let exitCode: number = EXIT.OK;
+  try {
+    step('Starting the service on the embedded default (SQLite + sqlite-vec, offline embedder and provider)');
+    const { buildServiceApp } = await import('../runtime/http.ts');
+    const app = await buildServiceApp(c);
+    await app.listen({ port: apiPort, host: '127.0.0.1' });
+    out(`  ${apiUrl}  (API docs: ${apiUrl}/docs)`);
+
+    step('hubspot-ai setup: ai_* properties');
+    const wb = await c.writeback();
+    const setup = await wb.setup();
+    out(`  ${setup.created} created, ${setup.existing} already there, ${setup.failed} failed`);
+
+    step('hubspot-ai backfill: every account\'s full history into the index');
+    const backfill = await runDemoBackfill(c);
+    out(`  ${backfill.records} records → ${backfill.accounts} accounts, ${backfill.chunks} chunks (${backfill.embeddingTokens} embedding tokens) in ${(backfill.durationMs / 1000).toFixed(1)} s`);
+
+    step('hubspot-ai train-scorer: lead scorer on the portal\'s closed deals');
+    const { trainScorerCommand } = await import('../agents/scorer/train-command.ts');
+    await trainScorerCommand({ gateway: await c.gateway(), dataDir, logger, print: (l) => out(`  ${l}`) });
+
+    const { startWorkers } = await import('../runtime/workers.ts');
+    const workers = await startWorkers(c);
+
+    step('Simulating a sales team\'s day in HubSpot (each change reaches us as a signed webhook)');
+    const simStart = new Date(Date.now() - 1000).toISOString();
+    const events = await simulateDay(sandbox.url, truth);
+    for (const e of events) out(`  • ${e.label}: ${e.what}`);
+
+    step('Waiting for webhooks, ingest and generation jobs');
+    await settle(c, sandbox);
+
+    const report = await buildReport(c, events, simStart);
+    out();
+    out(`── Report ${'─'.repeat(70)}`);
+    const stats = await (await import('../ingest/index-stats.ts')).indexStats(await c.store(), sandbox.portalId);
+    out(`Indexed: ${stats.accounts} accounts, ${stats.chunks} chunks (${Object.entries(stats.chunksBySourceType).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+    for (const section of report.sections) {
+      out();
+      out(`${section.event.label}: ${section.event.what}`);
+      if (section.lines.length === 0) out('    (no proposals)');
+      for (const l of section.lines) out(`    ${l}`);
+    }
+    out();
+    out(`Totals: ${report.applied} applied, ${report.review} waiting for review, ${report.rejected} rejected` +
+      `${report.failedJobs ? `, ${report.failedJobs} failed jobs (hubspot-ai jobs dead)` : ''}`);
+    out();
+    out('Where to look next:');
+    out(`  Review page:       ${apiUrl}/review?token=${reviewerToken}`);
+    out(`  API docs:          ${apiUrl}/docs`);
+    const first = events.find((e) => !e.accountId.startsWith('contact:'))?.accountId ?? truth.companies[0]?.id ?? '1';
+    out(`  Similar accounts:  curl -H 'Authorization: Bearer ${adminToken}' '${apiUrl}/v1/accounts/${first}/similar?limit=5'`);
+    out(`  Context search:    curl -H 'Authorization: Bearer ${adminToken}' '${apiUrl}/v1/accounts/${first}/context?q=next%20steps'`);
+    out(`  Audit log:         DATA_DIR=${dataDir} HUBSPOT_BASE_URL=${sandbox.url} npx hubspot-ai audit --since ${simStart}`);
+    out(`Finished in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
+
+    const ok = report.appliedNotes > 0 && report.review > 0 && report.rejected + report.held > 0;
+    if (!ok) {
+      out(`✖ expected at least one applied AI note, one pending review and one rejected or held proposal`);
+      exitCode = EXIT.FAILURE;
+    }
+    if (!opts.exit) {
+      out('\nServing until Ctrl-C (the sandbox keeps running too).');
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+    }
+    await app.close();
+    await workers.close(10_000);
+  } catch (err) {
+    process.stderr.write(`hubspot-ai demo: ${errorMessage(err)}\n`);
+    exitCode = EXIT.FAILURE;
+  } finally {
+    await c.close();
+    await sandbox.close();
+  }
+  return exitCode;
+}
+
+function step(s: string): void {
+  out(`\n▶ ${s}`);
+}
+
+async function runDemoBackfill(c: Container) {
+  const { runBackfill } = await import('../ingest/backfill.ts');
+  const { SqlCheckpointStore } = await import('../ingest/checkpoint-store.ts');
+  const { createProgressReporter } = await import('../ingest/progress.ts');
+  const [gateway, indexer, store, sql] = await Promise.all([c.gateway(), c.indexer(), c.store(), c.sql()]);
+  const checkpoints = new SqlCheckpointStore(sql, false);
+  await checkpoints.init();
+  return runBackfill(
+    { gateway, indexer, store, checkpoints, logger: c.logger.child({ module: 'backfill' }), progress: createProgressReporter({ logger: c.logger }) },
+    { concurrency: 4 },
+  );
+}
+
+interface Truth {
+  companies: Array<{ id: string; name: string; isCustomer: boolean }>;
+  deals: Array<{ id: string; companyId: string | null; outcome: string }>;
+}
+
+/** A call with a transcript, a customer e-mail, a new lead from a form, a deal moving stage. */
+async function simulateDay(sandboxUrl: string, truth: Truth): Promise<SimulatedEvent[]> {
+  const post = async (what: string, body: Record<string, unknown>) => {
+    const res = await fetch(`${sandboxUrl}/_sandbox/simulate/${what}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`sandbox simulate/${what} answered ${res.status}: ${await res.text()}`);
+    return (await res.json()) as { accountId?: string; ids: Record<string, string[]>; truth?: Record<string, unknown> };
+  };
+  const openDeal = truth.deals.find((d) => d.outcome === 'open' && d.companyId);
+  const companyId = openDeal?.companyId ?? truth.companies[0]?.id;
+  const name = truth.companies.find((x) => x.id === companyId)?.name ?? `company ${companyId}`;
+  const events: SimulatedEvent[] = [];
+
+  const call = await post('call', { companyId });
+  events.push({ label: 'Call logged', what: `a discovery call with ${name}, transcript attached (call ${call.ids.calls?.[0]})`, objectType: 'calls', objectId: call.ids.calls?.[0] ?? '', accountId: String(companyId) });
+
+  const email = await post('email', { companyId, direction: 'INCOMING_EMAIL' });
+  events.push({ label: 'Customer e-mail', what: `an incoming e-mail from ${name} (e-mail ${email.ids.emails?.[0]})`, objectType: 'emails', objectId: email.ids.emails?.[0] ?? '', accountId: String(companyId) });
+
+  const lead = await post('contact', {});
+  events.push({ label: 'New lead', what: `a form fill creates contact ${lead.ids.contacts?.[0]} (${lead.accountId ?? ''})`, objectType: 'contacts', objectId: lead.ids.contacts?.[0] ?? '', accountId: lead.accountId ?? '' });
+
+  const deal = await post('deal-stage', openDeal ? { dealId: openDeal.id } : { companyId });
+  const moved = deal.truth as { from?: string; to?: string } | undefined;
+  events.push({ label: 'Deal stage change', what: `deal ${deal.ids.deals?.[0]} moves ${moved?.from ?? '?'} → ${moved?.to ?? '?'}`, objectType: 'deals', objectId: deal.ids.deals?.[0] ?? '', accountId: String(companyId) });
+  return events;
+}
+
+/** Waits until the sandbox has delivered every webhook and the queue is empty, twice in a row. */
+async function settle(c: Container, sandbox: { flushWebhooks(): Promise<void> }): Promise<void> {
+  const queue = await c.queue();
+  const deadline = Date.now() + 100_000;
+  let quiet = 0;
+  while (quiet < 2 && Date.now() < deadline) {
+    await sandbox.flushWebhooks();
+    await queue.drain(Math.max(1_000, deadline - Date.now()));
+    const s = await queue.stats();
+    quiet = s.total.waiting + s.total.active + s.total.delayed === 0 ? quiet + 1 : 0;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function buildReport(c: Container, events: SimulatedEvent[], since: string) {
+  const wb = await c.writeback();
+  const entries = await wb.audit({ since, limit: 1000 });
+  const decided = entries.filter((e) => e.event === 'decided' || e.decision);
+  // The last word per proposal: its decision and what happened to it.
+  const byProposal = new Map<string, AuditEntry[]>();
+  for (const e of entries) {
+    if (!e.proposalId) continue;
+    byProposal.set(e.proposalId, [...(byProposal.get(e.proposalId) ?? []), e]);
+  }
+  let applied = 0;
+  let appliedNotes = 0;
+  let review = 0;
+  let rejected = 0;
+  let held = 0;
+  const lines = new Map<string, string[]>();
+  for (const [, list] of byProposal) {
+    const d = list.find((e) => e.decision) ?? list[0];
+    if (!d) continue;
+    const last = list[list.length - 1] ?? d;
+    const outcome = d.decision ?? 'unknown';
+    if (outcome === 'apply' && (last.status === 'applied' || last.event === 'applied')) {
+      applied++;
+      if (d.kind === 'note') appliedNotes++;
+    } else if (outcome === 'review') review++;
+    else if (outcome === 'reject') rejected++;
+    else held++;
+    const what = d.kind === 'property' ? `${d.field} = ${trim(d.proposedValue, 60)}` : `${d.kind}: ${trim(d.proposedValue?.replace(/\s+/g, ' ') ?? '', 70)}`;
+    const line = `[${d.agent}] ${d.objectType}:${d.objectId} ${what} (confidence ${(d.confidence ?? 0).toFixed(2)}) → ${label(outcome, last)}; ${d.reasons.join('; ')}`;
+    const key = matchEvent(events, d);
+    lines.set(key, [...(lines.get(key) ?? []), line]);
+  }
+  const failedJobs = (await (await c.queue()).listDead(100)).length;
+  const sections = events.map((e) => ({ event: e, lines: lines.get(e.label) ?? [] }));
+  const other = lines.get('other');
+  if (other?.length) sections.push({ event: { label: 'Other', what: 'proposals from related events', objectType: '', objectId: '', accountId: '' }, lines: other });
+  return { sections, applied, appliedNotes, review, rejected, held, failedJobs, decided: decided.length };
+}
+
+function label(outcome: string, last: AuditEntry): string {
+  if (outcome === 'apply') return last.status === 'applied' || last.event === 'applied' ? 'APPLIED' : `apply (${last.status ?? last.event})`;
+  if (outcome === 'review') return 'WAITING FOR REVIEW';
+  if (outcome === 'reject') return 'REJECTED';
+  return outcome.toUpperCase();
+}
+
+function matchEvent(events: SimulatedEvent[], d: AuditEntry): string {
+  const agentToEvent: Record<string, string> = {
+    call_summary: 'Call logged',
+    reply_draft: 'Customer e-mail',
+    lead_score: 'New lead',
+    account_summary: 'Deal stage change',
+  };
+  const label = d.agent ? agentToEvent[d.agent] : undefined;
+  return label && events.some((e) => e.label === label) ? label : 'other';
+}
+
+function trim(s: string | null | undefined, n: number): string {
+  if (!s) return '';
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
