@@ -70,6 +70,7 @@ export class SqliteVectorStore implements VectorStore {
   }
 
   async reset(): Promise<void> {
+    this.accounts.invalidate();
     dropSchema(this.db);
     createSchema(this.db, this.opts);
     this.ready = true;
@@ -186,9 +187,7 @@ export class SqliteVectorStore implements VectorStore {
 
   async upsertProfiles(profiles: AccountProfile[]): Promise<void> {
     this.ensureReady();
-    this.db.transaction(() => {
-      for (const p of profiles) this.accounts.upsert(p);
-    })();
+    this.db.transaction(() => this.accounts.upsertMany(profiles))();
   }
 
   async getProfile(portalId: string, accountId: string): Promise<AccountProfile | null> {
@@ -199,6 +198,11 @@ export class SqliteVectorStore implements VectorStore {
   async nearestAccounts(portalId: string, vector: Float32Array, k: number, filter?: AccountFilter): Promise<AccountHit[]> {
     this.ensureReady();
     return this.accounts.nearest(portalId, vector, k, filter);
+  }
+
+  /** Bytes held in memory by the similar-accounts index (loaded portals only). */
+  accountIndexBytes(): number {
+    return this.accounts.residentBytes();
   }
 
   async stats(portalId: string): Promise<VectorStoreStats> {
