@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadScorer, SCORER_FILE, type ScorerModel } from '../agents/scorer/model.ts';
 import type { JobHandler, JobType, WorkerHandle } from '../queue/queue.ts';
 import type { Container } from './container.ts';
 
@@ -38,10 +41,25 @@ export async function createJobHandlers(c: Container): Promise<Partial<Record<Jo
       store,
       embedder,
       provider,
-      dataDir: c.config.dataDir,
+      scorer: currentScorer(c.config.dataDir),
       sink: writeback,
       logger: c.logger.child({ module: 'agents' }),
     }),
+  };
+}
+
+/** The saved lead scorer, re-read when `train-scorer` replaces the file (checked by mtime, at most once a second). */
+function currentScorer(dataDir: string): () => ScorerModel | null {
+  let cached: { mtimeMs: number; model: ScorerModel | null } | undefined;
+  let checkedAt = 0;
+  const file = path.join(dataDir, SCORER_FILE);
+  return () => {
+    const now = Date.now();
+    if (cached && now - checkedAt < 1_000) return cached.model;
+    checkedAt = now;
+    const mtimeMs = fs.existsSync(file) ? fs.statSync(file).mtimeMs : 0;
+    if (!cached || cached.mtimeMs !== mtimeMs) cached = { mtimeMs, model: mtimeMs ? loadScorer(dataDir) : null };
+    return cached.model;
   };
 }
 

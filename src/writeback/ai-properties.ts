@@ -16,8 +16,8 @@ const isoDate = (v: string) => (v === '' || !Number.isNaN(Date.parse(v)) || /^\d
 
 export const AI_PROPERTIES: AiProperty[] = [
   {
-    name: 'ai_score',
-    label: 'AI score',
+    name: 'ai_lead_score',
+    label: 'AI lead score',
     type: 'number',
     fieldType: 'number',
     description: 'Fit/propensity score from 0 to 100 computed by hubspot-ai.',
@@ -28,6 +28,19 @@ export const AI_PROPERTIES: AiProperty[] = [
   { name: 'ai_next_steps', label: 'AI next steps', type: 'string', fieldType: 'textarea', description: 'AI-suggested next steps.' },
   { name: 'ai_recommendation', label: 'AI recommendation', type: 'string', fieldType: 'textarea', description: 'AI recommendation with its reasons.' },
   { name: 'ai_last_run', label: 'AI last run', type: 'datetime', fieldType: 'date', description: 'When hubspot-ai last wrote to this record.', validate: isoDate },
+  {
+    name: 'ai_churn_risk',
+    label: 'AI churn risk',
+    type: 'enumeration',
+    fieldType: 'select',
+    description: 'Churn risk from the AI account summary (low, medium, high).',
+    options: [
+      { label: 'Low', value: 'low', displayOrder: 0 },
+      { label: 'Medium', value: 'medium', displayOrder: 1 },
+      { label: 'High', value: 'high', displayOrder: 2 },
+    ],
+    validate: (v) => (v === '' || ['low', 'medium', 'high'].includes(v) ? undefined : 'must be low, medium or high'),
+  },
   { name: 'ai_model', label: 'AI model', type: 'string', fieldType: 'text', description: 'Model (and provider) that produced the AI values.' },
 ];
 

@@ -5,7 +5,7 @@ import { RECORD_TYPES } from '../../src/core/objects.ts';
 import { decide, reasonCodes, type DecisionState } from '../../src/writeback/decide.ts';
 import { CORE_FIELDS, defaultPolicy, fieldRule, isProtectedField, parsePolicy, type Policy } from '../../src/writeback/policy.ts';
 
-const FIELDS = [...CORE_FIELDS, 'ai_score', 'ai_summary', 'ai_next_steps', 'ai_custom', 'industry', 'email', 'firstname', 'phone', 'hs_note_body', 'annualrevenue'];
+const FIELDS = [...CORE_FIELDS, 'ai_lead_score', 'ai_summary', 'ai_next_steps', 'ai_custom', 'industry', 'email', 'firstname', 'phone', 'hs_note_body', 'annualrevenue'];
 
 const proposalArb: fc.Arbitrary<Proposal> = fc
   .record({
@@ -53,7 +53,7 @@ const policyArb: fc.Arbitrary<Policy> = fc
     defaultConfidenceThreshold: thresholdArb,
     overwriteHumanValues: fc.boolean(),
     humanValueAction: fc.constantFrom('review', 'reject'),
-    protectedFields: fc.subarray(['ai_summary', 'industry', 'ai_score']),
+    protectedFields: fc.subarray(['ai_summary', 'industry', 'ai_lead_score']),
     aiMode: modeArb,
     aiThreshold: fc.option(thresholdArb, { nil: undefined }),
     aiOverwrite: fc.option(fc.boolean(), { nil: undefined }),
@@ -195,7 +195,7 @@ describe('decide (property-based)', () => {
 describe('decide (examples)', () => {
   const base: Proposal = {
     id: 'p1', portalId: '1', accountId: '100', runId: 'r1', target: { objectType: 'contacts', objectId: '7' },
-    kind: 'property', field: 'ai_score', value: '80', confidence: 0.9, evidence: [], agent: 'lead_score',
+    kind: 'property', field: 'ai_lead_score', value: '80', confidence: 0.9, evidence: [], agent: 'lead_score',
     promptVersion: 'v1', model: 'offline', createdAt: '2026-01-01T00:00:00.000Z',
   };
   const calm: DecisionState = { currentValue: null, setBy: 'none', breaker: { autoWritesLastMinute: 0, objectWritesLastHour: 0, objectRecordCount: 1000 }, killSwitch: false };

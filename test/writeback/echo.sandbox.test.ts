@@ -56,7 +56,7 @@ describe('own writes are recognisable in webhooks', () => {
     const results = await h.writeback.submit(
       [
         proposal({ runId, target: { objectType: 'companies', objectId: company! }, field: 'ai_summary', value: 'Echo summary.' }),
-        proposal({ runId, agent: 'lead_score', target: { objectType: 'companies', objectId: company! }, field: 'ai_score', value: '64' }),
+        proposal({ runId, agent: 'lead_score', target: { objectType: 'companies', objectId: company! }, field: 'ai_lead_score', value: '64' }),
         proposal({ runId, target: { objectType: 'companies', objectId: company! }, kind: 'note', value: 'Echo note.' }),
       ],
       trace(runId),
@@ -72,7 +72,7 @@ describe('own writes are recognisable in webhooks', () => {
     const human = [...received];
 
     const kinds = new Set(ours.map((e) => `${e.subscriptionType}:${e.propertyName ?? ''}`));
-    expect(kinds).toEqual(new Set(['company.propertyChange:ai_summary', 'company.propertyChange:ai_score', 'object.creation:', 'object.deletion:']));
+    expect(kinds).toEqual(new Set(['company.propertyChange:ai_summary', 'company.propertyChange:ai_lead_score', 'object.creation:', 'object.deletion:']));
     expect(ours.every((e) => e.changeSource === 'INTEGRATION' && e.sourceId === h.sandbox.appId)).toBe(true);
     expect(human.length).toBeGreaterThan(0);
 

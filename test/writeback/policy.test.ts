@@ -16,7 +16,7 @@ describe('policy file', () => {
 
   it('documents its defaults: ai_* auto, core fields review, everything else deny', () => {
     const p = defaultPolicy();
-    expect(fieldRule(p, 'contacts', 'ai_score')).toEqual({ mode: 'auto', confidenceThreshold: 0.6 });
+    expect(fieldRule(p, 'contacts', 'ai_lead_score')).toEqual({ mode: 'auto', confidenceThreshold: 0.6 });
     for (const f of ['lifecyclestage', 'hs_lead_status', 'dealstage', 'pipeline', 'hubspot_owner_id', 'amount', 'closedate']) {
       expect(fieldRule(p, 'deals', f)?.mode).toBe('review');
     }
@@ -35,7 +35,7 @@ describe('policy file', () => {
   it('loads YAML and JSON, merging a file over the defaults', () => {
     const yaml = loadPolicy(write('p.yaml', 'objects:\n  deals:\n    fields:\n      ai_summary: { mode: review }\n      hubspot_owner_id: { mode: deny }\ntasks: { mode: review }\n'));
     expect(fieldRule(yaml, 'deals', 'ai_summary')?.mode).toBe('review');
-    expect(fieldRule(yaml, 'deals', 'ai_score')?.mode).toBe('auto');
+    expect(fieldRule(yaml, 'deals', 'ai_lead_score')?.mode).toBe('auto');
     expect(fieldRule(yaml, 'deals', 'hubspot_owner_id')?.mode).toBe('deny');
     expect(yaml.tasks).toEqual({ mode: 'review', confidenceThreshold: 0.5 });
     const json = loadPolicy(write('p.json', JSON.stringify({ killSwitch: true, breaker: { maxAutoWritesPerMinute: 5 } })));
