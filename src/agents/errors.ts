@@ -29,8 +29,15 @@ export class AgentError extends AppError {
     if (options?.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
+  /** Read by the job queue (`requestedRetryDelayMs`): a 429's Retry-After becomes the job's retry delay. */
+  get retryAfterMs(): number | undefined {
+    return this.retryAfterSeconds === undefined ? undefined : this.retryAfterSeconds * 1000;
+  }
+
+  /** False for codes that need a human, and for request errors (4xx) the server will answer the same way again. */
   get retryable(): boolean {
-    return RETRYABLE.has(this.code);
+    const permanent = (this.details as { permanent?: boolean } | undefined)?.permanent === true;
+    return RETRYABLE.has(this.code) && !permanent;
   }
 }
 

@@ -88,6 +88,14 @@ export interface BuildContextInput {
   triggerIds?: string[];
   /** Retrieved chunks before packing. Default 12. */
   k?: number;
+  /**
+   * Standing questions the task always needs answered whatever the trigger says (requirements, budget,
+   * timeline, competition, decision process). Each gets its own search and contributes its best `perFacet`
+   * chunks first: one long mixed query lets the most frequent terms win and buries a single old e-mail that
+   * states the budget.
+   */
+  facets?: string[];
+  perFacet?: number;
   mode?: RetrievalMode;
   timelineLimit?: number;
   /** An already-read history (saves a gateway round trip when the caller has it). */
@@ -248,18 +256,26 @@ export async function buildContext(input: BuildContextInput): Promise<AgentConte
   }
   const triggerIds = new Set(trigger.map((c) => c.id));
   const triggerSources = new Set(input.triggerIds ?? []);
-  const hits = await hybridSearch({
-    store: input.store,
-    embedder: input.embedder,
-    portalId: input.portalId,
-    accountId: input.accountId,
-    query: input.query,
-    k: input.k ?? 12,
-    mode: input.mode ?? 'hybrid',
-    ...(input.now ? { now: input.now } : {}),
+  const search = (query: string, k: number) =>
+    hybridSearch({
+      store: input.store,
+      embedder: input.embedder,
+      portalId: input.portalId,
+      accountId: input.accountId,
+      query,
+      k,
+      mode: input.mode ?? 'hybrid',
+      ...(input.now ? { now: input.now } : {}),
+    });
+  const lists = await Promise.all([...(input.facets ?? []).map((f) => search(f, input.perFacet ?? 2)), search(input.query, input.k ?? 12)]);
+  const seen = new Set<string>();
+  const hits = lists.flat().filter((h) => {
+    if (seen.has(h.chunk.id) || triggerIds.has(h.chunk.id) || triggerSources.has(h.chunk.sourceId)) return false;
+    seen.add(h.chunk.id);
+    return true;
   });
   const packed = packToBudget(
-    hits.filter((h) => !triggerIds.has(h.chunk.id) && !triggerSources.has(h.chunk.sourceId)),
+    hits,
     Math.max(0, input.tokenBudget - used),
   );
   const retrieved: ContextChunk[] = packed.hits.map(({ chunk }) => ({

@@ -1,0 +1,59 @@
+import { createCache } from '../../src/cache/create-cache.ts';
+import type { KeyValueCache } from '../../src/cache/kv.ts';
+import { createHubSpotGateway } from '../../src/hubspot/create-gateway.ts';
+import type { HubSpotGateway } from '../../src/hubspot/gateway.ts';
+import { runBackfill, type BackfillSummary } from '../../src/ingest/backfill.ts';
+import { createCheckpointStore } from '../../src/ingest/checkpoint-store.ts';
+import { createEmbedder } from '../../src/ingest/create-embedder.ts';
+import type { Embedder } from '../../src/ingest/embedder.ts';
+import { Indexer } from '../../src/ingest/indexer.ts';
+import { SqliteVectorStore } from '../../src/retrieval/sqlite-vector-store.ts';
+import type { VectorStore } from '../../src/retrieval/vector-store.ts';
+
+/**
+ * The embedded stack over a sandbox URL, indexed by the real backfill: what the eval measures is what
+ * `hubspot-ai backfill` + the agents would see in production with the offline embedder.
+ */
+export interface EvalStack {
+  gateway: HubSpotGateway;
+  cache: KeyValueCache;
+  embedder: Embedder;
+  store: VectorStore;
+  portalId: string;
+  backfill: BackfillSummary;
+  close(): Promise<void>;
+}
+
+export async function openEvalStack(opts: { baseUrl: string; accessToken: string; dataDir: string }): Promise<EvalStack> {
+  const gateway = createHubSpotGateway({
+    baseUrl: opts.baseUrl,
+    accessToken: opts.accessToken,
+    rateLimitPer10s: 10_000,
+    searchPerSecond: 50,
+    timeoutMs: 30_000,
+    maxRetries: 4,
+  });
+  const cache = await createCache({ dataDir: opts.dataDir });
+  const embedder = await createEmbedder({ provider: 'offline', model: 'offline-hash-v1', dimensions: 384, cache });
+  const store = new SqliteVectorStore({ dataDir: opts.dataDir, chunkDimensions: 384, accountDimensions: 384 });
+  await store.init();
+  const checkpoints = await createCheckpointStore({ dataDir: opts.dataDir });
+  const indexer = new Indexer({ store, embedder, gateway });
+  const backfill = await runBackfill({ gateway, indexer, store, checkpoints }, { concurrency: 4 });
+  const portalId = await gateway.portalId();
+  return {
+    gateway,
+    cache,
+    embedder,
+    store,
+    portalId,
+    backfill,
+    async close() {
+      await checkpoints.close();
+      await store.close();
+      await embedder.close();
+      await cache.close();
+      await gateway.close();
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import { parseAccountId, type AssociationSet, type HubSpotObject, type ObjectType } from '../core/objects.ts';
+import { AppError } from '../errors.ts';
+import type { HubSpotGateway } from '../hubspot/gateway.ts';
+import type { Embedder } from '../ingest/embedder.ts';
+import type { RetrievalMode } from '../retrieval/hybrid-search.ts';
+import type { AgentContext } from '../retrieval/context-builder.ts';
+import type { AgentName, GenerationTrace } from '../core/proposal.ts';
+import type { AgentDeps, AgentTrigger } from './agent-types.ts';
+import type { Target } from './proposals.ts';
+import { resolveCitations, type ReferencedChunk } from './untrusted.ts';
+
+/** Reads and lookups the agents share. */
+
+export class TriggerNotFoundError extends AppError {
+  constructor(type: ObjectType, id: string) {
+    super('TRIGGER_NOT_FOUND', `${type} ${id} no longer exists (deleted or merged before the job ran)`);
+  }
+}
+
+export class NoAccountError extends AppError {
+  constructor(type: ObjectType, id: string) {
+    super('NO_ACCOUNT', `${type} ${id} is not associated with any company or contact`);
+  }
+}
+
+export async function readTrigger(gateway: HubSpotGateway, type: ObjectType, id: string, properties: string[]): Promise<HubSpotObject> {
+  const [obj] = await gateway.batchRead(type, [id], { properties });
+  if (!obj) throw new TriggerNotFoundError(type, id);
+  return obj;
+}
+
+export async function resolveAccount(gateway: HubSpotGateway, trigger: AgentTrigger): Promise<string> {
+  if (trigger.accountId) return trigger.accountId;
+  const accounts = await gateway.accountsOf(trigger.objectType, trigger.objectId);
+  const first = accounts[0];
+  if (!first) throw new NoAccountError(trigger.objectType, trigger.objectId);
+  return first;
+}
+
+/** The account's own record: the company, or the contact of a contact-only account. */
+export function accountTarget(accountId: string): Target {
+  const { type, id } = parseAccountId(accountId);
+  return { objectType: type, objectId: id };
+}
+
+/** Current values of the fields an agent proposes, so the write-back can check nothing changed meanwhile. */
+export async function currentValues(gateway: HubSpotGateway, target: Target, fields: string[]): Promise<Record<string, string | null>> {
+  const [obj] = await gateway.batchRead(target.objectType, [target.objectId], { properties: fields });
+  const out: Record<string, string | null> = {};
+  for (const f of fields) out[f] = obj?.properties[f] ?? null;
+  return out;
+}
+
+/** Engagement associations, restricted to records of this account (a call can touch two accounts). */
+export async function engagementTargets(gateway: HubSpotGateway, type: ObjectType, id: string): Promise<AssociationSet> {
+  const map = await gateway.engagementAssociations(type, [id]);
+  return map.get(id) ?? { companies: [], contacts: [], deals: [], tickets: [] };
+}
+
+export function citations(refs: readonly string[], chunks: readonly ReferencedChunk[]): string[] {
+  return resolveCitations(refs, chunks);
+}
+
+/**
+ * Grounding-based confidence for generated text: the share of items that cite at least one chunk the model was
+ * shown, scaled by a ceiling per provider. Not the model's opinion of itself (it is never asked for one).
+ */
+export function groundedConfidence(items: Array<{ evidence: string[] }>, ceiling: number): number {
+  if (items.length === 0) return ceiling * 0.5;
+  const grounded = items.filter((i) => i.evidence.length > 0).length;
+  return Math.round(ceiling * (grounded / items.length) * 100) / 100;
+}
+
+export function recordIdsOf(context: AgentContext): string[] {
+  const h = context.history;
+  return [
+    ...(h.company ? [`companies:${h.company.id}`] : []),
+    ...h.contacts.map((c) => `contacts:${c.id}`),
+    ...h.deals.map((d) => `deals:${d.id}`),
+  ];
+}
+
+/** The trace of a run that ended without calling a model (an empty call, an outgoing e-mail). */
+export function skippedTrace(deps: AgentDeps, agent: AgentName, trigger: AgentTrigger, reason: string): GenerationTrace {
+  const at = (deps.now?.() ?? new Date()).toISOString();
+  return {
+    agent,
+    runId: trigger.runId,
+    provider: deps.provider.provider,
+    model: deps.provider.model,
+    promptVersion: 'none',
+    prompt: '',
+    response: `skipped: ${reason}`,
+    usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
+    inputs: { recordIds: [`${trigger.objectType}:${trigger.objectId}`], chunkIds: [] },
+    startedAt: at,
+    finishedAt: at,
+  };
+}
+
+/**
+ * Retrieval mode when the caller does not pin one. On the sandbox eval (`npm run eval`) hybrid retrieval with
+ * the offline hashing embedder only ties BM25 (the "dense" vectors are lexical too), so the simpler mode is
+ * kept; with a semantic embedder (OpenAI-compatible) hybrid is used.
+ */
+export function defaultRetrievalMode(embedder: Embedder): RetrievalMode {
+  return embedder.provider === 'offline' ? 'bm25' : 'hybrid';
+}

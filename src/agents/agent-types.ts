@@ -1,0 +1,50 @@
+import type { GenerationTrace, Proposal } from '../core/proposal.ts';
+import type { AccountHistory, ObjectType } from '../core/objects.ts';
+import type { HubSpotGateway } from '../hubspot/gateway.ts';
+import type { Embedder } from '../ingest/embedder.ts';
+import type { Logger } from '../logging.ts';
+import type { RetrievalMode } from '../retrieval/hybrid-search.ts';
+import type { VectorStore } from '../retrieval/vector-store.ts';
+import type { LlmProvider } from './provider.ts';
+import type { ScorerModel } from './scorer/model.ts';
+
+/** What every agent needs. Agents read (gateway, store) and generate; they never write to HubSpot. */
+export interface AgentDeps {
+  gateway: HubSpotGateway;
+  store: VectorStore;
+  embedder: Embedder;
+  provider: LlmProvider;
+  /** The trained lead scorer; the lead-score agent proposes no score without it. */
+  scorer?: ScorerModel | null;
+  logger?: Logger;
+  /** Tokens of retrieved context per prompt. Default 6,000. */
+  tokenBudget?: number;
+  retrievalMode?: RetrievalMode;
+  /**
+   * Reads an account's history; default `gateway.accountHistories`. The eval passes a memoized reader (its
+   * portal does not change between runs); the worker must not, or it would summarize stale data.
+   */
+  readHistory?: (accountId: string) => Promise<AccountHistory | undefined>;
+  /** Clock for `ai_last_run`, staleness and recency (tests pin it). */
+  now?: () => Date;
+}
+
+/** The object that triggered a run, and the run it belongs to. */
+export interface AgentTrigger {
+  portalId: string;
+  /** The job id: proposals of one run share it (undo works per run) and their ids derive from it. */
+  runId: string;
+  objectType: ObjectType;
+  objectId: string;
+  /** The account to run for; resolved with `gateway.accountsOf` when absent. */
+  accountId?: string;
+  /** What happened, for the prompt (`deal.propertyChange dealstage → closedlost`). */
+  event?: string;
+  /** The job's abort signal (shutdown, job timeout): cancels the model call. */
+  signal?: AbortSignal;
+}
+
+export interface AgentResult {
+  proposals: Proposal[];
+  trace: GenerationTrace;
+}

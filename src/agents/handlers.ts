@@ -1,0 +1,120 @@
+import type { ObjectType } from '../core/objects.ts';
+import type { AgentName, ProposalSink } from '../core/proposal.ts';
+import { AppError, errorMessage } from '../errors.ts';
+import type { HubSpotGateway } from '../hubspot/gateway.ts';
+import type { Embedder } from '../ingest/embedder.ts';
+import { silentLogger, type Logger } from '../logging.ts';
+import type { GeneratePayload } from '../queue/jobs.ts';
+import { PermanentJobError, type JobContext, type JobHandler, type JobType } from '../queue/queue.ts';
+import type { VectorStore } from '../retrieval/vector-store.ts';
+import { runAccountSummary } from './account-summary.ts';
+import type { AgentDeps, AgentResult, AgentTrigger } from './agent-types.ts';
+import { runCallSummary } from './call-summary.ts';
+import { AgentError } from './errors.ts';
+import { runLeadScore } from './lead-score.ts';
+import type { LlmProvider } from './provider.ts';
+import { runReplyDraft } from './reply-draft.ts';
+import type { ScorerModel } from './scorer/model.ts';
+
+/**
+ * Queue handlers for `generate.*` jobs: run the agent for the trigger object and hand its proposals to the
+ * write-back module (`sink.submit`). Retryable model failures (rate limit, timeout, server down) are rethrown
+ * so the queue retries with back-off; the rest fail the job permanently with their code in the message, which
+ * the dead-letter record keeps (`OUTPUT_PARSING_FAILURE: …`).
+ */
+
+export interface GenerationHandlerDeps {
+  gateway: HubSpotGateway;
+  store: VectorStore;
+  embedder: Embedder;
+  provider: LlmProvider;
+  /** The trained lead scorer, or a function returning the current one (so a retrain is picked up). */
+  scorer?: ScorerModel | null | (() => ScorerModel | null);
+  sink: ProposalSink;
+  logger?: Logger;
+  tokenBudget?: number;
+}
+
+type Runner = (deps: AgentDeps, trigger: AgentTrigger) => Promise<AgentResult>;
+
+const RUNNERS: Record<AgentName, Runner> = {
+  call_summary: runCallSummary,
+  lead_score: runLeadScore,
+  reply_draft: runReplyDraft,
+  account_summary: runAccountSummary,
+};
+
+/** Which trigger objects each agent accepts. */
+const ACCEPTS: Record<AgentName, ReadonlySet<ObjectType>> = {
+  call_summary: new Set(['calls', 'meetings']),
+  lead_score: new Set(['contacts', 'companies', 'deals']),
+  reply_draft: new Set(['emails']),
+  account_summary: new Set(['companies', 'contacts', 'deals', 'tickets']),
+};
+
+function describeEvent(p: GeneratePayload): string {
+  const t = p.trigger;
+  return `${t.subscriptionType}${t.propertyName ? ` ${t.propertyName} → ${t.propertyValue ?? ''}` : ''} on ${p.objectType} ${p.objectId} at ${new Date(t.occurredAt).toISOString()}`;
+}
+
+export function createGenerationHandlers(deps: GenerationHandlerDeps): Partial<Record<JobType, JobHandler<GeneratePayload>>> {
+  const logger = deps.logger ?? silentLogger;
+  const scorer = (): ScorerModel | null => (typeof deps.scorer === 'function' ? deps.scorer() : (deps.scorer ?? null));
+
+  const handlerFor = (agent: AgentName): JobHandler<GeneratePayload> =>
+    async (job: JobContext<GeneratePayload>) => {
+      const p = job.payload;
+      const log = logger.child({ jobId: job.id, agent, objectType: p.objectType, objectId: p.objectId, attempt: job.attempt });
+      if (!ACCEPTS[agent].has(p.objectType)) {
+        throw new PermanentJobError(`${agent} cannot run on a ${p.objectType} trigger`);
+      }
+      const agentDeps: AgentDeps = {
+        gateway: deps.gateway,
+        store: deps.store,
+        embedder: deps.embedder,
+        provider: deps.provider,
+        scorer: scorer(),
+        logger: log,
+        ...(deps.tokenBudget ? { tokenBudget: deps.tokenBudget } : {}),
+      };
+      const trigger: AgentTrigger = {
+        portalId: p.portalId,
+        runId: job.id,
+        objectType: p.objectType,
+        objectId: p.objectId,
+        event: describeEvent(p),
+        signal: job.signal,
+      };
+      let result: AgentResult;
+      try {
+        result = await RUNNERS[agent](agentDeps, trigger);
+      } catch (err) {
+        if (err instanceof AgentError) {
+          log.error({ code: err.code, retryable: err.retryable, details: err.details }, `generation failed: ${err.message}`);
+          if (err.retryable) throw err;
+          throw new PermanentJobError(`${err.code}: ${err.message}`, { cause: err });
+        }
+        if (err instanceof AppError && (err.code === 'TRIGGER_NOT_FOUND' || err.code === 'NO_ACCOUNT')) {
+          // Deleted or orphaned before we ran: nothing to generate, and retrying will not change that.
+          log.info({ code: err.code }, errorMessage(err));
+          return;
+        }
+        throw err;
+      }
+      if (result.proposals.length === 0) {
+        log.info({ reason: result.trace.response }, 'no proposals');
+        return;
+      }
+      const submitted = await deps.sink.submit(result.proposals, result.trace, { ...(p.dryRun ? { dryRun: true } : {}), actor: `agent:${agent}` });
+      const byStatus: Record<string, number> = {};
+      for (const s of submitted) byStatus[s.status] = (byStatus[s.status] ?? 0) + 1;
+      log.info({ proposals: result.proposals.length, byStatus, model: result.trace.model, usage: result.trace.usage }, 'proposals submitted');
+    };
+
+  return {
+    'generate.call_summary': handlerFor('call_summary'),
+    'generate.lead_score': handlerFor('lead_score'),
+    'generate.reply_draft': handlerFor('reply_draft'),
+    'generate.account_summary': handlerFor('account_summary'),
+  };
+}

@@ -1,0 +1,177 @@
+import type { HubSpotObject } from '../core/objects.ts';
+import { silentLogger } from '../logging.ts';
+import { buildContext, type AgentContext } from '../retrieval/context-builder.ts';
+import type { AgentDeps, AgentResult, AgentTrigger } from './agent-types.ts';
+import { accountTarget, citations, currentValues, recordIdsOf, resolveAccount , defaultRetrievalMode } from './agent-support.ts';
+import { routeForScore } from './offline/lead-intent.ts';
+import type { OfflineLeadIntentInput } from './offline/types.ts';
+import { fenceChunks, referenceChunks, renderFacts, renderTimeline, taskQuery, TASK_FACETS } from './prompt-context.ts';
+import { loadPrompt } from './prompts.ts';
+import { makeProposal, runMetadataProposals, type ProposalBase, type Target } from './proposals.ts';
+import { runModel } from './run-model.ts';
+import { LeadIntentOutputSchema, type LeadIntentOutput } from './schemas.ts';
+import { isClosedStage, observeAccount, observeDeal, type Observation } from './scorer/features.ts';
+import { scoreObservation, type Score, type ScorerModel } from './scorer/model.ts';
+
+/**
+ * Lead score: the trained scorer gives the calibrated probability (score 0–100 and every proposal's
+ * confidence); the model (or the offline extractor) adds cited intent reasons and a route. When the score is
+ * confident it also proposes a core-field change (lifecycle stage or lead status), which the write-back
+ * always sends to human review.
+ */
+
+/** Above this probability an early-stage account is proposed as sales-qualified; below the low mark, unqualified. */
+export const QUALIFY_AT = 0.75;
+export const DISQUALIFY_AT = 0.15;
+const EARLY_LIFECYCLE = new Set(['subscriber', 'lead', 'marketingqualifiedlead']);
+
+export interface LeadScoreOutput {
+  score: Score | null;
+  observation: Observation;
+  intent: LeadIntentOutput;
+}
+
+/**
+ * Score the newest open deal when there is one (with the contacts on that deal, as in training); otherwise the
+ * account as a whole.
+ */
+export async function observeForScoring(
+  gateway: AgentDeps['gateway'],
+  context: AgentContext,
+  now?: number,
+): Promise<{ observation: Observation; dealId: string | null }> {
+  const h = context.history;
+  const open = h.deals
+    .filter((d) => !context.facts.deals.find((f) => f.id === d.id)?.isClosed && !isClosedStage(d))
+    .sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''))[0];
+  const opts = now === undefined ? {} : { now };
+  if (!open) return { observation: observeAccount(h, opts), dealId: null };
+  const onDeal = new Set((await gateway.batchAssociations('deals', 'contacts', [open.id])).get(open.id) ?? []);
+  return { observation: observeDeal(h, open, { dealContacts: h.contacts.filter((c) => onDeal.has(c.id)), ...opts }), dealId: open.id };
+}
+
+function fitLabel(score: Score): string {
+  const fit = score.contributions.filter((c) => c.feature.startsWith('industry=') || c.feature.startsWith('size=')).reduce((s, c) => s + c.contribution, 0);
+  return fit > 0.25 ? 'high fit' : fit < -0.25 ? 'low fit' : 'medium fit';
+}
+
+function topDrivers(score: Score): string {
+  return score.contributions
+    .slice(0, 4)
+    .map((c) => `${c.feature} ${c.contribution >= 0 ? '+' : ''}${c.contribution.toFixed(2)}`)
+    .join(', ');
+}
+
+export async function runLeadScore(deps: AgentDeps, trigger: AgentTrigger): Promise<AgentResult & { output: LeadScoreOutput }> {
+  const logger = deps.logger ?? silentLogger;
+  const accountId = await resolveAccount(deps.gateway, trigger);
+  const now = deps.now?.() ?? new Date();
+  const history = deps.readHistory ? await deps.readHistory(accountId) : undefined;
+  const context = await buildContext({
+    ...(history ? { history } : {}),
+    store: deps.store,
+    embedder: deps.embedder,
+    gateway: deps.gateway,
+    portalId: trigger.portalId,
+    accountId,
+    task: 'lead_score',
+    facets: TASK_FACETS.lead_score ?? [],
+    query: taskQuery('lead_score'),
+    tokenBudget: deps.tokenBudget ?? 6000,
+    mode: deps.retrievalMode ?? defaultRetrievalMode(deps.embedder),
+    now,
+  });
+  const scorer: ScorerModel | null = deps.scorer ?? null;
+  const { observation } = await observeForScoring(deps.gateway, context, now.getTime());
+  const score = scorer ? scoreObservation(scorer, observation) : null;
+  if (!scorer) logger.warn({ accountId }, 'no trained lead scorer: run `hubspot-ai train-scorer`; proposing intent only');
+
+  const refs = referenceChunks(context.chunks);
+  const prompt = loadPrompt('lead_score');
+  const offline: OfflineLeadIntentInput = { score: score?.score ?? null, chunks: refs.all };
+  const { result, trace } = await runModel({
+    provider: deps.provider,
+    agent: 'lead_score',
+    runId: trigger.runId,
+    prompt,
+    ...(trigger.signal ? { signal: trigger.signal } : {}),
+    slots: {
+      facts: renderFacts(context.facts),
+      score: score ? `${score.score}/100 (calibrated win probability; main drivers: ${topDrivers(score)})` : 'not available (no trained scorer)',
+      timeline: renderTimeline(context.timeline),
+      chunks: fenceChunks(refs.all),
+    },
+    schema: LeadIntentOutputSchema,
+    schemaName: 'lead_intent',
+    offlineContext: offline,
+    context,
+    recordIds: recordIdsOf(context),
+  });
+  const intent: LeadIntentOutput = { ...result.output, reasons: result.output.reasons.map((r) => ({ ...r, evidence: citations(r.evidence, refs.all) })) };
+  const evidence = [...new Set(intent.reasons.flatMap((r) => r.evidence))];
+
+  const target: Target = accountTarget(accountId);
+  const base: ProposalBase = {
+    portalId: trigger.portalId,
+    accountId,
+    runId: trigger.runId,
+    agent: 'lead_score',
+    promptVersion: `${prompt.id}+${scorer?.version ?? 'no-scorer'}`,
+    model: result.model,
+    createdAt: now.toISOString(),
+  };
+  const current = await currentValues(deps.gateway, target, ['ai_lead_score', 'ai_fit_segment', 'ai_recommendation', 'ai_last_run', 'ai_model', 'lifecyclestage']);
+  const reasonsText = intent.reasons.map((r) => `- ${r.text}`).join('\n');
+  const proposals = [];
+
+  if (score) {
+    const p = score.probability;
+    // Confidence is the scorer's: the calibrated probability that the implied outcome (win or not) is right.
+    const modelConfidence = Math.max(p, 1 - p);
+    const agrees = intent.route === routeForScore(score.score);
+    proposals.push(
+      makeProposal(base, {
+        target, kind: 'property', field: 'ai_lead_score', value: String(score.score), confidence: modelConfidence, evidence,
+        observedValue: current.ai_lead_score ?? null, rationale: `Calibrated win probability ${(p * 100).toFixed(1)}%; drivers: ${topDrivers(score)}`,
+      }),
+      makeProposal(base, {
+        target, kind: 'property', field: 'ai_fit_segment',
+        value: `${observation.industry ?? 'unknown industry'} / ${observation.sizeBand ?? 'unknown size'} (${fitLabel(score)})`,
+        confidence: modelConfidence, evidence: [], observedValue: current.ai_fit_segment ?? null,
+      }),
+      makeProposal(base, {
+        target, kind: 'property', field: 'ai_recommendation', value: `${intent.route}\n${intent.summary}\n${reasonsText}`.trim(),
+        // A route that contradicts the calibrated score needs a human to look.
+        confidence: agrees ? modelConfidence : modelConfidence * 0.6, evidence, observedValue: current.ai_recommendation ?? null,
+        rationale: agrees ? 'Route consistent with the calibrated score' : `Route ${intent.route} departs from the score-based route ${routeForScore(score.score)}`,
+      }),
+    );
+    const lifecycle = current.lifecyclestage ?? null;
+    if (p >= QUALIFY_AT && lifecycle !== null && EARLY_LIFECYCLE.has(lifecycle)) {
+      proposals.push(makeProposal(base, {
+        target, kind: 'property', field: 'lifecyclestage', value: 'salesqualifiedlead', confidence: p, evidence, observedValue: lifecycle,
+        rationale: `Calibrated win probability ${(p * 100).toFixed(0)}% ≥ ${QUALIFY_AT * 100}%`,
+      }));
+    }
+    if (p <= DISQUALIFY_AT) {
+      for (const contact of leadContacts(context.history.contacts)) {
+        proposals.push(makeProposal(base, {
+          target: { objectType: 'contacts', objectId: contact.id }, kind: 'property', field: 'hs_lead_status', value: 'UNQUALIFIED', confidence: 1 - p,
+          evidence, observedValue: contact.properties.hs_lead_status ?? null, rationale: `Calibrated win probability ${(p * 100).toFixed(0)}% ≤ ${DISQUALIFY_AT * 100}%`,
+        }));
+      }
+    }
+  } else {
+    proposals.push(makeProposal(base, {
+      target, kind: 'property', field: 'ai_recommendation', value: `${intent.route}\n${intent.summary}\n${reasonsText}`.trim(),
+      confidence: 0.5, evidence, observedValue: current.ai_recommendation ?? null, rationale: 'No trained scorer: route from intent only',
+    }));
+  }
+  proposals.push(...runMetadataProposals(base, target, current));
+  return { proposals, trace, output: { score, observation, intent } };
+}
+
+/** Contacts whose lead status is still open; at most three, so one run cannot touch a whole buying group. */
+function leadContacts(contacts: HubSpotObject[]): HubSpotObject[] {
+  return contacts.filter((c) => !['UNQUALIFIED', 'BAD_TIMING'].includes(c.properties.hs_lead_status ?? '')).slice(0, 3);
+}

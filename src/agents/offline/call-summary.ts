@@ -1,0 +1,152 @@
+import type { CallSummaryOutput } from '../schemas.ts';
+import type { ReferencedChunk } from '../untrusted.ts';
+import { COMPETITOR_CUES, COMMITMENT, COMMITMENT_START, DUE_DATE, KEY_POINT, NEXT_STEP_MARKERS, NOT_A_COMPANY, OBJECTION, RISK, SMALL_TALK } from './cues.ts';
+import { normalizeKey, sentencesOf, type Sentence } from './sentences.ts';
+import { OFFLINE_LABEL, type OfflineCallSummaryInput } from './types.ts';
+
+/**
+ * Extractive call summary: picks the call's own sentences that state next steps, objections, risks and
+ * competitors, and adds key facts from the retrieved history (requirements, budgets, deadlines) that the call
+ * alone does not show. Every item cites the chunk it was copied from.
+ */
+
+interface Item {
+  text: string;
+  evidence: string[];
+}
+
+class ItemSet<T extends Item> {
+  private readonly byKey = new Map<string, T>();
+  add(item: T): void {
+    const key = normalizeKey(item.text);
+    if (!key) return;
+    const existing = this.byKey.get(key);
+    if (existing) {
+      for (const e of item.evidence) if (!existing.evidence.includes(e)) existing.evidence.push(e);
+      return;
+    }
+    this.byKey.set(key, item);
+  }
+  values(limit: number): T[] {
+    return [...this.byKey.values()].slice(0, limit);
+  }
+  get size(): number {
+    return this.byKey.size;
+  }
+}
+
+function clean(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().replace(/^[-–•*]\s*/, '');
+}
+
+/** "To be honest, one concern: the price is above budget." → "the price is above budget" */
+function afterColon(text: string): string {
+  const i = text.indexOf(':');
+  const tail = i >= 0 && i < 60 ? text.slice(i + 1) : text;
+  return clean(tail).replace(/[.!]+$/, '');
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+export function nextStepOf(s: Sentence): { text: string; owner: string | null; dueDate: string | null } | null {
+  const marked = NEXT_STEP_MARKERS.test(s.text);
+  const committed = COMMITMENT_START.test(s.text.replace(NEXT_STEP_MARKERS, '')) && COMMITMENT.test(s.text);
+  const named = /^[A-Z][\p{L}'-]+\s+(?:will|is going to)\s/u.exec(s.text);
+  if (!marked && !committed && !(named && COMMITMENT.test(s.text))) return null;
+  const body = clean(s.text.replace(NEXT_STEP_MARKERS, '')).replace(/[.!]+$/, '');
+  let owner: string | null = null;
+  if (/^(?:I|I'll|I'm)\b/.test(body)) owner = s.speaker;
+  else if (/^(?:we|we'll|let(?:'s| us))\b/i.test(body)) owner = s.speaker;
+  else if (named && !NOT_A_COMPANY.has(named[0].split(/\s/)[0] ?? '')) owner = named[0].split(/\s/)[0] ?? null;
+  const due = DUE_DATE.exec(body);
+  return { text: capitalize(body), owner, dueDate: due ? (due[1] ?? null) : null };
+}
+
+export function competitorsIn(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(COMPETITOR_CUES)) {
+    const name = (m[1] ?? '').trim();
+    const first = name.split(/\s+/)[0] ?? '';
+    if (!name || NOT_A_COMPANY.has(first)) continue;
+    // "Compared with Zendrix, the…" can capture a trailing capitalized word from the next clause.
+    const trimmed = name.split(/\s+/).filter((w) => !NOT_A_COMPANY.has(w)).join(' ');
+    if (trimmed && !out.includes(trimmed)) out.push(trimmed);
+  }
+  return out;
+}
+
+export function summarizeCallOffline(input: OfflineCallSummaryInput): CallSummaryOutput {
+  const callSentences = input.trigger.flatMap(sentencesOf).filter((s) => !SMALL_TALK.test(s.text));
+  const historySentences = input.history.flatMap(sentencesOf).filter((s) => !SMALL_TALK.test(s.text));
+
+  const nextSteps = new ItemSet<Item & { owner: string | null; dueDate: string | null }>();
+  const objections = new ItemSet<Item>();
+  const risks = new ItemSet<Item>();
+  const keyPoints = new ItemSet<Item>();
+  const competitors = new Map<string, string[]>();
+
+  for (const s of callSentences) {
+    const step = nextStepOf(s);
+    if (step) {
+      nextSteps.add({ ...step, evidence: [s.ref] });
+      continue;
+    }
+    if (OBJECTION.test(s.text)) objections.add({ text: capitalize(afterColon(s.text)), evidence: [s.ref] });
+    if (RISK.test(s.text)) risks.add({ text: capitalize(afterColon(s.text)), evidence: [s.ref] });
+    for (const c of competitorsIn(s.text)) competitors.set(c, [...new Set([...(competitors.get(c) ?? []), s.ref])]);
+    if (KEY_POINT.test(s.text) && !OBJECTION.test(s.text)) keyPoints.add({ text: clean(s.text), evidence: [s.ref] });
+  }
+  // History: facts the call does not repeat but the summary should carry (the buried requirement, budget…).
+  const fromHistory = new ItemSet<Item>();
+  for (const s of historySentences) {
+    if (KEY_POINT.test(s.text)) fromHistory.add({ text: clean(s.text), evidence: [s.ref] });
+    for (const c of competitorsIn(s.text)) competitors.set(c, [...new Set([...(competitors.get(c) ?? []), s.ref])]);
+  }
+  for (const [name, refs] of competitors) {
+    risks.add({ text: `Competing evaluation: ${name}`, evidence: refs });
+  }
+
+  const points = [...keyPoints.values(4), ...fromHistory.values(3).map((p) => ({ ...p, text: `From the account history: ${p.text}` }))];
+  const steps = nextSteps.values(10);
+  const objs = objections.values(8);
+  const comps = [...competitors].map(([name, evidence]) => ({ name, evidence }));
+  const summary = [
+    OFFLINE_LABEL,
+    `Call with ${speakersOf(callSentences) || 'the account'}.`,
+    steps.length ? `${steps.length} next step${steps.length > 1 ? 's' : ''} agreed.` : 'No explicit next step was stated.',
+    objs.length ? `${objs.length} objection${objs.length > 1 ? 's' : ''} raised.` : '',
+    comps.length ? `Competitors mentioned: ${comps.map((c) => c.name).join(', ')}.` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+
+  return {
+    summary,
+    keyPoints: points,
+    nextSteps: steps,
+    objections: objs,
+    risks: risks.values(6),
+    competitors: comps,
+  };
+}
+
+function speakersOf(sentences: Sentence[]): string {
+  const names = [...new Set(sentences.map((s) => s.speaker).filter((n): n is string => Boolean(n)))];
+  return names.slice(0, 5).join(', ');
+}
+
+/** For tests and the eval: every reference a summary cites. */
+export function citedRefs(out: CallSummaryOutput): string[] {
+  const refs = [
+    ...out.keyPoints,
+    ...out.nextSteps,
+    ...out.objections,
+    ...out.risks,
+    ...out.competitors,
+  ].flatMap((i) => i.evidence);
+  return [...new Set(refs)];
+}
+
+export type { ReferencedChunk };
