@@ -39,7 +39,7 @@ export async function doctorCommand(opts: { json?: boolean }): Promise<number> {
 
 export async function runDoctor(config: Config, c: Container): Promise<Check[]> {
   const checks: Check[] = [];
-  const hub = await checkHubSpot(config, c);
+  const hub = await checkHubSpot(config);
   checks.push(...hub);
 
   checks.push(
@@ -87,11 +87,14 @@ export async function runDoctor(config: Config, c: Container): Promise<Check[]> 
   return checks;
 }
 
-async function checkHubSpot(config: Config, c: Container): Promise<Check[]> {
+async function checkHubSpot(config: Config): Promise<Check[]> {
   const out: Check[] = [];
   let portalId: string;
+  // Its own gateway without the Redis-shared limiter: a down Redis is reported by its own check, not as a
+  // HubSpot problem.
+  const { createHubSpotGateway, hubSpotGatewayOptions } = await import('../hubspot/create-gateway.ts');
+  const g = createHubSpotGateway({ ...hubSpotGatewayOptions(config), maxRetries: 1, timeoutMs: 10_000 });
   try {
-    const g = await c.gateway();
     portalId = await withTimeout(g.portalId(), 15_000);
     out.push({ name: 'hubspot token', ok: true, detail: `${config.hubspot.baseUrl} accepts the token (portal ${portalId})` });
   } catch (err) {
@@ -105,9 +108,9 @@ async function checkHubSpot(config: Config, c: Container): Promise<Check[]> {
         ? 'set HUBSPOT_ACCESS_TOKEN to a valid private app token (Settings → Integrations → Private apps)'
         : 'check HUBSPOT_BASE_URL and the network (for the sandbox: run `hubspot-ai sandbox`)',
     });
+    await g.close();
     return out;
   }
-  const g = await c.gateway();
   const missing: string[] = [];
   for (const type of OBJECT_TYPES) {
     try {
@@ -136,6 +139,7 @@ async function checkHubSpot(config: Config, c: Container): Promise<Check[]> {
   } catch (err) {
     out.push({ name: 'ai_* properties', ok: false, detail: errorMessage(err), fix: 'grant crm.schemas.*.read and run `hubspot-ai setup`' });
   }
+  await g.close();
   return out;
 }
 

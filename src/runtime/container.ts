@@ -11,7 +11,18 @@ import type { VectorStore } from '../retrieval/vector-store.ts';
 import type { LlmProvider } from '../agents/provider.ts';
 import type { WritebackService } from '../writeback/create-writeback.ts';
 import type { Logger } from '../logging.ts';
+import { AppError, errorMessage } from '../errors.ts';
 import { Resources } from './lazy.ts';
+
+function redactUrl(u: string): string {
+  try {
+    const x = new URL(u);
+    if (x.password) x.password = '***';
+    return x.toString();
+  } catch {
+    return '(invalid URL)';
+  }
+}
 
 /**
  * The composition root: builds each port's adapter from the configuration, lazily, once per process, and
@@ -45,7 +56,12 @@ export function createContainer(config: Config, logger: Logger): Container {
       if (!config.REDIS_URL) return undefined;
       const { Redis } = await import('ioredis');
       const client = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3, enableOfflineQueue: true });
-      await client.connect();
+      try {
+        await client.connect();
+      } catch (err) {
+        client.disconnect(); // stop ioredis from reconnecting forever in the background
+        throw new AppError('REDIS_UNAVAILABLE', `Redis at ${redactUrl(config.REDIS_URL)} is unreachable: ${errorMessage(err)}`, { cause: err });
+      }
       return client;
     },
     async (c) => {
@@ -68,16 +84,10 @@ export function createContainer(config: Config, logger: Logger): Container {
   const gateway = res.lazy(
     'gateway',
     async () =>
-      (await import('../hubspot/create-gateway.ts')).createHubSpotGateway({
-        baseUrl: config.hubspot.baseUrl,
-        accessToken: config.hubspot.accessToken,
-        rateLimitPer10s: config.HUBSPOT_RATE_LIMIT,
-        searchPerSecond: config.HUBSPOT_SEARCH_RATE,
-        timeoutMs: config.HUBSPOT_TIMEOUT_MS,
-        maxRetries: config.HUBSPOT_MAX_RETRIES,
-        redis: await redis(),
-        logger: logger.child({ module: 'hubspot' }),
-      }),
+      {
+        const { createHubSpotGateway, hubSpotGatewayOptions } = await import('../hubspot/create-gateway.ts');
+        return createHubSpotGateway(hubSpotGatewayOptions(config, { redis: await redis(), logger: logger.child({ module: 'hubspot' }) }));
+      },
     (g) => g.close(),
   );
 
