@@ -99,7 +99,8 @@ async function checkHubSpot(config: Config): Promise<Check[]> {
     out.push({ name: 'hubspot token', ok: true, detail: `${config.hubspot.baseUrl} accepts the token (portal ${portalId})` });
   } catch (err) {
     const msg = errorMessage(err);
-    const auth = /401|auth|token/i.test(msg) || /AUTH/.test((err as { code?: string }).code ?? '');
+    const { HubSpotAuthError } = await import('../hubspot/errors.ts');
+    const auth = err instanceof HubSpotAuthError;
     out.push({
       name: 'hubspot token',
       ok: false,
