@@ -167,14 +167,17 @@ function engagementDocument(ctx: Context, engagement: Engagement): SourceDocumen
     }
     case 'tasks': {
       const body = richTextToPlain(p.hs_task_body);
+      const subject = p.hs_task_subject?.trim() ?? '';
       const status = p.hs_task_status ? `Status: ${p.hs_task_status}` : '';
+      // A task is often only its subject ("Send the security questionnaire"): that is content worth indexing.
+      const content = body || subject;
       return {
         ...common,
         occurredAt: occurredAt(obj),
         direction: null,
-        title: p.hs_task_subject?.trim() || 'Task',
+        title: subject || 'Task',
         participants: unique(associated.map(contactName)),
-        body: body === '' ? '' : [status, body].filter(Boolean).join('\n'),
+        body: content === '' ? '' : [status, content].filter(Boolean).join('\n'),
       };
     }
   }

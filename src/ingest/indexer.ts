@@ -1,0 +1,405 @@
+import { createHash } from 'node:crypto';
+import { v5 as uuidv5 } from 'uuid';
+import { contactAccountId, parseAccountId, type AccountHistory } from '../core/objects.ts';
+import type { HubSpotGateway } from '../hubspot/gateway.ts';
+import { silentLogger, type Logger } from '../logging.ts';
+import { buildAccountProfile } from '../retrieval/account-profile.ts';
+import type { ChunkPayload, ChunkRecord, VectorStore } from '../retrieval/vector-store.ts';
+import { chunkDocument, type ChunkDraft } from './chunker.ts';
+import { documentsFromHistory, type SourceDocument } from './documents.ts';
+import type { Embedder } from './embedder.ts';
+
+/**
+ * The indexer reconciles each account's stored chunks with its current HubSpot history: it embeds only chunks
+ * that are new or changed, upserts them, and deletes chunks whose source (or association) is gone. Re-indexing
+ * an unchanged account therefore costs no embedding call and writes nothing; this is what makes webhooks,
+ * `--since` polls and re-run backfills cheap and idempotent.
+ */
+
+/** Fixed namespace of chunk ids: changing it would orphan every stored point. */
+export const CHUNK_ID_NAMESPACE = '3f7c1f9e-5a4b-5d2e-9c61-6b8a0d2e4f10';
+
+/** Texts per embedding request: well under provider limits (2,048 inputs, 300k tokens) for ≤1k-token chunks. */
+const EMBED_BATCH = 128;
+/** Points per upsert: the batch size Qdrant recommends for bulk loads; harmless for SQLite. */
+const UPSERT_BATCH = 256;
+
+export interface IndexResult {
+  accounts: number;
+  /** CRM objects read for these accounts (account record, contacts, deals, tickets, engagements). */
+  records: number;
+  /** Chunks the indexed accounts have after reconciliation. */
+  chunks: number;
+  chunksEmbedded: number;
+  chunksUnchanged: number;
+  chunksDeleted: number;
+  embeddingTokens: number;
+  cacheHits: number;
+  profilesUpdated: number;
+  /** Accounts removed because they no longer exist in HubSpot (deleted, merged away, contact got a company). */
+  accountsRemoved: number;
+}
+
+export function emptyIndexResult(): IndexResult {
+  return {
+    accounts: 0,
+    records: 0,
+    chunks: 0,
+    chunksEmbedded: 0,
+    chunksUnchanged: 0,
+    chunksDeleted: 0,
+    embeddingTokens: 0,
+    cacheHits: 0,
+    profilesUpdated: 0,
+    accountsRemoved: 0,
+  };
+}
+
+export function addIndexResults(a: IndexResult, b: IndexResult): IndexResult {
+  const out = { ...a };
+  for (const k of Object.keys(out) as Array<keyof IndexResult>) out[k] = a[k] + b[k];
+  return out;
+}
+
+export function chunkId(portalId: string, accountId: string, sourceId: string, chunkIndex: number): string {
+  return uuidv5(`${portalId}:${accountId}:${sourceId}:${chunkIndex}`, CHUNK_ID_NAMESPACE);
+}
+
+export interface IndexerDeps {
+  store: VectorStore;
+  embedder: Embedder;
+  gateway: HubSpotGateway;
+  logger?: Logger;
+}
+
+interface PlannedChunk {
+  payload: ChunkPayload;
+  changed: boolean;
+}
+
+interface AccountPlan {
+  history: AccountHistory;
+  chunks: PlannedChunk[];
+  staleIds: string[];
+}
+
+export class Indexer {
+  private readonly store: VectorStore;
+  private readonly embedder: Embedder;
+  private readonly gateway: HubSpotGateway;
+  private readonly logger: Logger;
+  private readonly drafts = new DraftMemo();
+  /** Per-account tail of work in this process: two reconciliations of one account never interleave. */
+  private readonly locks = new Map<string, Promise<void>>();
+
+  constructor(deps: IndexerDeps) {
+    this.store = deps.store;
+    this.embedder = deps.embedder;
+    this.gateway = deps.gateway;
+    this.logger = deps.logger ?? silentLogger;
+  }
+
+  /** Reconciles the store with these histories (the accounts' complete current state). */
+  async indexHistories(histories: AccountHistory[]): Promise<IndexResult> {
+    return this.withAccountLocks(histories.map((h) => lockKey(h.portalId, h.accountId)), () => this.indexUnlocked(histories));
+  }
+
+  /**
+   * Fetches the accounts' histories and reconciles them; an account HubSpot no longer has (deleted or merged
+   * company, contact that now belongs to a company) is removed from the store. The fetch happens under the
+   * accounts' locks: a slower, older read can never overwrite a newer one.
+   */
+  async reindexAccounts(portalId: string, accountIds: string[]): Promise<IndexResult> {
+    const ids = [...new Set(accountIds)];
+    if (ids.length === 0) return emptyIndexResult();
+    return this.withAccountLocks(ids.map((id) => lockKey(portalId, id)), async () => {
+      const histories = new Map((await this.gateway.accountHistories(ids)).map((h) => [h.accountId, h]));
+      // The gateway builds a contact account's history whether or not the contact has a company meanwhile;
+      // only a company-less contact is an account of its own.
+      const soloContacts = ids.filter((a) => parseAccountId(a).type === 'contacts').map((a) => parseAccountId(a).id);
+      const companiesOf = soloContacts.length > 0 ? await this.gateway.batchAssociations('contacts', 'companies', soloContacts) : new Map<string, string[]>();
+      const live: AccountHistory[] = [];
+      const gone: string[] = [];
+      for (const id of ids) {
+        const h = histories.get(id);
+        const { type, id: objectId } = parseAccountId(id);
+        const exists = h !== undefined && h.portalId === portalId && hasOwnRecord(h);
+        if (exists && (type === 'companies' || (companiesOf.get(objectId) ?? []).length === 0)) live.push(h);
+        else gone.push(id);
+      }
+      const result = await this.indexUnlocked(live);
+      for (const id of gone) {
+        const removed = await this.removeUnlocked(portalId, id);
+        result.chunksDeleted += removed;
+        if (removed > 0) result.accountsRemoved += 1;
+      }
+      return result;
+    });
+  }
+
+  /** Deletes an account's chunks and profile; returns how many chunks it had. */
+  async removeAccount(portalId: string, accountId: string): Promise<number> {
+    return this.withAccountLocks([lockKey(portalId, accountId)], () => this.removeUnlocked(portalId, accountId));
+  }
+
+  private async indexUnlocked(histories: AccountHistory[]): Promise<IndexResult> {
+    // A history without its own record (the gateway's answer for a deleted company or contact) is a removal.
+    const live = histories.filter(hasOwnRecord);
+    const result = live.length === 0 ? emptyIndexResult() : await this.reconcile(live);
+    for (const h of histories.filter((x) => !hasOwnRecord(x))) {
+      const removed = await this.removeUnlocked(h.portalId, h.accountId);
+      result.chunksDeleted += removed;
+      if (removed > 0) result.accountsRemoved += 1;
+    }
+    return result;
+  }
+
+  private async removeUnlocked(portalId: string, accountId: string): Promise<number> {
+    const keys = await this.store.listChunkKeys(portalId, accountId);
+    await this.store.deleteAccount(portalId, accountId);
+    if (keys.length > 0) this.logger.info({ portalId, accountId, chunks: keys.length }, 'account removed from the index');
+    return keys.length;
+  }
+
+  /** Deletes these sources (`notes:12`) from every account of the portal. */
+  async removeSources(portalId: string, sourceIds: string[]): Promise<void> {
+    if (sourceIds.length > 0) await this.store.deleteSources(portalId, sourceIds);
+  }
+
+  /**
+   * Accounts that hold chunks of any of these sources. The store port has no reverse index from source to
+   * account, so this walks the portal's accounts; deletions and merges are rare enough for that to be fine on
+   * the embedded store, but a Qdrant-sized portal wants a store-side lookup.
+   */
+  async findAccountsHoldingSources(portalId: string, sourceIds: string[]): Promise<string[]> {
+    const wanted = new Set(sourceIds);
+    if (wanted.size === 0) return [];
+    const holders: string[] = [];
+    for (const accountId of await this.store.listAccounts(portalId)) {
+      const keys = await this.store.listChunkKeys(portalId, accountId);
+      if (keys.some((k) => wanted.has(k.sourceId))) holders.push(accountId);
+    }
+    return holders;
+  }
+
+  /**
+   * Removes the accounts of this list that HubSpot no longer has: deleted or merged-away companies, and contact
+   * accounts whose contact is gone or now belongs to a company. Existence is checked with batch reads only, so
+   * sweeping a whole index costs one or two requests per hundred accounts.
+   */
+  async pruneMissingAccounts(portalId: string, accountIds: string[]): Promise<IndexResult> {
+    const result = emptyIndexResult();
+    const companies = accountIds.filter((a) => parseAccountId(a).type === 'companies');
+    const contacts = accountIds.filter((a) => parseAccountId(a).type === 'contacts').map((a) => parseAccountId(a).id);
+    const missing: string[] = [];
+    for (let i = 0; i < companies.length; i += 100) {
+      const ids = companies.slice(i, i + 100);
+      const found = new Set((await this.gateway.batchRead('companies', ids, { properties: ['hs_object_id'] })).map((o) => o.id));
+      missing.push(...ids.filter((id) => !found.has(id)));
+    }
+    for (let i = 0; i < contacts.length; i += 100) {
+      const ids = contacts.slice(i, i + 100);
+      const found = new Set((await this.gateway.batchRead('contacts', ids, { properties: ['hs_object_id'] })).map((o) => o.id));
+      const companiesOf = await this.gateway.batchAssociations('contacts', 'companies', ids);
+      for (const id of ids) {
+        if (!found.has(id) || (companiesOf.get(id) ?? []).length > 0) missing.push(contactAccountId(id));
+      }
+    }
+    for (const accountId of missing) {
+      const removed = await this.removeAccount(portalId, accountId);
+      result.chunksDeleted += removed;
+      result.accountsRemoved += 1;
+    }
+    return result;
+  }
+
+  private async reconcile(histories: AccountHistory[]): Promise<IndexResult> {
+    const result = emptyIndexResult();
+    const plans: AccountPlan[] = [];
+    for (const history of histories) {
+      const plan = await this.plan(history);
+      plans.push(plan);
+      result.accounts += 1;
+      result.records += countRecords(history);
+      result.chunks += plan.chunks.length;
+    }
+
+    // Embedding batches span accounts: many small accounts still make full provider requests.
+    const toEmbed = plans.flatMap((p) => p.chunks.filter((c) => c.changed).map((c) => c.payload));
+    result.chunksUnchanged = result.chunks - toEmbed.length;
+    const pending: ChunkRecord[] = [];
+    for (let i = 0; i < toEmbed.length; i += EMBED_BATCH) {
+      const batch = toEmbed.slice(i, i + EMBED_BATCH);
+      const embedded = await this.embedder.embed(batch.map((c) => c.text));
+      result.embeddingTokens += embedded.tokens;
+      result.cacheHits += embedded.cacheHits;
+      batch.forEach((payload, j) => {
+        const vector = embedded.vectors[j];
+        if (!vector) throw new Error(`embedder returned ${embedded.vectors.length} vectors for ${batch.length} texts`);
+        pending.push({ ...payload, vector });
+      });
+      while (pending.length >= UPSERT_BATCH) await this.store.upsertChunks(pending.splice(0, UPSERT_BATCH), { wait: false });
+    }
+    if (pending.length > 0) await this.store.upsertChunks(pending, { wait: false });
+    result.chunksEmbedded = toEmbed.length;
+
+    // Stale chunks go only after their replacements are in: a reader never sees an account emptied mid-update.
+    for (const plan of plans) {
+      if (plan.staleIds.length === 0) continue;
+      await this.store.deleteChunks(plan.history.portalId, plan.staleIds);
+      result.chunksDeleted += plan.staleIds.length;
+    }
+
+    // Profile embeddings are billed like chunk embeddings: count them into the same totals.
+    const counted = countingEmbedder(this.embedder, result);
+    for (const plan of plans) {
+      if (await this.refreshProfile(plan, counted)) result.profilesUpdated += 1;
+    }
+    this.logger.debug(
+      { accounts: result.accounts, embedded: result.chunksEmbedded, deleted: result.chunksDeleted },
+      'accounts reconciled',
+    );
+    return result;
+  }
+
+  /** Desired chunks of one account against what the store holds. */
+  private async plan(history: AccountHistory): Promise<AccountPlan> {
+    const { portalId, accountId } = history;
+    const drafts = documentsFromHistory(history).flatMap((doc) => this.drafts.chunk(doc));
+    const existing = new Map((await this.store.listChunkKeys(portalId, accountId)).map((k) => [k.id, k.contentHash]));
+    const chunks: PlannedChunk[] = [];
+    const seen = new Set<string>();
+    for (const d of drafts) {
+      const id = chunkId(portalId, accountId, d.sourceId, d.chunkIndex);
+      // A source reachable through two paths (e.g. a note on the company and on one of its deals) is one source.
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const payload: ChunkPayload = {
+        id,
+        portalId,
+        accountId,
+        sourceType: d.sourceType,
+        sourceId: d.sourceId,
+        chunkIndex: d.chunkIndex,
+        relatedIds: [...d.relatedIds].sort(),
+        occurredAt: d.occurredAt,
+        direction: d.direction,
+        speakers: d.speakers,
+        text: d.text,
+        contentHash: '',
+        embeddingModel: this.embedder.model,
+      };
+      payload.contentHash = this.fingerprint(payload, d.contentHash);
+      chunks.push({ payload, changed: existing.get(id) !== payload.contentHash });
+    }
+    const staleIds = [...existing.keys()].filter((id) => !seen.has(id));
+    return { history, chunks, staleIds };
+  }
+
+  /**
+   * The stored hash covers the text, the embedding model and the metadata filters use: a moved association or a
+   * new timestamp rewrites the point (the embedding cache answers its unchanged text), a new model re-embeds.
+   */
+  private fingerprint(p: ChunkPayload, textHash: string): string {
+    return createHash('sha256')
+      .update(
+        JSON.stringify([this.embedder.model, textHash, p.sourceType, p.relatedIds, p.occurredAt, p.direction, p.speakers]),
+      )
+      .digest('hex')
+      .slice(0, 32);
+  }
+
+  /** Rebuilds the account profile unless its content hash is unchanged; true when it was written. */
+  private async refreshProfile(plan: AccountPlan, embedder: Embedder): Promise<boolean> {
+    const { portalId, accountId } = plan.history;
+    const current = await this.store.getProfile(portalId, accountId);
+    const profile = await buildAccountProfile({
+      history: plan.history,
+      chunks: plan.chunks.map((c) => c.payload),
+      embedder,
+      previousContentHash: current?.contentHash,
+    });
+    if (!profile || profile.contentHash === current?.contentHash) return false;
+    await this.store.upsertProfiles([profile]);
+    return true;
+  }
+
+  private async withAccountLocks<T>(keys: string[], fn: () => Promise<T>): Promise<T> {
+    const unique = [...new Set(keys)];
+    const prior = unique.map((k) => this.locks.get(k)).filter((p): p is Promise<void> => p !== undefined);
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    for (const k of unique) this.locks.set(k, mine);
+    // Each waiter waits only on work registered before it, so lock sets can overlap without deadlock.
+    await Promise.all(prior);
+    try {
+      return await fn();
+    } finally {
+      release();
+      for (const k of unique) if (this.locks.get(k) === mine) this.locks.delete(k);
+    }
+  }
+}
+
+/** The embedder, adding what each call was billed to `into`. */
+function countingEmbedder(inner: Embedder, into: Pick<IndexResult, 'embeddingTokens' | 'cacheHits'>): Embedder {
+  return {
+    provider: inner.provider,
+    model: inner.model,
+    dimensions: inner.dimensions,
+    async embed(texts) {
+      const r = await inner.embed(texts);
+      into.embeddingTokens += r.tokens;
+      into.cacheHits += r.cacheHits;
+      return r;
+    },
+    ping: () => inner.ping(),
+    close: async () => undefined,
+  };
+}
+
+/**
+ * Chunking (tokenizer-bound) dominates the CPU cost of re-indexing an unchanged account, and every webhook on an
+ * account re-reads its whole history: remember the chunks of recently seen documents, keyed by the document's
+ * full content, within a bounded amount of text.
+ */
+class DraftMemo {
+  private readonly entries = new Map<string, { drafts: ChunkDraft[]; chars: number }>();
+  private chars = 0;
+
+  constructor(private readonly maxChars = 32_000_000) {}
+
+  chunk(doc: SourceDocument): ChunkDraft[] {
+    const key = createHash('sha256').update(JSON.stringify(doc)).digest('base64url');
+    const hit = this.entries.get(key);
+    if (hit) {
+      // Refresh recency: Map iteration order is insertion order, so the first entry is the least recent.
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit.drafts;
+    }
+    const drafts = chunkDocument(doc);
+    const chars = drafts.reduce((n, d) => n + d.text.length, 0);
+    this.entries.set(key, { drafts, chars });
+    this.chars += chars;
+    for (const [k, v] of this.entries) {
+      if (this.chars <= this.maxChars) break;
+      this.entries.delete(k);
+      this.chars -= v.chars;
+    }
+    return drafts;
+  }
+}
+
+function lockKey(portalId: string, accountId: string): string {
+  return `${portalId}:${accountId}`;
+}
+
+function hasOwnRecord(h: AccountHistory): boolean {
+  const { type, id } = parseAccountId(h.accountId);
+  return type === 'companies' ? h.company?.id === id : h.contacts.some((c) => c.id === id);
+}
+
+function countRecords(h: AccountHistory): number {
+  return (h.company ? 1 : 0) + h.contacts.length + h.deals.length + h.tickets.length + h.engagements.length;
+}
