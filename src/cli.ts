@@ -134,7 +134,7 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 dependency unav
     .description('Run the whole product on the embedded default against a seeded sandbox and print a report')
     .option('--exit', 'exit after the report (exit code 0 when everything worked)')
     .addOption(new Option('--port <n>', 'API port (0 = any free port)').argParser(nonNegativeInt).default(3000))
-    .addOption(new Option('--companies <n>', 'sandbox size').argParser(positiveInt).default(120))
+    .addOption(new Option('--companies <n>', 'sandbox size').argParser(positiveInt).default(80))
     .action(async (opts: { exit?: boolean; port: number; companies: number }) => run(async () => (await import('./cli/demo.ts')).demoCommand(opts)));
 
   program

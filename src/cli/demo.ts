@@ -126,7 +126,7 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     const first = events.find((e) => !e.accountId.startsWith('contact:'))?.accountId ?? truth.companies[0]?.id ?? '1';
     out(`  Similar accounts:  curl -H 'Authorization: Bearer ${adminToken}' '${apiUrl}/v1/accounts/${first}/similar?limit=5'`);
     out(`  Context search:    curl -H 'Authorization: Bearer ${adminToken}' '${apiUrl}/v1/accounts/${first}/context?q=next%20steps'`);
-    out(`  Audit log:         DATA_DIR=${dataDir} HUBSPOT_BASE_URL=${sandbox.url} npx hubspot-ai audit --since ${simStart}`);
+    out(`  Audit log:         DATA_DIR=${dataDir} npx hubspot-ai audit --since ${simStart}`);
     out(`Finished in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
 
     const ok = report.appliedNotes > 0 && report.review > 0 && report.rejected + report.held > 0;
@@ -247,7 +247,7 @@ async function buildReport(c: Container, events: SimulatedEvent[], since: string
     } else if (outcome === 'review') review++;
     else if (outcome === 'reject') rejected++;
     else held++;
-    const what = d.kind === 'property' ? `${d.field} = ${trim(d.proposedValue, 60)}` : `${d.kind}: ${trim(d.proposedValue?.replace(/\s+/g, ' ') ?? '', 70)}`;
+    const what = d.kind === 'property' ? `${d.field} = ${trim(oneLine(d.proposedValue), 60)}` : `${d.kind}: ${trim(oneLine(d.proposedValue), 70)}`;
     const line = `[${d.agent}] ${d.objectType}:${d.objectId} ${what} (confidence ${(d.confidence ?? 0).toFixed(2)}) → ${label(outcome, last)}; ${d.reasons.join('; ')}`;
     const key = matchEvent(events, d);
     lines.set(key, [...(lines.get(key) ?? []), line]);
@@ -275,6 +275,10 @@ function matchEvent(events: SimulatedEvent[], d: AuditEntry): string {
   };
   const label = d.agent ? agentToEvent[d.agent] : undefined;
   return label && events.some((e) => e.label === label) ? label : 'other';
+}
+
+function oneLine(s: string | null | undefined): string {
+  return (s ?? '').replace(/\s+/g, ' ').trim();
 }
 
 function trim(s: string | null | undefined, n: number): string {
