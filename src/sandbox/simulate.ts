@@ -62,17 +62,19 @@ export class Simulator {
     const rng = this.ctx.simRng();
     build(new EngagementGenerator(b, rng, sink), this.store.now());
     const actor = humanActor(acc.owner.userId);
+    // Keyed by type and id: the scratch builder numbers from FIRST_ID too, so its ids collide with live records
+    // (a scratch note 100001 is not the live company 100001 it is associated with).
     const remap = new Map<string, string>();
     const ids: Partial<Record<ObjectType, string[]>> = {};
     for (const [type, list] of Object.entries(b.objects) as Array<[ObjectType, typeof b.objects.notes]>) {
       for (const seed of list) {
         const { hs_object_id: _id, createdate: _c, hs_lastmodifieddate: _m, ...props } = seed.properties;
         const o = this.store.create(type, props, actor);
-        remap.set(seed.id, o.id);
+        remap.set(`${type}:${seed.id}`, o.id);
         (ids[type] ??= []).push(o.id);
       }
     }
-    for (const [a, aId, t, tId] of b.associations) this.store.associate(a, remap.get(aId) ?? aId, t, remap.get(tId) ?? tId, actor);
+    for (const [a, aId, t, tId] of b.associations) this.store.associate(a, remap.get(`${a}:${aId}`) ?? aId, t, remap.get(`${t}:${tId}`) ?? tId, actor);
     return { ids, remap, sink };
   }
 
@@ -87,7 +89,7 @@ export class Simulator {
     const people = rng.sample(acc.contacts, 2);
     const { ids, remap, sink } = this.commit(acc, (gen, now) => gen.call(acc, people, [acc.companyId!], deal ? [deal] : [], now, body.competitor ?? rng.chance(0.4)));
     const t = sink.calls[0]!;
-    const truth: CallTruth = { ...t, id: remap.get(t.id) ?? t.id };
+    const truth: CallTruth = { ...t, id: remap.get(`calls:${t.id}`) ?? t.id };
     this.simulatedCalls.push(truth);
     return { accountId: acc.accountId, ids, truth };
   }

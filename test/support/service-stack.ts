@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/config/config.ts';
 import { runBackfill } from '../../src/ingest/backfill.ts';
@@ -21,6 +22,8 @@ export interface ServiceStack {
   app: FastifyInstance;
   dataDir: string;
   clientSecret: string;
+  /** With `listen: true`: the app's base URL on loopback (the sandbox's webhook target is `${url}/webhooks/hubspot`). */
+  url?: string;
   auth(role: keyof typeof TOKENS): { authorization: string };
   close(): Promise<void>;
 }
@@ -28,11 +31,26 @@ export interface ServiceStack {
 /**
  * The whole service as `serve` builds it (real container, embedded default) over a seeded sandbox portal,
  * indexed by a backfill. Nothing is mocked; the app is exercised with `app.inject`.
+ *
+ * `listen: true` also serves the app on a loopback port and points the sandbox's signed webhooks at it
+ * (`webhookTarget` + the stack's client secret), as `serve` behind HubSpot would be.
  */
-export async function startServiceStack(opts: { companies?: number; sandbox?: SandboxOptions; env?: Record<string, string>; backfill?: boolean } = {}): Promise<ServiceStack> {
+export async function startServiceStack(
+  opts: { companies?: number; sandbox?: SandboxOptions; env?: Record<string, string>; backfill?: boolean; listen?: boolean } = {},
+): Promise<ServiceStack> {
   const { dir, cleanup } = tempDir('hsai-api-');
   const clientSecret = crypto.randomBytes(8).toString('hex');
-  const sandbox = await startSandbox({ port: 0, seed: 7, companies: opts.companies ?? 20, rateLimit: 0, ...opts.sandbox });
+  // The sandbox is started first (the config needs its URL), so the app's port is chosen before it listens.
+  const port = opts.listen ? await freePort() : undefined;
+  const url = port === undefined ? undefined : `http://127.0.0.1:${port}`;
+  const sandbox = await startSandbox({
+    port: 0,
+    seed: 7,
+    companies: opts.companies ?? 20,
+    rateLimit: 0,
+    ...(url ? { webhookTarget: `${url}/webhooks/hubspot`, clientSecret, webhookBatchMs: 50 } : {}),
+    ...opts.sandbox,
+  });
   const config = loadConfig({
     DATA_DIR: dir,
     LOG_LEVEL: 'silent',
@@ -51,13 +69,15 @@ export async function startServiceStack(opts: { companies?: number; sandbox?: Sa
     await runBackfill({ gateway, indexer, store, checkpoints }, { concurrency: 2 });
   }
   const app = await buildServiceApp(container);
-  await app.ready();
+  if (port === undefined) await app.ready();
+  else await app.listen({ port, host: '127.0.0.1' });
   return {
     sandbox,
     container,
     app,
     dataDir: dir,
     clientSecret,
+    ...(url ? { url } : {}),
     auth: (role) => ({ authorization: `Bearer ${TOKENS[role]}` }),
     async close() {
       await app.close();
@@ -66,4 +86,16 @@ export async function startServiceStack(opts: { companies?: number; sandbox?: Sa
       cleanup();
     },
   };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no free port'))));
+    });
+  });
 }
