@@ -33,7 +33,7 @@ export const OBJECT_TYPE_IDS: Record<ObjectType, string> = {
 };
 
 export const OBJECT_TYPE_BY_ID: Record<string, ObjectType> = Object.fromEntries(
-  Object.entries(OBJECT_TYPE_IDS).map(([k, v]) => [v, k as ObjectType]),
+  Object.entries(OBJECT_TYPE_IDS).map(([k, v]) => [v, k]),
 ) as Record<string, ObjectType>;
 
 /** Singular names used in webhook subscription types (`contact.creation`) and association labels. */

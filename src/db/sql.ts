@@ -6,12 +6,15 @@ import { openSqlite, releaseSqlite, sqlitePath } from './sqlite.ts';
  * SQLite file otherwise. Write portable Kysely queries; where dialects differ, branch on `dialect`.
  * `pg` is imported lazily so the embedded default never loads it.
  */
+// Stores declare their own table types; callers that only run raw or schema queries need none.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface SqlHandle<DB = any> {
   db: Kysely<DB>;
   dialect: 'sqlite' | 'postgres';
   close(): Promise<void>;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function createSql<DB = any>(opts: { databaseUrl?: string; dataDir: string; schema?: string }): Promise<SqlHandle<DB>> {
   if (opts.databaseUrl) {
     const [{ default: pg }, { PostgresDialect }] = await Promise.all([import('pg'), import('kysely')]);
@@ -38,7 +41,7 @@ export async function createSql<DB = any>(opts: { databaseUrl?: string; dataDir:
   const sqlite = openSqlite(sqlitePath(opts.dataDir));
   // Kysely must not close the shared connection itself.
   const db = new Kysely<DB>({
-    dialect: new SqliteDialect({ database: { close: () => undefined, prepare: (s: string) => sqlite.prepare(s) } as never }),
+    dialect: new SqliteDialect({ database: { close: () => undefined, prepare: (s: string) => sqlite.prepare(s) } }),
   });
   return {
     db,

@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.ts';
-import type { ObjectType } from '../core/objects.ts';
 import type { KeyValueCache } from '../cache/kv.ts';
 import type { SqlHandle } from '../db/sql.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
@@ -169,11 +168,11 @@ export function createContainer(config: Config, logger: Logger): Container {
       return createWriteback({
         gateway: await gateway(),
         sql: await sql(),
-        policy: await loadPolicy(config.POLICY_FILE),
+        policy: loadPolicy(config.POLICY_FILE),
         dryRun: config.DRY_RUN,
         killSwitch: config.KILL_SWITCH,
         appId: config.HUBSPOT_APP_ID,
-        onOwnWrite: (w) => recordOwnWrite(kv, { ...w, objectType: w.objectType as ObjectType }),
+        onOwnWrite: (w) => recordOwnWrite(kv, { ...w, objectType: w.objectType }),
         resolveEvidence: async (ids) => {
           const chunks = await (await store()).getChunks(await portalId(), ids);
           return chunks.map((ch) => ({ id: ch.id, text: ch.text, sourceType: ch.sourceType, occurredAt: ch.occurredAt }));

@@ -8,6 +8,8 @@ import type { Container } from './container.ts';
  * Every job handler of the product, wired to the container's ports: webhook batches → routing; ingest jobs →
  * the indexer; generation jobs → agents → the write-back module.
  */
+// Handlers differ in payload type; the queue dispatches by job type.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function createJobHandlers(c: Container): Promise<Partial<Record<JobType, JobHandler<any>>>> {
   const [{ createWebhookBatchHandler }, { createIngestHandlers }, { createGenerationHandlers }, { loadRoutingRules }] = await Promise.all([
     import('../events/process-batch.ts'),
@@ -25,7 +27,7 @@ export async function createJobHandlers(c: Container): Promise<Partial<Record<Jo
     c.provider(),
     c.writeback(),
   ]);
-  const rules = await loadRoutingRules(c.config.ROUTING_FILE);
+  const rules = loadRoutingRules(c.config.ROUTING_FILE);
   return {
     'webhook.batch': createWebhookBatchHandler({
       queue,
