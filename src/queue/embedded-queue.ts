@@ -57,7 +57,9 @@ export class EmbeddedQueue implements JobQueue {
     this.assertOpen();
     if (jobs.length === 0) return [];
     const ids = this.journal.enqueue(jobs, this.opts.defaultMaxAttempts, Date.now());
-    this.wake.emit('job');
+    // Wake workers on the next turn: the producer (e.g. the webhook route) answers its caller first instead of
+    // running the first slice of a job synchronously inside enqueue().
+    setImmediate(() => this.wake.emit('job'));
     return ids;
   }
 
