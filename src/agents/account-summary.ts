@@ -1,8 +1,7 @@
-import { buildContext } from '../retrieval/context-builder.ts';
 import type { AgentDeps, AgentResult, AgentTrigger } from './agent-types.ts';
-import { accountTarget, citations, currentValues, groundedConfidence, recordIdsOf, resolveAccount , defaultRetrievalMode } from './agent-support.ts';
+import { accountTarget, citations, currentValues, groundedConfidence, recordIdsOf, resolveAccount, agentContext } from './agent-support.ts';
 import type { OfflineAccountSummaryInput } from './offline/types.ts';
-import { factLines, fenceChunks, referenceChunks, renderFacts, renderTimeline, taskQuery, TASK_FACETS } from './prompt-context.ts';
+import { factLines, fenceChunks, referenceChunks, renderFacts, renderTimeline } from './prompt-context.ts';
 import { loadPrompt } from './prompts.ts';
 import { makeProposal, runMetadataProposals, type ProposalBase } from './proposals.ts';
 import { runModel } from './run-model.ts';
@@ -33,21 +32,7 @@ export function renderAccountNote(name: string, out: AccountSummaryOutput): stri
 export async function runAccountSummary(deps: AgentDeps, trigger: AgentTrigger): Promise<AgentResult & { output: AccountSummaryOutput }> {
   const accountId = await resolveAccount(deps.gateway, trigger);
   const now = deps.now?.() ?? new Date();
-  const history = deps.readHistory ? await deps.readHistory(accountId) : undefined;
-  const context = await buildContext({
-    ...(history ? { history } : {}),
-    store: deps.store,
-    embedder: deps.embedder,
-    gateway: deps.gateway,
-    portalId: trigger.portalId,
-    accountId,
-    task: 'account_summary',
-    facets: TASK_FACETS.account_summary ?? [],
-    query: taskQuery('account_summary'),
-    tokenBudget: deps.tokenBudget ?? 6000,
-    mode: deps.retrievalMode ?? defaultRetrievalMode(deps.embedder),
-    now,
-  });
+  const context = await agentContext(deps, trigger, accountId, 'account_summary', { now });
   const refs = referenceChunks(context.chunks);
   const last = context.timeline[0]?.occurredAt;
   const daysSince = last ? Math.max(0, Math.floor((now.getTime() - Date.parse(last)) / DAY_MS)) : null;

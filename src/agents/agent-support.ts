@@ -3,10 +3,11 @@ import { AppError } from '../errors.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
 import type { Embedder } from '../ingest/embedder.ts';
 import type { RetrievalMode } from '../retrieval/hybrid-search.ts';
-import type { AgentContext } from '../retrieval/context-builder.ts';
+import { buildContext, type AgentContext } from '../retrieval/context-builder.ts';
 import type { AgentName, GenerationTrace } from '../core/proposal.ts';
 import type { AgentDeps, AgentTrigger } from './agent-types.ts';
 import type { Target } from './proposals.ts';
+import { taskQuery, TASK_FACETS } from './prompt-context.ts';
 import { resolveCitations, type ReferencedChunk } from './untrusted.ts';
 
 /** Reads and lookups the agents share. */
@@ -105,4 +106,33 @@ export function skippedTrace(deps: AgentDeps, agent: AgentName, trigger: AgentTr
  */
 export function defaultRetrievalMode(embedder: Embedder): RetrievalMode {
   return embedder.provider === 'offline' ? 'bm25' : 'hybrid';
+}
+
+/**
+ * The context every agent starts from: the account's facts, timeline and the chunks retrieved for the task
+ * (the trigger's own chunks first), within the token budget.
+ */
+export async function agentContext(
+  deps: AgentDeps,
+  trigger: AgentTrigger,
+  accountId: string,
+  task: AgentName,
+  opts: { queryText?: string; triggerIds?: string[]; now?: Date } = {},
+): Promise<AgentContext> {
+  const history = deps.readHistory ? await deps.readHistory(accountId) : undefined;
+  return buildContext({
+    ...(history ? { history } : {}),
+    store: deps.store,
+    embedder: deps.embedder,
+    gateway: deps.gateway,
+    portalId: trigger.portalId,
+    accountId,
+    task,
+    facets: TASK_FACETS[task] ?? [],
+    query: taskQuery(task, opts.queryText),
+    tokenBudget: deps.tokenBudget ?? 6000,
+    mode: deps.retrievalMode ?? defaultRetrievalMode(deps.embedder),
+    ...(opts.triggerIds ? { triggerIds: opts.triggerIds } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
+  });
 }

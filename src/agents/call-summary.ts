@@ -1,9 +1,8 @@
-import { buildContext } from '../retrieval/context-builder.ts';
 import { silentLogger } from '../logging.ts';
 import type { AgentDeps, AgentResult, AgentTrigger } from './agent-types.ts';
-import { accountTarget, citations, currentValues, engagementTargets, groundedConfidence, readTrigger, recordIdsOf, resolveAccount, skippedTrace , defaultRetrievalMode } from './agent-support.ts';
+import { accountTarget, citations, currentValues, engagementTargets, groundedConfidence, readTrigger, recordIdsOf, resolveAccount, skippedTrace, agentContext } from './agent-support.ts';
 import type { OfflineCallSummaryInput } from './offline/types.ts';
-import { fenceChunks, referenceChunks, renderFacts, renderTimeline, taskQuery, TASK_FACETS } from './prompt-context.ts';
+import { fenceChunks, referenceChunks, renderFacts, renderTimeline } from './prompt-context.ts';
 import { loadPrompt } from './prompts.ts';
 import { makeProposal, runMetadataProposals, uniqueTargets, type ProposalBase, type Target } from './proposals.ts';
 import { runModel } from './run-model.ts';
@@ -59,22 +58,7 @@ export async function runCallSummary(deps: AgentDeps, trigger: AgentTrigger): Pr
   const body = pick(source.body);
   // Creation webhooks carry no content: an empty call ends the job cleanly, its content update re-triggers it.
   if (body.trim() === '') return { proposals: [], trace: skippedTrace(deps, 'call_summary', trigger, `${type} ${call.id} has no content`), output: null };
-  const history = deps.readHistory ? await deps.readHistory(accountId) : undefined;
-  const context = await buildContext({
-    ...(history ? { history } : {}),
-    store: deps.store,
-    embedder: deps.embedder,
-    gateway: deps.gateway,
-    portalId: trigger.portalId,
-    accountId,
-    task: 'call_summary',
-    facets: TASK_FACETS.call_summary ?? [],
-    query: taskQuery('call_summary', `${title}\n${body}`),
-    tokenBudget: deps.tokenBudget ?? 6000,
-    triggerIds: [`${type}:${call.id}`],
-    mode: deps.retrievalMode ?? defaultRetrievalMode(deps.embedder),
-    ...(deps.now ? { now: deps.now() } : {}),
-  });
+  const context = await agentContext(deps, trigger, accountId, 'call_summary', { queryText: `${title}\n${body}`, triggerIds: [`${type}:${call.id}`], ...(deps.now ? { now: deps.now() } : {}) });
   const refs = referenceChunks(context.chunks);
   const prompt = loadPrompt('call_summary');
   const offline: OfflineCallSummaryInput = { trigger: refs.trigger, history: refs.history };

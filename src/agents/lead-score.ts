@@ -1,11 +1,11 @@
 import type { HubSpotObject } from '../core/objects.ts';
 import { silentLogger } from '../logging.ts';
-import { buildContext, type AgentContext } from '../retrieval/context-builder.ts';
+import type { AgentContext } from '../retrieval/context-builder.ts';
 import type { AgentDeps, AgentResult, AgentTrigger } from './agent-types.ts';
-import { accountTarget, citations, currentValues, recordIdsOf, resolveAccount , defaultRetrievalMode } from './agent-support.ts';
+import { accountTarget, citations, currentValues, recordIdsOf, resolveAccount, agentContext } from './agent-support.ts';
 import { routeForScore } from './offline/lead-intent.ts';
 import type { OfflineLeadIntentInput } from './offline/types.ts';
-import { fenceChunks, referenceChunks, renderFacts, renderTimeline, taskQuery, TASK_FACETS } from './prompt-context.ts';
+import { fenceChunks, referenceChunks, renderFacts, renderTimeline } from './prompt-context.ts';
 import { loadPrompt } from './prompts.ts';
 import { makeProposal, runMetadataProposals, type ProposalBase, type Target } from './proposals.ts';
 import { runModel } from './run-model.ts';
@@ -66,21 +66,7 @@ export async function runLeadScore(deps: AgentDeps, trigger: AgentTrigger): Prom
   const logger = deps.logger ?? silentLogger;
   const accountId = await resolveAccount(deps.gateway, trigger);
   const now = deps.now?.() ?? new Date();
-  const history = deps.readHistory ? await deps.readHistory(accountId) : undefined;
-  const context = await buildContext({
-    ...(history ? { history } : {}),
-    store: deps.store,
-    embedder: deps.embedder,
-    gateway: deps.gateway,
-    portalId: trigger.portalId,
-    accountId,
-    task: 'lead_score',
-    facets: TASK_FACETS.lead_score ?? [],
-    query: taskQuery('lead_score'),
-    tokenBudget: deps.tokenBudget ?? 6000,
-    mode: deps.retrievalMode ?? defaultRetrievalMode(deps.embedder),
-    now,
-  });
+  const context = await agentContext(deps, trigger, accountId, 'lead_score', { now });
   const scorer: ScorerModel | null = deps.scorer ?? null;
   const { observation } = await observeForScoring(deps.gateway, context, now.getTime());
   const score = scorer ? scoreObservation(scorer, observation) : null;

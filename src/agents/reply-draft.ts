@@ -1,9 +1,8 @@
 import type { HubSpotObject } from '../core/objects.ts';
-import { buildContext } from '../retrieval/context-builder.ts';
 import type { AgentDeps, AgentResult, AgentTrigger } from './agent-types.ts';
-import { accountTarget, citations, engagementTargets, groundedConfidence, readTrigger, recordIdsOf, resolveAccount, skippedTrace , defaultRetrievalMode } from './agent-support.ts';
+import { accountTarget, citations, engagementTargets, groundedConfidence, readTrigger, recordIdsOf, resolveAccount, skippedTrace, agentContext } from './agent-support.ts';
 import type { OfflineReplyDraftInput } from './offline/types.ts';
-import { fenceChunks, referenceChunks, renderFacts, taskQuery, TASK_FACETS } from './prompt-context.ts';
+import { fenceChunks, referenceChunks, renderFacts } from './prompt-context.ts';
 import { loadPrompt } from './prompts.ts';
 import { makeProposal, type ProposalBase, type Target } from './proposals.ts';
 import { runModel } from './run-model.ts';
@@ -40,22 +39,7 @@ export async function runReplyDraft(deps: AgentDeps, trigger: AgentTrigger): Pro
   const subject = email.properties.hs_email_subject ?? '';
   const text = email.properties.hs_email_text ?? '';
   const now = deps.now?.() ?? new Date();
-  const history = deps.readHistory ? await deps.readHistory(accountId) : undefined;
-  const context = await buildContext({
-    ...(history ? { history } : {}),
-    store: deps.store,
-    embedder: deps.embedder,
-    gateway: deps.gateway,
-    portalId: trigger.portalId,
-    accountId,
-    task: 'reply_draft',
-    facets: TASK_FACETS.reply_draft ?? [],
-    query: taskQuery('reply_draft', `${subject}\n${text.split(/\n\s*(?:--\s*$|On .{6,120} wrote:)/m)[0] ?? ''}`),
-    tokenBudget: deps.tokenBudget ?? 6000,
-    triggerIds: [`emails:${email.id}`],
-    mode: deps.retrievalMode ?? defaultRetrievalMode(deps.embedder),
-    now,
-  });
+  const context = await agentContext(deps, trigger, accountId, 'reply_draft', { queryText: `${subject}\n${text.split(/\n\s*(?:--\s*$|On .{6,120} wrote:)/m)[0] ?? ''}`, triggerIds: [`emails:${email.id}`], now });
   const refs = referenceChunks(context.chunks);
   const sender = senderOf(email);
   const owner = context.facts.company?.owner ?? context.facts.contacts[0]?.owner ?? null;
