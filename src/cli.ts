@@ -52,8 +52,9 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 dependency unav
     .option('--since <iso>', 'only records modified since this ISO time')
     .addOption(new Option('--concurrency <n>', 'account batches in flight').argParser(positiveInt).default(4))
     .option('--restart', 'ignore a saved checkpoint and start over')
+    .option('--reindex', 'drop every vector first (after changing the embedding model) and rebuild the whole index')
     .option('--json', 'print the final summary as JSON')
-    .action(async (opts: { since?: string; concurrency: number; restart?: boolean; json?: boolean }) =>
+    .action(async (opts: { since?: string; concurrency: number; restart?: boolean; reindex?: boolean; json?: boolean }) =>
       run(async () => (await import('./cli/backfill.ts')).backfillCommand(opts)),
     );
 

@@ -5,11 +5,21 @@ import { CliExit, EXIT } from './exit-codes.ts';
 import { printJson, printTable } from './output.ts';
 
 /** `hubspot-ai backfill`: the whole portal (or `--since`) into the index, resumable, with progress. */
-export async function backfillCommand(opts: { since?: string; concurrency: number; restart?: boolean; json?: boolean }): Promise<number> {
+export async function backfillCommand(opts: { since?: string; concurrency: number; restart?: boolean; reindex?: boolean; json?: boolean }): Promise<number> {
   if (opts.since !== undefined && Number.isNaN(Date.parse(opts.since))) {
     throw new CliExit(EXIT.USAGE, `--since must be an ISO date or time, e.g. 2026-01-31 or 2026-01-31T08:00:00Z (got "${opts.since}")`);
   }
+  if (opts.reindex && opts.since) throw new CliExit(EXIT.USAGE, '--reindex rebuilds everything: it cannot be combined with --since');
   return withContainer(async (c) => {
+    if (opts.reindex) {
+      // Before the container opens the store: its init() refuses vectors of another dimension.
+      const { createVectorStore } = await import('../retrieval/create-vector-store.ts');
+      const e = await c.embedder();
+      const raw = await createVectorStore({ qdrantUrl: c.config.QDRANT_URL, qdrantApiKey: c.config.QDRANT_API_KEY, dataDir: c.config.dataDir, chunkDimensions: e.dimensions, accountDimensions: e.dimensions });
+      await raw.reset();
+      await raw.close();
+      c.logger.warn({ model: e.model, dimensions: e.dimensions }, 'vector index dropped: rebuilding it from HubSpot');
+    }
     const { runBackfill, BackfillStoppedError } = await import('../ingest/backfill.ts');
     const [gateway, indexer, store, sql] = await Promise.all([c.gateway(), c.indexer(), c.store(), c.sql()]);
     const checkpoints = new SqlCheckpointStore(sql, false);
@@ -22,7 +32,7 @@ export async function backfillCommand(opts: { since?: string; concurrency: numbe
     try {
       const summary = await runBackfill(
         { gateway, indexer, store, checkpoints, logger: c.logger.child({ module: 'backfill' }), progress },
-        { since: opts.since, concurrency: opts.concurrency, restart: opts.restart, signal: controller.signal },
+        { since: opts.since, concurrency: opts.concurrency, restart: opts.restart || opts.reindex, signal: controller.signal },
       );
       if (opts.json) printJson(summary);
       else printTable([summary as unknown as Record<string, unknown>]);

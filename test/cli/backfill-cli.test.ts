@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type SandboxHandle } from '../../src/sandbox/index.ts';
+import { tempDir } from '../support/tmp.ts';
+
+const BIN = path.resolve('bin/hubspot-ai.js');
+
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'silent', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let sb: SandboxHandle;
+let tmp: { dir: string; cleanup: () => void };
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  sb = await startSandbox({ port: 0, companies: 6, rateLimit: 0 });
+  tmp = tempDir('hsai-backfill-cli-');
+  env = { DATA_DIR: tmp.dir, HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.token };
+});
+afterAll(async () => {
+  await sb?.close();
+  tmp?.cleanup();
+});
+
+describe('hubspot-ai backfill and index stats', () => {
+  it('indexes every account and reports the summary as JSON; index stats match the sources', async () => {
+    const r = await cli(['backfill', '--json'], env);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    const truth = sb.groundTruth();
+    expect(summary.accounts).toBe(truth.accounts);
+    for (const k of ['records', 'accounts', 'chunks', 'chunksEmbedded', 'embeddingTokens', 'cacheHits', 'http429', 'retries', 'durationMs']) {
+      expect(typeof summary[k]).toBe('number');
+    }
+    const stats = JSON.parse((await cli(['index', 'stats', '--json'], env)).stdout);
+    expect(stats.accounts).toBe(truth.accounts);
+    expect(stats.sourcesBySourceType).toMatchObject(truth.nonEmptySources);
+
+    const again = JSON.parse((await cli(['backfill', '--json'], env)).stdout);
+    expect(again.embeddingTokens).toBe(0);
+    expect(JSON.parse((await cli(['index', 'stats', '--json'], env)).stdout).chunks).toBe(stats.chunks);
+  }, 180_000);
+
+  it('refuses an index built with another embedding size, and --reindex rebuilds it', async () => {
+    const other = { ...env, EMBEDDING_DIMENSIONS: '256' };
+    const refused = await cli(['index', 'stats', '--json'], other);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/--reindex/);
+    const r = await cli(['backfill', '--reindex', '--json'], other);
+    expect(r.code).toBe(0);
+    const stats = JSON.parse((await cli(['index', 'stats', '--json'], other)).stdout);
+    expect(stats.accounts).toBe(sb.groundTruth().accounts);
+    expect(stats.chunks).toBeGreaterThan(0);
+  }, 180_000);
+});
