@@ -5,8 +5,9 @@ import type { HubSpotGateway } from '../hubspot/gateway.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import { buildAccountProfile } from '../retrieval/account-profile.ts';
 import type { ChunkPayload, ChunkRecord, VectorStore } from '../retrieval/vector-store.ts';
-import { chunkDocument, type ChunkDraft } from './chunker.ts';
-import { documentsFromHistory, type SourceDocument } from './documents.ts';
+import type { ChunkDraft } from './chunker.ts';
+import { ChunkPool } from './chunk-pool.ts';
+import { DraftMemo, draftsOfHistory } from './draft-memo.ts';
 import type { Embedder } from './embedder.ts';
 
 /**
@@ -23,6 +24,11 @@ export const CHUNK_ID_NAMESPACE = '3f7c1f9e-5a4b-5d2e-9c61-6b8a0d2e4f10';
 const EMBED_BATCH = 128;
 /** Points per upsert: the batch size Qdrant recommends for bulk loads; harmless for SQLite. */
 const UPSERT_BATCH = 256;
+/**
+ * Accounts from which a reconciliation chunks in worker threads: a backfill batch is worth the messaging, a
+ * webhook's single account is not (and keeps its chunks in this thread's memo).
+ */
+const POOL_MIN_ACCOUNTS = 8;
 
 export interface IndexResult {
   accounts: number;
@@ -70,6 +76,8 @@ export interface IndexerDeps {
   embedder: Embedder;
   gateway: HubSpotGateway;
   logger?: Logger;
+  /** Worker threads that chunk large batches; 0 chunks everything in this thread. Default: cores - 1, at least 1. */
+  chunkWorkers?: number;
 }
 
 interface PlannedChunk {
@@ -89,6 +97,7 @@ export class Indexer {
   private readonly gateway: HubSpotGateway;
   private readonly logger: Logger;
   private readonly drafts = new DraftMemo();
+  private readonly pool: ChunkPool | undefined;
   /** Per-account tail of work in this process: two reconciliations of one account never interleave. */
   private readonly locks = new Map<string, Promise<void>>();
 
@@ -97,6 +106,12 @@ export class Indexer {
     this.embedder = deps.embedder;
     this.gateway = deps.gateway;
     this.logger = deps.logger ?? silentLogger;
+    this.pool = deps.chunkWorkers === 0 ? undefined : new ChunkPool(deps.chunkWorkers);
+  }
+
+  /** Stops the chunk worker threads (they also stop on their own after a while without work). */
+  async close(): Promise<void> {
+    await this.pool?.close();
   }
 
   /** Reconciles the store with these histories (the accounts' complete current state). */
@@ -216,8 +231,9 @@ export class Indexer {
   private async reconcile(histories: AccountHistory[]): Promise<IndexResult> {
     const result = emptyIndexResult();
     const plans: AccountPlan[] = [];
-    for (const history of histories) {
-      const plan = await this.plan(history);
+    const drafts = await this.draftsOf(histories);
+    for (const [i, history] of histories.entries()) {
+      const plan = await this.plan(history, drafts[i]!);
       plans.push(plan);
       result.accounts += 1;
       result.records += countRecords(history);
@@ -262,10 +278,16 @@ export class Indexer {
     return result;
   }
 
+  /** Chunk drafts of each history, in order; off the main thread when the batch is large enough. */
+  private async draftsOf(histories: AccountHistory[]): Promise<ChunkDraft[][]> {
+    const pool = this.pool;
+    if (pool && histories.length >= POOL_MIN_ACCOUNTS) return Promise.all(histories.map((h) => pool.draftsOf(h)));
+    return histories.map((h) => draftsOfHistory(h, this.drafts));
+  }
+
   /** Desired chunks of one account against what the store holds. */
-  private async plan(history: AccountHistory): Promise<AccountPlan> {
+  private async plan(history: AccountHistory, drafts: ChunkDraft[]): Promise<AccountPlan> {
     const { portalId, accountId } = history;
-    const drafts = documentsFromHistory(history).flatMap((doc) => this.drafts.chunk(doc));
     const existing = new Map((await this.store.listChunkKeys(portalId, accountId)).map((k) => [k.id, k.contentHash]));
     const chunks: PlannedChunk[] = [];
     const seen = new Set<string>();
@@ -356,39 +378,6 @@ function countingEmbedder(inner: Embedder, into: Pick<IndexResult, 'embeddingTok
     ping: () => inner.ping(),
     close: async () => undefined,
   };
-}
-
-/**
- * Chunking (tokenizer-bound) dominates the CPU cost of re-indexing an unchanged account, and every webhook on an
- * account re-reads its whole history: remember the chunks of recently seen documents, keyed by the document's
- * full content, within a bounded amount of text.
- */
-class DraftMemo {
-  private readonly entries = new Map<string, { drafts: ChunkDraft[]; chars: number }>();
-  private chars = 0;
-
-  constructor(private readonly maxChars = 32_000_000) {}
-
-  chunk(doc: SourceDocument): ChunkDraft[] {
-    const key = createHash('sha256').update(JSON.stringify(doc)).digest('base64url');
-    const hit = this.entries.get(key);
-    if (hit) {
-      // Refresh recency: Map iteration order is insertion order, so the first entry is the least recent.
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-      return hit.drafts;
-    }
-    const drafts = chunkDocument(doc);
-    const chars = drafts.reduce((n, d) => n + d.text.length, 0);
-    this.entries.set(key, { drafts, chars });
-    this.chars += chars;
-    for (const [k, v] of this.entries) {
-      if (this.chars <= this.maxChars) break;
-      this.entries.delete(k);
-      this.chars -= v.chars;
-    }
-    return drafts;
-  }
 }
 
 function lockKey(portalId: string, accountId: string): string {

@@ -14,35 +14,68 @@ export function getEncoder(): Tiktoken {
 }
 
 /**
- * Special-token strings (`<|endoftext|>`) inside CRM text are ordinary text to us; js-tiktoken throws on them by
- * default, so both lists are passed empty.
+ * Special-token strings (`<|endoftext|>`) inside CRM text are ordinary text to us: they are encoded like any
+ * other text, never as the special token (js-tiktoken's `encode(text, [], [])`).
  */
 export function encode(text: string): number[] {
   if (text === '') return [];
-  const enc = getEncoder();
-  if (text.length < LONG_RUN_CHARS) return enc.encode(text, [], []);
+  const out: number[] = [];
+  if (text.length < LONG_RUN_CHARS) {
+    encodeInto(out, text);
+    return out;
+  }
   // BPE merging in js-tiktoken is quadratic in the length of one pre-token, and cl100k makes any run of letters
   // one pre-token: 6,000 characters of unspaced Japanese take minutes. Long letter runs are therefore encoded in
   // 16-character pieces (the fastest size measured); the count can differ from the exact one by a token per
   // piece, well inside the chunker's and the batcher's margins, and decoding still gives back the text.
-  const out: number[] = [];
   let last = 0;
   for (const m of text.matchAll(LONG_RUN)) {
-    if (m.index > last) appendAll(out, enc.encode(text.slice(last, m.index), [], []));
+    if (m.index > last) encodeInto(out, text.slice(last, m.index));
     const chars = Array.from(m[0]);
-    for (let i = 0; i < chars.length; i += 16) appendAll(out, enc.encode(chars.slice(i, i + 16).join(''), [], []));
+    for (let i = 0; i < chars.length; i += 16) encodeInto(out, chars.slice(i, i + 16).join(''));
     last = m.index + m[0].length;
   }
-  if (last < text.length) appendAll(out, enc.encode(text.slice(last), [], []));
+  if (last < text.length) encodeInto(out, text.slice(last));
   return out;
 }
 
-const LONG_RUN_CHARS = 48;
-const LONG_RUN = /\p{L}{48,}/gu;
-
-function appendAll(target: number[], items: number[]): void {
-  for (const item of items) target.push(item);
+/**
+ * What `getEncoder().encode(text, [], [])` returns, appended to `out`. BPE never merges across cl100k's
+ * pre-tokens (the matches of its split pattern), so the encoding of a text is the concatenation of its
+ * pre-tokens' encodings, and each pre-token encoded alone gives the same tokens. CRM text repeats the same
+ * words, names and header fragments endlessly, while js-tiktoken pays a UTF-8 encode, a string key build and
+ * a map lookup (or a BPE merge) per pre-token per call: remembering pre-token encodings makes the chunker's
+ * repeated counting (piece counts, then the exact count of every rendered chunk) mostly regex matching.
+ */
+function encodeInto(out: number[], text: string): void {
+  const enc = getEncoder();
+  splitPattern ??= new RegExp(cl100kBase.pat_str, 'gu');
+  splitPattern.lastIndex = 0;
+  for (let m = splitPattern.exec(text); m !== null; m = splitPattern.exec(text)) {
+    const piece = m[0];
+    let tokens = pieceCache.get(piece);
+    if (tokens === undefined) {
+      tokens = enc.encode(piece, [], []);
+      if (piece.length <= MAX_CACHED_PIECE_CHARS) {
+        // Bounded: a pathological stream of unique pre-tokens (ids, hashes) starts the cache over.
+        if (pieceCache.size >= MAX_CACHED_PIECES) pieceCache.clear();
+        pieceCache.set(piece, tokens);
+      }
+    }
+    for (const t of tokens) out.push(t);
+  }
 }
+
+/** The split pattern never matches the empty string (every alternative consumes a character), so `exec` advances. */
+let splitPattern: RegExp | undefined;
+const pieceCache = new Map<string, readonly number[]>();
+const MAX_CACHED_PIECES = 200_000;
+const MAX_CACHED_PIECE_CHARS = 64;
+
+const LONG_RUN_CHARS = 48;
+// Only tried where a letter run starts: the plain pattern re-scans every run from each of its letters, which
+// costs more than the encoding itself on long texts. It finds the same runs.
+const LONG_RUN = /(?<!\p{L})\p{L}{48,}/gu;
 
 export function decode(tokens: number[]): string {
   return getEncoder().decode(tokens);

@@ -151,10 +151,14 @@ export function createContainer(config: Config, logger: Logger): Container {
     (p) => p.close(),
   );
 
-  const indexer = res.lazy('indexer', async () => {
-    const { Indexer } = await import('../ingest/indexer.ts');
-    return new Indexer({ store: await store(), embedder: await embedder(), gateway: await gateway(), logger: logger.child({ module: 'indexer' }) });
-  });
+  const indexer = res.lazy(
+    'indexer',
+    async () => {
+      const { Indexer } = await import('../ingest/indexer.ts');
+      return new Indexer({ store: await store(), embedder: await embedder(), gateway: await gateway(), logger: logger.child({ module: 'indexer' }) });
+    },
+    (i) => i.close(),
+  );
 
   const writeback = res.lazy(
     'writeback',
