@@ -28,7 +28,7 @@ const HINTS: Record<string, string> = {
 
 /** Parses the environment once; throws a ConfigError listing every problem. Secrets never appear in messages. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const known = Object.keys(configSchema.shape ?? {});
+  const known = Object.keys(configSchema.shape);
   const input: Record<string, unknown> = {};
   for (const k of known) if (env[k] !== undefined) input[k] = env[k];
   const parsed = configSchema.safeParse(input);
@@ -57,7 +57,6 @@ export function resolveConfig(c: RawConfig): Config {
   const queue = c.REDIS_URL ? 'bullmq' : 'embedded';
   return {
     ...c,
-    // Keep the schema's map shape for callers that want raw values.
     dataDir: path.resolve(c.DATA_DIR),
     hubspot: {
       baseUrl: c.HUBSPOT_BASE_URL.replace(/\/+$/, ''),

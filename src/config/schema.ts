@@ -112,8 +112,7 @@ export const configSchema = z
     JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
     /** `serve` runs workers in-process with the embedded queue; set false to run API only. */
     SERVE_WORKERS: bool.optional(),
-  })
-  ;
+  });
 
 /**
  * Checks that span several settings. Runs on the raw environment too, so that a config with other errors
