@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { loadConfig } from '../config/config.ts';
 import { errorMessage } from '../errors.ts';
 import { createLogger } from '../logging.ts';
 import { createContainer, type Container } from '../runtime/container.ts';
+import { freePort } from '../runtime/free-port.ts';
 import type { AuditEntry } from '../writeback/audit-store.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -284,16 +284,4 @@ function oneLine(s: string | null | undefined): string {
 function trim(s: string | null | undefined, n: number): string {
   if (!s) return '';
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }

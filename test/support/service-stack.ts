@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import net from 'node:net';
+import { freePort } from '../../src/runtime/free-port.ts';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/config/config.ts';
 import { runBackfill } from '../../src/ingest/backfill.ts';
@@ -86,16 +86,4 @@ export async function startServiceStack(
       cleanup();
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no free port'))));
-    });
-  });
 }
