@@ -1,4 +1,4 @@
-import type { Config } from '../config/config.ts';
+import { redactUrl, type Config } from '../config/config.ts';
 import { errorMessage } from '../errors.ts';
 import { OBJECT_TYPES } from '../core/objects.ts';
 import { cliContext } from './context.ts';
@@ -75,13 +75,13 @@ export async function runDoctor(config: Config, c: Container): Promise<Check[]> 
   checks.push(await probe('redis', Boolean(config.REDIS_URL), async () => {
     const r = await c.redis();
     await r?.ping();
-    return `${redactUrl(config.REDIS_URL)} answers`;
+    return `${redactUrl(config.REDIS_URL ?? '')} answers`;
   }, 'not configured (embedded queue and cache)', 'start Redis or fix REDIS_URL'));
 
   checks.push(await probe('postgres', Boolean(config.DATABASE_URL), async () => {
     const h = await c.sql();
     await h.db.selectNoFrom((eb) => eb.val(1).as('one')).execute();
-    return `${redactUrl(config.DATABASE_URL)} answers`;
+    return `${redactUrl(config.DATABASE_URL ?? '')} answers`;
   }, 'not configured (audit and reviews in the SQLite file)', 'start PostgreSQL or fix DATABASE_URL'));
 
   return checks;
@@ -157,13 +157,3 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms).unref())]);
 }
 
-function redactUrl(u: string | undefined): string {
-  if (!u) return '';
-  try {
-    const x = new URL(u);
-    if (x.password) x.password = '***';
-    return x.toString();
-  } catch {
-    return '(invalid URL)';
-  }
-}

@@ -78,16 +78,7 @@ export function resolveConfig(c: RawConfig): Config {
 /** A printable view of the configuration with secrets masked. */
 export function redactedConfig(c: Config): Record<string, unknown> {
   const secret = (v: string | undefined) => (v ? `${'*'.repeat(6)}${v.length > 12 ? v.slice(-2) : ''}` : undefined);
-  const maskUrl = (u: string | undefined) => {
-    if (!u) return undefined;
-    try {
-      const x = new URL(u);
-      if (x.password) x.password = '******';
-      return x.toString();
-    } catch {
-      return '******';
-    }
-  };
+  const maskUrl = (u: string | undefined) => (u ? redactUrl(u) : undefined);
   return {
     PORT: c.PORT,
     DATA_DIR: c.dataDir,
@@ -107,4 +98,15 @@ export function redactedConfig(c: Config): Record<string, unknown> {
     DRY_RUN: c.DRY_RUN,
     KILL_SWITCH: c.KILL_SWITCH,
   };
+}
+
+/** A URL with its password masked, for logs and messages. */
+export function redactUrl(u: string): string {
+  try {
+    const x = new URL(u);
+    if (x.password) x.password = '******';
+    return x.toString();
+  } catch {
+    return '(invalid URL)';
+  }
 }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Config } from '../config/config.ts';
+import { redactUrl, type Config } from '../config/config.ts';
 import type { KeyValueCache } from '../cache/kv.ts';
 import type { SqlHandle } from '../db/sql.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
@@ -13,15 +13,6 @@ import type { Logger } from '../logging.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import { Resources } from './lazy.ts';
 
-function redactUrl(u: string): string {
-  try {
-    const x = new URL(u);
-    if (x.password) x.password = '***';
-    return x.toString();
-  } catch {
-    return '(invalid URL)';
-  }
-}
 
 /**
  * The composition root: builds each port's adapter from the configuration, lazily, once per process, and
