@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
+import { SAFETY_NET_PAGES, unwatchFile, watchFile } from './checkpointer.ts';
 
 export type SqliteDb = Database.Database;
 
@@ -34,6 +35,12 @@ export function openSqlite(file: string): SqliteDb {
   // Memory-mapped reads: vector scans read pages without copying them through SQLite's page cache.
   db.pragma('mmap_size = 1073741824');
   sqliteVec.load(db);
+  if (file !== ':memory:') {
+    // Checkpoints run in a background thread (checkpointer.ts), not inside whichever commit crosses 1,000 pages.
+    db.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
+    db.pragma('journal_size_limit = 67108864');
+    watchFile(key);
+  }
   open.set(key, { db, refs: 1 });
   return db;
 }
@@ -44,6 +51,7 @@ export function releaseSqlite(db: SqliteDb): void {
       entry.refs -= 1;
       if (entry.refs <= 0) {
         open.delete(key);
+        unwatchFile(key);
         if (db.open) db.close();
       }
       return;

@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { SqliteDb } from '../db/sqlite.ts';
 import { JOB_TYPES, type DeadJob, type JobSpec, type JobStats, type JobType } from './queue.ts';
 
@@ -36,12 +37,21 @@ CREATE TABLE IF NOT EXISTS queue_jobs (
 );
 CREATE INDEX IF NOT EXISTS queue_jobs_ready ON queue_jobs (queue, state, run_at);
 CREATE INDEX IF NOT EXISTS queue_jobs_key ON queue_jobs (queue, key, state) WHERE key IS NOT NULL;
-CREATE INDEX IF NOT EXISTS queue_jobs_finished ON queue_jobs (queue, state, finished_at);
+DROP INDEX IF EXISTS queue_jobs_finished;
 `;
+
+/** How a finished attempt ends; settled together with the next claim (group commit, see `settleAndClaim`). */
+export type Settlement =
+  | { id: number; outcome: 'completed' }
+  | { id: number; outcome: 'retry'; error: string; retryAt: number }
+  | { id: number; outcome: 'dead'; error: string };
 
 const emptyStats = (): JobStats => ({ waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0, dead: 0 });
 
 export class EmbeddedJournal {
+  /** Prepared once: preparing costs more than running these statements, and they run on every request. */
+  private readonly stmts = new Map<string, Statement>();
+
   constructor(
     private readonly db: SqliteDb,
     private readonly queue: string,
@@ -49,12 +59,21 @@ export class EmbeddedJournal {
     db.exec(SCHEMA);
   }
 
+  private sql(text: string): Statement {
+    let stmt = this.stmts.get(text);
+    if (!stmt) {
+      stmt = this.db.prepare(text);
+      this.stmts.set(text, stmt);
+    }
+    return stmt;
+  }
+
   /** Inserts the jobs in one transaction; a spec whose key matches a waiting job returns that job's id instead. */
   enqueue(jobs: JobSpec[], defaultMaxAttempts: number, now: number): string[] {
-    const findWaiting = this.db.prepare(
+    const findWaiting = this.sql(
       `SELECT id FROM queue_jobs WHERE queue = ? AND key = ? AND state = 'waiting' ORDER BY id LIMIT 1`,
     );
-    const insert = this.db.prepare(
+    const insert = this.sql(
       `INSERT INTO queue_jobs (queue, type, payload, key, state, max_attempts, run_at, created_at)
        VALUES (?, ?, ?, ?, 'waiting', ?, ?, ?)`,
     );
@@ -78,46 +97,85 @@ export class EmbeddedJournal {
    * skipped, so jobs for one record never run in parallel (BullMQ's `keepLastIfActive` gives the same guarantee).
    */
   claim(types: readonly JobType[], limit: number, owner: string, leaseMs: number, now: number): ClaimedRow[] {
+    return this.settleAndClaim([], types, limit, owner, leaseMs, now);
+  }
+
+  private claimRows(types: readonly JobType[], limit: number, owner: string, leaseMs: number, now: number): ClaimedRow[] {
     if (limit <= 0 || types.length === 0) return [];
     const placeholders = types.map(() => '?').join(',');
-    const select = this.db.prepare(
-      `SELECT j.id, j.type, j.payload, j.key, j.attempts, j.max_attempts FROM queue_jobs j
-       WHERE j.queue = ? AND j.type IN (${placeholders})
-         AND ((j.state = 'waiting' AND j.run_at <= ?) OR (j.state = 'active' AND j.lease_until < ?))
-         AND (j.key IS NULL OR NOT EXISTS (
+    // Two index range scans (queue, state, run_at) that stop at `limit`, instead of one OR over both states that
+    // walked every row of the queue, completed ones included (9 ms a claim with 50k completed jobs).
+    const keyFree = `(j.key IS NULL OR NOT EXISTS (
            SELECT 1 FROM queue_jobs a WHERE a.queue = j.queue AND a.key = j.key AND a.state = 'active'
-             AND a.lease_until >= ? AND a.id <> j.id))
+             AND a.lease_until >= ? AND a.id <> j.id))`;
+    const columns = 'j.id, j.type, j.payload, j.key, j.attempts, j.max_attempts, j.run_at';
+    const waiting = this.sql(
+      `SELECT ${columns} FROM queue_jobs j INDEXED BY queue_jobs_ready
+       WHERE j.queue = ? AND j.state = 'waiting' AND j.run_at <= ? AND j.type IN (${placeholders}) AND ${keyFree}
        ORDER BY j.run_at, j.id LIMIT ?`,
     );
-    const take = this.db.prepare(
+    const expired = this.sql(
+      `SELECT ${columns} FROM queue_jobs j INDEXED BY queue_jobs_ready
+       WHERE j.queue = ? AND j.state = 'active' AND j.lease_until < ? AND j.type IN (${placeholders}) AND ${keyFree}
+       ORDER BY j.run_at, j.id LIMIT ?`,
+    );
+    const take = this.sql(
       `UPDATE queue_jobs SET state = 'active', attempts = attempts + 1, lease_owner = ?, lease_until = ? WHERE id = ?`,
     );
-    const tx = this.db.transaction(() => {
-      const rows = select.all(this.queue, ...types, now, now, now, limit) as Array<ClaimedRow & { key: string | null }>;
-      const claimed: ClaimedRow[] = [];
-      const keys = new Set<string>();
-      for (const { key, ...row } of rows) {
-        // Two runnable jobs with one key (a retry next to a newer enqueue) still must not run side by side.
-        if (key !== null && keys.has(key)) continue;
-        if (key !== null) keys.add(key);
-        take.run(owner, now + leaseMs, row.id);
-        claimed.push({ ...row, attempts: row.attempts + 1 });
-      }
-      return claimed;
-    });
-    return tx.immediate();
+    type Row = ClaimedRow & { key: string | null; run_at: number };
+    const rows = [
+      ...(expired.all(this.queue, now, ...types, now, limit) as Row[]),
+      ...(waiting.all(this.queue, now, ...types, now, limit) as Row[]),
+    ].sort((a, b) => a.run_at - b.run_at || a.id - b.id);
+    const claimed: ClaimedRow[] = [];
+    const keys = new Set<string>();
+    for (const r of rows) {
+      if (claimed.length >= limit) break;
+      // Two runnable jobs with one key (a retry next to a newer enqueue) still must not run side by side.
+      if (r.key !== null && keys.has(r.key)) continue;
+      if (r.key !== null) keys.add(r.key);
+      take.run(owner, now + leaseMs, r.id);
+      claimed.push({ id: r.id, type: r.type, payload: r.payload, attempts: r.attempts + 1, max_attempts: r.max_attempts });
+    }
+    return claimed;
   }
 
   /** Extends the leases of the owner's active jobs (heartbeat), so a slow job is not taken by another worker. */
   renewLeases(owner: string, leaseMs: number, now: number): void {
-    this.db
-      .prepare(`UPDATE queue_jobs SET lease_until = ? WHERE queue = ? AND state = 'active' AND lease_owner = ?`)
+    this
+      .sql(`UPDATE queue_jobs SET lease_until = ? WHERE queue = ? AND state = 'active' AND lease_owner = ?`)
       .run(now + leaseMs, this.queue, owner);
   }
 
+  /**
+   * Settles finished attempts and claims new jobs in one IMMEDIATE transaction: one commit (one WAL append) per
+   * worker round instead of one per state change. A worker that dies before its settlements are committed loses
+   * nothing: the jobs are still `active` under its lease and run again when the lease runs out.
+   */
+  settleAndClaim(settlements: readonly Settlement[], types: readonly JobType[], limit: number, owner: string, leaseMs: number, now: number): ClaimedRow[] {
+    const tx = this.db.transaction(() => {
+      this.settle(settlements, owner, now);
+      return this.claimRows(types, limit, owner, leaseMs, now);
+    });
+    return tx.immediate();
+  }
+
+  /** Applies settlements in their own transaction (shutdown, or nothing to claim). */
+  settleOnly(settlements: readonly Settlement[], owner: string, now: number): void {
+    if (settlements.length === 0) return;
+    this.db.transaction(() => this.settle(settlements, owner, now)).immediate();
+  }
+
+  private settle(settlements: readonly Settlement[], owner: string, now: number): void {
+    for (const s of settlements) {
+      if (s.outcome === 'completed') this.complete(s.id, owner, now);
+      else this.fail(s.id, owner, s.error, s.outcome === 'dead' ? null : s.retryAt, now);
+    }
+  }
+
   complete(id: number, owner: string, now: number): void {
-    this.db
-      .prepare(
+    this
+      .sql(
         `UPDATE queue_jobs SET state = 'completed', finished_at = ?, lease_owner = NULL, lease_until = NULL
          WHERE id = ? AND state = 'active' AND lease_owner = ?`,
       )
@@ -127,15 +185,15 @@ export class EmbeddedJournal {
   /** Schedules a retry at `retryAt`, or dead-letters the job when `retryAt` is null. */
   fail(id: number, owner: string, error: string, retryAt: number | null, now: number): void {
     if (retryAt === null) {
-      this.db
-        .prepare(
+      this
+        .sql(
           `UPDATE queue_jobs SET state = 'dead', last_error = ?, finished_at = ?, lease_owner = NULL, lease_until = NULL
            WHERE id = ? AND state = 'active' AND lease_owner = ?`,
         )
         .run(error, now, id, owner);
     } else {
-      this.db
-        .prepare(
+      this
+        .sql(
           `UPDATE queue_jobs SET state = 'waiting', last_error = ?, run_at = ?, lease_owner = NULL, lease_until = NULL
            WHERE id = ? AND state = 'active' AND lease_owner = ?`,
         )
@@ -145,8 +203,8 @@ export class EmbeddedJournal {
 
   /** Gives an unfinished job back (graceful shutdown): the interrupted attempt does not count. */
   release(id: number, owner: string, now: number): void {
-    this.db
-      .prepare(
+    this
+      .sql(
         `UPDATE queue_jobs SET state = 'waiting', attempts = MAX(0, attempts - 1), run_at = ?, lease_owner = NULL,
            lease_until = NULL WHERE id = ? AND state = 'active' AND lease_owner = ?`,
       )
@@ -155,8 +213,8 @@ export class EmbeddedJournal {
 
   /** Dead-letters active jobs whose lease expired on their final attempt (their worker died every time). */
   buryExhaustedLeases(now: number): void {
-    this.db
-      .prepare(
+    this
+      .sql(
         `UPDATE queue_jobs SET state = 'dead', finished_at = ?, lease_owner = NULL, lease_until = NULL,
            last_error = COALESCE(last_error || ' / ', '') || 'worker lost the job on its final attempt'
          WHERE queue = ? AND state = 'active' AND lease_until < ? AND attempts >= max_attempts`,
@@ -167,22 +225,22 @@ export class EmbeddedJournal {
   /** Next time a waiting job becomes runnable (to sleep until then), or null. */
   nextRunAt(types: readonly JobType[]): number | null {
     const placeholders = types.map(() => '?').join(',');
-    const row = this.db
-      .prepare(`SELECT MIN(run_at) AS t FROM queue_jobs WHERE queue = ? AND state = 'waiting' AND type IN (${placeholders})`)
+    const row = this
+      .sql(`SELECT MIN(run_at) AS t FROM queue_jobs WHERE queue = ? AND state = 'waiting' AND type IN (${placeholders})`)
       .get(this.queue, ...types) as { t: number | null };
     return row.t;
   }
 
   pendingCount(): number {
-    const row = this.db
-      .prepare(`SELECT COUNT(*) AS n FROM queue_jobs WHERE queue = ? AND state IN ('waiting', 'active')`)
+    const row = this
+      .sql(`SELECT COUNT(*) AS n FROM queue_jobs WHERE queue = ? AND state IN ('waiting', 'active')`)
       .get(this.queue) as { n: number };
     return row.n;
   }
 
   stats(now: number): Record<JobType, JobStats> & { total: JobStats } {
-    const rows = this.db
-      .prepare(
+    const rows = this
+      .sql(
         `SELECT type,
            SUM(state = 'waiting' AND run_at <= ?) AS waiting,
            SUM(state = 'waiting' AND run_at > ?) AS delayed,
@@ -207,8 +265,8 @@ export class EmbeddedJournal {
   }
 
   listDead(limit: number): DeadJob[] {
-    const rows = this.db
-      .prepare(
+    const rows = this
+      .sql(
         `SELECT id, type, payload, attempts, last_error, finished_at FROM queue_jobs
          WHERE queue = ? AND state = 'dead' ORDER BY finished_at DESC, id DESC LIMIT ?`,
       )
@@ -226,22 +284,23 @@ export class EmbeddedJournal {
   retryDead(ids: string[] | 'all', now: number): number {
     const reset = `UPDATE queue_jobs SET state = 'waiting', attempts = 0, run_at = ?, last_error = NULL, finished_at = NULL
                    WHERE queue = ? AND state = 'dead'`;
-    if (ids === 'all') return this.db.prepare(reset).run(now, this.queue).changes;
+    if (ids === 'all') return this.sql(reset).run(now, this.queue).changes;
     const numeric = ids.map(Number).filter((n) => Number.isSafeInteger(n));
     if (numeric.length === 0) return 0;
-    const stmt = this.db.prepare(`${reset} AND id = ?`);
+    const stmt = this.sql(`${reset} AND id = ?`);
     const tx = this.db.transaction(() => numeric.reduce((n, id) => n + stmt.run(now, this.queue, id).changes, 0));
     return tx.immediate();
   }
 
   /** Completed jobs are kept for stats and forensics for a while, then pruned so the file does not grow forever. */
   pruneCompleted(olderThan: number): number {
-    return this.db
-      .prepare(`DELETE FROM queue_jobs WHERE queue = ? AND state = 'completed' AND finished_at < ?`)
-      .run(this.queue, olderThan).changes;
+    return this
+      // run_at <= finished_at, so the (queue, state, run_at) index narrows the scan to candidates.
+      .sql(`DELETE FROM queue_jobs WHERE queue = ? AND state = 'completed' AND run_at < ? AND finished_at < ?`)
+      .run(this.queue, olderThan, olderThan).changes;
   }
 
   ping(): void {
-    this.db.prepare('SELECT 1').get();
+    this.sql('SELECT 1').get();
   }
 }

@@ -5,7 +5,7 @@ import { errorMessage } from '../errors.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import { metrics } from '../metrics.ts';
 import { backoffDelayMs, requestedRetryDelayMs } from './backoff.ts';
-import { EmbeddedJournal, type ClaimedRow } from './embedded-journal.ts';
+import { EmbeddedJournal, type ClaimedRow, type Settlement } from './embedded-journal.ts';
 import {
   JOB_TYPES,
   PermanentJobError,
@@ -16,7 +16,9 @@ import {
   type JobStats,
   type JobType,
   type WorkerHandle,
+  type WorkOptions,
 } from './queue.ts';
+import type { ForegroundGate } from './foreground.ts';
 
 export interface EmbeddedQueueOptions {
   dataDir: string;
@@ -64,10 +66,11 @@ export class EmbeddedQueue implements JobQueue {
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- handlers take their own payload types (contravariance)
-  work(handlers: Partial<Record<JobType, JobHandler<any>>>, opts?: { concurrency?: number }): WorkerHandle {
+  work(handlers: Partial<Record<JobType, JobHandler<any>>>, opts?: WorkOptions): WorkerHandle {
     this.assertOpen();
     const worker = new EmbeddedWorker(this.journal, this.wake, handlers, {
       concurrency: Math.max(1, opts?.concurrency ?? 1),
+      foreground: opts?.foreground,
       leaseMs: this.opts.leaseMs ?? DEFAULT_LEASE_MS,
       pollMs: this.opts.pollMs ?? DEFAULT_POLL_MS,
       backoffBaseMs: this.opts.backoffBaseMs,
@@ -129,6 +132,7 @@ export class EmbeddedQueue implements JobQueue {
 
 interface WorkerOptions {
   concurrency: number;
+  foreground: ForegroundGate | undefined;
   leaseMs: number;
   pollMs: number;
   backoffBaseMs: number | undefined;
@@ -145,6 +149,8 @@ class EmbeddedWorker {
   private sleeper: { timer: NodeJS.Timeout; resolve: () => void } | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private lastPrune = 0;
+  /** Finished attempts not yet written: committed with the next claim, one transaction per round. */
+  private settlements: Settlement[] = [];
 
   constructor(
     private readonly journal: EmbeddedJournal,
@@ -179,6 +185,7 @@ class EmbeddedWorker {
         this.safely(() => this.journal.release(id, this.owner, Date.now()));
       }
     }
+    this.safely(() => this.journal.settleOnly(this.takeSettlements(), this.owner, Date.now()));
     if (this.heartbeat) clearInterval(this.heartbeat);
   }
 
@@ -195,6 +202,8 @@ class EmbeddedWorker {
       // Handlers over a synchronous SQLite file can keep the loop busy in microtasks; yield so that HTTP
       // acknowledgements in the same process are never starved by a backlog.
       await new Promise((r) => setImmediate(r));
+      // Webhook acknowledgements in this process go first (bounded: the gate's maxDeferMs per round).
+      await this.opts.foreground?.idle(() => !this.running);
       if (!this.running) break;
       const now = Date.now();
       let claimed: ClaimedRow[] = [];
@@ -204,7 +213,13 @@ class EmbeddedWorker {
           this.journal.pruneCompleted(now - this.opts.retentionMs);
           this.journal.buryExhaustedLeases(now);
         }
-        claimed = this.journal.claim(this.types, this.opts.concurrency - this.inFlight.size, this.owner, this.opts.leaseMs, now);
+        const settling = this.takeSettlements();
+        try {
+          claimed = this.journal.settleAndClaim(settling, this.types, this.opts.concurrency - this.inFlight.size, this.owner, this.opts.leaseMs, now);
+        } catch (err) {
+          this.settlements.unshift(...settling); // written next round
+          throw err;
+        }
       });
       for (const row of claimed) this.start1(row);
       if (claimed.length > 0 && this.inFlight.size < this.opts.concurrency) continue;
@@ -214,6 +229,7 @@ class EmbeddedWorker {
 
   /** Sleeps until woken (enqueue, a job finishing), the next delayed job is due, or the poll interval passes. */
   private async idle(): Promise<void> {
+    if (this.settlements.length > 0) return; // a job finished meanwhile: write it (and claim) right away
     let waitMs = this.opts.pollMs;
     if (this.inFlight.size < this.opts.concurrency) {
       let next: number | null = null;
@@ -242,7 +258,7 @@ class EmbeddedWorker {
       if (!handler) throw new PermanentJobError(`no handler for ${row.type}`);
       await handler({ id: String(row.id), type: row.type, payload: JSON.parse(row.payload), attempt: row.attempts, maxAttempts: row.max_attempts, signal });
       if (signal.aborted) return; // released during shutdown: the job is someone else's now
-      this.journal.complete(row.id, this.owner, Date.now());
+      this.settlements.push({ id: row.id, outcome: 'completed' });
     } catch (err) {
       if (signal.aborted) return;
       const permanent = err instanceof PermanentJobError;
@@ -253,10 +269,18 @@ class EmbeddedWorker {
         { jobId: row.id, type: row.type, attempt: row.attempts, maxAttempts: row.max_attempts, err: errorMessage(err) },
         final ? 'job dead-lettered' : `job failed, retrying in ${delay} ms`,
       );
-      this.safely(() => this.journal.fail(row.id, this.owner, errorMessage(err), final ? null : Date.now() + delay, Date.now()));
+      this.settlements.push(
+        final ? { id: row.id, outcome: 'dead', error: errorMessage(err) } : { id: row.id, outcome: 'retry', error: errorMessage(err), retryAt: Date.now() + delay },
+      );
     } finally {
       metrics.jobDuration.observe({ type: row.type, outcome }, (performance.now() - started) / 1000);
     }
+  }
+
+  private takeSettlements(): Settlement[] {
+    const out = this.settlements;
+    this.settlements = [];
+    return out;
   }
 
   /** A journal error (disk full, file locked) must not kill the loop: log it and try again next round. */

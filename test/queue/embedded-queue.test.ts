@@ -31,3 +31,54 @@ describe('embedded queue (SQLite journal)', () => {
     await q.close();
   });
 });
+
+describe('embedded journal: settlements ride on the next claim', () => {
+  it('completes, reschedules and dead-letters finished attempts in the transaction that claims the next jobs', () => {
+    const prefix = uniqueName('settle');
+    const db = openSqlite(sqlitePath(tmp.dir));
+    const journal = new EmbeddedJournal(db, prefix);
+    const now = Date.now();
+    journal.enqueue(
+      ['a', 'b', 'c', 'd'].map((name) => ({ type: 'ingest.record' as const, payload: { name } })),
+      3,
+      now,
+    );
+    const first = journal.claim(['ingest.record'], 3, 'me', 30_000, now);
+    expect(first.map((r) => JSON.parse(r.payload).name)).toEqual(['a', 'b', 'c']);
+    const next = journal.settleAndClaim(
+      [
+        { id: first[0]!.id, outcome: 'completed' },
+        { id: first[1]!.id, outcome: 'retry', error: 'HubSpot 503', retryAt: now + 60_000 },
+        { id: first[2]!.id, outcome: 'dead', error: 'record is gone' },
+      ],
+      ['ingest.record'],
+      3,
+      'me',
+      30_000,
+      now,
+    );
+    expect(next.map((r) => JSON.parse(r.payload).name)).toEqual(['d']); // b waits for its retry time
+    const stats = journal.stats(now)['ingest.record'];
+    expect(stats).toMatchObject({ completed: 1, delayed: 1, failed: 1, dead: 1, active: 1 });
+    expect(journal.listDead(10).map((d) => d.error)).toEqual(['record is gone']);
+    // Another worker's settlements cannot touch jobs it does not hold.
+    journal.settleOnly([{ id: next[0]!.id, outcome: 'completed' }], 'someone-else', now);
+    expect(journal.stats(now)['ingest.record'].active).toBe(1);
+    journal.settleOnly([{ id: next[0]!.id, outcome: 'completed' }], 'me', now);
+    expect(journal.stats(now)['ingest.record']).toMatchObject({ active: 0, completed: 2 });
+    releaseSqlite(db);
+  });
+
+  // The claim statements name their index (INDEXED BY fails to prepare rather than fall back to a table scan).
+  it('claims from the runnable jobs only, however many finished jobs the journal keeps', () => {
+    const prefix = uniqueName('big');
+    const db = openSqlite(sqlitePath(tmp.dir));
+    const journal = new EmbeddedJournal(db, prefix);
+    const now = Date.now();
+    journal.enqueue(Array.from({ length: 5_000 }, (_, i) => ({ type: 'ingest.record' as const, payload: { i } })), 3, now);
+    db.prepare(`UPDATE queue_jobs SET state = 'completed', finished_at = ? WHERE queue = ?`).run(now, prefix);
+    journal.enqueue([{ type: 'ingest.record', payload: { i: 'new' }, key: 'k' }, { type: 'webhook.batch', payload: { i: 'later' }, delayMs: 60_000 }], 3, now);
+    expect(journal.claim(['ingest.record', 'webhook.batch'], 4, 'me', 30_000, now).map((r) => JSON.parse(r.payload).i)).toEqual(['new']);
+    releaseSqlite(db);
+  });
+});

@@ -1,0 +1,123 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * WAL checkpoints off the event loop. With SQLite's default auto-checkpoint, the commit that pushes the WAL past
+ * 1,000 pages copies the whole WAL into the database file and fsyncs it, inside that commit: on this machine a
+ * 20 MB WAL took ~290 ms, which landed on whichever webhook acknowledgement happened to commit then. Instead,
+ * connections opened by `openSqlite` keep only a far-off safety net (`SAFETY_NET_PAGES`), and one background
+ * thread per process holds its own connection to each open file and runs PASSIVE checkpoints every
+ * second (PASSIVE never blocks writers or readers). After a complete checkpoint the thread itself writes a
+ * one-row table: the first commit after a checkpoint restarts the WAL from its beginning (so it stays small)
+ * and fsyncs the new WAL header, and that fsync then happens here rather than on the event loop.
+ */
+export const SAFETY_NET_PAGES = 16_384; // 64 MB of 4 KB pages: only reached if the checkpointer is stuck
+let intervalMs = 1_000;
+const REMOVE_WAIT_MS = 5_000;
+
+const SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const open = new Map(); // file -> { db, seen: data_version after the last complete checkpoint, restart }
+let lastError = '';
+function report(file, err) {
+  const message = file + ': ' + (err && err.message ? err.message : String(err));
+  if (message !== lastError) parentPort.postMessage({ type: 'error', message });
+  lastError = message;
+}
+function checkpoint() {
+  for (const [file, f] of open) {
+    try {
+      // data_version changes only when another connection commits: an idle file costs nothing here.
+      const version = f.db.pragma('data_version', { simple: true });
+      if (version === f.seen) continue;
+      const [r] = f.db.pragma('wal_checkpoint(PASSIVE)');
+      if (!r || r.busy !== 0 || r.checkpointed !== r.log) continue; // a reader held it back: again next round
+      f.seen = version;
+      // Everything is copied, so the first commit from now on restarts the log and fsyncs its new header. One
+      // tiny row written here makes that commit ours instead of one on the event loop (busy: theirs, fine).
+      if (r.log > 0) {
+        if (!f.restart) {
+          f.db.exec('CREATE TABLE IF NOT EXISTS wal_restart (id INTEGER PRIMARY KEY, at INTEGER NOT NULL)');
+          f.restart = f.db.prepare('INSERT OR REPLACE INTO wal_restart (id, at) VALUES (1, ?)');
+        }
+        f.restart.run(Date.now());
+      }
+    } catch (err) {
+      if (!(err && err.code === 'SQLITE_BUSY')) report(file, err);
+    }
+  }
+}
+parentPort.on('message', (m) => {
+  if (m.type === 'add' && !open.has(m.file)) {
+    try {
+      const db = new Database(m.file, { fileMustExist: true });
+      db.pragma('busy_timeout = 0');
+      open.set(m.file, { db, seen: undefined, restart: undefined });
+    } catch (err) {
+      report(m.file, err);
+    }
+  } else if (m.type === 'remove') {
+    const f = open.get(m.file);
+    open.delete(m.file);
+    try { if (f) f.db.close(); } catch {}
+    Atomics.store(m.done, 0, 1);
+    Atomics.notify(m.done, 0);
+  }
+});
+setInterval(checkpoint, workerData.intervalMs);
+`;
+
+let worker: Worker | undefined;
+const files = new Set<string>();
+let onError: (message: string) => void = () => undefined;
+
+/** How often the background thread checkpoints; takes effect when the thread next starts (tests). */
+export function setCheckpointInterval(ms: number): void {
+  intervalMs = ms;
+}
+
+/** Where checkpoint errors go (the logger, once one exists); they are reported once per distinct message. */
+export function onCheckpointError(fn: (message: string) => void): void {
+  onError = fn;
+}
+
+/** Starts checkpointing `file` in the background thread (started on first use, never keeping the process alive). */
+export function watchFile(file: string): void {
+  if (files.has(file)) return;
+  files.add(file);
+  if (!worker) {
+    worker = new Worker(SOURCE, {
+      eval: true,
+      workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), intervalMs },
+    });
+    worker.on('message', (m: { type: string; message: string }) => {
+      if (m.type === 'error') onError(m.message);
+    });
+    worker.on('error', (err) => onError(`checkpointer thread failed: ${err.message}`));
+    worker.on('exit', () => {
+      worker = undefined;
+      // Files still open fall back to the safety-net auto-checkpoint of their own connections.
+      files.clear();
+    });
+    worker.unref(); // after the listeners: adding a 'message' listener refs the thread again
+  }
+  worker.postMessage({ type: 'add', file });
+}
+
+/**
+ * Stops checkpointing `file` and waits (synchronously, bounded) until the background connection is closed, so
+ * that when the caller closes its own connection nothing in this process holds the file any more (a test can
+ * delete the directory; another process can take over).
+ */
+export function unwatchFile(file: string): void {
+  if (!files.delete(file) || !worker) return;
+  const done = new Int32Array(new SharedArrayBuffer(4));
+  worker.postMessage({ type: 'remove', file, done });
+  Atomics.wait(done, 0, 0, REMOVE_WAIT_MS);
+  if (files.size === 0) {
+    const w = worker;
+    worker = undefined;
+    void w.terminate();
+  }
+}

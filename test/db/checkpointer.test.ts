@@ -1,0 +1,41 @@
+import fs from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { setCheckpointInterval, SAFETY_NET_PAGES } from '../../src/db/checkpointer.ts';
+import { openSqlite, releaseSqlite, sqlitePath } from '../../src/db/sqlite.ts';
+import { tempDir } from '../support/tmp.ts';
+
+const tmp = tempDir('hsai-ckpt-');
+afterAll(() => tmp.cleanup());
+
+const FRAME = 4096 + 24; // one WAL frame: a 4 KB page and its header
+
+describe('background WAL checkpoints', () => {
+  it('keeps the write-ahead log small without checkpointing inside commits, and lets go of the file on release', async () => {
+    setCheckpointInterval(50);
+    const file = sqlitePath(tmp.dir);
+    const db = openSqlite(file);
+    // Commits alone would only checkpoint at the far-off safety net.
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(SAFETY_NET_PAGES);
+    db.exec('CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB)');
+    const insert = db.prepare('INSERT INTO blobs (body) VALUES (?)');
+    const page = Buffer.alloc(3000, 7);
+    const rounds = 16;
+    const rowsPerRound = 250; // ~250 pages a round, ~4,000 in all: four times SQLite's default auto-checkpoint
+    for (let r = 0; r < rounds; r++) {
+      db.transaction(() => {
+        for (let i = 0; i < rowsPerRound; i++) insert.run(page);
+      })();
+      await new Promise((res) => setTimeout(res, 150));
+    }
+    const walPages = fs.statSync(`${file}-wal`).size / FRAME;
+    // Each round's pages were checkpointed before the next round, so the log restarted instead of growing.
+    expect(walPages).toBeLessThan(rowsPerRound * 3);
+    expect((db.prepare('SELECT COUNT(*) AS n FROM blobs').get() as { n: number }).n).toBe(rounds * rowsPerRound);
+    // The thread restarted the log itself (its marker row), so no commit here paid the restart's fsync.
+    expect(db.prepare('SELECT COUNT(*) AS n FROM wal_restart').get()).toEqual({ n: 1 });
+    releaseSqlite(db);
+    // The last connection closed (ours, after the background one) checkpoints and removes the log.
+    expect(fs.existsSync(`${file}-wal`)).toBe(false);
+    setCheckpointInterval(1_000);
+  });
+});
