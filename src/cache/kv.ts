@@ -10,6 +10,11 @@ export interface KeyValueCache {
   setMany(entries: Array<{ key: string; value: Buffer; ttlSeconds?: number }>): Promise<void>;
   /** Atomically sets the key only if absent; true when this call set it (dedupe). */
   setIfAbsent(key: string, value: Buffer, ttlSeconds?: number): Promise<boolean>;
+  /**
+   * `setIfAbsent` for many keys in one round trip (one transaction embedded, one pipeline on Redis); each key is
+   * set atomically on its own. A key listed twice is set by its first entry only.
+   */
+  setManyIfAbsent(entries: Array<{ key: string; value: Buffer; ttlSeconds?: number }>): Promise<boolean[]>;
   delete(key: string): Promise<void>;
   /** Readiness probe. */
   ping(): Promise<void>;

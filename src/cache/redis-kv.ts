@@ -73,6 +73,20 @@ export class RedisKv implements KeyValueCache {
     return reply === 'OK';
   }
 
+  async setManyIfAbsent(entries: Array<{ key: string; value: Buffer; ttlSeconds?: number }>): Promise<boolean[]> {
+    if (entries.length === 0) return [];
+    // One round trip; each SET NX is atomic on its own, which is all a claim needs.
+    const pipeline = this.client.pipeline();
+    for (const e of entries) {
+      if (e.ttlSeconds && e.ttlSeconds > 0) pipeline.set(e.key, e.value, 'EX', Math.ceil(e.ttlSeconds), 'NX');
+      else pipeline.set(e.key, e.value, 'NX');
+    }
+    const results = await this.run(() => pipeline.exec());
+    const failed = results?.find(([err]) => err);
+    if (failed?.[0]) throw new CacheError(`Redis cache write failed: ${failed[0].message}`, { cause: failed[0] });
+    return (results ?? []).map(([, reply]) => reply === 'OK');
+  }
+
   async delete(key: string): Promise<void> {
     await this.run(() => this.client.del(key));
   }

@@ -92,6 +92,17 @@ export class SqliteKv implements KeyValueCache {
     return result.changes === 1;
   }
 
+  async setManyIfAbsent(entries: Array<{ key: string; value: Buffer; ttlSeconds?: number }>): Promise<boolean[]> {
+    if (entries.length === 0) return [];
+    const now = this.now();
+    // One transaction: the webhook batch processor claims ~100 dedupe keys at once; one commit instead of 100.
+    const results = this.run(() =>
+      this.db.transaction(() => entries.map((e) => this.stmts.setIfAbsent.run(e.key, e.value, this.expiry(e.ttlSeconds), now).changes === 1))(),
+    );
+    this.afterWrites(entries.length);
+    return results;
+  }
+
   async delete(key: string): Promise<void> {
     this.run(() => this.stmts.delete.run(key));
   }

@@ -17,18 +17,10 @@ const HWM_TTL_SECONDS = 30 * 24 * 3600;
  */
 export function eventDedupeKey(e: HubSpotEvent): string {
   const parts = [e.portalId, e.subscriptionType, e.objectId ?? e.fromObjectId ?? '', e.occurredAt, e.propertyName ?? '', e.propertyValue ?? '', e.eventId];
-  return `events:seen:${createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 40)}`;
-}
-
-/**
- * Claims an event for the job `owner`. True when this job should process it: nobody had it, or this same job had
- * it on an earlier attempt that crashed before finishing (so a retried job never loses its own events).
- */
-export async function claimEvent(cache: KeyValueCache, key: string, owner: string): Promise<boolean> {
-  const mine = Buffer.from(owner, 'utf8');
-  if (await cache.setIfAbsent(key, mine, DEDUPE_TTL_SECONDS)) return true;
-  const holder = await cache.get(key);
-  return holder !== null && holder.equals(mine);
+  // The time prefix keeps one delivery's keys next to each other in the embedded cache's B-tree: claiming 100
+  // random hashes dirtied ~127 pages a batch (each written to the WAL), time-ordered keys dirty a handful.
+  const at = Math.max(0, Math.floor(e.occurredAt)).toString(36).padStart(9, '0');
+  return `events:seen:${at}:${createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 40)}`;
 }
 
 /**
@@ -52,22 +44,32 @@ export async function staleFlags(cache: KeyValueCache, items: ReadonlyArray<{ c:
 }
 
 /**
- * Claims many events for `owner` (see `claimEvent`). Keys already held are found with one read; only new keys
- * pay for an atomic `setIfAbsent` each.
+ * Claims events for the job `owner`. An event is this job's when nobody had it, or when this same job had it on
+ * an earlier attempt that crashed before finishing (so a retried job never loses its own events). At most three
+ * cache round trips whatever the batch size: one read for keys already held, one batched set-if-absent for the
+ * new ones, and one read of the holders of the few a concurrent job took in between.
  */
-export async function claimEvents(cache: KeyValueCache, keys: readonly string[], owner: string, yieldEvery = 16): Promise<boolean[]> {
+export async function claimEvents(cache: KeyValueCache, keys: readonly string[], owner: string): Promise<boolean[]> {
   const mine = Buffer.from(owner, 'utf8');
   const held = await cache.getMany([...keys]);
-  const out: boolean[] = [];
+  const out: boolean[] = new Array<boolean>(keys.length).fill(false);
   const seen = new Set<string>();
+  const toClaim: number[] = [];
   for (const [i, key] of keys.entries()) {
     const holder = held[i];
-    if (seen.has(key)) out.push(false); // the same event twice in one delivery
-    else if (holder) out.push(holder.equals(mine));
-    else out.push(await claimEvent(cache, key, owner));
+    if (seen.has(key)) out[i] = false; // the same event twice in one delivery
+    else if (holder) out[i] = holder.equals(mine);
+    else toClaim.push(i);
     seen.add(key);
-    // An embedded cache answers synchronously: give the event loop to HTTP acknowledgements now and then.
-    if (i % yieldEvery === yieldEvery - 1) await new Promise((r) => setImmediate(r));
+  }
+  if (toClaim.length === 0) return out;
+  const set = await cache.setManyIfAbsent(toClaim.map((i) => ({ key: keys[i]!, value: mine, ttlSeconds: DEDUPE_TTL_SECONDS })));
+  const lost = toClaim.filter((_, j) => !set[j]);
+  for (const [j, i] of toClaim.entries()) out[i] = set[j]!;
+  if (lost.length > 0) {
+    // Taken between our read and our write: ours only if it was this very job (an earlier attempt of it).
+    const holders = await cache.getMany(lost.map((i) => keys[i]!));
+    for (const [j, i] of lost.entries()) out[i] = holders[j]?.equals(mine) ?? false;
   }
   return out;
 }

@@ -67,7 +67,7 @@ export async function processBatch(deps: BatchProcessorDeps, batch: WebhookBatch
   const accepted: Array<{ c: ClassifiedEvent; e: HubSpotEvent }> = [];
   const count = (e: HubSpotEvent, result: keyof BatchOutcome) => {
     outcome[result] += 1;
-    if (result !== 'processed') metrics.webhookEvents.inc({ subscription_type: e.subscriptionType, result });
+    metrics.webhookEvents.inc({ subscription_type: e.subscriptionType, result });
   };
 
   // Oldest first, so within one batch the newest event of a record is the one that wins.
@@ -115,7 +115,7 @@ export async function processBatch(deps: BatchProcessorDeps, batch: WebhookBatch
         // One generation per record and agent while it waits: a burst of stage changes makes one summary.
         specs.push({ type, payload, key: `${type}:${c.portalId}:${c.objectType}:${c.objectId}`, delayMs });
       }
-      outcome.processed += 1;
+      count(e, 'processed');
     }
     accepted.push({ c, e });
   }

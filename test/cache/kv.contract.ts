@@ -50,6 +50,23 @@ export function kvContract(harness: KvHarness): void {
     expect(await kv.setIfAbsent('once', b('late'))).toBe(false);
   });
 
+  it('sets many keys if absent in one call, each atomically, and reports which it set', async () => {
+    await kv.set('taken', b('someone'));
+    expect(await kv.setManyIfAbsent([])).toEqual([]);
+    const first = await kv.setManyIfAbsent([
+      { key: 'free-1', value: b('me'), ttlSeconds: 60 },
+      { key: 'taken', value: b('me'), ttlSeconds: 60 },
+      { key: 'free-2', value: b('me') },
+      { key: 'free-1', value: b('again') },
+    ]);
+    expect(first).toEqual([true, false, true, false]);
+    expect((await kv.getMany(['free-1', 'taken', 'free-2'])).map((v) => v?.toString())).toEqual(['me', 'someone', 'me']);
+    // Two claimants racing for the same keys: every key goes to exactly one of them.
+    const keys = Array.from({ length: 50 }, (_, i) => `race-${i}`);
+    const [a, c] = await Promise.all(['a', 'c'].map((who) => kv.setManyIfAbsent(keys.map((key) => ({ key, value: b(who), ttlSeconds: 60 })))));
+    expect(keys.every((_, i) => a![i] !== c![i])).toBe(true);
+  });
+
   it('deletes', async () => {
     await kv.set('gone', b('x'));
     await kv.delete('gone');
