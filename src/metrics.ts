@@ -10,7 +10,7 @@ client.collectDefaultMetrics({ register: registry, prefix: 'hubspot_ai_' });
 export const metrics = {
   webhookEvents: new client.Counter({
     name: 'hubspot_ai_webhook_events_total',
-    help: 'Webhook events received, by subscription type and result (accepted, duplicate, ignored, echo).',
+    help: 'Webhook events by subscription type and result: accepted or ignored when received; processed, duplicate, stale, echo or ignored when processed.',
     labelNames: ['subscription_type', 'result'] as const,
     registers: [registry],
   }),

@@ -101,6 +101,11 @@ export const configSchema = z
     QDRANT_URL: optionalUrl('the Qdrant REST endpoint, e.g. http://qdrant:6333'),
     QDRANT_API_KEY: optionalString,
     REDIS_URL: optionalUrl('a Redis URL, e.g. redis://localhost:6379'),
+    /** Prefix of our keys in Redis (queue and cache), so several deployments can share one Redis. */
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 letters, digits, "_", "." or "-"')
+      .default('hsai'),
     DATABASE_URL: optionalUrl('a PostgreSQL URL, e.g. postgres://user:pass@localhost:5432/hubspot_ai'),
 
     API_TOKENS: apiTokens,

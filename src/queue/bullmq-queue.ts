@@ -14,6 +14,7 @@ import {
   type JobStats,
   type JobType,
   type WorkerHandle,
+  type WorkOptions,
 } from './queue.ts';
 
 export interface BullQueueOptions {
@@ -38,6 +39,8 @@ const SHUTDOWN = Symbol('shutdown');
 export class BullQueue implements JobQueue {
   readonly kind = 'bullmq' as const;
   private readonly connection: Redis;
+  /** Workers' own connection: an acknowledgement's `add` never queues behind job traffic on one socket. */
+  private workerConnection: Redis | undefined;
   private readonly queues: Record<JobType, Queue>;
   private readonly prefix: string;
   private readonly workers = new Set<WorkerHandle>();
@@ -76,12 +79,17 @@ export class BullQueue implements JobQueue {
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- handlers take their own payload types (contravariance)
-  work(handlers: Partial<Record<JobType, JobHandler<any>>>, opts?: { concurrency?: number }): WorkerHandle {
+  work(handlers: Partial<Record<JobType, JobHandler<any>>>, opts?: WorkOptions): WorkerHandle {
     const controllers = new Set<AbortController>();
+    if (!this.workerConnection) {
+      this.workerConnection = this.connection.duplicate();
+      this.workerConnection.on('error', (err) => this.logger.warn({ err: errorMessage(err) }, 'redis connection error'));
+    }
+    const connection = this.workerConnection;
     const workers = JOB_TYPES.filter((t) => handlers[t]).map((type) => {
       const handler = handlers[type]!;
       const worker = new Worker(type, (job: Job, token?: string) => this.process(type, handler, job, token, controllers), {
-        connection: this.connection,
+        connection,
         prefix: this.prefix,
         concurrency: Math.max(1, opts?.concurrency ?? 1),
         settings: {
@@ -233,6 +241,6 @@ export class BullQueue implements JobQueue {
   async close(): Promise<void> {
     await Promise.all([...this.workers].map((w) => w.close(DEFAULT_CLOSE_TIMEOUT_MS)));
     await Promise.all(Object.values(this.queues).map((q) => q.close()));
-    await this.connection.quit().catch(() => this.connection.disconnect());
+    for (const c of [this.workerConnection, this.connection]) await c?.quit().catch(() => c.disconnect());
   }
 }

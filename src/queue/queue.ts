@@ -1,3 +1,5 @@
+import type { ForegroundGate } from './foreground.ts';
+
 /**
  * Durable job queue port. Adapters: embedded (SQLite journal, workers in-process) and BullMQ on Redis.
  * `enqueue` resolves only once the jobs are durable: the webhook route acknowledges after it.
@@ -69,11 +71,20 @@ export interface WorkerHandle {
   close(timeoutMs?: number): Promise<void>;
 }
 
+export interface WorkOptions {
+  concurrency?: number;
+  /**
+   * Embedded queue: workers step aside while this process answers webhook deliveries (see ForegroundGate).
+   * BullMQ workers run in their own processes in production and ignore it.
+   */
+  foreground?: ForegroundGate;
+}
+
 export interface JobQueue {
   readonly kind: 'embedded' | 'bullmq';
   enqueue(jobs: JobSpec[]): Promise<string[]>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- handlers take their own payload types (contravariance)
-  work(handlers: Partial<Record<JobType, JobHandler<any>>>, opts?: { concurrency?: number }): WorkerHandle;
+  work(handlers: Partial<Record<JobType, JobHandler<any>>>, opts?: WorkOptions): WorkerHandle;
   stats(): Promise<Record<JobType, JobStats> & { total: JobStats }>;
   listDead(limit?: number): Promise<DeadJob[]>;
   /** Re-drives dead jobs; returns how many were re-queued. */

@@ -12,6 +12,8 @@ import type { WritebackService } from '../writeback/create-writeback.ts';
 import type { Logger } from '../logging.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import { Resources } from './lazy.ts';
+import { ForegroundGate } from '../queue/foreground.ts';
+import { onCheckpointError } from '../db/checkpointer.ts';
 
 
 /**
@@ -29,6 +31,8 @@ export interface Container {
   embedder(): Promise<Embedder>;
   store(): Promise<VectorStore>;
   queue(): Promise<JobQueue>;
+  /** Webhook deliveries in flight in this process; in-process workers step aside for them. */
+  foreground: ForegroundGate;
   provider(): Promise<LlmProvider>;
   indexer(): Promise<Indexer>;
   writeback(): Promise<WritebackService>;
@@ -39,6 +43,7 @@ export interface Container {
 
 export function createContainer(config: Config, logger: Logger): Container {
   const res = new Resources();
+  onCheckpointError((message) => logger.warn({ err: message }, 'SQLite background checkpoint failed; the write-ahead log keeps growing until it succeeds'));
 
   const redis = res.lazy<Redis | undefined>(
     'redis',
@@ -67,7 +72,8 @@ export function createContainer(config: Config, logger: Logger): Container {
 
   const cache = res.lazy(
     'cache',
-    async () => (await import('../cache/create-cache.ts')).createCache({ redisUrl: config.REDIS_URL, dataDir: config.dataDir }),
+    async () =>
+      (await import('../cache/create-cache.ts')).createCache({ redisUrl: config.REDIS_URL, dataDir: config.dataDir, keyPrefix: `${config.REDIS_PREFIX}:` }),
     (c) => c.close(),
   );
 
@@ -121,6 +127,7 @@ export function createContainer(config: Config, logger: Logger): Container {
       (await import('../queue/create-queue.ts')).createQueue({
         redisUrl: config.REDIS_URL,
         dataDir: config.dataDir,
+        prefix: config.REDIS_PREFIX,
         defaultMaxAttempts: config.JOB_MAX_ATTEMPTS,
         logger: logger.child({ module: 'queue' }),
       }),
@@ -196,6 +203,7 @@ export function createContainer(config: Config, logger: Logger): Container {
     embedder,
     store,
     queue,
+    foreground: new ForegroundGate(),
     provider,
     indexer,
     writeback,

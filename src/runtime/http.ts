@@ -25,6 +25,7 @@ export async function buildServiceApp(c: Container): Promise<FastifyInstance> {
         allowedVersions: cfg.WEBHOOK_SIGNATURE_VERSIONS,
         publicUrl: cfg.WEBHOOK_PUBLIC_URL,
         maxBodyBytes: cfg.WEBHOOK_MAX_BODY_BYTES,
+        foreground: c.foreground,
         logger: c.logger.child({ module: 'webhooks' }),
       },
     },

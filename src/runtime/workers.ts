@@ -67,5 +67,5 @@ function currentScorer(dataDir: string): () => ScorerModel | null {
 
 export async function startWorkers(c: Container): Promise<WorkerHandle> {
   const [queue, handlers] = await Promise.all([c.queue(), createJobHandlers(c)]);
-  return queue.work(handlers, { concurrency: c.config.QUEUE_CONCURRENCY });
+  return queue.work(handlers, { concurrency: c.config.QUEUE_CONCURRENCY, foreground: c.foreground });
 }

@@ -6,6 +6,7 @@ import { classifyEvent } from '../../events/classify-event.ts';
 import { silentLogger, type Logger } from '../../logging.ts';
 import { metrics } from '../../metrics.ts';
 import type { HubSpotEvent, WebhookBatchPayload } from '../../queue/jobs.ts';
+import type { ForegroundGate } from '../../queue/foreground.ts';
 import type { JobQueue } from '../../queue/queue.ts';
 import { parseWebhookBatch } from '../../webhooks/event-schema.ts';
 import { readRawBody } from '../../webhooks/raw-body.ts';
@@ -23,6 +24,8 @@ export interface WebhookRoutesOptions {
   /** WEBHOOK_MAX_BODY_BYTES */
   maxBodyBytes: number;
   logger?: Logger;
+  /** Marks deliveries in flight so in-process workers step aside until they are answered. */
+  foreground?: ForegroundGate;
   /** Injected clock for signature timestamps (tests). */
   now?: () => number;
 }
@@ -48,6 +51,14 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
       (err: unknown) => done(err as Error, undefined),
     );
   });
+
+  if (opts.foreground) {
+    const gate = opts.foreground;
+    app.addHook('onRequest', async (_req, reply) => {
+      // 'close' fires once the answer is written or the connection dropped: the gate never leaks a delivery.
+      reply.raw.once('close', gate.enter());
+    });
+  }
 
   app.addHook('onResponse', async (req, reply) => {
     metrics.webhookRequests.inc({ endpoint: req.routeOptions.url ?? req.url, status: String(reply.statusCode) });
