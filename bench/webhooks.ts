@@ -234,6 +234,18 @@ async function stopChild(c: Child): Promise<void> {
   await exited;
 }
 
+/** Deletes this run's keys, so repeated runs do not grow the Redis they share (and its fork-heavy snapshots). */
+async function removeRedisKeys(url: string, prefix: string): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(url);
+  let removed = 0;
+  for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1000 }) as AsyncIterable<string[]>) {
+    if (keys.length > 0) removed += await redis.unlink(...keys);
+  }
+  await redis.quit();
+  console.log(`bullmq: removed the run's ${removed} Redis keys (prefix ${prefix})`);
+}
+
 async function main(): Promise<void> {
   // BENCH_MODES=embedded,bullmq runs a subset.
   const modes = (process.env.BENCH_MODES?.split(',') ?? ['bare', 'embedded', 'bullmq']).filter((m) => m !== 'bullmq' || process.env.REDIS_URL);
@@ -267,6 +279,7 @@ async function main(): Promise<void> {
     await stopChild(server);
     if (worker !== server) await stopChild(worker);
     fs.rmSync(dataDir, { recursive: true, force: true });
+    if (mode === 'bullmq') await removeRedisKeys(process.env.REDIS_URL!, env.BENCH_REDIS_PREFIX);
     for (const [label, r, b] of [['1k events/s', rate, base.rate], ['max', max, base.max]] as const) {
       rows.push({
         target: mode,

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createQueue } from '../../src/queue/create-queue.ts';
 import { ForegroundGate } from '../../src/queue/foreground.ts';
@@ -59,12 +60,12 @@ describe('ForegroundGate', () => {
       expect(gate.busy).toBe(false);
     }
     // A client that goes away mid-body does not leave the gate held.
-    const socket = (await new Promise((resolve) => {
+    const socket = await new Promise<Socket>((resolve) => {
       const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', headers: { ...v3Headers(path, body, now), 'content-length': 10_000 } });
       req.on('error', () => undefined);
       req.write('[');
       req.on('socket', resolve);
-    }));
+    });
     await sleep(50);
     expect(gate.busy).toBe(true);
     socket.destroy();
