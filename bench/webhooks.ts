@@ -246,10 +246,28 @@ async function removeRedisKeys(url: string, prefix: string): Promise<void> {
   console.log(`bullmq: removed the run's ${removed} Redis keys (prefix ${prefix})`);
 }
 
+/** RDB snapshots and frequent AOF rewrites fork Redis, stalling every client: say so when the Redis used has them. */
+async function checkRedisConfig(url: string): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(url);
+  try {
+    const [, save] = (await redis.config('GET', 'save')) as [string, string];
+    const [, minSize] = (await redis.config('GET', 'auto-aof-rewrite-min-size')) as [string, string];
+    if (save !== '' || Number(minSize) < 256 * 1024 * 1024) {
+      console.log(`note: this Redis forks for snapshots (save "${save}", auto-aof-rewrite-min-size ${minSize}); docker-compose.yml runs it with --save "" and 512mb`);
+    }
+  } catch {
+    // CONFIG may be disabled (managed Redis): nothing to say
+  } finally {
+    redis.disconnect();
+  }
+}
+
 async function main(): Promise<void> {
   // BENCH_MODES=embedded,bullmq runs a subset.
   const modes = (process.env.BENCH_MODES?.split(',') ?? ['bare', 'embedded', 'bullmq']).filter((m) => m !== 'bullmq' || process.env.REDIS_URL);
   if (!process.env.REDIS_URL) console.log('REDIS_URL not set: BullMQ target skipped');
+  else if (modes.includes('bullmq')) await checkRedisConfig(process.env.REDIS_URL);
   const rows: Array<Record<string, string | number>> = [];
   const base: { rate?: Result; max?: Result } = {};
   let ok = true;
@@ -259,6 +277,9 @@ async function main(): Promise<void> {
     const server = await startChild('server', mode, env);
     // With Redis, `serve` is the API alone and `hubspot-ai worker` processes run the jobs (as in production).
     const worker = mode === 'bullmq' ? await startChild('worker', mode, env) : server;
+    // Worker processes yield the CPU to the API (`nice -n 10 hubspot-ai worker`, or cpu_shares in compose): on a
+    // shared 2-core host they would otherwise deschedule the API and Redis in the middle of an acknowledgement.
+    if (worker !== server) os.setPriority(worker.proc.pid!, 10);
     const port = server.port;
     await run(port, { seconds: 1 }); // warm-up (JIT, SQLite pages, Redis connections)
     if (mode !== 'bare') await ask<ServerStats>(worker, 'stats'); // the 1k events/s run starts on an empty queue
