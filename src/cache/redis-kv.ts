@@ -2,6 +2,7 @@ import type { Redis as RedisClient } from 'ioredis';
 import { silentLogger, type Logger } from '../logging.ts';
 import { CacheError } from './cache-error.ts';
 import type { KeyValueCache } from './kv.ts';
+import { redactUrl } from '../config/config.ts';
 
 /**
  * The production cache on Redis (ioredis, imported lazily by `createRedisKv` so the embedded default never
@@ -110,15 +111,5 @@ export class RedisKv implements KeyValueCache {
     } catch (err) {
       throw new CacheError(`Redis cache failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
-  }
-}
-
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'the configured URL';
   }
 }
