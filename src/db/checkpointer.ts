@@ -7,18 +7,18 @@ import { Worker } from 'node:worker_threads';
  * 20 MB WAL took ~290 ms, which landed on whichever webhook acknowledgement happened to commit then. Instead,
  * connections opened by `openSqlite` keep only a far-off safety net (`SAFETY_NET_PAGES`), and one background
  * thread per process holds its own connection to each open file and runs PASSIVE checkpoints every
- * second (PASSIVE never blocks writers or readers). After a complete checkpoint the thread itself writes a
- * one-row table: the first commit after a checkpoint restarts the WAL from its beginning (so it stays small)
- * and fsyncs the new WAL header, and that fsync then happens here rather than on the event loop.
+ * second (PASSIVE never blocks writers or readers, and never commits, so it cannot invalidate a snapshot). The
+ * first commit after a complete checkpoint restarts the WAL from its beginning, so it stays small.
  */
 export const SAFETY_NET_PAGES = 16_384; // 64 MB of 4 KB pages: only reached if the checkpointer is stuck
 let intervalMs = 1_000;
 const REMOVE_WAIT_MS = 5_000;
 
 const SOURCE = `
+const fs = require('node:fs');
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
-const open = new Map(); // file -> { db, seen: data_version after the last complete checkpoint, restart }
+const files = new Map(); // file -> { db (opened at its first checkpoint), seen: data_version when last complete }
 let lastError = '';
 function report(file, err) {
   const message = file + ': ' + (err && err.message ? err.message : String(err));
@@ -26,41 +26,32 @@ function report(file, err) {
   lastError = message;
 }
 function checkpoint() {
-  for (const [file, f] of open) {
+  for (const [file, f] of files) {
     try {
+      if (!f.db) {
+        // Opened lazily, and only while the owner's log exists: a file opened and closed between two rounds is
+        // never touched here (opening it after its owner closed would recreate its -wal and -shm files).
+        if (!fs.existsSync(file + '-wal')) continue;
+        f.db = new Database(file, { fileMustExist: true });
+        f.db.pragma('busy_timeout = 0');
+      }
       // data_version changes only when another connection commits: an idle file costs nothing here.
       const version = f.db.pragma('data_version', { simple: true });
       if (version === f.seen) continue;
       const [r] = f.db.pragma('wal_checkpoint(PASSIVE)');
-      if (!r || r.busy !== 0 || r.checkpointed !== r.log) continue; // a reader held it back: again next round
-      f.seen = version;
-      // Everything is copied, so the first commit from now on restarts the log and fsyncs its new header. One
-      // tiny row written here makes that commit ours instead of one on the event loop (busy: theirs, fine).
-      if (r.log > 0) {
-        if (!f.restart) {
-          f.db.exec('CREATE TABLE IF NOT EXISTS wal_restart (id INTEGER PRIMARY KEY, at INTEGER NOT NULL)');
-          f.restart = f.db.prepare('INSERT OR REPLACE INTO wal_restart (id, at) VALUES (1, ?)');
-        }
-        f.restart.run(Date.now());
-      }
+      if (r && r.busy === 0 && r.checkpointed === r.log) f.seen = version; // else readers held it back: again
     } catch (err) {
       if (!(err && err.code === 'SQLITE_BUSY')) report(file, err);
     }
   }
 }
 parentPort.on('message', (m) => {
-  if (m.type === 'add' && !open.has(m.file)) {
-    try {
-      const db = new Database(m.file, { fileMustExist: true });
-      db.pragma('busy_timeout = 0');
-      open.set(m.file, { db, seen: undefined, restart: undefined });
-    } catch (err) {
-      report(m.file, err);
-    }
+  if (m.type === 'add') {
+    if (!files.has(m.file)) files.set(m.file, { db: undefined, seen: undefined });
   } else if (m.type === 'remove') {
-    const f = open.get(m.file);
-    open.delete(m.file);
-    try { if (f) f.db.close(); } catch {}
+    const f = files.get(m.file);
+    files.delete(m.file);
+    try { if (f && f.db) f.db.close(); } catch {}
     Atomics.store(m.done, 0, 1);
     Atomics.notify(m.done, 0);
   }
@@ -89,6 +80,8 @@ export function watchFile(file: string): void {
   if (!worker) {
     worker = new Worker(SOURCE, {
       eval: true,
+      // Plain JavaScript: none of the parent's flags (such as `--import tsx`), so the thread starts in milliseconds.
+      execArgv: [],
       workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), intervalMs },
     });
     worker.on('message', (m: { type: string; message: string }) => {
