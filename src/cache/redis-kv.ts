@@ -55,16 +55,7 @@ export class RedisKv implements KeyValueCache {
   }
 
   async setMany(entries: Array<{ key: string; value: Buffer; ttlSeconds?: number }>): Promise<void> {
-    if (entries.length === 0) return;
-    // One round trip for the batch; a pipeline is not atomic, which a cache does not need.
-    const pipeline = this.client.pipeline();
-    for (const e of entries) {
-      if (e.ttlSeconds && e.ttlSeconds > 0) pipeline.set(e.key, e.value, 'EX', Math.ceil(e.ttlSeconds));
-      else pipeline.set(e.key, e.value);
-    }
-    const results = await this.run(() => pipeline.exec());
-    const failed = results?.find(([err]) => err);
-    if (failed?.[0]) throw new CacheError(`Redis cache write failed: ${failed[0].message}`, { cause: failed[0] });
+    await this.pipelinedSet(entries, false);
   }
 
   async setIfAbsent(key: string, value: Buffer, ttlSeconds?: number): Promise<boolean> {
@@ -75,17 +66,25 @@ export class RedisKv implements KeyValueCache {
   }
 
   async setManyIfAbsent(entries: Array<{ key: string; value: Buffer; ttlSeconds?: number }>): Promise<boolean[]> {
+    // Each SET NX is atomic on its own, which is all a claim needs.
+    return (await this.pipelinedSet(entries, true)).map((reply) => reply === 'OK');
+  }
+
+  /** SETs in one round trip (a pipeline is not atomic, which a cache does not need); the replies in order. */
+  private async pipelinedSet(entries: Array<{ key: string; value: Buffer; ttlSeconds?: number }>, onlyIfAbsent: boolean): Promise<unknown[]> {
     if (entries.length === 0) return [];
-    // One round trip; each SET NX is atomic on its own, which is all a claim needs.
     const pipeline = this.client.pipeline();
     for (const e of entries) {
-      if (e.ttlSeconds && e.ttlSeconds > 0) pipeline.set(e.key, e.value, 'EX', Math.ceil(e.ttlSeconds), 'NX');
-      else pipeline.set(e.key, e.value, 'NX');
+      const ttl = e.ttlSeconds && e.ttlSeconds > 0 ? Math.ceil(e.ttlSeconds) : 0;
+      if (ttl && onlyIfAbsent) pipeline.set(e.key, e.value, 'EX', ttl, 'NX');
+      else if (ttl) pipeline.set(e.key, e.value, 'EX', ttl);
+      else if (onlyIfAbsent) pipeline.set(e.key, e.value, 'NX');
+      else pipeline.set(e.key, e.value);
     }
-    const results = await this.run(() => pipeline.exec());
-    const failed = results?.find(([err]) => err);
+    const results = (await this.run(() => pipeline.exec())) ?? [];
+    const failed = results.find(([err]) => err);
     if (failed?.[0]) throw new CacheError(`Redis cache write failed: ${failed[0].message}`, { cause: failed[0] });
-    return (results ?? []).map(([, reply]) => reply === 'OK');
+    return results.map(([, reply]) => reply);
   }
 
   async delete(key: string): Promise<void> {

@@ -78,22 +78,25 @@ export function watchFile(file: string): void {
   if (files.has(file)) return;
   files.add(file);
   if (!worker) {
-    worker = new Worker(SOURCE, {
+    const thread = new Worker(SOURCE, {
       eval: true,
       // Plain JavaScript: none of the parent's flags (such as `--import tsx`), so the thread starts in milliseconds.
       execArgv: [],
       workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), intervalMs },
     });
-    worker.on('message', (m: { type: string; message: string }) => {
+    thread.on('message', (m: { type: string; message: string }) => {
       if (m.type === 'error') onError(m.message);
     });
-    worker.on('error', (err) => onError(`checkpointer thread failed: ${err.message}`));
-    worker.on('exit', () => {
+    thread.on('error', (err) => onError(`checkpointer thread failed: ${err.message}`));
+    thread.on('exit', () => {
+      // A thread terminated by unwatchFile may exit after its successor started: only the current one counts.
+      if (worker !== thread) return;
       worker = undefined;
       // Files still open fall back to the safety-net auto-checkpoint of their own connections.
       files.clear();
     });
-    worker.unref(); // after the listeners: adding a 'message' listener refs the thread again
+    thread.unref(); // after the listeners: adding a 'message' listener refs the thread again
+    worker = thread;
   }
   worker.postMessage({ type: 'add', file });
 }

@@ -108,17 +108,15 @@ export class EmbeddedJournal {
     const keyFree = `(j.key IS NULL OR NOT EXISTS (
            SELECT 1 FROM queue_jobs a WHERE a.queue = j.queue AND a.key = j.key AND a.state = 'active'
              AND a.lease_until >= ? AND a.id <> j.id))`;
-    const columns = 'j.id, j.type, j.payload, j.key, j.attempts, j.max_attempts, j.run_at';
-    const waiting = this.sql(
-      `SELECT ${columns} FROM queue_jobs j INDEXED BY queue_jobs_ready
-       WHERE j.queue = ? AND j.state = 'waiting' AND j.run_at <= ? AND j.type IN (${placeholders}) AND ${keyFree}
-       ORDER BY j.run_at, j.id LIMIT ?`,
-    );
-    const expired = this.sql(
-      `SELECT ${columns} FROM queue_jobs j INDEXED BY queue_jobs_ready
-       WHERE j.queue = ? AND j.state = 'active' AND j.lease_until < ? AND j.type IN (${placeholders}) AND ${keyFree}
-       ORDER BY j.run_at, j.id LIMIT ?`,
-    );
+    // `runnable` selects waiting jobs that are due, or active ones whose lease ran out.
+    const select = (runnable: string) =>
+      this.sql(
+        `SELECT j.id, j.type, j.payload, j.key, j.attempts, j.max_attempts, j.run_at FROM queue_jobs j INDEXED BY queue_jobs_ready
+         WHERE j.queue = ? AND ${runnable} AND j.type IN (${placeholders}) AND ${keyFree}
+         ORDER BY j.run_at, j.id LIMIT ?`,
+      );
+    const waiting = select(`j.state = 'waiting' AND j.run_at <= ?`);
+    const expired = select(`j.state = 'active' AND j.lease_until < ?`);
     const take = this.sql(
       `UPDATE queue_jobs SET state = 'active', attempts = attempts + 1, lease_owner = ?, lease_until = ? WHERE id = ?`,
     );
@@ -142,8 +140,7 @@ export class EmbeddedJournal {
 
   /** Extends the leases of the owner's active jobs (heartbeat), so a slow job is not taken by another worker. */
   renewLeases(owner: string, leaseMs: number, now: number): void {
-    this
-      .sql(`UPDATE queue_jobs SET lease_until = ? WHERE queue = ? AND state = 'active' AND lease_owner = ?`)
+    this.sql(`UPDATE queue_jobs SET lease_until = ? WHERE queue = ? AND state = 'active' AND lease_owner = ?`)
       .run(now + leaseMs, this.queue, owner);
   }
 
@@ -173,9 +170,8 @@ export class EmbeddedJournal {
     }
   }
 
-  complete(id: number, owner: string, now: number): void {
-    this
-      .sql(
+  private complete(id: number, owner: string, now: number): void {
+    this.sql(
         `UPDATE queue_jobs SET state = 'completed', finished_at = ?, lease_owner = NULL, lease_until = NULL
          WHERE id = ? AND state = 'active' AND lease_owner = ?`,
       )
@@ -183,17 +179,15 @@ export class EmbeddedJournal {
   }
 
   /** Schedules a retry at `retryAt`, or dead-letters the job when `retryAt` is null. */
-  fail(id: number, owner: string, error: string, retryAt: number | null, now: number): void {
+  private fail(id: number, owner: string, error: string, retryAt: number | null, now: number): void {
     if (retryAt === null) {
-      this
-        .sql(
+      this.sql(
           `UPDATE queue_jobs SET state = 'dead', last_error = ?, finished_at = ?, lease_owner = NULL, lease_until = NULL
            WHERE id = ? AND state = 'active' AND lease_owner = ?`,
         )
         .run(error, now, id, owner);
     } else {
-      this
-        .sql(
+      this.sql(
           `UPDATE queue_jobs SET state = 'waiting', last_error = ?, run_at = ?, lease_owner = NULL, lease_until = NULL
            WHERE id = ? AND state = 'active' AND lease_owner = ?`,
         )
@@ -203,8 +197,7 @@ export class EmbeddedJournal {
 
   /** Gives an unfinished job back (graceful shutdown): the interrupted attempt does not count. */
   release(id: number, owner: string, now: number): void {
-    this
-      .sql(
+    this.sql(
         `UPDATE queue_jobs SET state = 'waiting', attempts = MAX(0, attempts - 1), run_at = ?, lease_owner = NULL,
            lease_until = NULL WHERE id = ? AND state = 'active' AND lease_owner = ?`,
       )
@@ -213,8 +206,7 @@ export class EmbeddedJournal {
 
   /** Dead-letters active jobs whose lease expired on their final attempt (their worker died every time). */
   buryExhaustedLeases(now: number): void {
-    this
-      .sql(
+    this.sql(
         `UPDATE queue_jobs SET state = 'dead', finished_at = ?, lease_owner = NULL, lease_until = NULL,
            last_error = COALESCE(last_error || ' / ', '') || 'worker lost the job on its final attempt'
          WHERE queue = ? AND state = 'active' AND lease_until < ? AND attempts >= max_attempts`,
@@ -225,22 +217,19 @@ export class EmbeddedJournal {
   /** Next time a waiting job becomes runnable (to sleep until then), or null. */
   nextRunAt(types: readonly JobType[]): number | null {
     const placeholders = types.map(() => '?').join(',');
-    const row = this
-      .sql(`SELECT MIN(run_at) AS t FROM queue_jobs WHERE queue = ? AND state = 'waiting' AND type IN (${placeholders})`)
+    const row = this.sql(`SELECT MIN(run_at) AS t FROM queue_jobs WHERE queue = ? AND state = 'waiting' AND type IN (${placeholders})`)
       .get(this.queue, ...types) as { t: number | null };
     return row.t;
   }
 
   pendingCount(): number {
-    const row = this
-      .sql(`SELECT COUNT(*) AS n FROM queue_jobs WHERE queue = ? AND state IN ('waiting', 'active')`)
+    const row = this.sql(`SELECT COUNT(*) AS n FROM queue_jobs WHERE queue = ? AND state IN ('waiting', 'active')`)
       .get(this.queue) as { n: number };
     return row.n;
   }
 
   stats(now: number): Record<JobType, JobStats> & { total: JobStats } {
-    const rows = this
-      .sql(
+    const rows = this.sql(
         `SELECT type,
            SUM(state = 'waiting' AND run_at <= ?) AS waiting,
            SUM(state = 'waiting' AND run_at > ?) AS delayed,
@@ -265,8 +254,7 @@ export class EmbeddedJournal {
   }
 
   listDead(limit: number): DeadJob[] {
-    const rows = this
-      .sql(
+    const rows = this.sql(
         `SELECT id, type, payload, attempts, last_error, finished_at FROM queue_jobs
          WHERE queue = ? AND state = 'dead' ORDER BY finished_at DESC, id DESC LIMIT ?`,
       )
@@ -294,10 +282,12 @@ export class EmbeddedJournal {
 
   /** Completed jobs are kept for stats and forensics for a while, then pruned so the file does not grow forever. */
   pruneCompleted(olderThan: number): number {
-    return this
-      // run_at <= finished_at, so the (queue, state, run_at) index narrows the scan to candidates.
-      .sql(`DELETE FROM queue_jobs WHERE queue = ? AND state = 'completed' AND run_at < ? AND finished_at < ?`)
-      .run(this.queue, olderThan, olderThan).changes;
+    // run_at <= finished_at, so the (queue, state, run_at) index narrows the scan to candidates.
+    return this.sql(`DELETE FROM queue_jobs WHERE queue = ? AND state = 'completed' AND run_at < ? AND finished_at < ?`).run(
+      this.queue,
+      olderThan,
+      olderThan,
+    ).changes;
   }
 
   ping(): void {

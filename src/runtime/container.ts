@@ -15,7 +15,6 @@ import { Resources } from './lazy.ts';
 import { ForegroundGate } from '../queue/foreground.ts';
 import { onCheckpointError } from '../db/checkpointer.ts';
 
-
 /**
  * The composition root: builds each port's adapter from the configuration, lazily, once per process, and
  * closes them in reverse order. Optional backends are imported only when configured.
