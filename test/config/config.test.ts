@@ -43,6 +43,13 @@ describe('configuration', () => {
     expect((err as ConfigError).issues).toHaveLength(5);
   });
 
+  it('takes a Redis key prefix for the queue and cache, and refuses one that could collide with key syntax', () => {
+    expect(loadConfig({}).REDIS_PREFIX).toBe('hsai');
+    expect(loadConfig({ REDIS_PREFIX: 'eu-prod.v2' }).REDIS_PREFIX).toBe('eu-prod.v2');
+    expect(() => loadConfig({ REDIS_PREFIX: 'a:b' })).toThrow(/REDIS_PREFIX: must be 1–64 letters, digits/);
+    expect(() => loadConfig({ REDIS_PREFIX: '' })).toThrow(/REDIS_PREFIX/);
+  });
+
   it('requires an OpenAI key or base URL only when an OpenAI provider is chosen', () => {
     expect(() => loadConfig({ LLM_PROVIDER: 'openai' })).toThrow(/OPENAI_API_KEY: is required when a provider is "openai"/);
     expect(loadConfig({ LLM_PROVIDER: 'openai', OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' }).llm.provider).toBe('openai');
