@@ -35,6 +35,7 @@ export default tseslint.config(
       globals: {
         window: 'readonly', document: 'readonly', sessionStorage: 'readonly', history: 'readonly',
         fetch: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', console: 'readonly', setTimeout: 'readonly',
+        location: 'readonly', Node: 'readonly', CSS: 'readonly', DOMParser: 'readonly', localStorage: 'readonly',
       },
     },
   },

@@ -116,10 +116,14 @@ export async function runLeadScore(deps: AgentDeps, trigger: AgentTrigger): Prom
     const modelConfidence = Math.max(p, 1 - p);
     const agrees = intent.route === routeForScore(score.score);
     proposals.push(
-      makeProposal(base, {
-        target, kind: 'property', field: 'ai_lead_score', value: String(score.score), confidence: modelConfidence, evidence,
-        observedValue: current.ai_lead_score ?? null, rationale: `Calibrated win probability ${(p * 100).toFixed(1)}%; drivers: ${topDrivers(score)}`,
-      }),
+      {
+        ...makeProposal(base, {
+          target, kind: 'property', field: 'ai_lead_score', value: String(score.score), confidence: modelConfidence, evidence,
+          observedValue: current.ai_lead_score ?? null, rationale: `Calibrated win probability ${(p * 100).toFixed(1)}%; drivers: ${topDrivers(score)}`,
+        }),
+        // Reviewers see what moved the score (the review page and the app card chart these).
+        drivers: score.contributions.slice(0, 6).map((c) => ({ feature: c.feature, value: c.value, contribution: c.contribution })),
+      },
       makeProposal(base, {
         target, kind: 'property', field: 'ai_fit_segment',
         value: `${observation.industry ?? 'unknown industry'} / ${observation.sizeBand ?? 'unknown size'} (${fitLabel(score)})`,

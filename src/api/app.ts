@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -11,17 +12,15 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import type { Role } from '../config/config.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import { ApiError } from './errors.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
-import { ROLE_RANK } from './route-options.ts';
+import { requestSerializer } from './request-log.ts';
+import { ROLE_RANK, type ApiToken } from './route-options.ts';
+import { sessionRoutes } from './routes/session.ts';
+import { SESSION_COOKIE, verifySession } from './session.ts';
 
-export interface ApiToken {
-  token: string;
-  role: Role;
-  name: string;
-}
+export type { ApiToken } from './route-options.ts';
 
 /** A route group to mount: a fastify plugin and its options (the composition root decides which exist). */
 export interface RouteGroup {
@@ -41,6 +40,8 @@ export interface AppDeps {
   routes?: RouteGroup[];
   /** Advertised in the OpenAPI document. */
   version?: string;
+  /** Clock for session expiry (tests). */
+  now?: () => number;
 }
 
 /**
@@ -49,8 +50,10 @@ export interface AppDeps {
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const logger = deps.logger ?? silentLogger;
+  const now = deps.now ?? Date.now;
   const app = Fastify({
-    loggerInstance: logger,
+    // The access log never carries a credential or an e-mail address from a query string (request-log.ts).
+    loggerInstance: logger.child({}, { serializers: { req: requestSerializer } }),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : crypto.randomUUID();
@@ -75,20 +78,40 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        // helmet's default adds `upgrade-insecure-requests`, which makes a browser fetch every script and
+        // stylesheet over HTTPS: a service published over plain HTTP (docker-compose, a LAN host name) would
+        // serve blank pages. It is added below only when the request itself came over HTTPS.
+        upgradeInsecureRequests: null,
       },
     },
   });
+  app.addHook('onSend', async (req, reply) => {
+    const csp = reply.getHeader('content-security-policy');
+    if (req.protocol === 'https' && typeof csp === 'string' && !csp.includes('upgrade-insecure-requests')) {
+      reply.header('content-security-policy', `${csp};upgrade-insecure-requests`);
+    }
+  });
+  await app.register(cookie);
 
   const tokenIndex = new Map(deps.tokens.map((t) => [sha256(t.token), t]));
-  const principalOf = (authorization: string | undefined) => {
+  const tokensByName = new Map(deps.tokens.map((t) => [t.name, t]));
+  const bearerOf = (authorization: string | undefined) => {
     if (!authorization?.startsWith('Bearer ')) return undefined;
     return tokenIndex.get(sha256(authorization.slice('Bearer '.length).trim()));
   };
+  const sessionOf = (req: { cookies?: Record<string, string | undefined> }) => {
+    const check = verifySession(req.cookies?.[SESSION_COOKIE], tokensByName, now());
+    return check.ok ? check.principal : undefined;
+  };
+  const principalOf = (req: { headers: { authorization?: string }; cookies?: Record<string, string | undefined> }) =>
+    bearerOf(req.headers.authorization) ?? sessionOf(req);
 
   await app.register(rateLimit, {
     max: deps.rateLimitPerMinute ?? 600,
     timeWindow: 60_000,
-    keyGenerator: (req) => principalOf(req.headers.authorization)?.name ?? `ip:${req.ip}`,
+    keyGenerator: (req) => principalOf(req)?.name ?? `ip:${req.ip}`,
     // Webhooks are HubSpot's retries: never rate-limit them (a 429 only makes HubSpot retry later anyway).
     allowList: (req) => req.url.startsWith('/webhooks/') || req.url === '/healthz' || req.url === '/metrics',
     errorResponseBuilder: (_req, ctx) =>
@@ -101,8 +124,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (tokenIndex.size === 0) {
       throw new ApiError('UNAUTHORIZED', 'No API tokens are configured: set API_TOKENS (token:role pairs) to use the API');
     }
-    const principal = principalOf(req.headers.authorization);
-    if (!principal) throw new ApiError('UNAUTHORIZED', 'Missing or invalid bearer token (Authorization: Bearer <token>)');
+    const bearer = bearerOf(req.headers.authorization);
+    const principal = bearer ?? sessionOf(req);
+    if (!principal) throw new ApiError('UNAUTHORIZED', 'Missing or invalid bearer token (Authorization: Bearer <token>) or review-page session');
+    if (!bearer && !SAFE_METHODS.has(req.method) && !sameOrigin(req.headers.origin, req.host)) {
+      // The cookie is SameSite=Strict already; a cross-origin write with it is refused all the same.
+      throw new ApiError('FORBIDDEN', 'Cross-origin request with a session cookie refused');
+    }
     if (ROLE_RANK[principal.role] < ROLE_RANK[required]) {
       throw new ApiError('FORBIDDEN', `This route needs the ${required} role; your token has ${principal.role}`);
     }
@@ -140,10 +168,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
   await app.register(healthRoutes, { checks: deps.readiness ?? [] });
+  await app.register(sessionRoutes, { tokens: deps.tokens, now });
   for (const group of deps.routes ?? []) {
     await app.register(group.plugin, group.opts ?? {});
   }
   return app as unknown as FastifyInstance;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** A browser names the page's origin on every cross-site and every non-GET request; it must be this host. */
+function sameOrigin(origin: string | undefined, host: string): boolean {
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }
 
 function sha256(s: string): string {

@@ -19,4 +19,10 @@ declare module 'fastify' {
   }
 }
 
+export interface ApiToken {
+  token: string;
+  role: Role;
+  name: string;
+}
+
 export const ROLE_RANK: Record<Role, number> = { reader: 1, reviewer: 2, admin: 3 };

@@ -73,6 +73,8 @@ export const configSchema = z
     HUBSPOT_CLIENT_SECRET: optionalString,
     /** The private/public app id: HubSpot reports our own writes with this `sourceId`, so we can ignore echoes. */
     HUBSPOT_APP_ID: optionalString,
+    /** Where people open records (links on the review page, app card and owner tasks); EU portals use app-eu1. */
+    HUBSPOT_APP_URL: url('where HubSpot records open, e.g. https://app.hubspot.com').default('https://app.hubspot.com'),
     HUBSPOT_RATE_LIMIT: z.coerce.number().int().min(1).default(190),
     HUBSPOT_SEARCH_RATE: z.coerce.number().int().min(1).default(5),
     HUBSPOT_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),

@@ -38,6 +38,8 @@ export const ProposalSchema = z.object({
   observedValue: z.string().nullable().optional(),
   /** Free-form reasons the agent gives (shown to reviewers). */
   rationale: z.string().optional(),
+  /** For scores: the scorer's largest per-feature contributions to the logit (shown to reviewers). */
+  drivers: z.array(z.object({ feature: z.string(), value: z.number().optional(), contribution: z.number() })).max(20).optional(),
   createdAt: z.string(),
 });
 export type Proposal = z.infer<typeof ProposalSchema>;

@@ -173,6 +173,7 @@ export function createContainer(config: Config, logger: Logger): Container {
         dryRun: config.DRY_RUN,
         killSwitch: config.KILL_SWITCH,
         appId: config.HUBSPOT_APP_ID,
+        hubspotAppUrl: config.HUBSPOT_APP_URL,
         onOwnWrite: (w) => recordOwnWrite(kv, { ...w, objectType: w.objectType }),
         resolveEvidence: async (ids) => {
           const chunks = await (await store()).getChunks(await portalId(), ids);

@@ -3,6 +3,7 @@ import type { HubSpotGateway } from '../hubspot/gateway.ts';
 import type { Logger } from '../logging.ts';
 import type { AuditStore } from './audit-store.ts';
 import type { HubSpotWriter } from './hubspot-writer.ts';
+import type { OwnerDirectory } from './owner-directory.ts';
 import type { Policy } from './policy.ts';
 import type { ReviewStore } from './review-store.ts';
 import type { WriteLog } from './write-log.ts';
@@ -20,6 +21,9 @@ export interface WritebackContext {
   writes: WriteLog;
   writer: HubSpotWriter;
   logger: Logger;
+  owners: OwnerDirectory;
+  /** Where people open records in HubSpot (`https://app.hubspot.com`), for links on the page, cards and tasks. */
+  appUrl: string;
   /** How many records of a type the portal holds, for the breaker's fraction rule (null: unknown). */
   recordCount: (type: RecordType) => Promise<number | null>;
 }

@@ -7,8 +7,9 @@ import { AuditStore, type AuditEntry, type AuditFilter } from './audit-store.ts'
 import type { WritebackContext } from './context.ts';
 import { dryRunReport, type DryRunReport } from './dry-run-report.ts';
 import { HubSpotWriter, type OwnWrite } from './hubspot-writer.ts';
+import { OwnerDirectory, type Owner } from './owner-directory.ts';
 import type { Policy } from './policy.ts';
-import { approveReview, listReviews, rejectReview, type EvidenceResolver, type ReviewActionResult, type ReviewView } from './review-actions.ts';
+import { approveReview, describeReviews, listReviews, rejectReview, type EvidenceResolver, type ListOptions, type ReviewActionResult, type ReviewView } from './review-actions.ts';
 import { ReviewStore, type ReviewFilter } from './review-store.ts';
 import { setupAiProperties, type SetupReport } from './setup.ts';
 import { migrateWriteback, type WritebackDb } from './sql-schema.ts';
@@ -22,8 +23,11 @@ import { WriteLog } from './write-log.ts';
  */
 
 export interface WritebackService extends ProposalSink {
-  listReviews(filter?: ReviewFilter & { withCurrent?: boolean }): Promise<ReviewView[]>;
-  getReview(id: string): Promise<ReviewView | undefined>;
+  listReviews(filter?: ListOptions): Promise<ReviewView[]>;
+  countReviews(filter?: Omit<ReviewFilter, 'beforeId' | 'limit'>): Promise<number>;
+  /** HubSpot owners (cached), for the review page's owner filter. */
+  owners(): Promise<Owner[]>;
+  getReview(id: string, opts?: { withDetails?: boolean }): Promise<ReviewView | undefined>;
   approve(id: string, opts: { actor: string; editedValue?: string }): Promise<ReviewActionResult>;
   reject(id: string, opts: { actor: string; reason: string }): Promise<ReviewActionResult>;
   audit(filter?: AuditFilter): Promise<AuditEntry[]>;
@@ -51,6 +55,8 @@ export interface WritebackOptions {
   redactPrompts?: boolean;
   /** Text of evidence chunks for the review page (the vector store's lookup); ids only without it. */
   resolveEvidence?: EvidenceResolver;
+  /** Where people open records in HubSpot; default `https://app.hubspot.com` (`https://app-eu1.hubspot.com` in the EU). */
+  hubspotAppUrl?: string;
   /** Record counts for the breaker's fraction rule; default: counted through the gateway, cached for an hour. */
   recordCount?: (type: RecordType) => Promise<number | null>;
   logger?: Logger;
@@ -75,6 +81,8 @@ export async function createWriteback(opts: WritebackOptions): Promise<Writeback
     reviews: new ReviewStore(db, now),
     writes: new WriteLog(db, now),
     writer,
+    owners: new OwnerDirectory(opts.gateway, now),
+    appUrl: (opts.hubspotAppUrl ?? 'https://app.hubspot.com').replace(/\/+$/, ''),
     logger: opts.logger ?? silentLogger,
     recordCount: opts.recordCount ?? gatewayRecordCounter(opts.gateway, now),
   };
@@ -84,9 +92,14 @@ export async function createWriteback(opts: WritebackOptions): Promise<Writeback
     policy: opts.policy,
     submit: (proposals: Proposal[], trace: GenerationTrace, o?: { dryRun?: boolean; actor?: string }): Promise<SubmitResult[]> => submitProposals(ctx, proposals, trace, o),
     listReviews: (filter = {}) => listReviews(ctx, opts.resolveEvidence, filter),
-    getReview: async (id) => {
+    countReviews: (filter = {}) => ctx.reviews.count(filter),
+    owners: async () => [...(await ctx.owners.all()).values()].sort((a, b) => a.name.localeCompare(b.name)),
+    getReview: async (id, o = {}) => {
       const review = await ctx.reviews.get(id);
-      return review ? { ...review } : undefined;
+      if (!review) return undefined;
+      const view: ReviewView = { ...review };
+      if (o.withDetails) await describeReviews(ctx, opts.resolveEvidence, [view], { withCurrent: true, withDetails: true });
+      return view;
     },
     approve: (id, o) => approveReview(ctx, id, o),
     reject: (id, o) => rejectReview(ctx, id, o),

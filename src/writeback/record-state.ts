@@ -1,6 +1,7 @@
 import type { HubSpotObject, PropertyHistoryEntry, RecordType } from '../core/objects.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
 import type { SetBy } from './decide.ts';
+import { NAME_PROPERTIES } from './record-names.ts';
 
 /**
  * Reads what the target records look like now: each field's value and who set it (from HubSpot's property
@@ -49,7 +50,10 @@ export function newest(history: PropertyHistoryEntry[] | undefined): PropertyHis
   return history.reduce((a, b) => (Date.parse(b.timestamp) > Date.parse(a.timestamp) ? b : a));
 }
 
-/** Batch-reads records with the given fields (and their history) per type; missing ids are absent. */
+/**
+ * Batch-reads records with the given fields (and their history) per type, plus the owner and the properties
+ * that name the record (for reviewers); missing ids are absent.
+ */
 export async function readRecords(
   gateway: HubSpotGateway,
   wanted: Array<{ objectType: RecordType; objectId: string; field: string | null }>,
@@ -64,7 +68,8 @@ export async function readRecords(
   const out = new Map<string, HubSpotObject>();
   for (const [type, { ids, fields }] of byType) {
     const withHistory = [...fields].filter((f) => f !== 'hubspot_owner_id');
-    const records = await gateway.batchRead(type, [...ids], { properties: [...fields], propertiesWithHistory: withHistory });
+    const properties = [...new Set([...fields, ...NAME_PROPERTIES[type]])];
+    const records = await gateway.batchRead(type, [...ids], { properties, propertiesWithHistory: withHistory });
     for (const r of records) out.set(recordKey(type, r.id), r);
   }
   return out;

@@ -1,9 +1,12 @@
-import type { RecordType } from '../core/objects.ts';
+import { OBJECT_TYPE_IDS, type RecordType } from '../core/objects.ts';
 import { errorMessage } from '../errors.ts';
 import { invalidValueReason } from './ai-properties.ts';
 import type { NewAuditEntry } from './audit-store.ts';
 import { sameValue, WritebackError, type WritebackContext } from './context.ts';
+import { supportingSentence, type Highlight } from './evidence-highlight.ts';
+import type { Owner } from './owner-directory.ts';
 import { fieldRule } from './policy.ts';
+import { recordLabel, recordName } from './record-names.ts';
 import { fieldState, readRecords, recordKey } from './record-state.ts';
 import type { Review, ReviewFilter } from './review-store.ts';
 import { applyEngagement, auditFields, errorOutcome } from './submit.ts';
@@ -26,7 +29,11 @@ export type EvidenceResolver = (chunkIds: string[]) => Promise<EvidenceChunk[]>;
 export interface ReviewView extends Review {
   /** The live value in HubSpot (with `withCurrent`); undefined when not read, null when empty. */
   currentValue?: string | null;
-  evidenceChunks?: EvidenceChunk[];
+  /** Evidence chunks, each with the sentence that best supports the proposal (null when none shares a word). */
+  evidenceChunks?: Array<EvidenceChunk & { highlight: Highlight | null }>;
+  /** With `withDetails`: the record as people know it, and its owner. */
+  record?: { name: string | null; label: string; url: string | null; exists: boolean };
+  owner?: Owner | null;
 }
 
 export interface ReviewActionResult {
@@ -35,29 +42,52 @@ export interface ReviewActionResult {
   detail?: string;
 }
 
-export async function listReviews(
-  ctx: WritebackContext,
-  resolveEvidence: EvidenceResolver | undefined,
-  filter: ReviewFilter & { withCurrent?: boolean } = {},
-): Promise<ReviewView[]> {
+export type ListOptions = ReviewFilter & { withCurrent?: boolean; withDetails?: boolean };
+
+export async function listReviews(ctx: WritebackContext, resolveEvidence: EvidenceResolver | undefined, filter: ListOptions = {}): Promise<ReviewView[]> {
   const reviews: ReviewView[] = await ctx.reviews.list(filter);
-  if (filter.withCurrent && reviews.length) {
+  await describeReviews(ctx, resolveEvidence, reviews, filter);
+  return reviews;
+}
+
+/** Adds live values, names, owners, links and highlighted evidence to reviews (in place). */
+export async function describeReviews(ctx: WritebackContext, resolveEvidence: EvidenceResolver | undefined, reviews: ReviewView[], opts: { withCurrent?: boolean; withDetails?: boolean }): Promise<void> {
+  if ((opts.withCurrent || opts.withDetails) && reviews.length) {
     const records = await readRecords(
       ctx.gateway,
       reviews.map((r) => ({ objectType: r.objectType as RecordType, objectId: r.objectId, field: r.proposal.kind === 'property' ? r.proposal.field : null })),
     );
+    const [portalId, owners] = opts.withDetails ? await Promise.all([ctx.gateway.portalId(), ctx.owners.all().catch(() => new Map<string, Owner>())]) : ['', new Map<string, Owner>()];
     for (const r of reviews) {
       const record = records.get(recordKey(r.objectType, r.objectId));
-      r.currentValue = r.proposal.kind === 'property' && record ? (record.properties[r.proposal.field!] ?? null) : null;
+      if (opts.withCurrent) r.currentValue = r.proposal.kind === 'property' && record ? (record.properties[r.proposal.field!] ?? null) : null;
+      if (opts.withDetails) {
+        const type = r.objectType as RecordType;
+        const name = record ? recordName(type, record) : r.recordName;
+        r.record = { name, label: recordLabel(type, r.objectId, name), url: recordUrl(ctx.appUrl, portalId, type, r.objectId), exists: record !== undefined };
+        const ownerId = record ? (record.properties.hubspot_owner_id ?? null) : r.ownerId;
+        r.owner = ownerId ? (owners.get(ownerId) ?? { id: ownerId, name: `Owner ${ownerId}`, email: '' }) : null;
+      }
     }
   }
   if (resolveEvidence) {
     const ids = [...new Set(reviews.flatMap((r) => r.proposal.evidence))];
     const chunks = ids.length ? await resolveEvidence(ids).catch((err: unknown) => (ctx.logger.warn({ err }, 'evidence lookup failed'), [])) : [];
     const byId = new Map(chunks.map((c) => [c.id, c]));
-    for (const r of reviews) r.evidenceChunks = r.proposal.evidence.map((id) => byId.get(id)).filter((c): c is EvidenceChunk => c !== undefined);
+    for (const r of reviews) {
+      const claim = `${r.proposal.title ?? ''} ${r.proposal.value} ${r.proposal.rationale ?? ''}`;
+      r.evidenceChunks = r.proposal.evidence
+        .map((id) => byId.get(id))
+        .filter((c): c is EvidenceChunk => c !== undefined)
+        .map((c) => ({ ...c, highlight: supportingSentence(c.text, claim) }));
+    }
   }
-  return reviews;
+}
+
+/** The record's page in HubSpot: `<app>/contacts/<portal>/record/<objectTypeId>/<id>` (all CRM objects use it). */
+export function recordUrl(appUrl: string, portalId: string, type: RecordType, id: string): string | null {
+  if (!portalId) return null;
+  return `${appUrl}/contacts/${encodeURIComponent(portalId)}/record/${OBJECT_TYPE_IDS[type]}/${encodeURIComponent(id)}`;
 }
 
 async function pending(ctx: WritebackContext, id: string): Promise<Review> {

@@ -30,6 +30,8 @@ export interface Review {
   decidedBy: string | null;
   /** Reject reason, or what happened on approval (edited value, stale detail, HubSpot error). */
   note: string | null;
+  /** The record's name when queued (null for reviews queued before names were kept). */
+  recordName: string | null;
 }
 
 export interface ReviewFilter {
@@ -37,6 +39,10 @@ export interface ReviewFilter {
   objectType?: string;
   agent?: string;
   ownerId?: string;
+  /** One record's reviews. */
+  objectId?: string;
+  /** Words that must all appear in the record name, field, proposed value or record id (case-insensitive). */
+  q?: string;
   limit?: number;
   /** Reviews created strictly before this one (paging backwards, newest first). */
   beforeId?: string;
@@ -49,7 +55,7 @@ export class ReviewStore {
   ) {}
 
   /** Inserts a pending review unless the proposal already has one; returns the review and whether it is new. */
-  async enqueue(input: { proposal: Proposal; reasons: string[]; observedValue: string | null; ownerId: string | null; traceId: string | null }): Promise<{ review: Review; created: boolean }> {
+  async enqueue(input: { proposal: Proposal; reasons: string[]; observedValue: string | null; ownerId: string | null; traceId: string | null; recordName?: string | null }): Promise<{ review: Review; created: boolean }> {
     const existing = await this.byProposal(input.proposal.id);
     if (existing) return { review: existing, created: false };
     const row: ReviewsTable = {
@@ -69,6 +75,7 @@ export class ReviewStore {
       decided_at: null,
       decided_by: null,
       note: null,
+      record_name: input.recordName ?? null,
     };
     // A concurrent retry may insert the same proposal first: the unique key wins, we return its row.
     const inserted = await this.db.insertInto('writeback_reviews').values(row).onConflict((oc) => oc.column('proposal_id').doNothing()).executeTakeFirst();
@@ -87,11 +94,7 @@ export class ReviewStore {
   }
 
   async list(f: ReviewFilter = {}): Promise<Review[]> {
-    let q = this.db.selectFrom('writeback_reviews').selectAll();
-    if (f.status) q = q.where('status', '=', f.status);
-    if (f.objectType) q = q.where('object_type', '=', f.objectType);
-    if (f.agent) q = q.where('agent', '=', f.agent);
-    if (f.ownerId) q = q.where('owner_id', '=', f.ownerId);
+    let q = this.filtered(f);
     if (f.beforeId) {
       const before = await this.get(f.beforeId);
       if (before) {
@@ -101,6 +104,37 @@ export class ReviewStore {
     }
     const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(Math.min(Math.max(f.limit ?? 50, 1), 500)).execute();
     return rows.map(toReview);
+  }
+
+  /** How many reviews match a filter (paging ignored). */
+  async count(f: Omit<ReviewFilter, 'beforeId' | 'limit'> = {}): Promise<number> {
+    const row = await this.filtered(f)
+      .clearSelect()
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  private filtered(f: ReviewFilter) {
+    let q = this.db.selectFrom('writeback_reviews').selectAll();
+    if (f.status) q = q.where('status', '=', f.status);
+    if (f.objectType) q = q.where('object_type', '=', f.objectType);
+    if (f.objectId) q = q.where('object_id', '=', f.objectId);
+    if (f.agent) q = q.where('agent', '=', f.agent);
+    if (f.ownerId) q = q.where('owner_id', '=', f.ownerId);
+    // LIKE wildcards are dropped from the words rather than escaped: the two dialects escape differently.
+    for (const word of (f.q ?? '').toLowerCase().replace(/[%_\\]/g, ' ').split(/\s+/).filter(Boolean).slice(0, 8)) {
+      const like = `%${word}%`;
+      // lower() on both sides: SQLite's LIKE folds ASCII case only and PostgreSQL's not at all.
+      q = q.where((eb) =>
+        eb.or([
+          eb(eb.fn('lower', [eb.fn.coalesce('record_name', eb.val(''))]), 'like', like),
+          eb(eb.fn('lower', ['proposal']), 'like', like),
+          eb('object_id', '=', word),
+        ]),
+      );
+    }
+    return q;
   }
 
   /** Moves a review from `from` to `to` only if it is still in `from`; false when someone else got there first. */
@@ -132,5 +166,6 @@ function toReview(r: ReviewsTable): Review {
     decidedAt: r.decided_at === null ? null : new Date(Number(r.decided_at)).toISOString(),
     decidedBy: r.decided_by,
     note: r.note,
+    recordName: r.record_name ?? null,
   };
 }

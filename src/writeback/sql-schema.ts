@@ -71,6 +71,8 @@ export interface ReviewsTable {
   decided_at: number | null;
   decided_by: string | null;
   note: string | null;
+  /** The record's name when the review was queued (search); the page shows the live name. */
+  record_name: string | null;
 }
 
 export interface WritesTable {
@@ -210,6 +212,12 @@ function migrations(dialect: SqlHandle['dialect']): Record<string, Migration> {
           .execute();
         await db.schema.createIndex('writeback_writes_run').on('writeback_writes').column('run_id').execute();
         await db.schema.createIndex('writeback_writes_time').on('writeback_writes').columns(['written_at']).execute();
+      },
+    },
+    '0002_review_record_name': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('writeback_reviews').addColumn('record_name', 'text').execute();
+        await db.schema.createIndex('writeback_reviews_object').on('writeback_reviews').columns(['object_type', 'object_id', 'status']).execute();
       },
     },
   };

@@ -3,6 +3,7 @@ import { errorMessage } from '../errors.ts';
 import { metrics } from '../metrics.ts';
 import { decide } from './decide.ts';
 import { sameValue, type WritebackContext } from './context.ts';
+import { recordName } from './record-names.ts';
 import { fieldState, readRecords, recordKey } from './record-state.ts';
 import type { PropertyWrite } from './hubspot-writer.ts';
 
@@ -91,6 +92,7 @@ export async function submitProposals(
         observedValue: p.observedValue !== undefined ? p.observedValue : state.value,
         ownerId: state.ownerId,
         traceId,
+        recordName: recordName(p.target.objectType, record),
       });
       await ctx.audit.append({ ...base, event: 'queued', actor, decision: 'review', reasons: decision.reasons, status: 'pending_review', detail: `review ${review.id}${created ? '' : ' (existing)'}` });
       results.push({ proposal: p, decision, status: 'pending_review', detail: review.id });

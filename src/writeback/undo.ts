@@ -14,6 +14,8 @@ import type { WriteRecord } from './write-log.ts';
 
 export interface UndoOptions {
   runId?: string;
+  /** One proposal's write (the review page's and the card's Undo button). */
+  proposalId?: string;
   since?: string | Date;
   dryRun: boolean;
   actor: string;
@@ -42,10 +44,10 @@ export interface UndoReport {
 }
 
 export async function undoWrites(ctx: WritebackContext, opts: UndoOptions): Promise<UndoReport> {
-  if (!opts.runId && !opts.since) throw new WritebackError('INVALID_UNDO', 'undo needs a run id (--job) or a start time (--since)');
+  if (!opts.runId && !opts.since && !opts.proposalId) throw new WritebackError('INVALID_UNDO', 'undo needs a run id (--job), a start time (--since) or a proposal id');
   const since = opts.since === undefined ? undefined : opts.since instanceof Date ? opts.since.getTime() : Date.parse(opts.since);
   if (since !== undefined && Number.isNaN(since)) throw new WritebackError('INVALID_UNDO', `--since is not a time: ${String(opts.since)}`);
-  const writes = await ctx.writes.completed({ runId: opts.runId, since });
+  const writes = await ctx.writes.completed({ runId: opts.runId, since, proposalId: opts.proposalId });
 
   // Property writes grouped per record field, oldest first; engagements one by one.
   const chains = new Map<string, WriteRecord[]>();

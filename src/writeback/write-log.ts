@@ -128,9 +128,10 @@ export class WriteLog {
   }
 
   /** Completed writes of a run or since a time, oldest first. */
-  async completed(f: { runId?: string; since?: number }): Promise<WriteRecord[]> {
+  async completed(f: { runId?: string; since?: number; proposalId?: string }): Promise<WriteRecord[]> {
     let q = this.db.selectFrom('writeback_writes').selectAll().where('state', '=', 'done');
     if (f.runId) q = q.where('run_id', '=', f.runId);
+    if (f.proposalId) q = q.where('proposal_id', '=', f.proposalId);
     if (f.since !== undefined) q = q.where('written_at', '>=', f.since);
     const rows = await q.orderBy('written_at', 'asc').orderBy('proposal_id', 'asc').execute();
     return rows.map(toRecord);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.ts';
@@ -11,9 +12,11 @@ import { firstIds, proposal, readProps, startHarness, trace, type Harness } from
 import { tempDir } from '../support/tmp.ts';
 
 /**
- * The review page end to end in headless Chromium: the app listens on a real port, the page loads, lists the
- * queue from the API with the token it took from the URL, and a reviewer approves, edits and rejects. The
- * screenshot is kept as a CI artifact (test-artifacts/review-page.png).
+ * The review page as a rep uses it, in headless Chromium, served over plain HTTP under a host name that is not
+ * localhost (Chromium maps `review.example.test` to 127.0.0.1): sign in once with the token (it becomes an
+ * HttpOnly cookie), see names, owners and HubSpot links, the change as a diff, reasons in words, the supporting
+ * sentence highlighted, the score's drivers; search; bulk-approve; reject; history and undo; keyboard. The access
+ * log is captured and must never contain the token. Screenshots are kept in test-artifacts/ (gitignored).
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -22,8 +25,9 @@ const available = fs.existsSync(CHROMIUM);
 if (!available && CI) throw new Error(`Chromium not found at ${CHROMIUM} but CI=true: install Debian's chromium (apt-get install -y chromium)`);
 if (!available) console.warn(`[skipped] review page browser test: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
 
-const REVIEWER = 'browser-reviewer-token';
-const ARTIFACT = path.resolve('test-artifacts/review-page.png');
+const REVIEWER = 'browser-reviewer-token-7f3a';
+const HOST = 'review.example.test';
+const ARTIFACTS = path.resolve('test-artifacts');
 
 (available ? describe : describe.skip)('review page in headless Chromium', () => {
   let h: Harness;
@@ -32,57 +36,91 @@ const ARTIFACT = path.resolve('test-artifacts/review-page.png');
   let page: Page;
   let base: string;
   let profile: ReturnType<typeof tempDir>;
+  const accessLog: string[] = [];
   const ids: Record<string, string> = {};
   let contacts: string[];
   let company: string;
+  let names: Record<string, string>;
 
   beforeAll(async () => {
-    // The vector store's chunk lookup is another module's port; here a fixed table stands in for it.
-    const chunkText: Record<string, string> = {
-      'chunk-1': 'Call 2026-03-02, Dana (buyer): "We signed the order form this morning."',
-      'chunk-2': 'E-mail from Dana: "Please send the invoice to accounts payable."',
+    // The vector store's chunk lookup is another module's port; a fixed table of realistic chunks stands in.
+    const chunkText: Record<string, { text: string; sourceType: string; occurredAt: string }> = {
+      'chunk-1': {
+        text: '[00:00:04] Dana Reyes (Buyer): Thanks for joining. We reviewed the proposal with finance last week.\n[00:00:19] Dana Reyes (Buyer): We signed the order form this morning and sent it to procurement.\n[00:00:41] Sam Lee (AE): Great, I will send the onboarding plan by Friday.',
+        sourceType: 'call',
+        occurredAt: '2026-03-02T15:00:00.000Z',
+      },
+      'chunk-2': {
+        text: 'Hi Sam, please send the invoice to accounts payable. Our champion left in May, so renewal is at risk unless the new VP sees value quickly. Best, Dana',
+        sourceType: 'email',
+        occurredAt: '2026-03-04T09:12:00.000Z',
+      },
     };
     h = await startHarness({
-      writeback: { resolveEvidence: async (chunkIds) => chunkIds.filter((id) => chunkText[id]).map((id) => ({ id, text: chunkText[id]!, sourceType: 'call' })) },
+      writeback: {
+        resolveEvidence: async (chunkIds) => chunkIds.filter((id) => chunkText[id]).map((id) => ({ id, ...chunkText[id]! })),
+        hubspotAppUrl: 'https://app.hubspot.com',
+      },
     });
+    const logger = pino({ level: 'info' }, { write: (s: string) => void accessLog.push(s) });
     app = await buildApp({
       tokens: [{ token: REVIEWER, role: 'reviewer', name: 'rachel' }],
+      logger,
       routes: [
         { name: 'reviews', plugin: reviewRoutes, opts: { writeback: h.writeback } },
         { name: 'audit', plugin: auditRoutes, opts: { writeback: h.writeback } },
         { name: 'review-page', plugin: reviewPage },
       ],
     });
-    base = await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://${HOST}:${new URL(address).port}`;
 
-    contacts = await firstIds(h, 'contacts', 3);
-    [company] = await firstIds(h, 'companies', 1) as [string];
+    contacts = await firstIds(h, 'contacts', 5);
+    [company] = (await firstIds(h, 'companies', 1)) as [string];
+    names = {};
+    for (const id of contacts) {
+      const p = await readProps(h, 'contacts', id, ['firstname', 'lastname']);
+      names[id] = `${p.firstname} ${p.lastname}`;
+    }
     const stage = async (id: string) => (await readProps(h, 'contacts', id, ['lifecyclestage'])).lifecyclestage ?? null;
     const other = (v: string | null) => (v === 'customer' ? 'evangelist' : 'customer');
-    const s0 = await stage(contacts[0]!);
-    const s1 = await stage(contacts[1]!);
+    const seen = await Promise.all(contacts.map(stage));
+    const lifecycle = (i: number, rationale?: string) =>
+      proposal({ runId: 'run-ui', agent: 'lead_score', target: { objectType: 'contacts', objectId: contacts[i]! }, field: 'lifecyclestage', value: other(seen[i]!), observedValue: seen[i]!, ...(rationale ? { rationale } : {}) });
     const results = await h.writeback.submit(
       [
-        proposal({ runId: 'run-ui', agent: 'lead_score', target: { objectType: 'contacts', objectId: contacts[0]! }, field: 'lifecyclestage', value: other(s0), observedValue: s0, rationale: 'Signed the order form on the last call.' }),
-        proposal({ runId: 'run-ui', agent: 'lead_score', target: { objectType: 'contacts', objectId: contacts[1]! }, field: 'lifecyclestage', value: other(s1), observedValue: s1 }),
-        proposal({ runId: 'run-ui', agent: 'call_summary', target: { objectType: 'companies', objectId: company }, field: 'ai_summary', value: '<img src=x onerror="document.body.dataset.pwned=1"> Renewal at risk.', confidence: 0.3 }),
+        lifecycle(0, 'Signed the order form on the last call.'),
+        lifecycle(1),
+        lifecycle(2),
+        lifecycle(3),
+        proposal({ runId: 'run-ui', agent: 'call_summary', target: { objectType: 'companies', objectId: company }, field: 'ai_summary', value: '<img src=x onerror="document.body.dataset.pwned=1"> Renewal at risk: the champion left in May.', confidence: 0.3 }),
+        {
+          ...proposal({ runId: 'run-ui', agent: 'lead_score', target: { objectType: 'contacts', objectId: contacts[4]! }, field: 'ai_lead_score', value: '38', confidence: 0.42, rationale: 'Calibrated win probability 38.0%' }),
+          drivers: [
+            { feature: 'industry=software', contribution: 0.61 },
+            { feature: 'meetings', contribution: 0.34 },
+            { feature: 'stale_months', contribution: -0.82 },
+            { feature: 'competitor', contribution: -0.4 },
+          ],
+        },
       ],
-      trace('run-ui'),
+      trace('run-ui', 'lead_score'),
     );
-    expect(results.map((r) => r.status)).toEqual(['pending_review', 'pending_review', 'pending_review']);
-    ids.approve = results[0]!.detail!;
-    ids.reject = results[1]!.detail!;
-    ids.edit = results[2]!.detail!;
+    expect(results.map((r) => r.status)).toEqual(Array(6).fill('pending_review'));
+    ['approve', 'reject', 'bulk1', 'bulk2', 'edit', 'score'].forEach((k, i) => (ids[k] = results[i]!.detail!));
 
     profile = tempDir('hsai-chromium-');
-    // A fresh, empty profile per run (Playwright passes it as --user-data-dir).
     browser = await chromium.launchPersistentContext(profile.dir, {
       executablePath: CHROMIUM,
       headless: true,
-      viewport: { width: 1280, height: 1100 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1320, height: 1000 },
+      args: [
+        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', `--host-resolver-rules=MAP ${HOST} 127.0.0.1`,
+      ],
     });
     page = browser.pages()[0] ?? (await browser.newPage());
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
   });
 
   afterAll(async () => {
@@ -93,46 +131,80 @@ const ARTIFACT = path.resolve('test-artifacts/review-page.png');
   });
 
   const card = (id: string) => page.locator(`li.review[data-id="${id}"]`);
+  const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true });
 
-  it('shows the pending queue side by side, with reasons and evidence, and keeps the token out of the URL', async () => {
+  it('works over plain HTTP on a non-localhost host: sign in once, the token becomes an HttpOnly SameSite cookie', async () => {
+    const res = await page.goto(`${base}/review`);
+    const csp = res!.headers()['content-security-policy'] ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('upgrade-insecure-requests');
+    await page.locator('#login-form').waitFor();
+    await shot('review-login.png');
+    await page.fill('#token-input', 'wrong-token-000');
+    await page.click('#login-form button[type="submit"]');
+    await page.locator('#login-error', { hasText: 'not accepted' }).waitFor();
+    await page.fill('#token-input', REVIEWER);
+    await page.click('#login-form button[type="submit"]');
+    await card(ids.approve!).waitFor();
+    expect(page.url()).toBe(`${base}/review`);
+    const cookies = await browser.cookies(base);
+    const session = cookies.find((c) => c.name === 'hsai_session');
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', secure: false });
+    expect(session!.value).not.toContain(REVIEWER);
+    expect(await page.evaluate('JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }) + document.cookie')).not.toContain(REVIEWER);
+    expect(await page.locator('#who').textContent()).toBe('rachel · reviewer');
+
+    // Reloading keeps the session; an old token link is redirected to the clean address and its token unused.
     await page.goto(`${base}/review?token=${REVIEWER}`);
     await card(ids.approve!).waitFor();
     expect(page.url()).toBe(`${base}/review`);
-    expect(await page.evaluate('sessionStorage.getItem("hsai.reviewToken")')).toBe(REVIEWER);
-    await expect(page.locator('li.review').count()).resolves.toBe(3);
+  });
 
+  it('shows names, owners and HubSpot links, the diff, reasons in words, highlighted evidence and score drivers', async () => {
     const first = card(ids.approve!);
-    expect(await first.locator('.target').textContent()).toBe(`contacts / ${contacts[0]}`);
-    expect(await first.locator('.reasons').textContent()).toContain('protected_field');
-    expect(await first.locator('.rationale').textContent()).toContain('Signed the order form');
-    expect(await first.locator('.chunks li').count()).toBe(2);
-    expect(await first.locator('.chunks').textContent()).toContain('We signed the order form this morning.');
+    expect(await first.locator('a.record').textContent()).toContain(names[contacts[0]!]!);
+    const portal = await h.gateway.portalId();
+    expect(await first.locator('a.record').getAttribute('href')).toBe(`https://app.hubspot.com/contacts/${portal}/record/0-1/${contacts[0]}`);
+    expect(await first.locator('.owner').textContent()).toMatch(/^Owner: [A-Z][a-z]+ [A-Z][a-z]+$|^No owner$/);
+    expect(await first.locator('.what').textContent()).toBe('Lifecycle stage');
+    expect(await first.locator('.proposed ins').textContent()).toMatch(/customer|evangelist/);
+    const reason = first.locator('.reasons li').first();
+    expect(await reason.textContent()).toContain('A person must approve every change to this core field');
+    expect(await reason.getAttribute('title')).toBe('code: protected_field');
+    // The sentence that supports "Signed the order form" is marked inside its call transcript, with type and date.
+    expect(await first.locator('.chunk mark').first().textContent()).toContain('We signed the order form this morning');
+    expect(await first.locator('.chunk .source').first().textContent()).toMatch(/Call\s+Mar \d, 2026/);
+    const score = card(ids.score!);
+    expect(await score.locator('.drivers li').count()).toBe(4);
+    expect(await score.locator('.drivers li').nth(2).textContent()).toContain('lowers');
     // Hostile text is shown, never run.
     expect(await card(ids.edit!).locator('.proposed .text').textContent()).toContain('<img src=x');
     expect(await page.evaluate('document.body.dataset.pwned')).toBeUndefined();
-
-    fs.mkdirSync(path.dirname(ARTIFACT), { recursive: true });
-    await page.screenshot({ path: ARTIFACT, fullPage: true });
-    expect(fs.statSync(ARTIFACT).size).toBeGreaterThan(10_000);
+    expect(await page.locator('#summary').textContent()).toBe('1–6 of 6 waiting for review');
+    await shot('review-page.png');
   });
 
-  it('filters by agent and object type', async () => {
+  it('searches and filters', async () => {
+    await page.fill('input[name="q"]', names[contacts[1]!]!.split(' ')[1]!);
+    await page.press('input[name="q"]', 'Enter');
+    await page.locator('#summary', { hasText: /of [12] waiting/ }).waitFor();
+    expect(await page.locator(`li.review[data-id="${ids.reject}"]`).count()).toBe(1);
+    await page.fill('input[name="q"]', '');
     await page.selectOption('select[name="agent"]', 'call_summary');
-    await page.click('#filters button[type="submit"]');
-    await page.locator('#status', { hasText: '1 review' }).waitFor();
-    await expect(page.locator('li.review').count()).resolves.toBe(1);
+    await page.locator('#summary', { hasText: '1–1 of 1' }).waitFor();
     await page.selectOption('select[name="agent"]', '');
-    await page.selectOption('select[name="objectType"]', 'contacts');
-    await page.click('#filters button[type="submit"]');
-    await page.locator('#status', { hasText: '2 reviews' }).waitFor();
-    await page.selectOption('select[name="objectType"]', '');
-    await page.click('#filters button[type="submit"]');
-    await page.locator('#status', { hasText: '3 reviews' }).waitFor();
+    await page.locator('#summary', { hasText: '1–6 of 6' }).waitFor();
   });
 
-  it('approve writes to HubSpot; edit-and-approve writes the edit; reject writes nothing', async () => {
-    const target = await card(ids.approve!).locator('.proposed .text').textContent();
-    await card(ids.approve!).locator('button.approve').click();
+  it('approves with the keyboard, edits, rejects with a reason, and bulk-approves', async () => {
+    const target = (await card(ids.approve!).locator('.proposed ins').textContent())!;
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('j');
+    await expect.poll(() => page.evaluate('document.activeElement?.dataset?.id')).toBe(ids.score);
+    // The list is newest first: move to the first lifecycle proposal and approve it with "a".
+    for (let i = 0; i < 5; i++) await page.keyboard.press('j');
+    await expect.poll(() => page.evaluate('document.activeElement?.dataset?.id')).toBe(ids.approve);
+    await page.keyboard.press('a');
     await card(ids.approve!).locator('.result', { hasText: 'Approved' }).waitFor();
     expect((await readProps(h, 'contacts', contacts[0]!, ['lifecyclestage'])).lifecyclestage).toBe(target);
 
@@ -148,13 +220,44 @@ const ARTIFACT = path.resolve('test-artifacts/review-page.png');
     await rej.locator('button.reject').click();
     await rej.locator('.result', { hasText: 'Say why' }).waitFor();
     await rej.locator('input.reject-reason').fill('Not a customer yet');
-    await rej.locator('button.reject').click();
+    await rej.locator('input.reject-reason').press('Enter');
     await rej.locator('.result', { hasText: 'Rejected' }).waitFor();
     expect(await readProps(h, 'contacts', contacts[1]!, ['lifecyclestage'])).toEqual(before);
 
-    const audit = await h.writeback.audit({ runId: 'run-ui', limit: 100 });
-    expect(audit.filter((e) => e.event === 'review_approved').map((e) => e.actor)).toEqual(['rachel', 'rachel']);
-    expect(audit.find((e) => e.event === 'review_rejected')?.reasons).toContain('reason: Not a customer yet');
-    await page.screenshot({ path: ARTIFACT.replace(/\.png$/, '-after.png'), fullPage: true });
+    await card(ids.bulk1!).locator('input.pick').check();
+    await card(ids.bulk2!).locator('input.pick').check();
+    expect(await page.locator('#bulk-count').textContent()).toBe('2 selected');
+    await shot('review-bulk-selected.png');
+    await page.click('#bulk-approve');
+    await card(ids.bulk1!).locator('.result', { hasText: 'Approved' }).waitFor();
+    await card(ids.bulk2!).locator('.result', { hasText: 'Approved' }).waitFor();
+    for (const i of [2, 3]) expect((await readProps(h, 'contacts', contacts[i]!, ['lifecyclestage'])).lifecyclestage).toMatch(/customer|evangelist/);
+
+    const audit = await h.writeback.audit({ runId: 'run-ui', event: 'review_approved', limit: 100 });
+    expect(audit.map((e) => e.actor)).toEqual(['rachel', 'rachel', 'rachel', 'rachel']);
+    expect((await h.writeback.audit({ runId: 'run-ui', event: 'review_rejected' }))[0]?.reasons).toContain('reason: Not a customer yet');
+    await shot('review-page-after.png');
+  });
+
+  it("shows the record's history and undoes an approved write", async () => {
+    const c = card(ids.edit!);
+    await c.locator('button.history-toggle').click();
+    await c.locator('table.audit').waitFor();
+    expect(await c.locator('table.audit').textContent()).toContain('Approved');
+    await shot('review-history.png');
+    await c.locator('button.undo').first().click();
+    await c.locator('.result', { hasText: 'Undone' }).waitFor();
+    expect((await readProps(h, 'companies', company, ['ai_summary'])).ai_summary ?? '').not.toBe('Renewal at risk: champion left in May.');
+    await c.locator('table.audit', { hasText: 'Undone' }).waitFor();
+  });
+
+  it('serves /docs over plain HTTP on the same host, and never writes the token to the access log', async () => {
+    await page.goto(`${base}/docs`);
+    await page.locator('.swagger-ui .info .title', { hasText: 'hubspot-ai' }).waitFor();
+    await shot('docs.png');
+    const log = accessLog.join('');
+    expect(log).toContain('"url":"/review?token=[redacted]"');
+    expect(log).toContain('/v1/reviews/bulk');
+    expect(log).not.toContain(REVIEWER);
   });
 });

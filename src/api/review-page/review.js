@@ -1,209 +1,451 @@
-// The review page: plain browser JavaScript, no build step. Every value shown comes from HubSpot or a model and
-// may contain hostile text (prompt injections quote e-mails), so it is only ever set with textContent.
+// The review queue: one screen per decision. Names and owners with links to HubSpot, the change as a diff, the
+// reasons in plain words, the sentence that supports the claim highlighted in its source, the scorer's drivers,
+// the record's history with undo; search, filters, paging, bulk actions and keyboard shortcuts.
 
-const TOKEN_KEY = 'hsai.reviewToken';
-const $ = (sel, root = document) => root.querySelector(sel);
+import { $, AGENT_LABEL, ago, api, el, fieldLabel, formatDate, session } from './common.js';
 
-/** Takes `?token=` from the URL into sessionStorage and removes it from the address bar and history. */
-function captureToken() {
-  const url = new URL(window.location.href);
-  const fromUrl = url.searchParams.get('token');
-  if (fromUrl) {
-    sessionStorage.setItem(TOKEN_KEY, fromUrl);
-    url.searchParams.delete('token');
-    history.replaceState(null, '', url.pathname + (url.search || '') + url.hash);
-  }
-  return sessionStorage.getItem(TOKEN_KEY);
-}
+const PAGE = 25;
+const SOURCE_LABEL = { call: 'Call', email: 'E-mail', meeting: 'Meeting', note: 'Note', task: 'Task', ticket: 'Ticket', record: 'Record' };
+const TYPE_LABEL = { companies: 'Company', contacts: 'Contact', deals: 'Deal', tickets: 'Ticket' };
+const EVENT_TEXT = {
+  decided: 'AI proposed',
+  applied: 'Written to HubSpot',
+  queued: 'Sent to review',
+  rejected: 'Refused by the policy',
+  failed: 'Failed',
+  duplicate: 'Duplicate ignored',
+  review_approved: 'Approved',
+  review_rejected: 'Rejected',
+  review_stale: 'Stale: changed in HubSpot',
+  undone: 'Undone',
+  undo_skipped: 'Undo skipped',
+};
 
-async function api(method, path, body) {
-  const res = await fetch(path, {
-    method,
-    headers: { authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY) ?? ''}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) {
-    const err = new Error(data?.error?.message ?? `HTTP ${res.status}`);
-    err.status = res.status;
-    err.code = data?.error?.code;
-    throw err;
-  }
-  return data;
-}
+const state = { cursors: [], next: null, reviews: [], focus: -1, role: 'reader' };
 
-function setStatus(text, kind = '') {
-  const el = $('#status');
-  el.textContent = text;
-  el.dataset.kind = kind;
-}
-
-function filterQuery() {
+function filterParams() {
   const form = $('#filters');
-  const params = new URLSearchParams();
-  for (const name of ['status', 'objectType', 'agent', 'owner']) {
+  const params = new URLSearchParams({ details: 'true', limit: String(PAGE) });
+  for (const name of ['q', 'status', 'objectType', 'agent', 'owner']) {
     const v = form.elements[name].value.trim();
     if (v) params.set(name, v);
   }
   return params;
 }
 
-function show(value) {
-  return value === null || value === undefined || value === '' ? '(empty)' : value;
+function setStatus(text, kind = '') {
+  const s = $('#status');
+  s.textContent = text;
+  s.dataset.kind = kind;
+}
+
+async function load({ reset = true } = {}) {
+  if (reset) state.cursors = [];
+  const params = filterParams();
+  const before = state.cursors[state.cursors.length - 1];
+  if (before) params.set('before', before);
+  setStatus('Loading…');
+  try {
+    const data = await api('GET', `/v1/reviews?${params}`);
+    state.reviews = data.reviews;
+    state.next = data.next;
+    render(data);
+    setStatus('');
+  } catch (err) {
+    if (err.status === 401) return location.reload();
+    setStatus(`Could not load the queue: ${err.message}`, 'error');
+  }
+}
+
+function render(data) {
+  const list = $('#reviews');
+  list.replaceChildren(...data.reviews.map(renderReview));
+  const start = state.cursors.length * PAGE;
+  const status = $('#filters').elements.status.selectedOptions[0].textContent.toLowerCase();
+  $('#summary').textContent = data.total === 0 ? '' : `${start + 1}–${start + data.reviews.length} of ${data.total} ${status}`;
+  $('#older').disabled = !data.next;
+  $('#newer').disabled = state.cursors.length === 0;
+  if (data.reviews.length === 0) list.append(el('li', { class: 'empty' }, el('strong', {}, 'Nothing here.'), ' ', $('#filters').elements.status.value === 'pending' ? 'No suggestion is waiting for you.' : 'No suggestion matches these filters.'));
+  state.focus = -1;
+  $('#select-all').checked = false;
+  updateBulk();
+}
+
+function cards() {
+  return [...document.querySelectorAll('li.review')];
 }
 
 function renderReview(r) {
-  const node = $('#review-template').content.firstElementChild.cloneNode(true);
-  node.dataset.id = r.id;
-  node.dataset.status = r.status;
-  $('.target', node).textContent = `${r.objectType} / ${r.objectId}`;
-  $('.agent', node).textContent = r.agent;
-  $('.what', node).textContent = r.kind === 'property' ? `property ${r.field}` : `new ${r.kind}${r.title ? `: ${r.title}` : ''}`;
-  $('.owner', node).textContent = r.ownerId ? `owner ${r.ownerId}` : 'no owner';
-  $('.fill', node).style.width = `${Math.round(r.confidence * 100)}%`;
-  $('.pct', node).textContent = `${Math.round(r.confidence * 100)}%`;
-
-  const current = r.kind === 'property' ? (r.currentValue !== undefined ? r.currentValue : r.observedValue) : null;
-  $('.current .text', node).textContent = r.kind === 'property' ? show(current) : '(a new record is created)';
-  if (r.kind === 'property' && r.currentValue !== undefined && (r.currentValue ?? '') !== (r.observedValue ?? '')) {
-    $('.current .observed', node).textContent = `Changed since the proposal (the AI saw ${show(r.observedValue)}): approving will be refused as stale.`;
-    node.classList.add('changed');
+  const pending = r.status === 'pending';
+  const node = el('li', { class: 'review', tabindex: '-1', dataset: { id: r.id, status: r.status } });
+  const recordName = r.record?.label ?? r.recordName ?? `${TYPE_LABEL[r.objectType] ?? r.objectType} ${r.objectId}`;
+  const link = r.record?.url
+    ? el('a', { class: 'record', href: r.record.url, target: '_blank', rel: 'noopener noreferrer', title: 'Open in HubSpot' }, recordName, el('span', { class: 'ext', 'aria-hidden': 'true' }, ' ↗'))
+    : el('span', { class: 'record' }, recordName);
+  const pct = Math.round(r.confidence * 100);
+  node.append(
+    el('div', { class: 'head' },
+      el('input', { type: 'checkbox', class: 'pick', 'aria-label': `Select ${recordName}`, disabled: !pending, onchange: updateBulk }),
+      el('div', { class: 'who' },
+        link,
+        el('span', { class: 'meta-line' },
+          el('span', { class: 'type' }, TYPE_LABEL[r.objectType] ?? r.objectType),
+          ' · ',
+          r.owner ? el('span', { class: 'owner', title: r.owner.email }, `Owner: ${r.owner.name}`) : el('span', { class: 'owner none' }, 'No owner'),
+          ' · ',
+          el('span', { title: formatDate(r.createdAt, true) }, `suggested ${ago(r.createdAt)}`),
+        ),
+      ),
+      el('span', { class: 'badge agent' }, AGENT_LABEL[r.agent] ?? r.agent),
+      el('span', { class: 'what' }, r.kind === 'property' ? fieldLabel(r.field) : r.kind === 'note' ? 'New note' : 'New task'),
+      el('span', { class: 'confidence', title: 'How confident the AI is (a calibrated probability where the agent has one)' },
+        el('span', { class: 'bar' }, el('span', { class: `fill ${pct < 50 ? 'low' : pct < 75 ? 'mid' : 'high'}`, style: `width:${pct}%` })),
+        `${pct}% sure`),
+    ),
+  );
+  node.append(renderValues(r));
+  if (r.drivers?.length) node.append(renderDrivers(r.drivers));
+  node.append(renderWhy(r));
+  if (r.evidenceChunks?.length || r.evidence.length) node.append(renderEvidence(r));
+  node.append(renderActions(r, pending));
+  node.append(el('div', { class: 'history', hidden: true }));
+  if (!pending && r.decidedBy) {
+    node.append(el('p', { class: 'decided' }, `${r.status[0].toUpperCase()}${r.status.slice(1)} by ${r.decidedBy} ${ago(r.decidedAt)}${r.note ? ` — ${r.note}` : ''}`));
   }
-  $('.proposed .text', node).textContent = show(r.proposedValue);
-  $('.proposed .edit', node).value = r.proposedValue;
-
-  for (const reason of r.reasons) {
-    const li = document.createElement('li');
-    const [code, ...rest] = reason.split(':');
-    const b = document.createElement('code');
-    b.textContent = code;
-    li.append(b, document.createTextNode(rest.join(':')));
-    $('.reasons', node).append(li);
-  }
-  $('.rationale', node).textContent = r.rationale ? `Agent: ${r.rationale}` : '';
-
-  const chunks = r.evidenceChunks?.length ? r.evidenceChunks : r.evidence.map((id) => ({ id, text: '' }));
-  for (const c of chunks) {
-    const li = document.createElement('li');
-    const id = document.createElement('code');
-    id.textContent = c.id;
-    li.append(id);
-    if (c.sourceType || c.occurredAt) li.append(document.createTextNode(` ${c.sourceType ?? ''} ${c.occurredAt ?? ''}`));
-    if (c.text) {
-      const q = document.createElement('blockquote');
-      q.textContent = c.text;
-      li.append(q);
-    }
-    $('.chunks', node).append(li);
-  }
-  $('.evidence summary', node).textContent = `Evidence (${chunks.length})`;
-  $('.meta', node).textContent = `run ${r.runId} · model ${r.model} · prompt ${r.promptVersion} · queued ${new Date(r.createdAt).toLocaleString()}` +
-    (r.decidedBy ? ` · ${r.status} by ${r.decidedBy}${r.note ? ` (${r.note})` : ''}` : '');
-
-  if (r.status !== 'pending') {
-    for (const b of node.querySelectorAll('.actions button, .actions input')) b.disabled = true;
-  }
-  wireActions(node, r);
+  node.addEventListener('focusin', () => (state.focus = cards().indexOf(node)));
   return node;
 }
 
-function wireActions(node, r) {
-  const result = $('.result', node);
-  const edit = $('.proposed .edit', node);
-  const done = (text, status) => {
-    result.textContent = text;
-    node.dataset.status = status;
-    for (const b of node.querySelectorAll('.actions button, .actions input')) b.disabled = true;
-  };
-  const act = async (fn) => {
-    for (const b of node.querySelectorAll('.actions button')) b.disabled = true;
-    result.textContent = 'Working…';
-    try {
-      await fn();
-    } catch (err) {
-      if (err.code === 'STALE') return done(`Stale: ${err.message}`, 'stale');
-      result.textContent = `Failed: ${err.message}`;
-      for (const b of node.querySelectorAll('.actions button')) b.disabled = false;
-    }
-  };
-
-  $('.approve', node).addEventListener('click', () =>
-    act(async () => {
-      const res = await api('POST', `/v1/reviews/${encodeURIComponent(r.id)}/approve`, {});
-      done(`Approved and written to HubSpot${res.detail ? ` (${res.detail})` : ''}.`, 'approved');
-    }),
+function renderValues(r) {
+  const box = el('div', { class: 'values' });
+  if (r.kind !== 'property') {
+    box.classList.add('single');
+    box.append(el('div', { class: 'value proposed' }, el('h3', {}, r.title ? `${r.kind === 'note' ? 'Note' : 'Task'}: ${r.title}` : `Proposed ${r.kind}`), el('div', { class: 'text' }, r.proposedValue), editor(r)));
+    return box;
+  }
+  const current = r.currentValue !== undefined ? r.currentValue : r.observedValue;
+  const changed = r.currentValue !== undefined && (r.currentValue ?? '') !== (r.observedValue ?? '');
+  const diff = el('div', { class: 'text diff' });
+  for (const part of r.diff ?? [{ op: 'added', text: r.proposedValue }]) {
+    if (part.op === 'removed') continue;
+    diff.append(part.op === 'added' ? el('ins', {}, part.text) : part.text);
+  }
+  const before = el('div', { class: 'text' });
+  if (!current) before.append(el('span', { class: 'muted' }, '(empty)'));
+  else for (const part of r.diff ?? [{ op: 'same', text: current }]) {
+    if (part.op === 'added') continue;
+    before.append(part.op === 'removed' ? el('del', {}, part.text) : part.text);
+  }
+  box.append(
+    el('div', { class: 'value current' }, el('h3', {}, 'Now in HubSpot'), before,
+      changed ? el('p', { class: 'warning' }, `Changed since the AI looked (it saw “${r.observedValue ?? ''}”): approving will be refused as stale.`) : null),
+    el('div', { class: 'value proposed' }, el('h3', {}, 'Suggested by the AI'), diff, editor(r)),
   );
-  $('.edit-approve', node).addEventListener('click', () => {
-    if (edit.hidden) {
-      edit.hidden = false;
-      $('.proposed .text', node).hidden = true;
-      $('.edit-approve', node).textContent = 'Approve edited value';
-      edit.focus();
-      return;
-    }
-    void act(async () => {
-      await api('POST', `/v1/reviews/${encodeURIComponent(r.id)}/approve`, { value: edit.value });
-      done('Approved with your edit and written to HubSpot.', 'approved');
-    });
-  });
-  $('.reject', node).addEventListener('click', () => {
-    const reasonInput = $('.reject-reason', node);
-    const reason = reasonInput.value.trim();
-    if (!reason) {
-      result.textContent = 'Say why you reject it (the reason is audited).';
-      reasonInput.focus();
-      return;
-    }
-    void act(async () => {
-      await api('POST', `/v1/reviews/${encodeURIComponent(r.id)}/reject`, { reason });
-      done('Rejected. Nothing was written.', 'rejected');
-    });
-  });
+  return box;
 }
 
-async function load() {
-  setStatus('Loading…');
+function editor(r) {
+  return el('textarea', { class: 'edit', rows: Math.min(10, Math.max(3, r.proposedValue.split('\n').length + 1)), hidden: true, 'aria-label': 'Your edited value' }, r.proposedValue);
+}
+
+function renderDrivers(drivers) {
+  const max = Math.max(...drivers.map((d) => Math.abs(d.contribution)), 0.01);
+  const rows = drivers.map((d) => {
+    const w = Math.round((Math.abs(d.contribution) / max) * 100);
+    const up = d.contribution >= 0;
+    return el('li', {},
+      el('span', { class: 'feature' }, d.feature.replace(/=/g, ': ').replace(/_/g, ' ')),
+      el('span', { class: 'driver-bar' }, el('span', { class: up ? 'up' : 'down', style: `width:${w / 2}%;${up ? 'left:50%' : `right:50%`}` })),
+      el('span', { class: up ? 'effect up' : 'effect down' }, `${up ? 'raises' : 'lowers'} (${up ? '+' : ''}${d.contribution.toFixed(2)})`),
+    );
+  });
+  return el('details', { class: 'drivers', open: true }, el('summary', {}, 'What drives this score'), el('ul', {}, rows));
+}
+
+function renderWhy(r) {
+  const list = el('ul', { class: 'reasons' });
+  for (const reason of r.reasonsExplained ?? r.reasons.map((x) => ({ code: x.split(':')[0], text: x, detail: '' }))) {
+    list.append(el('li', { title: `code: ${reason.code}` }, el('span', {}, reason.text), reason.detail ? el('span', { class: 'detail' }, ` ${reason.detail}`) : null));
+  }
+  return el('details', { class: 'why', open: true },
+    el('summary', {}, 'Why a person decides'),
+    list,
+    r.rationale ? el('p', { class: 'rationale' }, el('strong', {}, 'The AI’s reasoning: '), r.rationale) : null,
+  );
+}
+
+/** Shows the chunk around its highlighted sentence; "Show all" reveals the whole chunk. */
+function renderChunk(c) {
+  const li = el('li', { class: 'chunk' });
+  li.append(el('div', { class: 'source' }, el('span', { class: 'badge' }, SOURCE_LABEL[c.sourceType] ?? c.sourceType ?? 'Source'), c.occurredAt ? ` ${formatDate(c.occurredAt)}` : ''));
+  const text = c.text ?? '';
+  const quote = el('blockquote', {});
+  const h = c.highlight;
+  const pad = 220;
+  const start = h ? Math.max(0, h.start - pad) : 0;
+  const end = h ? Math.min(text.length, h.end + pad) : Math.min(text.length, pad * 2);
+  const clipped = start > 0 || end < text.length;
+  const fill = (whole) => {
+    const a = whole ? 0 : start;
+    const b = whole ? text.length : end;
+    quote.replaceChildren();
+    if (a > 0) quote.append('… ');
+    if (h) quote.append(text.slice(a, h.start), el('mark', { title: h.matched.length ? `Shares: ${h.matched.join(', ')}` : undefined }, text.slice(h.start, h.end)), text.slice(h.end, b));
+    else quote.append(text.slice(a, b));
+    if (b < text.length) quote.append(' …');
+  };
+  fill(false);
+  li.append(quote);
+  if (clipped) {
+    const toggle = el('button', { type: 'button', class: 'link small' }, 'Show all');
+    let whole = false;
+    toggle.addEventListener('click', () => {
+      whole = !whole;
+      fill(whole);
+      toggle.textContent = whole ? 'Show less' : 'Show all';
+    });
+    li.append(toggle);
+  }
+  return li;
+}
+
+function renderEvidence(r) {
+  const chunks = r.evidenceChunks?.length ? r.evidenceChunks : [];
+  const list = el('ul', { class: 'chunks' }, chunks.map(renderChunk));
+  if (!chunks.length) list.append(el('li', { class: 'muted' }, `${r.evidence.length} source(s) cited, no longer in the index.`));
+  return el('details', { class: 'evidence', open: true }, el('summary', {}, `Evidence (${chunks.length || r.evidence.length})`), list);
+}
+
+function renderActions(r, pending) {
+  const result = el('p', { class: 'result', role: 'status' });
+  const reason = el('input', { class: 'reject-reason', placeholder: 'Why reject? (kept in the audit log)', 'aria-label': 'Reason to reject', size: 34 });
+  const approve = el('button', { type: 'button', class: 'primary approve', title: 'Approve (a)' }, 'Approve');
+  const edit = el('button', { type: 'button', class: 'edit-approve', title: 'Edit, then approve (e)' }, 'Edit & approve');
+  const reject = el('button', { type: 'button', class: 'danger reject', title: 'Reject (r)' }, 'Reject');
+  const history = el('button', { type: 'button', class: 'link history-toggle', title: 'History (h)' }, 'History & undo');
+  const box = el('div', { class: 'actions' }, approve, edit, el('span', { class: 'reject-box' }, reason, reject), el('span', { class: 'spacer' }), history);
+  if (!pending || state.role === 'reader') for (const b of [approve, edit, reject, reason]) b.disabled = true;
+  if (state.role === 'reader' && pending) result.textContent = 'Your token can read the queue; approving needs the reviewer role.';
+  history.addEventListener('click', () => toggleHistory(r));
+  approve.addEventListener('click', () => decide(r, 'approve'));
+  edit.addEventListener('click', () => decide(r, 'edit'));
+  reject.addEventListener('click', () => decide(r, 'reject'));
+  reason.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') decide(r, 'reject');
+  });
+  return el('div', {}, box, result);
+}
+
+function nodeOf(id) {
+  return document.querySelector(`li.review[data-id="${CSS.escape(id)}"]`);
+}
+
+async function decide(r, how) {
+  const node = nodeOf(r.id);
+  if (!node || node.dataset.status !== 'pending') return;
+  const result = $('.result', node);
+  const textarea = $('.edit', node);
+  if (how === 'edit' && textarea.hidden) {
+    textarea.hidden = false;
+    $('.proposed .text', node).hidden = true;
+    $('.edit-approve', node).textContent = 'Approve my edit';
+    textarea.focus();
+    return;
+  }
+  const reasonInput = $('.reject-reason', node);
+  if (how === 'reject' && !reasonInput.value.trim()) {
+    result.textContent = 'Say why you reject it: the reason goes to the audit log.';
+    reasonInput.focus();
+    return;
+  }
+  const buttons = node.querySelectorAll('.actions button:not(.history-toggle), .actions input');
+  for (const b of buttons) b.disabled = true;
+  result.textContent = 'Working…';
   try {
-    const { reviews } = await api('GET', `/v1/reviews?${filterQuery()}`);
-    const list = $('#reviews');
-    list.replaceChildren(...reviews.map(renderReview));
-    setStatus(reviews.length ? `${reviews.length} review${reviews.length === 1 ? '' : 's'}` : 'Nothing to review.', 'ok');
-  } catch (err) {
-    if (err.status === 401) {
-      sessionStorage.removeItem(TOKEN_KEY);
-      showLogin('That token was not accepted. Paste a valid API token.');
-      return;
+    if (how === 'reject') {
+      await api('POST', `/v1/reviews/${encodeURIComponent(r.id)}/reject`, { reason: reasonInput.value.trim() });
+      finish(node, 'rejected', 'Rejected. Nothing was written to HubSpot.');
+    } else {
+      const body = how === 'edit' ? { value: textarea.value } : {};
+      const res = await api('POST', `/v1/reviews/${encodeURIComponent(r.id)}/approve`, body);
+      finish(node, 'approved', `${how === 'edit' ? 'Approved with your edit' : 'Approved'} and written to HubSpot${res.detail ? ` (${res.detail})` : ''}.`);
     }
-    setStatus(`Could not load reviews: ${err.message}`, 'error');
+  } catch (err) {
+    if (err.code === 'STALE') return finish(node, 'stale', `Not written: ${err.message}`);
+    result.textContent = `Failed: ${err.message}`;
+    for (const b of buttons) b.disabled = false;
   }
 }
 
-function showLogin(message) {
-  $('#app').hidden = true;
-  $('#login').hidden = false;
-  if (message) setStatus(message, 'error');
+function finish(node, status, text) {
+  node.dataset.status = status;
+  $('.result', node).textContent = text;
+  for (const b of node.querySelectorAll('.actions button:not(.history-toggle), .actions input, .pick')) b.disabled = true;
+  $('.pick', node).checked = false;
+  updateBulk();
+  if (!$('.history', node).hidden) void loadHistory(node, state.reviews.find((x) => x.id === node.dataset.id));
+}
+
+async function toggleHistory(r) {
+  const node = nodeOf(r.id);
+  const box = $('.history', node);
+  box.hidden = !box.hidden;
+  if (!box.hidden) await loadHistory(node, r);
+}
+
+async function loadHistory(node, r) {
+  const box = $('.history', node);
+  box.replaceChildren(el('p', { class: 'muted' }, 'Loading the record’s history…'));
+  try {
+    const { entries } = await api('GET', `/v1/audit?objectType=${encodeURIComponent(r.objectType)}&objectId=${encodeURIComponent(r.objectId)}&limit=200`);
+    const undone = new Set(entries.filter((e) => e.event === 'undone').map((e) => e.proposalId));
+    const shown = entries.filter((e) => e.event !== 'decided' || e.decision !== 'review').slice(-30).reverse();
+    const rows = shown.map((e) => {
+      const canUndo = e.event === 'applied' && !e.dryRun && !undone.has(e.proposalId) && state.role !== 'reader';
+      const what = e.field ? `${fieldLabel(e.field)}: ${e.previousValue ?? '(empty)'} → ${e.newValue ?? e.proposedValue ?? ''}` : e.kind ? `${e.kind}` : '';
+      return el('tr', {},
+        el('td', { class: 'when', title: e.at }, formatDate(e.at, true)),
+        el('td', {}, EVENT_TEXT[e.event] ?? e.event),
+        el('td', { class: 'what' }, what.length > 140 ? `${what.slice(0, 140)}…` : what),
+        el('td', {}, e.actor.replace(/^agent:/, 'AI ')),
+        el('td', {}, canUndo ? el('button', { type: 'button', class: 'small undo', onclick: () => undo(node, r, e.proposalId) }, 'Undo') : ''),
+      );
+    });
+    box.replaceChildren(
+      el('h4', {}, 'History of this record'),
+      rows.length ? el('table', { class: 'audit' }, el('thead', {}, el('tr', {}, ['When', 'What happened', 'Change', 'By', ''].map((h) => el('th', {}, h)))), el('tbody', {}, rows)) : el('p', { class: 'muted' }, 'Nothing recorded yet.'),
+    );
+  } catch (err) {
+    box.replaceChildren(el('p', { class: 'error' }, `Could not load the history: ${err.message}`));
+  }
+}
+
+async function undo(node, r, proposalId) {
+  const result = $('.result', node);
+  result.textContent = 'Undoing…';
+  try {
+    const res = await api('POST', '/v1/writes/undo', { proposalId });
+    result.textContent = res.restored + res.archived > 0 ? 'Undone: the previous value is back in HubSpot.' : `Not undone: ${res.detail ?? 'someone changed it since'}.`;
+  } catch (err) {
+    result.textContent = `Undo failed: ${err.message}`;
+  }
+  await loadHistory(node, r);
+}
+
+function selected() {
+  return cards().filter((c) => $('.pick', c).checked).map((c) => c.dataset.id);
+}
+
+function updateBulk() {
+  const n = selected().length;
+  $('#bulk').hidden = n === 0 || state.role === 'reader';
+  $('#bulk-count').textContent = `${n} selected`;
+}
+
+async function bulk(action) {
+  const ids = selected();
+  if (!ids.length) return;
+  const reason = $('#bulk-reason').value.trim();
+  if (action === 'reject' && !reason) {
+    setStatus('Say why you reject the selected suggestions.', 'error');
+    $('#bulk-reason').focus();
+    return;
+  }
+  setStatus(`${action === 'approve' ? 'Approving' : 'Rejecting'} ${ids.length}…`);
+  try {
+    const { results } = await api('POST', '/v1/reviews/bulk', { action, ids, ...(action === 'reject' ? { reason } : {}) });
+    const counts = {};
+    for (const res of results) {
+      counts[res.status] = (counts[res.status] ?? 0) + 1;
+      const node = nodeOf(res.id);
+      if (!node) continue;
+      if (res.status === 'approved') finish(node, 'approved', 'Approved and written to HubSpot.');
+      else if (res.status === 'rejected') finish(node, 'rejected', `Rejected: ${reason}`);
+      else if (res.status === 'stale') finish(node, 'stale', `Not written: ${res.detail ?? 'changed in HubSpot'}`);
+      else $('.result', node).textContent = `Not done: ${res.detail ?? res.status}`;
+    }
+    setStatus(Object.entries(counts).map(([k, v]) => `${v} ${k.replace('_', ' ')}`).join(', '), 'ok');
+    $('#bulk-reason').value = '';
+  } catch (err) {
+    setStatus(`Bulk ${action} failed: ${err.message}`, 'error');
+  }
+}
+
+function move(delta) {
+  const all = cards();
+  if (!all.length) return;
+  state.focus = Math.min(all.length - 1, Math.max(0, state.focus + delta));
+  const node = all[state.focus];
+  node.focus();
+  node.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+}
+
+function onKey(e) {
+  if (e.target.closest?.('input, textarea, select') || e.ctrlKey || e.metaKey || e.altKey) {
+    if (e.key === 'Escape') e.target.blur();
+    return;
+  }
+  const node = cards()[state.focus];
+  const r = node && state.reviews.find((x) => x.id === node.dataset.id);
+  const handlers = {
+    j: () => move(1),
+    k: () => move(-1),
+    '/': () => $('#filters').elements.q.focus(),
+    '?': () => $('#help').showModal(),
+    x: () => node && ($('.pick', node).disabled || ($('.pick', node).checked = !$('.pick', node).checked), updateBulk()),
+    a: () => r && decide(r, 'approve'),
+    e: () => r && decide(r, 'edit'),
+    r: () => node && $('.reject-reason', node).focus(),
+    h: () => r && toggleHistory(r),
+    o: () => node && $('a.record', node)?.click(),
+  };
+  const fn = handlers[e.key];
+  if (fn) {
+    e.preventDefault();
+    fn();
+  }
+}
+
+async function loadOwners() {
+  try {
+    const { owners } = await api('GET', '/v1/owners');
+    $('#filters').elements.owner.append(...owners.map((o) => el('option', { value: o.id }, o.name)));
+  } catch {
+    // The filter stays at "Anyone".
+  }
 }
 
 function start() {
-  const token = captureToken();
-  $('#login-form').addEventListener('submit', (e) => {
-    e.preventDefault();
-    sessionStorage.setItem(TOKEN_KEY, $('#token-input').value.trim());
-    $('#login').hidden = true;
-    $('#app').hidden = false;
+  let started = false;
+  void session((s) => {
+    state.role = s.role;
+    if (started) return load();
+    started = true;
+    void loadOwners();
     void load();
   });
   $('#filters').addEventListener('submit', (e) => {
     e.preventDefault();
     void load();
   });
-  $('#sign-out').addEventListener('click', () => {
-    sessionStorage.removeItem(TOKEN_KEY);
-    showLogin();
+  for (const name of ['status', 'objectType', 'agent', 'owner']) $('#filters').elements[name].addEventListener('change', () => load());
+  $('#older').addEventListener('click', () => {
+    if (!state.next) return;
+    state.cursors.push(state.next);
+    void load({ reset: false });
   });
-  if (!token) return showLogin();
-  $('#app').hidden = false;
-  void load();
+  $('#newer').addEventListener('click', () => {
+    state.cursors.pop();
+    void load({ reset: false });
+  });
+  $('#select-all').addEventListener('change', (e) => {
+    for (const c of cards()) if (!$('.pick', c).disabled) $('.pick', c).checked = e.target.checked;
+    updateBulk();
+  });
+  $('#bulk-approve').addEventListener('click', () => bulk('approve'));
+  $('#bulk-reject').addEventListener('click', () => bulk('reject'));
+  $('#help-button').addEventListener('click', () => $('#help').showModal());
+  document.addEventListener('keydown', onKey);
 }
 
 start();

@@ -6,7 +6,9 @@ import { RECORD_TYPES } from '../../core/objects.ts';
 import { HubSpotError } from '../../hubspot/errors.ts';
 import { WritebackError } from '../../writeback/context.ts';
 import type { WritebackService } from '../../writeback/create-writeback.ts';
+import { explainReason } from '../../writeback/reason-text.ts';
 import { REVIEW_STATUSES } from '../../writeback/review-store.ts';
+import { valueDiff } from '../../writeback/value-diff.ts';
 import { apiError, ApiError } from '../errors.ts';
 
 /**
@@ -15,7 +17,16 @@ import { apiError, ApiError } from '../errors.ts';
  * proposal) answers 409 STALE and writes nothing.
  */
 
-const Evidence = z.object({ id: z.string(), text: z.string(), sourceType: z.string().optional(), occurredAt: z.string().optional() });
+const Evidence = z.object({
+  id: z.string(),
+  text: z.string(),
+  sourceType: z.string().optional(),
+  occurredAt: z.string().optional(),
+  highlight: z.object({ start: z.number(), end: z.number(), matched: z.array(z.string()) }).nullable().optional().describe('The sentence that best supports the proposal'),
+});
+const Reason = z.object({ code: z.string(), text: z.string().describe('In plain words'), detail: z.string() });
+const DiffPart = z.object({ op: z.enum(['same', 'removed', 'added']), text: z.string() });
+const Driver = z.object({ feature: z.string(), value: z.number().optional(), contribution: z.number() });
 
 export const ReviewSchema = z.object({
   id: z.string(),
@@ -42,6 +53,12 @@ export const ReviewSchema = z.object({
   decidedAt: z.string().nullable(),
   decidedBy: z.string().nullable(),
   note: z.string().nullable(),
+  recordName: z.string().nullable().optional(),
+  record: z.object({ name: z.string().nullable(), label: z.string(), url: z.string().nullable(), exists: z.boolean() }).optional().describe('With details=true'),
+  owner: z.object({ id: z.string(), name: z.string(), email: z.string() }).nullable().optional().describe('With details=true'),
+  reasonsExplained: z.array(Reason).optional(),
+  diff: z.array(DiffPart).nullable().optional().describe('Word diff of the current (or observed) value and the proposal'),
+  drivers: z.array(Driver).optional(),
 });
 
 const ListQuery = z.object({
@@ -49,6 +66,13 @@ const ListQuery = z.object({
   objectType: z.enum(RECORD_TYPES).optional(),
   agent: z.enum(AGENTS).optional(),
   owner: z.string().min(1).max(64).optional(),
+  objectId: z.string().regex(/^\d{1,20}$/).optional().describe("One record's reviews (with objectType)"),
+  q: z.string().trim().max(200).optional().describe('Words to find in the record name, field or proposed value'),
+  details: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true')
+    .describe('Add record names and links, owners, plain-word reasons, diffs and highlighted evidence'),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   before: z.string().uuid().optional().describe('Paging: reviews created before this review id'),
   current: z
@@ -62,11 +86,23 @@ const IdParams = z.object({ id: z.string().uuid('must be a review id') });
 const ApproveBody = z.object({ value: z.string().max(65_536).optional().describe('An edited value to write instead of the proposal') }).strict().default({});
 const RejectBody = z.object({ reason: z.string().trim().min(1, 'say why').max(2_000) }).strict();
 const ActionResult = z.object({ status: z.enum(['approved', 'rejected', 'stale', 'failed']), detail: z.string().optional(), review: ReviewSchema });
+const BulkBody = z
+  .object({
+    action: z.enum(['approve', 'reject']),
+    ids: z.array(z.string().uuid()).min(1).max(100),
+    reason: z.string().trim().min(1).max(2_000).optional().describe('Required to reject'),
+  })
+  .strict()
+  .refine((b) => b.action === 'approve' || b.reason !== undefined, { message: 'say why you reject them (reason)', path: ['reason'] });
+const BulkResult = z.object({
+  results: z.array(z.object({ id: z.string(), status: z.enum(['approved', 'rejected', 'stale', 'failed', 'not_pending', 'not_found', 'invalid']), detail: z.string().optional() })),
+});
 
 type View = Awaited<ReturnType<WritebackService['listReviews']>>[number];
 
-function toDto(r: View): z.infer<typeof ReviewSchema> {
+export function toDto(r: View): z.infer<typeof ReviewSchema> {
   const p = r.proposal;
+  const before = r.currentValue !== undefined ? r.currentValue : r.observedValue;
   return {
     id: r.id,
     status: r.status,
@@ -92,6 +128,12 @@ function toDto(r: View): z.infer<typeof ReviewSchema> {
     decidedAt: r.decidedAt,
     decidedBy: r.decidedBy,
     note: r.note,
+    recordName: r.recordName ?? null,
+    ...(r.record ? { record: r.record } : {}),
+    ...(r.owner !== undefined ? { owner: r.owner } : {}),
+    reasonsExplained: r.reasons.map(explainReason),
+    diff: p.kind === 'property' ? valueDiff(before, p.value) : null,
+    ...(p.drivers ? { drivers: p.drivers } : {}),
   };
 }
 
@@ -119,12 +161,40 @@ export const reviewRoutes: FastifyPluginAsync<{ writeback: WritebackService }> =
 
   app.get(
     '/v1/reviews',
-    { config: { auth: 'reader' }, schema: { tags: ['reviews'], summary: 'List reviews (pending by default), newest first', querystring: ListQuery, response: { 200: z.object({ reviews: z.array(ReviewSchema) }) } } },
+    {
+      config: { auth: 'reader' },
+      schema: {
+        tags: ['reviews'],
+        summary: 'List reviews (pending by default), newest first; `next` pages on, `total` counts every match',
+        querystring: ListQuery,
+        response: { 200: z.object({ reviews: z.array(ReviewSchema), total: z.number(), next: z.string().nullable() }) },
+      },
+    },
     async (req) => {
       const q = req.query;
       try {
-        const reviews = await wb.listReviews({ status: q.status, objectType: q.objectType, agent: q.agent, ownerId: q.owner, limit: q.limit, beforeId: q.before, withCurrent: q.current });
-        return { reviews: reviews.map(toDto) };
+        const filter = { status: q.status, objectType: q.objectType, objectId: q.objectId, agent: q.agent, ownerId: q.owner, q: q.q };
+        const [reviews, total] = await Promise.all([
+          wb.listReviews({ ...filter, limit: q.limit, beforeId: q.before, withCurrent: q.current, withDetails: q.details }),
+          wb.countReviews(filter),
+        ]);
+        const last = reviews[reviews.length - 1];
+        return { reviews: reviews.map(toDto), total, next: reviews.length === q.limit && last ? last.id : null };
+      } catch (err) {
+        throw toApiError(err);
+      }
+    },
+  );
+
+  app.get(
+    '/v1/owners',
+    {
+      config: { auth: 'reader' },
+      schema: { tags: ['reviews'], summary: 'HubSpot owners (for filters)', response: { 200: z.object({ owners: z.array(z.object({ id: z.string(), name: z.string(), email: z.string() })) }) } },
+    },
+    async () => {
+      try {
+        return { owners: await wb.owners() };
       } catch (err) {
         throw toApiError(err);
       }
@@ -135,7 +205,9 @@ export const reviewRoutes: FastifyPluginAsync<{ writeback: WritebackService }> =
     '/v1/reviews/:id',
     { config: { auth: 'reader' }, schema: { tags: ['reviews'], summary: 'One review', params: IdParams, response: { 200: ReviewSchema } } },
     async (req) => {
-      const review = await wb.getReview(req.params.id);
+      const review = await wb.getReview(req.params.id, { withDetails: true }).catch((err: unknown) => {
+        throw toApiError(err);
+      });
       if (!review) throw apiError('NOT_FOUND', `review ${req.params.id} does not exist`);
       return toDto(review);
     },
@@ -167,6 +239,53 @@ export const reviewRoutes: FastifyPluginAsync<{ writeback: WritebackService }> =
       try {
         const result = await wb.reject(req.params.id, { actor: actorOf(req), reason: req.body.reason });
         return { status: result.status, review: toDto(result.review) };
+      } catch (err) {
+        throw toApiError(err);
+      }
+    },
+  );
+
+  app.post(
+    '/v1/reviews/bulk',
+    {
+      config: { auth: 'reviewer' },
+      schema: { tags: ['reviews'], summary: 'Approve or reject up to 100 reviews at once (one result per review; a reason is required to reject)', body: BulkBody, response: { 200: BulkResult } },
+    },
+    async (req) => {
+      const actor = actorOf(req);
+      const results: z.infer<typeof BulkResult>['results'] = [];
+      // One by one: each approval re-checks its record and writes through the rate-limited gateway.
+      for (const id of [...new Set(req.body.ids)]) {
+        try {
+          const r = req.body.action === 'approve' ? await wb.approve(id, { actor }) : await wb.reject(id, { actor, reason: req.body.reason! });
+          results.push({ id, status: r.status, ...(r.detail ? { detail: r.detail } : {}) });
+        } catch (err) {
+          const mapped = toApiError(err);
+          if (!(mapped instanceof ApiError)) throw err;
+          const status = mapped.code === 'NOT_FOUND' ? 'not_found' : mapped.code === 'CONFLICT' ? 'not_pending' : mapped.code === 'UNAVAILABLE' ? 'failed' : 'invalid';
+          results.push({ id, status, detail: mapped.message });
+        }
+      }
+      return { results };
+    },
+  );
+
+  app.post(
+    '/v1/writes/undo',
+    {
+      config: { auth: 'reviewer' },
+      schema: {
+        tags: ['reviews'],
+        summary: "Undo the AI's write of one proposal (restores the previous value or archives the AI note/task; left alone if a person changed it since)",
+        body: z.object({ proposalId: z.string().min(1).max(300) }).strict(),
+        response: { 200: z.object({ restored: z.number(), archived: z.number(), skipped: z.number(), failed: z.number(), detail: z.string().nullable() }) },
+      },
+    },
+    async (req) => {
+      try {
+        const report = await wb.undo({ proposalId: req.body.proposalId, dryRun: false, actor: actorOf(req) });
+        if (report.items.length === 0) throw apiError('NOT_FOUND', `no write of proposal ${req.body.proposalId} to undo (never applied, or already undone)`);
+        return { restored: report.restored, archived: report.archived, skipped: report.skipped, failed: report.failed, detail: report.items.map((i) => i.detail).filter(Boolean).join('; ') || null };
       } catch (err) {
         throw toApiError(err);
       }
