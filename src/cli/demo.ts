@@ -121,7 +121,8 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
       `${report.failedJobs ? `, ${report.failedJobs} failed jobs (hubspot-ai jobs dead)` : ''}`);
     out();
     out('Where to look next:');
-    out(`  Review page:       ${apiUrl}/review?token=${reviewerToken}`);
+    out(`  Review page:       ${apiUrl}/review  (sign in with the token ${reviewerToken})`);
+    out(`  Dashboard:         ${apiUrl}/review/dashboard`);
     out(`  API docs:          ${apiUrl}/docs`);
     const first = events.find((e) => !e.accountId.startsWith('contact:'))?.accountId ?? truth.companies[0]?.id ?? '1';
     out(`  Similar accounts:  curl -H 'Authorization: Bearer ${adminToken}' '${apiUrl}/v1/accounts/${first}/similar?limit=5'`);

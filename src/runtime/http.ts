@@ -6,13 +6,14 @@ import { createAccountsService } from './accounts-service.ts';
 /** The whole HTTP surface for `serve` and `demo`, built from the container's ports. */
 export async function buildServiceApp(c: Container): Promise<FastifyInstance> {
   const cfg = c.config;
-  const [{ webhookRoutes }, { jobRoutes }, { accountRoutes }, { reviewRoutes }, { auditRoutes }, { reviewPage }] = await Promise.all([
+  const [{ webhookRoutes }, { jobRoutes }, { accountRoutes }, { reviewRoutes }, { auditRoutes }, { reviewPage }, { dashboardRoutes }] = await Promise.all([
     import('../api/routes/webhooks.ts'),
     import('../api/routes/jobs.ts'),
     import('../api/routes/accounts.ts'),
     import('../api/routes/reviews.ts'),
     import('../api/routes/audit.ts'),
     import('../api/review-page/plugin.ts'),
+    import('../api/routes/dashboard.ts'),
   ]);
   const [queue, writeback] = await Promise.all([c.queue(), c.writeback()]);
   const routes: RouteGroup[] = [
@@ -34,6 +35,7 @@ export async function buildServiceApp(c: Container): Promise<FastifyInstance> {
     { name: 'reviews', plugin: reviewRoutes, opts: { writeback } },
     { name: 'audit', plugin: auditRoutes, opts: { writeback } },
     { name: 'review-page', plugin: reviewPage, opts: {} },
+    { name: 'dashboard', plugin: dashboardRoutes, opts: { writeback } },
   ];
   return buildApp({
     tokens: cfg.API_TOKENS,

@@ -5,6 +5,7 @@ import type { HubSpotGateway } from '../hubspot/gateway.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import { AuditStore, type AuditEntry, type AuditFilter } from './audit-store.ts';
 import type { WritebackContext } from './context.ts';
+import { dashboardStats, type DashboardStats } from './dashboard-stats.ts';
 import { dryRunReport, type DryRunReport } from './dry-run-report.ts';
 import { HubSpotWriter, type OwnWrite } from './hubspot-writer.ts';
 import { OwnerDirectory, type Owner } from './owner-directory.ts';
@@ -25,6 +26,8 @@ import { WriteLog } from './write-log.ts';
 export interface WritebackService extends ProposalSink {
   listReviews(filter?: ListOptions): Promise<ReviewView[]>;
   countReviews(filter?: Omit<ReviewFilter, 'beforeId' | 'limit'>): Promise<number>;
+  /** Aggregates for the dashboard over the last `days` days. */
+  dashboard(opts: { days: number }): Promise<DashboardStats>;
   /** HubSpot owners (cached), for the review page's owner filter. */
   owners(): Promise<Owner[]>;
   getReview(id: string, opts?: { withDetails?: boolean }): Promise<ReviewView | undefined>;
@@ -93,6 +96,7 @@ export async function createWriteback(opts: WritebackOptions): Promise<Writeback
     submit: (proposals: Proposal[], trace: GenerationTrace, o?: { dryRun?: boolean; actor?: string }): Promise<SubmitResult[]> => submitProposals(ctx, proposals, trace, o),
     listReviews: (filter = {}) => listReviews(ctx, opts.resolveEvidence, filter),
     countReviews: (filter = {}) => ctx.reviews.count(filter),
+    dashboard: (o) => dashboardStats(db, { days: o.days, now: now() }),
     owners: async () => [...(await ctx.owners.all()).values()].sort((a, b) => a.name.localeCompare(b.name)),
     getReview: async (id, o = {}) => {
       const review = await ctx.reviews.get(id);

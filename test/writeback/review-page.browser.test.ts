@@ -6,6 +6,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.ts';
 import { auditRoutes } from '../../src/api/routes/audit.ts';
+import { dashboardRoutes } from '../../src/api/routes/dashboard.ts';
 import { reviewRoutes } from '../../src/api/routes/reviews.ts';
 import { reviewPage } from '../../src/api/review-page/plugin.ts';
 import { firstIds, proposal, readProps, startHarness, trace, type Harness } from './harness.ts';
@@ -70,6 +71,7 @@ const ARTIFACTS = path.resolve('test-artifacts');
         { name: 'reviews', plugin: reviewRoutes, opts: { writeback: h.writeback } },
         { name: 'audit', plugin: auditRoutes, opts: { writeback: h.writeback } },
         { name: 'review-page', plugin: reviewPage },
+        { name: 'dashboard', plugin: dashboardRoutes, opts: { writeback: h.writeback } },
       ],
     });
     const address = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -249,6 +251,19 @@ const ARTIFACTS = path.resolve('test-artifacts');
     await c.locator('.result', { hasText: 'Undone' }).waitFor();
     expect((await readProps(h, 'companies', company, ['ai_summary'])).ai_summary ?? '').not.toBe('Renewal at risk: champion left in May.');
     await c.locator('table.audit', { hasText: 'Undone' }).waitFor();
+  });
+
+  it('shows the dashboard: outcomes, backlog, approval and undo rates, tokens and cost, as server-rendered SVG', async () => {
+    await page.goto(`${base}/review/dashboard`);
+    await page.locator('section.chart[data-chart="cost"] svg').waitFor();
+    expect(await page.locator('section.chart svg').count()).toBe(6);
+    const numbers = await page.locator('#numbers').textContent();
+    expect(numbers).toContain('6proposals in 14 days');
+    expect(numbers).toContain('1waiting for review');
+    // Three approvals and one rejection of the lead-score agent's lifecycle proposals: 75 %.
+    expect(await page.locator('section.chart[data-chart="approval"] svg').textContent()).toMatch(/Lead score.*75%/);
+    expect(await page.locator('section.chart[data-chart="undo"] svg').textContent()).toMatch(/Call summary.*100%/);
+    await shot('dashboard.png');
   });
 
   it('serves /docs over plain HTTP on the same host, and never writes the token to the access log', async () => {

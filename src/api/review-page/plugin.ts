@@ -11,10 +11,11 @@ import type { FastifyPluginAsync } from 'fastify';
 const ASSETS = {
   'common.js': 'text/javascript; charset=utf-8',
   'review.js': 'text/javascript; charset=utf-8',
+  'dashboard.js': 'text/javascript; charset=utf-8',
   'review.css': 'text/css; charset=utf-8',
 } as const;
 
-const PAGES = { '/review': 'review.html' } as const;
+const PAGES = { '/review': 'review.html', '/review/dashboard': 'dashboard.html' } as const;
 
 export const reviewPage: FastifyPluginAsync = async (app) => {
   const dir = new URL('./', import.meta.url);
