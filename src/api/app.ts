@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import {
@@ -13,12 +12,13 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { silentLogger, type Logger } from '../logging.ts';
+import { metrics } from '../metrics.ts';
+import { registerSecurity } from './auth.ts';
 import { ApiError } from './errors.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 import { requestSerializer } from './request-log.ts';
-import { ROLE_RANK, type ApiToken } from './route-options.ts';
+import type { ApiToken } from './route-options.ts';
 import { sessionRoutes } from './routes/session.ts';
-import { SESSION_COOKIE, verifySession } from './session.ts';
 
 export type { ApiToken } from './route-options.ts';
 
@@ -34,8 +34,10 @@ export interface RouteGroup {
 export interface AppDeps {
   tokens: ApiToken[];
   logger?: Logger;
-  /** Requests per minute per token (or per IP for public routes). */
+  /** Requests per minute per token (or per client address for anonymous requests and failed logins). */
   rateLimitPerMinute?: number;
+  /** TRUST_PROXY: false (default), a hop count, or proxy addresses/CIDRs allowed to set X-Forwarded-For. */
+  trustProxy?: false | number | string[];
   readiness?: ReadinessCheck[];
   routes?: RouteGroup[];
   /** Advertised in the OpenAPI document. */
@@ -60,7 +62,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     requestIdHeader: false,
     bodyLimit: 1_048_576,
-    trustProxy: true,
+    trustProxy: trustProxyOption(deps.trustProxy ?? false),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -68,6 +70,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
 
   await app.register(helmet, {
@@ -95,46 +100,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(cookie);
 
-  const tokenIndex = new Map(deps.tokens.map((t) => [sha256(t.token), t]));
-  const tokensByName = new Map(deps.tokens.map((t) => [t.name, t]));
-  const bearerOf = (authorization: string | undefined) => {
-    if (!authorization?.startsWith('Bearer ')) return undefined;
-    return tokenIndex.get(sha256(authorization.slice('Bearer '.length).trim()));
-  };
-  const sessionOf = (req: { cookies?: Record<string, string | undefined> }) => {
-    const check = verifySession(req.cookies?.[SESSION_COOKIE], tokensByName, now());
-    return check.ok ? check.principal : undefined;
-  };
-  const principalOf = (req: { headers: { authorization?: string }; cookies?: Record<string, string | undefined> }) =>
-    bearerOf(req.headers.authorization) ?? sessionOf(req);
-
-  await app.register(rateLimit, {
-    max: deps.rateLimitPerMinute ?? 600,
-    timeWindow: 60_000,
-    keyGenerator: (req) => principalOf(req)?.name ?? `ip:${req.ip}`,
-    // Webhooks are HubSpot's retries: never rate-limit them (a 429 only makes HubSpot retry later anyway).
-    allowList: (req) => req.url.startsWith('/webhooks/') || req.url === '/healthz' || req.url === '/metrics',
-    errorResponseBuilder: (_req, ctx) =>
-      new ApiError('RATE_LIMITED', `Rate limit of ${ctx.max} requests per minute exceeded; retry in ${Math.ceil(ctx.ttl / 1000)} s`),
-  });
-
-  app.addHook('onRequest', async (req) => {
-    const required = req.routeOptions.config?.auth ?? 'admin';
-    if (required === 'public' || req.routeOptions.url === undefined) return;
-    if (tokenIndex.size === 0) {
-      throw new ApiError('UNAUTHORIZED', 'No API tokens are configured: set API_TOKENS (token:role pairs) to use the API');
-    }
-    const bearer = bearerOf(req.headers.authorization);
-    const principal = bearer ?? sessionOf(req);
-    if (!principal) throw new ApiError('UNAUTHORIZED', 'Missing or invalid bearer token (Authorization: Bearer <token>) or review-page session');
-    if (!bearer && !SAFE_METHODS.has(req.method) && !sameOrigin(req.headers.origin, req.host)) {
-      // The cookie is SameSite=Strict already; a cross-origin write with it is refused all the same.
-      throw new ApiError('FORBIDDEN', 'Cross-origin request with a session cookie refused');
-    }
-    if (ROLE_RANK[principal.role] < ROLE_RANK[required]) {
-      throw new ApiError('FORBIDDEN', `This route needs the ${required} role; your token has ${principal.role}`);
-    }
-    req.principal = { name: principal.name, role: principal.role };
+  await registerSecurity(app as unknown as FastifyInstance, {
+    tokens: deps.tokens,
+    perMinute: deps.rateLimitPerMinute ?? 600,
+    unlimited: (req) => req.url.startsWith('/webhooks/') || PROBES.has(req.url),
+    now,
   });
 
   app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
@@ -175,20 +145,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   return app as unknown as FastifyInstance;
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 
-/** A browser names the page's origin on every cross-site and every non-GET request; it must be this host. */
-function sameOrigin(origin: string | undefined, host: string): boolean {
-  if (origin === undefined) return true;
-  try {
-    return new URL(origin).host === host;
-  } catch {
-    return false;
-  }
-}
-
-function sha256(s: string): string {
-  return crypto.createHash('sha256').update(s).digest('hex');
+/** A hop count trusts that many proxies in front of us (proxy-addr's rule, as a function for fastify's types). */
+function trustProxyOption(t: false | number | string[]): boolean | string[] | ((addr: string, hop: number) => boolean) {
+  return typeof t === 'number' ? (_addr: string, hop: number) => hop < t : t;
 }
 
 function toApiError(err: unknown): { status: number; code: string; message: string; details?: unknown } {

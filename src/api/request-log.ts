@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { redactSecrets } from '../logging.ts';
 
 /**
  * What the access log records of a request. Query parameters that carry credentials or personal data are
@@ -31,7 +32,7 @@ export function redactQuery(url: string): string {
 export function requestSerializer(req: FastifyRequest) {
   return {
     method: req.method,
-    url: redactQuery(req.url),
+    url: redactSecrets(redactQuery(req.url)),
     host: req.host,
     remoteAddress: req.ip,
   };

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { configSchema, crossFieldIssues, isSandboxUrl, SANDBOX_DEFAULT_TOKEN, type RawConfig } from './schema.ts';
@@ -24,15 +25,40 @@ const HINTS: Record<string, string> = {
   HUBSPOT_BASE_URL: 'use https://api.hubapi.com or the sandbox URL (default http://127.0.0.1:4010)',
   API_TOKENS: 'use comma-separated token:role pairs, roles reader|reviewer|admin',
   LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
+  TRUST_PROXY: 'unset behind no proxy; 1 behind one load balancer; or the proxies\' addresses, e.g. 10.0.0.0/8',
 };
+
+/** Settings that may hold a secret: each can also come from a file named by `<NAME>_FILE` (Docker/Kubernetes secrets). */
+export const SECRET_SETTINGS = ['HUBSPOT_ACCESS_TOKEN', 'HUBSPOT_CLIENT_SECRET', 'OPENAI_API_KEY', 'QDRANT_API_KEY', 'API_TOKENS', 'DATABASE_URL', 'REDIS_URL'] as const;
+
+/** Reads `<NAME>_FILE` secrets into `input`; a trailing newline is dropped. Problems never quote the file's content. */
+function readSecretFiles(env: NodeJS.ProcessEnv, input: Record<string, unknown>): Array<{ path: string; message: string }> {
+  const problems: Array<{ path: string; message: string }> = [];
+  for (const name of SECRET_SETTINGS) {
+    const file = env[`${name}_FILE`];
+    if (file === undefined || file === '') continue;
+    if (env[name] !== undefined && env[name] !== '') {
+      problems.push({ path: `${name}_FILE`, message: `set either ${name} or ${name}_FILE, not both` });
+      continue;
+    }
+    try {
+      input[name] = fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      problems.push({ path: `${name}_FILE`, message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}` });
+    }
+  }
+  return problems;
+}
 
 /** Parses the environment once; throws a ConfigError listing every problem. Secrets never appear in messages. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const known = Object.keys(configSchema.shape);
   const input: Record<string, unknown> = {};
   for (const k of known) if (env[k] !== undefined) input[k] = env[k];
+  const fileProblems = readSecretFiles(env, input);
   const parsed = configSchema.safeParse(input);
   const problems = [
+    ...fileProblems,
     ...(parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(config)', message: i.message }))),
     ...crossFieldIssues(input),
   ];
@@ -91,6 +117,10 @@ export function redactedConfig(c: Config): Record<string, unknown> {
     QDRANT_API_KEY: secret(c.QDRANT_API_KEY),
     REDIS_URL: maskUrl(c.REDIS_URL),
     DATABASE_URL: maskUrl(c.DATABASE_URL),
+    TRUST_PROXY: c.TRUST_PROXY,
+    SHUTDOWN_GRACE_MS: c.SHUTDOWN_GRACE_MS,
+    WORKER_PORT: c.WORKER_PORT,
+    tracing: maskUrl(c.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? c.OTEL_EXPORTER_OTLP_ENDPOINT) ?? 'off',
     API_TOKENS: c.API_TOKENS.map((t) => `${t.name}:${t.role}`),
     backends: c.backends,
     embeddings: c.embeddings,

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -57,6 +58,40 @@ const apiTokens = z
     return out;
   });
 
+/**
+ * `TRUST_PROXY`: which proxies may tell us the client's address (`X-Forwarded-For`). Off by default, so no client
+ * can choose the address that rate limits and logs use; a hop count (`1` behind one load balancer) or a
+ * comma-separated list of proxy addresses/CIDRs (`10.0.0.0/8,127.0.0.1`). `true` (trust anything) is refused.
+ */
+const trustProxy = z
+  .preprocess((v) => (v === undefined ? '' : v), z.string())
+  .transform((raw, ctx): false | number | string[] => {
+    const s = raw.trim();
+    if (s === '' || /^(false|off|no|0)$/i.test(s)) return false;
+    if (/^(true|yes|on)$/i.test(s)) {
+      ctx.addIssue({ code: 'custom', message: 'trusting every proxy lets any client choose its own address; give a hop count (e.g. 1) or the proxies\' addresses/CIDRs' });
+      return z.NEVER;
+    }
+    if (/^\d+$/.test(s)) return Number(s);
+    const entries = s.split(',').map((e) => e.trim()).filter(Boolean);
+    const bad = entries.filter((e) => !isAddressOrCidr(e));
+    if (bad.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `not an IP address or CIDR: ${bad.join(', ')}` });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
+function isAddressOrCidr(e: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(e)) return true;
+  const [addr = '', bits, ...rest] = e.split('/');
+  const family = net.isIP(addr);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d+$/.test(bits) && n >= 0 && n <= (family === 4 ? 32 : 128);
+}
+
 export const SANDBOX_DEFAULT_URL = 'http://127.0.0.1:4010';
 export const SANDBOX_DEFAULT_TOKEN = 'sandbox-token';
 
@@ -66,6 +101,11 @@ export const configSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     PORT: z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(0).max(65535, 'must be ≤ 65535').default(3000),
     HOST: z.string().default('127.0.0.1'),
+    /** `worker`'s own listener for /metrics, /healthz and /readyz (0 = any free port). */
+    WORKER_PORT: z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(0).max(65535, 'must be ≤ 65535').default(3001),
+    /** After SIGTERM: how long in-flight requests and jobs may finish before jobs are handed back to the queue. */
+    SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(8_000),
+    TRUST_PROXY: trustProxy,
     DATA_DIR: z.string().min(1).default('./data'),
 
     HUBSPOT_BASE_URL: url('the HubSpot API base, e.g. https://api.hubapi.com or the sandbox').default(SANDBOX_DEFAULT_URL),
@@ -112,6 +152,10 @@ export const configSchema = z
 
     API_TOKENS: apiTokens,
     API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+    /** OpenTelemetry: traces are exported over OTLP/HTTP only when an endpoint is set (off by default). */
+    OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl('an OTLP/HTTP collector, e.g. http://otel-collector:4318'),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl('an OTLP/HTTP traces endpoint, e.g. http://otel-collector:4318/v1/traces'),
+    OTEL_SERVICE_NAME: z.string().min(1).default('hubspot-ai'),
     POLICY_FILE: optionalString,
     DRY_RUN: bool.default(false),
     KILL_SWITCH: bool.default(false),

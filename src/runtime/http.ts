@@ -41,6 +41,7 @@ export async function buildServiceApp(c: Container): Promise<FastifyInstance> {
     tokens: cfg.API_TOKENS,
     logger: c.logger.child({ module: 'api' }),
     rateLimitPerMinute: cfg.API_RATE_LIMIT_PER_MINUTE,
+    trustProxy: cfg.TRUST_PROXY,
     readiness: c.readiness(),
     routes,
   });

@@ -1,4 +1,7 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../support/tmp.ts';
 import { loadConfig, redactedConfig } from '../../src/config/config.ts';
 import { ConfigError } from '../../src/errors.ts';
 
@@ -78,5 +81,41 @@ describe('configuration', () => {
     ]);
     expect(c.DRY_RUN).toBe(true);
     expect(() => loadConfig({ DRY_RUN: 'maybe' })).toThrow(/DRY_RUN: expected true or false/);
+  });
+
+  it('trusts no proxy by default, and only a hop count or listed addresses when asked', () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1,fd00::/8,loopback' }).TRUST_PROXY).toEqual(['10.0.0.0/8', '127.0.0.1', '::1', 'fd00::/8', 'loopback']);
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY: trusting every proxy lets any client choose its own address/);
+    expect(() => loadConfig({ TRUST_PROXY: '10.0.0.0/33,proxy.local' })).toThrow(/TRUST_PROXY: not an IP address or CIDR: 10.0.0.0\/33, proxy.local/);
+  });
+
+  it('reads secrets from *_FILE, refusing both forms at once and naming unreadable files without their content', () => {
+    const { dir, cleanup } = tempDir('hsai-secrets-');
+    try {
+      const file = path.join(dir, 'token');
+      fs.writeFileSync(file, 'pat-na1-from-a-file\n');
+      fs.writeFileSync(path.join(dir, 'tokens'), 'file-api-token-1:admin:ops');
+      const c = loadConfig({ HUBSPOT_BASE_URL: 'https://api.hubapi.com', HUBSPOT_ACCESS_TOKEN_FILE: file, API_TOKENS_FILE: path.join(dir, 'tokens') });
+      expect(c.hubspot.accessToken).toBe('pat-na1-from-a-file');
+      expect(c.API_TOKENS).toEqual([{ token: 'file-api-token-1', role: 'admin', name: 'ops' }]);
+      expect(() => loadConfig({ HUBSPOT_CLIENT_SECRET: 'x', HUBSPOT_CLIENT_SECRET_FILE: file })).toThrow(/HUBSPOT_CLIENT_SECRET_FILE: set either HUBSPOT_CLIENT_SECRET or HUBSPOT_CLIENT_SECRET_FILE/);
+      let err: unknown;
+      try {
+        loadConfig({ OPENAI_API_KEY_FILE: path.join(dir, 'missing') });
+      } catch (e) {
+        err = e;
+      }
+      expect((err as ConfigError).message).toMatch(/OPENAI_API_KEY_FILE: cannot read .*missing: ENOENT/);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('has a shutdown grace period that fits a container stop timeout', () => {
+    expect(loadConfig({}).SHUTDOWN_GRACE_MS).toBe(8_000);
+    expect(loadConfig({ SHUTDOWN_GRACE_MS: '2500' }).SHUTDOWN_GRACE_MS).toBe(2_500);
   });
 });

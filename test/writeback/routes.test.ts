@@ -8,6 +8,7 @@ import { firstIds, humanEdit, proposal, readProps, startHarness, trace, type Har
 
 const READER = 'reader-token-123';
 const REVIEWER = 'reviewer-token-456';
+const ADMIN = 'admin-token-789012';
 
 describe('review and audit routes', () => {
   let h: Harness;
@@ -21,6 +22,7 @@ describe('review and audit routes', () => {
       tokens: [
         { token: READER, role: 'reader', name: 'rita' },
         { token: REVIEWER, role: 'reviewer', name: 'victor' },
+        { token: ADMIN, role: 'admin', name: 'ada' },
       ],
       routes: [
         { name: 'reviews', plugin: reviewRoutes, opts: { writeback: h.writeback } },
@@ -104,7 +106,13 @@ describe('review and audit routes', () => {
 
     const future = new Date(Date.now() + 3_600_000).toISOString();
     expect((await app.inject({ method: 'GET', url: `/v1/audit?since=${future}`, headers: auth(READER) })).json().entries).toEqual([]);
-    const withTrace = await app.inject({ method: 'GET', url: '/v1/audit?event=decided&trace=true&limit=1', headers: auth(READER) });
+    // Prompts quote customers' text: readers and reviewers are refused, admins get them.
+    for (const token of [READER, REVIEWER]) {
+      const refused = await app.inject({ method: 'GET', url: '/v1/audit?event=decided&trace=true&limit=1', headers: auth(token) });
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json().error.code).toBe('FORBIDDEN');
+    }
+    const withTrace = await app.inject({ method: 'GET', url: '/v1/audit?event=decided&trace=true&limit=1', headers: auth(ADMIN) });
     expect(withTrace.json().entries[0].trace).toMatchObject({ provider: 'offline', inputs: { chunkIds: ['chunk-1', 'chunk-2'] } });
     expect(withTrace.json().next).toEqual(expect.any(Number));
     expect((await app.inject({ method: 'GET', url: '/v1/audit?since=yesterday', headers: auth(READER) })).statusCode).toBe(400);

@@ -5,10 +5,11 @@ import { AGENTS } from '../../core/proposal.ts';
 import { AUDIT_EVENTS } from '../../writeback/audit-store.ts';
 import type { WritebackService } from '../../writeback/create-writeback.ts';
 import { apiError } from '../errors.ts';
+import '../route-options.ts';
 
 /**
  * `GET /v1/audit`: the append-only write-back log, oldest first, paged by id. Prompts and responses are
- * included only with `trace=true` (they are large and may hold personal data).
+ * included only with `trace=true`, for admins (they are large and hold personal data).
  */
 
 const isoTime = z
@@ -89,6 +90,10 @@ export const auditRoutes: FastifyPluginAsync<{ writeback: WritebackService }> = 
     },
     async (req) => {
       const q = req.query;
+      // Prompts quote customers' e-mails and transcripts: only admins read them.
+      if (q.trace === 'true' && req.principal?.role !== 'admin') {
+        throw apiError('FORBIDDEN', `trace=true (prompts and model responses) needs the admin role; your token has ${req.principal?.role ?? 'none'}`);
+      }
       if (q.since && q.until && Date.parse(q.since) > Date.parse(q.until)) throw apiError('BAD_REQUEST', 'since must not be after until');
       const entries = await opts.writeback.audit({
         objectType: q.objectType,
