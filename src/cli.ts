@@ -1,6 +1,14 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { AppError, ConfigError } from './errors.ts';
 import { CliExit, EXIT } from './cli/exit-codes.ts';
+import type { Dependency } from './runtime/preflight.ts';
+
+/**
+ * What each command needs reachable before it starts (only configured backends are checked; embedded ones need
+ * nothing). `serve` leaves HubSpot out on purpose: acknowledging webhooks must not depend on HubSpot being up.
+ */
+const STORES: Dependency[] = ['redis', 'postgres', 'qdrant'];
+const ALL: Dependency[] = [...STORES, 'hubspot'];
 
 /**
  * `hubspot-ai`: the composition root's command line. Each command's implementation is imported when it runs,
@@ -25,12 +33,12 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 dependency unav
     .command('serve')
     .description('Run the HTTP API (and, with the embedded queue, the workers) until SIGINT/SIGTERM')
     .option('--no-workers', 'do not run workers in this process')
-    .action(async (opts: { workers: boolean }) => run(async () => (await import('./cli/serve.ts')).serveCommand(opts)));
+    .action(async (opts: { workers: boolean }) => runService(async () => (await import('./cli/serve.ts')).serveCommand(opts), STORES));
 
   program
     .command('worker')
     .description('Run job workers only (production, with REDIS_URL): ingest and generation jobs')
-    .action(async () => run(async () => (await import('./cli/serve.ts')).workerCommand()));
+    .action(async () => runService(async () => (await import('./cli/serve.ts')).workerCommand(), ALL));
 
   program
     .command('sandbox')
@@ -44,7 +52,7 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 dependency unav
     .command('setup')
     .description('Create the ai_* property group and properties in HubSpot (idempotent)')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { json?: boolean }) => run(async () => (await import('./cli/writeback.ts')).setupCommand(opts)));
+    .action(async (opts: { json?: boolean }) => run(async () => (await import('./cli/writeback.ts')).setupCommand(opts), ALL));
 
   program
     .command('backfill')
@@ -55,7 +63,7 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 dependency unav
     .option('--reindex', 'drop every vector first (after changing the embedding model) and rebuild the whole index')
     .option('--json', 'print the final summary as JSON')
     .action(async (opts: { since?: string; concurrency: number; restart?: boolean; reindex?: boolean; json?: boolean }) =>
-      run(async () => (await import('./cli/backfill.ts')).backfillCommand(opts)),
+      run(async () => (await import('./cli/backfill.ts')).backfillCommand(opts), ALL),
     );
 
   const index = program.command('index').description('Inspect the index');
@@ -63,26 +71,26 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 dependency unav
     .command('stats')
     .description('Accounts, chunks and chunks by source type')
     .option('--json', 'print as JSON')
-    .action(async (opts: { json?: boolean }) => run(async () => (await import('./cli/backfill.ts')).indexStatsCommand(opts)));
+    .action(async (opts: { json?: boolean }) => run(async () => (await import('./cli/backfill.ts')).indexStatsCommand(opts), STORES));
 
   const jobs = program.command('jobs').description('Inspect and re-drive jobs');
   jobs
     .command('stats')
     .description('waiting, active, completed, failed, dead per job type')
     .option('--json', 'print as JSON')
-    .action(async (opts: { json?: boolean }) => run(async () => (await import('./cli/jobs.ts')).jobsStatsCommand(opts)));
+    .action(async (opts: { json?: boolean }) => run(async () => (await import('./cli/jobs.ts')).jobsStatsCommand(opts), STORES));
   jobs
     .command('dead')
     .description('List dead-lettered jobs')
     .option('--json', 'print as JSON')
     .addOption(new Option('--limit <n>', 'how many').argParser(positiveInt).default(100))
-    .action(async (opts: { json?: boolean; limit: number }) => run(async () => (await import('./cli/jobs.ts')).jobsDeadCommand(opts)));
+    .action(async (opts: { json?: boolean; limit: number }) => run(async () => (await import('./cli/jobs.ts')).jobsDeadCommand(opts), STORES));
   jobs
     .command('retry')
     .description('Re-drive dead jobs: by id, or all with --all')
     .argument('[ids...]', 'dead job ids')
     .option('--all', 'every dead job')
-    .action(async (ids: string[], opts: { all?: boolean }) => run(async () => (await import('./cli/jobs.ts')).jobsRetryCommand(ids, opts)));
+    .action(async (ids: string[], opts: { all?: boolean }) => run(async () => (await import('./cli/jobs.ts')).jobsRetryCommand(ids, opts), STORES));
 
   program
     .command('generate')
@@ -92,14 +100,14 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 dependency unav
     .option('--dry-run', 'decide and audit, write nothing')
     .option('--json', 'print as JSON')
     .action(async (agent: string, accountId: string, opts: { dryRun?: boolean; json?: boolean }) =>
-      run(async () => (await import('./cli/generate.ts')).generateCommand(agent, accountId, opts)),
+      run(async () => (await import('./cli/generate.ts')).generateCommand(agent, accountId, opts), ALL),
     );
 
   program
     .command('train-scorer')
     .description("Fit the lead scorer on the portal's closed-won and closed-lost deals; prints AUC and calibration")
     .option('--json', 'print as JSON')
-    .action(async (opts: { json?: boolean }) => run(async () => (await import('./cli/generate.ts')).trainScorerCommand(opts)));
+    .action(async (opts: { json?: boolean }) => run(async () => (await import('./cli/generate.ts')).trainScorerCommand(opts), ALL));
 
   program
     .command('audit')
@@ -110,14 +118,14 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 dependency unav
     .option('--decision <outcome>', 'apply | review | reject')
     .option('--since <iso>', 'entries at or after this time')
     .addOption(new Option('--limit <n>', 'how many').argParser(positiveInt).default(100))
-    .action(async (opts: AuditOpts) => run(async () => (await import('./cli/writeback.ts')).auditCommand(opts)));
+    .action(async (opts: AuditOpts) => run(async () => (await import('./cli/writeback.ts')).auditCommand(opts), STORES));
 
   program
     .command('shadow-report')
     .description('Dry-run report: what the AI would have written next to what humans did')
     .option('--since <iso>', 'decisions at or after this time')
     .option('--json', 'print as JSON')
-    .action(async (opts: { since?: string; json?: boolean }) => run(async () => (await import('./cli/writeback.ts')).shadowReportCommand(opts)));
+    .action(async (opts: { since?: string; json?: boolean }) => run(async () => (await import('./cli/writeback.ts')).shadowReportCommand(opts), ALL));
 
   program
     .command('undo')
@@ -127,7 +135,7 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 dependency unav
     .option('--dry-run', 'show what would be undone')
     .option('--json', 'print as JSON')
     .action(async (opts: { job?: string; since?: string; dryRun?: boolean; json?: boolean }) =>
-      run(async () => (await import('./cli/writeback.ts')).undoCommand(opts)),
+      run(async () => (await import('./cli/writeback.ts')).undoCommand(opts), ALL),
     );
 
   program
@@ -178,16 +186,33 @@ function nonNegativeInt(v: string): number {
   return n;
 }
 
-/** Runs a command body and turns its errors into a message and a meaningful exit code. */
-async function run(body: () => Promise<void | number>): Promise<void> {
+/**
+ * Runs a command body and turns its errors into a message and a meaningful exit code. `needs` are checked first,
+ * before the command's modules load, so an unreachable dependency ends it within seconds with exit code 4.
+ */
+async function run(body: () => Promise<void | number>, needs: Dependency[] = []): Promise<void> {
   try {
+    if (needs.length > 0) {
+      const [{ loadConfig }, { preflight }] = await Promise.all([import('./config/config.ts'), import('./runtime/preflight.ts')]);
+      await preflight(loadConfig(), needs);
+    }
     const code = await body();
     if (typeof code === 'number') process.exitCode = code;
   } catch (err) {
     const { code, message } = describeFailure(err);
     process.stderr.write(`hubspot-ai: ${message}\n`);
-    process.exitCode = code;
+    // A failed command ends now: a client library still retrying an unreachable backend must not keep it alive.
+    process.exit(code);
   }
+}
+
+/**
+ * For `serve` and `worker`: once they have shut down (or failed), the process ends, even if a library still holds
+ * a socket or timer (an abandoned HubSpot call, a reconnecting client), so a stop never waits on those.
+ */
+async function runService(body: () => Promise<void | number>, needs: Dependency[]): Promise<void> {
+  await run(body, needs);
+  process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
 }
 
 export function describeFailure(err: unknown): { code: number; message: string } {

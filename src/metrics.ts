@@ -2,10 +2,36 @@ import client from 'prom-client';
 
 /**
  * Prometheus metrics, one registry per process. Modules increment these directly; `/metrics` serves them.
- * Names are stable: dashboards depend on them.
+ * Names are stable: dashboards depend on them (deploy/grafana/hubspot-ai.json). Process and Node.js metrics keep
+ * their standard names (`process_cpu_user_seconds_total`, `nodejs_eventloop_lag_seconds`, ...) so stock Node.js
+ * dashboards work, and HTTP latency is the usual `http_request_duration_seconds`.
  */
 export const registry = new client.Registry();
-client.collectDefaultMetrics({ register: registry, prefix: 'hubspot_ai_' });
+client.collectDefaultMetrics({ register: registry });
+
+/** Job counts by type, then by state (the queue port's `stats()`). */
+type QueueStatsSource = () => Promise<{ [type: string]: object }>;
+let queueStatsSource: QueueStatsSource | undefined;
+
+/**
+ * Makes `hubspot_ai_queue_jobs` read the queue when Prometheus scrapes (not only when someone asks for stats).
+ * The composition root registers its queue and removes it on close; a scrape waits at most 2 s for the counts.
+ */
+export function collectQueueStats(source: QueueStatsSource): () => void {
+  queueStatsSource = source;
+  return () => {
+    if (queueStatsSource === source) queueStatsSource = undefined;
+  };
+}
+
+async function withinMs<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export const metrics = {
   webhookEvents: new client.Counter({
@@ -22,8 +48,26 @@ export const metrics = {
   }),
   queueDepth: new client.Gauge({
     name: 'hubspot_ai_queue_jobs',
-    help: 'Jobs in the queue by type and state.',
+    help: 'Jobs in the queue by type and state (waiting, active, delayed, completed, failed = retrying, dead), read at scrape time.',
     labelNames: ['type', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      const source = queueStatsSource;
+      if (!source) return;
+      // A queue that cannot answer (Redis down) must not hang the scrape: the gauge keeps its last values.
+      const stats = await withinMs(source().catch(() => undefined), 2_000);
+      if (!stats) return;
+      for (const [type, byState] of Object.entries(stats)) {
+        if (type === 'total') continue;
+        for (const [state, n] of Object.entries(byState as Record<string, number>)) this.set({ type, state }, n);
+      }
+    },
+  }),
+  httpDuration: new client.Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by method, route (the route pattern, or "unmatched") and status code.',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   }),
   jobDuration: new client.Histogram({

@@ -1,5 +1,5 @@
 import type { Redis as RedisClient } from 'ioredis';
-import { silentLogger, type Logger } from '../logging.ts';
+import { silentLogger, throttledWarn, type Logger } from '../logging.ts';
 import { CacheError } from './cache-error.ts';
 import type { KeyValueCache } from './kv.ts';
 import { redactUrl } from '../config/config.ts';
@@ -26,7 +26,7 @@ export async function createRedisKv(opts: RedisKvOptions): Promise<RedisKv> {
   // ioredis reports connection trouble as 'error' events; unheard, Node prints them as unhandled. Failed calls
   // still reject, so a log line is all these need.
   const logger = opts.logger ?? silentLogger;
-  client.on('error', (err: Error) => logger.warn({ err: err.message }, 'Redis cache connection error'));
+  client.on('error', throttledWarn(logger, 'Redis cache connection error'));
   try {
     await client.connect();
   } catch (err) {

@@ -1,22 +1,24 @@
+import type { FastifyInstance } from 'fastify';
 import { errorMessage } from '../errors.ts';
+import type { Logger } from '../logging.ts';
+import { settlesWithin, ShutdownBudget, untilSignal } from '../runtime/lifecycle.ts';
 import { buildServiceApp } from '../runtime/http.ts';
 import { startWorkers } from '../runtime/workers.ts';
+import { startWorkerListener } from '../runtime/worker-listener.ts';
+import type { Container } from '../runtime/container.ts';
 import type { WorkerHandle } from '../queue/queue.ts';
 import { cliContext } from './context.ts';
 import { CliExit, EXIT } from './exit-codes.ts';
 
-/** Waits for SIGINT/SIGTERM. */
-function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (sig: string) => () => resolve(sig);
-    process.once('SIGINT', on('SIGINT'));
-    process.once('SIGTERM', on('SIGTERM'));
-  });
-}
-
-/** `hubspot-ai serve`: the API, plus in-process workers with the embedded queue (or when asked). */
+/**
+ * `hubspot-ai serve`: the API, plus in-process workers with the embedded queue (or when asked).
+ * Shutdown (SIGTERM/SIGINT): stop taking requests and finish those in flight, let running jobs finish, and hand
+ * back to the queue whatever is still running when SHUTDOWN_GRACE_MS is over; then close every backend.
+ */
 export async function serveCommand(opts: { workers: boolean }): Promise<void> {
   const { config, logger, container } = cliContext();
+  // Listen for signals from the start: one that arrives while starting up ends the process cleanly after it.
+  const stopped = untilSignal(logger);
   let workers: WorkerHandle | undefined;
   const app = await buildServiceApp(container);
   try {
@@ -31,23 +33,50 @@ export async function serveCommand(opts: { workers: boolean }): Promise<void> {
     { port: (app.server.address() as { port?: number } | null)?.port, workers: runWorkers, backends: config.backends, dryRun: config.DRY_RUN },
     'hubspot-ai is serving',
   );
-  const sig = await untilSignal();
-  logger.info({ signal: sig }, 'shutting down: no new requests, finishing in-flight jobs');
-  await app.close();
-  await workers?.close(25_000);
-  await container.close();
+  const signal = await stopped;
+  logger.info({ signal, graceMs: config.SHUTDOWN_GRACE_MS }, 'shutting down: no new requests, finishing in-flight requests and jobs');
+  await stop({ logger, container, graceMs: config.SHUTDOWN_GRACE_MS, app, workers });
 }
 
-/** `hubspot-ai worker`: workers only (production, with REDIS_URL). */
+/** `hubspot-ai worker`: workers only (production, with REDIS_URL), with their own /metrics, /healthz and /readyz. */
 export async function workerCommand(): Promise<void> {
   const { config, logger, container } = cliContext();
+  const stopped = untilSignal(logger);
   if (config.backends.queue === 'embedded') {
     logger.warn('REDIS_URL is not set: this worker serves the embedded queue in this DATA_DIR only (normally `serve` runs workers itself)');
   }
+  let listener: FastifyInstance;
+  try {
+    listener = await startWorkerListener(container, { port: config.WORKER_PORT, host: config.HOST });
+  } catch (err) {
+    await container.close();
+    throw new CliExit(EXIT.FAILURE, `cannot listen on ${config.HOST}:${config.WORKER_PORT} (WORKER_PORT): ${errorMessage(err)}`);
+  }
   const workers = await startWorkers(container);
-  logger.info({ concurrency: config.QUEUE_CONCURRENCY, backends: config.backends }, 'workers running');
-  const sig = await untilSignal();
-  logger.info({ signal: sig }, 'shutting down workers: finishing or returning in-flight jobs');
-  await workers.close(25_000);
-  await container.close();
+  logger.info(
+    { concurrency: config.QUEUE_CONCURRENCY, backends: config.backends, port: (listener.server.address() as { port?: number } | null)?.port },
+    'workers running',
+  );
+  const signal = await stopped;
+  logger.info({ signal, graceMs: config.SHUTDOWN_GRACE_MS }, 'shutting down workers: finishing in-flight jobs, then handing the rest back');
+  await stop({ logger, container, graceMs: config.SHUTDOWN_GRACE_MS, workers, listener });
+}
+
+async function stop(s: { logger: Logger; container: Container; graceMs: number; app?: FastifyInstance; workers?: WorkerHandle; listener?: FastifyInstance }): Promise<void> {
+  const budget = new ShutdownBudget(s.graceMs, s.logger);
+  if (s.app) {
+    const app = s.app;
+    // In-flight requests get the grace period; connections still busy after it are cut.
+    if (!(await settlesWithin(app.close(), budget.remaining()))) {
+      s.logger.warn('requests still in flight at the end of the grace period: closing their connections');
+      app.server.closeAllConnections();
+    }
+  }
+  // Jobs still running when the budget is spent go back to the queue (their leases are released).
+  await s.workers?.close(budget.remaining());
+  await s.listener?.close();
+  await s.container.close();
+  budget.done();
+  s.logger.info({ shutdownMs: budget.elapsed() }, 'shut down');
+  s.logger.flush();
 }

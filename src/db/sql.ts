@@ -20,7 +20,9 @@ export async function createSql<DB = any>(opts: { databaseUrl?: string; dataDir:
     const [{ default: pg }, { PostgresDialect }] = await Promise.all([import('pg'), import('kysely')]);
     // BIGINT as numbers: our counters and ms timestamps stay far below 2^53.
     pg.types.setTypeParser(20, (v: string) => Number(v));
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
+    // A connection that cannot be made in 10 s fails the query instead of waiting forever (a blackholed host).
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10, connectionTimeoutMillis: 10_000 });
+    pool.on('error', () => undefined); // an idle client's lost connection: the pool replaces it, the next query reports
     if (opts.schema) {
       const schema = opts.schema;
       pool.on('connect', (client) => {

@@ -1,7 +1,6 @@
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { errorMessage } from '../errors.ts';
-import { silentLogger, type Logger } from '../logging.ts';
+import { silentLogger, throttledWarn, type Logger } from '../logging.ts';
 import { metrics } from '../metrics.ts';
 import { backoffDelayMs, requestedRetryDelayMs } from './backoff.ts';
 import {
@@ -45,17 +44,22 @@ export class BullQueue implements JobQueue {
   private readonly prefix: string;
   private readonly workers = new Set<WorkerHandle>();
   private readonly logger: Logger;
+  /** One warning per 30 s while Redis is down, not one per reconnection attempt of every connection. */
+  private readonly redisWarning: (err: unknown) => void;
+  private readonly bullWarning: (err: unknown) => void;
 
   constructor(private readonly opts: BullQueueOptions) {
     this.prefix = opts.prefix ?? 'hsai';
     this.logger = opts.logger ?? silentLogger;
+    this.redisWarning = throttledWarn(this.logger, 'redis connection error');
+    this.bullWarning = throttledWarn(this.logger, 'bullmq error');
     // maxRetriesPerRequest null: commands wait for Redis to come back instead of failing (restart, failover).
     this.connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null, enableReadyCheck: true });
-    this.connection.on('error', (err) => this.logger.warn({ err: errorMessage(err) }, 'redis connection error'));
+    this.connection.on('error', this.redisWarning);
     this.queues = Object.fromEntries(
       JOB_TYPES.map((t) => [t, new Queue(t, { connection: this.connection, prefix: this.prefix })]),
     ) as Record<JobType, Queue>;
-    for (const q of Object.values(this.queues)) q.on('error', (err) => this.logger.warn({ err: errorMessage(err) }, 'bullmq queue error'));
+    for (const q of Object.values(this.queues)) q.on('error', this.bullWarning);
   }
 
   async enqueue(jobs: JobSpec[]): Promise<string[]> {
@@ -83,7 +87,7 @@ export class BullQueue implements JobQueue {
     const controllers = new Set<AbortController>();
     if (!this.workerConnection) {
       this.workerConnection = this.connection.duplicate();
-      this.workerConnection.on('error', (err) => this.logger.warn({ err: errorMessage(err) }, 'redis connection error'));
+      this.workerConnection.on('error', this.redisWarning);
     }
     const connection = this.workerConnection;
     const workers = JOB_TYPES.filter((t) => handlers[t]).map((type) => {
@@ -97,7 +101,7 @@ export class BullQueue implements JobQueue {
             requestedRetryDelayMs(err) ?? backoffDelayMs(attemptsMade, this.opts.backoffBaseMs),
         },
       });
-      worker.on('error', (err) => this.logger.warn({ err: errorMessage(err) }, 'bullmq worker error'));
+      worker.on('error', this.bullWarning);
       worker.on('failed', (job, err) => {
         if (!job || err instanceof WaitingError) return;
         const final = job.finishedOn !== undefined;
@@ -176,7 +180,6 @@ export class BullQueue implements JobQueue {
           dead: c.failed ?? 0,
         };
         for (const k of Object.keys(total) as Array<keyof JobStats>) total[k] += s[k];
-        for (const [state, n] of Object.entries(s)) metrics.queueDepth.set({ type, state }, n);
         return [type, s] as const;
       }),
     );

@@ -89,9 +89,6 @@ export class EmbeddedQueue implements JobQueue {
 
   async stats(): Promise<Record<JobType, JobStats> & { total: JobStats }> {
     const stats = this.journal.stats(Date.now());
-    for (const type of JOB_TYPES) {
-      for (const [state, n] of Object.entries(stats[type])) metrics.queueDepth.set({ type, state }, n);
-    }
     return stats;
   }
 
@@ -176,8 +173,15 @@ class EmbeddedWorker {
     this.wake.off('job', this.onWake);
     this.onWake();
     await this.loop;
+    let timer: NodeJS.Timeout | undefined;
     const settled = Promise.allSettled([...this.inFlight.values()].map((j) => j.promise));
-    const timedOut = await Promise.race([settled.then(() => false), sleep(timeoutMs).then(() => true)]);
+    const timedOut = await Promise.race([
+      settled.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer); // an idle shutdown must not wait for the grace period's timer
     if (timedOut) {
       // Jobs still running go back to the queue untouched so another worker (or the next start) runs them.
       for (const [id, job] of this.inFlight) {

@@ -9,11 +9,12 @@ import type { JobQueue } from '../queue/queue.ts';
 import type { VectorStore } from '../retrieval/vector-store.ts';
 import type { LlmProvider } from '../agents/provider.ts';
 import type { WritebackService } from '../writeback/create-writeback.ts';
-import type { Logger } from '../logging.ts';
+import { throttledWarn, type Logger } from '../logging.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import { Resources } from './lazy.ts';
 import { ForegroundGate } from '../queue/foreground.ts';
 import { onCheckpointError } from '../db/checkpointer.ts';
+import { collectQueueStats } from '../metrics.ts';
 
 /**
  * The composition root: builds each port's adapter from the configuration, lazily, once per process, and
@@ -49,7 +50,8 @@ export function createContainer(config: Config, logger: Logger): Container {
     async () => {
       if (!config.REDIS_URL) return undefined;
       const { Redis } = await import('ioredis');
-      const client = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3, enableOfflineQueue: true });
+      const client = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3, enableOfflineQueue: true, connectTimeout: 5_000 });
+      client.on('error', throttledWarn(logger, 'Redis (rate limiter) connection error'));
       try {
         await client.connect();
       } catch (err) {
@@ -120,17 +122,24 @@ export function createContainer(config: Config, logger: Logger): Container {
     (s) => s.close(),
   );
 
+  let stopQueueMetrics = (): void => undefined;
   const queue = res.lazy(
     'queue',
-    async () =>
-      (await import('../queue/create-queue.ts')).createQueue({
+    async () => {
+      const q = await (await import('../queue/create-queue.ts')).createQueue({
         redisUrl: config.REDIS_URL,
         dataDir: config.dataDir,
         prefix: config.REDIS_PREFIX,
         defaultMaxAttempts: config.JOB_MAX_ATTEMPTS,
         logger: logger.child({ module: 'queue' }),
-      }),
-    (q) => q.close(),
+      });
+      stopQueueMetrics = collectQueueStats(() => q.stats());
+      return q;
+    },
+    async (q) => {
+      stopQueueMetrics();
+      await q.close();
+    },
   );
 
   const provider = res.lazy(

@@ -54,6 +54,8 @@ export interface SandboxHandle {
   /** Resolves when every pending webhook delivery has been answered 2xx or given up. */
   flushWebhooks(): Promise<void>;
   metrics(): { requests: number; http429: number; byRoute: Record<string, number> };
+  /** Changes fault injection while running (also `PUT /_sandbox/faults`). */
+  setFaults(f: { faultRate?: number; latencyMs?: number }): void;
   close(): Promise<void>;
 }
 
@@ -128,6 +130,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     reset,
     flushWebhooks: async () => dispatcher?.flush(),
     metrics: () => ({ ...counters, byRoute: { ...counters.byRoute } }),
+    setFaults: (f) => Object.assign(server.faults, Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined))),
     close: async () => {
       await server.app.close();
       await dispatcher?.flush().catch(() => undefined);

@@ -24,11 +24,35 @@ function isSearch(req: FastifyRequest): boolean {
   return req.method === 'POST' && /\/crm\/v3\/objects\/[^/]+\/search$/.test(req.url.split('?')[0] ?? '');
 }
 
+/** Waits `ms`, but not for a client that hung up (so closing the server never waits on a long latency). */
+function delayWhileConnected(req: FastifyRequest, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      req.raw.socket?.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    req.raw.socket?.once('close', done);
+  });
+}
+
 /**
  * The HubSpot-compatible HTTP server. Requests under /_sandbox are the harness's own (no auth, no limits);
  * everything else passes auth, the rate limiters and the fault injector in that order, like a real portal.
  */
-export function buildSandboxServer(ctx: SandboxContext, opts: ServerOptions, hooks?: AdminHooks): { app: FastifyInstance; resetLimits: () => void } {
+export interface FaultSettings {
+  faultRate: number;
+  latencyMs: number;
+}
+
+export function buildSandboxServer(
+  ctx: SandboxContext,
+  opts: ServerOptions,
+  hooks?: Omit<AdminHooks, 'faults'>,
+): { app: FastifyInstance; resetLimits: () => void; faults: FaultSettings } {
+  // Fault injection can be changed while running (PUT /_sandbox/faults), e.g. a portal that slows down mid-test.
+  const faults: FaultSettings = { faultRate: opts.faultRate, latencyMs: opts.latencyMs };
   const app = Fastify({ logger: false, bodyLimit: 20 * 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } });
   const tenSecondly = new RollingWindowLimiter(opts.rateLimit, 10_000);
   const secondly = new RollingWindowLimiter(opts.searchRate, 1_000);
@@ -75,8 +99,8 @@ export function buildSandboxServer(ctx: SandboxContext, opts: ServerOptions, hoo
       daily++;
       void reply.headers(headers);
     }
-    if (opts.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, opts.latencyMs));
-    if (opts.faultRate > 0 && faultRng.next() < opts.faultRate) {
+    if (faults.latencyMs > 0) await delayWhileConnected(req, faults.latencyMs);
+    if (faults.faultRate > 0 && faultRng.next() < faults.faultRate) {
       const status = faultRng.pick(FAULTS);
       throw new HubSpotHttpError(status, 'INTERNAL_ERROR', status === 504 ? 'Gateway timeout' : 'Internal error (injected by the sandbox)');
     }
@@ -113,10 +137,11 @@ export function buildSandboxServer(ctx: SandboxContext, opts: ServerOptions, hoo
   void app.register(associationRoutes(ctx));
   void app.register(propertyRoutes(ctx));
   void app.register(portalRoutes(ctx));
-  void app.register(adminRoutes(ctx, hooks));
+  void app.register(adminRoutes(ctx, hooks ? { ...hooks, faults } : undefined));
 
   return {
     app,
+    faults,
     resetLimits: () => {
       tenSecondly.reset();
       secondly.reset();

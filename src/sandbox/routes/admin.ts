@@ -10,6 +10,8 @@ import { asText } from '../text-value.ts';
 export interface AdminHooks {
   simulator: () => Simulator;
   reset: () => Promise<void>;
+  /** Live fault injection settings (mutable). */
+  faults: { faultRate: number; latencyMs: number };
 }
 
 type Body = Record<string, unknown> | undefined;
@@ -19,6 +21,16 @@ export function adminRoutes(ctx: SandboxContext, hooks?: AdminHooks): FastifyPlu
     app.get('/_sandbox/ground-truth', async () => ctx.truth());
     app.get('/_sandbox/metrics', async () => ({ ...ctx.counters, byRoute: { ...ctx.counters.byRoute } }));
     if (!hooks) return;
+    app.get('/_sandbox/faults', async () => ({ ...hooks.faults }));
+    app.put<{ Body: Body }>('/_sandbox/faults', async (req) => {
+      const b = req.body ?? {};
+      const rate = b.faultRate === undefined ? hooks.faults.faultRate : Number(b.faultRate);
+      const latency = b.latencyMs === undefined ? hooks.faults.latencyMs : Number(b.latencyMs);
+      if (!(rate >= 0 && rate <= 1)) throw validationError('faultRate must be a number between 0 and 1');
+      if (!(Number.isInteger(latency) && latency >= 0)) throw validationError('latencyMs must be a non-negative integer');
+      Object.assign(hooks.faults, { faultRate: rate, latencyMs: latency });
+      return { ...hooks.faults };
+    });
     app.post('/_sandbox/reset', async () => {
       await hooks.reset();
       return { status: 'reset', counts: ctx.truth().counts };
