@@ -6,6 +6,7 @@ import { runBackfill, type BackfillSummary } from '../../src/ingest/backfill.ts'
 import { createCheckpointStore } from '../../src/ingest/checkpoint-store.ts';
 import { createEmbedder } from '../../src/ingest/create-embedder.ts';
 import type { Embedder } from '../../src/ingest/embedder.ts';
+import { WorkPool } from '../../src/ingest/work-pool.ts';
 import { Indexer } from '../../src/ingest/indexer.ts';
 import { SqliteVectorStore } from '../../src/retrieval/sqlite-vector-store.ts';
 import type { VectorStore } from '../../src/retrieval/vector-store.ts';
@@ -34,11 +35,12 @@ export async function openEvalStack(opts: { baseUrl: string; accessToken: string
     maxRetries: 4,
   });
   const cache = await createCache({ dataDir: opts.dataDir });
-  const embedder = await createEmbedder({ provider: 'offline', model: 'offline-hash-v1', dimensions: 384, cache });
+  const pool = new WorkPool();
+  const embedder = await createEmbedder({ provider: 'offline', model: 'offline-hash-v1', dimensions: 384, cache, pool });
   const store = new SqliteVectorStore({ dataDir: opts.dataDir, chunkDimensions: 384, accountDimensions: 384 });
   await store.init();
   const checkpoints = await createCheckpointStore({ dataDir: opts.dataDir });
-  const indexer = new Indexer({ store, embedder, gateway });
+  const indexer = new Indexer({ store, embedder, gateway, pool });
   const backfill = await runBackfill({ gateway, indexer, store, checkpoints }, { concurrency: 4 });
   const portalId = await gateway.portalId();
   return {
@@ -52,6 +54,7 @@ export async function openEvalStack(opts: { baseUrl: string; accessToken: string
       await checkpoints.close();
       await store.close();
       await embedder.close();
+      await pool.close();
       await cache.close();
       await gateway.close();
     },

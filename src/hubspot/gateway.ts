@@ -39,6 +39,12 @@ export interface PropertyDefinition {
   options?: Array<{ label: string; value: string; displayOrder?: number }>;
 }
 
+/** A listed object with the ids of its associated objects, by type (sorted, complete). */
+export interface ListedObject {
+  object: HubSpotObject;
+  associations: Partial<Record<ObjectType, string[]>>;
+}
+
 export interface NewAssociation {
   toObjectType: RecordType;
   toObjectId: string;
@@ -49,6 +55,12 @@ export interface HubSpotGateway {
   /** The portal (hub) id of the token, from the account-info API; cached after the first call. */
   portalId(): Promise<string>;
   listObjects(type: ObjectType, opts: { after?: string; limit?: number; properties?: string[] }): Promise<Page<HubSpotObject>>;
+  /**
+   * A page of 100 objects with their properties and associated ids (one request: HubSpot's list endpoint with
+   * `associations`). HubSpot cuts each association list at 100; those are completed with batch association reads,
+   * so every list is complete. The backfill reads a portal's structure this way (portal-scan.ts).
+   */
+  listWithAssociations(type: ObjectType, opts: { after?: string; properties?: string[]; associations: ObjectType[] }): Promise<Page<ListedObject>>;
   /** Batch read by id (≤100 per call internally). Ids that no longer exist are simply absent from the result. */
   batchRead(type: ObjectType, ids: string[], opts?: { properties?: string[]; propertiesWithHistory?: string[] }): Promise<HubSpotObject[]>;
   /**
@@ -56,7 +68,7 @@ export interface HubSpotGateway {
    * returned `after` back unchanged for the next page; `sinceMs` is then ignored.
    */
   modifiedSince(type: ObjectType, sinceMs: number, opts?: { properties?: string[]; after?: string }): Promise<Page<HubSpotObject>>;
-  /** Associations v4 batch read (≤1000 ids per call internally, follows paging). */
+  /** Associations v4 batch read (≤1000 ids per call internally, follows paging); ids sorted numerically. */
   batchAssociations(fromType: ObjectType, toType: ObjectType, ids: string[]): Promise<Map<string, string[]>>;
   /** All associations of engagements to records. */
   engagementAssociations(type: ObjectType, ids: string[]): Promise<Map<string, AssociationSet>>;

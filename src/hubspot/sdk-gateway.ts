@@ -14,7 +14,7 @@ import {
   unique,
 } from './batching.ts';
 import { HubSpotInvalidRequestError, HubSpotNotFoundError } from './errors.ts';
-import type { GatewayStats, HubSpotGateway, NewAssociation, Page, PropertyDefinition } from './gateway.ts';
+import type { GatewayStats, HubSpotGateway, ListedObject, NewAssociation, Page, PropertyDefinition } from './gateway.ts';
 import { modifiedSince, type SearchQuery } from './modified-since.ts';
 import { currentExchange } from './request-context.ts';
 import type { CallSpec, RequestExecutor } from './request-executor.ts';
@@ -52,6 +52,35 @@ export class SdkHubSpotGateway implements HubSpotGateway {
       send: () => this.sdk.objects.basicApi.getPage(type, limit, opts.after, opts.properties, undefined, undefined, false, callOptions),
     });
     return { results: res.results.map(toHubSpotObject), after: res.paging?.next?.after };
+  }
+
+  async listWithAssociations(
+    type: ObjectType,
+    opts: { after?: string; properties?: string[]; associations: ObjectType[] },
+  ): Promise<Page<ListedObject>> {
+    const res = await this.call({
+      operation: 'objects.list',
+      send: () =>
+        this.sdk.objects.basicApi.getPage(type, LIST_PAGE_MAX, opts.after, opts.properties, undefined, opts.associations, false, callOptions),
+    });
+    const truncated = new Map<ObjectType, string[]>();
+    const results = res.results.map((o) => {
+      const associations: Partial<Record<ObjectType, string[]>> = {};
+      for (const [key, list] of Object.entries(o.associations ?? {})) {
+        const to = opts.associations.find((t) => associationKeyMatches(key, t));
+        if (!to) continue;
+        associations[to] = sortIds([...(associations[to] ?? []), ...list.results.map((r) => String(r.id))]);
+        if (list.paging?.next?.after) truncated.set(to, [...(truncated.get(to) ?? []), String(o.id)]);
+      }
+      for (const to of opts.associations) associations[to] ??= [];
+      return { object: toHubSpotObject(o), associations };
+    });
+    // HubSpot returns at most 100 associations of a type per listed object: complete the longer lists, together.
+    for (const [to, ids] of truncated) {
+      const complete = await this.batchAssociations(type, to, ids);
+      for (const r of results) if (complete.has(r.object.id)) r.associations[to] = complete.get(r.object.id);
+    }
+    return { results, after: res.paging?.next?.after };
   }
 
   async batchRead(type: ObjectType, ids: string[], opts: { properties?: string[]; propertiesWithHistory?: string[] } = {}): Promise<HubSpotObject[]> {
@@ -115,7 +144,8 @@ export class SdkHubSpotGateway implements HubSpotGateway {
       });
       pending = more;
     }
-    return new Map([...found].map(([id, set]) => [id, [...set]]));
+    // Sorted: the same record's associations read through another endpoint come out in the same order.
+    return new Map([...found].map(([id, set]) => [id, sortIds(set)]));
   }
 
   async engagementAssociations(type: ObjectType, ids: string[]): Promise<Map<string, AssociationSet>> {
@@ -259,4 +289,15 @@ export class SdkHubSpotGateway implements HubSpotGateway {
     if (!res.ok) throw new Error(`HubSpot answered ${res.status} to GET ${path}`);
     return JSON.parse(text) as T;
   }
+}
+
+/** Numeric ids in ascending order, without duplicates (HubSpot lists a labelled association once per label). */
+function sortIds(ids: Iterable<string>): string[] {
+  return [...new Set(ids)].sort((a, b) => Number(a) - Number(b) || a.localeCompare(b));
+}
+
+/** HubSpot keys a listed object's associations by type name, plural or singular (`contacts`, `contact`). */
+function associationKeyMatches(key: string, type: ObjectType): boolean {
+  const k = key.toLowerCase();
+  return k === type || k === type.replace(/ies$/, 'y').replace(/s$/, '');
 }

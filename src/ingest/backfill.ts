@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { contactAccountId, OBJECT_TYPES, type ObjectType } from '../core/objects.ts';
+import { OBJECT_TYPES, type ObjectType } from '../core/objects.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
 import { HubSpotDailyLimitError, HubSpotNotFoundError } from '../hubspot/errors.ts';
+import { PortalScan, ScanAbortedError } from '../hubspot/portal-scan.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import type { VectorStore } from '../retrieval/vector-store.ts';
 import type { CheckpointStore } from './checkpoint-store.ts';
@@ -12,6 +13,12 @@ import { silentProgress, type ProgressReporter } from './progress.ts';
 /**
  * The backfill: pages the whole portal (or what changed since a time) into the indexer, `concurrency` account
  * batches at a time, and checkpoints after every batch so that a killed run continues where it stopped.
+ *
+ * A full run first lists every CRM record with its associations (hubspot/portal-scan.ts, 100 records a request);
+ * each account batch then reads only its engagements, by batch, while earlier batches are chunked, embedded and
+ * written: about 90 records per request on the sandbox portal, so HubSpot's request budget, not the CPU, bounds
+ * the run (`npm run bench:backfill`). A `--since` run resolves changed records to accounts and reads those
+ * accounts' histories through the gateway.
  *
  * Checkpoint model: listing pages are numbered in order; the checkpoint keeps the cursor of the oldest page
  * not yet fully indexed (the low-water mark) plus the content keys of batches already indexed after it. A
@@ -34,7 +41,7 @@ export interface BackfillOptions {
   since?: string;
   /** Account batches in flight. */
   concurrency?: number;
-  /** Accounts per `accountHistories` call. */
+  /** Accounts per indexing batch (at most 100). */
   batchSize?: number;
   /** Ignore (and overwrite) a saved checkpoint. */
   restart?: boolean;
@@ -72,7 +79,8 @@ export class BackfillStoppedError extends AppError {
 }
 
 interface BackfillState {
-  version: 1;
+  /** 2: full runs page the portal scan, their cursors are account ids (1: HubSpot listing cursors). */
+  version: 2;
   status: 'running' | 'completed';
   /** Low-water mark: the source and cursor of the oldest page not fully indexed. */
   source: number;
@@ -109,7 +117,7 @@ export async function runBackfill(deps: BackfillDeps, opts: BackfillOptions = {}
   const logger = deps.logger ?? silentLogger;
   const progress = deps.progress ?? silentProgress;
   const concurrency = Math.max(1, opts.concurrency ?? 4);
-  const requestedBatchSize = Math.min(PAGE_SIZE, Math.max(1, opts.batchSize ?? 50));
+  const requestedBatchSize = Math.min(PAGE_SIZE, Math.max(1, opts.batchSize ?? PAGE_SIZE));
   const startedAt = Date.now();
   const stats0 = gateway.stats();
   const portalId = await gateway.portalId();
@@ -117,13 +125,14 @@ export async function runBackfill(deps: BackfillDeps, opts: BackfillOptions = {}
   const sinceMs = opts.since === undefined ? undefined : parseSince(opts.since);
   const mode = sinceMs === undefined ? 'full' : 'since';
   const key = mode === 'full' ? `backfill:${portalId}:full` : `backfill:${portalId}:since:${new Date(sinceMs!).toISOString()}`;
-  const sources = sinceMs === undefined ? fullSources(gateway) : sinceSources(gateway, sinceMs);
+  let scan: PortalScan | undefined;
+  let sources: AccountSource[] = sinceMs === undefined ? [] : sinceSources(gateway, sinceMs);
 
   const saved = opts.restart ? null : await checkpoints.load<BackfillState>(key);
-  const resumed = saved?.status === 'running' && saved.version === 1;
+  const resumed = saved?.status === 'running' && saved.version === 2;
   const state: BackfillState = resumed
     ? saved
-    : { version: 1, status: 'running', source: 0, after: null, done: [], batchSize: requestedBatchSize, startedAt: new Date().toISOString(), updatedAt: '' };
+    : { version: 2, status: 'running', source: 0, after: null, done: [], batchSize: requestedBatchSize, startedAt: new Date().toISOString(), updatedAt: '' };
   const batchSize = state.batchSize;
   if (resumed) logger.info({ key, source: sources[state.source]?.name, doneBatches: state.done.length }, 'resuming backfill from checkpoint');
 
@@ -186,7 +195,7 @@ export async function runBackfill(deps: BackfillDeps, opts: BackfillOptions = {}
   const inFlight = new Set<Promise<void>>();
   const runBatch = async (accountIds: string[], batchKey: string, tracker: PageTracker): Promise<void> => {
     try {
-      const result: IndexResult = await indexer.reindexAccounts(portalId, accountIds);
+      const result: IndexResult = await indexer.reindexAccounts(portalId, accountIds, scan);
       totals = addIndexResults(totals, result);
       accountsDone += accountIds.length;
       tracker.remaining -= 1;
@@ -200,6 +209,16 @@ export async function runBackfill(deps: BackfillDeps, opts: BackfillOptions = {}
 
   progress.start({ mode, resumed });
   try {
+    if (mode === 'full') {
+      scan = await PortalScan.read(gateway, {
+        signal: opts.signal,
+        onPage: (type, listed) => {
+          if (type === 'companies') progress.update({ ...snapshot(), accountsKnown: listed });
+        },
+      });
+      sources = scanSources(scan);
+      logger.info({ accounts: scan.accountIds.length, requests: scan.requests }, 'portal structure listed');
+    }
     while (producer.source < sources.length && failure === null && !opts.signal?.aborted) {
       const source = sources[producer.source]!;
       const page = await source.page(producer.after ?? undefined);
@@ -228,7 +247,7 @@ export async function runBackfill(deps: BackfillDeps, opts: BackfillOptions = {}
       await checkpoint();
     }
   } catch (err) {
-    failure ??= err;
+    if (!(err instanceof ScanAbortedError)) failure ??= err;
   }
   await Promise.all(inFlight);
   pagingDone = true;
@@ -237,7 +256,8 @@ export async function runBackfill(deps: BackfillDeps, opts: BackfillOptions = {}
     try {
       // Accounts deleted in HubSpot while nothing listened are not in any page: prune them from the index.
       const stale = (await deps.store.listAccounts(portalId)).filter((id) => !seenAccounts.has(id));
-      totals = addIndexResults(totals, await indexer.pruneMissingAccounts(portalId, stale));
+      // The scan listed every record: an account it did not see is gone, and the prune needs no request.
+      totals = addIndexResults(totals, await indexer.pruneMissingAccounts(portalId, stale, scan));
     } catch (err) {
       failure = err;
     }
@@ -281,27 +301,32 @@ function hashKey(accountIds: string[]): string {
   return createHash('sha256').update([...accountIds].sort().join(',')).digest('base64url').slice(0, 22);
 }
 
-/** Every company, then every contact without a company (its own account). */
-function fullSources(gateway: HubSpotGateway): AccountSource[] {
-  return [
-    {
-      name: 'companies',
-      async page(after) {
-        const page = await gateway.listObjects('companies', { after, limit: PAGE_SIZE, properties: ['hs_object_id'] });
-        return { accountIds: page.results.map((c) => c.id), after: page.after };
-      },
+/**
+ * Every company, then every contact without a company (its own account), from the portal scan in id order.
+ * Cursors are the first account id of the next page, so a resumed run finds its place even if accounts before
+ * it were deleted meanwhile.
+ */
+function scanSources(scan: PortalScan): AccountSource[] {
+  const companies = scan.accountIds.filter((a) => !a.startsWith('contact:'));
+  const contacts = scan.accountIds.filter((a) => a.startsWith('contact:'));
+  const paged = (name: string, ids: string[]): AccountSource => ({
+    name,
+    async page(after) {
+      const from = after === undefined ? 0 : firstAtOrAfter(ids, after);
+      const accountIds = ids.slice(from, from + PAGE_SIZE);
+      const next = ids[from + PAGE_SIZE];
+      return next === undefined ? { accountIds } : { accountIds, after: next };
     },
-    {
-      name: 'contacts-without-company',
-      async page(after) {
-        const page = await gateway.listObjects('contacts', { after, limit: PAGE_SIZE, properties: ['hs_object_id'] });
-        const ids = page.results.map((c) => c.id);
-        const companies = await gateway.batchAssociations('contacts', 'companies', ids);
-        const orphans = ids.filter((id) => (companies.get(id) ?? []).length === 0);
-        return { accountIds: orphans.map(contactAccountId), after: page.after };
-      },
-    },
-  ];
+  });
+  return [paged('companies', companies), paged('contacts-without-company', contacts)];
+}
+
+/** Index of the first account whose id is not below `after` (ids ascend numerically within a source). */
+function firstAtOrAfter(ids: string[], after: string): number {
+  const n = (id: string) => Number(id.replace(/^contact:/, ''));
+  const target = n(after);
+  const i = ids.findIndex((id) => n(id) >= target);
+  return i < 0 ? ids.length : i;
 }
 
 /** Records of every type modified since `sinceMs`, resolved to the accounts they roll up to. */

@@ -2,6 +2,7 @@ import type { KeyValueCache } from '../cache/kv.ts';
 import type { Logger } from '../logging.ts';
 import { CachedEmbedder } from './cached-embedder.ts';
 import type { Embedder } from './embedder.ts';
+import type { WorkPool } from './work-pool.ts';
 
 export interface CreateEmbedderOptions {
   provider: 'offline' | 'openai';
@@ -13,6 +14,8 @@ export interface CreateEmbedderOptions {
   maxRetries?: number;
   /** When given, the embedder is wrapped by the embedding cache. */
   cache?: KeyValueCache;
+  /** Worker threads for the offline embedder's large batches (its work is CPU, not I/O). */
+  pool?: WorkPool;
   logger?: Logger;
 }
 
@@ -29,7 +32,7 @@ async function createAdapter(opts: CreateEmbedderOptions): Promise<Embedder> {
   switch (opts.provider) {
     case 'offline': {
       const { OfflineHashEmbedder } = await import('./embedders/offline-hash-embedder.ts');
-      return new OfflineHashEmbedder({ dimensions: opts.dimensions, model: opts.model });
+      return new OfflineHashEmbedder({ dimensions: opts.dimensions, model: opts.model, ...(opts.pool ? { pool: opts.pool } : {}) });
     }
     case 'openai': {
       const { OpenAIEmbedder } = await import('./embedders/openai-embedder.ts');

@@ -3,12 +3,12 @@ import { v5 as uuidv5 } from 'uuid';
 import { contactAccountId, parseAccountId, type AccountHistory } from '../core/objects.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
 import { silentLogger, type Logger } from '../logging.ts';
-import { buildAccountProfile } from '../retrieval/account-profile.ts';
+import { buildAccountProfile, type ProfileText } from '../retrieval/account-profile.ts';
 import type { ChunkPayload, ChunkRecord, VectorStore } from '../retrieval/vector-store.ts';
 import type { ChunkDraft } from './chunker.ts';
-import { ChunkPool } from './chunk-pool.ts';
 import { DraftMemo, draftsOfHistory } from './draft-memo.ts';
 import type { Embedder } from './embedder.ts';
+import type { WorkPool } from './work-pool.ts';
 
 /**
  * The indexer reconciles each account's stored chunks with its current HubSpot history: it embeds only chunks
@@ -76,9 +76,12 @@ export interface IndexerDeps {
   embedder: Embedder;
   gateway: HubSpotGateway;
   logger?: Logger;
-  /** Worker threads that chunk large batches; 0 chunks everything in this thread. Default: cores - 1, at least 1. */
-  chunkWorkers?: number;
+  /** Worker threads that chunk large batches (owned by the caller); without it everything runs in this thread. */
+  pool?: WorkPool;
 }
+
+/** Where account histories come from: the gateway, or a view with the same answers (hubspot/portal-scan.ts). */
+export type AccountSource = Pick<HubSpotGateway, 'accountHistories' | 'batchAssociations'>;
 
 interface PlannedChunk {
   payload: ChunkPayload;
@@ -89,6 +92,8 @@ interface AccountPlan {
   history: AccountHistory;
   chunks: PlannedChunk[];
   staleIds: string[];
+  /** Profile text computed with the drafts in a work-pool thread, if they were made there. */
+  profileText?: ProfileText;
 }
 
 export class Indexer {
@@ -97,7 +102,7 @@ export class Indexer {
   private readonly gateway: HubSpotGateway;
   private readonly logger: Logger;
   private readonly drafts = new DraftMemo();
-  private readonly pool: ChunkPool | undefined;
+  private readonly pool: WorkPool | undefined;
   /** Per-account tail of work in this process: two reconciliations of one account never interleave. */
   private readonly locks = new Map<string, Promise<void>>();
 
@@ -106,13 +111,11 @@ export class Indexer {
     this.embedder = deps.embedder;
     this.gateway = deps.gateway;
     this.logger = deps.logger ?? silentLogger;
-    this.pool = deps.chunkWorkers === 0 ? undefined : new ChunkPool(deps.chunkWorkers);
+    this.pool = deps.pool;
   }
 
-  /** Stops the chunk worker threads (they also stop on their own after a while without work). */
-  async close(): Promise<void> {
-    await this.pool?.close();
-  }
+  /** Nothing to release: the work pool belongs to whoever passed it. */
+  async close(): Promise<void> {}
 
   /** Reconciles the store with these histories (the accounts' complete current state). */
   async indexHistories(histories: AccountHistory[]): Promise<IndexResult> {
@@ -122,17 +125,18 @@ export class Indexer {
   /**
    * Fetches the accounts' histories and reconciles them; an account HubSpot no longer has (deleted or merged
    * company, contact that now belongs to a company) is removed from the store. The fetch happens under the
-   * accounts' locks: a slower, older read can never overwrite a newer one.
+   * accounts' locks: a slower, older read can never overwrite a newer one. `source` is HubSpot itself, or a
+   * backfill's portal scan (which reads the same histories with fewer requests).
    */
-  async reindexAccounts(portalId: string, accountIds: string[]): Promise<IndexResult> {
+  async reindexAccounts(portalId: string, accountIds: string[], source: AccountSource = this.gateway): Promise<IndexResult> {
     const ids = [...new Set(accountIds)];
     if (ids.length === 0) return emptyIndexResult();
     return this.withAccountLocks(ids.map((id) => lockKey(portalId, id)), async () => {
-      const histories = new Map((await this.gateway.accountHistories(ids)).map((h) => [h.accountId, h]));
+      const histories = new Map((await source.accountHistories(ids)).map((h) => [h.accountId, h]));
       // The gateway builds a contact account's history whether or not the contact has a company meanwhile;
       // only a company-less contact is an account of its own.
       const soloContacts = ids.filter((a) => parseAccountId(a).type === 'contacts').map((a) => parseAccountId(a).id);
-      const companiesOf = soloContacts.length > 0 ? await this.gateway.batchAssociations('contacts', 'companies', soloContacts) : new Map<string, string[]>();
+      const companiesOf = soloContacts.length > 0 ? await source.batchAssociations('contacts', 'companies', soloContacts) : new Map<string, string[]>();
       const live: AccountHistory[] = [];
       const gone: string[] = [];
       for (const id of ids) {
@@ -202,20 +206,20 @@ export class Indexer {
    * accounts whose contact is gone or now belongs to a company. Existence is checked with batch reads only, so
    * sweeping a whole index costs one or two requests per hundred accounts.
    */
-  async pruneMissingAccounts(portalId: string, accountIds: string[]): Promise<IndexResult> {
+  async pruneMissingAccounts(portalId: string, accountIds: string[], source: Pick<HubSpotGateway, 'batchRead' | 'batchAssociations'> = this.gateway): Promise<IndexResult> {
     const result = emptyIndexResult();
     const companies = accountIds.filter((a) => parseAccountId(a).type === 'companies');
     const contacts = accountIds.filter((a) => parseAccountId(a).type === 'contacts').map((a) => parseAccountId(a).id);
     const missing: string[] = [];
     for (let i = 0; i < companies.length; i += 100) {
       const ids = companies.slice(i, i + 100);
-      const found = new Set((await this.gateway.batchRead('companies', ids, { properties: ['hs_object_id'] })).map((o) => o.id));
+      const found = new Set((await source.batchRead('companies', ids, { properties: ['hs_object_id'] })).map((o) => o.id));
       missing.push(...ids.filter((id) => !found.has(id)));
     }
     for (let i = 0; i < contacts.length; i += 100) {
       const ids = contacts.slice(i, i + 100);
-      const found = new Set((await this.gateway.batchRead('contacts', ids, { properties: ['hs_object_id'] })).map((o) => o.id));
-      const companiesOf = await this.gateway.batchAssociations('contacts', 'companies', ids);
+      const found = new Set((await source.batchRead('contacts', ids, { properties: ['hs_object_id'] })).map((o) => o.id));
+      const companiesOf = await source.batchAssociations('contacts', 'companies', ids);
       for (const id of ids) {
         if (!found.has(id) || (companiesOf.get(id) ?? []).length > 0) missing.push(contactAccountId(id));
       }
@@ -233,7 +237,9 @@ export class Indexer {
     const plans: AccountPlan[] = [];
     const drafts = await this.draftsOf(histories);
     for (const [i, history] of histories.entries()) {
-      const plan = await this.plan(history, drafts[i]!);
+      const { drafts: accountDrafts, profile } = drafts[i]!;
+      const plan = await this.plan(history, accountDrafts);
+      if (profile) plan.profileText = profile;
       plans.push(plan);
       result.accounts += 1;
       result.records += countRecords(history);
@@ -278,11 +284,11 @@ export class Indexer {
     return result;
   }
 
-  /** Chunk drafts of each history, in order; off the main thread when the batch is large enough. */
-  private async draftsOf(histories: AccountHistory[]): Promise<ChunkDraft[][]> {
+  /** Chunk drafts of each history, in order; off the main thread (with the profile text) when the batch is large. */
+  private async draftsOf(histories: AccountHistory[]): Promise<Array<{ drafts: ChunkDraft[]; profile?: ProfileText }>> {
     const pool = this.pool;
-    if (pool && histories.length >= POOL_MIN_ACCOUNTS) return Promise.all(histories.map((h) => pool.draftsOf(h)));
-    return histories.map((h) => draftsOfHistory(h, this.drafts));
+    if (pool && histories.length >= POOL_MIN_ACCOUNTS) return Promise.all(histories.map((h) => pool.drafts(h)));
+    return histories.map((h) => ({ drafts: draftsOfHistory(h, this.drafts) }));
   }
 
   /** Desired chunks of one account against what the store holds. */
@@ -340,6 +346,7 @@ export class Indexer {
       chunks: plan.chunks.map((c) => c.payload),
       embedder,
       previousContentHash: current?.contentHash,
+      ...(plan.profileText ? { text: plan.profileText } : {}),
     });
     if (!profile || profile.contentHash === current?.contentHash) return false;
     await this.store.upsertProfiles([profile]);

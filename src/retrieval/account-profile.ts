@@ -48,7 +48,7 @@ export function historyTexts(history: AccountHistory, chunks?: Array<Pick<ChunkP
   return texts.filter((t) => t.trim().length > 0);
 }
 
-export function buildProfileText(history: AccountHistory, docs?: TermDocumentFrequencies, chunks?: ChunkPayload[]): ProfileText {
+export function buildProfileText(history: AccountHistory, docs?: TermDocumentFrequencies, chunks?: Array<Pick<ChunkPayload, 'text' | 'sourceType'>>): ProfileText {
   const firmographics = firmographicsOf(history);
   const topics = salientTerms(historyTexts(history, chunks), ownNames(history), docs);
   const industry = firmographics.industry ? humanize(firmographics.industry) : 'unknown industry';
@@ -63,6 +63,8 @@ export interface BuildProfileInput {
   embedder: Embedder;
   /** The account's chunks (normalized text); without them engagement properties are read directly. */
   chunks?: ChunkPayload[];
+  /** `buildProfileText(history, docs, chunks)` when already computed (the indexer's work-pool threads do). */
+  text?: ProfileText;
   docs?: TermDocumentFrequencies;
   /** When the new content hash equals this, nothing is embedded and null is returned. */
   previousContentHash?: string;
@@ -72,7 +74,7 @@ export interface BuildProfileInput {
 /** Builds the profile, or null when it is unchanged since `previousContentHash` (no embedding call then). */
 export async function buildAccountProfile(input: BuildProfileInput): Promise<AccountProfile | null> {
   const { history, embedder } = input;
-  const t = buildProfileText(history, input.docs, input.chunks);
+  const t = input.text ?? buildProfileText(history, input.docs, input.chunks);
   const f = t.firmographics;
   const contentHash = createHash('sha256')
     .update(JSON.stringify([embedder.model, embedder.dimensions, t.firmographicText, t.digestText, f.name, f.industry, f.sizeBand, f.lifecycle, f.isCustomer, t.topics]))

@@ -88,6 +88,13 @@ export function createContainer(config: Config, logger: Logger): Container {
     (g) => g.close(),
   );
 
+  // Worker threads for chunking and offline embedding, shared by the embedder and the indexer.
+  const workPool = res.lazy(
+    'work-pool',
+    async () => new (await import('../ingest/work-pool.ts')).WorkPool(),
+    (p) => p.close(),
+  );
+
   const embedder = res.lazy(
     'embedder',
     async () =>
@@ -99,6 +106,7 @@ export function createContainer(config: Config, logger: Logger): Container {
         baseURL: config.OPENAI_BASE_URL,
         timeoutMs: config.LLM_TIMEOUT_MS,
         cache: await cache(),
+        pool: await workPool(),
         logger: logger.child({ module: 'embeddings' }),
       }),
     (e) => e.close(),
@@ -161,7 +169,7 @@ export function createContainer(config: Config, logger: Logger): Container {
     'indexer',
     async () => {
       const { Indexer } = await import('../ingest/indexer.ts');
-      return new Indexer({ store: await store(), embedder: await embedder(), gateway: await gateway(), logger: logger.child({ module: 'indexer' }) });
+      return new Indexer({ store: await store(), embedder: await embedder(), gateway: await gateway(), pool: await workPool(), logger: logger.child({ module: 'indexer' }) });
     },
     (i) => i.close(),
   );

@@ -5,6 +5,8 @@ import type { LiveObject, PortalStore } from './store.ts';
 /** Live objects in the CRM v3 response shape. */
 
 const ALWAYS = ['hs_object_id', 'createdate', 'hs_lastmodifieddate'];
+/** Associations of one type embedded in a read object. */
+export const EMBEDDED_ASSOCIATIONS_MAX = 100;
 
 export interface ReadOptions {
   properties?: string[];
@@ -40,7 +42,10 @@ export function toApi(store: PortalStore, o: LiveObject, opts: ReadOptions = {})
     const assoc: Record<string, unknown> = {};
     for (const t of opts.associations) {
       const ids = store.associated(o.type, o.id, t);
-      if (ids.length > 0) assoc[t] = { results: ids.map((id) => ({ id, type: `${singular(o.type)}_to_${singular(t)}` })) };
+      if (ids.length === 0) continue;
+      // HubSpot returns the first 100 per type and a cursor for the rest (read them with the associations API).
+      const page = ids.slice(0, EMBEDDED_ASSOCIATIONS_MAX).map((id) => ({ id, type: `${singular(o.type)}_to_${singular(t)}` }));
+      assoc[t] = ids.length > EMBEDDED_ASSOCIATIONS_MAX ? { results: page, paging: { next: { after: String(EMBEDDED_ASSOCIATIONS_MAX), link: null } } } : { results: page };
     }
     out.associations = assoc;
   }

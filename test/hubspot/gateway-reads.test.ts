@@ -172,4 +172,21 @@ describe('batch only: the request count of a 30-company backfill', () => {
       await local.close();
     }
   });
+
+  it('lists records with complete association lists: HubSpot cuts them at 100, the gateway reads the rest', async () => {
+    const whale = truth.whaleAccountIds[0]!;
+    const found = new Map<string, Partial<Record<string, string[]>>>();
+    let after: string | undefined;
+    do {
+      const page = await gw.listWithAssociations('companies', { after, properties: ['name'], associations: ['contacts', 'emails'] });
+      for (const r of page.results) found.set(r.object.id, r.associations);
+      after = page.after;
+    } while (after);
+    expect(found.size).toBe(truth.companies.length);
+    const emails = (await gw.batchAssociations('companies', 'emails', [whale])).get(whale)!;
+    expect(emails.length).toBeGreaterThan(100);
+    expect(found.get(whale)!.emails).toEqual(emails);
+    const some = truth.companies[2]!.id;
+    expect(found.get(some)!.contacts).toEqual((await gw.batchAssociations('companies', 'contacts', [some])).get(some));
+  });
 });

@@ -118,8 +118,9 @@ describe('runBackfill against the sandbox', () => {
       let batches = 0;
       const progress = {
         start: () => undefined,
-        update: () => {
-          if (++batches === 3) controller.abort();
+        // Updates during the portal scan report listing progress (no account done yet): count indexed batches.
+        update: (snapshot: { accountsDone: number }) => {
+          if (snapshot.accountsDone > 0 && ++batches === 3) controller.abort();
         },
         stop: () => undefined,
       };

@@ -50,7 +50,7 @@ export function hashEmbed(text: string, dimensions: number): Float32Array {
   return embedTerms(lexicalTerms(text), dimensions);
 }
 
-function embedTerms(terms: string[], dimensions: number): Float32Array {
+export function embedTerms(terms: string[], dimensions: number): Float32Array {
   const vector = new Float32Array(dimensions);
   const counts = new Map<string, number>();
   for (let i = 0; i < terms.length; i += 1) {
@@ -94,19 +94,31 @@ function hash32(s: string): number {
   return h >>> 0;
 }
 
+/** Worker threads that run this embedder's hashing for large batches (work-pool.ts). */
+export interface OfflineEmbedPool {
+  embedOffline(texts: string[], dimensions: number): Promise<{ vectors: Float32Array[]; tokens: number }>;
+}
+
+/** Texts from which a call embeds in the work pool's threads instead of this one. */
+const POOL_MIN_TEXTS = 32;
+
 export class OfflineHashEmbedder implements Embedder {
   readonly provider = 'offline' as const;
   readonly model: string;
   readonly dimensions: number;
+  private readonly pool: OfflineEmbedPool | undefined;
 
-  constructor(opts: { dimensions?: number; model?: string } = {}) {
+  constructor(opts: { dimensions?: number; model?: string; pool?: OfflineEmbedPool } = {}) {
     this.dimensions = opts.dimensions ?? 384;
     this.model = opts.model ?? OFFLINE_MODEL;
+    this.pool = opts.pool;
     if (!Number.isInteger(this.dimensions) || this.dimensions < 8) throw new RangeError(`dimensions must be an integer ≥ 8, got ${this.dimensions}`);
   }
 
   /** `tokens` is the number of word terms hashed: nothing is billed, but the count is comparable across runs. */
   async embed(texts: string[]): Promise<EmbeddingResult> {
+    // Large batches (a backfill's) are hashed off the main thread; a webhook's few chunks are not worth a message.
+    if (this.pool && texts.length >= POOL_MIN_TEXTS) return { ...(await this.pool.embedOffline(texts, this.dimensions)), cacheHits: 0 };
     let tokens = 0;
     const vectors = texts.map((text) => {
       const terms = lexicalTerms(text);

@@ -1,0 +1,56 @@
+import type { AccountHistory } from '../core/objects.ts';
+import type { ChunkDraft } from './chunker.ts';
+import { buildProfileText, type ProfileText } from '../retrieval/account-profile.ts';
+import { DraftMemo, draftsOfHistory } from './draft-memo.ts';
+import { embedTerms, lexicalTerms } from './embedders/offline-hash-embedder.ts';
+
+/**
+ * A work-pool thread (see work-pool.ts). It runs exactly the code the main thread would run, so where the work
+ * ran never changes a chunk or a vector. (Imports stay static: under tsx a worker thread resolves TypeScript
+ * through the CommonJS hooks only, so a dynamic import of a .ts module would fail there.)
+ */
+export type WorkTask =
+  | { kind: 'drafts'; history: AccountHistory }
+  | { kind: 'embed'; texts: string[]; dimensions: number };
+
+/** An account's chunk drafts, and the text of its profile over those chunks (what the indexer would compute). */
+export interface DraftsResult {
+  drafts: ChunkDraft[];
+  profile: ProfileText;
+}
+
+export type WorkResult = DraftsResult | { packed: Float32Array; tokens: number };
+
+// Each thread keeps its own memo: a re-sent document may miss it on another thread, which only costs time.
+const memo = new DraftMemo();
+
+export default function work(task: WorkTask): WorkResult {
+  switch (task.kind) {
+    case 'drafts': {
+      const drafts = draftsOfHistory(task.history, memo);
+      // The indexer keeps one chunk per (source, index), the first: the profile reads the same set.
+      const seen = new Set<string>();
+      const kept = drafts.filter((d) => {
+        const key = `${d.sourceId}#${d.chunkIndex}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
+      return { drafts, profile: buildProfileText(task.history, undefined, kept) };
+    }
+    case 'embed': {
+      const packed = new Float32Array(task.texts.length * task.dimensions);
+      let tokens = 0;
+      task.texts.forEach((text, i) => {
+        const terms = lexicalTerms(text);
+        tokens += terms.length;
+        packed.set(embedTerms(terms, task.dimensions), i * task.dimensions);
+      });
+      return { packed, tokens };
+    }
+    default: {
+      const never: never = task;
+      throw new Error(`unknown work task ${JSON.stringify(never)}`);
+    }
+  }
+}
