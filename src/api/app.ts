@@ -6,13 +6,14 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import {
   hasZodFastifySchemaValidationErrors,
-  jsonSchemaTransform,
   serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { AppError } from '../errors.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import { metrics } from '../metrics.ts';
+import { documentRoute, openApiTransform, SECURITY_SCHEMES } from './openapi.ts';
 import { registerSecurity } from './auth.ts';
 import { ApiError } from './errors.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
@@ -118,9 +119,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     void reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${req.method} ${req.url.split('?')[0]}`, requestId: req.id } });
   });
 
-  // swagger-ui's own routes are public documentation.
+  // swagger-ui's own routes are public documentation; every other route gets its operationId and error responses.
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), auth: 'public' };
+    else documentRoute(route);
   });
   await app.register(swagger, {
     openapi: {
@@ -130,10 +132,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         description: 'AI layer on top of HubSpot: account context, similar accounts, generation, reviews, audit.',
         version: deps.version ?? '0.1.0',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: { securitySchemes: SECURITY_SCHEMES },
       security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: openApiTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
@@ -146,6 +148,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 }
 
 const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
+
+const OUTAGE_CODES = /UNAVAILABLE|UNREACHABLE|TRANSIENT|RATE_LIMITED|DAILY_LIMIT|CONNECT/;
+const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** A dependency that refused, timed out or is rate-limiting us (typed by our adapters, or a raw socket error). */
+function isBackendOutage(err: unknown): boolean {
+  if (err instanceof AppError) return OUTAGE_CODES.test(err.code) || (err as { retryable?: unknown }).retryable === true;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && SOCKET_ERRORS.has(code);
+}
 
 /** A hop count trusts that many proxies in front of us (proxy-addr's rule, as a function for fastify's types). */
 function trustProxyOption(t: false | number | string[]): boolean | string[] | ((addr: string, hop: number) => boolean) {
@@ -175,6 +187,11 @@ function toApiError(err: unknown): { status: number; code: string; message: stri
   }
   if (e.statusCode === 400 && /JSON/i.test(e.message)) return { status: 400, code: 'INVALID_JSON', message: `Malformed JSON: ${e.message}` };
   if (e.statusCode === 429) return { status: 429, code: 'RATE_LIMITED', message: e.message };
+  if (isBackendOutage(err)) {
+    // A backend that is down or overloaded is the caller's cue to retry, not an internal error.
+    const which = err instanceof AppError ? ` (${err.code})` : '';
+    return { status: 503, code: 'UNAVAILABLE', message: `A backend is unavailable${which}; retry later` };
+  }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return { status: e.statusCode, code: 'BAD_REQUEST', message: e.message };
   }

@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { healthRoutes } from '../api/routes/health.ts';
 import type { Container } from './container.ts';
 
@@ -8,6 +9,8 @@ import type { Container } from './container.ts';
  */
 export async function startWorkerListener(c: Container, opts: { port: number; host: string }): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   await app.register(healthRoutes, { checks: c.readiness() });
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${req.method} ${req.url.split('?')[0]} (worker: /metrics, /healthz, /readyz)`, requestId: req.id } });

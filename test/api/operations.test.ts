@@ -25,7 +25,7 @@ describe('operations', () => {
     expect(names).toEqual(expect.arrayContaining(['sqlite', 'vector-store', 'queue', 'cache']));
   });
 
-  it('/metrics serves the Prometheus families the operators need', async () => {
+  it('/metrics serves the Prometheus families the operators need, with standard names for process metrics', async () => {
     const r = await s.app.inject({ url: '/metrics' });
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toMatch(/text\/plain/);
@@ -39,6 +39,11 @@ describe('operations', () => {
       'hubspot_ai_model_tokens_total',
       'hubspot_ai_cost_usd_total',
       'hubspot_ai_decisions_total',
+      'http_request_duration_seconds',
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_heap_size_used_bytes',
     ]) {
       expect(r.body).toContain(`# TYPE ${name}`);
     }
@@ -99,5 +104,47 @@ describe('operations', () => {
     const r = await s.app.inject({ url: '/v1/nothing-here', headers: s.auth('admin') });
     expect(r.statusCode).toBe(404);
     expect(r.json().error.code).toBe('NOT_FOUND');
+  });
+
+  it('documents an operationId and every error response the code gives, for every operation', async () => {
+    const doc = (await s.app.inject({ url: '/docs/json' })).json<{ paths: Record<string, Record<string, { operationId?: string; security?: unknown[]; responses: Record<string, unknown> }>> }>();
+    const ops = Object.entries(doc.paths).flatMap(([path, byMethod]) => Object.entries(byMethod).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, op })));
+    const ids = ops.map((o) => o.op.operationId);
+    expect(ids.every((id) => typeof id === 'string' && /^[a-z][A-Za-z0-9]+$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    const op = (key: string) => {
+      const found = ops.find((o) => o.key === key);
+      expect(found, key).toBeDefined();
+      return found!.op;
+    };
+    for (const { key, op: o } of ops) {
+      expect(Object.keys(o.responses), key).toContain('500');
+      const isPublic = Array.isArray(o.security);
+      if (!isPublic) expect(Object.keys(o.responses), key).toEqual(expect.arrayContaining(['401', '403', '429', '503']));
+    }
+    for (const key of ['POST /webhooks/hubspot', 'POST /webhooks/hubspot/workflow']) {
+      expect(op(key).security).toEqual([{ hubspotSignature: [] }]);
+      expect(Object.keys(op(key).responses)).toEqual(expect.arrayContaining(['200', '400', '401', '413', '503']));
+    }
+    expect(Object.keys(op('POST /v1/reviews/{id}/approve').responses)).toEqual(expect.arrayContaining(['409', '404', '413', '415']));
+    expect(Object.keys(op('GET /readyz').responses)).toEqual(expect.arrayContaining(['200', '503']));
+
+    // What the document says is what the code answers.
+    const big = JSON.stringify({ query: 'x'.repeat(1_200_000) });
+    const cases: Array<{ key: string; status: number; req: Parameters<typeof s.app.inject>[0] }> = [
+      { key: 'GET /v1/reviews', status: 401, req: { url: '/v1/reviews', headers: { authorization: 'Bearer not-a-real-token' }, remoteAddress: '10.9.9.9' } },
+      { key: 'POST /v1/jobs/dead/retry', status: 403, req: { method: 'POST', url: '/v1/jobs/dead/retry', payload: { all: true }, headers: s.auth('reviewer') } },
+      { key: 'GET /v1/accounts/{id}/similar', status: 400, req: { url: '/v1/accounts/1/similar?limit=many', headers: s.auth('admin') } },
+      { key: 'GET /v1/reviews/{id}', status: 404, req: { url: '/v1/reviews/8f0c6a3e-1b2d-4c5e-9f70-123456789abc', headers: s.auth('admin') } },
+      { key: 'POST /v1/accounts/search', status: 415, req: { method: 'POST', url: '/v1/accounts/search', payload: '<query>x</query>', headers: { ...s.auth('admin'), 'content-type': 'application/xml' } } },
+      { key: 'POST /v1/accounts/search', status: 413, req: { method: 'POST', url: '/v1/accounts/search', payload: big, headers: { ...s.auth('admin'), 'content-type': 'application/json' } } },
+      { key: 'POST /webhooks/hubspot', status: 401, req: { method: 'POST', url: '/webhooks/hubspot', payload: '[]', headers: { 'content-type': 'application/json' } } },
+    ];
+    for (const c of cases) {
+      const r = await s.app.inject(c.req);
+      expect(r.statusCode, `${c.key}: ${r.body}`).toBe(c.status);
+      expect(Object.keys(op(c.key).responses), c.key).toContain(String(c.status));
+      expect(r.json(), c.key).toMatchObject({ error: { code: expect.any(String), message: expect.any(String), requestId: expect.any(String) } });
+    }
   });
 });

@@ -1,5 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
 import { registry } from '../../metrics.ts';
+
+const Readiness = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  checks: z.array(z.object({ name: z.string(), ok: z.boolean(), ms: z.number().optional(), error: z.string().optional() })),
+});
 
 export interface ReadinessCheck {
   name: string;
@@ -11,23 +17,34 @@ export interface ReadinessCheck {
  * `/metrics`: Prometheus text format.
  */
 export const healthRoutes: FastifyPluginAsync<{ checks: ReadinessCheck[] }> = async (app, opts) => {
-  app.get('/healthz', { config: { auth: 'public' }, schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get(
+    '/healthz',
+    { config: { auth: 'public' }, schema: { tags: ['operations'], summary: 'Liveness: the process answers', response: { 200: z.object({ status: z.literal('ok') }) } } },
+    async () => ({ status: 'ok' as const }),
+  );
 
-  app.get('/readyz', { config: { auth: 'public' }, schema: { hide: true } }, async (_req, reply) => {
-    const results = await Promise.all(
-      opts.checks.map(async (c) => {
-        const started = performance.now();
-        try {
-          await withTimeout(c.check(), 3_000, c.name);
-          return { name: c.name, ok: true, ms: Math.round(performance.now() - started) };
-        } catch (err) {
-          return { name: c.name, ok: false, error: err instanceof Error ? err.message : String(err) };
-        }
-      }),
-    );
-    const ok = results.every((r) => r.ok);
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not_ready', checks: results });
-  });
+  app.get(
+    '/readyz',
+    {
+      config: { auth: 'public' },
+      schema: { tags: ['operations'], summary: 'Readiness: every configured backend answers (503 names the failing ones)', response: { 200: Readiness, 503: Readiness } },
+    },
+    async (_req, reply) => {
+      const results = await Promise.all(
+        opts.checks.map(async (c) => {
+          const started = performance.now();
+          try {
+            await withTimeout(c.check(), 3_000, c.name);
+            return { name: c.name, ok: true, ms: Math.round(performance.now() - started) };
+          } catch (err) {
+            return { name: c.name, ok: false, error: err instanceof Error ? err.message : String(err) };
+          }
+        }),
+      );
+      const ok = results.every((r) => r.ok);
+      return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not_ready', checks: results });
+    },
+  );
 
   app.get('/metrics', { config: { auth: 'public' }, schema: { hide: true } }, async (_req, reply) => {
     return reply.type(registry.contentType).send(await registry.metrics());
