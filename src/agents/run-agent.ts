@@ -36,6 +36,8 @@ export interface RunAgentRequest {
   agent: AgentName;
   dryRun: boolean;
   actor: string;
+  /** Fixed by callers that may run the same request twice (a workflow action retried by HubSpot). */
+  runId?: string;
 }
 
 export class NothingToRunOnError extends AppError {
@@ -45,7 +47,7 @@ export class NothingToRunOnError extends AppError {
 }
 
 export async function runAgentForAccount(deps: RunAgentDeps, req: RunAgentRequest) {
-  const runId = `manual-${req.agent}-${crypto.randomUUID()}`;
+  const runId = req.runId ?? `manual-${req.agent}-${crypto.randomUUID()}`;
   const trigger = await triggerFor(deps.store, req);
   const agentDeps: AgentDeps = { gateway: deps.gateway, store: deps.store, embedder: deps.embedder, provider: deps.provider, scorer: deps.scorer ?? null, logger: deps.logger };
   const t: AgentTrigger = { portalId: req.portalId, runId, objectType: trigger.objectType, objectId: trigger.objectId, accountId: req.accountId, event: `manual run by ${req.actor}` };

@@ -128,6 +128,8 @@ export const configSchema = z
     /** Public URL HubSpot calls (used to rebuild the signed URI behind a proxy); default: the request's own. */
     WEBHOOK_PUBLIC_URL: optionalUrl('the public base URL of this service'),
     WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+    /** How long a workflow action request waits for its result before answering BLOCK (completed by callback). */
+    WORKFLOW_ACTION_WAIT_MS: z.coerce.number().int().min(0).max(20_000).default(3_000),
     WEBHOOK_COALESCE_MS: z.coerce.number().int().min(0).default(2_000),
     ROUTING_FILE: optionalString,
 

@@ -91,6 +91,11 @@ export interface HubSpotGateway {
   createProperty(type: ObjectType, def: PropertyDefinition): Promise<void>;
   listOwners(): Promise<Array<{ id: string; email: string; firstName?: string; lastName?: string }>>;
   listPipelines(type: 'deals' | 'tickets'): Promise<Array<{ id: string; label: string; stages: Array<{ id: string; label: string; metadata?: Record<string, string> }> }>>;
+  /**
+   * Completes blocked custom workflow action executions (`POST /automation/v4/actions/callbacks/complete`): the
+   * workflow resumes with these output fields (`hs_execution_state` SUCCESS or FAIL_CONTINUE). ≤100 per call.
+   */
+  completeActionCallbacks(inputs: Array<{ callbackId: string; outputFields: Record<string, string> }>): Promise<void>;
   stats(): GatewayStats;
   close(): Promise<void>;
 }

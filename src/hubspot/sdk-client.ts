@@ -24,6 +24,7 @@ export function createSdk(baseUrl: string, accessToken: string) {
     propertyGroups: client.crm.properties.groupsApi,
     owners: client.crm.owners.ownersApi,
     pipelines: client.crm.pipelines.pipelinesApi,
+    actionCallbacks: client.automation.actions.callbacksApi,
   };
 }
 

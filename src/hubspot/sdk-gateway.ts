@@ -261,6 +261,13 @@ export class SdkHubSpotGateway implements HubSpotGateway {
     this.executor.close();
   }
 
+  async completeActionCallbacks(inputs: Array<{ callbackId: string; outputFields: Record<string, string> }>): Promise<void> {
+    // Completing twice is harmless for HubSpot's workflow (the second is refused), so retries are safe.
+    for (const batch of chunk(inputs, BATCH_WRITE_SIZE)) {
+      await this.call({ operation: 'actions.completeCallbacks', send: () => this.sdk.actionCallbacks.completeBatch({ inputs: batch }, callOptions) });
+    }
+  }
+
   private call<T>(spec: CallSpec<T>): Promise<T> {
     return this.executor.call(spec);
   }

@@ -73,3 +73,15 @@ export interface GeneratePayload {
   /** Shadow mode for this run only. */
   dryRun?: boolean;
 }
+
+/** A custom workflow action execution (HubSpot's request, verified and parsed), run by an agent. */
+export interface ActionExecutePayload {
+  action: 'score-lead' | 'summarize-call' | 'draft-reply' | 'enrich-company';
+  callbackId: string;
+  portalId: string;
+  objectType: 'companies' | 'contacts' | 'deals' | 'tickets';
+  objectId: string;
+  workflowId?: string;
+  inputFields: Record<string, unknown>;
+  receivedAt: number;
+}

@@ -13,6 +13,7 @@ import { throttledWarn, type Logger } from '../logging.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import { Resources } from './lazy.ts';
 import { ForegroundGate } from '../queue/foreground.ts';
+import { ActionWaiters } from '../actions/waiters.ts';
 import { onCheckpointError } from '../db/checkpointer.ts';
 import { collectQueueStats } from '../metrics.ts';
 
@@ -33,6 +34,8 @@ export interface Container {
   queue(): Promise<JobQueue>;
   /** Webhook deliveries in flight in this process; in-process workers step aside for them. */
   foreground: ForegroundGate;
+  /** Workflow action requests waiting in this process for their job's outputs. */
+  actionWaiters: ActionWaiters;
   provider(): Promise<LlmProvider>;
   indexer(): Promise<Indexer>;
   writeback(): Promise<WritebackService>;
@@ -221,6 +224,7 @@ export function createContainer(config: Config, logger: Logger): Container {
     store,
     queue,
     foreground: new ForegroundGate(),
+    actionWaiters: new ActionWaiters(),
     provider,
     indexer,
     writeback,

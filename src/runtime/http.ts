@@ -15,6 +15,7 @@ export async function buildServiceApp(c: Container): Promise<FastifyInstance> {
     import('../api/review-page/plugin.ts'),
     import('../api/routes/dashboard.ts'),
   ]);
+  const { hubspotRoutes } = await import('../api/routes/hubspot.ts');
   const [queue, writeback] = await Promise.all([c.queue(), c.writeback()]);
   const routes: RouteGroup[] = [
     {
@@ -36,6 +37,21 @@ export async function buildServiceApp(c: Container): Promise<FastifyInstance> {
     { name: 'audit', plugin: auditRoutes, opts: { writeback } },
     { name: 'review-page', plugin: reviewPage, opts: {} },
     { name: 'dashboard', plugin: dashboardRoutes, opts: { writeback } },
+    {
+      name: 'hubspot',
+      plugin: hubspotRoutes,
+      opts: {
+        queue,
+        writeback,
+        waiters: c.actionWaiters,
+        clientSecret: cfg.HUBSPOT_CLIENT_SECRET,
+        publicUrl: cfg.WEBHOOK_PUBLIC_URL,
+        acceptV2ForActions: cfg.WEBHOOK_SIGNATURE_VERSIONS.includes('v2'),
+        actionWaitMs: cfg.WORKFLOW_ACTION_WAIT_MS,
+        maxBodyBytes: cfg.WEBHOOK_MAX_BODY_BYTES,
+        logger: c.logger.child({ module: 'hubspot-requests' }),
+      },
+    },
   ];
   return buildApp({
     tokens: cfg.API_TOKENS,

@@ -11,11 +11,12 @@ import type { Container } from './container.ts';
 // Handlers differ in payload type; the queue dispatches by job type.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function createJobHandlers(c: Container): Promise<Partial<Record<JobType, JobHandler<any>>>> {
-  const [{ createWebhookBatchHandler }, { createIngestHandlers }, { createGenerationHandlers }, { loadRoutingRules }] = await Promise.all([
+  const [{ createWebhookBatchHandler }, { createIngestHandlers }, { createGenerationHandlers }, { loadRoutingRules }, { createActionHandler }] = await Promise.all([
     import('../events/process-batch.ts'),
     import('../ingest/ingest-handlers.ts'),
     import('../agents/handlers.ts'),
     import('../events/routing.ts'),
+    import('../actions/run-action.ts'),
   ]);
   const [queue, cache, gateway, indexer, store, embedder, provider, writeback] = await Promise.all([
     c.queue(),
@@ -28,6 +29,7 @@ export async function createJobHandlers(c: Container): Promise<Partial<Record<Jo
     c.writeback(),
   ]);
   const rules = loadRoutingRules(c.config.ROUTING_FILE);
+  const scorer = currentScorer(c.config.dataDir);
   return {
     'webhook.batch': createWebhookBatchHandler({
       queue,
@@ -43,9 +45,21 @@ export async function createJobHandlers(c: Container): Promise<Partial<Record<Jo
       store,
       embedder,
       provider,
-      scorer: currentScorer(c.config.dataDir),
+      scorer,
       sink: writeback,
       logger: c.logger.child({ module: 'agents' }),
+    }),
+    'action.execute': createActionHandler({
+      gateway,
+      store,
+      embedder,
+      provider,
+      sink: writeback,
+      scorer,
+      waiters: c.actionWaiters,
+      publicUrl: c.config.WEBHOOK_PUBLIC_URL,
+      dryRun: c.config.DRY_RUN,
+      logger: c.logger.child({ module: 'actions' }),
     }),
   };
 }

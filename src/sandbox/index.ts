@@ -10,6 +10,7 @@ import { loadState, saveState } from './state-file.ts';
 import { PortalStore } from './store.ts';
 import type { GroundTruth } from './types.ts';
 import { WebhookDispatcher } from './webhook-dispatcher.ts';
+import { ActionExecutions } from './action-executions.ts';
 import { toWebhookEvents } from './webhook-events.ts';
 
 export { generatePortal } from './generator.ts';
@@ -112,6 +113,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     ctx,
     { rateLimit: opts.rateLimit ?? 190, searchRate: opts.searchRate ?? 5, faultRate: opts.faultRate ?? 0, latencyMs: opts.latencyMs ?? 0, seed },
     { simulator: () => simulator, reset },
+    { actions: new ActionExecutions({ portalId, appId, clientSecret: opts.clientSecret, logger }) },
   );
   const host = opts.host ?? '127.0.0.1';
   await server.app.listen({ port: opts.port ?? 0, host });

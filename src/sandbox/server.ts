@@ -8,6 +8,8 @@ import { associationRoutes } from './routes/associations.ts';
 import { objectRoutes } from './routes/objects.ts';
 import { portalRoutes } from './routes/portal.ts';
 import { propertyRoutes } from './routes/properties.ts';
+import { workflowActionRoutes } from './routes/workflow-actions.ts';
+import type { ActionExecutions } from './action-executions.ts';
 
 export interface ServerOptions {
   rateLimit: number;
@@ -50,6 +52,7 @@ export function buildSandboxServer(
   ctx: SandboxContext,
   opts: ServerOptions,
   hooks?: Omit<AdminHooks, 'faults'>,
+  extra: { actions?: ActionExecutions } = {},
 ): { app: FastifyInstance; resetLimits: () => void; faults: FaultSettings } {
   // Fault injection can be changed while running (PUT /_sandbox/faults), e.g. a portal that slows down mid-test.
   const faults: FaultSettings = { faultRate: opts.faultRate, latencyMs: opts.latencyMs };
@@ -138,6 +141,7 @@ export function buildSandboxServer(
   void app.register(propertyRoutes(ctx));
   void app.register(portalRoutes(ctx));
   void app.register(adminRoutes(ctx, hooks ? { ...hooks, faults } : undefined));
+  if (extra.actions) void app.register(workflowActionRoutes(extra.actions));
 
   return {
     app,

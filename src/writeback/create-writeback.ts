@@ -28,6 +28,8 @@ export interface WritebackService extends ProposalSink {
   countReviews(filter?: Omit<ReviewFilter, 'beforeId' | 'limit'>): Promise<number>;
   /** Aggregates for the dashboard over the last `days` days. */
   dashboard(opts: { days: number }): Promise<DashboardStats>;
+  /** The HubSpot portal this service writes to. */
+  portalId(): Promise<string>;
   /** HubSpot owners (cached), for the review page's owner filter. */
   owners(): Promise<Owner[]>;
   getReview(id: string, opts?: { withDetails?: boolean }): Promise<ReviewView | undefined>;
@@ -96,6 +98,7 @@ export async function createWriteback(opts: WritebackOptions): Promise<Writeback
     submit: (proposals: Proposal[], trace: GenerationTrace, o?: { dryRun?: boolean; actor?: string }): Promise<SubmitResult[]> => submitProposals(ctx, proposals, trace, o),
     listReviews: (filter = {}) => listReviews(ctx, opts.resolveEvidence, filter),
     countReviews: (filter = {}) => ctx.reviews.count(filter),
+    portalId: () => opts.gateway.portalId(),
     dashboard: (o) => dashboardStats(db, { days: o.days, now: now() }),
     owners: async () => [...(await ctx.owners.all()).values()].sort((a, b) => a.name.localeCompare(b.name)),
     getReview: async (id, o = {}) => {

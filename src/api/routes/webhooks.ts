@@ -143,7 +143,7 @@ function parseJson(raw: Buffer): unknown {
  * The URI HubSpot signed. Behind a proxy the request's own host and scheme are not the ones HubSpot used, so
  * WEBHOOK_PUBLIC_URL (the base that, followed by the path this service sees, gives the URL HubSpot called) wins.
  */
-function signedUri(req: FastifyRequest, publicUrl: string | undefined): string {
+export function signedUri(req: FastifyRequest, publicUrl: string | undefined): string {
   if (publicUrl) return `${publicUrl.replace(/\/+$/, '')}${req.url}`;
   return `${req.protocol}://${req.host}${req.url}`;
 }
