@@ -30,13 +30,13 @@ export interface CallSummaryScores {
 }
 
 export async function evaluateCallSummaries(deps: AgentDeps, truth: GroundTruth, opts: { limit: number }): Promise<CallSummaryScores> {
-  const calls = truth.calls.filter((c) => c.nextSteps.length + c.objections.length + c.competitors.length > 0).slice(0, opts.limit);
+  const calls = truth.calls.filter((c) => c.companyId && c.nextSteps.length + c.objections.length + c.competitors.length > 0).slice(0, opts.limit);
   const tally = { steps: [0, 0], objections: [0, 0], competitors: [0, 0], precision: [0, 0] };
   let failures = 0;
   const outputs: CallSummaryScores['outputs'] = [];
   for (const [i, call] of calls.entries()) {
     try {
-      const r = await runCallSummary(deps, { portalId: truth.portalId, runId: `eval-${i}`, objectType: 'calls', objectId: call.id });
+      const r = await runCallSummary(deps, { portalId: truth.portalId, runId: `eval-${i}`, objectType: 'calls', objectId: call.id, accountId: call.companyId! });
       if (!r.output) continue;
       outputs.push({ output: r.output, chunkIds: r.trace.inputs.chunkIds });
       const steps = r.output.nextSteps.map((s) => s.text);

@@ -1,5 +1,5 @@
 import type { AgentDeps, AgentResult, AgentTrigger } from './agent-types.ts';
-import { accountTarget, citations, currentValues, groundedConfidence, recordIdsOf, resolveAccount, agentContext } from './agent-support.ts';
+import { accountTarget, citations, currentValues, groundedConfidence, recordIdsOf, agentContext } from './agent-support.ts';
 import type { OfflineAccountSummaryInput } from './offline/types.ts';
 import { factLines, fenceChunks, referenceChunks, renderFacts, renderTimeline } from './prompt-context.ts';
 import { loadPrompt } from './prompts.ts';
@@ -30,7 +30,7 @@ export function renderAccountNote(name: string, out: AccountSummaryOutput): stri
 }
 
 export async function runAccountSummary(deps: AgentDeps, trigger: AgentTrigger): Promise<AgentResult & { output: AccountSummaryOutput }> {
-  const accountId = await resolveAccount(deps.gateway, trigger);
+  const accountId = trigger.accountId;
   const now = deps.now?.() ?? new Date();
   const context = await agentContext(deps, trigger, accountId, 'account_summary', { now });
   const refs = referenceChunks(context.chunks);

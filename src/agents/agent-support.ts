@@ -1,4 +1,4 @@
-import { parseAccountId, type AssociationSet, type HubSpotObject, type ObjectType } from '../core/objects.ts';
+import { parseAccountId, type AccountHistory, type AssociationSet, type HubSpotObject, type ObjectType } from '../core/objects.ts';
 import { AppError } from '../errors.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
 import type { Embedder } from '../ingest/embedder.ts';
@@ -18,24 +18,10 @@ export class TriggerNotFoundError extends AppError {
   }
 }
 
-export class NoAccountError extends AppError {
-  constructor(type: ObjectType, id: string) {
-    super('NO_ACCOUNT', `${type} ${id} is not associated with any company or contact`);
-  }
-}
-
 export async function readTrigger(gateway: HubSpotGateway, type: ObjectType, id: string, properties: string[]): Promise<HubSpotObject> {
   const [obj] = await gateway.batchRead(type, [id], { properties });
   if (!obj) throw new TriggerNotFoundError(type, id);
   return obj;
-}
-
-export async function resolveAccount(gateway: HubSpotGateway, trigger: AgentTrigger): Promise<string> {
-  if (trigger.accountId) return trigger.accountId;
-  const accounts = await gateway.accountsOf(trigger.objectType, trigger.objectId);
-  const first = accounts[0];
-  if (!first) throw new NoAccountError(trigger.objectType, trigger.objectId);
-  return first;
 }
 
 /** The account's own record: the company, or the contact of a contact-only account. */
@@ -52,10 +38,37 @@ export async function currentValues(gateway: HubSpotGateway, target: Target, fie
   return out;
 }
 
-/** Engagement associations, restricted to records of this account (a call can touch two accounts). */
-export async function engagementTargets(gateway: HubSpotGateway, type: ObjectType, id: string): Promise<AssociationSet> {
-  const map = await gateway.engagementAssociations(type, [id]);
-  return map.get(id) ?? { companies: [], contacts: [], deals: [], tickets: [] };
+/** The account's own records, from its history: the only records an agent of this account may target. */
+export interface AccountRecords {
+  companies: ReadonlySet<string>;
+  contacts: ReadonlySet<string>;
+  deals: ReadonlySet<string>;
+  tickets: ReadonlySet<string>;
+}
+
+export function accountRecords(history: AccountHistory): AccountRecords {
+  return {
+    companies: new Set(history.company ? [history.company.id] : []),
+    contacts: new Set(history.contacts.map((c) => c.id)),
+    deals: new Set(history.deals.map((d) => d.id)),
+    tickets: new Set(history.tickets.map((t) => t.id)),
+  };
+}
+
+/**
+ * The engagement's associations that belong to this account. A call with a partner's contact, or an e-mail cc'd
+ * across companies, is associated with records of several accounts; each account's job sees only its own.
+ * (The write-back checks every target against HubSpot's associations again when it decides.)
+ */
+export async function engagementTargets(gateway: HubSpotGateway, type: ObjectType, id: string, own: AccountRecords): Promise<AssociationSet> {
+  const all = (await gateway.engagementAssociations(type, [id])).get(id);
+  const keep = (ids: string[] | undefined, mine: ReadonlySet<string>) => (ids ?? []).filter((x) => mine.has(x));
+  return {
+    companies: keep(all?.companies, own.companies),
+    contacts: keep(all?.contacts, own.contacts),
+    deals: keep(all?.deals, own.deals),
+    tickets: keep(all?.tickets, own.tickets),
+  };
 }
 
 export function citations(refs: readonly string[], chunks: readonly ReferencedChunk[]): string[] {
@@ -117,9 +130,9 @@ export async function agentContext(
   trigger: AgentTrigger,
   accountId: string,
   task: AgentName,
-  opts: { queryText?: string; triggerIds?: string[]; now?: Date } = {},
+  opts: { queryText?: string; triggerIds?: string[]; now?: Date; history?: AccountHistory } = {},
 ): Promise<AgentContext> {
-  const history = deps.readHistory ? await deps.readHistory(accountId) : undefined;
+  const history = opts.history ?? (deps.readHistory ? await deps.readHistory(accountId) : undefined);
   return buildContext({
     ...(history ? { history } : {}),
     store: deps.store,

@@ -36,8 +36,11 @@ export interface AgentTrigger {
   runId: string;
   objectType: ObjectType;
   objectId: string;
-  /** The account to run for; resolved with `gateway.accountsOf` when absent. */
-  accountId?: string;
+  /**
+   * The account the run works for, fixed when the job was routed (handlers.ts): every proposal targets a record
+   * of this account and the context holds only its history.
+   */
+  accountId: string;
   /** What happened, for the prompt (`deal.propertyChange dealstage → closedlost`). */
   event?: string;
   /** The job's abort signal (shutdown, job timeout): cancels the model call. */

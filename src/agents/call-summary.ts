@@ -1,6 +1,6 @@
 import { silentLogger } from '../logging.ts';
 import type { AgentDeps, AgentResult, AgentTrigger } from './agent-types.ts';
-import { accountTarget, citations, currentValues, engagementTargets, groundedConfidence, readTrigger, recordIdsOf, resolveAccount, skippedTrace, agentContext } from './agent-support.ts';
+import { accountRecords, accountTarget, citations, currentValues, engagementTargets, groundedConfidence, readTrigger, recordIdsOf, skippedTrace, agentContext } from './agent-support.ts';
 import type { OfflineCallSummaryInput } from './offline/types.ts';
 import { fenceChunks, referenceChunks, renderFacts, renderTimeline } from './prompt-context.ts';
 import { loadPrompt } from './prompts.ts';
@@ -10,8 +10,10 @@ import { CallSummaryOutputSchema, type CallSummaryOutput } from './schemas.ts';
 
 /**
  * Call summary: the call's transcript plus the account's retrieved history → key points, next steps (owner and
- * due date when stated), objections, risks, competitors. Proposed as a note on the call's company, contact and
- * deal, and as `ai_summary` / `ai_next_steps` on the deal (or the account record when there is no deal).
+ * due date when stated), objections, risks, competitors. Proposed as a note on the account's record and on the
+ * call's contact and deal of this account, and as `ai_summary` / `ai_next_steps` on that deal (or the account
+ * record when there is none). A call shared with another account (a partner's contact on the line) is summarised
+ * once per account, each run writing only to its own account's records.
  */
 
 /** Calls carry the transcript in `hs_call_body`; meetings carry notes and agendas (routing sends both here). */
@@ -52,13 +54,14 @@ export async function runCallSummary(deps: AgentDeps, trigger: AgentTrigger): Pr
   const type = trigger.objectType === 'meetings' ? 'meetings' : 'calls';
   const source = SOURCES[type];
   const call = await readTrigger(deps.gateway, type, trigger.objectId, [...source.properties]);
-  const [accountId, assoc] = await Promise.all([resolveAccount(deps.gateway, trigger), engagementTargets(deps.gateway, type, call.id)]);
+  const accountId = trigger.accountId;
   const pick = (keys: readonly string[]) => keys.map((k) => call.properties[k] ?? '').filter(Boolean).join('\n');
   const title = pick(source.title) || (type === 'calls' ? 'Call' : 'Meeting');
   const body = pick(source.body);
   // Creation webhooks carry no content: an empty call ends the job cleanly, its content update re-triggers it.
   if (body.trim() === '') return { proposals: [], trace: skippedTrace(deps, 'call_summary', trigger, `${type} ${call.id} has no content`), output: null };
   const context = await agentContext(deps, trigger, accountId, 'call_summary', { queryText: `${title}\n${body}`, triggerIds: [`${type}:${call.id}`], ...(deps.now ? { now: deps.now() } : {}) });
+  const assoc = await engagementTargets(deps.gateway, type, call.id, accountRecords(context.history));
   const refs = referenceChunks(context.chunks);
   const prompt = loadPrompt('call_summary');
   const offline: OfflineCallSummaryInput = { trigger: refs.trigger, history: refs.history };
@@ -96,7 +99,7 @@ export async function runCallSummary(deps: AgentDeps, trigger: AgentTrigger): Pr
   const confidence = groundedConfidence(items, result.provider === 'offline' ? 0.7 : 0.9);
 
   const own = accountTarget(accountId);
-  const companyId = assoc.companies[0] ?? (own.objectType === 'companies' ? own.objectId : undefined);
+  const companyId = own.objectType === 'companies' ? own.objectId : undefined;
   const contactId = assoc.contacts[0] ?? (own.objectType === 'contacts' ? own.objectId : undefined);
   const dealId = assoc.deals[0];
   const noteTargets = uniqueTargets([

@@ -5,7 +5,7 @@ import type { HubSpotGateway } from '../hubspot/gateway.ts';
 import type { Embedder } from '../ingest/embedder.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import type { GeneratePayload } from '../queue/jobs.ts';
-import { PermanentJobError, type JobContext, type JobHandler, type JobType } from '../queue/queue.ts';
+import { PermanentJobError, type JobContext, type JobHandler, type JobQueue, type JobType } from '../queue/queue.ts';
 import type { VectorStore } from '../retrieval/vector-store.ts';
 import { runAccountSummary } from './account-summary.ts';
 import type { AgentDeps, AgentResult, AgentTrigger } from './agent-types.ts';
@@ -21,10 +21,22 @@ import type { ScorerModel } from './scorer/model.ts';
  * write-back module (`sink.submit`). Retryable model failures (rate limit, timeout, server down) are rethrown
  * so the queue retries with back-off; the rest fail the job permanently with their code in the message, which
  * the dead-letter record keeps (`OUTPUT_PARSING_FAILURE: …`).
+ *
+ * One account per job, decided once. The event router knows the trigger object but not its accounts, so a
+ * routed job without `accountId` first resolves the accounts the trigger rolls up to, from HubSpot's
+ * associations (hubspot/account-resolver.ts):
+ *   - none: nothing to do (an orphan, or deleted meanwhile);
+ *   - one: the job runs for that account;
+ *   - several (a call with a partner's contact, an e-mail cc'd across companies, a contact of two companies):
+ *     one job per account is enqueued, each with its account fixed in the payload, and this job ends.
+ * From then on the account never changes: the agent's context holds only that account's history, its
+ * proposals target only that account's records, and the write-back rejects any target outside it.
  */
 
 export interface GenerationHandlerDeps {
   gateway: HubSpotGateway;
+  /** Where the per-account jobs of a trigger shared by several accounts go. */
+  queue: Pick<JobQueue, 'enqueue'>;
   store: VectorStore;
   embedder: Embedder;
   provider: LlmProvider;
@@ -64,9 +76,26 @@ export function createGenerationHandlers(deps: GenerationHandlerDeps): Partial<R
   const handlerFor = (agent: AgentName): JobHandler<GeneratePayload> =>
     async (job: JobContext<GeneratePayload>) => {
       const p = job.payload;
-      const log = logger.child({ jobId: job.id, agent, objectType: p.objectType, objectId: p.objectId, attempt: job.attempt });
+      const log = logger.child({ jobId: job.id, agent, objectType: p.objectType, objectId: p.objectId, accountId: p.accountId, attempt: job.attempt });
       if (!ACCEPTS[agent].has(p.objectType)) {
         throw new PermanentJobError(`${agent} cannot run on a ${p.objectType} trigger`);
+      }
+      let accountId = p.accountId;
+      if (!accountId) {
+        const accounts = await deps.gateway.accountsOf(p.objectType, p.objectId);
+        if (accounts.length === 0) {
+          log.info({ code: 'NO_ACCOUNT' }, `${p.objectType} ${p.objectId} belongs to no account (orphan, or deleted meanwhile): nothing to generate`);
+          return;
+        }
+        if (accounts.length > 1) {
+          const type = `generate.${agent}` as const;
+          await deps.queue.enqueue(
+            accounts.map((a) => ({ type, payload: { ...p, accountId: a }, key: `${type}:${p.portalId}:${p.objectType}:${p.objectId}:${a}` })),
+          );
+          log.info({ accounts }, `${p.objectType} ${p.objectId} belongs to ${accounts.length} accounts: one job each`);
+          return;
+        }
+        accountId = accounts[0]!;
       }
       const agentDeps: AgentDeps = {
         gateway: deps.gateway,
@@ -82,6 +111,7 @@ export function createGenerationHandlers(deps: GenerationHandlerDeps): Partial<R
         runId: job.id,
         objectType: p.objectType,
         objectId: p.objectId,
+        accountId,
         event: describeEvent(p),
         signal: job.signal,
       };
@@ -94,7 +124,7 @@ export function createGenerationHandlers(deps: GenerationHandlerDeps): Partial<R
           if (err.retryable) throw err;
           throw new PermanentJobError(`${err.code}: ${err.message}`, { cause: err });
         }
-        if (err instanceof AppError && (err.code === 'TRIGGER_NOT_FOUND' || err.code === 'NO_ACCOUNT')) {
+        if (err instanceof AppError && err.code === 'TRIGGER_NOT_FOUND') {
           // Deleted or orphaned before we ran: nothing to generate, and retrying will not change that.
           log.info({ code: err.code }, errorMessage(err));
           return;

@@ -2,7 +2,7 @@ import type { HubSpotObject } from '../core/objects.ts';
 import { silentLogger } from '../logging.ts';
 import type { AgentContext } from '../retrieval/context-builder.ts';
 import type { AgentDeps, AgentResult, AgentTrigger } from './agent-types.ts';
-import { accountTarget, citations, currentValues, recordIdsOf, resolveAccount, agentContext } from './agent-support.ts';
+import { accountTarget, citations, currentValues, recordIdsOf, agentContext } from './agent-support.ts';
 import { routeForScore } from './offline/lead-intent.ts';
 import type { OfflineLeadIntentInput } from './offline/types.ts';
 import { fenceChunks, referenceChunks, renderFacts, renderTimeline } from './prompt-context.ts';
@@ -64,7 +64,7 @@ function topDrivers(score: Score): string {
 
 export async function runLeadScore(deps: AgentDeps, trigger: AgentTrigger): Promise<AgentResult & { output: LeadScoreOutput }> {
   const logger = deps.logger ?? silentLogger;
-  const accountId = await resolveAccount(deps.gateway, trigger);
+  const accountId = trigger.accountId;
   const now = deps.now?.() ?? new Date();
   const context = await agentContext(deps, trigger, accountId, 'lead_score', { now });
   const scorer: ScorerModel | null = deps.scorer ?? null;

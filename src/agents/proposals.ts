@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AgentName, Proposal } from '../core/proposal.ts';
+import { normalizeProposalText, type AgentName, type Proposal } from '../core/proposal.ts';
 
 /**
  * Proposal construction. Ids are a hash of (run, agent, target, kind, field): a retried job produces the same
@@ -39,7 +39,7 @@ export function makeProposal(
     rationale?: string;
   },
 ): Proposal {
-  return {
+  return normalizeProposalText({
     id: proposalId(base.runId, base.agent, p.target, p.kind, p.field),
     portalId: base.portalId,
     accountId: base.accountId,
@@ -57,7 +57,7 @@ export function makeProposal(
     ...(p.observedValue === undefined ? {} : { observedValue: p.observedValue }),
     ...(p.rationale === undefined ? {} : { rationale: p.rationale }),
     createdAt: base.createdAt,
-  };
+  });
 }
 
 /** Run metadata every agent writes next to its output: when it ran and with what. */

@@ -1,17 +1,20 @@
 import type { HubSpotObject } from '../core/objects.ts';
 import type { AgentDeps, AgentResult, AgentTrigger } from './agent-types.ts';
-import { accountTarget, citations, engagementTargets, groundedConfidence, readTrigger, recordIdsOf, resolveAccount, skippedTrace, agentContext } from './agent-support.ts';
+import { accountTarget, citations, groundedConfidence, readTrigger, recordIdsOf, skippedTrace, agentContext } from './agent-support.ts';
 import type { OfflineReplyDraftInput } from './offline/types.ts';
 import { fenceChunks, referenceChunks, renderFacts } from './prompt-context.ts';
+import { fenceText } from './untrusted.ts';
 import { loadPrompt } from './prompts.ts';
 import { makeProposal, type ProposalBase, type Target } from './proposals.ts';
 import { runModel } from './run-model.ts';
 import { ReplyDraftOutputSchema, type ReplyDraftOutput } from './schemas.ts';
-import { neutralize } from './untrusted.ts';
 
 /**
  * Reply draft: for an incoming e-mail, a reply grounded in the thread and the account's history, proposed as a
  * task for the rep (the draft in the body). Never sent: the product has no path that sends e-mail.
+ *
+ * A reply answers the sender, so it belongs to the sender's account: an e-mail cc'd across companies starts a
+ * job per account (handlers.ts), and the jobs of the accounts that were only copied end without a proposal.
  */
 
 const EMAIL_PROPERTIES = ['hs_email_subject', 'hs_email_text', 'hs_email_html', 'hs_email_direction', 'hs_email_headers', 'hs_timestamp', 'hubspot_owner_id'];
@@ -33,15 +36,24 @@ export function senderOf(email: HubSpotObject): { name: string | null; email: st
 
 export async function runReplyDraft(deps: AgentDeps, trigger: AgentTrigger): Promise<AgentResult & { output: ReplyDraftOutput | null }> {
   const email = await readTrigger(deps.gateway, 'emails', trigger.objectId, EMAIL_PROPERTIES);
-  const accountId = await resolveAccount(deps.gateway, trigger);
+  const accountId = trigger.accountId;
   if (!isIncoming(email)) return { proposals: [], trace: skippedTrace(deps, 'reply_draft', trigger, 'not an incoming e-mail'), output: null };
-  const assoc = await engagementTargets(deps.gateway, 'emails', email.id);
+  const sender = senderOf(email);
+  const history = deps.readHistory ? await deps.readHistory(accountId) : (await deps.gateway.accountHistories([accountId]))[0];
+  const from = await senderContact(deps.gateway, email, sender.email, history?.contacts ?? []);
+  if (from.kind === 'other_account') {
+    return { proposals: [], trace: skippedTrace(deps, 'reply_draft', trigger, `the sender is contact ${from.contactId} of another account; ${accountId} was only copied`), output: null };
+  }
   const subject = email.properties.hs_email_subject ?? '';
   const text = email.properties.hs_email_text ?? '';
   const now = deps.now?.() ?? new Date();
-  const context = await agentContext(deps, trigger, accountId, 'reply_draft', { queryText: `${subject}\n${text.split(/\n\s*(?:--\s*$|On .{6,120} wrote:)/m)[0] ?? ''}`, triggerIds: [`emails:${email.id}`], now });
+  const context = await agentContext(deps, trigger, accountId, 'reply_draft', {
+    queryText: `${subject}\n${text.split(/\n\s*(?:--\s*$|On .{6,120} wrote:)/m)[0] ?? ''}`,
+    triggerIds: [`emails:${email.id}`],
+    now,
+    ...(history ? { history } : {}),
+  });
   const refs = referenceChunks(context.chunks);
-  const sender = senderOf(email);
   const owner = context.facts.company?.owner ?? context.facts.contacts[0]?.owner ?? null;
   const prompt = loadPrompt('reply_draft');
   const offline: OfflineReplyDraftInput = {
@@ -58,7 +70,8 @@ export async function runReplyDraft(deps: AgentDeps, trigger: AgentTrigger): Pro
     ...(trigger.signal ? { signal: trigger.signal } : {}),
     slots: {
       facts: renderFacts(context.facts),
-      sender: neutralize(`${sender.name ?? 'unknown'}${sender.email ? ` <${sender.email}>` : ''}`),
+      // The display name is whatever the sender typed: data, fenced like the e-mail itself.
+      sender: fenceText(`${sender.name ?? 'unknown'}${sender.email ? ` <${sender.email}>` : ''}`),
       trigger: refs.trigger.length ? fenceChunks(refs.trigger) : fenceChunks([]),
       chunks: fenceChunks(refs.history),
       rep: owner ?? 'the account owner',
@@ -72,8 +85,8 @@ export async function runReplyDraft(deps: AgentDeps, trigger: AgentTrigger): Pro
   const output: ReplyDraftOutput = { ...result.output, claims: result.output.claims.map((c) => ({ ...c, evidence: citations(c.evidence, refs.all) })) };
   const evidence = [...new Set([...refs.trigger.map((c) => c.id), ...output.claims.flatMap((c) => c.evidence)])];
 
-  // The rep sees the task on the sender's contact; the account record when the sender is unknown.
-  const target: Target = assoc.contacts[0] ? { objectType: 'contacts', objectId: assoc.contacts[0] } : accountTarget(accountId);
+  // The rep sees the task on the sender's contact; the account record when the sender is not a known contact.
+  const target: Target = from.kind === 'own' ? { objectType: 'contacts', objectId: from.contactId } : accountTarget(accountId);
   const base: ProposalBase = {
     portalId: trigger.portalId,
     accountId,
@@ -96,4 +109,27 @@ export async function runReplyDraft(deps: AgentDeps, trigger: AgentTrigger): Pro
     }),
   ];
   return { proposals, trace, output };
+}
+
+type SenderContact = { kind: 'own'; contactId: string } | { kind: 'other_account'; contactId: string } | { kind: 'unknown' };
+
+/**
+ * Which contact wrote the e-mail: one of this account's contacts (matched by address), a contact of another
+ * account that the e-mail is also associated with, or nobody the CRM knows.
+ */
+async function senderContact(
+  gateway: AgentDeps['gateway'],
+  email: HubSpotObject,
+  address: string | null,
+  accountContacts: HubSpotObject[],
+): Promise<SenderContact> {
+  if (!address) return { kind: 'unknown' };
+  const same = (c: HubSpotObject) => (c.properties.email ?? '').trim().toLowerCase() === address.trim().toLowerCase();
+  const own = accountContacts.find(same);
+  if (own) return { kind: 'own', contactId: own.id };
+  const mine = new Set(accountContacts.map((c) => c.id));
+  const others = ((await gateway.engagementAssociations('emails', [email.id])).get(email.id)?.contacts ?? []).filter((id) => !mine.has(id));
+  if (others.length === 0) return { kind: 'unknown' };
+  const other = (await gateway.batchRead('contacts', others, { properties: ['email'] })).find(same);
+  return other ? { kind: 'other_account', contactId: other.id } : { kind: 'unknown' };
 }

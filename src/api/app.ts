@@ -112,6 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const { status, code, message, details } = toApiError(err);
     if (status >= 500) req.log.error({ err }, 'request failed');
     else req.log.debug({ code, message }, 'request rejected');
+    if (err instanceof ApiError && err.headers) void reply.headers(err.headers);
     void reply.status(status).send({ error: { code, message, ...(details === undefined ? {} : { details }), requestId: req.id } });
   });
 

@@ -19,6 +19,15 @@ export const API_ERRORS = {
   INTERNAL: 500,
   NOT_IMPLEMENTED: 501,
   UNAVAILABLE: 503,
+  // The model answered, but not usefully: a bad gateway from the caller's point of view.
+  OUTPUT_PARSING_FAILURE: 502,
+  MODEL_REFUSAL: 502,
+  MODEL_AUTH: 502,
+  // The model (or HubSpot) is busy or down: worth retrying later.
+  MODEL_RATE_LIMIT: 503,
+  MODEL_TIMEOUT: 503,
+  MODEL_UNAVAILABLE: 503,
+  HUBSPOT_UNAVAILABLE: 503,
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;
@@ -27,16 +36,19 @@ export class ApiError extends Error {
   readonly code: ApiErrorCode;
   readonly statusCode: number;
   readonly details?: unknown;
-  constructor(code: ApiErrorCode, message: string, details?: unknown) {
+  /** Response headers that go with the error (`Retry-After` on a 503). */
+  readonly headers?: Record<string, string>;
+  constructor(code: ApiErrorCode, message: string, details?: unknown, headers?: Record<string, string>) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
     this.statusCode = API_ERRORS[code];
     this.details = details;
+    if (headers) this.headers = headers;
     Object.setPrototypeOf(this, ApiError.prototype);
   }
 }
 
-export function apiError(code: ApiErrorCode, message: string, details?: unknown): ApiError {
-  return new ApiError(code, message, details);
+export function apiError(code: ApiErrorCode, message: string, details?: unknown, headers?: Record<string, string>): ApiError {
+  return new ApiError(code, message, details, headers);
 }

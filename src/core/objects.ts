@@ -8,8 +8,14 @@ export type RecordType = (typeof RECORD_TYPES)[number];
 export type EngagementType = (typeof ENGAGEMENT_TYPES)[number];
 export type ObjectType = (typeof OBJECT_TYPES)[number];
 
-/** What a chunk came from. `record` is the company/contact/deal itself (its properties as text). */
-export type SourceType = 'note' | 'email' | 'call' | 'meeting' | 'task' | 'ticket' | 'record';
+/**
+ * What a chunk came from. `record` is the company/contact/deal itself (its properties as text); `ai_output` is a
+ * note or task the product wrote itself, indexed apart and never used as evidence (core/product-output.ts).
+ */
+export type SourceType = 'note' | 'email' | 'call' | 'meeting' | 'task' | 'ticket' | 'record' | 'ai_output';
+export const SOURCE_TYPES: readonly SourceType[] = ['note', 'email', 'call', 'meeting', 'task', 'ticket', 'record', 'ai_output'];
+/** Source types agents may cite: everything people wrote, nothing the product wrote. */
+export const EVIDENCE_SOURCE_TYPES: readonly SourceType[] = SOURCE_TYPES.filter((t) => t !== 'ai_output');
 
 export const ENGAGEMENT_SOURCE: Record<EngagementType, SourceType> = {
   notes: 'note',
@@ -79,6 +85,8 @@ export interface Engagement {
   type: EngagementType;
   object: HubSpotObject;
   associations: AssociationSet;
+  /** The product wrote it (an AI note or task): set when the history is read (core/product-output.ts). */
+  productOutput?: boolean;
 }
 
 /**

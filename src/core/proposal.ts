@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { normalizeModelText } from './model-text.ts';
 
 /**
  * What agents produce and the write-back module decides on. Agents never write to HubSpot; they return
@@ -78,4 +79,27 @@ export interface SubmitResult {
 /** The write-back module's entry point, as seen by agents' callers. */
 export interface ProposalSink {
   submit(proposals: Proposal[], trace: GenerationTrace, opts?: { dryRun?: boolean; actor?: string }): Promise<SubmitResult[]>;
+}
+
+/** HubSpot's limit on a text property value and a note or task body. */
+export const MAX_TEXT_LENGTH = 65_536;
+/** Room the write-back keeps for the AI header and marker it adds to note and task bodies. */
+export const ENGAGEMENT_FRAME_LENGTH = 1_000;
+export const MAX_TITLE_LENGTH = 500;
+
+/**
+ * The proposal with its text normalised (core/model-text.ts): well-formed Unicode, no control characters, within
+ * HubSpot's limits. Agents build proposals with it and the write-back applies it again to whatever it is handed,
+ * so the value audited is the value written. Anything that is not a proposal-shaped object passes unchanged (the
+ * decision engine rejects it with its reasons).
+ */
+export function normalizeProposalText<T extends Proposal>(p: T): T {
+  if (typeof p !== 'object' || p === null || typeof p.value !== 'string') return p;
+  const max = p.kind === 'property' ? MAX_TEXT_LENGTH : MAX_TEXT_LENGTH - ENGAGEMENT_FRAME_LENGTH;
+  return {
+    ...p,
+    value: normalizeModelText(p.value, max),
+    ...(typeof p.title === 'string' ? { title: normalizeModelText(p.title, MAX_TITLE_LENGTH) } : {}),
+    ...(typeof p.rationale === 'string' ? { rationale: normalizeModelText(p.rationale, 4_000) } : {}),
+  };
 }

@@ -9,6 +9,7 @@ import {
   type HubSpotObject,
   type RecordType,
 } from '../core/objects.ts';
+import { isProductOutput } from '../core/product-output.ts';
 import { CALL_CONCURRENCY, mapLimit, unique } from './batching.ts';
 import type { HubSpotGateway } from './gateway.ts';
 import { HISTORY_PROPERTIES } from './properties.ts';
@@ -35,7 +36,7 @@ interface AccountPlan {
   tickets: string[];
 }
 
-export async function readAccountHistories(gw: HistoryReader, accountIds: string[]): Promise<AccountHistory[]> {
+export async function readAccountHistories(gw: HistoryReader, accountIds: string[], opts: { appId?: string } = {}): Promise<AccountHistory[]> {
   const ids = unique(accountIds);
   if (ids.length === 0) return [];
   const parsed = ids.map((accountId) => ({ accountId, ...parseAccountId(accountId) }));
@@ -89,7 +90,7 @@ export async function readAccountHistories(gw: HistoryReader, accountIds: string
   }));
 
   // 4. Each engagement once, with all its associations (it may also belong to accounts outside this call).
-  const engagements = await readEngagements(gw, engagementLinks);
+  const engagements = await readEngagements(gw, engagementLinks, opts.appId);
 
   return plans.map((plan) => {
     const history: AccountHistory = { portalId: portal, accountId: plan.accountId, contacts: [], deals: [], tickets: [], engagements: [] };
@@ -144,6 +145,7 @@ async function readRecords(gw: HistoryReader, ids: Record<RecordType, string[]>)
 async function readEngagements(
   gw: HistoryReader,
   links: Array<{ to: EngagementType; assoc: Assoc }>,
+  appId: string | undefined,
 ): Promise<Map<string, Engagement>> {
   const out = new Map<string, Engagement>();
   await mapLimit(ENGAGEMENT_TYPES, CALL_CONCURRENCY, async (type) => {
@@ -155,7 +157,7 @@ async function readEngagements(
     ]);
     for (const object of objects) {
       const set: AssociationSet = associations.get(object.id) ?? { companies: [], contacts: [], deals: [], tickets: [] };
-      out.set(`${type}:${object.id}`, { type, object, associations: set });
+      out.set(`${type}:${object.id}`, { type, object, associations: set, productOutput: isProductOutput(type, object, appId) });
     }
   });
   return out;

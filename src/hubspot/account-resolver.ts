@@ -1,4 +1,4 @@
-import { contactAccountId, type ObjectType } from '../core/objects.ts';
+import { contactAccountId, type ObjectType, type RecordType } from '../core/objects.ts';
 import { unique } from './batching.ts';
 import type { HubSpotGateway } from './gateway.ts';
 
@@ -77,4 +77,57 @@ export async function accountsOf(gw: AssociationReader, type: ObjectType, id: st
     }
   }
   return [...accounts].sort();
+}
+
+/**
+ * The accounts each record rolls up to (the rule above), for many records at once with batch reads only: what
+ * the write-back checks a proposal's target against when it decides. Keys are `<objectType>/<id>`.
+ */
+export async function accountsOfRecords(
+  gw: AssociationReader,
+  records: Array<{ objectType: RecordType; objectId: string }>,
+): Promise<Map<string, string[]>> {
+  const ids = (type: RecordType) => unique(records.filter((r) => r.objectType === type).map((r) => r.objectId));
+  const contactIds = ids('contacts');
+  const out = new Map<string, Set<string>>();
+  const add = (type: RecordType, id: string, accounts: Iterable<string>) => {
+    const set = out.get(`${type}/${id}`) ?? new Set<string>();
+    for (const a of accounts) set.add(a);
+    out.set(`${type}/${id}`, set);
+  };
+  for (const id of ids('companies')) add('companies', id, [id]);
+
+  // Deals and tickets with no company belong to their contacts' accounts: gather those contacts first, so one
+  // contact→company read answers for them and for the contact targets together.
+  const viaContacts = new Map<string, string[]>();
+  const [dealCompanies, ticketCompanies] = await Promise.all([
+    gw.batchAssociations('deals', 'companies', ids('deals')),
+    gw.batchAssociations('tickets', 'companies', ids('tickets')),
+  ]);
+  for (const [type, companies] of [['deals', dealCompanies], ['tickets', ticketCompanies]] as const) {
+    const companyless: string[] = [];
+    for (const id of ids(type)) {
+      const of = companies.get(id) ?? [];
+      if (of.length > 0) add(type, id, of);
+      else companyless.push(id);
+    }
+    if (companyless.length === 0) continue;
+    const contacts = await gw.batchAssociations(type, 'contacts', companyless);
+    for (const id of companyless) {
+      viaContacts.set(`${type}/${id}`, contacts.get(id) ?? []);
+      add(type, id, []);
+    }
+  }
+  const allContacts = unique([...contactIds, ...[...viaContacts.values()].flat()]);
+  const contactCompanies = await gw.batchAssociations('contacts', 'companies', allContacts);
+  const accountOfContact = (id: string) => {
+    const of = contactCompanies.get(id) ?? [];
+    return of.length > 0 ? of : [contactAccountId(id)];
+  };
+  for (const id of contactIds) add('contacts', id, accountOfContact(id));
+  for (const [key, contacts] of viaContacts) {
+    const [type, id] = key.split('/') as ['deals' | 'tickets', string];
+    add(type, id, contacts.flatMap(accountOfContact));
+  }
+  return new Map([...out].map(([k, v]) => [k, [...v].sort()]));
 }

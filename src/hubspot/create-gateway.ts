@@ -31,6 +31,11 @@ export interface HubSpotGatewayOptions {
   /** Used for limiter waits and retry delays. */
   sleep?: (ms: number) => Promise<void>;
   backoff?: BackoffOptions;
+  /**
+   * HUBSPOT_APP_ID: engagements HubSpot records as created by this app are the product's own output, flagged in
+   * every history read (core/product-output.ts).
+   */
+  appId?: string;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -65,7 +70,7 @@ export function createHubSpotGateway(opts: HubSpotGatewayOptions): HubSpotGatewa
     sleep,
     logger,
   });
-  return new SdkHubSpotGateway(createSdk(baseUrl, opts.accessToken), executor);
+  return new SdkHubSpotGateway(createSdk(baseUrl, opts.accessToken), executor, opts.appId === undefined ? {} : { appId: opts.appId });
 }
 
 /** The gateway options from parsed config; the composition root adds the shared Redis client when REDIS_URL is set. */
@@ -77,6 +82,7 @@ export function hubSpotGatewayOptions(config: Config, deps: { redis?: Redis; log
     searchPerSecond: config.HUBSPOT_SEARCH_RATE,
     timeoutMs: config.HUBSPOT_TIMEOUT_MS,
     maxRetries: config.HUBSPOT_MAX_RETRIES,
+    ...(config.HUBSPOT_APP_ID ? { appId: config.HUBSPOT_APP_ID } : {}),
     ...(deps.redis ? { redis: deps.redis } : {}),
     ...(deps.logger ? { logger: deps.logger } : {}),
   };

@@ -1,4 +1,5 @@
 import type { ObjectType } from '../core/objects.ts';
+import { PRODUCT_OUTPUT_PROPERTIES } from '../core/product-output.ts';
 
 /**
  * The properties read for each object type when assembling account histories: what the ingest turns into text,
@@ -22,7 +23,7 @@ export const HISTORY_PROPERTIES: Record<ObjectType, readonly string[]> = {
     'subject', 'content', 'hs_pipeline', 'hs_pipeline_stage', 'hs_ticket_priority', 'hubspot_owner_id',
     'createdate', 'hs_lastmodifieddate',
   ],
-  notes: ['hs_note_body', 'hs_timestamp', 'hubspot_owner_id', 'hs_createdate', 'hs_lastmodifieddate'],
+  notes: ['hs_note_body', 'hs_timestamp', 'hubspot_owner_id', 'hs_createdate', 'hs_lastmodifieddate', ...PRODUCT_OUTPUT_PROPERTIES],
   emails: [
     'hs_email_subject', 'hs_email_text', 'hs_email_html', 'hs_email_direction', 'hs_email_headers', 'hs_timestamp',
     'hubspot_owner_id', 'hs_createdate', 'hs_lastmodifieddate',
@@ -37,7 +38,7 @@ export const HISTORY_PROPERTIES: Record<ObjectType, readonly string[]> = {
   ],
   tasks: [
     'hs_task_subject', 'hs_task_body', 'hs_task_status', 'hs_timestamp', 'hubspot_owner_id', 'hs_createdate',
-    'hs_lastmodifieddate',
+    'hs_lastmodifieddate', ...PRODUCT_OUTPUT_PROPERTIES,
   ],
 };
 

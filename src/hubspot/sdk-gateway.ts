@@ -32,6 +32,7 @@ export class SdkHubSpotGateway implements HubSpotGateway {
   constructor(
     private readonly sdk: Sdk,
     private readonly executor: RequestExecutor,
+    private readonly opts: { appId?: string } = {},
   ) {}
 
   portalId(): Promise<string> {
@@ -164,7 +165,7 @@ export class SdkHubSpotGateway implements HubSpotGateway {
   }
 
   accountHistories(accountIds: string[]): Promise<AccountHistory[]> {
-    return readAccountHistories(this, accountIds);
+    return readAccountHistories(this, accountIds, this.opts);
   }
 
   accountsOf(type: ObjectType, id: string): Promise<string[]> {

@@ -57,6 +57,7 @@ const SOURCE_LABELS: Record<SourceType, string> = {
   task: 'Task',
   ticket: 'Ticket',
   record: 'Record',
+  ai_output: 'Earlier AI output',
 };
 
 export function chunkDocument(doc: SourceDocument, opts: ChunkOptions = {}): ChunkDraft[] {

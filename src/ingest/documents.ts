@@ -8,6 +8,7 @@ import {
   type ObjectType,
   type SourceType,
 } from '../core/objects.ts';
+import { isProductEngagement } from '../core/product-output.ts';
 import { normalizeEmail } from './normalize/email.ts';
 import { richTextToPlain } from './normalize/html.ts';
 import { companyName, companyText, contactName, contactText, dealName, dealText } from './normalize/record-text.ts';
@@ -49,6 +50,8 @@ interface Context {
   accountId: string;
   accountName: string;
   contactsById: Map<string, HubSpotObject>;
+  /** `<objectType>:<id>` of the account's own records: a shared engagement shows only these as related. */
+  ownRecords: Set<string>;
 }
 
 const EPOCH = new Date(0).toISOString();
@@ -62,6 +65,12 @@ export function documentsFromHistory(history: AccountHistory, opts: { accountNam
     accountId: history.accountId,
     accountName: opts.accountName ?? defaultAccountName(history),
     contactsById: new Map(history.contacts.map((c) => [c.id, c])),
+    ownRecords: new Set([
+      ...(history.company ? [`companies:${history.company.id}`] : []),
+      ...history.contacts.map((c) => `contacts:${c.id}`),
+      ...history.deals.map((d) => `deals:${d.id}`),
+      ...history.tickets.map((t) => `tickets:${t.id}`),
+    ]),
   };
   const docs: SourceDocument[] = [];
   if (history.company) docs.push(recordDocument(ctx, 'companies', history.company, companyName(history.company), companyText(history.company), []));
@@ -127,8 +136,9 @@ function engagementDocument(ctx: Context, engagement: Engagement): SourceDocumen
   const p = obj.properties;
   const associated = engagement.associations.contacts.map((id) => ctx.contactsById.get(id)).filter((c): c is HubSpotObject => c !== undefined);
   const common = {
-    ...base(ctx, type, obj, ENGAGEMENT_SOURCE[type]),
-    relatedIds: relatedIds(engagement),
+    // The product's own notes and tasks are indexed apart: never evidence for the next generation.
+    ...base(ctx, type, obj, isProductEngagement(engagement) ? 'ai_output' : ENGAGEMENT_SOURCE[type]),
+    relatedIds: relatedIds(engagement, ctx.ownRecords),
   };
   switch (type) {
     case 'emails': {
@@ -193,9 +203,10 @@ function renderTranscript(preamble: string, turns: Turn[]): string {
   return [preamble, turns.map(renderTurn).join('\n')].filter(Boolean).join('\n\n');
 }
 
-function relatedIds(engagement: Engagement): string[] {
+/** The records of this account the engagement is associated with; another account's records stay out of its view. */
+function relatedIds(engagement: Engagement, ownRecords: Set<string>): string[] {
   const out: string[] = [];
-  for (const type of RECORD_TYPES) for (const id of engagement.associations[type] ?? []) out.push(`${type}:${id}`);
+  for (const type of RECORD_TYPES) for (const id of engagement.associations[type] ?? []) if (ownRecords.has(`${type}:${id}`)) out.push(`${type}:${id}`);
   return unique(out);
 }
 

@@ -1,4 +1,4 @@
-import type { SourceType } from '../core/objects.ts';
+import { SOURCE_TYPES, type SourceType } from '../core/objects.ts';
 import type { VectorStore } from '../retrieval/vector-store.ts';
 
 /** What `hubspot-ai index stats` prints. */
@@ -14,7 +14,6 @@ export interface IndexStats {
   sourcesBySourceType: Record<SourceType, number>;
 }
 
-const SOURCE_TYPES: SourceType[] = ['note', 'email', 'call', 'meeting', 'task', 'ticket', 'record'];
 
 function zeroes(): Record<SourceType, number> {
   return Object.fromEntries(SOURCE_TYPES.map((t) => [t, 0])) as Record<SourceType, number>;

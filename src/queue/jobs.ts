@@ -64,11 +64,16 @@ export interface IngestAccountPayload {
   accountId: string;
 }
 
-/** A generation job: the agent's trigger object. */
+/** A generation job: the agent's trigger object, and the one account it works for. */
 export interface GeneratePayload {
   portalId: string;
   objectType: ObjectType;
   objectId: string;
+  /**
+   * The account the run works for. Absent on a job the event router made (it does not read HubSpot): the
+   * handler then resolves the trigger's accounts and fixes one per job (agents/handlers.ts).
+   */
+  accountId?: string;
   trigger: { subscriptionType: string; occurredAt: number; eventId?: string; propertyName?: string; propertyValue?: string };
   /** Shadow mode for this run only. */
   dryRun?: boolean;

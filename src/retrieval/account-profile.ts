@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AccountHistory, Engagement } from '../core/objects.ts';
+import { evidenceEngagements } from '../core/product-output.ts';
 import type { Embedder } from '../ingest/embedder.ts';
 import { firmographicsOf, humanize, type Firmographics } from './firmographics.ts';
 import { contentTerms, rawTerms, termFrequencies } from './text-terms.ts';
@@ -40,8 +41,9 @@ export interface ProfileText {
 
 /** Texts of the history: normalized chunk texts when the indexer has them, else the raw engagement properties. */
 export function historyTexts(history: AccountHistory, chunks?: Array<Pick<ChunkPayload, 'text' | 'sourceType'>>): string[] {
-  if (chunks && chunks.length > 0) return chunks.filter((c) => c.sourceType !== 'record').map((c) => c.text);
-  const texts = history.engagements.map(engagementText);
+  // Profiles describe what people did: the records' own text and the product's earlier output stay out.
+  if (chunks && chunks.length > 0) return chunks.filter((c) => c.sourceType !== 'record' && c.sourceType !== 'ai_output').map((c) => c.text);
+  const texts = evidenceEngagements(history.engagements).map(engagementText);
   for (const t of history.tickets) texts.push([t.properties.subject, t.properties.content].filter(Boolean).join('\n'));
   for (const d of history.deals) if (d.properties.dealname) texts.push(d.properties.dealname);
   if (history.company?.properties.description) texts.push(history.company.properties.description);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { AccountHistory, Engagement, HubSpotObject } from '../core/objects.ts';
+import { EVIDENCE_SOURCE_TYPES, type AccountHistory, type Engagement, type HubSpotObject } from '../core/objects.ts';
+import { evidenceEngagements } from '../core/product-output.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
 import { chunkDocument } from '../ingest/chunker.ts';
 import { documentsFromHistory } from '../ingest/documents.ts';
@@ -190,7 +191,7 @@ function engagementTitle(e: Engagement): string {
 }
 
 export function recentTimeline(history: AccountHistory, limit: number): TimelineItem[] {
-  return history.engagements
+  return evidenceEngagements(history.engagements)
     .map((e) => {
       const d = e.object.properties.hs_email_direction ?? e.object.properties.hs_call_direction ?? '';
       const direction: TimelineItem['direction'] = /INCOMING|INBOUND/i.test(d) ? 'inbound' : /OUTGOING|OUTBOUND|FORWARDED/i.test(d) ? 'outbound' : null;
@@ -215,14 +216,14 @@ async function triggerChunks(input: BuildContextInput, history: AccountHistory):
   const wanted = new Set(input.triggerIds ?? []);
   if (wanted.size === 0) return [];
   const keys = (await input.store.listChunkKeys(input.portalId, input.accountId)).filter((k) => wanted.has(k.sourceId));
-  const stored = keys.length ? await input.store.getChunks(input.portalId, keys.map((k) => k.id)) : [];
+  const stored = (keys.length ? await input.store.getChunks(input.portalId, keys.map((k) => k.id)) : []).filter((c) => isEvidenceOf(c, input.accountId));
   const found = new Set(stored.map((c) => c.sourceId));
   const chunks: ContextChunk[] = stored
     .sort((a, b) => a.sourceId.localeCompare(b.sourceId) || a.chunkIndex - b.chunkIndex)
     .map((c) => ({ id: c.id, text: c.text, sourceType: c.sourceType, sourceId: c.sourceId, occurredAt: c.occurredAt, trigger: true }));
   const missing = [...wanted].filter((s) => !found.has(s));
   if (missing.length) {
-    const docs = documentsFromHistory(history).filter((d) => missing.includes(d.sourceId));
+    const docs = documentsFromHistory(history).filter((d) => missing.includes(d.sourceId) && d.sourceType !== 'ai_output');
     for (const draft of docs.flatMap((d) => chunkDocument(d))) {
       chunks.push({
         id: chunkId(input.portalId, input.accountId, draft.sourceId, draft.chunkIndex),
@@ -237,13 +238,26 @@ async function triggerChunks(input: BuildContextInput, history: AccountHistory):
   return chunks;
 }
 
+/**
+ * A chunk an agent may read: it belongs to the job's account (the store is partitioned by account, and this
+ * holds even if a store answered outside the partition) and people wrote it (never the product's own output).
+ */
+function isEvidenceOf(chunk: Pick<ChunkPayload, 'accountId' | 'sourceType'>, accountId: string): boolean {
+  return chunk.accountId === accountId && chunk.sourceType !== 'ai_output';
+}
+
 export async function buildContext(input: BuildContextInput): Promise<AgentContext> {
   const [history, lookups, version] = await Promise.all([
     input.history ? Promise.resolve(input.history) : input.gateway.accountHistories([input.accountId]).then((h) => h[0]),
     lookupsFor(input.gateway),
     contentVersion(input.store, input.portalId, input.accountId),
   ]);
-  const accountHistory: AccountHistory = history ?? { portalId: input.portalId, accountId: input.accountId, contacts: [], deals: [], tickets: [], engagements: [] };
+  if (history && history.accountId !== input.accountId) {
+    throw new Error(`buildContext: history of ${history.accountId} given for account ${input.accountId}`);
+  }
+  const raw: AccountHistory = history ?? { portalId: input.portalId, accountId: input.accountId, contacts: [], deals: [], tickets: [], engagements: [] };
+  // What agents see of the history (facts, timeline, scorer features) leaves out the product's own output.
+  const accountHistory: AccountHistory = { ...raw, engagements: evidenceEngagements(raw.engagements) };
 
   // The trigger is what the task is about: it gets up to 60% of the budget, retrieval the rest.
   const trigger: ContextChunk[] = [];
@@ -265,11 +279,13 @@ export async function buildContext(input: BuildContextInput): Promise<AgentConte
       query,
       k,
       mode: input.mode ?? 'hybrid',
+      filter: { sourceTypes: [...EVIDENCE_SOURCE_TYPES] },
       ...(input.now ? { now: input.now } : {}),
     });
   const lists = await Promise.all([...(input.facets ?? []).map((f) => search(f, input.perFacet ?? 2)), search(input.query, input.k ?? 12)]);
   const seen = new Set<string>();
   const hits = lists.flat().filter((h) => {
+    if (!isEvidenceOf(h.chunk, input.accountId)) return false;
     if (seen.has(h.chunk.id) || triggerIds.has(h.chunk.id) || triggerSources.has(h.chunk.sourceId)) return false;
     seen.add(h.chunk.id);
     return true;

@@ -1,6 +1,8 @@
 import type { AccountsService } from '../api/routes/accounts.ts';
 import { apiError } from '../api/errors.ts';
+import { AgentError } from '../agents/errors.ts';
 import { AppError } from '../errors.ts';
+import { HubSpotError, HubSpotRateLimitError } from '../hubspot/errors.ts';
 import type { Container } from './container.ts';
 
 /** Adapts the retrieval and agent modules to the accounts API (and maps their not-found errors to 404s). */
@@ -8,6 +10,22 @@ export function createAccountsService(c: Container): AccountsService {
   const notFound = (err: unknown, accountId: string): never => {
     if (err instanceof AppError && /NOT_FOUND/.test(err.code)) throw apiError('NOT_FOUND', `Account ${accountId}: ${err.message}`);
     throw err;
+  };
+  /**
+   * A generation that failed in a dependency says which and whether to retry: the model's error code with 502
+   * (it answered, but unusably) or 503 (busy or down, with Retry-After when it said); HubSpot busy or down, 503.
+   */
+  const generationFailed = (err: unknown, accountId: string): never => {
+    if (err instanceof AgentError) {
+      const headers = err.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(Math.ceil(err.retryAfterSeconds)) };
+      throw apiError(err.code, `Generation for account ${accountId} failed: ${err.message}`, undefined, headers);
+    }
+    if (err instanceof HubSpotError && err.retryable) {
+      const retryAfterMs = err instanceof HubSpotRateLimitError ? err.retryAfterMs : undefined;
+      const headers = retryAfterMs === undefined ? undefined : { 'retry-after': String(Math.ceil(retryAfterMs / 1000)) };
+      throw apiError('HUBSPOT_UNAVAILABLE', `HubSpot could not be read for account ${accountId} (${err.code}): ${err.message}`, undefined, headers);
+    }
+    return notFound(err, accountId);
   };
 
   return {
@@ -57,7 +75,7 @@ export function createAccountsService(c: Container): AccountsService {
       return runAgentForAccount(
         { store, embedder, gateway, provider, sink: writeback, scorer: loadScorer(c.config.dataDir), logger: c.logger },
         { portalId, accountId, agent, dryRun: opts.dryRun || c.config.DRY_RUN, actor: opts.actor },
-      ).catch((e: unknown) => notFound(e, accountId));
+      ).catch((e: unknown) => generationFailed(e, accountId));
     },
   };
 }

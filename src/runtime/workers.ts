@@ -42,6 +42,7 @@ export async function createJobHandlers(c: Container): Promise<Partial<Record<Jo
     ...createIngestHandlers({ indexer, gateway, logger: c.logger.child({ module: 'ingest' }) }),
     ...createGenerationHandlers({
       gateway,
+      queue,
       store,
       embedder,
       provider,

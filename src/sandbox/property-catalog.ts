@@ -31,7 +31,8 @@ export interface PropertyGroupDef {
   archived: boolean;
 }
 
-export const READ_ONLY = new Set(['hs_object_id', 'createdate', 'hs_lastmodifieddate']);
+/** HubSpot sets these itself; `hs_object_source(_id)` say who created a record (an integration: its app id). */
+export const READ_ONLY = new Set(['hs_object_id', 'createdate', 'hs_lastmodifieddate', 'hs_object_source', 'hs_object_source_id']);
 const NUMBER = new Set(['amount', 'numberofemployees', 'annualrevenue', 'hs_call_duration', 'hs_object_id']);
 const DATETIME = /(^createdate$|date$|^hs_timestamp$|_time$)/;
 const ENUMS: Record<string, string[]> = {
@@ -96,7 +97,7 @@ export function makePropertyDef(name: string, overrides: Partial<PropertyDef> = 
 export function defaultCatalog(objects: Record<ObjectType, SeedObject[]>): Record<ObjectType, Map<string, PropertyDef>> {
   const out = {} as Record<ObjectType, Map<string, PropertyDef>>;
   for (const t of OBJECT_TYPES) {
-    const names = new Set([...ALWAYS[t], ...DEFAULT_LIST_PROPERTIES[t], 'hubspot_owner_id', 'hs_createdate', 'lastmodifieddate']);
+    const names = new Set([...ALWAYS[t], ...DEFAULT_LIST_PROPERTIES[t], 'hubspot_owner_id', 'hs_createdate', 'lastmodifieddate', 'hs_object_source', 'hs_object_source_id']);
     for (const o of objects[t].slice(0, 50)) for (const k of Object.keys(o.properties)) names.add(k);
     out[t] = new Map([...names].sort().map((n) => [n, makePropertyDef(n)]));
   }

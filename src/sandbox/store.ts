@@ -123,7 +123,10 @@ export class PortalStore {
     const id = String(this.nextId++);
     const properties: Record<string, string | null> = {};
     for (const [k, v] of Object.entries(props)) properties[k] = v === null || v === undefined ? null : asText(v);
-    Object.assign(properties, { hs_object_id: id, createdate: new Date(at).toISOString(), hs_lastmodifieddate: new Date(at).toISOString() });
+    Object.assign(properties, {
+      hs_object_id: id, createdate: new Date(at).toISOString(), hs_lastmodifieddate: new Date(at).toISOString(),
+      hs_object_source: actor.sourceType, hs_object_source_id: actor.sourceId,
+    });
     const history: Record<string, HistoryEntry[]> = {};
     for (const [k, v] of Object.entries(properties)) if (v !== null && !READ_ONLY.has(k)) history[k] = [{ value: v, timestamp: at, ...actor }];
     const o: LiveObject = { id, type, properties, history, createdAt: at, updatedAt: at, archived: false };

@@ -1,5 +1,7 @@
 import type { PropertyDefinition } from '../hubspot/gateway.ts';
 import type { RecordType } from '../core/objects.ts';
+import { MAX_TEXT_LENGTH } from '../core/proposal.ts';
+import { AI_FLAG_PROPERTY } from '../core/product-output.ts';
 
 /**
  * The AI-owned properties `hubspot-ai setup` creates on companies, contacts and deals, in their own group so that
@@ -49,7 +51,7 @@ export const AI_PROPERTIES: AiProperty[] = [
  * allows custom properties on engagements; the writer sets it only where it exists.
  */
 export const AI_ENGAGEMENT_PROPERTY: Omit<PropertyDefinition, 'groupName'> = {
-  name: 'ai_generated',
+  name: AI_FLAG_PROPERTY,
   label: 'AI-generated',
   type: 'bool',
   fieldType: 'booleancheckbox',
@@ -61,7 +63,7 @@ export const AI_ENGAGEMENT_PROPERTY: Omit<PropertyDefinition, 'groupName'> = {
 };
 
 /** HubSpot caps string property values at 65,536 characters. */
-export const MAX_VALUE_LENGTH = 65_536;
+export const MAX_VALUE_LENGTH = MAX_TEXT_LENGTH;
 
 /** Why `value` cannot be written to `field`, or undefined when it can (unknown fields are not checked here). */
 export function invalidValueReason(field: string, value: string): string | undefined {

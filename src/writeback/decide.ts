@@ -1,4 +1,4 @@
-import { ProposalSchema, type Decision, type DecisionOutcome, type Proposal } from '../core/proposal.ts';
+import { ENGAGEMENT_FRAME_LENGTH, ProposalSchema, type Decision, type DecisionOutcome, type Proposal } from '../core/proposal.ts';
 import { AI_PREFIX, fieldRule, isProtectedField, type Mode, type Policy } from './policy.ts';
 import { invalidValueReason, MAX_VALUE_LENGTH } from './ai-properties.ts';
 
@@ -9,7 +9,9 @@ import { invalidValueReason, MAX_VALUE_LENGTH } from './ai-properties.ts';
  *   - protected (core) fields are never applied automatically;
  *   - a proposal below its confidence threshold is never applied;
  *   - a non-empty human-set value is never overwritten automatically unless the policy allows it;
- *   - the kill switch and the write-rate breaker stop every automatic write.
+ *   - the kill switch and the write-rate breaker stop every automatic write;
+ *   - a proposal whose target does not belong to its job's account (by HubSpot's associations when deciding)
+ *     is rejected, whatever else holds: writes stay inside the account the job works for.
  * Every rule that fires adds a reason; the strictest outcome wins (reject > review > apply).
  */
 
@@ -31,11 +33,17 @@ export interface DecisionState {
   setBy: SetBy;
   breaker: BreakerState;
   killSwitch: boolean;
+  /**
+   * The accounts the target record rolls up to now, from HubSpot's associations (hubspot/account-resolver.ts),
+   * not from the index. The proposal's `accountId` must be one of them.
+   */
+  targetAccounts: readonly string[];
 }
 
 /** Stable reason codes; the text after the colon explains the case to a reviewer. */
 export type ReasonCode =
   | 'invalid_proposal'
+  | 'target_outside_account'
   | 'not_in_policy'
   | 'denied_by_policy'
   | 'invalid_value'
@@ -65,6 +73,10 @@ export function decide(proposal: Proposal, policy: Policy, state: DecisionState)
 
   const p = parsed.data;
   const target = `${p.target.objectType}/${p.target.objectId}`;
+  if (!state.targetAccounts.includes(p.accountId)) {
+    const owners = state.targetAccounts.length ? `account ${state.targetAccounts.join(', ')}` : 'no account';
+    add('reject', 'target_outside_account', `${target} belongs to ${owners}, not to ${p.accountId}, the account this job works for`);
+  }
   let mode: Mode;
   let threshold: number;
 
@@ -117,7 +129,7 @@ export function decide(proposal: Proposal, policy: Policy, state: DecisionState)
     if (p.field !== null) add('reject', 'invalid_proposal', `a ${p.kind} proposal has no field (got ${JSON.stringify(p.field)})`);
     if (p.value.trim() === '') add('reject', 'invalid_value', `the ${p.kind} body is empty`);
     // The header and marker the writer adds take a few hundred characters of HubSpot's limit.
-    if (p.value.length > MAX_VALUE_LENGTH - 1_000) add('reject', 'invalid_value', `the ${p.kind} body is ${p.value.length} characters, too long`);
+    if (p.value.length > MAX_VALUE_LENGTH - ENGAGEMENT_FRAME_LENGTH) add('reject', 'invalid_value', `the ${p.kind} body is ${p.value.length} characters, too long`);
   }
 
   if (p.confidence < threshold) {

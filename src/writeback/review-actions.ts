@@ -1,4 +1,6 @@
 import { OBJECT_TYPE_IDS, type RecordType } from '../core/objects.ts';
+import { normalizeProposalText } from '../core/proposal.ts';
+import { accountsOfRecords } from '../hubspot/account-resolver.ts';
 import { errorMessage } from '../errors.ts';
 import { invalidValueReason } from './ai-properties.ts';
 import type { NewAuditEntry } from './audit-store.ts';
@@ -100,7 +102,8 @@ async function pending(ctx: WritebackContext, id: string): Promise<Review> {
 export async function approveReview(ctx: WritebackContext, id: string, opts: { actor: string; editedValue?: string }): Promise<ReviewActionResult> {
   const review = await pending(ctx, id);
   const p = review.proposal;
-  const value = opts.editedValue ?? p.value;
+  // A reviewer's edit is normalised like model text: the value audited is the value HubSpot receives.
+  const value = opts.editedValue === undefined ? p.value : normalizeProposalText({ ...p, value: opts.editedValue }).value;
   validateApproval(ctx, review, value);
   // Claim first: of two reviewers approving at once, one writes and the other gets REVIEW_NOT_PENDING.
   if (!(await ctx.reviews.transition(id, 'pending', 'applying', { actor: opts.actor }))) {
@@ -118,6 +121,12 @@ export async function approveReview(ctx: WritebackContext, id: string, opts: { a
   }
 
   try {
+    // Associations may have moved since the proposal was queued: the target must still belong to the account.
+    const owners = (await accountsOfRecords(ctx.gateway, [p.target])).get(recordKey(p.target.objectType, p.target.objectId)) ?? [];
+    if (!owners.includes(p.accountId)) {
+      const detail = `target_outside_account: ${p.target.objectType}/${p.target.objectId} now belongs to ${owners.length ? `account ${owners.join(', ')}` : 'no account'}, not to ${p.accountId}; nothing written`;
+      return await fail(ctx, review, opts.actor, base, detail, 'stale');
+    }
     if (p.kind === 'property') {
       const field = p.field!;
       const records = await readRecords(ctx.gateway, [{ objectType: p.target.objectType, objectId: p.target.objectId, field }]);

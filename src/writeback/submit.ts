@@ -1,5 +1,6 @@
-import { ProposalSchema, type Decision, type GenerationTrace, type Proposal, type SubmitResult } from '../core/proposal.ts';
+import { normalizeProposalText, ProposalSchema, type Decision, type GenerationTrace, type Proposal, type SubmitResult } from '../core/proposal.ts';
 import { errorMessage } from '../errors.ts';
+import { accountsOfRecords } from '../hubspot/account-resolver.ts';
 import { metrics } from '../metrics.ts';
 import { decide } from './decide.ts';
 import { sameValue, type WritebackContext } from './context.ts';
@@ -24,11 +25,18 @@ export async function submitProposals(
   const actor = opts.actor ?? `agent:${trace.agent}`;
   const traceId = await ctx.audit.recordTrace(trace);
 
+  // Model text is normalised once, here, so the audit log, the review queue and HubSpot hold the same string.
+  proposals = proposals.map(normalizeProposalText);
   const valid = proposals.filter((p) => ProposalSchema.safeParse(p).success);
-  const records = await readRecords(
-    ctx.gateway,
-    valid.map((p) => ({ objectType: p.target.objectType, objectId: p.target.objectId, field: p.kind === 'property' ? p.field : null })),
-  );
+  const [records, membership] = await Promise.all([
+    readRecords(
+      ctx.gateway,
+      valid.map((p) => ({ objectType: p.target.objectType, objectId: p.target.objectId, field: p.kind === 'property' ? p.field : null })),
+    ),
+    // Which accounts each target belongs to now, by HubSpot's associations: the decision rejects a target
+    // outside the job's account.
+    accountsOfRecords(ctx.gateway, valid.map((p) => p.target)),
+  ]);
 
   const results: SubmitResult[] = [];
   const batch: Array<{ proposal: Proposal; decision: Decision; previous: string | null; index: number }> = [];
@@ -57,7 +65,8 @@ export async function submitProposals(
     const counts = parsed.success ? await ctx.writes.breakerCounts(p.target.objectType) : { autoWritesLastMinute: 0, objectWritesLastHour: 0 };
     const recordCount = parsed.success ? await ctx.recordCount(p.target.objectType) : null;
 
-    let decision = decide(p, ctx.policy, { currentValue: state.value, setBy: state.setBy, breaker: { ...counts, objectRecordCount: recordCount }, killSwitch: ctx.killSwitch });
+    const targetAccounts = parsed.success ? (membership.get(recordKey(p.target.objectType, p.target.objectId)) ?? []) : [];
+    let decision = decide(p, ctx.policy, { currentValue: state.value, setBy: state.setBy, breaker: { ...counts, objectRecordCount: recordCount }, killSwitch: ctx.killSwitch, targetAccounts });
     if (parsed.success && !state.exists) {
       decision = { ...decision, outcome: 'reject', reasons: [...decision.reasons, `target_missing: ${p.target.objectType}/${p.target.objectId} does not exist in HubSpot`] };
     }

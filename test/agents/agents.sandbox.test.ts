@@ -127,7 +127,7 @@ describe('context for a large account', () => {
     const evidence = truth.evidence.find((e) => e.accountId === whale && e.task === 'account_summary')!;
     const call = truth.calls.filter((c) => c.companyId === whale).at(-1)!;
 
-    const r = await runCallSummary(offlineDeps(), { portalId: truth.portalId, runId: 'whale-1', objectType: 'calls', objectId: call.id });
+    const r = await runCallSummary(offlineDeps(), { portalId: truth.portalId, runId: 'whale-1', objectType: 'calls', objectId: call.id, accountId: whale });
     const context = await stack.store.getChunks(truth.portalId, r.trace.inputs.chunkIds);
     expect(context.some((c) => evidence.sourceIds.includes(c.sourceId))).toBe(true);
 
@@ -143,7 +143,7 @@ describe('context for a large account', () => {
 describe('agents on the offline provider', () => {
   it('call summary: a labelled note on the call\'s records and ai_* properties; ids are deterministic', async () => {
     const call = truth.calls.find((c) => c.dealIds.length > 0 && c.nextSteps.length > 0)!;
-    const trigger = { portalId: truth.portalId, runId: 'run-cs', objectType: 'calls' as const, objectId: call.id };
+    const trigger = { portalId: truth.portalId, runId: 'run-cs', objectType: 'calls' as const, objectId: call.id, accountId: call.companyId! };
     const r = await runCallSummary(offlineDeps(), trigger);
     expectWellFormed(r, 'call_summary');
     const notes = r.proposals.filter((p) => p.kind === 'note');
@@ -158,7 +158,7 @@ describe('agents on the offline provider', () => {
 
   it('lead score: calibrated score and confidence from the trained scorer', async () => {
     const account = truth.companies[1]!.id;
-    const r = await runLeadScore({ ...offlineDeps(), scorer: smallScorer() }, { portalId: truth.portalId, runId: 'run-ls', objectType: 'companies', objectId: account });
+    const r = await runLeadScore({ ...offlineDeps(), scorer: smallScorer() }, { portalId: truth.portalId, runId: 'run-ls', objectType: 'companies', objectId: account, accountId: account });
     expectWellFormed(r, 'lead_score');
     const score = r.proposals.find((p) => p.field === 'ai_lead_score')!;
     expect(Number(score.value)).toBe(r.output.score!.score);
@@ -170,7 +170,7 @@ describe('agents on the offline provider', () => {
   it('reply draft: a task for the rep with a grounded, labelled draft; outgoing e-mails are skipped', async () => {
     const ev = truth.evidence.find((e) => e.task === 'reply_draft')!;
     const emailId = ev.sourceIds[0]!.split(':')[1]!;
-    const r = await runReplyDraft(offlineDeps(), { portalId: truth.portalId, runId: 'run-rd', objectType: 'emails', objectId: emailId });
+    const r = await runReplyDraft(offlineDeps(), { portalId: truth.portalId, runId: 'run-rd', objectType: 'emails', objectId: emailId, accountId: ev.accountId });
     expectWellFormed(r, 'reply_draft');
     expect(r.proposals).toHaveLength(1);
     expect(r.proposals[0]).toMatchObject({ kind: 'task', field: null });
@@ -181,14 +181,14 @@ describe('agents on the offline provider', () => {
     const keys = await stack.store.listChunkKeys(truth.portalId, ev.accountId);
     const outgoing = (await stack.store.getChunks(truth.portalId, keys.map((k) => k.id))).find((c) => c.sourceType === 'email' && c.direction === 'outbound');
     if (outgoing) {
-      const skipped = await runReplyDraft(offlineDeps(), { portalId: truth.portalId, runId: 'run-rd2', objectType: 'emails', objectId: outgoing.sourceId.split(':')[1]! });
+      const skipped = await runReplyDraft(offlineDeps(), { portalId: truth.portalId, runId: 'run-rd2', objectType: 'emails', objectId: outgoing.sourceId.split(':')[1]!, accountId: ev.accountId });
       expect(skipped.proposals).toEqual([]);
     }
   });
 
   it('account summary: summary note, churn risk and recommendation on the account', async () => {
     const account = truth.companies[2]!.id;
-    const r = await runAccountSummary(offlineDeps(), { portalId: truth.portalId, runId: 'run-as', objectType: 'companies', objectId: account });
+    const r = await runAccountSummary(offlineDeps(), { portalId: truth.portalId, runId: 'run-as', objectType: 'companies', objectId: account, accountId: account });
     expectWellFormed(r, 'account_summary');
     expect(r.proposals.find((p) => p.field === 'ai_churn_risk')!.value).toMatch(/^(low|medium|high)$/);
     expect(r.proposals.find((p) => p.kind === 'note')!.value).toContain(companyOf(account)!.name);
@@ -202,10 +202,10 @@ describe('agents through the openai client against the local OpenAI-compatible s
     const account = truth.companies[3]!.id;
     const deps = openaiDeps();
     const results = [
-      await runCallSummary(deps, { portalId: truth.portalId, runId: 'o-cs', objectType: 'calls', objectId: call.id }),
-      await runLeadScore({ ...deps, scorer: smallScorer() }, { portalId: truth.portalId, runId: 'o-ls', objectType: 'companies', objectId: account }),
-      await runReplyDraft(deps, { portalId: truth.portalId, runId: 'o-rd', objectType: 'emails', objectId: ev.sourceIds[0]!.split(':')[1]! }),
-      await runAccountSummary(deps, { portalId: truth.portalId, runId: 'o-as', objectType: 'companies', objectId: account }),
+      await runCallSummary(deps, { portalId: truth.portalId, runId: 'o-cs', objectType: 'calls', objectId: call.id, accountId: call.companyId! }),
+      await runLeadScore({ ...deps, scorer: smallScorer() }, { portalId: truth.portalId, runId: 'o-ls', objectType: 'companies', objectId: account, accountId: account }),
+      await runReplyDraft(deps, { portalId: truth.portalId, runId: 'o-rd', objectType: 'emails', objectId: ev.sourceIds[0]!.split(':')[1]!, accountId: ev.accountId }),
+      await runAccountSummary(deps, { portalId: truth.portalId, runId: 'o-as', objectType: 'companies', objectId: account, accountId: account }),
     ];
     for (const r of results) {
       expectWellFormed(r, r.trace.agent);
@@ -223,7 +223,7 @@ describe('agents through the openai client against the local OpenAI-compatible s
     const account = truth.companies[4]!.id;
     for (const fault of [{ status: 429, retryAfterSeconds: 0 }, { status: 500 }, { hang: true as const }, { invalidJson: true as const }]) {
       llm.injectFaults(fault);
-      const r = await runAccountSummary(openaiDeps({ timeoutMs: 1_000 }), { portalId: truth.portalId, runId: `f-${JSON.stringify(fault)}`, objectType: 'companies', objectId: account });
+      const r = await runAccountSummary(openaiDeps({ timeoutMs: 1_000 }), { portalId: truth.portalId, runId: `f-${JSON.stringify(fault)}`, objectType: 'companies', objectId: account, accountId: account });
       expect(r.proposals.length).toBeGreaterThan(0);
     }
   });
@@ -233,8 +233,8 @@ describe('agents through the openai client against the local OpenAI-compatible s
     llm.setResponder(() => 'not json at all');
     try {
       const deps = openaiDeps();
-      await expect(runAccountSummary(deps, { portalId: truth.portalId, runId: 'bad', objectType: 'companies', objectId: account })).rejects.toMatchObject({ code: 'OUTPUT_PARSING_FAILURE' });
-      const handlers = createGenerationHandlers({ ...deps, sink: writeback });
+      await expect(runAccountSummary(deps, { portalId: truth.portalId, runId: 'bad', objectType: 'companies', objectId: account, accountId: account })).rejects.toMatchObject({ code: 'OUTPUT_PARSING_FAILURE' });
+      const handlers = createGenerationHandlers({ ...deps, sink: writeback, queue });
       const job: JobContext<GeneratePayload> = {
         id: 'job-bad', type: 'generate.account_summary', attempt: 1, maxAttempts: 3, signal: new AbortController().signal,
         payload: { portalId: truth.portalId, objectType: 'companies', objectId: account, trigger: { subscriptionType: 'company.propertyChange', occurredAt: Date.now() } },
@@ -257,7 +257,7 @@ describe('generation jobs hand proposals to the write-back module', () => {
   it('queued generate.* jobs produce proposals that the write-back decides on and audits', async () => {
     const call = truth.calls.find((c) => c.dealIds.length > 0 && c.companyId)!;
     const account = truth.companies[6]!.id;
-    const handlers = createGenerationHandlers({ gateway: stack.gateway, store: stack.store, embedder: stack.embedder, provider: new OfflineProvider(), scorer: smallScorer(), sink: writeback });
+    const handlers = createGenerationHandlers({ gateway: stack.gateway, store: stack.store, embedder: stack.embedder, provider: new OfflineProvider(), scorer: smallScorer(), sink: writeback, queue });
     const worker = queue.work(handlers, { concurrency: 2 });
     const payload = (objectType: GeneratePayload['objectType'], objectId: string): GeneratePayload => ({
       portalId: truth.portalId, objectType, objectId, trigger: { subscriptionType: `${objectType}.creation`, occurredAt: Date.now() },

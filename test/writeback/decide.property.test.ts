@@ -42,6 +42,11 @@ const stateArb: fc.Arbitrary<DecisionState> = fc.record({
     objectRecordCount: fc.option(fc.nat(5000), { nil: null }),
   }),
   killSwitch: fc.boolean(),
+  // Mostly the job's own account ('100'); sometimes the target belongs elsewhere, or to several accounts.
+  targetAccounts: fc.oneof(
+    { weight: 4, arbitrary: fc.constant(['100']) },
+    { weight: 1, arbitrary: fc.subarray(['100', '200', 'contact:7']) },
+  ),
 });
 
 const modeArb = fc.constantFrom('auto', 'review', 'deny');
@@ -122,7 +127,7 @@ describe('decide (property-based)', () => {
         expect(d.outcome).not.toBe('apply');
         // Only a deny rule, an unchanged value or an invalid value can turn review into reject.
         if (d.outcome === 'reject') {
-          expect(reasonCodes(d).some((c) => ['denied_by_policy', 'no_change', 'invalid_value', 'human_value'].includes(c))).toBe(true);
+          expect(reasonCodes(d).some((c) => ['denied_by_policy', 'no_change', 'invalid_value', 'human_value', 'target_outside_account'].includes(c))).toBe(true);
         }
       }),
       RUNS,
@@ -135,6 +140,7 @@ describe('decide (property-based)', () => {
         const p = { ...p0, kind: 'property' as const, field, value: 'proposed-value' };
         const d = decide(p, defaultPolicy(), state);
         if (p.target.objectType === 'tickets' && !fieldRule(defaultPolicy(), 'tickets', field)) return;
+        if (!state.targetAccounts.includes(p.accountId)) return;
         expect(d.outcome).toBe('review');
         expect(reasonCodes(d)).toContain('protected_field');
       }),
@@ -169,6 +175,31 @@ describe('decide (property-based)', () => {
     );
   });
 
+  it('rejects every proposal whose target is outside its job\'s account, and says so', () => {
+    fc.assert(
+      fc.property(proposalArb, anyPolicy, stateArb, (p, policy, state) => {
+        const d = decide(p, policy, state);
+        if (state.targetAccounts.includes(p.accountId)) {
+          expect(reasonCodes(d)).not.toContain('target_outside_account');
+        } else {
+          expect(d.outcome).toBe('reject');
+          expect(reasonCodes(d)).toContain('target_outside_account');
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('never applies a write to a record of another account, whatever the policy, confidence or state', () => {
+    fc.assert(
+      fc.property(proposalArb, anyPolicy, stateArb, fc.constantFrom('200', 'contact:9'), (p0, policy, state, other) => {
+        const p = { ...p0, accountId: other, target: { ...p0.target, objectId: '100' } };
+        expect(decide(p, policy, { ...state, targetAccounts: state.targetAccounts.filter((a) => a !== other) }).outcome).toBe('reject');
+      }),
+      RUNS,
+    );
+  });
+
   it('is deterministic and always explains itself', () => {
     fc.assert(
       fc.property(proposalArb, anyPolicy, stateArb, (p, policy, state) => {
@@ -198,7 +229,7 @@ describe('decide (examples)', () => {
     kind: 'property', field: 'ai_lead_score', value: '80', confidence: 0.9, evidence: [], agent: 'lead_score',
     promptVersion: 'v1', model: 'offline', createdAt: '2026-01-01T00:00:00.000Z',
   };
-  const calm: DecisionState = { currentValue: null, setBy: 'none', breaker: { autoWritesLastMinute: 0, objectWritesLastHour: 0, objectRecordCount: 1000 }, killSwitch: false };
+  const calm: DecisionState = { currentValue: null, setBy: 'none', breaker: { autoWritesLastMinute: 0, objectWritesLastHour: 0, objectRecordCount: 1000 }, killSwitch: false, targetAccounts: ['100'] };
 
   it('applies an ai_* property above threshold and explains why', () => {
     const d = decide(base, defaultPolicy(), calm);
@@ -212,6 +243,13 @@ describe('decide (examples)', () => {
     const d = decide(base, defaultPolicy(), { ...calm, breaker: { autoWritesLastMinute: 0, objectWritesLastHour: 200, objectRecordCount: 1000 } });
     expect(reasonCodes(d)).toContain('breaker_fraction');
     expect(d.outcome).toBe('review');
+  });
+  it('rejects a confident ai_* write to a contact of another company (a call shared by two accounts)', () => {
+    const d = decide(base, defaultPolicy(), { ...calm, targetAccounts: ['200'] });
+    expect(d.outcome).toBe('reject');
+    expect(d.reasons.find((r) => r.startsWith('target_outside_account'))).toBe(
+      'target_outside_account: contacts/7 belongs to account 200, not to 100, the account this job works for',
+    );
   });
   it('refuses a policy file that makes a core field or a non-ai field auto', () => {
     expect(() => parsePolicy({ objects: { deals: { fields: { dealstage: { mode: 'auto' } } } } })).toThrow(/protected field/);

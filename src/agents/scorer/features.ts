@@ -1,3 +1,4 @@
+import { evidenceEngagements } from '../../core/product-output.ts';
 import type { AccountHistory, Engagement, HubSpotObject } from '../../core/objects.ts';
 import { competitorsIn } from '../offline/call-summary.ts';
 
@@ -74,7 +75,9 @@ export function observeAccount(history: AccountHistory, opts: { now?: number } =
   return observe(history.company, history.engagements, history.contacts, opts.now ?? Date.now());
 }
 
-function observe(company: HubSpotObject | undefined, engagements: Engagement[], contacts: HubSpotObject[], referenceMs: number): Observation {
+function observe(company: HubSpotObject | undefined, all: Engagement[], contacts: HubSpotObject[], referenceMs: number): Observation {
+  // The product's own notes and tasks are not the buyer's activity: they would score the AI, not the account.
+  const engagements = evidenceEngagements(all);
   const count = (type: Engagement['type'], pred: (e: Engagement) => boolean = () => true) =>
     engagements.filter((e) => e.type === type && pred(e)).length;
   const times = engagements.map(timestampOf).filter((t) => Number.isFinite(t) && t <= referenceMs);

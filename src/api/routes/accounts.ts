@@ -159,9 +159,13 @@ export const accountRoutes: FastifyPluginAsync<{ accounts: AccountsService }> = 
       schema: {
         tags: ['accounts'],
         summary: 'Run an agent now; returns its proposals and the write-back decisions',
+        description:
+          'Runs for this account only: every proposal targets a record of the account. A model failure answers 502 ' +
+          '(OUTPUT_PARSING_FAILURE, MODEL_REFUSAL, MODEL_AUTH) or 503 (MODEL_RATE_LIMIT, MODEL_TIMEOUT, MODEL_UNAVAILABLE, ' +
+          'HUBSPOT_UNAVAILABLE; with Retry-After when known).',
         params: z.object({ id: AccountId, agent: z.enum(AGENTS) }),
         body: GenerateBody,
-        response: { 200: GenerateResult, ...errors },
+        response: { 200: GenerateResult, ...errors, 502: ErrorBody, 503: ErrorBody },
       },
     },
     async (req) =>
