@@ -1,5 +1,5 @@
 import { OBJECT_TYPE_IDS, type RecordType } from '../core/objects.ts';
-import { normalizeProposalText } from '../core/proposal.ts';
+import { normalizeModelText } from '../core/model-text.ts';
 import { accountsOfRecords } from '../hubspot/account-resolver.ts';
 import { errorMessage } from '../errors.ts';
 import { invalidValueReason } from './ai-properties.ts';
@@ -102,8 +102,9 @@ async function pending(ctx: WritebackContext, id: string): Promise<Review> {
 export async function approveReview(ctx: WritebackContext, id: string, opts: { actor: string; editedValue?: string }): Promise<ReviewActionResult> {
   const review = await pending(ctx, id);
   const p = review.proposal;
-  // A reviewer's edit is normalised like model text: the value audited is the value HubSpot receives.
-  const value = opts.editedValue === undefined ? p.value : normalizeProposalText({ ...p, value: opts.editedValue }).value;
+  // A reviewer's edit gets the same Unicode and control-character cleaning as model text (the value audited is
+  // the value HubSpot receives), but is never cut: an edit that is too long is refused, so the person knows.
+  const value = opts.editedValue === undefined ? p.value : normalizeModelText(opts.editedValue);
   validateApproval(ctx, review, value);
   // Claim first: of two reviewers approving at once, one writes and the other gets REVIEW_NOT_PENDING.
   if (!(await ctx.reviews.transition(id, 'pending', 'applying', { actor: opts.actor }))) {

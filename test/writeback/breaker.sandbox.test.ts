@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/writeback/policy.ts';
-import { firstIds, proposal, startHarness, trace, type Harness } from './harness.ts';
+import { firstIds, proposal, startHarness, trace, type Harness, accountOf } from './harness.ts';
 
 /** The write-rate breaker counts real writes in the write log; prompts can be stored redacted. */
 describe('write-rate breaker and prompt redaction against the sandbox', () => {
@@ -29,7 +29,8 @@ describe('write-rate breaker and prompt redaction against the sandbox', () => {
   });
 
   it('sends automatic writes to review past the per-minute limit', async () => {
-    const [r] = await h.writeback.submit([proposal({ runId: 'run-rate', target: { objectType: 'contacts', objectId: (await firstIds(h, 'contacts', 1))[0]! }, field: 'ai_fit_segment', value: 'B' })], trace('run-rate'));
+    const contact = (await firstIds(h, 'contacts', 1))[0]!;
+    const [r] = await h.writeback.submit([proposal({ accountId: await accountOf(h, 'contacts', contact), runId: 'run-rate', target: { objectType: 'contacts', objectId: contact }, field: 'ai_fit_segment', value: 'B' })], trace('run-rate'));
     expect(r!.status).toBe('pending_review');
     expect(r!.decision.reasons.join(' ')).toMatch(/breaker_rate: 3 automatic writes in the last minute/);
   });

@@ -73,6 +73,13 @@ async function dropSchema(sql: SqlHandle, schema: string): Promise<void> {
 
 let seq = 0;
 
+/** The account a record rolls up to (its first, by HubSpot's associations): what a proposal on it names. */
+export async function accountOf(h: Pick<Harness, 'gateway'>, objectType: RecordType, objectId: string): Promise<string> {
+  const [account] = await h.gateway.accountsOf(objectType, objectId);
+  if (!account) throw new Error(`${objectType} ${objectId} belongs to no account`);
+  return account;
+}
+
 /** A proposal as an agent would make it; ids are deterministic per run, agent, target and field. */
 export function proposal(p: Partial<Proposal> & { target: { objectType: RecordType; objectId: string } }): Proposal {
   const runId = p.runId ?? 'run-1';

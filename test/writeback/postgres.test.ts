@@ -1,7 +1,7 @@
 import { sql as raw } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describePostgres, uniqueName } from '../support/services.ts';
-import { firstIds, proposal, readProps, startHarness, trace, type Harness } from './harness.ts';
+import { firstIds, proposal, readProps, startHarness, trace, type Harness, accountOf } from './harness.ts';
 
 /**
  * The same write-back flows with the audit store, review queue and write log in PostgreSQL (DATABASE_URL), each
@@ -27,7 +27,7 @@ describePostgres('write-back on PostgreSQL', (databaseUrl) => {
       [
         proposal({ runId, target: { objectType: 'companies', objectId: companies[0]! }, field: 'ai_summary', value: 'PG summary.' }),
         proposal({ runId, target: { objectType: 'companies', objectId: companies[0]! }, kind: 'note', value: 'PG note.' }),
-        proposal({ runId, target: { objectType: 'contacts', objectId: contacts[0]! }, field: 'lifecyclestage', value: proposed, observedValue: seen }),
+        proposal({ accountId: await accountOf(h, 'contacts', contacts[0]!), runId, target: { objectType: 'contacts', objectId: contacts[0]! }, field: 'lifecyclestage', value: proposed, observedValue: seen }),
       ],
       trace(runId),
     );

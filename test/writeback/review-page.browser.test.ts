@@ -9,7 +9,7 @@ import { auditRoutes } from '../../src/api/routes/audit.ts';
 import { dashboardRoutes } from '../../src/api/routes/dashboard.ts';
 import { reviewRoutes } from '../../src/api/routes/reviews.ts';
 import { reviewPage } from '../../src/api/review-page/plugin.ts';
-import { firstIds, proposal, readProps, startHarness, trace, type Harness } from './harness.ts';
+import { firstIds, proposal, readProps, startHarness, trace, type Harness, accountOf } from './harness.ts';
 import { tempDir } from '../support/tmp.ts';
 
 /**
@@ -87,8 +87,9 @@ const ARTIFACTS = path.resolve('test-artifacts');
     const stage = async (id: string) => (await readProps(h, 'contacts', id, ['lifecyclestage'])).lifecyclestage ?? null;
     const other = (v: string | null) => (v === 'customer' ? 'evangelist' : 'customer');
     const seen = await Promise.all(contacts.map(stage));
+    const accounts = await Promise.all(contacts.map((id) => accountOf(h, 'contacts', id)));
     const lifecycle = (i: number, rationale?: string) =>
-      proposal({ runId: 'run-ui', agent: 'lead_score', target: { objectType: 'contacts', objectId: contacts[i]! }, field: 'lifecyclestage', value: other(seen[i]!), observedValue: seen[i]!, ...(rationale ? { rationale } : {}) });
+      proposal({ accountId: accounts[i]!, runId: 'run-ui', agent: 'lead_score', target: { objectType: 'contacts', objectId: contacts[i]! }, field: 'lifecyclestage', value: other(seen[i]!), observedValue: seen[i]!, ...(rationale ? { rationale } : {}) });
     const results = await h.writeback.submit(
       [
         lifecycle(0, 'Signed the order form on the last call.'),
@@ -97,7 +98,7 @@ const ARTIFACTS = path.resolve('test-artifacts');
         lifecycle(3),
         proposal({ runId: 'run-ui', agent: 'call_summary', target: { objectType: 'companies', objectId: company }, field: 'ai_summary', value: '<img src=x onerror="document.body.dataset.pwned=1"> Renewal at risk: the champion left in May.', confidence: 0.3 }),
         {
-          ...proposal({ runId: 'run-ui', agent: 'lead_score', target: { objectType: 'contacts', objectId: contacts[4]! }, field: 'ai_lead_score', value: '38', confidence: 0.42, rationale: 'Calibrated win probability 38.0%' }),
+          ...proposal({ accountId: accounts[4]!, runId: 'run-ui', agent: 'lead_score', target: { objectType: 'contacts', objectId: contacts[4]! }, field: 'ai_lead_score', value: '38', confidence: 0.42, rationale: 'Calibrated win probability 38.0%' }),
           drivers: [
             { feature: 'industry=software', contribution: 0.61 },
             { feature: 'meetings', contribution: 0.34 },

@@ -4,7 +4,7 @@ import { buildApp } from '../../src/api/app.ts';
 import { auditRoutes } from '../../src/api/routes/audit.ts';
 import { reviewRoutes } from '../../src/api/routes/reviews.ts';
 import { reviewPage } from '../../src/api/review-page/plugin.ts';
-import { firstIds, humanEdit, proposal, readProps, startHarness, trace, type Harness } from './harness.ts';
+import { firstIds, humanEdit, proposal, readProps, startHarness, trace, type Harness, accountOf } from './harness.ts';
 
 const READER = 'reader-token-123';
 const REVIEWER = 'reviewer-token-456';
@@ -39,7 +39,7 @@ describe('review and audit routes', () => {
 
   async function queue(contact: string, value: string, runId: string) {
     const seen = (await readProps(h, 'contacts', contact, ['lifecyclestage'])).lifecyclestage;
-    const [r] = await h.writeback.submit([proposal({ runId, agent: 'lead_score', target: { objectType: 'contacts', objectId: contact }, field: 'lifecyclestage', value: value === seen ? 'evangelist' : value, observedValue: seen })], trace(runId, 'lead_score'));
+    const [r] = await h.writeback.submit([proposal({ accountId: await accountOf(h, 'contacts', contact), runId, agent: 'lead_score', target: { objectType: 'contacts', objectId: contact }, field: 'lifecyclestage', value: value === seen ? 'evangelist' : value, observedValue: seen })], trace(runId, 'lead_score'));
     expect(r!.status).toBe('pending_review');
     return r!.detail!;
   }

@@ -5,7 +5,7 @@ import { AI_OBJECT_TYPES, AI_PROPERTIES } from '../../src/writeback/ai-propertie
 import { HubSpotWriter } from '../../src/writeback/hubspot-writer.ts';
 import { WriteLog } from '../../src/writeback/write-log.ts';
 import { marker } from '../../src/writeback/note-format.ts';
-import { firstIds, humanEdit, proposal, readProps, startHarness, trace, type Harness } from './harness.ts';
+import { firstIds, humanEdit, proposal, readProps, startHarness, trace, type Harness, accountOf } from './harness.ts';
 
 /** Acceptance tests of the write-back module against the sandbox portal over HTTP (SQLite audit store). */
 describe('write-back against the sandbox', () => {
@@ -47,8 +47,8 @@ describe('write-back against the sandbox', () => {
       proposal({ runId, target: { objectType: 'companies', objectId: company }, kind: 'note', value: 'Call recap.\n\nThey want a pilot in March.', title: 'Call summary' }),
       proposal({ runId, target: { objectType: 'companies', objectId: company }, field: 'ai_summary', value: 'Pilot planned for March.' }),
       proposal({ runId, target: { objectType: 'companies', objectId: company }, field: 'ai_next_steps', value: 'Send the pilot plan.' }),
-      proposal({ runId, target: { objectType: 'contacts', objectId: contact }, field: 'lifecyclestage', value: target, observedValue: before.lifecyclestage }),
-      proposal({ runId, target: { objectType: 'contacts', objectId: contacts[1]! }, field: 'lifecyclestage', value: 'evangelist', confidence: 0.95 }),
+      proposal({ accountId: await accountOf(h, 'contacts', contact), runId, target: { objectType: 'contacts', objectId: contact }, field: 'lifecyclestage', value: target, observedValue: before.lifecyclestage }),
+      proposal({ accountId: await accountOf(h, 'contacts', contacts[1]!), runId, target: { objectType: 'contacts', objectId: contacts[1]! }, field: 'lifecyclestage', value: 'evangelist', confidence: 0.95 }),
     ];
     const results = await h.writeback.submit(proposals, trace(runId));
     expect(results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied', 'pending_review', 'pending_review']);
@@ -194,7 +194,7 @@ describe('write-back against the sandbox', () => {
   it('marks an approved review stale when a person changed the field since the proposal', async () => {
     const contact = contacts[2]!;
     const seen = (await readProps(h, 'contacts', contact, ['lifecyclestage'])).lifecyclestage;
-    const [r] = await h.writeback.submit([proposal({ runId: 'run-stale', target: { objectType: 'contacts', objectId: contact }, field: 'lifecyclestage', value: 'opportunity', observedValue: seen })], trace('run-stale'));
+    const [r] = await h.writeback.submit([proposal({ accountId: await accountOf(h, 'contacts', contact), runId: 'run-stale', target: { objectType: 'contacts', objectId: contact }, field: 'lifecyclestage', value: 'opportunity', observedValue: seen })], trace('run-stale'));
     expect(r!.status).toBe('pending_review');
     await humanEdit(h, 'contacts', contact, { lifecyclestage: 'salesqualifiedlead' });
     const result = await h.writeback.approve(r!.detail!, { actor: 'alice' });
@@ -206,7 +206,7 @@ describe('write-back against the sandbox', () => {
 
   it('edit-and-approve writes the reviewer value and audits the edit', async () => {
     const contact = contacts[3]!;
-    const [r] = await h.writeback.submit([proposal({ runId: 'run-edit', target: { objectType: 'contacts', objectId: contact }, field: 'ai_summary', value: 'low confidence text', confidence: 0.2 })], trace('run-edit'));
+    const [r] = await h.writeback.submit([proposal({ accountId: await accountOf(h, 'contacts', contact), runId: 'run-edit', target: { objectType: 'contacts', objectId: contact }, field: 'ai_summary', value: 'low confidence text', confidence: 0.2 })], trace('run-edit'));
     expect(r!.status).toBe('pending_review');
     expect(r!.decision.reasons.join(' ')).toMatch(/below_threshold/);
     await expect(h.writeback.approve(r!.detail!, { actor: 'alice', editedValue: 'x'.repeat(70_000) })).rejects.toThrow(/HubSpot allows/);
@@ -221,7 +221,7 @@ describe('write-back against the sandbox', () => {
   it('never overwrites a human-set ai_* value automatically', async () => {
     const contact = contacts[4]!;
     await humanEdit(h, 'contacts', contact, { ai_next_steps: 'Call back after the holidays (set by Sam).' });
-    const [r] = await h.writeback.submit([proposal({ runId: 'run-human', target: { objectType: 'contacts', objectId: contact }, field: 'ai_next_steps', value: 'Send pricing.' })], trace('run-human'));
+    const [r] = await h.writeback.submit([proposal({ accountId: await accountOf(h, 'contacts', contact), runId: 'run-human', target: { objectType: 'contacts', objectId: contact }, field: 'ai_next_steps', value: 'Send pricing.' })], trace('run-human'));
     expect(r!.status).toBe('pending_review');
     expect(r!.decision.reasons.join(' ')).toMatch(/human_value/);
     expect((await readProps(h, 'contacts', contact, ['ai_next_steps'])).ai_next_steps).toBe('Call back after the holidays (set by Sam).');
@@ -230,7 +230,7 @@ describe('write-back against the sandbox', () => {
   it('the kill switch sends automatic writes to review', async () => {
     const killed = await h.another({ killSwitch: true });
     const contact = contacts[5]!;
-    const [r] = await killed.submit([proposal({ runId: 'run-kill', target: { objectType: 'contacts', objectId: contact }, field: 'ai_summary', value: 'Should wait.' })], trace('run-kill'));
+    const [r] = await killed.submit([proposal({ accountId: await accountOf(h, 'contacts', contact), runId: 'run-kill', target: { objectType: 'contacts', objectId: contact }, field: 'ai_summary', value: 'Should wait.' })], trace('run-kill'));
     expect(r!.status).toBe('pending_review');
     expect(r!.decision.reasons.join(' ')).toMatch(/kill_switch/);
     expect((await readProps(h, 'contacts', contact, ['ai_summary'])).ai_summary ?? '').not.toBe('Should wait.');
@@ -259,8 +259,8 @@ describe('write-back dry-run (shadow) mode against the sandbox', () => {
       [
         proposal({ runId, target: { objectType: 'companies', objectId: company! }, kind: 'note', value: 'Shadow note.' }),
         proposal({ runId, target: { objectType: 'companies', objectId: company! }, field: 'ai_summary', value: 'Shadow summary.' }),
-        proposal({ runId, target: { objectType: 'contacts', objectId: contact! }, field: 'lifecyclestage', value: proposed }),
-        proposal({ runId, target: { objectType: 'contacts', objectId: contact! }, field: 'email', value: 'x@example.com' }),
+        proposal({ accountId: await accountOf(h, 'contacts', contact!), runId, target: { objectType: 'contacts', objectId: contact! }, field: 'lifecyclestage', value: proposed }),
+        proposal({ accountId: await accountOf(h, 'contacts', contact!), runId, target: { objectType: 'contacts', objectId: contact! }, field: 'email', value: 'x@example.com' }),
       ],
       trace(runId),
     );
