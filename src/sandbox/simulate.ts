@@ -82,27 +82,45 @@ export class Simulator {
     return this.store.associated('companies', companyId, 'deals').find((d) => !String(this.store.get('deals', d)?.properties.dealstage).startsWith('closed'));
   }
 
-  call(body: { companyId?: string; competitor?: boolean }): SimulationResult {
+  /**
+   * Live contacts (of any company) to associate with a new engagement besides the account's own: a partner's
+   * contact on a call, another company's contact cc'd on an e-mail. Checked before anything is written.
+   */
+  private extraContacts(ids: string[] | undefined): string[] {
+    for (const id of ids ?? []) if (!this.store.get('contacts', id)) throw notFound(`Contact ${id} does not exist.`);
+    return ids ?? [];
+  }
+
+  private associateExtra(acc: AccountCtx, type: ObjectType, id: string | undefined, contactIds: string[]): void {
+    if (!id) return;
+    for (const c of contactIds) this.store.associate(type, id, 'contacts', c, humanActor(acc.owner.userId));
+  }
+
+  call(body: { companyId?: string; competitor?: boolean; contactIds?: string[] }): SimulationResult {
     const rng = this.ctx.simRng();
     const acc = this.account(rng, body.companyId);
+    const extra = this.extraContacts(body.contactIds);
     const deal = this.openDeal(acc.companyId!);
     const people = rng.sample(acc.contacts, 2);
     const { ids, remap, sink } = this.commit(acc, (gen, now) => gen.call(acc, people, [acc.companyId!], deal ? [deal] : [], now, body.competitor ?? rng.chance(0.4)));
+    this.associateExtra(acc, 'calls', ids.calls?.[0], extra);
     const t = sink.calls[0]!;
     const truth: CallTruth = { ...t, id: remap.get(`calls:${t.id}`) ?? t.id };
     this.simulatedCalls.push(truth);
     return { accountId: acc.accountId, ids, truth };
   }
 
-  email(body: { companyId?: string; direction?: string; subject?: string; text?: string }): SimulationResult {
+  email(body: { companyId?: string; direction?: string; subject?: string; text?: string; ccContactIds?: string[] }): SimulationResult {
     const rng = this.ctx.simRng();
     const acc = this.account(rng, body.companyId);
+    const cc = this.extraContacts(body.ccContactIds);
     const direction = body.direction ?? 'INCOMING_EMAIL';
     if (!['INCOMING_EMAIL', 'EMAIL', 'FORWARDED_EMAIL'].includes(direction)) throw validationError(`direction must be INCOMING_EMAIL, EMAIL or FORWARDED_EMAIL`);
     const c = rng.pick(acc.contacts);
     const paragraphs = [body.text ?? `${prose(rng, acc.industry, 3)} Could you send an updated proposal this week?`];
     const subject = body.subject ?? `Following up on the ${rng.pick(acc.industry.products)}`;
     const { ids } = this.commit(acc, (gen, now) => gen.email(acc, c, { companies: [acc.companyId!], contacts: [c.id] }, now, direction, 'html', subject, paragraphs));
+    this.associateExtra(acc, 'emails', ids.emails?.[0], cc);
     return { accountId: acc.accountId, ids, truth: { direction, subject, contactId: c.id, asks: 'an updated proposal this week' } };
   }
 

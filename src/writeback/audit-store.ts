@@ -34,6 +34,8 @@ export interface AuditEntry {
   runId: string | null;
   traceId: string | null;
   portalId: string | null;
+  /** The account the proposal's job worked for (null on rows written before it was recorded). */
+  accountId: string | null;
   agent: string | null;
   objectType: string | null;
   objectId: string | null;
@@ -73,6 +75,7 @@ export interface StoredTrace {
 }
 
 export interface AuditFilter {
+  accountId?: string;
   objectType?: string;
   objectId?: string;
   agent?: string;
@@ -130,6 +133,7 @@ export class AuditStore {
         run_id: e.runId ?? null,
         trace_id: e.traceId ?? null,
         portal_id: e.portalId ?? null,
+        account_id: e.accountId ?? null,
         agent: e.agent ?? null,
         object_type: e.objectType ?? null,
         object_id: e.objectId ?? null,
@@ -153,6 +157,7 @@ export class AuditStore {
 
   async list(f: AuditFilter = {}): Promise<AuditEntry[]> {
     let q = this.db.selectFrom('audit_entries').selectAll();
+    if (f.accountId) q = q.where('account_id', '=', f.accountId);
     if (f.objectType) q = q.where('object_type', '=', f.objectType);
     if (f.objectId) q = q.where('object_id', '=', f.objectId);
     if (f.agent) q = q.where('agent', '=', f.agent);
@@ -201,6 +206,7 @@ function toEntry(r: AuditTable): AuditEntry {
     runId: r.run_id,
     traceId: r.trace_id,
     portalId: r.portal_id,
+    accountId: r.account_id ?? null,
     agent: r.agent,
     objectType: r.object_type,
     objectId: r.object_id,

@@ -35,6 +35,8 @@ export interface AuditTable {
   run_id: string | null;
   trace_id: string | null;
   portal_id: string | null;
+  /** The account the proposal's job worked for (0003). */
+  account_id: string | null;
   agent: string | null;
   object_type: string | null;
   object_id: string | null;
@@ -218,6 +220,14 @@ function migrations(dialect: SqlHandle['dialect']): Record<string, Migration> {
       async up(db: Kysely<unknown>) {
         await db.schema.alterTable('writeback_reviews').addColumn('record_name', 'text').execute();
         await db.schema.createIndex('writeback_reviews_object').on('writeback_reviews').columns(['object_type', 'object_id', 'status']).execute();
+      },
+    },
+    // Every entry names the account its job worked for, so "did this write stay in its account?" is answerable
+    // from the log alone. Older rows keep null.
+    '0003_audit_account': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('audit_entries').addColumn('account_id', 'text').execute();
+        await db.schema.createIndex('audit_entries_account').on('audit_entries').column('account_id').execute();
       },
     },
   };

@@ -221,6 +221,7 @@ export function auditFields(p: Proposal, traceId: string | null) {
     runId: typeof p?.runId === 'string' ? p.runId : null,
     traceId,
     portalId: typeof p?.portalId === 'string' ? p.portalId : null,
+    accountId: typeof p?.accountId === 'string' ? p.accountId : null,
     agent: typeof p?.agent === 'string' ? p.agent : null,
     objectType: typeof t?.objectType === 'string' ? t.objectType : null,
     objectId: typeof t?.objectId === 'string' ? t.objectId : null,

@@ -276,3 +276,79 @@ describe('generation jobs hand proposals to the write-back module', () => {
     expect([...agents].sort()).toEqual(['account_summary', 'call_summary', 'lead_score']);
   });
 });
+
+describe('text that HubSpot and the audit agree on', () => {
+  it('a lone surrogate and a NUL in model output: HubSpot holds exactly what the audit says was written, and undo restores it', async () => {
+    const account = truth.companies[7]!.id;
+    const broken = 'Renewal at risk \uD83D after the pricing call\u0000; champion moved \uDE00 to another team.';
+    llm.setResponder((req) =>
+      req.response_format?.json_schema?.name === 'account_summary'
+        ? { summary: broken, highlights: [{ text: 'Budget approved \uD83D', evidence: ['c1'] }], churnRisk: 'low', churnReasons: [], recommendation: 'Call them.' }
+        : modelAnswer(req),
+    );
+    const deps = openaiDeps();
+    const trigger = (runId: string) => ({ portalId: truth.portalId, runId, objectType: 'companies' as const, objectId: account, accountId: account });
+    const readSummary = async () => (await stack.gateway.batchRead('companies', [account], { properties: ['ai_summary'] }))[0]!.properties.ai_summary ?? null;
+    try {
+      const first = await runAccountSummary(deps, trigger('surrogate-1'));
+      const submitted = await writeback.submit(first.proposals, first.trace);
+      expect(submitted.find((r) => r.proposal.field === 'ai_summary')!.status).toBe('applied');
+    } finally {
+      llm.setResponder(modelAnswer);
+    }
+    const applied = (await writeback.audit({ runId: 'surrogate-1', event: 'applied' })).find((e) => e.field === 'ai_summary')!;
+    const written = applied.newValue!;
+    expect(written).toContain('Renewal at risk \uFFFD after the pricing call; champion moved \uFFFD to another team.');
+    expect(written).not.toMatch(/[\uD800-\uDFFF]|\u0000/);
+    // The audit's value, the proposal the agent made and HubSpot's value are one string.
+    expect(applied.proposedValue).toBe(written);
+    expect(await readSummary()).toBe(written);
+
+    const second = await runAccountSummary(deps, trigger('surrogate-2'));
+    await writeback.submit(second.proposals, second.trace);
+    expect(await readSummary()).not.toBe(written);
+    const report = await writeback.undo({ runId: 'surrogate-2', dryRun: false, actor: 'test' });
+    expect(report.items.find((i) => i.field === 'ai_summary')!.action).toBe('restore');
+    expect(await readSummary()).toBe(written);
+  });
+});
+
+describe('the product\'s own output is not evidence', () => {
+  it('an earlier AI note holding a planted fact is neither cited nor repeated by the next generation', async () => {
+    const account = truth.companies[8]!.id;
+    const planted = 'The customer signed a 9-year exclusivity deal worth 77 million for the project budget';
+    // An AI note as the write-back writes it (header, marker, our app), with a fact no person ever stated.
+    const note = await writeback.submit(
+      [{
+        id: 'planted-note', portalId: truth.portalId, accountId: account, runId: 'planted', target: { objectType: 'companies', objectId: account },
+        kind: 'note', field: null, value: `${planted}.`, confidence: 0.99, evidence: [], agent: 'account_summary', promptVersion: 'account_summary/v1',
+        model: 'offline', createdAt: new Date().toISOString(),
+      }],
+      { agent: 'account_summary', runId: 'planted', provider: 'offline', model: 'offline', promptVersion: 'account_summary/v1', prompt: '', response: '', usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 }, inputs: { recordIds: [], chunkIds: [] }, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString() },
+    );
+    expect(note[0]!.status).toBe('applied');
+    await stack.indexer.reindexAccounts(truth.portalId, [account]);
+    const noteId = note[0]!.detail!.split(' ')[1]!;
+    const chunks = await stack.store.getChunks(truth.portalId, (await stack.store.listChunkKeys(truth.portalId, account)).filter((k) => k.sourceId === `notes:${noteId}`).map((k) => k.id));
+    // Indexed apart, labelled as what it is.
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(chunks.every((c) => c.sourceType === 'ai_output' && c.text.includes('Earlier AI output'))).toBe(true);
+
+    // The planted terms are what every agent's retrieval asks for (budget, deal, signed): still never used.
+    for (const run of [runAccountSummary, runLeadScore, runCallSummary] as const) {
+      const call = truth.calls.find((c) => c.companyId === account);
+      const trigger = run === runCallSummary
+        ? (call ? { portalId: truth.portalId, runId: `after-${run.name}`, objectType: 'calls' as const, objectId: call.id, accountId: account } : null)
+        : { portalId: truth.portalId, runId: `after-${run.name}`, objectType: 'companies' as const, objectId: account, accountId: account };
+      if (!trigger) continue;
+      const r = await run({ ...offlineDeps(), scorer: smallScorer() }, trigger);
+      const cited = new Set(r.proposals.flatMap((p) => p.evidence));
+      for (const c of chunks) {
+        expect(r.trace.inputs.chunkIds, run.name).not.toContain(c.id);
+        expect(cited.has(c.id), run.name).toBe(false);
+      }
+      expect(r.trace.prompt, run.name).not.toContain('77 million');
+      for (const p of r.proposals) expect(p.value, `${run.name} ${p.field ?? p.kind}`).not.toContain('77 million');
+    }
+  });
+});

@@ -18,6 +18,7 @@ const isoTime = z
   .describe('ISO 8601 time');
 
 const AuditQuery = z.object({
+  accountId: z.string().min(1).max(64).optional().describe('Entries of jobs that worked for this account'),
   objectType: z.string().min(1).max(32).optional(),
   objectId: z.string().min(1).max(64).optional(),
   agent: z.enum(AGENTS).optional(),
@@ -56,6 +57,7 @@ export const AuditEntrySchema = z.object({
   runId: z.string().nullable(),
   traceId: z.string().nullable(),
   portalId: z.string().nullable(),
+  accountId: z.string().nullable(),
   agent: z.string().nullable(),
   objectType: z.string().nullable(),
   objectId: z.string().nullable(),
@@ -83,7 +85,7 @@ export const auditRoutes: FastifyPluginAsync<{ writeback: WritebackService }> = 
       config: { auth: 'reader' },
       schema: {
         tags: ['audit'],
-        summary: 'The write-back audit log (filters: object, agent, decision, event, run, time)',
+        summary: 'The write-back audit log (filters: account, object, agent, decision, event, run, time)',
         querystring: AuditQuery,
         response: { 200: z.object({ entries: z.array(AuditEntrySchema), next: z.number().nullable() }) },
       },
@@ -96,6 +98,7 @@ export const auditRoutes: FastifyPluginAsync<{ writeback: WritebackService }> = 
       }
       if (q.since && q.until && Date.parse(q.since) > Date.parse(q.until)) throw apiError('BAD_REQUEST', 'since must not be after until');
       const entries = await opts.writeback.audit({
+        accountId: q.accountId,
         objectType: q.objectType,
         objectId: q.objectId,
         agent: q.agent,

@@ -47,8 +47,9 @@ export function adminRoutes(ctx: SandboxContext, hooks?: AdminHooks): FastifyPlu
       });
     };
     const str = (v: unknown) => (v === undefined || v === null || v === '' ? undefined : asText(v));
-    simulate('call', (s, b) => s.call({ companyId: str(b.companyId), ...(typeof b.competitor === 'boolean' ? { competitor: b.competitor } : {}) }));
-    simulate('email', (s, b) => s.email({ companyId: str(b.companyId), direction: str(b.direction), subject: str(b.subject), text: str(b.text) }));
+    const strs = (v: unknown) => (Array.isArray(v) ? v.map((x) => asText(x)) : undefined);
+    simulate('call', (s, b) => s.call({ companyId: str(b.companyId), ...(typeof b.competitor === 'boolean' ? { competitor: b.competitor } : {}), contactIds: strs(b.contactIds) }));
+    simulate('email', (s, b) => s.email({ companyId: str(b.companyId), direction: str(b.direction), subject: str(b.subject), text: str(b.text), ccContactIds: strs(b.ccContactIds) }));
     simulate('meeting', (s, b) => s.meeting({ companyId: str(b.companyId) }));
     simulate('note', (s, b) => s.note({ companyId: str(b.companyId), text: str(b.text) }));
     simulate('contact', (s, b) => s.contact({ companyId: str(b.companyId), email: str(b.email) }));
