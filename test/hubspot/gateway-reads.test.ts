@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGAGEMENT_TYPES, type AccountHistory } from '../../src/core/objects.ts';
 import { createHubSpotGateway } from '../../src/hubspot/create-gateway.ts';
+import { accountsOfRecords } from '../../src/hubspot/account-resolver.ts';
 import type { HubSpotGateway } from '../../src/hubspot/gateway.ts';
 import { startSandbox, type GroundTruth } from '../../src/sandbox/index.ts';
 import { HistoryOracle } from './history-oracle.ts';
@@ -134,6 +135,19 @@ describe('HubSpot gateway reads against the sandbox portal', () => {
     if (deal) expect(await gw.accountsOf('deals', deal.id)).toEqual([company]);
     const call = truth.calls.find((c) => c.companyId === company)!;
     expect(await gw.accountsOf('calls', call.id)).toContain(company);
+  });
+
+  it('answers for many records at once exactly what accountsOf answers one by one (the write-back\'s check)', async () => {
+    const records = [
+      ...truth.companies.slice(0, 3).map((c) => ({ objectType: 'companies' as const, objectId: c.id })),
+      ...truth.contactsWithoutCompany.slice(0, 2).map((id) => ({ objectType: 'contacts' as const, objectId: id })),
+      ...(await oracle.associated('companies', truth.companies[4]!.id, 'contacts')).map((id) => ({ objectType: 'contacts' as const, objectId: id })),
+      ...truth.deals.slice(0, 6).map((d) => ({ objectType: 'deals' as const, objectId: d.id })),
+      ...truth.deals.filter((d) => d.companyId === null).slice(0, 3).map((d) => ({ objectType: 'deals' as const, objectId: d.id })),
+      { objectType: 'contacts' as const, objectId: '987654321' },
+    ];
+    const batch = await accountsOfRecords(gw, records);
+    for (const r of records) expect(batch.get(`${r.objectType}/${r.objectId}`), `${r.objectType}/${r.objectId}`).toEqual(await gw.accountsOf(r.objectType, r.objectId));
   });
 });
 

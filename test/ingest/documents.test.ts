@@ -92,3 +92,34 @@ describe('documentsFromHistory', () => {
     );
   });
 });
+
+describe("documentsFromHistory: shared engagements and the product's own output", () => {
+  it("shows a shared engagement only with this account's related records", () => {
+    const shared: AccountHistory = {
+      ...history,
+      engagements: [{ type: 'calls', object: { id: 'k9', properties: { hs_call_title: 'Joint call', hs_call_body: 'We agreed on the pilot.' } }, associations: { companies: ['42', '77'], contacts: ['c1', 'c-of-77'], deals: ['d1', 'd-of-77'], tickets: [] } }],
+    };
+    const call = documentsFromHistory(shared).find((d) => d.sourceId === 'calls:k9')!;
+    expect(call.relatedIds).toEqual(['companies:42', 'contacts:c1', 'deals:d1']);
+    expect(call.participants).toEqual(['Jane Doe']);
+  });
+
+  it('indexes AI notes and tasks apart, as ai_output, recognised by marker, flag or our app as creator', () => {
+    const ai = (id: string, type: EngagementType, properties: Record<string, string | null>, productOutput?: boolean): Engagement => ({
+      type, object: { id, properties: { hs_timestamp: '2025-06-08T10:00:00Z', ...properties } }, associations: { ...none, companies: ['42'] }, ...(productOutput === undefined ? {} : { productOutput }),
+    });
+    const docs = documentsFromHistory({
+      ...history,
+      engagements: [
+        ai('n10', 'notes', { hs_note_body: '<p>🤖 AI-generated</p><p>Budget approved.</p><p>[hsai:abc]</p>' }),
+        ai('n11', 'notes', { hs_note_body: 'Summary without marker', ai_generated: 'true' }),
+        ai('x10', 'tasks', { hs_task_subject: 'Reply', hs_task_body: 'Draft', hs_object_source: 'INTEGRATION', hs_object_source_id: '999' }, true),
+        ai('n12', 'notes', { hs_note_body: 'A person wrote this.' }),
+      ],
+    });
+    const type = (id: string) => docs.find((d) => d.sourceId.endsWith(`:${id}`))!.sourceType;
+    expect([type('n10'), type('n11'), type('x10'), type('n12')]).toEqual(['ai_output', 'ai_output', 'ai_output', 'note']);
+    const chunk = chunkDocument(docs.find((d) => d.sourceId === 'notes:n10')!)[0]!;
+    expect(chunk.text).toMatch(/^Account: Acme Corp \| Earlier AI output \|/);
+  });
+});
