@@ -2,7 +2,7 @@ import net from 'node:net';
 import { z } from 'zod';
 
 /**
- * The one configuration schema. Every setting is an environment variable (names fixed in ARCHITECTURE.md);
+ * The one configuration schema. Every setting is an environment variable (names listed in the README);
  * an unset backend URL selects the embedded default. Parsed once at start by `loadConfig`.
  */
 

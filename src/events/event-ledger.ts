@@ -12,7 +12,7 @@ export const DEDUPE_TTL_SECONDS = 3 * 24 * 3600; // HubSpot retries a delivery f
 const HWM_TTL_SECONDS = 30 * 24 * 3600;
 
 /**
- * `eventId` alone is not guaranteed unique (FACTS.md), so the key covers everything that identifies a change.
+ * `eventId` alone is not guaranteed unique (HubSpot's webhook docs), so the key covers everything that identifies a change.
  * `attemptNumber` is left out on purpose: a redelivery is the same event.
  */
 export function eventDedupeKey(e: HubSpotEvent): string {

@@ -3,7 +3,7 @@ import { unique } from './batching.ts';
 import type { HubSpotGateway } from './gateway.ts';
 
 /**
- * The roll-up rule, in one place (ARCHITECTURE.md, data model): a record or engagement belongs to every account
+ * The roll-up rule, in one place (README, data model): a record or engagement belongs to every account
  * it is associated with.
  * - a company is its own account;
  * - a contact belongs to its companies, or, having none, is its own account `contact:<id>`;

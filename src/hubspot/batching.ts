@@ -1,6 +1,6 @@
 /** Splitting work into HubSpot-sized batches and running them with bounded concurrency. */
 
-/** HubSpot's per-call input limits (FACTS.md). */
+/** HubSpot's per-call input limits (batch read/update 100, associations v4 batch read 1,000). */
 export const BATCH_READ_SIZE = 100;
 export const BATCH_READ_WITH_HISTORY_SIZE = 50;
 export const ASSOCIATION_BATCH_SIZE = 1000;

@@ -3,7 +3,7 @@ import { PRODUCT_OUTPUT_PROPERTIES } from '../core/product-output.ts';
 
 /**
  * The properties read for each object type when assembling account histories: what the ingest turns into text,
- * dates and directions (FACTS.md), plus what the agents and write-back need to see (owner, stage, lifecycle).
+ * dates and directions (HubSpot's engagement properties), plus what the agents and write-back need to see (owner, stage, lifecycle).
  * HubSpot returns only a small default set unless properties are named.
  */
 export const HISTORY_PROPERTIES: Record<ObjectType, readonly string[]> = {

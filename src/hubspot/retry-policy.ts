@@ -2,7 +2,7 @@ import { HubSpotDailyLimitError, HubSpotRateLimitError, HubSpotTransientError } 
 
 /**
  * When and how long to wait before trying a HubSpot call again. The gateway owns this (the SDK's own retries
- * ignore Retry-After and are configured process-wide, see FACTS.md).
+ * ignore Retry-After and are configured process-wide).
  */
 
 export interface BackoffOptions {

@@ -4,7 +4,7 @@ import { exchangeMiddleware } from './request-context.ts';
 
 /**
  * The `@hubspot/api-client` objects one gateway uses. Built so that the SDK neither limits nor retries: the
- * gateway does both (FACTS.md). The SDK keeps its decorators in a process-wide singleton that every `new Client`
+ * gateway does both (its `numberOfApiCallRetries` ignores Retry-After). The SDK keeps its decorators in a process-wide singleton that every `new Client`
  * overwrites and that each API object captures when first touched, so we touch every API we use right here,
  * in the same tick as our own `new Client(...)` (which installs no decorators): a Client built later elsewhere
  * in the process cannot add retries or a limiter to ours. (`apiRequest` reads the singleton per call; we only

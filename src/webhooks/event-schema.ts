@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { HubSpotEvent } from '../queue/jobs.ts';
 
 /**
- * A webhook delivery: a JSON array of HubSpot events (FACTS.md, "HubSpot webhooks"). Known fields are checked,
+ * A webhook delivery: a JSON array of HubSpot events (HubSpot's webhook docs). Known fields are checked,
  * unknown ones are kept (HubSpot adds fields over time). HubSpot sends at most 100 events a request; the cap
  * here is a sanity bound, well above that, so a change on their side does not turn into lost deliveries.
  */

@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * HubSpot webhook signature verification (FACTS.md, "Signatures"). A pure function over the raw bytes with an
+ * HubSpot webhook signature verification (HubSpot's v1, v2 and v3 schemes). A pure function over the raw bytes with an
  * injected clock, returning a result instead of throwing: the route maps every failure to one 401.
  *
  * We do not use `Signature.isValid` from @hubspot/api-client: it compares with `===`, does no URI decoding and

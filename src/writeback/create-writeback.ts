@@ -19,8 +19,8 @@ import { undoWrites, type UndoOptions, type UndoReport } from './undo.ts';
 import { WriteLog } from './write-log.ts';
 
 /**
- * The write-back service: the only path from an agent's proposal to a HubSpot write. See ARCHITECTURE.md
- * (Guardrails) for the contract; each operation lives in its own file and this one wires them together.
+ * The write-back service: the only path from an agent's proposal to a HubSpot write. See the README
+ * ("The write-back guardrails") and src/writeback/README.md for the contract; each operation lives in its own file and this one wires them together.
  */
 
 export interface WritebackService extends ProposalSink {

@@ -213,6 +213,8 @@ describe('agents through the openai client against the local OpenAI-compatible s
       expect(r.trace.usage.inputTokens).toBeGreaterThan(0);
       expect(r.trace.prompt).toContain('<untrusted_data>');
     }
+    // The sender's display name is whatever they typed: it sits inside its own fence, never in an instruction line.
+    expect(results[2]!.trace.prompt).toMatch(/sender of the incoming e-mail[^\n]*\n<untrusted_data>\n[^\n]+\n<\/untrusted_data>/);
     const objection = (results[0] as Awaited<ReturnType<typeof runCallSummary>>).output!.objections[0]!;
     expect(objection.evidence).toHaveLength(1);
     // The model "obeyed" an instruction to change the lifecycle stage: no such proposal exists.

@@ -11,7 +11,7 @@ import {
 import { parseRetryAfter, readRateLimitHeaders } from '../../src/hubspot/rate-limit-headers.ts';
 import { retryDelayMs, shouldRetry } from '../../src/hubspot/retry-policy.ts';
 
-// Bodies as HubSpot sends them (FACTS.md); the mapping is a pure function over status, headers and body.
+// Bodies as HubSpot sends them (its documented 429 and error bodies); the mapping is a pure function over status, headers and body.
 const tenSecondly = {
   status: 'error',
   message: 'You have reached your ten_secondly_rolling limit.',

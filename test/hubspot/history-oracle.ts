@@ -24,7 +24,7 @@ export class HistoryOracle {
     return out;
   }
 
-  /** Ids per kind (`contacts`, `deals`, `tickets`, `notes`, ...) under the roll-up rule of ARCHITECTURE.md. */
+  /** Ids per kind (`contacts`, `deals`, `tickets`, `notes`, ...) under the roll-up rule (src/hubspot/account-resolver.ts). */
   async history(accountId: string): Promise<Record<string, string[]>> {
     const { type, id } = parseAccountId(accountId);
     const contacts = type === 'companies' ? await this.associated('companies', id, 'contacts') : [id];
