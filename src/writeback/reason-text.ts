@@ -6,6 +6,7 @@ import type { ReasonCode } from './decide.ts';
  */
 export const REASON_TEXT: Record<ReasonCode, string> = {
   invalid_proposal: 'The AI produced something malformed, so it was refused.',
+  target_outside_account: 'This record belongs to another account than the one the AI was working on, so nothing is written to it.',
   not_in_policy: 'The write-back policy does not mention this field, so the AI may not change it.',
   denied_by_policy: 'The write-back policy forbids the AI to change this.',
   invalid_value: 'The proposed value is not valid for this field.',
