@@ -11,7 +11,7 @@ import { createQueue } from '../../src/queue/create-queue.ts';
 import type { JobQueue } from '../../src/queue/queue.ts';
 import { hubspotFetch } from '../support/hubspot-fetch.ts';
 import { tempDir } from '../support/tmp.ts';
-import { firstIds, proposal, readProps, startHarness, trace, type Harness } from '../writeback/harness.ts';
+import { accountOf, firstIds, proposal, readProps, startHarness, trace, type Harness } from '../writeback/harness.ts';
 
 /**
  * The app card rendered with HubSpot's UI-extensions testing utilities, talking to the real service over HTTP
@@ -46,11 +46,12 @@ describe('app card (UI extension) against the service', () => {
 
     [contact] = (await firstIds(h, 'contacts', 1)) as [string];
     const seen = (await readProps(h, 'contacts', contact, ['lifecyclestage'])).lifecyclestage ?? null;
+    const accountId = await accountOf(h, 'contacts', contact);
     const results = await h.writeback.submit(
       [
-        proposal({ runId: 'run-card', agent: 'lead_score', target: { objectType: 'contacts', objectId: contact }, field: 'lifecyclestage', value: seen === 'customer' ? 'evangelist' : 'customer', observedValue: seen, rationale: 'Signed the order form.' }),
-        proposal({ runId: 'run-card', agent: 'call_summary', target: { objectType: 'contacts', objectId: contact }, field: 'ai_summary', value: 'Renewal at risk.', confidence: 0.2 }),
-        proposal({ runId: 'run-card', agent: 'call_summary', target: { objectType: 'contacts', objectId: contact }, field: 'ai_next_steps', value: 'Send the onboarding plan.', confidence: 0.2 }),
+        proposal({ accountId, runId: 'run-card', agent: 'lead_score', target: { objectType: 'contacts', objectId: contact }, field: 'lifecyclestage', value: seen === 'customer' ? 'evangelist' : 'customer', observedValue: seen, rationale: 'Signed the order form.' }),
+        proposal({ accountId, runId: 'run-card', agent: 'call_summary', target: { objectType: 'contacts', objectId: contact }, field: 'ai_summary', value: 'Renewal at risk.', confidence: 0.2 }),
+        proposal({ accountId, runId: 'run-card', agent: 'call_summary', target: { objectType: 'contacts', objectId: contact }, field: 'ai_next_steps', value: 'Send the onboarding plan.', confidence: 0.2 }),
       ],
       trace('run-card'),
     );
