@@ -220,6 +220,8 @@ export function describeFailure(err: unknown): { code: number; message: string }
   if (err instanceof ConfigError) return { code: EXIT.CONFIG, message: err.message };
   if (err instanceof AppError) {
     if (/DAILY/.test(err.code)) return { code: EXIT.RESUMABLE, message: err.message };
+    // The configured embedding model does not match the stored vectors: a configuration problem to fix.
+    if (err.code === 'EMBEDDING_MODEL_CHANGED') return { code: EXIT.CONFIG, message: err.message };
     if (/AUTH|UNAVAILABLE|CONNECT|UNREACHABLE/.test(err.code)) return { code: EXIT.DEPENDENCY, message: err.message };
     return { code: EXIT.FAILURE, message: `${err.message} [${err.code}]` };
   }

@@ -91,8 +91,8 @@ export const metrics = {
   }),
   embeddingTokens: new client.Counter({
     name: 'hubspot_ai_embedding_tokens_total',
-    help: 'Embedding tokens sent to the provider, by model.',
-    labelNames: ['model'] as const,
+    help: 'Embedding tokens sent to the provider, by model; counted by the server (usage), by cl100k (exact for OpenAI models) or estimated (other models without usage).',
+    labelNames: ['model', 'counted'] as const,
     registers: [registry],
   }),
   embeddingCacheHits: new client.Counter({

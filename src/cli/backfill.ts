@@ -15,7 +15,7 @@ export async function backfillCommand(opts: { since?: string; concurrency: numbe
       // Before the container opens the store: its init() refuses vectors of another dimension.
       const { createVectorStore } = await import('../retrieval/create-vector-store.ts');
       const e = await c.embedder();
-      const raw = await createVectorStore({ qdrantUrl: c.config.QDRANT_URL, qdrantApiKey: c.config.QDRANT_API_KEY, dataDir: c.config.dataDir, chunkDimensions: e.dimensions, accountDimensions: e.dimensions });
+      const raw = await createVectorStore({ qdrantUrl: c.config.QDRANT_URL, qdrantApiKey: c.config.QDRANT_API_KEY, dataDir: c.config.dataDir, chunkDimensions: e.dimensions, accountDimensions: e.dimensions, embeddingModel: e.model });
       await raw.reset();
       await raw.close();
       c.logger.warn({ model: e.model, dimensions: e.dimensions }, 'vector index dropped: rebuilding it from HubSpot');

@@ -11,6 +11,20 @@ import { cliContext } from './context.ts';
 import { CliExit, EXIT } from './exit-codes.ts';
 
 /**
+ * Opens the embedder and the vector store before anything is served: the model server's vector size is read
+ * and checked against the stored index now, so a changed model stops the start (naming both sizes and
+ * `backfill --reindex`) instead of failing every job later.
+ */
+async function openStore(container: Container): Promise<void> {
+  try {
+    await container.store();
+  } catch (err) {
+    await container.close();
+    throw err;
+  }
+}
+
+/**
  * `hubspot-ai serve`: the API, plus in-process workers with the embedded queue (or when asked).
  * Shutdown (SIGTERM/SIGINT): stop taking requests and finish those in flight, let running jobs finish, and hand
  * back to the queue whatever is still running when SHUTDOWN_GRACE_MS is over; then close every backend.
@@ -20,6 +34,7 @@ export async function serveCommand(opts: { workers: boolean }): Promise<void> {
   // Listen for signals from the start: one that arrives while starting up ends the process cleanly after it.
   const stopped = untilSignal(logger);
   let workers: WorkerHandle | undefined;
+  await openStore(container);
   const app = await buildServiceApp(container);
   try {
     await app.listen({ port: config.PORT, host: config.HOST });
@@ -42,6 +57,7 @@ export async function serveCommand(opts: { workers: boolean }): Promise<void> {
 export async function workerCommand(): Promise<void> {
   const { config, logger, container } = cliContext();
   const stopped = untilSignal(logger);
+  await openStore(container);
   if (config.backends.queue === 'embedded') {
     logger.warn('REDIS_URL is not set: this worker serves the embedded queue in this DATA_DIR only (normally `serve` runs workers itself)');
   }

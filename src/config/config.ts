@@ -15,7 +15,16 @@ export interface Config extends RawConfig {
     queue: 'embedded' | 'bullmq';
     sql: 'sqlite' | 'postgres';
   };
-  embeddings: { provider: 'offline' | 'openai'; model: string; dimensions: number };
+  /** `dimensions` unset: read from the model server at start. */
+  embeddings: {
+    provider: 'offline' | 'openai';
+    model: string;
+    dimensions: number | undefined;
+    queryPrefix?: string;
+    documentPrefix?: string;
+    batchSize?: number;
+    timeoutMs: number;
+  };
   llm: { provider: 'offline' | 'openai'; model: string };
   serveWorkers: boolean;
 }
@@ -78,7 +87,8 @@ export function resolveConfig(c: RawConfig): Config {
   const embProvider = c.EMBEDDING_PROVIDER ?? (openaiAvailable ? 'openai' : 'offline');
   const llmProvider = c.LLM_PROVIDER ?? (openaiAvailable ? 'openai' : 'offline');
   const embModel = c.EMBEDDING_MODEL ?? (embProvider === 'openai' ? 'text-embedding-3-small' : 'offline-hash-v1');
-  const embDims = c.EMBEDDING_DIMENSIONS ?? (embProvider === 'openai' ? 1536 : 384);
+  // OpenAI-compatible servers: the size is read from the server at start (create-embedder.ts).
+  const embDims = c.EMBEDDING_DIMENSIONS ?? (embProvider === 'openai' ? undefined : 384);
   const isSandbox = isSandboxUrl(c.HUBSPOT_BASE_URL);
   const queue = c.REDIS_URL ? 'bullmq' : 'embedded';
   return {
@@ -95,7 +105,16 @@ export function resolveConfig(c: RawConfig): Config {
       queue,
       sql: c.DATABASE_URL ? 'postgres' : 'sqlite',
     },
-    embeddings: { provider: embProvider, model: embModel, dimensions: embDims },
+    embeddings: {
+      provider: embProvider,
+      model: embModel,
+      dimensions: embDims,
+      ...(c.EMBEDDING_QUERY_PREFIX !== undefined ? { queryPrefix: c.EMBEDDING_QUERY_PREFIX } : {}),
+      ...(c.EMBEDDING_DOCUMENT_PREFIX !== undefined ? { documentPrefix: c.EMBEDDING_DOCUMENT_PREFIX } : {}),
+      ...(c.EMBEDDING_BATCH_SIZE !== undefined ? { batchSize: c.EMBEDDING_BATCH_SIZE } : {}),
+      // A CPU model server answers a batch in seconds, not milliseconds: give it more time than OpenAI needs.
+      timeoutMs: c.EMBEDDING_TIMEOUT_MS ?? (c.OPENAI_BASE_URL ? 120_000 : c.LLM_TIMEOUT_MS),
+    },
     llm: { provider: llmProvider, model: llmProvider === 'openai' ? c.CHAT_MODEL : 'offline-extractive-v1' },
     serveWorkers: c.SERVE_WORKERS ?? queue === 'embedded',
   };

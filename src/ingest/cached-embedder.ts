@@ -1,15 +1,18 @@
 import { createHash } from 'node:crypto';
 import type { KeyValueCache } from '../cache/kv.ts';
 import { metrics } from '../metrics.ts';
-import type { Embedder, EmbeddingResult } from './embedder.ts';
+import type { EmbedRole, Embedder, EmbeddingResult } from './embedder.ts';
 
 /**
  * Embedding cache in front of any embedder. Keys name the model and dimensions, so switching either never serves
  * a stale vector; values are raw little-endian float32 bytes (1.5 KB for 384 dims). Re-ingesting unchanged
  * text costs no provider call; identical texts within one call are embedded once.
  */
-export function embeddingCacheKey(model: string, dimensions: number, text: string): string {
-  return `emb:${model}:${dimensions}:${createHash('sha256').update(text).digest('hex')}`;
+export function embeddingCacheKey(model: string, dimensions: number, text: string, tag = ''): string {
+  const hash = createHash('sha256');
+  // A role's prefix or input type is hashed with the text; untagged keys stay what they were before roles.
+  if (tag) hash.update(tag).update('\u0000');
+  return `emb:${model}:${dimensions}:${hash.update(text).digest('hex')}`;
 }
 
 export function vectorToBytes(vector: Float32Array): Buffer {
@@ -45,9 +48,10 @@ export class CachedEmbedder implements Embedder {
   }
 
   /** `tokens` counts only what the provider was asked to embed (misses); `cacheHits` the inputs served from cache. */
-  async embed(texts: string[]): Promise<EmbeddingResult> {
+  async embed(texts: string[], role: EmbedRole = 'document'): Promise<EmbeddingResult> {
     if (texts.length === 0) return { vectors: [], tokens: 0, cacheHits: 0 };
-    const keys = texts.map((t) => embeddingCacheKey(this.model, this.dimensions, t));
+    const tag = this.inner.cacheTag(role);
+    const keys = texts.map((t) => embeddingCacheKey(this.model, this.dimensions, t, tag));
     const cached = await this.cache.getMany(keys);
     const vectors = new Array<Float32Array>(texts.length);
     const missing = new Map<string, { text: string; positions: number[] }>();
@@ -68,7 +72,7 @@ export class CachedEmbedder implements Embedder {
     if (missing.size === 0) return { vectors, tokens: 0, cacheHits: hits };
 
     const entries = [...missing.entries()];
-    const result = await this.inner.embed(entries.map(([, e]) => e.text));
+    const result = await this.inner.embed(entries.map(([, e]) => e.text), role);
     const toStore: Array<{ key: string; value: Buffer; ttlSeconds?: number }> = [];
     for (const [j, [key, entry]] of entries.entries()) {
       const vector = result.vectors[j]!;
@@ -77,6 +81,10 @@ export class CachedEmbedder implements Embedder {
     }
     await this.cache.setMany(toStore);
     return { vectors, tokens: result.tokens, cacheHits: hits };
+  }
+
+  cacheTag(role: EmbedRole): string {
+    return this.inner.cacheTag(role);
   }
 
   ping(): Promise<void> {

@@ -7,7 +7,12 @@ import type { WorkPool } from './work-pool.ts';
 export interface CreateEmbedderOptions {
   provider: 'offline' | 'openai';
   model: string;
-  dimensions: number;
+  /** Required offline; with `openai` unset means "read it from the server" (it is always checked at start). */
+  dimensions?: number;
+  /** EMBEDDING_QUERY_PREFIX / EMBEDDING_DOCUMENT_PREFIX / EMBEDDING_BATCH_SIZE over the model's known values. */
+  queryPrefix?: string;
+  documentPrefix?: string;
+  batchSize?: number;
   apiKey?: string;
   baseURL?: string;
   timeoutMs?: number;
@@ -20,6 +25,10 @@ export interface CreateEmbedderOptions {
 }
 
 /**
+ * Picks the embedding adapter from config. An OpenAI-compatible embedder embeds one probe text before it is
+ * returned, so the vector size the store is opened with is the server's, and a wrong EMBEDDING_DIMENSIONS or an
+ * unreachable server fails at start with a clear message.
+ *
  * Picks the embedding adapter from config (`config.embeddings` + OPENAI_API_KEY / OPENAI_BASE_URL). Adapters are
  * imported on demand so that the offline default never loads the OpenAI SDK.
  */
@@ -32,19 +41,30 @@ async function createAdapter(opts: CreateEmbedderOptions): Promise<Embedder> {
   switch (opts.provider) {
     case 'offline': {
       const { OfflineHashEmbedder } = await import('./embedders/offline-hash-embedder.ts');
-      return new OfflineHashEmbedder({ dimensions: opts.dimensions, model: opts.model, ...(opts.pool ? { pool: opts.pool } : {}) });
+      return new OfflineHashEmbedder({ dimensions: opts.dimensions ?? 384, model: opts.model, ...(opts.pool ? { pool: opts.pool } : {}) });
     }
     case 'openai': {
       const { OpenAIEmbedder } = await import('./embedders/openai-embedder.ts');
-      return new OpenAIEmbedder({
+      const embedder = new OpenAIEmbedder({
         model: opts.model,
-        dimensions: opts.dimensions,
+        ...(opts.dimensions !== undefined ? { dimensions: opts.dimensions } : {}),
+        profile: {
+          ...(opts.queryPrefix !== undefined ? { queryPrefix: opts.queryPrefix } : {}),
+          ...(opts.documentPrefix !== undefined ? { documentPrefix: opts.documentPrefix } : {}),
+          ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
+        },
         ...(opts.apiKey !== undefined ? { apiKey: opts.apiKey } : {}),
         ...(opts.baseURL !== undefined ? { baseURL: opts.baseURL } : {}),
         ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
         ...(opts.maxRetries !== undefined ? { maxRetries: opts.maxRetries } : {}),
         ...(opts.logger ? { logger: opts.logger } : {}),
       });
+      const dimensions = await embedder.probeDimensions();
+      opts.logger?.info(
+        { model: opts.model, dimensions, family: embedder.profile.family, queryPrefix: embedder.profile.queryPrefix, documentPrefix: embedder.profile.documentPrefix, inputType: embedder.profile.sendsInputType },
+        'embedding model ready',
+      );
+      return embedder;
     }
     default: {
       const never: never = opts.provider;

@@ -1,3 +1,7 @@
+import type { EmbedRole } from './embedding-models.ts';
+
+export type { EmbedRole } from './embedding-models.ts';
+
 /**
  * Embedding port. Adapters: the offline hashing embedder (deterministic, lexical, NOT semantic; the embedded
  * default) and OpenAI (or any OpenAI-compatible server). Wrapped by the cache (`cached-embedder.ts`).
@@ -14,8 +18,14 @@ export interface Embedder {
   readonly provider: 'offline' | 'openai';
   readonly model: string;
   readonly dimensions: number;
-  /** Embeds texts, preserving order. Throws an AppError subclass on failure. */
-  embed(texts: string[]): Promise<EmbeddingResult>;
+  /**
+   * Embeds texts, preserving order. `role` (default `document`) picks the model's query or document prefix:
+   * queries and the passages they should find are embedded differently by asymmetric models (e5, bge, nomic).
+   * Throws an AppError subclass on failure.
+   */
+  embed(texts: string[], role?: EmbedRole): Promise<EmbeddingResult>;
+  /** What besides the text distinguishes this role's vectors ('' when none): part of the embedding cache key. */
+  cacheTag(role: EmbedRole): string;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -376,8 +376,9 @@ function countingEmbedder(inner: Embedder, into: Pick<IndexResult, 'embeddingTok
     provider: inner.provider,
     model: inner.model,
     dimensions: inner.dimensions,
-    async embed(texts) {
-      const r = await inner.embed(texts);
+    cacheTag: (role) => inner.cacheTag(role),
+    async embed(texts, role) {
+      const r = await inner.embed(texts, role);
       into.embeddingTokens += r.tokens;
       into.cacheHits += r.cacheHits;
       return r;

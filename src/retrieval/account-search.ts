@@ -37,7 +37,7 @@ export async function searchAccounts(
   if (limit <= 0 || query.trim() === '') return [];
   const filters = opts.filters ?? {};
   const pool = Math.max(limit * 20, 200);
-  const { vectors } = await embedder.embed([query]);
+  const { vectors } = await embedder.embed([query], 'query');
   const vector = vectors[0]!;
   const [dense, keyword, profiles] = await Promise.all([
     store.searchDenseAll(portalId, vector, pool),

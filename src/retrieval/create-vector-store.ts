@@ -9,6 +9,8 @@ export interface CreateVectorStoreOptions {
   /** The embedder's dimensions; the store refuses to open storage built with others. */
   chunkDimensions: number;
   accountDimensions: number;
+  /** The embedder's model: a store built with another model (even of the same size) is refused at init(). */
+  embeddingModel?: string;
   /** Qdrant only: prefix of the collection names (tests, side-by-side reindexing). */
   collectionPrefix?: string;
   logger?: Logger;
@@ -22,7 +24,7 @@ export async function createVectorStore(opts: CreateVectorStoreOptions): Promise
   const logger = opts.logger ?? silentLogger;
   if (opts.qdrantUrl) {
     const [{ QdrantClient }, { QdrantVectorStore }] = await Promise.all([import('@qdrant/js-client-rest'), import('./qdrant-vector-store.ts')]);
-    const client = new QdrantClient({ url: opts.qdrantUrl, apiKey: opts.qdrantApiKey, checkCompatibility: false });
+    const client = new QdrantClient({ url: opts.qdrantUrl, apiKey: opts.qdrantApiKey });
     logger.debug({ url: opts.qdrantUrl }, 'vector store: qdrant');
     return new QdrantVectorStore({ client, ...dims(opts), collectionPrefix: opts.collectionPrefix, logger });
   }
@@ -32,5 +34,5 @@ export async function createVectorStore(opts: CreateVectorStoreOptions): Promise
 }
 
 function dims(o: CreateVectorStoreOptions) {
-  return { chunkDimensions: o.chunkDimensions, accountDimensions: o.accountDimensions };
+  return { chunkDimensions: o.chunkDimensions, accountDimensions: o.accountDimensions, ...(o.embeddingModel ? { embeddingModel: o.embeddingModel } : {}) };
 }

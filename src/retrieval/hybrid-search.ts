@@ -39,7 +39,7 @@ export async function hybridSearch(input: HybridSearchInput): Promise<ChunkHit[]
     if (!input.embedder) throw new TypeError(`hybridSearch: mode "${mode}" needs an embedder`);
     const embedder = input.embedder;
     lists.push(
-      embedder.embed([input.query]).then(({ vectors }) =>
+      embedder.embed([input.query], 'query').then(({ vectors }) =>
         input.store.searchDense(input.portalId, input.accountId, vectors[0]!, n, input.filter),
       ),
     );

@@ -17,6 +17,8 @@ export interface QdrantVectorStoreOptions {
   client: QdrantClient;
   chunkDimensions: number;
   accountDimensions: number;
+  /** The embedder's model: collections holding another model's vectors (even of the same size) are refused. */
+  embeddingModel?: string;
   /** Prefix of the two collection names (`<prefix>chunks`, `<prefix>accounts`); tests use a unique one. */
   collectionPrefix?: string;
   /** Points per upsert request: 64–256 is what Qdrant recommends for bulk loads. */
@@ -61,6 +63,7 @@ export class QdrantVectorStore implements VectorStore {
       vectors: { [DENSE]: { size: this.opts.accountDimensions, distance: 'Cosine' } },
       ...(quantize ? { quantization_config: { binary: { always_ram: true } } } : {}),
     });
+    if (this.opts.embeddingModel) await this.checkModel(this.opts.embeddingModel);
     for (const ix of CHUNK_INDEXES) await this.call('createPayloadIndex', () => this.client.createPayloadIndex(this.chunks, { field_name: ix.field, field_schema: ix.schema, wait: true }));
     for (const ix of ACCOUNT_INDEXES) await this.call('createPayloadIndex', () => this.client.createPayloadIndex(this.accounts, { field_name: ix.field, field_schema: ix.schema, wait: true }));
   }
@@ -228,6 +231,15 @@ export class QdrantVectorStore implements VectorStore {
       const next = page.next_page_offset;
       offset = next === null || next === undefined ? undefined : (next as Schemas['ExtendedPointId']);
     } while (offset !== undefined);
+  }
+
+  /** One stored chunk names the model its vectors came from (every chunk carries it). */
+  private async checkModel(wanted: string): Promise<void> {
+    const page = await this.call('scroll', () =>
+      this.client.scroll(this.chunks, { limit: 1, with_payload: { include: ['embedding_model'] }, with_vector: false }),
+    );
+    const stored = page.points[0]?.payload?.embedding_model;
+    if (typeof stored === 'string' && stored !== wanted) throw new EmbeddingModelChangedError('chunk', stored, wanted, REINDEX_HINT);
   }
 
   private async ensureCollection(name: string, what: string, size: number, config: Parameters<QdrantClient['createCollection']>[1]): Promise<void> {

@@ -5,11 +5,15 @@ import { AppError } from '../errors.ts';
  * `EMBEDDING_MODEL_CHANGED` instead of failing with a low-level dimension error on the first insert.
  */
 export class EmbeddingModelChangedError extends AppError {
-  constructor(what: string, stored: number, wanted: number, howToReindex: string) {
+  /** `stored`/`wanted`: dimensions, or model names when a model of the same size replaced another. */
+  constructor(what: string, stored: number | string, wanted: number | string, howToReindex: string) {
     super(
       'EMBEDDING_MODEL_CHANGED',
-      `The vector store holds ${stored}-dimensional ${what} vectors but the embedder now produces ${wanted}: ` +
-        `the embedding model (or EMBEDDING_DIMENSIONS) changed. ${howToReindex}`,
+      typeof stored === 'number'
+        ? `The vector store holds ${stored}-dimensional ${what} vectors but the embedder now produces ${wanted}: ` +
+            `the embedding model (or EMBEDDING_DIMENSIONS) changed. ${howToReindex}`
+        : `The vector store holds ${what} vectors of the embedding model "${stored}" but the embedder is now "${wanted}": ` +
+            `vectors of two models cannot be compared, even of the same size. ${howToReindex}`,
       { details: { what, stored, wanted } },
     );
   }
@@ -35,5 +39,5 @@ export class VectorStoreError extends AppError {
 }
 
 export const REINDEX_HINT =
-  'Reindex: drop the old vectors with `store.reset()` (the CLI `hubspot-ai backfill --reindex`) and run a backfill, ' +
+  'Run `hubspot-ai backfill --reindex` to drop the old vectors and rebuild the index with the new model, ' +
   'or set EMBEDDING_MODEL / EMBEDDING_DIMENSIONS back to the model the store was built with.';

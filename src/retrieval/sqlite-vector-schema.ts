@@ -14,7 +14,7 @@ import { EmbeddingModelChangedError, REINDEX_HINT } from './retrieval-errors.ts'
  * - `vec_accounts`: a vec0 of sign-quantized (bit) profile vectors partitioned by portal, with the filter
  *   fields as metadata. Hamming distance over 100k × 1536 bits is ~15x cheaper than float cosine; the top
  *   candidates are re-ranked exactly (see sqlite-account-index.ts and `npm run bench:similar`).
- * - `retrieval_meta`: the dimensions the file was built with, to refuse a silent model change.
+ * - `retrieval_meta`: the dimensions and embedding model the file was built with, to refuse a silent model change.
  *
  * vec0 metadata columns cannot hold NULL: absent values are stored as ''.
  */
@@ -30,6 +30,8 @@ export const VEC_CHUNK_SIZE = 32;
 export interface SchemaDims {
   chunkDimensions: number;
   accountDimensions: number;
+  /** The embedder's model: a store built with another model of the same size is refused too. */
+  embeddingModel?: string;
 }
 
 /** Bits of the quantized account index: vec0 bit vectors need a multiple of 8. */
@@ -107,7 +109,16 @@ export function createSchema(db: SqliteDb, dims: SchemaDims): void {
         is_customer INTEGER
       );
     `);
+    if (dims.embeddingModel) checkModel(db, dims.embeddingModel);
   })();
+}
+
+/** Files written before the model was recorded name it on their chunks; the first one found speaks for all. */
+function checkModel(db: SqliteDb, wanted: string): void {
+  const row = db.prepare(`SELECT value FROM retrieval_meta WHERE key = 'embedding_model'`).get() as { value: string } | undefined;
+  const stored = row?.value ?? (db.prepare(`SELECT embedding_model AS value FROM retrieval_chunks LIMIT 1`).get() as { value: string } | undefined)?.value;
+  if (stored !== undefined && stored !== wanted) throw new EmbeddingModelChangedError('chunk', stored, wanted, REINDEX_HINT);
+  if (!row) db.prepare(`INSERT INTO retrieval_meta (key, value) VALUES ('embedding_model', ?)`).run(wanted);
 }
 
 export function dropSchema(db: SqliteDb): void {

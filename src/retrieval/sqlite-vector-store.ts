@@ -16,6 +16,8 @@ export interface SqliteVectorStoreOptions {
   dataDir?: string;
   chunkDimensions: number;
   accountDimensions: number;
+  /** The embedder's model, recorded with the index: opening it with another model is refused. */
+  embeddingModel?: string;
   accountIndex?: Partial<AccountIndexOptions>;
 }
 

@@ -105,9 +105,12 @@ export function createContainer(config: Config, logger: Logger): Container {
         provider: config.embeddings.provider,
         model: config.embeddings.model,
         dimensions: config.embeddings.dimensions,
+        queryPrefix: config.embeddings.queryPrefix,
+        documentPrefix: config.embeddings.documentPrefix,
+        batchSize: config.embeddings.batchSize,
         apiKey: config.OPENAI_API_KEY,
         baseURL: config.OPENAI_BASE_URL,
-        timeoutMs: config.LLM_TIMEOUT_MS,
+        timeoutMs: config.embeddings.timeoutMs,
         cache: await cache(),
         pool: await workPool(),
         logger: logger.child({ module: 'embeddings' }),
@@ -125,6 +128,7 @@ export function createContainer(config: Config, logger: Logger): Container {
         dataDir: config.dataDir,
         chunkDimensions: e.dimensions,
         accountDimensions: e.dimensions,
+        embeddingModel: e.model,
         logger: logger.child({ module: 'vectors' }),
       });
       await s.init();

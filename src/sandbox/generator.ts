@@ -29,11 +29,12 @@ const SOURCE_TYPE: Record<keyof typeof TEXT_PROPERTIES, ObjectType> = {
  * Generates a whole portal from a seed: pure and deterministic (same seed and size, identical output). Every
  * draw comes from forks of one seeded stream, and timestamps are relative to a fixed epoch.
  */
-export function generatePortal(opts: { seed: number; companies: number }): GeneratedPortal {
+/** `whales`: how many of the first companies get a huge history (default 1, 2 from 100 companies; 0 for a small portal). */
+export function generatePortal(opts: { seed: number; companies: number; whales?: number }): GeneratedPortal {
   const root = new Rng(opts.seed);
   const b = new PortalBuilder();
   const owners = makeOwners();
-  const whaleCount = opts.companies >= 100 ? 2 : opts.companies > 0 ? 1 : 0;
+  const whaleCount = Math.min(opts.whales ?? (opts.companies >= 100 ? 2 : 1), opts.companies);
   const recRng = root.fork('records');
   const accounts: AccountCtx[] = [];
   for (let i = 0; i < opts.companies; i++) accounts.push(makeCompanyAccount(b, recRng, owners, i, i < whaleCount));

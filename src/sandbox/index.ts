@@ -23,6 +23,8 @@ export interface SandboxOptions {
   host?: string;
   seed?: number;
   companies?: number;
+  /** Companies with a huge history (hundreds of long e-mails); default 1 (2 from 100 companies). */
+  whales?: number;
   token?: string;
   appId?: number;
   portalId?: number;
@@ -68,7 +70,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   const appId = opts.appId ?? DEFAULT_APP_ID;
   const token = opts.token ?? 'sandbox-token';
   const logger = opts.logger ?? silentLogger;
-  const portal = generatePortal({ seed, companies });
+  const portal = generatePortal({ seed, companies, ...(opts.whales !== undefined ? { whales: opts.whales } : {}) });
   const store = new PortalStore(portal);
   let simulator: Simulator;
   let simRng = new Rng(seed).fork('simulations');

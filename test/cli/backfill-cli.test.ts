@@ -41,8 +41,17 @@ describe('hubspot-ai backfill and index stats', () => {
   it('refuses an index built with another embedding size, and --reindex rebuilds it', async () => {
     const other = { ...env, EMBEDDING_DIMENSIONS: '256' };
     const refused = await cli(['index', 'stats', '--json'], other);
-    expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toMatch(/--reindex/);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/holds 384-dimensional chunk vectors but the embedder now produces 256/);
+    expect(refused.stderr).toMatch(/hubspot-ai backfill --reindex/);
+    // `serve` checks at start, before it listens, instead of failing every job later.
+    const serve = await cli(['serve'], { ...other, PORT: '0' });
+    expect(serve.code).toBe(3);
+    expect(serve.stderr).toMatch(/384.*256[\s\S]*backfill --reindex/);
+    // Another model of the same size is refused too: its vectors cannot be compared with the stored ones.
+    const renamed = await cli(['index', 'stats', '--json'], { ...env, EMBEDDING_MODEL: 'offline-hash-v2' });
+    expect(renamed.code).toBe(3);
+    expect(renamed.stderr).toMatch(/"offline-hash-v1" but the embedder is now "offline-hash-v2"[\s\S]*backfill --reindex/);
     const r = await cli(['backfill', '--reindex', '--json'], other);
     expect(r.code).toBe(0);
     const stats = JSON.parse((await cli(['index', 'stats', '--json'], other)).stdout);

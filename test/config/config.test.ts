@@ -25,8 +25,24 @@ describe('configuration', () => {
       HUBSPOT_ACCESS_TOKEN: 'pat-na1-abc',
     });
     expect(c.backends).toEqual({ vectors: 'qdrant', cache: 'redis', queue: 'bullmq', sql: 'postgres' });
-    expect(c.embeddings).toEqual({ provider: 'openai', model: 'text-embedding-3-small', dimensions: 1536 });
+    // The size is read from the model server at start unless EMBEDDING_DIMENSIONS says otherwise.
+    expect(c.embeddings).toEqual({ provider: 'openai', model: 'text-embedding-3-small', dimensions: undefined, timeoutMs: 60_000 });
     expect(c.serveWorkers).toBe(false);
+  });
+
+  it('takes embedding prefixes (an empty value means none), batch size and timeout for a local model server', () => {
+    const c = loadConfig({
+      OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1',
+      EMBEDDING_MODEL: 'nomic-embed-text',
+      EMBEDDING_QUERY_PREFIX: '',
+      EMBEDDING_DOCUMENT_PREFIX: 'doc: ',
+      EMBEDDING_BATCH_SIZE: '16',
+      EMBEDDING_DIMENSIONS: '768',
+    });
+    expect(c.embeddings).toEqual({
+      provider: 'openai', model: 'nomic-embed-text', dimensions: 768, queryPrefix: '', documentPrefix: 'doc: ', batchSize: 16, timeoutMs: 120_000,
+    });
+    expect(() => loadConfig({ EMBEDDING_BATCH_SIZE: '0' })).toThrow(/EMBEDDING_BATCH_SIZE/);
   });
 
   it('lists every problem at once, with how to fix it', () => {

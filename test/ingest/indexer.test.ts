@@ -115,10 +115,11 @@ describe('Indexer: incremental correctness against the sandbox', () => {
       provider: stack.embedder.provider,
       model: stack.embedder.model,
       dimensions: stack.embedder.dimensions,
-      embed: (texts) => {
+      embed: (texts, role) => {
         calls.embed += 1;
-        return stack.embedder.embed(texts);
+        return stack.embedder.embed(texts, role);
       },
+      cacheTag: (role) => stack.embedder.cacheTag(role),
       ping: () => stack.embedder.ping(),
       close: async () => undefined,
     };

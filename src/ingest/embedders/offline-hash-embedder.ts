@@ -128,6 +128,11 @@ export class OfflineHashEmbedder implements Embedder {
     return { vectors, tokens, cacheHits: 0 };
   }
 
+  /** Lexical vectors: queries and documents are embedded alike. */
+  cacheTag(): string {
+    return '';
+  }
+
   async ping(): Promise<void> {}
   async close(): Promise<void> {}
 }

@@ -1,7 +1,9 @@
 import OpenAI from 'openai';
+import { ConfigError } from '../../errors.ts';
 import { silentLogger, type Logger } from '../../logging.ts';
 import { metrics } from '../../metrics.ts';
-import type { Embedder, EmbeddingResult } from '../embedder.ts';
+import type { EmbedRole, Embedder, EmbeddingResult } from '../embedder.ts';
+import { embeddingModelProfile, roleTag, withPrefix, type EmbeddingModelProfile, type ProfileOverrides } from '../embedding-models.ts';
 import { EmbeddingError } from './embedding-error.ts';
 import { toEmbeddingError } from './openai-errors.ts';
 import { DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.ts';
@@ -16,7 +18,10 @@ const PRICE_PER_MILLION: Record<string, number> = {
 
 export interface OpenAIEmbedderOptions {
   model: string;
-  dimensions: number;
+  /** Unset: the model's known size, else read from the server by `probeDimensions()` before the first use. */
+  dimensions?: number;
+  /** Prefixes and batch size instead of the model's known ones (EMBEDDING_QUERY_PREFIX, …). */
+  profile?: ProfileOverrides;
   apiKey?: string;
   /** Any OpenAI-compatible server (Ollama, vLLM, TEI, the test server): `http://host:port/v1`. */
   baseURL?: string;
@@ -32,11 +37,17 @@ export interface OpenAIEmbedderOptions {
  * Embeddings through the official `openai` SDK against OpenAI or any compatible server. Requests are planned by
  * tokens (see token-batches.ts) and sent one after another, which keeps a backfill under the provider's token
  * rate limit without a second limiter; the retry loop honours 429 Retry-After.
+ *
+ * Other models than OpenAI's get their query/document prefixes (embedding-models.ts), batches of the size that
+ * suits a local server, and token counts from the server's `usage` (cl100k is not their tokenizer: without
+ * `usage`, the count is an estimate and says so in the metrics' `counted` label).
  */
 export class OpenAIEmbedder implements Embedder {
   readonly provider = 'openai' as const;
   readonly model: string;
-  readonly dimensions: number;
+  readonly profile: EmbeddingModelProfile;
+  private dims: number | undefined;
+  private readonly configuredDimensions: number | undefined;
   private readonly client: OpenAI;
   private readonly policy: RetryPolicy;
   private readonly limits: BatchLimits;
@@ -46,7 +57,9 @@ export class OpenAIEmbedder implements Embedder {
 
   constructor(opts: OpenAIEmbedderOptions) {
     this.model = opts.model;
-    this.dimensions = opts.dimensions;
+    this.profile = embeddingModelProfile(opts.model, opts.profile);
+    this.configuredDimensions = opts.dimensions;
+    this.dims = opts.dimensions ?? this.profile.dimensions;
     this.client = new OpenAI({
       // Local servers need no key, but the SDK refuses to start without one.
       apiKey: opts.apiKey ?? 'unused',
@@ -55,37 +68,83 @@ export class OpenAIEmbedder implements Embedder {
       maxRetries: 0,
     });
     this.policy = { ...DEFAULT_RETRY, ...(opts.maxRetries !== undefined ? { maxRetries: opts.maxRetries } : {}), ...opts.retry };
-    this.limits = { ...OPENAI_LIMITS, ...opts.limits };
+    this.limits = {
+      ...OPENAI_LIMITS,
+      ...(this.profile.tokenizer === 'cl100k' ? {} : { maxInputs: this.profile.batchSize, counted: 'estimate' as const }),
+      ...(opts.profile?.batchSize !== undefined ? { maxInputs: opts.profile.batchSize } : {}),
+      ...opts.limits,
+    };
     this.logger = opts.logger ?? silentLogger;
-    this.sendDimensions = /^text-embedding-3-/.test(opts.model);
+    this.sendDimensions = /^text-embedding-3-/.test(opts.model) && opts.dimensions !== undefined;
   }
 
-  async embed(texts: string[]): Promise<EmbeddingResult> {
+  /** The vector size: configured, known for the model, or read from the server by `probeDimensions()`. */
+  get dimensions(): number {
+    if (this.dims === undefined) throw new EmbeddingError('MODEL_BAD_RESPONSE', `The size of ${this.model}'s vectors is not known yet: call probeDimensions() first`);
+    return this.dims;
+  }
+
+  /**
+   * Embeds one short text to learn the size of the server's vectors. A configured EMBEDDING_DIMENSIONS that the
+   * server does not produce is refused here, at start, naming both numbers, instead of on the first insert.
+   */
+  async probeDimensions(): Promise<number> {
+    const expected = this.dims;
+    this.dims = undefined;
+    let got: number;
+    try {
+      const { vectors } = await withRetries(() => this.request([withPrefix(this.profile, 'document', 'dimension probe')], 'document'), this.policy, {
+        logger: this.logger,
+        what: `embeddings (${this.model})`,
+      });
+      got = vectors[0]!.length;
+    } finally {
+      this.dims = expected;
+    }
+    if (this.configuredDimensions !== undefined && got !== this.configuredDimensions) {
+      throw new ConfigError([
+        `EMBEDDING_DIMENSIONS: is ${this.configuredDimensions} but ${this.model} returns ${got}-dimensional vectors (set EMBEDDING_DIMENSIONS=${got}, or unset it to use the server's size)`,
+      ]);
+    }
+    this.dims = got;
+    return got;
+  }
+
+  cacheTag(role: EmbedRole): string {
+    return roleTag(this.profile, role);
+  }
+
+  async embed(texts: string[], role: EmbedRole = 'document'): Promise<EmbeddingResult> {
     const vectors = new Array<Float32Array>(texts.length);
     let tokens = 0;
-    for (const batch of planBatches(texts, this.limits)) {
-      const result = await withRetries(() => this.request(batch.inputs), this.policy, { logger: this.logger, what: `embeddings (${this.model})` });
+    const prepared = texts.map((t) => withPrefix(this.profile, role, t));
+    for (const batch of planBatches(prepared, this.limits)) {
+      const result = await withRetries(() => this.request(batch.inputs, role), this.policy, { logger: this.logger, what: `embeddings (${this.model})` });
       for (const [j, index] of batch.indices.entries()) vectors[index] = result.vectors[j]!;
-      // Servers that report no usage are billed by our own count, which is exact for cl100k models.
+      // Servers that report no usage are counted by us: exact for cl100k models, an estimate for any other.
       const used = result.usage ?? batch.tokens;
       tokens += used;
-      metrics.embeddingTokens.inc({ model: this.model }, used);
+      const counted = result.usage !== undefined ? 'server' : this.limits.counted === 'estimate' ? 'estimate' : 'cl100k';
+      metrics.embeddingTokens.inc({ model: this.model, counted }, used);
       const price = PRICE_PER_MILLION[this.model];
       if (price !== undefined) metrics.costUsd.inc({ kind: 'embedding', model: this.model }, (used * price) / 1_000_000);
     }
     return { vectors, tokens, cacheHits: 0 };
   }
 
-  private async request(inputs: string[]): Promise<{ vectors: Float32Array[]; usage: number | undefined }> {
+  private async request(inputs: string[], role: EmbedRole): Promise<{ vectors: Float32Array[]; usage: number | undefined }> {
     let response: OpenAI.CreateEmbeddingResponse;
     try {
-      response = await this.client.embeddings.create({
+      const body: OpenAI.EmbeddingCreateParams & { input_type?: string } = {
         model: this.model,
         input: inputs,
         // Asked for explicitly and decoded here: compatible servers that ignore it and send floats still work.
         encoding_format: 'base64',
-        ...(this.sendDimensions ? { dimensions: this.dimensions } : {}),
-      });
+        ...(this.sendDimensions && this.configuredDimensions !== undefined ? { dimensions: this.configuredDimensions } : {}),
+        // Not an OpenAI parameter (OpenAI would refuse it): only for servers known to apply prefixes from it.
+        ...(this.profile.sendsInputType ? { input_type: role } : {}),
+      };
+      response = await this.client.embeddings.create(body);
     } catch (err) {
       throw toEmbeddingError(err, this.model);
     }
@@ -97,10 +156,10 @@ export class OpenAIEmbedder implements Embedder {
     for (const [position, item] of data.entries()) {
       const index = typeof item.index === 'number' ? item.index : position;
       const vector = decodeEmbedding(item.embedding);
-      if (vector.length !== this.dimensions) {
+      if (this.dims !== undefined && vector.length !== this.dims) {
         throw new EmbeddingError(
           'MODEL_BAD_RESPONSE',
-          `Model ${this.model} returned ${vector.length}-dimensional vectors, configured for ${this.dimensions}: set EMBEDDING_DIMENSIONS=${vector.length}`,
+          `Model ${this.model} returned ${vector.length}-dimensional vectors, configured for ${this.dims}: set EMBEDDING_DIMENSIONS=${vector.length}`,
         );
       }
       if (index < 0 || index >= inputs.length || vectors[index]) throw new EmbeddingError('MODEL_BAD_RESPONSE', `Embedding server returned a bad index ${index}`);

@@ -9,6 +9,11 @@ export interface BatchLimits {
   maxInputs: number;
   maxTokens: number;
   maxInputTokens: number;
+  /**
+   * `estimate`: the model does not use cl100k, so counts are only an estimate: requests are bounded by
+   * `maxInputs`, and inputs are not cut (the server applies its own context limit, e.g. by windows or truncation).
+   */
+  counted?: 'cl100k' | 'estimate';
 }
 
 export const OPENAI_LIMITS: BatchLimits = { maxInputs: 2048, maxTokens: 300_000, maxInputTokens: 8191 };
@@ -23,8 +28,9 @@ export interface PlannedBatch {
 export function planBatches(texts: string[], limits: BatchLimits = OPENAI_LIMITS): PlannedBatch[] {
   const batches: PlannedBatch[] = [];
   let current: PlannedBatch = { indices: [], inputs: [], tokens: 0 };
+  const estimate = limits.counted === 'estimate';
   for (const [i, text] of texts.entries()) {
-    const { input, tokens } = prepareInput(text, limits.maxInputTokens);
+    const { input, tokens } = estimate ? { input: text.trim() === '' ? ' ' : text, tokens: estimateTokens(text) } : prepareInput(text, limits.maxInputTokens);
     if (current.inputs.length > 0 && (current.inputs.length >= limits.maxInputs || current.tokens + tokens > limits.maxTokens)) {
       batches.push(current);
       current = { indices: [], inputs: [], tokens: 0 };
@@ -35,6 +41,11 @@ export function planBatches(texts: string[], limits: BatchLimits = OPENAI_LIMITS
   }
   if (current.inputs.length > 0) batches.push(current);
   return batches;
+}
+
+/** About four characters a token for English text with most subword tokenizers; never used for billing OpenAI. */
+function estimateTokens(text: string): number {
+  return Math.max(1, Math.ceil(text.length / 4));
 }
 
 /**
