@@ -30,6 +30,16 @@ interface SimulatedEvent {
 
 const out = (s = '') => process.stdout.write(`${s}\n`);
 
+/** Settings the demo takes from the environment; everything else (ports, tokens, data) it sets itself. */
+const MODEL_SETTINGS = [
+  'EMBEDDING_PROVIDER', 'EMBEDDING_MODEL', 'EMBEDDING_DIMENSIONS', 'EMBEDDING_QUERY_PREFIX', 'EMBEDDING_DOCUMENT_PREFIX',
+  'EMBEDDING_BATCH_SIZE', 'EMBEDDING_TIMEOUT_MS', 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'LLM_PROVIDER', 'CHAT_MODEL', 'LLM_TIMEOUT_MS',
+] as const;
+
+function pick(env: NodeJS.ProcessEnv, keys: readonly string[]): Record<string, string> {
+  return Object.fromEntries(keys.flatMap((k) => (env[k] !== undefined ? [[k, env[k]!]] : [])));
+}
+
 export async function demoCommand(opts: DemoOptions): Promise<number> {
   const t0 = performance.now();
   const dataDir = path.resolve(process.env.DATA_DIR ?? './data', 'demo');
@@ -71,11 +81,16 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     HUBSPOT_APP_ID: sandbox.appId,
     API_TOKENS: `${adminToken}:admin:demo-admin,${reviewerToken}:reviewer:demo-reviewer`,
     WEBHOOK_COALESCE_MS: '300',
+    // The models are the user's choice: e.g. a local embedding server (README, "Fully local, semantic").
+    ...pick(process.env, MODEL_SETTINGS),
   });
   const c = createContainer(config, logger);
   let exitCode: number = EXIT.OK;
   try {
-    step('Starting the service on the embedded default (SQLite + sqlite-vec, offline embedder and provider)');
+    const models = config.embeddings.provider === 'offline' && config.llm.provider === 'offline'
+      ? 'offline embedder and provider'
+      : `embeddings: ${config.embeddings.provider === 'offline' ? 'offline' : `${config.embeddings.model} at ${config.OPENAI_BASE_URL ?? 'OpenAI'}`}, generation: ${config.llm.provider === 'offline' ? 'offline' : config.llm.model}`;
+    step(`Starting the service on the embedded default (SQLite + sqlite-vec, ${models})`);
     const { buildServiceApp } = await import('../runtime/http.ts');
     const app = await buildServiceApp(c);
     await app.listen({ port: apiPort, host: '127.0.0.1' });

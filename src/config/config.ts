@@ -85,7 +85,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 export function resolveConfig(c: RawConfig): Config {
   const openaiAvailable = Boolean(c.OPENAI_API_KEY || c.OPENAI_BASE_URL);
   const embProvider = c.EMBEDDING_PROVIDER ?? (openaiAvailable ? 'openai' : 'offline');
-  const llmProvider = c.LLM_PROVIDER ?? (openaiAvailable ? 'openai' : 'offline');
+  // A base URL chosen for embeddings only (EMBEDDING_PROVIDER set, no key) is an embeddings server: generation
+  // stays offline unless LLM_PROVIDER asks for it.
+  const llmProvider = c.LLM_PROVIDER ?? (c.OPENAI_API_KEY || (c.OPENAI_BASE_URL && !c.EMBEDDING_PROVIDER) ? 'openai' : 'offline');
   const embModel = c.EMBEDDING_MODEL ?? (embProvider === 'openai' ? 'text-embedding-3-small' : 'offline-hash-v1');
   // OpenAI-compatible servers: the size is read from the server at start (create-embedder.ts).
   const embDims = c.EMBEDDING_DIMENSIONS ?? (embProvider === 'openai' ? undefined : 384);

@@ -10,7 +10,7 @@ describe('configuration', () => {
     const c = loadConfig({});
     expect(c.backends).toEqual({ vectors: 'sqlite', cache: 'sqlite', queue: 'embedded', sql: 'sqlite' });
     expect(c.embeddings.provider).toBe('offline');
-    expect(c.llm.provider).toBe('offline');
+    expect(loadConfig({ OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1', EMBEDDING_PROVIDER: 'openai' }).llm.provider).toBe('offline');
     expect(c.hubspot.isSandbox).toBe(true);
     expect(c.serveWorkers).toBe(true);
   });
@@ -43,6 +43,10 @@ describe('configuration', () => {
       provider: 'openai', model: 'nomic-embed-text', dimensions: 768, queryPrefix: '', documentPrefix: 'doc: ', batchSize: 16, timeoutMs: 120_000,
     });
     expect(() => loadConfig({ EMBEDDING_BATCH_SIZE: '0' })).toThrow(/EMBEDDING_BATCH_SIZE/);
+    // A base URL given for an embeddings server keeps generation offline unless asked for.
+    expect(loadConfig({ OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1', EMBEDDING_PROVIDER: 'openai' }).llm.provider).toBe('offline');
+    expect(loadConfig({ OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1' }).llm.provider).toBe('openai');
+    expect(loadConfig({ OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1', EMBEDDING_PROVIDER: 'openai', LLM_PROVIDER: 'openai' }).llm.provider).toBe('openai');
   });
 
   it('lists every problem at once, with how to fix it', () => {
