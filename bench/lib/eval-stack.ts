@@ -25,7 +25,14 @@ export interface EvalStack {
   close(): Promise<void>;
 }
 
-export async function openEvalStack(opts: { baseUrl: string; accessToken: string; dataDir: string }): Promise<EvalStack> {
+export async function openEvalStack(opts: {
+  baseUrl: string;
+  accessToken: string;
+  dataDir: string;
+  /** Builds the embedder over the stack's cache; default the offline hashing embedder. */
+  embedder?: (cache: KeyValueCache) => Promise<Embedder>;
+  concurrency?: number;
+}): Promise<EvalStack> {
   const gateway = createHubSpotGateway({
     baseUrl: opts.baseUrl,
     accessToken: opts.accessToken,
@@ -36,12 +43,12 @@ export async function openEvalStack(opts: { baseUrl: string; accessToken: string
   });
   const cache = await createCache({ dataDir: opts.dataDir });
   const pool = new WorkPool();
-  const embedder = await createEmbedder({ provider: 'offline', model: 'offline-hash-v1', dimensions: 384, cache, pool });
-  const store = new SqliteVectorStore({ dataDir: opts.dataDir, chunkDimensions: 384, accountDimensions: 384 });
+  const embedder = opts.embedder ? await opts.embedder(cache) : await createEmbedder({ provider: 'offline', model: 'offline-hash-v1', dimensions: 384, cache, pool });
+  const store = new SqliteVectorStore({ dataDir: opts.dataDir, chunkDimensions: embedder.dimensions, accountDimensions: embedder.dimensions, embeddingModel: embedder.model });
   await store.init();
   const checkpoints = await createCheckpointStore({ dataDir: opts.dataDir });
   const indexer = new Indexer({ store, embedder, gateway, pool });
-  const backfill = await runBackfill({ gateway, indexer, store, checkpoints }, { concurrency: 4 });
+  const backfill = await runBackfill({ gateway, indexer, store, checkpoints }, { concurrency: opts.concurrency ?? 4 });
   const portalId = await gateway.portalId();
   return {
     gateway,
