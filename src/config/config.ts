@@ -114,8 +114,8 @@ export function resolveConfig(c: RawConfig): Config {
       ...(c.EMBEDDING_QUERY_PREFIX !== undefined ? { queryPrefix: c.EMBEDDING_QUERY_PREFIX } : {}),
       ...(c.EMBEDDING_DOCUMENT_PREFIX !== undefined ? { documentPrefix: c.EMBEDDING_DOCUMENT_PREFIX } : {}),
       ...(c.EMBEDDING_BATCH_SIZE !== undefined ? { batchSize: c.EMBEDDING_BATCH_SIZE } : {}),
-      // A CPU model server answers a batch in seconds, not milliseconds: give it more time than OpenAI needs.
-      timeoutMs: c.EMBEDDING_TIMEOUT_MS ?? (c.OPENAI_BASE_URL ? 120_000 : c.LLM_TIMEOUT_MS),
+      // A CPU model server answers a batch in seconds, not milliseconds, and slower on a busy machine.
+      timeoutMs: c.EMBEDDING_TIMEOUT_MS ?? (c.OPENAI_BASE_URL ? 300_000 : c.LLM_TIMEOUT_MS),
     },
     llm: { provider: llmProvider, model: llmProvider === 'openai' ? c.CHAT_MODEL : 'offline-extractive-v1' },
     serveWorkers: c.SERVE_WORKERS ?? queue === 'embedded',

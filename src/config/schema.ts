@@ -141,7 +141,7 @@ export const configSchema = z
     /** Prefixes for asymmetric models; unset: the model's known ones (e5, bge, nomic…), an empty value: none. */
     EMBEDDING_QUERY_PREFIX: z.string().optional(),
     EMBEDDING_DOCUMENT_PREFIX: z.string().optional(),
-    /** Inputs per embeddings request (default 2048 for OpenAI's models, 32 for others) and its timeout. */
+    /** Inputs per embeddings request (default 2048 for OpenAI's models, 8 for others) and its timeout. */
     EMBEDDING_BATCH_SIZE: z.coerce.number().int().min(1).max(2048).optional(),
     EMBEDDING_TIMEOUT_MS: z.coerce.number().int().min(100).optional(),
     LLM_PROVIDER: z.enum(['offline', 'openai']).optional(),

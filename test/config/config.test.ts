@@ -40,7 +40,7 @@ describe('configuration', () => {
       EMBEDDING_DIMENSIONS: '768',
     });
     expect(c.embeddings).toEqual({
-      provider: 'openai', model: 'nomic-embed-text', dimensions: 768, queryPrefix: '', documentPrefix: 'doc: ', batchSize: 16, timeoutMs: 120_000,
+      provider: 'openai', model: 'nomic-embed-text', dimensions: 768, queryPrefix: '', documentPrefix: 'doc: ', batchSize: 16, timeoutMs: 300_000,
     });
     expect(() => loadConfig({ EMBEDDING_BATCH_SIZE: '0' })).toThrow(/EMBEDDING_BATCH_SIZE/);
     // A base URL given for an embeddings server keeps generation offline unless asked for.

