@@ -37,7 +37,7 @@ const MODEL_SETTINGS = [
 ] as const;
 
 function pick(env: NodeJS.ProcessEnv, keys: readonly string[]): Record<string, string> {
-  return Object.fromEntries(keys.flatMap((k) => (env[k] !== undefined ? [[k, env[k]!]] : [])));
+  return Object.fromEntries(keys.flatMap((k) => (env[k] !== undefined ? [[k, env[k]]] : [])));
 }
 
 export async function demoCommand(opts: DemoOptions): Promise<number> {
