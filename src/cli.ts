@@ -144,7 +144,8 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 dependency unav
     .option('--exit', 'exit after the report (exit code 0 when everything worked)')
     .addOption(new Option('--port <n>', 'API port (0 = any free port)').argParser(nonNegativeInt).default(3000))
     .addOption(new Option('--companies <n>', 'sandbox size').argParser(positiveInt).default(80))
-    .action(async (opts: { exit?: boolean; port: number; companies: number }) => run(async () => (await import('./cli/demo.ts')).demoCommand(opts)));
+    .addOption(new Option('--whales <n>', 'accounts with a huge history (0 keeps a first run with a local CPU embedding model short)').argParser(nonNegativeInt).default(1))
+    .action(async (opts: { exit?: boolean; port: number; companies: number; whales: number }) => run(async () => (await import('./cli/demo.ts')).demoCommand(opts)));
 
   program
     .command('doctor')

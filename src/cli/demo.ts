@@ -18,6 +18,8 @@ export interface DemoOptions {
   exit?: boolean;
   port: number;
   companies: number;
+  /** Accounts with hundreds of long e-mails (default 1): ~260k tokens, minutes for a CPU embedding model. */
+  whales?: number;
 }
 
 interface SimulatedEvent {
@@ -60,6 +62,7 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     port: 0,
     seed: 7,
     companies: opts.companies,
+    ...(opts.whales !== undefined ? { whales: opts.whales } : {}),
     rateLimit: 190,
     webhookTarget: `${apiUrl}/webhooks/hubspot`,
     clientSecret,
