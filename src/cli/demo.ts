@@ -90,10 +90,12 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
   const c = createContainer(config, logger);
   let exitCode: number = EXIT.OK;
   try {
-    const models = config.embeddings.provider === 'offline' && config.llm.provider === 'offline'
-      ? 'offline embedder and provider'
-      : `embeddings: ${config.embeddings.provider === 'offline' ? 'offline' : `${config.embeddings.model} at ${config.OPENAI_BASE_URL ?? 'OpenAI'}`}, generation: ${config.llm.provider === 'offline' ? 'offline' : config.llm.model}`;
-    step(`Starting the service on the embedded default (SQLite + sqlite-vec, ${models})`);
+    const offline = config.embeddings.provider === 'offline' && config.llm.provider === 'offline';
+    step(`Starting the service on the embedded default (SQLite + sqlite-vec${offline ? ', offline embedder and provider' : ''})`);
+    if (!offline) {
+      out(`  embeddings: ${config.embeddings.provider === 'offline' ? 'offline' : `${config.embeddings.model} at ${config.OPENAI_BASE_URL ?? 'OpenAI'}`}`);
+      out(`  generation: ${config.llm.provider === 'offline' ? 'offline' : config.llm.model}`);
+    }
     const { buildServiceApp } = await import('../runtime/http.ts');
     const app = await buildServiceApp(c);
     await app.listen({ port: apiPort, host: '127.0.0.1' });
