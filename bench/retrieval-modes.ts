@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   const log = (msg: string) => process.stderr.write(`[retrieval ${((performance.now() - started) / 1000).toFixed(0)}s] ${msg}\n`);
   const kinds: Array<{ kind: string; make?: (cache: KeyValueCache) => Promise<Awaited<ReturnType<typeof createEmbedder>>> }> = [
     { kind: 'offline (hashing, lexical)' },
-    { kind: `model (${model})`, make: (cache) => createEmbedder({ provider: 'openai', model, baseURL: url, cache }) },
+    { kind: `model (${model})`, make: (cache) => createEmbedder({ provider: 'openai', model, baseURL: url, cache, timeoutMs: 600_000 }) },
   ];
 
   const results: Array<{ kind: string; split: 'dev' | 'test'; seed: number; byTask: Map<string, Recalls>; records: number; seconds: number; chunks: number }> = [];
