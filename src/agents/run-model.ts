@@ -4,6 +4,7 @@ import type { AgentContext } from '../retrieval/context-builder.ts';
 import type { PromptTemplate } from './prompts.ts';
 import { renderPrompt } from './prompts.ts';
 import type { ChatMessage, GenerateResult, LlmProvider } from './provider.ts';
+import { withSpan } from '../tracing.ts';
 
 /** One model call for an agent, and the trace the audit log keeps of it. */
 export async function runModel<T>(args: {
@@ -25,7 +26,7 @@ export async function runModel<T>(args: {
     { role: 'system', content: args.prompt.system },
     { role: 'user', content: renderPrompt(args.prompt.user, args.slots) },
   ];
-  const result = await args.provider.generate({
+  const result = await withSpan('llm.generate', { agent: args.agent, 'prompt.version': args.prompt.id, provider: args.provider.provider }, () => args.provider.generate({
     task: args.agent,
     promptVersion: args.prompt.id,
     messages,
@@ -35,7 +36,7 @@ export async function runModel<T>(args: {
     cacheKey: `${args.context.portalId}:${args.context.accountId}:${args.context.contentVersion}`,
     temperature: 0.2,
     ...(args.signal ? { signal: args.signal } : {}),
-  });
+  }));
   const trace: GenerationTrace = {
     agent: args.agent,
     runId: args.runId,

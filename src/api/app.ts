@@ -13,7 +13,9 @@ import {
 import { AppError } from '../errors.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import { metrics } from '../metrics.ts';
+import { tracingEnabled } from '../tracing.ts';
 import { documentRoute, openApiTransform, SECURITY_SCHEMES } from './openapi.ts';
+import { traceRoute } from './trace-route.ts';
 import { registerSecurity } from './auth.ts';
 import { ApiError } from './errors.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
@@ -124,6 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), auth: 'public' };
     else documentRoute(route);
+    if (tracingEnabled() && !PROBES.has(route.url)) traceRoute(route);
   });
   await app.register(swagger, {
     openapi: {

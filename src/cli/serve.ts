@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { errorMessage } from '../errors.ts';
+import type { Config } from '../config/config.ts';
 import type { Logger } from '../logging.ts';
+import { initTracing } from '../tracing.ts';
 import { settlesWithin, ShutdownBudget, untilSignal } from '../runtime/lifecycle.ts';
 import { buildServiceApp } from '../runtime/http.ts';
 import { startWorkers } from '../runtime/workers.ts';
@@ -33,6 +35,7 @@ export async function serveCommand(opts: { workers: boolean }): Promise<void> {
   const { config, logger, container } = cliContext();
   // Listen for signals from the start: one that arrives while starting up ends the process cleanly after it.
   const stopped = untilSignal(logger);
+  const stopTracing = await startTracing(config, logger, 'serve');
   let workers: WorkerHandle | undefined;
   await openStore(container);
   const app = await buildServiceApp(container);
@@ -50,13 +53,14 @@ export async function serveCommand(opts: { workers: boolean }): Promise<void> {
   );
   const signal = await stopped;
   logger.info({ signal, graceMs: config.SHUTDOWN_GRACE_MS }, 'shutting down: no new requests, finishing in-flight requests and jobs');
-  await stop({ logger, container, graceMs: config.SHUTDOWN_GRACE_MS, app, workers });
+  await stop({ logger, container, graceMs: config.SHUTDOWN_GRACE_MS, app, workers, stopTracing });
 }
 
 /** `hubspot-ai worker`: workers only (production, with REDIS_URL), with their own /metrics, /healthz and /readyz. */
 export async function workerCommand(): Promise<void> {
   const { config, logger, container } = cliContext();
   const stopped = untilSignal(logger);
+  const stopTracing = await startTracing(config, logger, 'worker');
   await openStore(container);
   if (config.backends.queue === 'embedded') {
     logger.warn('REDIS_URL is not set: this worker serves the embedded queue in this DATA_DIR only (normally `serve` runs workers itself)');
@@ -75,10 +79,29 @@ export async function workerCommand(): Promise<void> {
   );
   const signal = await stopped;
   logger.info({ signal, graceMs: config.SHUTDOWN_GRACE_MS }, 'shutting down workers: finishing in-flight jobs, then handing the rest back');
-  await stop({ logger, container, graceMs: config.SHUTDOWN_GRACE_MS, workers, listener });
+  await stop({ logger, container, graceMs: config.SHUTDOWN_GRACE_MS, workers, listener, stopTracing });
 }
 
-async function stop(s: { logger: Logger; container: Container; graceMs: number; app?: FastifyInstance; workers?: WorkerHandle; listener?: FastifyInstance }): Promise<void> {
+/** OpenTelemetry when an OTLP endpoint is configured (the packages load only then). */
+function startTracing(config: Config, logger: Logger, role: string): Promise<() => Promise<void>> {
+  return initTracing({
+    endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    tracesEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+    serviceName: config.OTEL_SERVICE_NAME,
+    role,
+    logger,
+  });
+}
+
+async function stop(s: {
+  logger: Logger;
+  container: Container;
+  graceMs: number;
+  app?: FastifyInstance;
+  workers?: WorkerHandle;
+  listener?: FastifyInstance;
+  stopTracing: () => Promise<void>;
+}): Promise<void> {
   const budget = new ShutdownBudget(s.graceMs, s.logger);
   if (s.app) {
     const app = s.app;
@@ -92,6 +115,7 @@ async function stop(s: { logger: Logger; container: Container; graceMs: number; 
   await s.workers?.close(budget.remaining());
   await s.listener?.close();
   await s.container.close();
+  await settlesWithin(s.stopTracing(), Math.max(500, budget.remaining()));
   budget.done();
   s.logger.info({ shutdownMs: budget.elapsed() }, 'shut down');
   s.logger.flush();

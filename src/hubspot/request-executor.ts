@@ -1,6 +1,7 @@
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logging.ts';
 import { metrics } from '../metrics.ts';
+import { withSpan } from '../tracing.ts';
 import { errorFromResponse, HubSpotError, HubSpotRateLimitError, HubSpotTransientError, networkErrorOf } from './errors.ts';
 import type { GatewayStats } from './gateway.ts';
 import { readRateLimitHeaders } from './rate-limit-headers.ts';
@@ -51,7 +52,11 @@ export class RequestExecutor {
     this.closed = true;
   }
 
-  async call<T>(spec: CallSpec<T>): Promise<T> {
+  call<T>(spec: CallSpec<T>): Promise<T> {
+    return withSpan(`hubspot ${spec.operation}`, { 'hubspot.operation': spec.operation }, () => this.run(spec));
+  }
+
+  private async run<T>(spec: CallSpec<T>): Promise<T> {
     const kind = spec.kind ?? 'burst';
     for (let attempt = 0; ; attempt++) {
       if (this.closed) throw new AppError('HUBSPOT_GATEWAY_CLOSED', `The HubSpot gateway is closed (${spec.operation})`);

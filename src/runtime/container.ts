@@ -16,6 +16,7 @@ import { ForegroundGate } from '../queue/foreground.ts';
 import { ActionWaiters } from '../actions/waiters.ts';
 import { onCheckpointError } from '../db/checkpointer.ts';
 import { collectQueueStats } from '../metrics.ts';
+import { tracingEnabled } from '../tracing.ts';
 
 /**
  * The composition root: builds each port's adapter from the configuration, lazily, once per process, and
@@ -149,7 +150,8 @@ export function createContainer(config: Config, logger: Logger): Container {
         logger: logger.child({ module: 'queue' }),
       });
       stopQueueMetrics = collectQueueStats(() => q.stats());
-      return q;
+      // Tracing on: the trace context rides along in each job (imported only then).
+      return tracingEnabled() ? new (await import('../queue/traced-queue.ts')).TracedQueue(q) : q;
     },
     async (q) => {
       stopQueueMetrics();

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { GenerationTrace } from '../core/proposal.ts';
 import { redactPersonalData } from './redact.ts';
 import type { AuditTable, WritebackDb } from './sql-schema.ts';
+import { currentTraceId } from '../tracing.ts';
 
 /**
  * The append-only audit log. Every step of a proposal's life is one row: `decided` (with the proposal, the
@@ -53,6 +54,8 @@ export interface AuditEntry {
   actor: string;
   dryRun: boolean;
   detail: string | null;
+  /** The OpenTelemetry trace this happened in (tracing on): find the whole path from webhook to write. */
+  otelTraceId: string | null;
   /** With `withTrace`: how the proposal was generated. */
   trace?: StoredTrace | null;
 }
@@ -151,6 +154,7 @@ export class AuditStore {
         dry_run: e.dryRun ? 1 : 0,
         proposal: e.proposal === undefined ? null : JSON.stringify(e.proposal),
         detail: e.detail ?? null,
+        otel_trace_id: e.otelTraceId ?? currentTraceId() ?? null,
       } as never)
       .execute();
   }
@@ -223,6 +227,7 @@ function toEntry(r: AuditTable): AuditEntry {
     actor: r.actor,
     dryRun: Number(r.dry_run) === 1,
     detail: r.detail,
+    otelTraceId: r.otel_trace_id ?? null,
   };
 }
 

@@ -1,3 +1,4 @@
+import { withSpan } from '../tracing.ts';
 import type { RecordType } from '../core/objects.ts';
 import type { GenerationTrace, Proposal, ProposalSink, SubmitResult } from '../core/proposal.ts';
 import type { SqlHandle } from '../db/sql.ts';
@@ -95,7 +96,9 @@ export async function createWriteback(opts: WritebackOptions): Promise<Writeback
   return {
     dryRun: opts.dryRun,
     policy: opts.policy,
-    submit: (proposals: Proposal[], trace: GenerationTrace, o?: { dryRun?: boolean; actor?: string }): Promise<SubmitResult[]> => submitProposals(ctx, proposals, trace, o),
+    submit: (proposals: Proposal[], trace: GenerationTrace, o?: { dryRun?: boolean; actor?: string }): Promise<SubmitResult[]> =>
+      withSpan('writeback.submit', { 'agent': trace.agent, 'proposals': proposals.length }, () => submitProposals(ctx, proposals, trace, o)),
+    approve: (id, o) => withSpan('writeback.approve', { 'review.id': id }, () => approveReview(ctx, id, o)),
     listReviews: (filter = {}) => listReviews(ctx, opts.resolveEvidence, filter),
     countReviews: (filter = {}) => ctx.reviews.count(filter),
     portalId: () => opts.gateway.portalId(),
@@ -108,7 +111,6 @@ export async function createWriteback(opts: WritebackOptions): Promise<Writeback
       if (o.withDetails) await describeReviews(ctx, opts.resolveEvidence, [view], { withCurrent: true, withDetails: true });
       return view;
     },
-    approve: (id, o) => approveReview(ctx, id, o),
     reject: (id, o) => rejectReview(ctx, id, o),
     audit: (filter = {}) => ctx.audit.list(filter),
     undo: (o) => undoWrites(ctx, o),

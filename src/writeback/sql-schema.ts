@@ -54,6 +54,8 @@ export interface AuditTable {
   dry_run: number;
   proposal: string | null;
   detail: string | null;
+  /** OpenTelemetry trace id (32 hex digits) when tracing was on. */
+  otel_trace_id: string | null;
 }
 
 export interface ReviewsTable {
@@ -228,6 +230,12 @@ function migrations(dialect: SqlHandle['dialect']): Record<string, Migration> {
       async up(db: Kysely<unknown>) {
         await db.schema.alterTable('audit_entries').addColumn('account_id', 'text').execute();
         await db.schema.createIndex('audit_entries_account').on('audit_entries').column('account_id').execute();
+      },
+    },
+    // With tracing on, the OpenTelemetry trace of the run that wrote the entry (webhook to HubSpot write).
+    '0004_audit_otel_trace_id': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('audit_entries').addColumn('otel_trace_id', 'text').execute();
       },
     },
   };

@@ -74,6 +74,7 @@ export const AuditEntrySchema = z.object({
   actor: z.string(),
   dryRun: z.boolean(),
   detail: z.string().nullable(),
+  otelTraceId: z.string().nullable().describe('OpenTelemetry trace id of the run, when tracing is on'),
   trace: Trace.nullable().optional(),
 });
 

@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/logging.ts';
+import { initTracing } from '../../src/tracing.ts';
+import { companyWithOpenDeal, startE2eStack, type E2eStack } from '../e2e/e2e-stack.ts';
+import { waitFor } from '../queue/queue.contract.ts';
+
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+}
+
+/**
+ * Tracing on (an OTLP/HTTP endpoint set): a signed webhook delivery, the batch job, the generation job, the model
+ * call and the HubSpot write share one trace, whose id is on the audit rows. The collector is a plain HTTP server
+ * reading OTLP's JSON encoding, as an OpenTelemetry collector would receive it.
+ */
+describe('OpenTelemetry tracing', () => {
+  const spans: OtlpSpan[] = [];
+  let collector: http.Server;
+  let stopTracing: () => Promise<void>;
+  let s: E2eStack;
+
+  beforeAll(async () => {
+    collector = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        const doc = JSON.parse(body) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }> };
+        for (const rs of doc.resourceSpans) for (const ss of rs.scopeSpans) spans.push(...ss.spans);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+    const { port } = collector.address() as { port: number };
+    stopTracing = await initTracing({ endpoint: `http://127.0.0.1:${port}`, serviceName: 'hubspot-ai-test', role: 'serve', logger: silentLogger });
+    s = await startE2eStack({ companies: 8 });
+  }, 180_000);
+
+  afterAll(async () => {
+    await s?.close();
+    await stopTracing?.();
+    collector?.close();
+  });
+
+  it('follows a webhook from receipt through jobs, the model and the HubSpot write, and puts the trace id on the audit rows', async () => {
+    const truth = s.sandbox.groundTruth();
+    const companyId = companyWithOpenDeal(truth, truth.whaleAccountIds);
+    const call = await s.simulate('call', { companyId });
+    const callId = call.ids.calls![0]!;
+    await s.settle();
+    const wb = await s.container.writeback();
+    let applied: Awaited<ReturnType<typeof wb.audit>> = [];
+    await waitFor(async () => {
+      applied = (await wb.audit({ agent: 'call_summary', event: 'applied', limit: 1000 })).filter((e) => e.outcome !== null);
+      return applied.length > 0;
+    }, 60_000, 'the call summary written');
+    const traceId = applied.at(-1)!.otelTraceId;
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    // Every row of that run carries it.
+    const run = await wb.audit({ runId: applied.at(-1)!.runId!, limit: 1000 });
+    expect(run.length).toBeGreaterThan(1);
+    expect(new Set(run.map((e) => e.otelTraceId))).toEqual(new Set([traceId]));
+
+    await stopTracing(); // flushes the batch of spans still in memory
+    const trace = spans.filter((sp) => sp.traceId === traceId);
+    const names = trace.map((sp) => sp.name);
+    for (const name of ['POST /webhooks/hubspot', 'job webhook.batch', 'job generate.call_summary', 'llm.generate', 'writeback.submit']) {
+      expect(names, `${name} in ${JSON.stringify([...new Set(names)])}`).toContain(name);
+    }
+    expect(names.some((n) => n.startsWith('hubspot '))).toBe(true);
+    // One tree: every span but the root has its parent in the trace.
+    const ids = new Set(trace.map((sp) => sp.spanId));
+    const roots = trace.filter((sp) => !sp.parentSpanId || !ids.has(sp.parentSpanId));
+    expect(roots.map((r) => r.name)).toEqual(['POST /webhooks/hubspot']);
+    expect(callId).toBeTruthy();
+  });
+
+  it('never loads OpenTelemetry unless tracing is configured', () => {
+    // Value imports of the SDK appear only inside initTracing's dynamic imports; elsewhere only types.
+    const offenders: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (p.endsWith('.ts') && /^import (?!type )[^;]*from '@opentelemetry\//m.test(fs.readFileSync(p, 'utf8'))) offenders.push(p);
+      }
+    };
+    walk(path.resolve('src'));
+    expect(offenders).toEqual([]);
+  });
+});
