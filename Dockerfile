@@ -1,15 +1,35 @@
-# One image for `serve`, `worker` and `sandbox`. better-sqlite3 builds from source on this base.
-FROM node:20-bookworm-slim
+# syntax=docker/dockerfile:1
+# One image for `serve`, `worker` and `sandbox`, in two stages: the build stage has the compilers (better-sqlite3
+# builds from source) and the dev dependencies and compiles the TypeScript; the runtime stage gets only the
+# compiled JavaScript and the production dependencies, and runs as the unprivileged `node` user.
+
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
-RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ curl && rm -rf /var/lib/apt/lists/*
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
-COPY bin ./bin
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
 COPY src ./src
+RUN npm run build \
+ && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production DATA_DIR=/data HOST=0.0.0.0 PORT=3000 WORKER_PORT=3001
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
 COPY prompts ./prompts
-COPY tsconfig.json ./
-ENV NODE_ENV=production DATA_DIR=/data HOST=0.0.0.0 PORT=3000
+RUN mkdir -p /data && chown node:node /data
+USER node
 VOLUME ["/data"]
-EXPOSE 3000
-ENTRYPOINT ["node", "bin/hubspot-ai.js"]
+EXPOSE 3000 3001
+# /healthz of `serve` on PORT, of `worker` on WORKER_PORT (the script reads which command PID 1 runs).
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 CMD ["node", "dist/healthcheck.js"]
+# `docker stop` sends SIGTERM: the process finishes or hands back its work within SHUTDOWN_GRACE_MS (8 s).
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["node", "dist/main.js"]
 CMD ["serve"]

@@ -46,7 +46,7 @@ diagnosticsChannel.subscribe('http.client.request.start', (message) => {
 });
 
 /** The subset of the SDK's ResponseContext the middleware touches. */
-interface SdkResponseContext {
+export interface SdkResponseContext {
   httpStatusCode: number;
   headers: { [key: string]: string };
   body: { text(): Promise<string>; binary(): Promise<Buffer> };
