@@ -50,7 +50,7 @@ describe.skipIf(!built)('compiled JavaScript (dist/)', () => {
     } finally {
       await stopCli(p);
     }
-  });
+  }, 180_000);
 
   it('runs a backfill (worker threads included) and, with Redis, a worker that completes a job', async () => {
     const dataDir = fs.mkdtempSync(path.join(tmp.dir, 'w-'));
@@ -77,5 +77,5 @@ describe.skipIf(!built)('compiled JavaScript (dist/)', () => {
       await stopCli(w);
       await queue.close();
     }
-  });
+  }, 180_000);
 });

@@ -77,7 +77,7 @@ describe('unreachable dependencies', () => {
       // The checks give up after 2 s; on top of start-up, well under 4 s.
       expect(ms - startup, `${c.name} took ${Math.round(ms)} ms (start-up ${Math.round(startup)} ms)`).toBeLessThan(4_000);
     }
-  });
+  }, 180_000);
 });
 
 /** A signed HubSpot delivery with one contact change, posted to a listening `serve`. */
@@ -161,7 +161,7 @@ describe('serve shutdown', () => {
       again.child.kill('SIGTERM');
       await again.exited;
     }
-  });
+  }, 180_000);
 });
 
 async function firstContact(sb: SandboxHandle): Promise<string> {
@@ -222,5 +222,5 @@ describeRedis('worker', (redisUrl) => {
       await stopCli(again);
       await producer.close();
     }
-  });
+  }, 180_000);
 });
