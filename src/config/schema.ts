@@ -166,6 +166,8 @@ export const configSchema = z
     OTEL_SERVICE_NAME: z.string().min(1).default('hubspot-ai'),
     POLICY_FILE: optionalString,
     DRY_RUN: bool.default(false),
+    /** One HubSpot task per record for its owner while AI suggestions wait for review. */
+    OWNER_TASKS: bool.default(true),
     KILL_SWITCH: bool.default(false),
     QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
     JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),

@@ -200,6 +200,7 @@ export function createContainer(config: Config, logger: Logger): Container {
         killSwitch: config.KILL_SWITCH,
         appId: config.HUBSPOT_APP_ID,
         hubspotAppUrl: config.HUBSPOT_APP_URL,
+        ownerTasks: { enabled: config.OWNER_TASKS, ...(config.WEBHOOK_PUBLIC_URL ? { reviewPageUrl: `${config.WEBHOOK_PUBLIC_URL.replace(/\/+$/, '')}/review` } : {}) },
         onOwnWrite: (w) => recordOwnWrite(kv, { ...w, objectType: w.objectType }),
         resolveEvidence: async (ids) => {
           const chunks = await (await store()).getChunks(await portalId(), ids);

@@ -4,6 +4,8 @@ import type { Logger } from '../logging.ts';
 import type { AuditStore } from './audit-store.ts';
 import type { HubSpotWriter } from './hubspot-writer.ts';
 import type { OwnerDirectory } from './owner-directory.ts';
+import type { Kysely } from 'kysely';
+import type { WritebackDb } from './sql-schema.ts';
 import type { Policy } from './policy.ts';
 import type { ReviewStore } from './review-store.ts';
 import type { WriteLog } from './write-log.ts';
@@ -22,6 +24,11 @@ export interface WritebackContext {
   writer: HubSpotWriter;
   logger: Logger;
   owners: OwnerDirectory;
+  /** OWNER_TASKS (nothing is created in dry-run mode either way) and the review page's public URL for the task. */
+  ownerTasks: { enabled: boolean; reviewPageUrl?: string };
+  /** The module's tables (owner tasks; the stores above wrap the rest). */
+  db: Kysely<WritebackDb>;
+  now: () => number;
   /** Where people open records in HubSpot (`https://app.hubspot.com`), for links on the page, cards and tasks. */
   appUrl: string;
   /** How many records of a type the portal holds, for the breaker's fraction rule (null: unknown). */

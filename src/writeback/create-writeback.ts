@@ -61,6 +61,8 @@ export interface WritebackOptions {
   redactPrompts?: boolean;
   /** Text of evidence chunks for the review page (the vector store's lookup); ids only without it. */
   resolveEvidence?: EvidenceResolver;
+  /** One HubSpot task per record for its owner while suggestions wait for review (default on). */
+  ownerTasks?: { enabled: boolean; reviewPageUrl?: string };
   /** Where people open records in HubSpot; default `https://app.hubspot.com` (`https://app-eu1.hubspot.com` in the EU). */
   hubspotAppUrl?: string;
   /** Record counts for the breaker's fraction rule; default: counted through the gateway, cached for an hour. */
@@ -88,6 +90,9 @@ export async function createWriteback(opts: WritebackOptions): Promise<Writeback
     writes: new WriteLog(db, now),
     writer,
     owners: new OwnerDirectory(opts.gateway, now),
+    ownerTasks: opts.ownerTasks ?? { enabled: true },
+    db,
+    now,
     appUrl: (opts.hubspotAppUrl ?? 'https://app.hubspot.com').replace(/\/+$/, ''),
     logger: opts.logger ?? silentLogger,
     recordCount: opts.recordCount ?? gatewayRecordCounter(opts.gateway, now),

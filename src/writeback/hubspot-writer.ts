@@ -118,6 +118,25 @@ export class HubSpotWriter {
     return records.find((r) => !r.archived && hasMarker(r.properties[bodyProp], proposalId))?.id;
   }
 
+  /** A task for a person (owner notifications), associated with a record; announced as our own write. */
+  async createTask(properties: Record<string, string>, target: { objectType: RecordType; objectId: string }): Promise<string> {
+    // Marked like every engagement the product writes, so the indexer never takes it for the account's history.
+    if (await this.hasAiFlag('tasks')) properties = { ...properties, [AI_ENGAGEMENT_PROPERTY.name]: 'true' };
+    const created = await this.gateway.create('tasks', properties, [
+      { toObjectType: target.objectType, toObjectId: target.objectId, associationTypeId: ASSOCIATION_TYPE_IDS.tasks[target.objectType] },
+    ]);
+    await this.onOwnWrite({ portalId: await this.portalId(), objectType: 'tasks', objectId: created.id });
+    return created.id;
+  }
+
+  /** Updates tasks we created; returns the ids HubSpot still has. */
+  async updateTasks(updates: Array<{ id: string; properties: Record<string, string> }>): Promise<Set<string>> {
+    const portalId = await this.portalId();
+    for (const u of updates) await this.onOwnWrite({ portalId, objectType: 'tasks', objectId: u.id });
+    const answered = await this.gateway.batchUpdate('tasks', updates);
+    return new Set(answered.map((t) => t.id));
+  }
+
   async archive(kind: 'notes' | 'tasks', id: string): Promise<void> {
     await this.onOwnWrite({ portalId: await this.portalId(), objectType: kind, objectId: id });
     await this.gateway.archive(kind, id);

@@ -1,4 +1,4 @@
-import { OBJECT_TYPE_IDS, type RecordType } from '../core/objects.ts';
+import type { RecordType } from '../core/objects.ts';
 import { normalizeModelText } from '../core/model-text.ts';
 import { accountsOfRecords } from '../hubspot/account-resolver.ts';
 import { errorMessage } from '../errors.ts';
@@ -9,6 +9,8 @@ import { supportingSentence, type Highlight } from './evidence-highlight.ts';
 import type { Owner } from './owner-directory.ts';
 import { fieldRule } from './policy.ts';
 import { recordLabel, recordName } from './record-names.ts';
+import { recordUrl } from './review-urls.ts';
+import { closeOwnerTaskIfDone } from './owner-tasks.ts';
 import { fieldState, readRecords, recordKey } from './record-state.ts';
 import type { Review, ReviewFilter } from './review-store.ts';
 import { applyEngagement, auditFields, errorOutcome } from './submit.ts';
@@ -86,11 +88,6 @@ export async function describeReviews(ctx: WritebackContext, resolveEvidence: Ev
   }
 }
 
-/** The record's page in HubSpot: `<app>/contacts/<portal>/record/<objectTypeId>/<id>` (all CRM objects use it). */
-export function recordUrl(appUrl: string, portalId: string, type: RecordType, id: string): string | null {
-  if (!portalId) return null;
-  return `${appUrl}/contacts/${encodeURIComponent(portalId)}/record/${OBJECT_TYPE_IDS[type]}/${encodeURIComponent(id)}`;
-}
 
 async function pending(ctx: WritebackContext, id: string): Promise<Review> {
   const review = await ctx.reviews.get(id);
@@ -152,6 +149,7 @@ export async function approveReview(ctx: WritebackContext, id: string, opts: { a
       await ctx.reviews.transition(id, 'applying', 'approved', { actor: opts.actor, note });
       await ctx.audit.append({ ...base, event: 'review_approved', decision: 'apply', reasons: decision.reasons, status: 'approved', newValue: value, detail: result.detail });
     }
+    await closeOwnerTaskIfDone(ctx, review.objectType, review.objectId);
     return { review: (await ctx.reviews.get(id))!, status: 'approved' };
   } catch (err) {
     if (err instanceof WritebackError) throw err;
@@ -188,6 +186,7 @@ async function fail(
 ): Promise<ReviewActionResult> {
   await ctx.reviews.transition(review.id, 'applying', to, { actor, note: detail });
   await ctx.audit.append({ ...base, event: to === 'stale' ? 'review_stale' : 'failed', decision: 'review', status: to === 'stale' ? 'stale' : 'failed', detail });
+  if (to === 'stale') await closeOwnerTaskIfDone(ctx, review.objectType, review.objectId);
   return { review: (await ctx.reviews.get(review.id))!, status: to === 'stale' ? 'stale' : 'failed', detail };
 }
 
@@ -204,5 +203,6 @@ export async function rejectReview(ctx: WritebackContext, id: string, opts: { ac
     reasons: [`rejected_by: ${opts.actor}`, `reason: ${opts.reason}`],
     status: 'rejected',
   });
+  await closeOwnerTaskIfDone(ctx, review.objectType, review.objectId);
   return { review: (await ctx.reviews.get(id))!, status: 'rejected' };
 }

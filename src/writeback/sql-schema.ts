@@ -97,11 +97,22 @@ export interface WritesTable {
   undone_at: number | null;
 }
 
+export interface OwnerTasksTable {
+  object_type: string;
+  object_id: string;
+  task_id: string;
+  owner_id: string;
+  state: string;
+  created_at: number;
+  closed_at: number | null;
+}
+
 export interface WritebackDb {
   writeback_traces: TracesTable;
   audit_entries: AuditTable;
   writeback_reviews: ReviewsTable;
   writeback_writes: WritesTable;
+  writeback_owner_tasks: OwnerTasksTable;
 }
 
 function migrations(dialect: SqlHandle['dialect']): Record<string, Migration> {
@@ -216,6 +227,21 @@ function migrations(dialect: SqlHandle['dialect']): Record<string, Migration> {
           .execute();
         await db.schema.createIndex('writeback_writes_run').on('writeback_writes').column('run_id').execute();
         await db.schema.createIndex('writeback_writes_time').on('writeback_writes').columns(['written_at']).execute();
+      },
+    },
+    '0003_owner_tasks': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('writeback_owner_tasks')
+          .addColumn('object_type', 'text', (c) => c.notNull())
+          .addColumn('object_id', 'text', (c) => c.notNull())
+          .addColumn('task_id', 'text', (c) => c.notNull())
+          .addColumn('owner_id', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('closed_at', ms)
+          .addPrimaryKeyConstraint('writeback_owner_tasks_pk', ['object_type', 'object_id'])
+          .execute();
       },
     },
     '0002_review_record_name': {

@@ -4,6 +4,7 @@ import { accountsOfRecords } from '../hubspot/account-resolver.ts';
 import { metrics } from '../metrics.ts';
 import { decide } from './decide.ts';
 import { sameValue, type WritebackContext } from './context.ts';
+import { notifyOwner } from './owner-tasks.ts';
 import { recordName } from './record-names.ts';
 import { fieldState, readRecords, recordKey } from './record-state.ts';
 import type { PropertyWrite } from './hubspot-writer.ts';
@@ -104,6 +105,7 @@ export async function submitProposals(
         recordName: recordName(p.target.objectType, record),
       });
       await ctx.audit.append({ ...base, event: 'queued', actor, decision: 'review', reasons: decision.reasons, status: 'pending_review', detail: `review ${review.id}${created ? '' : ' (existing)'}` });
+      if (created) await notifyOwner(ctx, { objectType: p.target.objectType, objectId: p.target.objectId, ownerId: state.ownerId, recordName: review.recordName });
       results.push({ proposal: p, decision, status: 'pending_review', detail: review.id });
       continue;
     }
