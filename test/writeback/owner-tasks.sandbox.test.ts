@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HubSpotObject } from '../../src/core/objects.ts';
-import { firstIds, proposal, readProps, startHarness, trace, type Harness } from './harness.ts';
+import { accountOf, firstIds, proposal, readProps, startHarness, trace, type Harness } from './harness.ts';
 
 /**
  * Owner notifications against the sandbox: one HubSpot task per record (not per proposal) for the record's owner
@@ -18,11 +18,13 @@ describe('owner tasks for records waiting for review', () => {
     // The portal's own tasks on the record are not ours.
     return tasks.filter((t) => t.properties.hs_task_subject?.startsWith('Review AI suggestions'));
   };
-  const queue = async (contactId: string, runId: string, fields: string[]) =>
-    h.writeback.submit(
-      fields.map((field) => proposal({ runId, target: { objectType: 'contacts', objectId: contactId }, field, value: `${field} by ${runId}`, confidence: 0.2 })),
+  const queue = async (contactId: string, runId: string, fields: string[]) => {
+    const accountId = await accountOf(h, 'contacts', contactId);
+    return h.writeback.submit(
+      fields.map((field) => proposal({ accountId, runId, target: { objectType: 'contacts', objectId: contactId }, field, value: `${field} by ${runId}`, confidence: 0.2 })),
       trace(runId),
     );
+  };
 
   beforeAll(async () => {
     h = await startHarness({ writeback: { hubspotAppUrl: 'https://app.hubspot.com', ownerTasks: { enabled: true, reviewPageUrl: 'https://ai.example.com/review' } } });
@@ -78,9 +80,10 @@ describe('owner tasks for records waiting for review', () => {
       expect(await tasksOf(unowned)).toHaveLength(0);
     }
     const shadow = await h.another({ dryRun: true });
-    await shadow.submit([proposal({ runId: 'run-owner-4', target: { objectType: 'contacts', objectId: owned[2]! }, confidence: 0.2 })], trace('run-owner-4'));
+    const accountId = await accountOf(h, 'contacts', owned[2]!);
+    await shadow.submit([proposal({ accountId, runId: 'run-owner-4', target: { objectType: 'contacts', objectId: owned[2]! }, confidence: 0.2 })], trace('run-owner-4'));
     const off = await h.another({ ownerTasks: { enabled: false } });
-    const [r] = await off.submit([proposal({ runId: 'run-owner-5', target: { objectType: 'contacts', objectId: owned[2]! }, confidence: 0.2 })], trace('run-owner-5'));
+    const [r] = await off.submit([proposal({ accountId, runId: 'run-owner-5', target: { objectType: 'contacts', objectId: owned[2]! }, confidence: 0.2 })], trace('run-owner-5'));
     expect(r!.status).toBe('pending_review');
     expect(await tasksOf(owned[2]!)).toHaveLength(0);
   });
