@@ -89,6 +89,8 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
   });
   const c = createContainer(config, logger);
   let exitCode: number = EXIT.OK;
+  let app: Awaited<ReturnType<typeof import('../runtime/http.ts').buildServiceApp>> | undefined;
+  let workers: Awaited<ReturnType<typeof import('../runtime/workers.ts').startWorkers>> | undefined;
   try {
     const offline = config.embeddings.provider === 'offline' && config.llm.provider === 'offline';
     step(`Starting the service on the embedded default (SQLite + sqlite-vec${offline ? ', offline embedder and provider' : ''})`);
@@ -97,7 +99,7 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
       out(`  generation: ${config.llm.provider === 'offline' ? 'offline' : config.llm.model}`);
     }
     const { buildServiceApp } = await import('../runtime/http.ts');
-    const app = await buildServiceApp(c);
+    app = await buildServiceApp(c);
     await app.listen({ port: apiPort, host: '127.0.0.1' });
     out(`  ${apiUrl}  (API docs: ${apiUrl}/docs)`);
 
@@ -115,7 +117,7 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     await trainScorerCommand({ gateway: await c.gateway(), dataDir, logger, print: (l) => out(`  ${l}`) });
 
     const { startWorkers } = await import('../runtime/workers.ts');
-    const workers = await startWorkers(c);
+    workers = await startWorkers(c);
 
     step('Simulating a sales team\'s day in HubSpot (each change reaches us as a signed webhook)');
     const simStart = new Date(Date.now() - 1000).toISOString();
@@ -162,12 +164,13 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
         process.once('SIGTERM', () => resolve());
       });
     }
-    await app.close();
-    await workers.close(10_000);
   } catch (err) {
     process.stderr.write(`hubspot-ai demo: ${errorMessage(err)}\n`);
     exitCode = EXIT.FAILURE;
   } finally {
+    // Also after a failed step: a listening server would keep the process alive after the error.
+    await app?.close();
+    await workers?.close(10_000);
     await c.close();
     await sandbox.close();
   }
