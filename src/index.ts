@@ -6,3 +6,4 @@ export { AccountHistoryRetriever, type AccountHistoryRetrieverInput } from './re
 export { startSandbox, generatePortal, type SandboxOptions, type SandboxHandle } from './sandbox/index.ts';
 export type { VectorStore, ChunkHit, ChunkPayload, AccountProfile } from './retrieval/vector-store.ts';
 export type { Proposal, Decision, ProposalSink } from './core/proposal.ts';
+export { createLogger, silentLogger, type Logger } from './logging.ts';
