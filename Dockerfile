@@ -3,7 +3,7 @@
 # builds from source) and the dev dependencies and compiles the TypeScript; the runtime stage gets only the
 # compiled JavaScript and the production dependencies, and runs as the unprivileged `node` user.
 
-FROM node:20-bookworm-slim AS build
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
@@ -16,7 +16,7 @@ COPY src ./src
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production DATA_DIR=/data HOST=0.0.0.0 PORT=3000 WORKER_PORT=3001
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
