@@ -235,6 +235,7 @@ export function describeFailure(err: unknown): { code: number; message: string }
 }
 
 export async function main(argv: string[]): Promise<void> {
+  ignoreClosedOutput();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
@@ -245,5 +246,17 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     throw err;
+  }
+}
+
+/**
+ * `hubspot-ai --help | head -3` closes the pipe before the output ends: a reader that stopped reading is not a
+ * failure of the command, so EPIPE on stdout/stderr is ignored instead of crashing with an unhandled 'error' event.
+ */
+function ignoreClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
   }
 }

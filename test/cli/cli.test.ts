@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli.ts';
@@ -44,5 +45,19 @@ describe('hubspot-ai command line', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/positive integer/);
     expect(cli(['no-such-command']).code).toBe(2);
+  });
+
+  it('exits 0 when the reader closes the pipe early (`--help | head -1`)', async () => {
+    const child = spawn(process.execPath, [BIN, '--help'], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Read nothing and close our end at once: every write of the help text then meets a closed pipe.
+    child.stdout.destroy();
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(code).toBe(0);
   });
 });
