@@ -31,7 +31,7 @@ describe('hubspot-ai doctor', () => {
     expect(r.stdout).toMatch(/✖ webhook secret: HUBSPOT_CLIENT_SECRET is not set/);
     expect(r.stdout).toMatch(/✖ redis: /);
     expect(r.stdout).toMatch(/3 problems found/);
-  }, 90_000);
+  }, 180_000);
 
   it('exits 0 when everything needed is there (after setup)', async () => {
     const env = { DATA_DIR: tmp.dir, HUBSPOT_BASE_URL: sb.url, HUBSPOT_ACCESS_TOKEN: sb.token, HUBSPOT_CLIENT_SECRET: 'secret-123' };

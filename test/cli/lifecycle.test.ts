@@ -35,7 +35,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => silentServer.listen(0, '127.0.0.1', r));
   silentPort = (silentServer.address() as net.AddressInfo).port;
   refusedPort = await freePort();
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   for (const s of silent) s.destroy();
@@ -74,8 +74,9 @@ describe('unreachable dependencies', () => {
       expect(r.stderr.trim().split('\n'), c.name).toHaveLength(1);
       expect(r.stderr.trim(), c.name).toMatch(c.says);
       expect(r.stderr, c.name).not.toContain(':pw@');
-      // The checks give up after 2 s; on top of start-up, well under 4 s.
-      expect(ms - startup, `${c.name} took ${Math.round(ms)} ms (start-up ${Math.round(startup)} ms)`).toBeLessThan(4_000);
+      // The checks give up after 2 s (without them a silent peer holds a command for 15 s to forever); the bound
+      // leaves room for a loaded machine.
+      expect(ms - startup, `${c.name} took ${Math.round(ms)} ms (start-up ${Math.round(startup)} ms)`).toBeLessThan(10_000);
     }
   }, 180_000);
 });
@@ -109,8 +110,9 @@ describe('serve shutdown', () => {
       await waitUntilServing(p, `http://127.0.0.1:${port}/healthz`);
       p.child.kill('SIGTERM');
       expect(await p.exited).toEqual({ code: 0, signal: null });
-      // Measured by the process from the signal to the end of its shutdown; a 30 s grace period must not matter.
-      expect(shutdownMs(p)).toBeLessThan(2_000);
+      // Measured by the process from the signal to the end of its shutdown; a 30 s grace period must not matter
+      // (idle, it takes a few hundred ms; the bound leaves room for a loaded machine).
+      expect(shutdownMs(p)).toBeLessThan(10_000);
     } finally {
       await stopCli(p);
     }
@@ -133,7 +135,7 @@ describe('serve shutdown', () => {
       expect(await busy.exited).toEqual({ code: 0, signal: null });
       const took = shutdownMs(busy);
       expect(took).toBeGreaterThanOrEqual(1_400);
-      expect(took).toBeLessThan(1_500 + 3_000);
+      expect(took).toBeLessThan(1_500 + 10_000); // the job itself would hold it for a minute
     } finally {
       sandbox.setFaults({ latencyMs: 0 });
       await stopCli(busy);
@@ -205,7 +207,7 @@ describeRedis('worker', (redisUrl) => {
 
       w.child.kill('SIGTERM');
       expect(await w.exited).toEqual({ code: 0, signal: null });
-      expect(shutdownMs(w)).toBeLessThan(1_500 + 3_000);
+      expect(shutdownMs(w)).toBeLessThan(1_500 + 10_000); // the job itself would hold it for a minute
       const s = (await producer.stats())['ingest.record'];
       expect(s).toMatchObject({ active: 0, waiting: 1, dead: 0 });
     } finally {
@@ -214,13 +216,14 @@ describeRedis('worker', (redisUrl) => {
     }
     const again = startCli(['worker'], env);
     try {
-      await waitFor(async () => (await producer.stats())['ingest.record'].completed === 1, 60_000, 'the handed-back job completed');
+      // A cold start of the worker plus the job: seconds when idle, a minute or more on a loaded machine.
+      await waitFor(async () => (await producer.stats())['ingest.record'].completed === 1, 150_000, 'the handed-back job completed');
       again.child.kill('SIGTERM');
       expect((await again.exited).code).toBe(0);
-      expect(shutdownMs(again)).toBeLessThan(2_000);
+      expect(shutdownMs(again)).toBeLessThan(10_000);
     } finally {
       await stopCli(again);
       await producer.close();
     }
-  }, 180_000);
+  }, 300_000);
 });

@@ -3,11 +3,23 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { setCheckpointInterval, SAFETY_NET_PAGES } from '../../src/db/checkpointer.ts';
 import { openSqlite, releaseSqlite, sqlitePath } from '../../src/db/sqlite.ts';
 import { tempDir } from '../support/tmp.ts';
+import { waitFor } from '../queue/queue.contract.ts';
 
 const tmp = tempDir('hsai-ckpt-');
 afterAll(() => tmp.cleanup());
 
 const FRAME = 4096 + 24; // one WAL frame: a 4 KB page and its header
+
+/**
+ * Whether every frame in the write-ahead log has been copied into the database file, read from the WAL index
+ * (the -shm file, native byte order): `mxFrame` of its header (offset 16) against `nBackfill` of its checkpoint
+ * record (offset 96). Reading it checkpoints nothing.
+ */
+function checkpointed(file: string): boolean {
+  const shm = fs.readFileSync(`${file}-shm`);
+  const mxFrame = shm.readUInt32LE(16);
+  return mxFrame > 0 && shm.readUInt32LE(96) === mxFrame;
+}
 
 describe('background WAL checkpoints', () => {
   it('keeps the write-ahead log small without checkpointing inside commits, and lets go of the file on release', async () => {
@@ -25,7 +37,9 @@ describe('background WAL checkpoints', () => {
       db.transaction(() => {
         for (let i = 0; i < rowsPerRound; i++) insert.run(page);
       })();
-      await new Promise((res) => setTimeout(res, 150));
+      // The background thread (nothing else here checkpoints: the safety net is far off) copies the round's
+      // frames into the database file; the next commit then restarts the log instead of growing it.
+      await waitFor(() => checkpointed(file), 60_000, `the background checkpoint of round ${r + 1}`);
     }
     const walPages = fs.statSync(`${file}-wal`).size / FRAME;
     // Each round's pages were checkpointed before the next round, so the log restarted instead of growing.

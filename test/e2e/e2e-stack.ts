@@ -65,7 +65,7 @@ export async function startE2eStack(opts: {
     const queue = await container.queue();
     // Whatever setup and the backfill caused is delivered and handled before a test starts.
     const settle = async () => {
-      const deadline = Date.now() + 50_000;
+      const deadline = Date.now() + 150_000;
       let quiet = 0;
       while (quiet < 2) {
         if (Date.now() > deadline) throw new Error(`the pipeline did not settle: ${JSON.stringify((await queue.stats()).total)}`);

@@ -83,7 +83,7 @@ beforeAll(async () => {
   const first = await stack.indexer.reindexAccounts(portalId, allAccounts());
   expect(first.accounts).toBe(allAccounts().length);
   expect(first.chunksEmbedded).toBeGreaterThan(0);
-});
+}, 300_000); // the first index of 12 companies: seconds when idle, minutes on a loaded machine
 
 afterAll(async () => {
   await stack?.close();

@@ -6,15 +6,15 @@ import { ForegroundGate } from '../../src/queue/foreground.ts';
 import { uniqueName } from '../support/services.ts';
 import { tempDir } from '../support/tmp.ts';
 import { buildWebhookApp, event, v3Headers } from '../webhooks/webhook-app.ts';
+import { waitFor } from './queue.contract.ts';
 
 const tmp = tempDir('hsai-foreground-');
 afterAll(() => tmp.cleanup());
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** POSTs `body` in two halves with a pause between them; resolves with the status once answered. */
-function slowPost(port: number, path: string, body: string, headers: Record<string, string>, pauseMs: number): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** POSTs the first half of `body`; the rest goes when `finish()` is called. `answered` resolves with the status. */
+function halfPost(port: number, path: string, body: string, headers: Record<string, string>): { finish: () => void; answered: Promise<number> } {
+  let finish = (): void => undefined;
+  const answered = new Promise<number>((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
@@ -22,8 +22,18 @@ function slowPost(port: number, path: string, body: string, headers: Record<stri
     req.on('error', reject);
     const half = Math.floor(body.length / 2);
     req.write(body.slice(0, half));
-    setTimeout(() => req.end(body.slice(half)), pauseMs);
+    finish = () => void req.end(body.slice(half));
   });
+  return { finish, answered };
+}
+
+/** The real gate, counting the rounds in which a worker found it busy and had to wait. */
+class ObservedGate extends ForegroundGate {
+  waitedWhileBusy = 0;
+  override async idle(stop?: () => boolean): Promise<void> {
+    if (this.busy) this.waitedWhileBusy += 1;
+    return super.idle(stop);
+  }
 }
 
 describe('ForegroundGate', () => {
@@ -52,12 +62,11 @@ describe('ForegroundGate', () => {
       [v3Headers(path, body, now), 200],
       [{ ...v3Headers(path, body, now), 'x-hubspot-signature-v3': 'forged' }, 401],
     ] as const) {
-      const answered = slowPost(port, path, body, headers, 150);
-      await sleep(75);
-      expect(gate.busy).toBe(true);
-      expect(await answered).toBe(status);
-      await sleep(10);
-      expect(gate.busy).toBe(false);
+      const post = halfPost(port, path, body, headers);
+      await waitFor(() => gate.busy, 30_000, 'the gate held while the body is still arriving');
+      post.finish();
+      expect(await post.answered).toBe(status);
+      await waitFor(() => !gate.busy, 30_000, 'the gate released once answered');
     }
     // A client that goes away mid-body does not leave the gate held.
     const socket = await new Promise<Socket>((resolve) => {
@@ -66,38 +75,43 @@ describe('ForegroundGate', () => {
       req.write('[');
       req.on('socket', resolve);
     });
-    await sleep(50);
-    expect(gate.busy).toBe(true);
+    await waitFor(() => gate.busy, 30_000, 'the gate held by the unfinished body');
     socket.destroy();
-    await sleep(50);
-    expect(gate.busy).toBe(false);
+    await waitFor(() => !gate.busy, 30_000, 'the gate released when the client went away');
     await app.close();
     await queue.close();
   });
 
   it('makes embedded workers wait for deliveries to be answered, but never longer than maxDeferMs a round', async () => {
+    // A delivery in flight holds the job back for as long as it lasts (here: as long as the test wants).
     const queue = await createQueue({ dataDir: tmp.dir, prefix: uniqueName('fgw'), defaultMaxAttempts: 3 });
-    const gate = new ForegroundGate(1_000);
+    const gate = new ObservedGate(600_000);
     const ran: number[] = [];
-    const worker = queue.work({ 'ingest.record': async () => void ran.push(Date.now()) }, { foreground: gate });
-    await sleep(50);
-
+    const worker = queue.work({ 'ingest.record': async () => void ran.push(performance.now()) }, { foreground: gate });
     const leave = gate.enter();
     await queue.enqueue([{ type: 'ingest.record', payload: {} }]);
-    await sleep(150);
-    expect(ran).toHaveLength(0); // a delivery is being answered: the job waits
+    await waitFor(() => gate.waitedWhileBusy > 0, 30_000, 'the worker finding a delivery in flight');
+    expect(ran).toHaveLength(0); // it is waiting for the delivery, not running beside it
+    const leftAt = performance.now();
     leave();
-    await queue.drain();
+    await queue.drain(60_000);
     expect(ran).toHaveLength(1);
-
-    // Deliveries that never stop still let the job through after maxDeferMs.
-    gate.enter();
-    const queuedAt = Date.now();
-    await queue.enqueue([{ type: 'ingest.record', payload: {} }]);
-    await queue.drain(5_000);
-    expect(ran).toHaveLength(2);
-    expect(ran[1]! - queuedAt).toBeGreaterThanOrEqual(900);
+    expect(ran[0]!).toBeGreaterThanOrEqual(leftAt);
     await worker.close();
     await queue.close();
+
+    // Deliveries that never stop still let the job through, after maxDeferMs.
+    const queue2 = await createQueue({ dataDir: tmp.dir, prefix: uniqueName('fgw'), defaultMaxAttempts: 3 });
+    const busyForever = new ObservedGate(1_000);
+    busyForever.enter();
+    await queue2.enqueue([{ type: 'ingest.record', payload: {} }]);
+    const startedAt = performance.now(); // the worker's first round starts after this
+    const worker2 = queue2.work({ 'ingest.record': async () => void ran.push(performance.now()) }, { foreground: busyForever });
+    await queue2.drain(60_000);
+    expect(ran).toHaveLength(2);
+    expect(busyForever.waitedWhileBusy).toBeGreaterThan(0);
+    expect(ran[1]! - startedAt).toBeGreaterThanOrEqual(1_000);
+    await worker2.close();
+    await queue2.close();
   });
 });

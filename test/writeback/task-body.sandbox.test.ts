@@ -10,7 +10,7 @@ let h: Harness;
 
 beforeAll(async () => {
   h = await startHarness({ writeback: { policy: parsePolicy({ tasks: { mode: 'review', confidenceThreshold: 0.5 } }) } });
-}, 60_000);
+}, 180_000);
 afterAll(async () => h?.close());
 
 describe('AI tasks in HubSpot', () => {
