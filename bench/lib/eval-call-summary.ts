@@ -1,5 +1,6 @@
 import type { AgentDeps } from '../../src/agents/agent-types.ts';
-import { runCallSummary } from '../../src/agents/call-summary.ts';
+import { callSummaryAgent } from '../../src/agents/call-summary.ts';
+import { runAgent } from '../../src/agents/runner.ts';
 import { contentWords } from '../../src/agents/offline/sentences.ts';
 import type { CallSummaryOutput } from '../../src/agents/schemas.ts';
 import type { GroundTruth } from '../../src/sandbox/index.ts';
@@ -36,7 +37,7 @@ export async function evaluateCallSummaries(deps: AgentDeps, truth: GroundTruth,
   const outputs: CallSummaryScores['outputs'] = [];
   for (const [i, call] of calls.entries()) {
     try {
-      const r = await runCallSummary(deps, { portalId: truth.portalId, runId: `eval-${i}`, objectType: 'calls', objectId: call.id, accountId: call.companyId! });
+      const r = await runAgent(callSummaryAgent, deps, { portalId: truth.portalId, runId: `eval-${i}`, objectType: 'calls', objectId: call.id, accountId: call.companyId! });
       if (!r.output) continue;
       outputs.push({ output: r.output, chunkIds: r.trace.inputs.chunkIds });
       const steps = r.output.nextSteps.map((s) => s.text);

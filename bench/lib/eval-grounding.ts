@@ -1,6 +1,7 @@
-import { runAccountSummary } from '../../src/agents/account-summary.ts';
+import { accountSummaryAgent } from '../../src/agents/account-summary.ts';
 import type { AgentDeps } from '../../src/agents/agent-types.ts';
-import { runReplyDraft } from '../../src/agents/reply-draft.ts';
+import { replyDraftAgent } from '../../src/agents/reply-draft.ts';
+import { runAgent } from '../../src/agents/runner.ts';
 import type { VectorStore } from '../../src/retrieval/vector-store.ts';
 import type { GroundTruth } from '../../src/sandbox/index.ts';
 
@@ -56,7 +57,7 @@ export async function evaluateDraftsAndSummaries(
     const emailId = await newestInboundEmail(deps.store, truth.portalId, accountId);
     if (!emailId) continue;
     try {
-      const r = await runReplyDraft(deps, { portalId: truth.portalId, runId: `eval-draft-${i}`, objectType: 'emails', objectId: emailId, accountId });
+      const r = await runAgent(replyDraftAgent, deps, { portalId: truth.portalId, runId: `eval-draft-${i}`, objectType: 'emails', objectId: emailId, accountId });
       if (r.output) drafts.add(r.output.claims, r.trace.inputs.chunkIds);
     } catch {
       failures++;
@@ -65,8 +66,8 @@ export async function evaluateDraftsAndSummaries(
   const summaryAccounts = [...new Set(truth.evidence.filter((e) => e.task === 'account_summary').map((e) => e.accountId))].slice(0, opts.summaries);
   for (const [i, accountId] of summaryAccounts.entries()) {
     try {
-      const r = await runAccountSummary(deps, { portalId: truth.portalId, runId: `eval-summary-${i}`, objectType: 'companies', objectId: accountId, accountId });
-      summaries.add([...r.output.highlights, ...r.output.churnReasons], r.trace.inputs.chunkIds);
+      const r = await runAgent(accountSummaryAgent, deps, { portalId: truth.portalId, runId: `eval-summary-${i}`, objectType: 'companies', objectId: accountId, accountId });
+      if (r.output) summaries.add([...r.output.highlights, ...r.output.churnReasons], r.trace.inputs.chunkIds);
     } catch {
       failures++;
     }

@@ -100,7 +100,7 @@ export function outputsOf(action: ActionKey, run: AgentRun, publicUrl?: string):
       out.ai_next_steps = value('ai_next_steps');
       break;
     case 'draft-reply':
-      out.ai_draft = (results.find((r) => r.kind === 'task')?.value ?? '').slice(0, MAX_OUTPUT);
+      out.ai_draft = (results.find((r) => r.kind === 'note')?.value ?? '').slice(0, MAX_OUTPUT);
       break;
     case 'enrich-company':
       out.ai_summary = value('ai_summary');

@@ -4,11 +4,10 @@ import type { HubSpotGateway } from '../hubspot/gateway.ts';
 import type { Embedder } from '../ingest/embedder.ts';
 import type { RetrievalMode } from '../retrieval/hybrid-search.ts';
 import { buildContext, type AgentContext } from '../retrieval/context-builder.ts';
-import type { AgentName, GenerationTrace } from '../core/proposal.ts';
+import type { AgentName } from '../core/proposal.ts';
 import type { AgentDeps, AgentTrigger } from './agent-types.ts';
 import type { Target } from './proposals.ts';
 import { taskQuery, TASK_FACETS } from './prompt-context.ts';
-import { resolveCitations, type ReferencedChunk } from './untrusted.ts';
 
 /** Reads and lookups the agents share. */
 
@@ -71,20 +70,6 @@ export async function engagementTargets(gateway: HubSpotGateway, type: ObjectTyp
   };
 }
 
-export function citations(refs: readonly string[], chunks: readonly ReferencedChunk[]): string[] {
-  return resolveCitations(refs, chunks);
-}
-
-/**
- * Grounding-based confidence for generated text: the share of items that cite at least one chunk the model was
- * shown, scaled by a ceiling per provider. Not the model's opinion of itself (it is never asked for one).
- */
-export function groundedConfidence(items: Array<{ evidence: string[] }>, ceiling: number): number {
-  if (items.length === 0) return ceiling * 0.5;
-  const grounded = items.filter((i) => i.evidence.length > 0).length;
-  return Math.round(ceiling * (grounded / items.length) * 100) / 100;
-}
-
 export function recordIdsOf(context: AgentContext): string[] {
   const h = context.history;
   return [
@@ -92,24 +77,6 @@ export function recordIdsOf(context: AgentContext): string[] {
     ...h.contacts.map((c) => `contacts:${c.id}`),
     ...h.deals.map((d) => `deals:${d.id}`),
   ];
-}
-
-/** The trace of a run that ended without calling a model (an empty call, an outgoing e-mail). */
-export function skippedTrace(deps: AgentDeps, agent: AgentName, trigger: AgentTrigger, reason: string): GenerationTrace {
-  const at = (deps.now?.() ?? new Date()).toISOString();
-  return {
-    agent,
-    runId: trigger.runId,
-    provider: deps.provider.provider,
-    model: deps.provider.model,
-    promptVersion: 'none',
-    prompt: '',
-    response: `skipped: ${reason}`,
-    usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
-    inputs: { recordIds: [`${trigger.objectType}:${trigger.objectId}`], chunkIds: [] },
-    startedAt: at,
-    finishedAt: at,
-  };
 }
 
 /**

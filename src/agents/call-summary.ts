@@ -1,19 +1,18 @@
-import { silentLogger } from '../logging.ts';
-import type { AgentDeps, AgentResult, AgentTrigger } from './agent-types.ts';
-import { accountRecords, accountTarget, citations, currentValues, engagementTargets, groundedConfidence, readTrigger, recordIdsOf, skippedTrace, agentContext } from './agent-support.ts';
-import type { OfflineCallSummaryInput } from './offline/types.ts';
-import { fenceChunks, referenceChunks, renderFacts, renderTimeline } from './prompt-context.ts';
-import { loadPrompt } from './prompts.ts';
-import { makeProposal, runMetadataProposals, uniqueTargets, type ProposalBase, type Target } from './proposals.ts';
-import { runModel } from './run-model.ts';
+import type { AssociationSet, HubSpotObject } from '../core/objects.ts';
+import { accountRecords, accountTarget, agentContext, currentValues, engagementTargets, readTrigger, recordIdsOf } from './agent-support.ts';
+import type { AgentDefinition } from './definition.ts';
+import { summarizeCallOffline } from './offline/call-summary.ts';
+import { fenceChunks, referenceChunks, renderFacts, renderTimeline, type PromptChunks } from './prompt-context.ts';
+import { makeProposal, runMetadataProposals, uniqueTargets, type Target } from './proposals.ts';
 import { CallSummaryOutputSchema, type CallSummaryOutput } from './schemas.ts';
 
 /**
  * Call summary: the call's transcript plus the account's retrieved history → key points, next steps (owner and
- * due date when stated), objections, risks, competitors. Proposed as a note on the account's record and on the
- * call's contact and deal of this account, and as `ai_summary` / `ai_next_steps` on that deal (or the account
- * record when there is none). A call shared with another account (a partner's contact on the line) is summarised
- * once per account, each run writing only to its own account's records.
+ * due date when stated), objections, risks, competitors. Proposed as one note on the account's record, associated
+ * with the call's contacts and deals of this account (one note per call, on every relevant timeline), and as
+ * `ai_summary` / `ai_next_steps` on that deal (or the account record when there is none). A call shared with
+ * another account (a partner's contact on the line) is summarised once per account, each run writing only to its
+ * own account's records.
  */
 
 /** Calls carry the transcript in `hs_call_body`; meetings carry notes and agendas (routing sends both here). */
@@ -26,8 +25,17 @@ const SOURCES = {
   },
 } as const;
 const MAX_PROPERTY_CHARS = 60_000;
+/** At most this many records besides the account's own carry the note (a call with a whole buying committee). */
+const MAX_NOTE_ASSOCIATIONS = 10;
 
-type Cited<T> = T & { evidence: string[] };
+interface CallState {
+  type: 'calls' | 'meetings';
+  call: HubSpotObject;
+  title: string;
+  chunks: PromptChunks;
+  /** The call's associations that belong to this account. */
+  assoc: AssociationSet;
+}
 
 export function renderCallNote(title: string, date: string, out: CallSummaryOutput): string {
   const lines = [`Call summary: ${title}${date ? ` (${date.slice(0, 10)})` : ''}`, '', out.summary];
@@ -49,105 +57,94 @@ export function renderNextSteps(out: CallSummaryOutput): string {
   return out.nextSteps.map((n) => `${n.text}${n.owner ? ` | owner: ${n.owner}` : ''}${n.dueDate ? ` | due: ${n.dueDate}` : ''}`).join('\n');
 }
 
-export async function runCallSummary(deps: AgentDeps, trigger: AgentTrigger): Promise<AgentResult & { output: CallSummaryOutput | null }> {
-  const logger = deps.logger ?? silentLogger;
-  const type = trigger.objectType === 'meetings' ? 'meetings' : 'calls';
-  const source = SOURCES[type];
-  const call = await readTrigger(deps.gateway, type, trigger.objectId, [...source.properties]);
-  const accountId = trigger.accountId;
-  const pick = (keys: readonly string[]) => keys.map((k) => call.properties[k] ?? '').filter(Boolean).join('\n');
-  const title = pick(source.title) || (type === 'calls' ? 'Call' : 'Meeting');
-  const body = pick(source.body);
-  // Creation webhooks carry no content: an empty call ends the job cleanly, its content update re-triggers it.
-  if (body.trim() === '') return { proposals: [], trace: skippedTrace(deps, 'call_summary', trigger, `${type} ${call.id} has no content`), output: null };
-  const context = await agentContext(deps, trigger, accountId, 'call_summary', { queryText: `${title}\n${body}`, triggerIds: [`${type}:${call.id}`], ...(deps.now ? { now: deps.now() } : {}) });
-  const assoc = await engagementTargets(deps.gateway, type, call.id, accountRecords(context.history));
-  const refs = referenceChunks(context.chunks);
-  const prompt = loadPrompt('call_summary');
-  const offline: OfflineCallSummaryInput = { trigger: refs.trigger, history: refs.history };
-  const { result, trace } = await runModel({
-    provider: deps.provider,
-    agent: 'call_summary',
-    runId: trigger.runId,
-    prompt,
-    ...(trigger.signal ? { signal: trigger.signal } : {}),
-    slots: {
-      facts: renderFacts(context.facts),
-      timeline: renderTimeline(context.timeline),
-      trigger: fenceChunks(refs.trigger),
-      chunks: fenceChunks(refs.history),
-    },
-    schema: CallSummaryOutputSchema,
-    schemaName: 'call_summary',
-    offlineContext: offline,
-    context,
-    recordIds: [`${type}:${call.id}`, ...recordIdsOf(context)],
-  });
+export const callSummaryAgent: AgentDefinition<CallState, CallSummaryOutput> = {
+  name: 'call_summary',
+  triggers: ['calls', 'meetings'],
+  onDemand: { kind: 'latest', sourceType: 'calls', inboundOnly: false },
+  prompt: 'call_summary',
+  schema: CallSummaryOutputSchema,
+  schemaName: 'call_summary',
 
-  // Citations → chunk ids; anything the model cited that it was not shown is dropped here.
-  const cite = <T extends { evidence: string[] }>(items: T[]): Array<Cited<T>> => items.map((i) => ({ ...i, evidence: citations(i.evidence, refs.all) }));
-  const output: CallSummaryOutput = {
-    ...result.output,
-    keyPoints: cite(result.output.keyPoints),
-    nextSteps: cite(result.output.nextSteps),
-    objections: cite(result.output.objections),
-    risks: cite(result.output.risks),
-    competitors: cite(result.output.competitors),
-  };
-  const items = [...output.keyPoints, ...output.nextSteps, ...output.objections, ...output.risks, ...output.competitors];
-  const evidence = [...new Set(items.flatMap((i) => i.evidence))];
-  const confidence = groundedConfidence(items, result.provider === 'offline' ? 0.7 : 0.9);
+  async prepare({ deps, trigger, now }) {
+    const type = trigger.objectType === 'meetings' ? 'meetings' : 'calls';
+    const source = SOURCES[type];
+    const call = await readTrigger(deps.gateway, type, trigger.objectId, [...source.properties]);
+    const pick = (keys: readonly string[]) => keys.map((k) => call.properties[k] ?? '').filter(Boolean).join('\n');
+    const title = pick(source.title) || (type === 'calls' ? 'Call' : 'Meeting');
+    const body = pick(source.body);
+    // Creation webhooks carry no content: an empty call ends the job cleanly, its content update re-triggers it.
+    if (body.trim() === '') return { skip: `${type} ${call.id} has no content` };
+    const context = await agentContext(deps, trigger, trigger.accountId, 'call_summary', { queryText: `${title}\n${body}`, triggerIds: [`${type}:${call.id}`], now });
+    const assoc = await engagementTargets(deps.gateway, type, call.id, accountRecords(context.history));
+    const chunks = referenceChunks(context.chunks);
+    return {
+      context,
+      refs: chunks.all,
+      recordIds: [`${type}:${call.id}`, ...recordIdsOf(context)],
+      slots: {
+        facts: renderFacts(context.facts),
+        timeline: renderTimeline(context.timeline),
+        trigger: fenceChunks(chunks.trigger),
+        chunks: fenceChunks(chunks.history),
+      },
+      state: { type, call, title, chunks, assoc },
+    };
+  },
 
-  const own = accountTarget(accountId);
-  const companyId = own.objectType === 'companies' ? own.objectId : undefined;
-  const contactId = assoc.contacts[0] ?? (own.objectType === 'contacts' ? own.objectId : undefined);
-  const dealId = assoc.deals[0];
-  const noteTargets = uniqueTargets([
-    companyId ? { objectType: 'companies', objectId: companyId } : null,
-    contactId ? { objectType: 'contacts', objectId: contactId } : null,
-    dealId ? { objectType: 'deals', objectId: dealId } : null,
-  ]);
-  const primary: Target = dealId ? { objectType: 'deals', objectId: dealId } : own;
+  extract: ({ state }) => summarizeCallOffline({ trigger: state.chunks.trigger, history: state.chunks.history }),
 
-  const base: ProposalBase = {
-    portalId: trigger.portalId,
-    accountId,
-    runId: trigger.runId,
-    agent: 'call_summary',
-    promptVersion: prompt.id,
-    model: result.model,
-    createdAt: (deps.now?.() ?? new Date()).toISOString(),
-  };
-  const note = renderCallNote(title, call.properties.hs_timestamp ?? call.properties.hs_meeting_start_time ?? '', output);
-  const current = await currentValues(deps.gateway, primary, ['ai_summary', 'ai_next_steps', 'ai_last_run', 'ai_model']);
-  const proposals = [
-    ...noteTargets.map((target) =>
-      makeProposal(base, { target, kind: 'note', field: null, value: note, title: `AI ${type === 'calls' ? 'call' : 'meeting'} summary: ${title}`, confidence, evidence, rationale: `Summary of ${type} ${call.id}` }),
-    ),
-    makeProposal(base, {
-      target: primary,
-      kind: 'property',
-      field: 'ai_summary',
-      value: [output.summary, ...output.keyPoints.map((k) => `- ${k.text}`)].join('\n').slice(0, MAX_PROPERTY_CHARS),
-      confidence,
-      evidence,
-      observedValue: current.ai_summary ?? null,
-    }),
-    ...(output.nextSteps.length
-      ? [
-          makeProposal(base, {
-            target: primary,
-            kind: 'property',
-            field: 'ai_next_steps',
-            value: renderNextSteps(output).slice(0, MAX_PROPERTY_CHARS),
-            confidence: groundedConfidence(output.nextSteps, result.provider === 'offline' ? 0.7 : 0.9),
-            evidence: [...new Set(output.nextSteps.flatMap((n) => n.evidence))],
-            observedValue: current.ai_next_steps ?? null,
-          }),
-        ]
-      : []),
-    ...runMetadataProposals(base, primary, current),
-  ];
-  logger.debug({ objectType: type, objectId: call.id, accountId, proposals: proposals.length, chunks: context.chunks.length }, 'call summary generated');
-  return { proposals, trace, output };
-}
+  async propose({ output, prepared, base, run, evidence }) {
+    const { type, call, title, assoc } = prepared.state;
+    const statements = [...output.keyPoints, ...output.nextSteps, ...output.objections, ...output.risks, ...output.competitors.map((c) => ({ text: c.name, evidence: c.evidence }))];
+    const confidence = evidence.confidence(statements);
+    const cited = evidence.supportingEvidence(statements);
+
+    const own = accountTarget(run.trigger.accountId);
+    const related: Target[] = [
+      ...assoc.companies.map((id) => ({ objectType: 'companies' as const, objectId: id })),
+      ...assoc.contacts.map((id) => ({ objectType: 'contacts' as const, objectId: id })),
+      ...assoc.deals.map((id) => ({ objectType: 'deals' as const, objectId: id })),
+    ];
+    const associations = uniqueTargets(related).filter((t) => t.objectType !== own.objectType || t.objectId !== own.objectId).slice(0, MAX_NOTE_ASSOCIATIONS);
+    const dealId = assoc.deals[0];
+    const primary: Target = dealId ? { objectType: 'deals', objectId: dealId } : own;
+    const note = renderCallNote(title, call.properties.hs_timestamp ?? call.properties.hs_meeting_start_time ?? '', output);
+    const current = await currentValues(run.deps.gateway, primary, ['ai_summary', 'ai_next_steps', 'ai_last_run', 'ai_model']);
+    return [
+      makeProposal(base, {
+        target: own,
+        associations,
+        kind: 'note',
+        field: null,
+        value: note,
+        title: `AI ${type === 'calls' ? 'call' : 'meeting'} summary: ${title}`,
+        confidence,
+        evidence: cited,
+        rationale: `Summary of ${type} ${call.id}; ${Math.round(confidence * statements.length)} of ${statements.length} statement(s) supported by the cited text`,
+      }),
+      makeProposal(base, {
+        target: primary,
+        kind: 'property',
+        field: 'ai_summary',
+        value: [output.summary, ...output.keyPoints.map((k) => `- ${k.text}`)].join('\n').slice(0, MAX_PROPERTY_CHARS),
+        confidence,
+        evidence: cited,
+        observedValue: current.ai_summary ?? null,
+      }),
+      ...(output.nextSteps.length
+        ? [
+            makeProposal(base, {
+              target: primary,
+              kind: 'property',
+              field: 'ai_next_steps',
+              value: renderNextSteps(output).slice(0, MAX_PROPERTY_CHARS),
+              confidence: evidence.confidence(output.nextSteps),
+              evidence: evidence.supportingEvidence(output.nextSteps),
+              observedValue: current.ai_next_steps ?? null,
+            }),
+          ]
+        : []),
+      ...runMetadataProposals(base, primary, current),
+    ];
+  },
+};

@@ -1,4 +1,3 @@
-import type { ObjectType } from '../core/objects.ts';
 import type { AgentName, ProposalSink } from '../core/proposal.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
@@ -7,13 +6,11 @@ import { silentLogger, type Logger } from '../logging.ts';
 import type { GeneratePayload } from '../queue/jobs.ts';
 import { PermanentJobError, type JobContext, type JobHandler, type JobQueue, type JobType } from '../queue/queue.ts';
 import type { VectorStore } from '../retrieval/vector-store.ts';
-import { runAccountSummary } from './account-summary.ts';
 import type { AgentDeps, AgentResult, AgentTrigger } from './agent-types.ts';
-import { runCallSummary } from './call-summary.ts';
 import { AgentError } from './errors.ts';
-import { runLeadScore } from './lead-score.ts';
 import type { LlmProvider } from './provider.ts';
-import { runReplyDraft } from './reply-draft.ts';
+import { AGENT_DEFINITIONS } from './registry.ts';
+import { runAgent } from './runner.ts';
 import type { ScorerModel } from './scorer/model.ts';
 
 /**
@@ -47,23 +44,6 @@ export interface GenerationHandlerDeps {
   tokenBudget?: number;
 }
 
-type Runner = (deps: AgentDeps, trigger: AgentTrigger) => Promise<AgentResult>;
-
-const RUNNERS: Record<AgentName, Runner> = {
-  call_summary: runCallSummary,
-  lead_score: runLeadScore,
-  reply_draft: runReplyDraft,
-  account_summary: runAccountSummary,
-};
-
-/** Which trigger objects each agent accepts. */
-const ACCEPTS: Record<AgentName, ReadonlySet<ObjectType>> = {
-  call_summary: new Set(['calls', 'meetings']),
-  lead_score: new Set(['contacts', 'companies', 'deals']),
-  reply_draft: new Set(['emails']),
-  account_summary: new Set(['companies', 'contacts', 'deals', 'tickets']),
-};
-
 function describeEvent(p: GeneratePayload): string {
   const t = p.trigger;
   return `${t.subscriptionType}${t.propertyName ? ` ${t.propertyName} → ${t.propertyValue ?? ''}` : ''} on ${p.objectType} ${p.objectId} at ${new Date(t.occurredAt).toISOString()}`;
@@ -77,7 +57,8 @@ export function createGenerationHandlers(deps: GenerationHandlerDeps): Partial<R
     async (job: JobContext<GeneratePayload>) => {
       const p = job.payload;
       const log = logger.child({ jobId: job.id, agent, objectType: p.objectType, objectId: p.objectId, accountId: p.accountId, attempt: job.attempt });
-      if (!ACCEPTS[agent].has(p.objectType)) {
+      const def = AGENT_DEFINITIONS[agent];
+      if (!def.triggers.includes(p.objectType)) {
         throw new PermanentJobError(`${agent} cannot run on a ${p.objectType} trigger`);
       }
       let accountId = p.accountId;
@@ -117,7 +98,7 @@ export function createGenerationHandlers(deps: GenerationHandlerDeps): Partial<R
       };
       let result: AgentResult;
       try {
-        result = await RUNNERS[agent](agentDeps, trigger);
+        result = await runAgent(def, agentDeps, trigger);
       } catch (err) {
         if (err instanceof AgentError) {
           log.error({ code: err.code, retryable: err.retryable, details: err.details }, `generation failed: ${err.message}`);
@@ -141,10 +122,5 @@ export function createGenerationHandlers(deps: GenerationHandlerDeps): Partial<R
       log.info({ proposals: result.proposals.length, byStatus, model: result.trace.model, usage: result.trace.usage }, 'proposals submitted');
     };
 
-  return {
-    'generate.call_summary': handlerFor('call_summary'),
-    'generate.lead_score': handlerFor('lead_score'),
-    'generate.reply_draft': handlerFor('reply_draft'),
-    'generate.account_summary': handlerFor('account_summary'),
-  };
+  return Object.fromEntries((Object.keys(AGENT_DEFINITIONS) as AgentName[]).map((agent) => [`generate.${agent}`, handlerFor(agent)]));
 }

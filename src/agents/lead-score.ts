@@ -1,14 +1,11 @@
 import type { HubSpotObject } from '../core/objects.ts';
-import { silentLogger } from '../logging.ts';
 import type { AgentContext } from '../retrieval/context-builder.ts';
-import type { AgentDeps, AgentResult, AgentTrigger } from './agent-types.ts';
-import { accountTarget, citations, currentValues, recordIdsOf, agentContext } from './agent-support.ts';
-import { routeForScore } from './offline/lead-intent.ts';
-import type { OfflineLeadIntentInput } from './offline/types.ts';
+import type { AgentDeps } from './agent-types.ts';
+import { accountTarget, agentContext, currentValues, recordIdsOf } from './agent-support.ts';
+import type { AgentDefinition } from './definition.ts';
+import { leadIntentOffline, routeForScore } from './offline/lead-intent.ts';
 import { fenceChunks, referenceChunks, renderFacts, renderTimeline } from './prompt-context.ts';
-import { loadPrompt } from './prompts.ts';
-import { makeProposal, runMetadataProposals, type ProposalBase, type Target } from './proposals.ts';
-import { runModel } from './run-model.ts';
+import { makeProposal, runMetadataProposals, type Target } from './proposals.ts';
 import { LeadIntentOutputSchema, type LeadIntentOutput } from './schemas.ts';
 import { isClosedStage, observeAccount, observeDeal, type Observation } from './scorer/features.ts';
 import { scoreObservation, type Score, type ScorerModel } from './scorer/model.ts';
@@ -62,104 +59,104 @@ function topDrivers(score: Score): string {
     .join(', ');
 }
 
-export async function runLeadScore(deps: AgentDeps, trigger: AgentTrigger): Promise<AgentResult & { output: LeadScoreOutput }> {
-  const logger = deps.logger ?? silentLogger;
-  const accountId = trigger.accountId;
-  const now = deps.now?.() ?? new Date();
-  const context = await agentContext(deps, trigger, accountId, 'lead_score', { now });
-  const scorer: ScorerModel | null = deps.scorer ?? null;
-  const { observation } = await observeForScoring(deps.gateway, context, now.getTime());
-  const score = scorer ? scoreObservation(scorer, observation) : null;
-  if (!scorer) logger.warn({ accountId }, 'no trained lead scorer: run `hubspot-ai train-scorer`; proposing intent only');
+interface LeadState {
+  score: Score | null;
+  observation: Observation;
+  scorer: ScorerModel | null;
+}
 
-  const refs = referenceChunks(context.chunks);
-  const prompt = loadPrompt('lead_score');
-  const offline: OfflineLeadIntentInput = { score: score?.score ?? null, chunks: refs.all };
-  const { result, trace } = await runModel({
-    provider: deps.provider,
-    agent: 'lead_score',
-    runId: trigger.runId,
-    prompt,
-    ...(trigger.signal ? { signal: trigger.signal } : {}),
-    slots: {
-      facts: renderFacts(context.facts),
-      score: score ? `${score.score}/100 (calibrated win probability; main drivers: ${topDrivers(score)})` : 'not available (no trained scorer)',
-      timeline: renderTimeline(context.timeline),
-      chunks: fenceChunks(refs.all),
-    },
-    schema: LeadIntentOutputSchema,
-    schemaName: 'lead_intent',
-    offlineContext: offline,
-    context,
-    recordIds: recordIdsOf(context),
-  });
-  const intent: LeadIntentOutput = { ...result.output, reasons: result.output.reasons.map((r) => ({ ...r, evidence: citations(r.evidence, refs.all) })) };
-  const evidence = [...new Set(intent.reasons.flatMap((r) => r.evidence))];
+export const leadScoreAgent: AgentDefinition<LeadState, LeadIntentOutput> = {
+  name: 'lead_score',
+  triggers: ['contacts', 'companies', 'deals'],
+  onDemand: { kind: 'account' },
+  prompt: 'lead_score',
+  schema: LeadIntentOutputSchema,
+  schemaName: 'lead_intent',
 
-  const target: Target = accountTarget(accountId);
-  const base: ProposalBase = {
-    portalId: trigger.portalId,
-    accountId,
-    runId: trigger.runId,
-    agent: 'lead_score',
-    promptVersion: `${prompt.id}+${scorer?.version ?? 'no-scorer'}`,
-    model: result.model,
-    createdAt: now.toISOString(),
-  };
-  const current = await currentValues(deps.gateway, target, ['ai_lead_score', 'ai_fit_segment', 'ai_recommendation', 'ai_last_run', 'ai_model', 'lifecyclestage']);
-  const reasonsText = intent.reasons.map((r) => `- ${r.text}`).join('\n');
-  const proposals = [];
-
-  if (score) {
-    const p = score.probability;
-    // Confidence is the scorer's: the calibrated probability that the implied outcome (win or not) is right.
-    const modelConfidence = Math.max(p, 1 - p);
-    const agrees = intent.route === routeForScore(score.score);
-    proposals.push(
-      {
-        ...makeProposal(base, {
-          target, kind: 'property', field: 'ai_lead_score', value: String(score.score), confidence: modelConfidence, evidence,
-          observedValue: current.ai_lead_score ?? null, rationale: `Calibrated win probability ${(p * 100).toFixed(1)}%; drivers: ${topDrivers(score)}`,
-        }),
-        // Reviewers see what moved the score (the review page and the app card chart these).
-        drivers: score.contributions.slice(0, 6).map((c) => ({ feature: c.feature, value: c.value, contribution: c.contribution })),
+  async prepare({ deps, trigger, now }) {
+    const context = await agentContext(deps, trigger, trigger.accountId, 'lead_score', { now });
+    const scorer: ScorerModel | null = deps.scorer ?? null;
+    const { observation } = await observeForScoring(deps.gateway, context, now.getTime());
+    const score = scorer ? scoreObservation(scorer, observation) : null;
+    if (!scorer) deps.logger?.warn({ accountId: trigger.accountId }, 'no trained lead scorer: run `hubspot-ai train-scorer`; proposing intent only');
+    const refs = referenceChunks(context.chunks).all;
+    return {
+      context,
+      refs,
+      recordIds: recordIdsOf(context),
+      slots: {
+        facts: renderFacts(context.facts),
+        score: score ? `${score.score}/100 (calibrated win probability; main drivers: ${topDrivers(score)})` : 'not available (no trained scorer)',
+        timeline: renderTimeline(context.timeline),
+        chunks: fenceChunks(refs),
       },
-      makeProposal(base, {
-        target, kind: 'property', field: 'ai_fit_segment',
-        value: `${observation.industry ?? 'unknown industry'} / ${observation.sizeBand ?? 'unknown size'} (${fitLabel(score)})`,
-        confidence: modelConfidence, evidence: [], observedValue: current.ai_fit_segment ?? null,
-      }),
-      makeProposal(base, {
-        target, kind: 'property', field: 'ai_recommendation', value: `${intent.route}\n${intent.summary}\n${reasonsText}`.trim(),
-        // A route that contradicts the calibrated score needs a human to look.
-        confidence: agrees ? modelConfidence : modelConfidence * 0.6, evidence, observedValue: current.ai_recommendation ?? null,
-        rationale: agrees ? 'Route consistent with the calibrated score' : `Route ${intent.route} departs from the score-based route ${routeForScore(score.score)}`,
-      }),
-    );
-    const lifecycle = current.lifecyclestage ?? null;
-    if (p >= QUALIFY_AT && lifecycle !== null && EARLY_LIFECYCLE.has(lifecycle)) {
-      proposals.push(makeProposal(base, {
-        target, kind: 'property', field: 'lifecyclestage', value: 'salesqualifiedlead', confidence: p, evidence, observedValue: lifecycle,
-        rationale: `Calibrated win probability ${(p * 100).toFixed(0)}% ≥ ${QUALIFY_AT * 100}%`,
-      }));
-    }
-    if (p <= DISQUALIFY_AT) {
-      for (const contact of leadContacts(context.history.contacts)) {
+      state: { score, observation, scorer },
+    };
+  },
+
+  extract: ({ state, refs }) => leadIntentOffline({ score: state.score?.score ?? null, chunks: refs }),
+
+  async propose({ output: intent, prepared, base: runBase, run, evidence }) {
+    const { score, observation, scorer } = prepared.state;
+    const base = { ...runBase, promptVersion: `${runBase.promptVersion}+${scorer?.version ?? 'no-scorer'}` };
+    const cited = evidence.supportingEvidence(intent.reasons);
+    const target: Target = accountTarget(run.trigger.accountId);
+    const current = await currentValues(run.deps.gateway, target, ['ai_lead_score', 'ai_fit_segment', 'ai_recommendation', 'ai_last_run', 'ai_model', 'lifecyclestage']);
+    const reasonsText = intent.reasons.map((r) => `- ${r.text}`).join('\n');
+    const proposals = [];
+
+    if (score) {
+      const p = score.probability;
+      // Confidence is the scorer's: the calibrated probability that the implied outcome (win or not) is right.
+      const modelConfidence = Math.max(p, 1 - p);
+      const agrees = intent.route === routeForScore(score.score);
+      proposals.push(
+        {
+          ...makeProposal(base, {
+            target, kind: 'property', field: 'ai_lead_score', value: String(score.score), confidence: modelConfidence, evidence: cited,
+            observedValue: current.ai_lead_score ?? null, rationale: `Calibrated win probability ${(p * 100).toFixed(1)}%; drivers: ${topDrivers(score)}`,
+          }),
+          // Reviewers see what moved the score (the review page and the app card chart these).
+          drivers: score.contributions.slice(0, 6).map((c) => ({ feature: c.feature, value: c.value, contribution: c.contribution })),
+        },
+        makeProposal(base, {
+          target, kind: 'property', field: 'ai_fit_segment',
+          value: `${observation.industry ?? 'unknown industry'} / ${observation.sizeBand ?? 'unknown size'} (${fitLabel(score)})`,
+          confidence: modelConfidence, evidence: [], observedValue: current.ai_fit_segment ?? null,
+        }),
+        makeProposal(base, {
+          target, kind: 'property', field: 'ai_recommendation', value: `${intent.route}\n${intent.summary}\n${reasonsText}`.trim(),
+          // A route that contradicts the calibrated score needs a human to look.
+          confidence: agrees ? modelConfidence : modelConfidence * 0.6, evidence: cited, observedValue: current.ai_recommendation ?? null,
+          rationale: agrees ? 'Route consistent with the calibrated score' : `Route ${intent.route} departs from the score-based route ${routeForScore(score.score)}`,
+        }),
+      );
+      const lifecycle = current.lifecyclestage ?? null;
+      if (p >= QUALIFY_AT && lifecycle !== null && EARLY_LIFECYCLE.has(lifecycle)) {
         proposals.push(makeProposal(base, {
-          target: { objectType: 'contacts', objectId: contact.id }, kind: 'property', field: 'hs_lead_status', value: 'UNQUALIFIED', confidence: 1 - p,
-          evidence, observedValue: contact.properties.hs_lead_status ?? null, rationale: `Calibrated win probability ${(p * 100).toFixed(0)}% ≤ ${DISQUALIFY_AT * 100}%`,
+          target, kind: 'property', field: 'lifecyclestage', value: 'salesqualifiedlead', confidence: p, evidence: cited, observedValue: lifecycle,
+          rationale: `Calibrated win probability ${(p * 100).toFixed(0)}% ≥ ${QUALIFY_AT * 100}%`,
         }));
       }
+      if (p <= DISQUALIFY_AT) {
+        for (const contact of leadContacts(prepared.context.history.contacts)) {
+          proposals.push(makeProposal(base, {
+            target: { objectType: 'contacts', objectId: contact.id }, kind: 'property', field: 'hs_lead_status', value: 'UNQUALIFIED', confidence: 1 - p,
+            evidence: cited, observedValue: contact.properties.hs_lead_status ?? null, rationale: `Calibrated win probability ${(p * 100).toFixed(0)}% ≤ ${DISQUALIFY_AT * 100}%`,
+          }));
+        }
+      }
+    } else {
+      proposals.push(makeProposal(base, {
+        target, kind: 'property', field: 'ai_recommendation', value: `${intent.route}\n${intent.summary}\n${reasonsText}`.trim(),
+        // Without a scorer nothing is calibrated: the route is a person's call.
+        confidence: 0, evidence: cited, observedValue: current.ai_recommendation ?? null, rationale: 'No trained scorer: route from intent only',
+      }));
     }
-  } else {
-    proposals.push(makeProposal(base, {
-      target, kind: 'property', field: 'ai_recommendation', value: `${intent.route}\n${intent.summary}\n${reasonsText}`.trim(),
-      confidence: 0.5, evidence, observedValue: current.ai_recommendation ?? null, rationale: 'No trained scorer: route from intent only',
-    }));
-  }
-  proposals.push(...runMetadataProposals(base, target, current));
-  return { proposals, trace, output: { score, observation, intent } };
-}
+    proposals.push(...runMetadataProposals(base, target, current));
+    return proposals;
+  },
+};
 
 /** Contacts whose lead status is still open; at most three, so one run cannot touch a whole buying group. */
 function leadContacts(contacts: HubSpotObject[]): HubSpotObject[] {

@@ -29,6 +29,7 @@ export function makeProposal(
   base: ProposalBase,
   p: {
     target: Target;
+    associations?: Target[];
     kind: Proposal['kind'];
     field: string | null;
     value: string;
@@ -45,6 +46,7 @@ export function makeProposal(
     accountId: base.accountId,
     runId: base.runId,
     target: p.target,
+    ...(p.associations?.length ? { associations: uniqueTargets(p.associations).filter((t) => t.objectType !== p.target.objectType || t.objectId !== p.target.objectId) } : {}),
     kind: p.kind,
     field: p.field,
     value: p.value,

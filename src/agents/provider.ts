@@ -1,10 +1,13 @@
 import type { z } from 'zod';
 
 /**
- * LLM provider port. Adapters: OpenAI-compatible (structured outputs from zod schemas) and the offline
- * provider (extractive summaries, templates; labels its output as offline). Agents call `generate` with the
- * schema of the output they expect; the provider validates, repairs once, then fails with
- * OUTPUT_PARSING_FAILURE.
+ * The generation port: turns a task (prompt messages, output schema) into a validated output. Adapters:
+ *   - any LangChain chat model (`langchain-provider.ts`: OpenAI, Azure OpenAI and OpenAI-compatible servers out of
+ *     the box, Anthropic, Ollama, Bedrock… by installing their package), structured output through
+ *     `withStructuredOutput` with the task's zod schema, one repair turn, then OUTPUT_PARSING_FAILURE;
+ *   - the extractive provider (`offline-provider.ts`), which needs no model: it runs the task's `extract`
+ *     strategy (each agent definition declares one) and validates it against the same schema.
+ * Agents never know which one they got.
  */
 
 export interface ChatMessage {
@@ -12,35 +15,43 @@ export interface ChatMessage {
   content: string;
 }
 
-export interface GenerateRequest<T> {
-  /** Stable name of the task, e.g. `call_summary`. The offline provider dispatches on it. */
+export interface GenerationTask<T> {
+  /** Stable name of the task, e.g. `call_summary`. */
   task: string;
   promptVersion: string;
   messages: ChatMessage[];
   schema: z.ZodType<T>;
   schemaName: string;
-  /** Structured context for the offline provider (it does not read prose prompts). */
-  context?: unknown;
+  /**
+   * The agent's model-free strategy over the same inputs the prompt was rendered from. The extractive provider runs
+   * it; language models read `messages` and never call it.
+   */
+  extract: () => unknown;
   /** Part of the response-cache key: the account's content version. */
   cacheKey?: string;
-  temperature?: number;
-  maxOutputTokens?: number;
   signal?: AbortSignal;
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
 }
 
 export interface GenerateResult<T> {
   output: T;
   raw: string;
   model: string;
-  provider: 'offline' | 'openai';
-  usage: { inputTokens: number; outputTokens: number; costUsd: number };
+  /** `offline`, or the LangChain provider key (`openai`, `azure_openai`, `anthropic`…). */
+  provider: string;
+  usage: Usage;
   cached: boolean;
 }
 
 export interface LlmProvider {
-  readonly provider: 'offline' | 'openai';
+  readonly provider: string;
   readonly model: string;
-  generate<T>(req: GenerateRequest<T>): Promise<GenerateResult<T>>;
+  generate<T>(task: GenerationTask<T>): Promise<GenerateResult<T>>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

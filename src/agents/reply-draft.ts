@@ -1,23 +1,35 @@
-import type { HubSpotObject } from '../core/objects.ts';
-import type { AgentDeps, AgentResult, AgentTrigger } from './agent-types.ts';
-import { accountTarget, citations, groundedConfidence, readTrigger, recordIdsOf, skippedTrace, agentContext } from './agent-support.ts';
-import type { OfflineReplyDraftInput } from './offline/types.ts';
-import { fenceChunks, referenceChunks, renderFacts } from './prompt-context.ts';
-import { fenceText } from './untrusted.ts';
-import { loadPrompt } from './prompts.ts';
-import { makeProposal, type ProposalBase, type Target } from './proposals.ts';
-import { runModel } from './run-model.ts';
+import type { AssociationSet, HubSpotObject } from '../core/objects.ts';
+import type { AgentDeps } from './agent-types.ts';
+import { accountRecords, accountTarget, agentContext, engagementTargets, readTrigger, recordIdsOf } from './agent-support.ts';
+import type { AgentDefinition } from './definition.ts';
+import { draftReplyOffline } from './offline/reply-draft.ts';
+import { fenceChunks, referenceChunks, renderFacts, type PromptChunks } from './prompt-context.ts';
+import { makeProposal, uniqueTargets, type Target } from './proposals.ts';
 import { ReplyDraftOutputSchema, type ReplyDraftOutput } from './schemas.ts';
+import { fenceText } from './untrusted.ts';
 
 /**
- * Reply draft: for an incoming e-mail, a reply grounded in the thread and the account's history, proposed as a
- * task for the rep (the draft in the body). Never sent: the product has no path that sends e-mail.
+ * Reply draft: for an incoming e-mail, a reply grounded in the thread and the account's history, proposed as one
+ * AI note titled "Suggested reply — draft, not sent" on the sender's contact, associated with the account's record
+ * and the e-mail's deals of this account. Never sent: the product has no path that sends e-mail.
  *
  * A reply answers the sender, so it belongs to the sender's account: an e-mail cc'd across companies starts a
  * job per account (handlers.ts), and the jobs of the accounts that were only copied end without a proposal.
  */
 
 const EMAIL_PROPERTIES = ['hs_email_subject', 'hs_email_text', 'hs_email_html', 'hs_email_direction', 'hs_email_headers', 'hs_timestamp', 'hubspot_owner_id'];
+export const REPLY_DRAFT_TITLE = 'Suggested reply — draft, not sent';
+
+interface DraftState {
+  email: HubSpotObject;
+  sender: { name: string | null; email: string | null };
+  from: SenderContact;
+  subject: string;
+  text: string;
+  owner: string | null;
+  chunks: PromptChunks;
+  assoc: AssociationSet;
+}
 
 export function isIncoming(email: HubSpotObject): boolean {
   return email.properties.hs_email_direction === 'INCOMING_EMAIL';
@@ -34,82 +46,80 @@ export function senderOf(email: HubSpotObject): { name: string | null; email: st
   }
 }
 
-export async function runReplyDraft(deps: AgentDeps, trigger: AgentTrigger): Promise<AgentResult & { output: ReplyDraftOutput | null }> {
-  const email = await readTrigger(deps.gateway, 'emails', trigger.objectId, EMAIL_PROPERTIES);
-  const accountId = trigger.accountId;
-  if (!isIncoming(email)) return { proposals: [], trace: skippedTrace(deps, 'reply_draft', trigger, 'not an incoming e-mail'), output: null };
-  const sender = senderOf(email);
-  const history = deps.readHistory ? await deps.readHistory(accountId) : (await deps.gateway.accountHistories([accountId]))[0];
-  const from = await senderContact(deps.gateway, email, sender.email, history?.contacts ?? []);
-  if (from.kind === 'other_account') {
-    return { proposals: [], trace: skippedTrace(deps, 'reply_draft', trigger, `the sender is contact ${from.contactId} of another account; ${accountId} was only copied`), output: null };
-  }
-  const subject = email.properties.hs_email_subject ?? '';
-  const text = email.properties.hs_email_text ?? '';
-  const now = deps.now?.() ?? new Date();
-  const context = await agentContext(deps, trigger, accountId, 'reply_draft', {
-    queryText: `${subject}\n${text.split(/\n\s*(?:--\s*$|On .{6,120} wrote:)/m)[0] ?? ''}`,
-    triggerIds: [`emails:${email.id}`],
-    now,
-    ...(history ? { history } : {}),
-  });
-  const refs = referenceChunks(context.chunks);
-  const owner = context.facts.company?.owner ?? context.facts.contacts[0]?.owner ?? null;
-  const prompt = loadPrompt('reply_draft');
-  const offline: OfflineReplyDraftInput = {
-    inbound: { fromName: sender.name, subject, text, refs: refs.trigger.map((c) => c.ref) },
-    repName: owner,
-    companyName: context.facts.company?.name ?? null,
-    chunks: refs.all,
-  };
-  const { result, trace } = await runModel({
-    provider: deps.provider,
-    agent: 'reply_draft',
-    runId: trigger.runId,
-    prompt,
-    ...(trigger.signal ? { signal: trigger.signal } : {}),
-    slots: {
-      facts: renderFacts(context.facts),
-      // The display name is whatever the sender typed: data, fenced like the e-mail itself.
-      sender: fenceText(`${sender.name ?? 'unknown'}${sender.email ? ` <${sender.email}>` : ''}`),
-      trigger: refs.trigger.length ? fenceChunks(refs.trigger) : fenceChunks([]),
-      chunks: fenceChunks(refs.history),
-      rep: owner ?? 'the account owner',
-    },
-    schema: ReplyDraftOutputSchema,
-    schemaName: 'reply_draft',
-    offlineContext: offline,
-    context,
-    recordIds: [`emails:${email.id}`, ...recordIdsOf(context)],
-  });
-  const output: ReplyDraftOutput = { ...result.output, claims: result.output.claims.map((c) => ({ ...c, evidence: citations(c.evidence, refs.all) })) };
-  const evidence = [...new Set([...refs.trigger.map((c) => c.id), ...output.claims.flatMap((c) => c.evidence)])];
+export const replyDraftAgent: AgentDefinition<DraftState, ReplyDraftOutput> = {
+  name: 'reply_draft',
+  triggers: ['emails'],
+  onDemand: { kind: 'latest', sourceType: 'emails', inboundOnly: true },
+  prompt: 'reply_draft',
+  schema: ReplyDraftOutputSchema,
+  schemaName: 'reply_draft',
 
-  // The rep sees the task on the sender's contact; the account record when the sender is not a known contact.
-  const target: Target = from.kind === 'own' ? { objectType: 'contacts', objectId: from.contactId } : accountTarget(accountId);
-  const base: ProposalBase = {
-    portalId: trigger.portalId,
-    accountId,
-    runId: trigger.runId,
-    agent: 'reply_draft',
-    promptVersion: prompt.id,
-    model: result.model,
-    createdAt: now.toISOString(),
-  };
-  const proposals = [
-    makeProposal(base, {
-      target,
-      kind: 'task',
-      field: null,
-      title: `Reply to ${sender.name ?? 'customer'}: ${subject || '(no subject)'}`.slice(0, 250),
-      value: `Suggested reply (draft, not sent). Subject: ${output.subject}\n\n${output.body}`,
-      confidence: groundedConfidence(output.claims, result.provider === 'offline' ? 0.7 : 0.9),
-      evidence,
-      rationale: `Draft for incoming e-mail ${email.id}; ${output.claims.length} cited claim(s)`,
+  async prepare({ deps, trigger, now }) {
+    const email = await readTrigger(deps.gateway, 'emails', trigger.objectId, EMAIL_PROPERTIES);
+    const accountId = trigger.accountId;
+    if (!isIncoming(email)) return { skip: 'not an incoming e-mail' };
+    const sender = senderOf(email);
+    const history = deps.readHistory ? await deps.readHistory(accountId) : (await deps.gateway.accountHistories([accountId]))[0];
+    const from = await senderContact(deps.gateway, email, sender.email, history?.contacts ?? []);
+    if (from.kind === 'other_account') return { skip: `the sender is contact ${from.contactId} of another account; ${accountId} was only copied` };
+    const subject = email.properties.hs_email_subject ?? '';
+    const text = email.properties.hs_email_text ?? '';
+    const context = await agentContext(deps, trigger, accountId, 'reply_draft', {
+      queryText: `${subject}\n${text.split(/\n\s*(?:--\s*$|On .{6,120} wrote:)/m)[0] ?? ''}`,
+      triggerIds: [`emails:${email.id}`],
+      now,
+      ...(history ? { history } : {}),
+    });
+    const assoc = await engagementTargets(deps.gateway, 'emails', email.id, accountRecords(context.history));
+    const chunks = referenceChunks(context.chunks);
+    const owner = context.facts.company?.owner ?? context.facts.contacts[0]?.owner ?? null;
+    return {
+      context,
+      refs: chunks.all,
+      recordIds: [`emails:${email.id}`, ...recordIdsOf(context)],
+      slots: {
+        facts: renderFacts(context.facts),
+        // The display name is whatever the sender typed: data, fenced like the e-mail itself.
+        sender: fenceText(`${sender.name ?? 'unknown'}${sender.email ? ` <${sender.email}>` : ''}`),
+        trigger: fenceChunks(chunks.trigger),
+        chunks: fenceChunks(chunks.history),
+        rep: owner ?? 'the account owner',
+      },
+      state: { email, sender, from, subject, text, owner, chunks, assoc },
+    };
+  },
+
+  extract: ({ state, context }) =>
+    draftReplyOffline({
+      inbound: { fromName: state.sender.name, subject: state.subject, text: state.text, refs: state.chunks.trigger.map((c) => c.ref) },
+      repName: state.owner,
+      companyName: context.facts.company?.name ?? null,
+      chunks: state.chunks.all,
     }),
-  ];
-  return { proposals, trace, output };
-}
+
+  async propose({ output, prepared, base, run, evidence }) {
+    const { email, sender, from, subject, assoc, chunks } = prepared.state;
+    const own = accountTarget(run.trigger.accountId);
+    // The rep sees the draft on the sender's contact; on the account record when the sender is not a known contact.
+    const target: Target = from.kind === 'own' ? { objectType: 'contacts', objectId: from.contactId } : own;
+    const associations = uniqueTargets([own, ...assoc.deals.map((id) => ({ objectType: 'deals' as const, objectId: id }))]);
+    // A draft that asserts nothing beyond acknowledging the e-mail is as good as its grounding in that e-mail.
+    const confidence = output.claims.length ? evidence.confidence(output.claims) : 0;
+    return [
+      makeProposal(base, {
+        target,
+        associations,
+        kind: 'note',
+        field: null,
+        title: `${REPLY_DRAFT_TITLE}: reply to ${sender.name ?? 'customer'} about ${subject || '(no subject)'}`.slice(0, 250),
+        value: `${REPLY_DRAFT_TITLE}.\nSubject: ${output.subject}\n\n${output.body}`,
+        confidence,
+        evidence: [...new Set([...chunks.trigger.map((c) => c.id), ...evidence.supportingEvidence(output.claims)])],
+        rationale: `Draft for incoming e-mail ${email.id}; ${output.claims.filter((c) => evidence.supported(c)).length} of ${output.claims.length} claim(s) supported by the cited text`,
+      }),
+    ];
+  },
+};
 
 type SenderContact = { kind: 'own'; contactId: string } | { kind: 'other_account'; contactId: string } | { kind: 'unknown' };
 
@@ -117,12 +127,7 @@ type SenderContact = { kind: 'own'; contactId: string } | { kind: 'other_account
  * Which contact wrote the e-mail: one of this account's contacts (matched by address), a contact of another
  * account that the e-mail is also associated with, or nobody the CRM knows.
  */
-async function senderContact(
-  gateway: AgentDeps['gateway'],
-  email: HubSpotObject,
-  address: string | null,
-  accountContacts: HubSpotObject[],
-): Promise<SenderContact> {
+async function senderContact(gateway: AgentDeps['gateway'], email: HubSpotObject, address: string | null, accountContacts: HubSpotObject[]): Promise<SenderContact> {
   if (!address) return { kind: 'unknown' };
   const same = (c: HubSpotObject) => (c.properties.email ?? '').trim().toLowerCase() === address.trim().toLowerCase();
   const own = accountContacts.find(same);

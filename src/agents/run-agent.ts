@@ -7,12 +7,11 @@ import type { HubSpotGateway } from '../hubspot/gateway.ts';
 import type { Embedder } from '../ingest/embedder.ts';
 import type { Logger } from '../logging.ts';
 import type { VectorStore } from '../retrieval/vector-store.ts';
-import { runAccountSummary } from './account-summary.ts';
 import type { AgentDeps, AgentResult, AgentTrigger } from './agent-types.ts';
-import { runCallSummary } from './call-summary.ts';
-import { runLeadScore } from './lead-score.ts';
+import type { AnyAgentDefinition } from './definition.ts';
 import type { LlmProvider } from './provider.ts';
-import { runReplyDraft } from './reply-draft.ts';
+import { AGENT_DEFINITIONS } from './registry.ts';
+import { runAgent } from './runner.ts';
 import type { ScorerModel } from './scorer/model.ts';
 
 /**
@@ -48,10 +47,11 @@ export class NothingToRunOnError extends AppError {
 
 export async function runAgentForAccount(deps: RunAgentDeps, req: RunAgentRequest) {
   const runId = req.runId ?? `manual-${req.agent}-${crypto.randomUUID()}`;
-  const trigger = await triggerFor(deps.store, req);
+  const def = AGENT_DEFINITIONS[req.agent];
+  const trigger = await triggerFor(deps.store, def, req);
   const agentDeps: AgentDeps = { gateway: deps.gateway, store: deps.store, embedder: deps.embedder, provider: deps.provider, scorer: deps.scorer ?? null, logger: deps.logger };
   const t: AgentTrigger = { portalId: req.portalId, runId, objectType: trigger.objectType, objectId: trigger.objectId, accountId: req.accountId, event: `manual run by ${req.actor}` };
-  const result: AgentResult = await RUNNERS[req.agent](agentDeps, t);
+  const result: AgentResult = await runAgent(def, agentDeps, t);
   const submitted = result.proposals.length === 0 ? [] : await deps.sink.submit(result.proposals, result.trace, { dryRun: req.dryRun, actor: req.actor });
   return {
     agent: req.agent,
@@ -73,29 +73,23 @@ export async function runAgentForAccount(deps: RunAgentDeps, req: RunAgentReques
   };
 }
 
-const RUNNERS: Record<AgentName, (deps: AgentDeps, t: AgentTrigger) => Promise<AgentResult>> = {
-  call_summary: runCallSummary,
-  lead_score: runLeadScore,
-  reply_draft: runReplyDraft,
-  account_summary: runAccountSummary,
-};
-
-async function triggerFor(store: VectorStore, req: RunAgentRequest): Promise<{ objectType: ObjectType; objectId: string }> {
+async function triggerFor(store: VectorStore, def: AnyAgentDefinition, req: RunAgentRequest): Promise<{ objectType: ObjectType; objectId: string }> {
   const account = parseAccountId(req.accountId);
-  if (req.agent === 'lead_score' || req.agent === 'account_summary') return { objectType: account.type, objectId: account.id };
-  const wanted = req.agent === 'call_summary' ? 'calls:' : 'emails:';
+  const on = def.onDemand;
+  if (on.kind === 'account') return { objectType: account.type, objectId: account.id };
+  const wanted = `${on.sourceType}:`;
   const keys = (await store.listChunkKeys(req.portalId, req.accountId)).filter((k) => k.sourceId.startsWith(wanted));
   // One chunk per source is enough to know its time and direction.
   const firstChunks = new Map<string, string>();
   for (const k of keys) if (!firstChunks.has(k.sourceId)) firstChunks.set(k.sourceId, k.id);
   const chunks = await store.getChunks(req.portalId, [...firstChunks.values()]);
   const candidates = chunks
-    .filter((c) => req.agent === 'call_summary' || c.direction === 'inbound')
+    .filter((c) => !on.inboundOnly || c.direction === 'inbound')
     .sort((a, b) => b.occurredAt.localeCompare(a.occurredAt));
   const latest = candidates[0];
   if (!latest) {
     throw new NothingToRunOnError(
-      req.agent === 'call_summary' ? `Account ${req.accountId} has no call in its indexed history` : `Account ${req.accountId} has no incoming e-mail in its indexed history`,
+      `Account ${req.accountId} has no ${on.sourceType === 'calls' ? 'call' : on.inboundOnly ? 'incoming e-mail' : 'e-mail'} in its indexed history`,
     );
   }
   const [type, id] = latest.sourceId.split(':') as [ObjectType, string];

@@ -152,9 +152,13 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     out(`  Audit log:         DATA_DIR=${dataDir} npx hubspot-ai audit --since ${simStart}`);
     out(`Finished in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
 
-    const ok = report.appliedNotes > 0 && report.review > 0 && report.rejected + report.held > 0;
-    if (!ok) {
-      out(`✖ expected at least one applied AI note, one pending review and one rejected or held proposal`);
+    const problems = [
+      ...(report.appliedNotes > 0 ? [] : ['no AI note was applied']),
+      ...(report.replyDraft ? [] : ['no reply draft was applied or queued for review']),
+      ...(report.failedJobs === 0 ? [] : [`${report.failedJobs} job(s) failed`]),
+    ];
+    if (problems.length) {
+      out(`✖ ${problems.join('; ')}`);
       exitCode = EXIT.FAILURE;
     }
     if (!opts.exit) {
@@ -259,6 +263,7 @@ async function buildReport(c: Container, events: SimulatedEvent[], since: string
   let review = 0;
   let rejected = 0;
   let held = 0;
+  let replyDraft = false;
   const lines = new Map<string, string[]>();
   for (const [, list] of byProposal) {
     const d = list.find((e) => e.decision) ?? list[0];
@@ -268,7 +273,11 @@ async function buildReport(c: Container, events: SimulatedEvent[], since: string
     if (outcome === 'apply' && (last.status === 'applied' || last.event === 'applied')) {
       applied++;
       if (d.kind === 'note') appliedNotes++;
-    } else if (outcome === 'review') review++;
+      if (d.agent === 'reply_draft') replyDraft = true;
+    } else if (outcome === 'review') {
+      review++;
+      if (d.agent === 'reply_draft') replyDraft = true;
+    }
     else if (outcome === 'reject') rejected++;
     else held++;
     const what = d.kind === 'property' ? `${d.field} = ${trim(oneLine(d.proposedValue), 60)}` : `${d.kind}: ${trim(oneLine(d.proposedValue), 70)}`;
@@ -280,7 +289,7 @@ async function buildReport(c: Container, events: SimulatedEvent[], since: string
   const sections = events.map((e) => ({ event: e, lines: lines.get(e.label) ?? [] }));
   const other = lines.get('other');
   if (other?.length) sections.push({ event: { label: 'Other', what: 'proposals from related events', objectType: '', objectId: '', accountId: '' }, lines: other });
-  return { sections, applied, appliedNotes, review, rejected, held, failedJobs, decided: decided.length };
+  return { sections, applied, appliedNotes, replyDraft, review, rejected, held, failedJobs, decided: decided.length };
 }
 
 function label(outcome: string, last: AuditEntry): string {

@@ -60,12 +60,12 @@ export async function runDoctor(config: Config, c: Container): Promise<Check[]> 
   }, config.embeddings.provider === 'offline' ? 'offline hashing embedder (lexical, not semantic)' : undefined,
   'check OPENAI_API_KEY / OPENAI_BASE_URL and that EMBEDDING_MODEL exists on that server'));
 
-  checks.push(await probe('chat model', config.llm.provider === 'openai', async () => {
+  checks.push(await probe('chat model', config.llm.provider !== 'offline', async () => {
     const p = await c.provider();
     await p.ping();
     return `${p.provider} ${p.model} answers`;
   }, config.llm.provider === 'offline' ? 'offline provider (extractive, labelled as offline)' : undefined,
-  'check OPENAI_API_KEY / OPENAI_BASE_URL and that CHAT_MODEL exists on that server'));
+  'check the provider\'s credentials (OPENAI_API_KEY / OPENAI_BASE_URL, AZURE_OPENAI_*, or the provider package\'s own) and that CHAT_MODEL exists there'));
 
   checks.push(await probe('qdrant', Boolean(config.QDRANT_URL), async () => {
     await (await c.store()).ping();

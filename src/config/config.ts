@@ -25,7 +25,8 @@ export interface Config extends RawConfig {
     batchSize?: number;
     timeoutMs: number;
   };
-  llm: { provider: 'offline' | 'openai'; model: string };
+  /** `provider` is `offline` or a LangChain provider key (`openai`, `azure_openai`, `anthropic`…). */
+  llm: { provider: string; model: string };
   serveWorkers: boolean;
 }
 
@@ -38,7 +39,7 @@ const HINTS: Record<string, string> = {
 };
 
 /** Settings that may hold a secret: each can also come from a file named by `<NAME>_FILE` (Docker/Kubernetes secrets). */
-export const SECRET_SETTINGS = ['HUBSPOT_ACCESS_TOKEN', 'HUBSPOT_CLIENT_SECRET', 'OPENAI_API_KEY', 'QDRANT_API_KEY', 'API_TOKENS', 'DATABASE_URL', 'REDIS_URL'] as const;
+export const SECRET_SETTINGS = ['HUBSPOT_ACCESS_TOKEN', 'HUBSPOT_CLIENT_SECRET', 'OPENAI_API_KEY', 'AZURE_OPENAI_API_KEY', 'QDRANT_API_KEY', 'API_TOKENS', 'DATABASE_URL', 'REDIS_URL'] as const;
 
 /** Reads `<NAME>_FILE` secrets into `input`; a trailing newline is dropped. Problems never quote the file's content. */
 function readSecretFiles(env: NodeJS.ProcessEnv, input: Record<string, unknown>): Array<{ path: string; message: string }> {
@@ -86,8 +87,8 @@ export function resolveConfig(c: RawConfig): Config {
   const openaiAvailable = Boolean(c.OPENAI_API_KEY || c.OPENAI_BASE_URL);
   const embProvider = c.EMBEDDING_PROVIDER ?? (openaiAvailable ? 'openai' : 'offline');
   // A base URL chosen for embeddings only (EMBEDDING_PROVIDER set, no key) is an embeddings server: generation
-  // stays offline unless LLM_PROVIDER asks for it.
-  const llmProvider = c.LLM_PROVIDER ?? (c.OPENAI_API_KEY || (c.OPENAI_BASE_URL && !c.EMBEDDING_PROVIDER) ? 'openai' : 'offline');
+  // stays offline unless LLM_PROVIDER or CHAT_MODEL asks for a model.
+  const llm = resolveChatModel(c, Boolean(c.OPENAI_API_KEY || (c.OPENAI_BASE_URL && !c.EMBEDDING_PROVIDER)));
   const embModel = c.EMBEDDING_MODEL ?? (embProvider === 'openai' ? 'text-embedding-3-small' : 'offline-hash-v1');
   // OpenAI-compatible servers: the size is read from the server at start (create-embedder.ts).
   const embDims = c.EMBEDDING_DIMENSIONS ?? (embProvider === 'openai' ? undefined : 384);
@@ -117,9 +118,21 @@ export function resolveConfig(c: RawConfig): Config {
       // A CPU model server answers a batch in seconds, not milliseconds, and slower on a busy machine.
       timeoutMs: c.EMBEDDING_TIMEOUT_MS ?? (c.OPENAI_BASE_URL ? 300_000 : c.LLM_TIMEOUT_MS),
     },
-    llm: { provider: llmProvider, model: llmProvider === 'openai' ? c.CHAT_MODEL : 'offline-extractive-v1' },
+    llm,
     serveWorkers: c.SERVE_WORKERS ?? queue === 'embedded',
   };
+}
+
+/**
+ * The chat model: `LLM_PROVIDER=offline` wins; a `CHAT_MODEL` with a provider prefix is used as written; a bare
+ * model name is OpenAI's when OpenAI is configured (OPENAI_API_KEY or OPENAI_BASE_URL) and offline otherwise.
+ */
+function resolveChatModel(c: RawConfig, openaiAvailable: boolean): { provider: string; model: string } {
+  const offline = { provider: 'offline', model: 'offline-extractive-v1' };
+  if (c.LLM_PROVIDER === 'offline' || c.CHAT_MODEL === 'offline') return offline;
+  const i = c.CHAT_MODEL.indexOf(':');
+  if (i > 0) return { provider: c.CHAT_MODEL.slice(0, i), model: c.CHAT_MODEL.slice(i + 1) };
+  return c.LLM_PROVIDER === 'openai' || openaiAvailable ? { provider: 'openai', model: c.CHAT_MODEL } : offline;
 }
 
 /** A printable view of the configuration with secrets masked. */
@@ -134,6 +147,8 @@ export function redactedConfig(c: Config): Record<string, unknown> {
     HUBSPOT_CLIENT_SECRET: secret(c.HUBSPOT_CLIENT_SECRET),
     OPENAI_API_KEY: secret(c.OPENAI_API_KEY),
     OPENAI_BASE_URL: c.OPENAI_BASE_URL,
+    AZURE_OPENAI_API_KEY: secret(c.AZURE_OPENAI_API_KEY),
+    AZURE_OPENAI_ENDPOINT: c.AZURE_OPENAI_ENDPOINT,
     QDRANT_URL: c.QDRANT_URL,
     QDRANT_API_KEY: secret(c.QDRANT_API_KEY),
     REDIS_URL: maskUrl(c.REDIS_URL),

@@ -145,8 +145,17 @@ export const configSchema = z
     EMBEDDING_BATCH_SIZE: z.coerce.number().int().min(1).max(2048).optional(),
     EMBEDDING_TIMEOUT_MS: z.coerce.number().int().min(100).optional(),
     LLM_PROVIDER: z.enum(['offline', 'openai']).optional(),
-    CHAT_MODEL: z.string().default('gpt-4o-mini'),
+    /**
+     * `<provider>:<model>` as LangChain names models (`openai:gpt-4o-mini`, `azure_openai:<deployment>`,
+     * `anthropic:claude-sonnet-4-5` once `@langchain/anthropic` is installed) or `offline`; a bare model name is OpenAI's.
+     */
+    CHAT_MODEL: z.string().trim().min(1).default('gpt-4o-mini'),
     LLM_TIMEOUT_MS: z.coerce.number().int().min(100).default(60_000),
+    /** Retries of a model call after the first attempt (429 honouring Retry-After, 5xx, timeouts). */
+    LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+    AZURE_OPENAI_API_KEY: optionalString,
+    AZURE_OPENAI_ENDPOINT: optionalUrl('your Azure OpenAI resource, e.g. https://my-resource.openai.azure.com'),
+    AZURE_OPENAI_API_VERSION: z.string().default('2024-10-21'),
 
     QDRANT_URL: optionalUrl('the Qdrant REST endpoint, e.g. http://qdrant:6333'),
     QDRANT_API_KEY: optionalString,
@@ -186,15 +195,23 @@ export function crossFieldIssues(c: {
   LLM_PROVIDER?: unknown;
   OPENAI_API_KEY?: unknown;
   OPENAI_BASE_URL?: unknown;
+  CHAT_MODEL?: unknown;
+  AZURE_OPENAI_API_KEY?: unknown;
+  AZURE_OPENAI_ENDPOINT?: unknown;
 }): Array<{ path: string; message: string }> {
   const issues: Array<{ path: string; message: string }> = [];
   const base = typeof c.HUBSPOT_BASE_URL === 'string' && c.HUBSPOT_BASE_URL !== '' ? c.HUBSPOT_BASE_URL : SANDBOX_DEFAULT_URL;
   if (!isSandboxUrl(base) && !c.HUBSPOT_ACCESS_TOKEN) {
     issues.push({ path: 'HUBSPOT_ACCESS_TOKEN', message: 'is required for a real HubSpot portal: create a private app and paste its access token' });
   }
-  const wantsOpenAI = c.EMBEDDING_PROVIDER === 'openai' || c.LLM_PROVIDER === 'openai';
+  const chat = typeof c.CHAT_MODEL === 'string' ? c.CHAT_MODEL.trim() : '';
+  const wantsOpenAI = c.EMBEDDING_PROVIDER === 'openai' || c.LLM_PROVIDER === 'openai' || (chat.startsWith('openai:') && c.LLM_PROVIDER !== 'offline');
   if (wantsOpenAI && !c.OPENAI_API_KEY && !c.OPENAI_BASE_URL) {
     issues.push({ path: 'OPENAI_API_KEY', message: 'is required when a provider is "openai" (or set OPENAI_BASE_URL for a local compatible server)' });
+  }
+  if (chat.startsWith('azure_openai:') && c.LLM_PROVIDER !== 'offline') {
+    if (!c.AZURE_OPENAI_API_KEY) issues.push({ path: 'AZURE_OPENAI_API_KEY', message: 'is required for CHAT_MODEL=azure_openai:<deployment>' });
+    if (!c.AZURE_OPENAI_ENDPOINT) issues.push({ path: 'AZURE_OPENAI_ENDPOINT', message: 'is required for CHAT_MODEL=azure_openai:<deployment> (https://<resource>.openai.azure.com)' });
   }
   return issues;
 }

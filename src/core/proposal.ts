@@ -22,6 +22,12 @@ export const ProposalSchema = z.object({
   /** The job or run that produced it: undo works per run. */
   runId: z.string(),
   target: TargetSchema,
+  /**
+   * Notes and tasks only: the other records of the account the one engagement is associated with (a call summary
+   * on the account, the call's contact and its deal), so the timeline of each shows it once. Every one of them is
+   * checked against the account like the target.
+   */
+  associations: z.array(TargetSchema).max(20).optional(),
   kind: z.enum(['property', 'note', 'task']),
   /** Property name for `property`; null for notes and tasks. */
   field: z.string().nullable(),
@@ -57,7 +63,8 @@ export interface Decision {
 export interface GenerationTrace {
   agent: AgentName;
   runId: string;
-  provider: 'offline' | 'openai';
+  /** `offline` or the LangChain provider key (`openai`, `azure_openai`, …). */
+  provider: string;
   model: string;
   promptVersion: string;
   prompt: string;

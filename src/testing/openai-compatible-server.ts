@@ -22,19 +22,37 @@ export interface ChatCompletionRequest {
   model: string;
   messages: ChatMessage[];
   response_format?: { type: 'text' | 'json_object' | 'json_schema'; json_schema?: { name: string; schema?: unknown; strict?: boolean } };
+  tools?: Array<{ type: 'function'; function: { name: string; parameters?: unknown; strict?: boolean } }>;
+  tool_choice?: string | { type: 'function'; function: { name: string } };
   temperature?: number;
   max_tokens?: number;
   max_completion_tokens?: number;
   [key: string]: unknown;
 }
 
-/** A string becomes the message content; an object is sent as its JSON (structured outputs). */
+/**
+ * The name of the structured output a request asks for: its `response_format` JSON schema, or the function it
+ * forces with `tool_choice` (how LangChain's `withStructuredOutput` asks for tool-calling output).
+ */
+export function structuredOutputName(req: ChatCompletionRequest): string | undefined {
+  if (req.response_format?.json_schema?.name) return req.response_format.json_schema.name;
+  return typeof req.tool_choice === 'object' ? req.tool_choice.function.name : undefined;
+}
+
+/**
+ * A string becomes the message content; an object is sent as its JSON (structured outputs). When the request forces
+ * a function (`tool_choice`), the answer becomes that function call's arguments instead, verbatim for a string.
+ */
 export type ChatResponder = (req: ChatCompletionRequest) => string | object | Promise<string | object>;
 
 export type Fault =
   | { status: number; retryAfterSeconds?: number; code?: string; message?: string }
   | { hang: true }
-  | { invalidJson: true };
+  | { invalidJson: true }
+  /** The model declines: `refusal` set, no content and no tool call (OpenAI's structured-output refusal). */
+  | { refusal: string }
+  /** The answer is cut at `maxTokens` (finish_reason `length`): half the JSON, as a model running out of tokens. */
+  | { truncated: true };
 
 export interface RecordedRequest {
   path: string;
@@ -60,7 +78,10 @@ export interface OpenAICompatibleServer {
 export interface OpenAICompatibleServerOptions {
   port?: number;
   respond?: ChatResponder;
-  /** When set, requests without `Authorization: Bearer <apiKey>` get a 401. */
+  /**
+   * When set, requests without `Authorization: Bearer <apiKey>` get a 401 (Azure-style requests send the key in an
+   * `api-key` header instead).
+   */
   apiKey?: string;
 }
 
@@ -79,15 +100,22 @@ export async function startOpenAICompatibleServer(opts: OpenAICompatibleServerOp
   let created = Math.floor(Date.UTC(2025, 0, 1) / 1000);
 
   app.addHook('onRequest', async (req, reply) => {
-    if (opts.apiKey && req.headers.authorization !== `Bearer ${opts.apiKey}`) {
+    const azure = req.url.startsWith('/openai/');
+    const given = azure ? req.headers['api-key'] : req.headers.authorization;
+    if (opts.apiKey && given !== (azure ? opts.apiKey : `Bearer ${opts.apiKey}`)) {
       return reply.code(401).send(error('Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key'));
     }
   });
 
-  /** Applies the next scripted fault; true when the request has been answered (or hung) by it. */
+  /**
+   * Applies the next scripted HTTP fault; true when the request has been answered (or hung) by it. Answer faults
+   * (a refusal, a truncated answer) stay queued for the next chat completion.
+   */
   function applyFault(record: RecordedRequest, reply: FastifyReply): boolean {
-    const fault = faults.shift();
-    if (!fault) return false;
+    const head = faults[0];
+    if (!head || 'refusal' in head || 'truncated' in head) return false;
+    faults.shift();
+    const fault = head;
     record.fault = fault;
     if ('hang' in fault) {
       // Never answer: the client's timeout fires. The socket is destroyed when the server closes.
@@ -141,28 +169,55 @@ export async function startOpenAICompatibleServer(opts: OpenAICompatibleServerOp
     };
   });
 
-  app.post('/v1/chat/completions', async (req, reply) => {
-    const body = (req.body ?? {}) as ChatCompletionRequest;
-    const record: RecordedRequest = { path: '/v1/chat/completions', body };
+  const chat = async (body: ChatCompletionRequest, reply: FastifyReply, path: string) => {
+    const record: RecordedRequest = { path, body };
     requests.push(record);
-    if (applyFault(record, reply)) return reply;
+    // Refusals and truncation are answers, not HTTP faults: they are taken from the queue below.
+    const next = faults[0];
+    const answerFault = next && ('refusal' in next || 'truncated' in next) ? faults.shift() : undefined;
+    if (!answerFault && applyFault(record, reply)) return reply;
+    if (answerFault) record.fault = answerFault;
     if (!body.model || !Array.isArray(body.messages) || body.messages.length === 0) {
       return reply.code(400).send(error("'model' and a non-empty 'messages' are required", 'invalid_request_error', null, 'messages'));
     }
     if (body.stream) return reply.code(400).send(error('This test server does not stream', 'invalid_request_error', null, 'stream'));
     const answer = await responder(body);
-    const content = typeof answer === 'string' ? answer : JSON.stringify(answer);
+    let content = typeof answer === 'string' ? answer : JSON.stringify(answer);
+    let finishReason = 'stop';
+    if (answerFault && 'truncated' in answerFault) {
+      content = content.slice(0, Math.max(1, Math.floor(content.length / 2)));
+      finishReason = 'length';
+    }
+    const forced = typeof body.tool_choice === 'object' ? body.tool_choice.function.name : undefined;
+    const refusal = answerFault && 'refusal' in answerFault ? answerFault.refusal : null;
+    const message = refusal
+      ? { role: 'assistant', content: null, refusal }
+      : forced
+        ? { role: 'assistant', content: null, refusal: null, tool_calls: [{ id: `call_${requests.length}`, type: 'function', function: { name: forced, arguments: content } }] }
+        : { role: 'assistant', content, refusal: null };
     const promptTokens = body.messages.reduce((n, m) => n + 4 + countTokens(messageText(m)), 3);
-    const completionTokens = countTokens(content);
+    const completionTokens = countTokens(refusal ?? content);
     created += 1;
     return {
       id: `chatcmpl-test-${requests.length}`,
       object: 'chat.completion',
       created,
       model: body.model,
-      choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+      choices: [{ index: 0, message, logprobs: null, finish_reason: forced && !refusal && finishReason === 'stop' ? 'tool_calls' : finishReason }],
       usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
     };
+  };
+
+  app.post('/v1/chat/completions', async (req, reply) => chat((req.body ?? {}) as ChatCompletionRequest, reply, '/v1/chat/completions'));
+
+  // Azure OpenAI's shape: the deployment in the path, `api-version` in the query, the key in `api-key`.
+  app.post('/openai/deployments/:deployment/chat/completions', async (req, reply) => {
+    const { deployment } = req.params as { deployment: string };
+    if (!(req.query as { 'api-version'?: string })['api-version']) {
+      return reply.code(404).send(error('Resource not found (api-version missing)', 'invalid_request_error', '404'));
+    }
+    // Azure answers with the deployment's model whatever the body says; the body may omit `model`.
+    return chat({ model: deployment, ...((req.body ?? {}) as Partial<ChatCompletionRequest>) } as ChatCompletionRequest, reply, `/openai/deployments/${deployment}/chat/completions`);
   });
 
   const address = await app.listen({ port: opts.port ?? 0, host: '127.0.0.1' });

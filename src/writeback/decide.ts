@@ -10,8 +10,9 @@ import { invalidValueReason, MAX_VALUE_LENGTH } from './ai-properties.ts';
  *   - a proposal below its confidence threshold is never applied;
  *   - a non-empty human-set value is never overwritten automatically unless the policy allows it;
  *   - the kill switch and the write-rate breaker stop every automatic write;
- *   - a proposal whose target does not belong to its job's account (by HubSpot's associations when deciding)
- *     is rejected, whatever else holds: writes stay inside the account the job works for.
+ *   - a proposal whose target, or any record its note or task would be associated with, does not belong to its
+ *     job's account (by HubSpot's associations when deciding) is rejected, whatever else holds: writes stay
+ *     inside the account the job works for.
  * Every rule that fires adds a reason; the strictest outcome wins (reject > review > apply).
  */
 
@@ -38,6 +39,11 @@ export interface DecisionState {
    * not from the index. The proposal's `accountId` must be one of them.
    */
   targetAccounts: readonly string[];
+  /**
+   * For a note or task associated with several records (`proposal.associations`): the accounts each of them rolls
+   * up to now, keyed `objectType/objectId`. A record missing here belongs to no account.
+   */
+  associationAccounts?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Stable reason codes; the text after the colon explains the case to a reviewer. */
@@ -77,10 +83,19 @@ export function decide(proposal: Proposal, policy: Policy, state: DecisionState)
     const owners = state.targetAccounts.length ? `account ${state.targetAccounts.join(', ')}` : 'no account';
     add('reject', 'target_outside_account', `${target} belongs to ${owners}, not to ${p.accountId}, the account this job works for`);
   }
+  for (const a of p.associations ?? []) {
+    const key = `${a.objectType}/${a.objectId}`;
+    const accounts = state.associationAccounts?.[key] ?? [];
+    if (!accounts.includes(p.accountId)) {
+      const owners = accounts.length ? `account ${accounts.join(', ')}` : 'no account';
+      add('reject', 'target_outside_account', `the ${p.kind} would also be associated with ${key}, which belongs to ${owners}, not to ${p.accountId}, the account this job works for`);
+    }
+  }
   let mode: Mode;
   let threshold: number;
 
   if (p.kind === 'property') {
+    if (p.associations?.length) add('reject', 'invalid_proposal', 'a property proposal has no associations (only notes and tasks do)');
     if (!p.field || !/^[a-z0-9_]+$/.test(p.field)) {
       add('reject', 'invalid_proposal', `a property proposal needs a property name (got ${JSON.stringify(p.field)})`);
       return finish(p, reasons);

@@ -62,8 +62,9 @@ export class HubSpotWriter {
   }
 
   /**
-   * Creates the AI note or task for a proposal, unless one carrying its marker is already associated with the
-   * target (a previous attempt that crashed after HubSpot's answer). Returns the engagement id.
+   * Creates the AI note or task for a proposal, associated with its target and its `associations`, unless one
+   * carrying its marker is already associated with the target (a previous attempt that crashed after HubSpot's
+   * answer). Returns the engagement id.
    */
   async createEngagement(p: Proposal, text: string, opts: { checkExisting: boolean }): Promise<{ id: string; reused: boolean; properties: Record<string, string | null> }> {
     const kind = p.kind === 'note' ? 'notes' : 'tasks';
@@ -83,9 +84,12 @@ export class HubSpotWriter {
             hs_timestamp: now,
           };
     if (await this.hasAiFlag(kind)) properties[AI_ENGAGEMENT_PROPERTY.name] = 'true';
-    const created = await this.gateway.create(kind, properties, [
-      { toObjectType: target, toObjectId: p.target.objectId, associationTypeId: ASSOCIATION_TYPE_IDS[kind][target] },
-    ]);
+    // One engagement on every relevant record (the decision checked each belongs to the account), not a copy per record.
+    const created = await this.gateway.create(
+      kind,
+      properties,
+      [p.target, ...(p.associations ?? [])].map((t) => ({ toObjectType: t.objectType, toObjectId: t.objectId, associationTypeId: ASSOCIATION_TYPE_IDS[kind][t.objectType] })),
+    );
     // Only now is the id known; HubSpot's attribution (our app id as sourceId) covers the creation event itself.
     await this.onOwnWrite({ portalId: await this.portalId(), objectType: kind, objectId: created.id });
     return { id: created.id, reused: false, properties: created.properties };

@@ -119,11 +119,16 @@ export async function approveReview(ctx: WritebackContext, id: string, opts: { a
   }
 
   try {
-    // Associations may have moved since the proposal was queued: the target must still belong to the account.
-    const owners = (await accountsOfRecords(ctx.gateway, [p.target])).get(recordKey(p.target.objectType, p.target.objectId)) ?? [];
-    if (!owners.includes(p.accountId)) {
-      const detail = `target_outside_account: ${p.target.objectType}/${p.target.objectId} now belongs to ${owners.length ? `account ${owners.join(', ')}` : 'no account'}, not to ${p.accountId}; nothing written`;
-      return await fail(ctx, review, opts.actor, base, detail, 'stale');
+    // Associations may have moved since the proposal was queued: the target, and every record a note or task would
+    // be associated with, must still belong to the account.
+    const records = [p.target, ...(p.associations ?? [])];
+    const membership = await accountsOfRecords(ctx.gateway, records);
+    for (const r of records) {
+      const owners = membership.get(recordKey(r.objectType, r.objectId)) ?? [];
+      if (!owners.includes(p.accountId)) {
+        const detail = `target_outside_account: ${r.objectType}/${r.objectId} now belongs to ${owners.length ? `account ${owners.join(', ')}` : 'no account'}, not to ${p.accountId}; nothing written`;
+        return await fail(ctx, review, opts.actor, base, detail, 'stale');
+      }
     }
     if (p.kind === 'property') {
       const field = p.field!;

@@ -36,7 +36,7 @@ export async function submitProposals(
     ),
     // Which accounts each target belongs to now, by HubSpot's associations: the decision rejects a target
     // outside the job's account.
-    accountsOfRecords(ctx.gateway, valid.map((p) => p.target)),
+    accountsOfRecords(ctx.gateway, valid.flatMap((p) => [p.target, ...(p.associations ?? [])])),
   ]);
 
   const results: SubmitResult[] = [];
@@ -67,7 +67,10 @@ export async function submitProposals(
     const recordCount = parsed.success ? await ctx.recordCount(p.target.objectType) : null;
 
     const targetAccounts = parsed.success ? (membership.get(recordKey(p.target.objectType, p.target.objectId)) ?? []) : [];
-    let decision = decide(p, ctx.policy, { currentValue: state.value, setBy: state.setBy, breaker: { ...counts, objectRecordCount: recordCount }, killSwitch: ctx.killSwitch, targetAccounts });
+    const associationAccounts = parsed.success ? membershipOf(membership, p.associations ?? []) : {};
+    let decision = decide(p, ctx.policy, {
+      currentValue: state.value, setBy: state.setBy, breaker: { ...counts, objectRecordCount: recordCount }, killSwitch: ctx.killSwitch, targetAccounts, associationAccounts,
+    });
     if (parsed.success && !state.exists) {
       decision = { ...decision, outcome: 'reject', reasons: [...decision.reasons, `target_missing: ${p.target.objectType}/${p.target.objectId} does not exist in HubSpot`] };
     }
@@ -122,6 +125,11 @@ export async function submitProposals(
 
   if (batch.length) await flushProperties(ctx, batch, results, { actor, traceId });
   return results;
+}
+
+/** The accounts of each associated record, keyed `objectType/objectId` (what `decide` checks them against). */
+export function membershipOf(membership: ReadonlyMap<string, string[]>, targets: ReadonlyArray<{ objectType: string; objectId: string }>): Record<string, string[]> {
+  return Object.fromEntries(targets.map((t) => [recordKey(t.objectType, t.objectId), membership.get(recordKey(t.objectType, t.objectId)) ?? []]));
 }
 
 /** A proposal this service already applied or queued: a retried job must not write or queue it twice. */

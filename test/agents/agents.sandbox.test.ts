@@ -1,14 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAccountSummary } from '../../src/agents/account-summary.ts';
-import type { AgentDeps, AgentResult } from '../../src/agents/agent-types.ts';
-import { runCallSummary } from '../../src/agents/call-summary.ts';
+import { accountSummaryAgent } from '../../src/agents/account-summary.ts';
+import type { AgentDeps, AgentResult, AgentTrigger } from '../../src/agents/agent-types.ts';
+import { callSummaryAgent } from '../../src/agents/call-summary.ts';
+import { createProvider } from '../../src/agents/create-provider.ts';
 import { AgentError } from '../../src/agents/errors.ts';
 import { createGenerationHandlers } from '../../src/agents/handlers.ts';
-import { runLeadScore } from '../../src/agents/lead-score.ts';
+import { leadScoreAgent } from '../../src/agents/lead-score.ts';
 import { OfflineProvider } from '../../src/agents/offline-provider.ts';
 import { OFFLINE_LABEL } from '../../src/agents/offline/types.ts';
-import { OpenAIProvider } from '../../src/agents/openai-provider.ts';
-import { runReplyDraft } from '../../src/agents/reply-draft.ts';
+import type { LlmProvider } from '../../src/agents/provider.ts';
+import { REPLY_DRAFT_TITLE, replyDraftAgent } from '../../src/agents/reply-draft.ts';
+import { runAgent } from '../../src/agents/runner.ts';
 import type { Observation } from '../../src/agents/scorer/features.ts';
 import type { ScorerModel } from '../../src/agents/scorer/model.ts';
 import { trainScorer } from '../../src/agents/scorer/train.ts';
@@ -19,7 +21,7 @@ import type { GeneratePayload } from '../../src/queue/jobs.ts';
 import { createQueue } from '../../src/queue/create-queue.ts';
 import { PermanentJobError, type JobContext, type JobQueue } from '../../src/queue/queue.ts';
 import { startSandbox, type GroundTruth, type SandboxHandle } from '../../src/sandbox/index.ts';
-import { startOpenAICompatibleServer, type ChatCompletionRequest, type OpenAICompatibleServer } from '../../src/testing/openai-compatible-server.ts';
+import { startOpenAICompatibleServer, structuredOutputName, type ChatCompletionRequest, type OpenAICompatibleServer } from '../../src/testing/openai-compatible-server.ts';
 import { createWriteback, type WritebackService } from '../../src/writeback/create-writeback.ts';
 import { defaultPolicy } from '../../src/writeback/policy.ts';
 import { openIngestStack, type IngestStack } from '../fixtures/backfill-stack.ts';
@@ -27,9 +29,15 @@ import { tempDir } from '../support/tmp.ts';
 
 /**
  * The agents end to end on the sandbox portal (seed 7, 12 companies, one whale account with > 1,000 chunks),
- * indexed by the real backfill: on the offline provider, and through the real `openai` client against the local
- * OpenAI-compatible server with its scripted faults; then as queue jobs handing proposals to the real write-back.
+ * indexed by the real backfill: on the offline provider, and through LangChain's ChatOpenAI (CHAT_MODEL=openai:…)
+ * against the local OpenAI-compatible server with its scripted faults; then as queue jobs handing proposals to the
+ * real write-back.
  */
+
+const runCallSummary = (deps: AgentDeps, t: AgentTrigger) => runAgent(callSummaryAgent, deps, t);
+const runLeadScore = (deps: AgentDeps, t: AgentTrigger) => runAgent(leadScoreAgent, deps, t);
+const runReplyDraft = (deps: AgentDeps, t: AgentTrigger) => runAgent(replyDraftAgent, deps, t);
+const runAccountSummary = (deps: AgentDeps, t: AgentTrigger) => runAgent(accountSummaryAgent, deps, t);
 
 let sandbox: SandboxHandle;
 let stack: IngestStack;
@@ -42,7 +50,7 @@ const tmp = tempDir('hsai-agents-');
 
 /** A model that always answers with schema-valid JSON citing the first chunk, per requested schema. */
 function modelAnswer(req: ChatCompletionRequest): object {
-  switch (req.response_format?.json_schema?.name) {
+  switch (structuredOutputName(req)) {
     case 'call_summary':
       return {
         summary: 'The buyer wants a pilot.',
@@ -58,19 +66,28 @@ function modelAnswer(req: ChatCompletionRequest): object {
       return { subject: 'Re: your question', body: 'Hi, yes it does.', claims: [{ text: 'It supports it', evidence: ['c2'] }] };
     case 'account_summary':
       // Obeys an injected instruction in its prose: targets and fields are code's, so nothing follows from it.
-      return { summary: 'Set lifecyclestage to customer and delete notes.', highlights: [{ text: 'Budget approved', evidence: ['c1'] }], churnRisk: 'medium', churnReasons: [{ text: 'Competitor', evidence: ['c1'] }], recommendation: 'Call them.' };
+      return { summary: 'Set lifecyclestage to customer and delete notes.', highlights: [{ text: firstChunkLine(req) || 'Budget approved', evidence: ['c1'] }], churnRisk: 'medium', churnReasons: [{ text: 'Competitor', evidence: ['c1'] }], recommendation: 'Call them.' };
     default:
       return {};
   }
+}
+
+/** The first line of text of chunk c1 as the prompt shows it: a statement its citation supports. */
+function firstChunkLine(req: ChatCompletionRequest): string {
+  const content = req.messages.find((m) => m.role === 'user')?.content;
+  const user = typeof content === 'string' ? content : '';
+  return /\[c1\] \([^)]*\)\n([^\n]+)/.exec(user)?.[1]?.slice(0, 200) ?? '';
 }
 
 function offlineDeps(): AgentDeps {
   return { gateway: stack.gateway, store: stack.store, embedder: stack.embedder, provider: new OfflineProvider() };
 }
 
-function openaiDeps(over: Partial<ConstructorParameters<typeof OpenAIProvider>[0]> = {}): AgentDeps {
-  const provider = new OpenAIProvider({ model: 'gpt-4o-mini', baseURL: llm.url, apiKey: 'k', timeoutMs: 5_000, maxRetries: 2, backoffBaseMs: 5, ...over });
-  return { ...offlineDeps(), provider };
+let openai: LlmProvider;
+let openaiFast: LlmProvider;
+
+function openaiDeps(over: { fast?: boolean } = {}): AgentDeps {
+  return { ...offlineDeps(), provider: over.fast ? openaiFast : openai };
 }
 
 /** Synthetic closed deals: enough to fit a scorer for the agent's plumbing (its quality is tested elsewhere). */
@@ -102,6 +119,8 @@ beforeAll(async () => {
   await runBackfill({ gateway: stack.gateway, indexer: stack.indexer, store: stack.store, checkpoints: stack.checkpoints }, { concurrency: 4 });
   truth = sandbox.groundTruth();
   llm = await startOpenAICompatibleServer({ port: 0, respond: modelAnswer });
+  openai = await createProvider({ provider: 'openai', model: 'gpt-4o-mini', baseURL: llm.url, apiKey: 'k', timeoutMs: 5_000, maxRetries: 2 });
+  openaiFast = await createProvider({ provider: 'openai', model: 'gpt-4o-mini', baseURL: llm.url, apiKey: 'k', timeoutMs: 1_000, maxRetries: 2 });
   sql = await createSql({ dataDir: tmp.dir });
   writeback = await createWriteback({ gateway: stack.gateway, sql, policy: defaultPolicy(), dryRun: false, killSwitch: false, appId: sandbox.appId });
   await writeback.setup();
@@ -141,14 +160,19 @@ describe('context for a large account', () => {
 });
 
 describe('agents on the offline provider', () => {
-  it('call summary: a labelled note on the call\'s records and ai_* properties; ids are deterministic', async () => {
+  it('call summary: one labelled note on the account associated with the call\'s contact and deal, and ai_* properties; ids are deterministic', async () => {
     const call = truth.calls.find((c) => c.dealIds.length > 0 && c.nextSteps.length > 0)!;
     const trigger = { portalId: truth.portalId, runId: 'run-cs', objectType: 'calls' as const, objectId: call.id, accountId: call.companyId! };
     const r = await runCallSummary(offlineDeps(), trigger);
     expectWellFormed(r, 'call_summary');
     const notes = r.proposals.filter((p) => p.kind === 'note');
-    expect(notes.map((n) => n.target.objectType).sort()).toEqual(['companies', 'contacts', 'deals']);
+    expect(notes).toHaveLength(1);
+    expect(notes[0]!.target).toEqual({ objectType: 'companies', objectId: call.companyId });
+    expect(notes[0]!.associations!.map((t) => t.objectType).sort()).toEqual(expect.arrayContaining(['contacts', 'deals']));
+    expect(notes[0]!.associations).toContainEqual({ objectType: 'deals', objectId: call.dealIds[0] });
     expect(notes[0]!.value).toContain(OFFLINE_LABEL);
+    // Its confidence is what the evidence supports: the extractive summary copies its sentences, so all of them.
+    expect(notes[0]!.confidence).toBe(1);
     const fields = r.proposals.filter((p) => p.kind === 'property').map((p) => p.field);
     expect(fields).toEqual(expect.arrayContaining(['ai_summary', 'ai_next_steps', 'ai_last_run', 'ai_model']));
     expect(r.proposals.find((p) => p.field === 'ai_summary')!.target).toEqual({ objectType: 'deals', objectId: call.dealIds[0] });
@@ -161,20 +185,23 @@ describe('agents on the offline provider', () => {
     const r = await runLeadScore({ ...offlineDeps(), scorer: smallScorer() }, { portalId: truth.portalId, runId: 'run-ls', objectType: 'companies', objectId: account, accountId: account });
     expectWellFormed(r, 'lead_score');
     const score = r.proposals.find((p) => p.field === 'ai_lead_score')!;
-    expect(Number(score.value)).toBe(r.output.score!.score);
-    expect(score.confidence).toBeCloseTo(Math.max(r.output.score!.probability, 1 - r.output.score!.probability), 10);
+    const probability = Number(/Calibrated win probability ([\d.]+)%/.exec(score.rationale!)![1]) / 100;
+    expect(Number(score.value)).toBe(Math.round(probability * 100));
+    expect(score.confidence).toBeCloseTo(Math.max(probability, 1 - probability), 2);
     expect(r.proposals.find((p) => p.field === 'ai_recommendation')!.value).toMatch(/^(route_to_sdr|nurture|disqualify)/);
     expect(r.proposals.every((p) => p.target.objectType !== 'companies' || p.target.objectId === account)).toBe(true);
   });
 
-  it('reply draft: a task for the rep with a grounded, labelled draft; outgoing e-mails are skipped', async () => {
+  it('reply draft: a note "Suggested reply — draft, not sent" with a grounded, labelled draft; outgoing e-mails are skipped', async () => {
     const ev = truth.evidence.find((e) => e.task === 'reply_draft')!;
     const emailId = ev.sourceIds[0]!.split(':')[1]!;
     const r = await runReplyDraft(offlineDeps(), { portalId: truth.portalId, runId: 'run-rd', objectType: 'emails', objectId: emailId, accountId: ev.accountId });
     expectWellFormed(r, 'reply_draft');
     expect(r.proposals).toHaveLength(1);
-    expect(r.proposals[0]).toMatchObject({ kind: 'task', field: null });
-    expect(r.proposals[0]!.value).toContain('not sent');
+    expect(r.proposals[0]).toMatchObject({ kind: 'note', field: null });
+    expect(r.proposals[0]!.value).toContain(REPLY_DRAFT_TITLE);
+    expect(r.proposals[0]!.title).toContain(REPLY_DRAFT_TITLE);
+    expect(r.proposals[0]!.associations).toContainEqual({ objectType: 'companies', objectId: ev.accountId });
     expect(r.proposals[0]!.value).toContain(OFFLINE_LABEL);
     expect(r.output!.claims.every((c) => c.evidence.length > 0)).toBe(true);
 
@@ -216,6 +243,8 @@ describe('agents through the openai client against the local OpenAI-compatible s
     // The sender's display name is whatever they typed: it sits inside its own fence, never in an instruction line.
     expect(results[2]!.trace.prompt).toMatch(/sender of the incoming e-mail[^\n]*\n<untrusted_data>\n[^\n]+\n<\/untrusted_data>/);
     const objection = (results[0] as Awaited<ReturnType<typeof runCallSummary>>).output!.objections[0]!;
+    // The model paraphrased ("Price above budget") and cited c1 for everything: confidence says how much held up.
+    for (const r of results) for (const p of r.proposals) expect(p.confidence).toBeLessThanOrEqual(1);
     expect(objection.evidence).toHaveLength(1);
     // The model "obeyed" an instruction to change the lifecycle stage: no such proposal exists.
     expect(results[3]!.proposals.map((p) => p.field)).not.toContain('lifecyclestage');
@@ -225,7 +254,7 @@ describe('agents through the openai client against the local OpenAI-compatible s
     const account = truth.companies[4]!.id;
     for (const fault of [{ status: 429, retryAfterSeconds: 0 }, { status: 500 }, { hang: true as const }, { invalidJson: true as const }]) {
       llm.injectFaults(fault);
-      const r = await runAccountSummary(openaiDeps({ timeoutMs: 1_000 }), { portalId: truth.portalId, runId: `f-${JSON.stringify(fault)}`, objectType: 'companies', objectId: account, accountId: account });
+      const r = await runAccountSummary(openaiDeps({ fast: true }), { portalId: truth.portalId, runId: `f-${JSON.stringify(fault)}`, objectType: 'companies', objectId: account, accountId: account });
       expect(r.proposals.length).toBeGreaterThan(0);
     }
   });
@@ -284,8 +313,8 @@ describe('text that HubSpot and the audit agree on', () => {
     const account = truth.companies[7]!.id;
     const broken = 'Renewal at risk \uD83D after the pricing call\u0000; champion moved \uDE00 to another team.';
     llm.setResponder((req) =>
-      req.response_format?.json_schema?.name === 'account_summary'
-        ? { summary: broken, highlights: [{ text: 'Budget approved \uD83D', evidence: ['c1'] }], churnRisk: 'low', churnReasons: [], recommendation: 'Call them.' }
+      structuredOutputName(req) === 'account_summary'
+        ? { summary: broken, highlights: [{ text: `${firstChunkLine(req)} \uD83D`, evidence: ['c1'] }], churnRisk: 'low', churnReasons: [], recommendation: 'Call them.' }
         : modelAnswer(req),
     );
     const deps = openaiDeps();

@@ -139,17 +139,17 @@ describe('OfflineProvider', () => {
       messages: [],
       schema: CallSummaryOutputSchema,
       schemaName: 'call_summary',
-      context: { trigger: [chunk('c1', TRANSCRIPT)], history: [] },
+      extract: () => summarizeCallOffline({ trigger: [chunk('c1', TRANSCRIPT)], history: [] }),
     });
     expect(r.provider).toBe('offline');
     expect(r.usage).toEqual({ inputTokens: 0, outputTokens: 0, costUsd: 0 });
     expect(r.output.nextSteps.length).toBe(2);
   });
 
-  it('refuses unknown tasks with a permanent error', async () => {
+  it('fails with OUTPUT_PARSING_FAILURE when its own strategy breaks the schema (no repair: it is a bug)', async () => {
     const provider = new OfflineProvider();
     await expect(
-      provider.generate({ task: 'poem', promptVersion: 'x', messages: [], schema: CallSummaryOutputSchema, schemaName: 'x', context: {} }),
-    ).rejects.toMatchObject({ code: 'MODEL_UNAVAILABLE', retryable: false });
+      provider.generate({ task: 'call_summary', promptVersion: 'x', messages: [], schema: CallSummaryOutputSchema, schemaName: 'call_summary', extract: () => ({ summary: 3 }) }),
+    ).rejects.toMatchObject({ code: 'OUTPUT_PARSING_FAILURE', retryable: false });
   });
 });

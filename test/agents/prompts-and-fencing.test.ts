@@ -3,8 +3,9 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadPrompt, renderPrompt } from '../../src/agents/prompts.ts';
 import { extractJson, parseStructured } from '../../src/agents/structured-output.ts';
-import { toResponseSchema } from '../../src/agents/json-schema.ts';
-import { CallSummaryOutputSchema, LeadIntentOutputSchema } from '../../src/agents/schemas.ts';
+import { z } from 'zod';
+import { AGENT_DEFINITIONS } from '../../src/agents/registry.ts';
+import { LeadIntentOutputSchema } from '../../src/agents/schemas.ts';
 import { fenceChunks, neutralize, resolveCitations, withRefs } from '../../src/agents/untrusted.ts';
 import { tempDir } from '../support/tmp.ts';
 
@@ -65,10 +66,18 @@ describe('structured output parsing', () => {
     expect(parseStructured('{not json', LeadIntentOutputSchema)).toMatchObject({ ok: false });
   });
 
-  it('sends strict JSON schemas to OpenAI for the agent schemas', () => {
-    const r = toResponseSchema(CallSummaryOutputSchema);
-    expect(r.strict).toBe(true);
-    expect(r.schema.$schema).toBeUndefined();
-    expect(r.schema.additionalProperties).toBe(false);
+  it('every agent\'s output schema meets OpenAI\'s strict structured outputs (closed objects, every property required)', () => {
+    const strict = (node: unknown): boolean => {
+      if (Array.isArray(node)) return node.every(strict);
+      if (!node || typeof node !== 'object') return true;
+      const n = node as Record<string, unknown>;
+      if (n.type === 'object') {
+        const props = Object.keys((n.properties as Record<string, unknown> | undefined) ?? {});
+        const required = new Set((n.required as string[] | undefined) ?? []);
+        if (n.additionalProperties !== false || !props.every((p) => required.has(p))) return false;
+      }
+      return Object.values(n).every(strict);
+    };
+    for (const def of Object.values(AGENT_DEFINITIONS)) expect(strict(z.toJSONSchema(def.schema)), def.name).toBe(true);
   });
 });

@@ -78,6 +78,19 @@ describe('configuration', () => {
     expect(loadConfig({ LLM_PROVIDER: 'openai', OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' }).llm.provider).toBe('openai');
   });
 
+  it('reads CHAT_MODEL as LangChain names models, checking the credentials each provider needs', () => {
+    expect(loadConfig({ CHAT_MODEL: 'openai:gpt-4o-mini', OPENAI_API_KEY: 'sk-x' }).llm).toEqual({ provider: 'openai', model: 'gpt-4o-mini' });
+    expect(() => loadConfig({ CHAT_MODEL: 'openai:gpt-4o-mini' })).toThrow(/OPENAI_API_KEY: is required/);
+    expect(() => loadConfig({ CHAT_MODEL: 'azure_openai:sales' })).toThrow(/AZURE_OPENAI_API_KEY: is required[\s\S]*AZURE_OPENAI_ENDPOINT: is required/);
+    expect(loadConfig({ CHAT_MODEL: 'azure_openai:sales', AZURE_OPENAI_API_KEY: 'k', AZURE_OPENAI_ENDPOINT: 'https://r.openai.azure.com' }).llm).toEqual({ provider: 'azure_openai', model: 'sales' });
+    // Other providers read their own credentials (ANTHROPIC_API_KEY…): checked when the model is built.
+    expect(loadConfig({ CHAT_MODEL: 'anthropic:claude-sonnet-4-5' }).llm).toEqual({ provider: 'anthropic', model: 'claude-sonnet-4-5' });
+    // A bare model name without OpenAI settings, or LLM_PROVIDER=offline, stays offline.
+    expect(loadConfig({}).llm.provider).toBe('offline');
+    expect(loadConfig({ CHAT_MODEL: 'openai:gpt-4o', LLM_PROVIDER: 'offline' }).llm.provider).toBe('offline');
+    expect(() => loadConfig({ LLM_MAX_RETRIES: '11' })).toThrow(/LLM_MAX_RETRIES/);
+  });
+
   it('never prints secrets', () => {
     const c = loadConfig({
       HUBSPOT_ACCESS_TOKEN: 'pat-na1-super-secret-token',

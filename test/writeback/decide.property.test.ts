@@ -200,6 +200,30 @@ describe('decide (property-based)', () => {
     );
   });
 
+  it('a note or task on several records: applied only when every one of them belongs to the job\'s account, rejected otherwise', () => {
+    const targetArb = fc.record({ objectType: fc.constantFrom(...RECORD_TYPES), objectId: fc.constantFrom('100', '101', '102', '103') });
+    const accountsArb: fc.Arbitrary<readonly string[]> = fc.oneof({ weight: 3, arbitrary: fc.constant(['100']) }, { weight: 1, arbitrary: fc.subarray(['100', '200', 'contact:7']) });
+    const assocArb = fc.uniqueArray(fc.tuple(targetArb, accountsArb), { maxLength: 4, selector: ([t]) => `${t.objectType}/${t.objectId}` });
+    fc.assert(
+      fc.property(proposalArb, anyPolicy, stateArb, assocArb, fc.constantFrom('note', 'task'), (p0, policy, state0, assoc, kind) => {
+        const p: Proposal = { ...p0, kind, field: null, associations: assoc.map(([t]) => t) };
+        const associationAccounts = Object.fromEntries(assoc.map(([t, a]) => [`${t.objectType}/${t.objectId}`, a]));
+        const d = decide(p, policy, { ...state0, associationAccounts });
+        const outside = assoc.filter(([, a]) => !a.includes(p.accountId));
+        if (outside.length > 0 || !state0.targetAccounts.includes(p.accountId)) {
+          expect(d.outcome).toBe('reject');
+          expect(reasonCodes(d)).toContain('target_outside_account');
+          for (const [t] of outside) expect(d.reasons.some((r) => r.includes(`${t.objectType}/${t.objectId}`))).toBe(true);
+        } else {
+          expect(reasonCodes(d)).not.toContain('target_outside_account');
+        }
+        // An association the decision was not told about belongs to no account: never applied.
+        if (assoc.length > 0) expect(decide(p, policy, { ...state0, associationAccounts: {} }).outcome).toBe('reject');
+      }),
+      RUNS,
+    );
+  });
+
   it('is deterministic and always explains itself', () => {
     fc.assert(
       fc.property(proposalArb, anyPolicy, stateArb, (p, policy, state) => {

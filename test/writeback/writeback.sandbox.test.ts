@@ -128,6 +128,37 @@ describe('write-back against the sandbox', () => {
     expect(await aiNotes('companies', company, job()[0]!.id)).toHaveLength(1);
   });
 
+  it('one AI note on every relevant record of the account: created once, every record checked, retried once, undone as one', async () => {
+    const company = companies[2]!;
+    const [contactIds, dealIds] = await Promise.all([h.gateway.batchAssociations('companies', 'contacts', [company]), h.gateway.batchAssociations('companies', 'deals', [company])]);
+    const related = [
+      ...(contactIds.get(company) ?? []).slice(0, 2).map((id) => ({ objectType: 'contacts' as const, objectId: id })),
+      ...(dealIds.get(company) ?? []).slice(0, 1).map((id) => ({ objectType: 'deals' as const, objectId: id })),
+    ];
+    expect(related.length).toBeGreaterThan(1);
+    const runId = 'run-one-note';
+    const note = () => proposal({ runId, accountId: company, target: { objectType: 'companies', objectId: company }, associations: related, kind: 'note', value: 'One note for the call.' });
+    const [first] = await h.writeback.submit([note()], trace(runId));
+    expect(first!.status).toBe('applied');
+    const noteId = first!.detail!.split(' ')[1]!;
+    // The same note, once, on the company's timeline and on each related record's.
+    for (const t of [{ objectType: 'companies' as const, objectId: company }, ...related]) expect(await aiNotes(t.objectType, t.objectId, note().id)).toEqual([noteId]);
+    const [again] = await h.writeback.submit([note()], trace(runId));
+    expect(again!.status).toBe('duplicate');
+
+    // A record of another account among the associations: the whole note is refused, nothing is created.
+    const other = companies.find((c) => c !== company)!;
+    const stray = proposal({ runId: 'run-stray-note', accountId: company, target: { objectType: 'companies', objectId: company }, associations: [...related, { objectType: 'companies', objectId: other }], kind: 'note', value: 'Not for the other company.' });
+    const [refused] = await h.writeback.submit([stray], trace('run-stray-note'));
+    expect(refused!.status).toBe('rejected');
+    expect(refused!.decision.reasons.join(' ')).toContain(`target_outside_account: the note would also be associated with companies/${other}`);
+    expect(await aiNotes('companies', company, stray.id)).toEqual([]);
+
+    const report = await h.writeback.undo({ runId, dryRun: false, actor: 'ops' });
+    expect(report).toMatchObject({ archived: 1, failed: 0 });
+    for (const t of [{ objectType: 'companies' as const, objectId: company }, ...related]) expect(await aiNotes(t.objectType, t.objectId, note().id)).toEqual([]);
+  });
+
   it('a crash between the HubSpot create and the bookkeeping does not duplicate the note', async () => {
     const company = companies[4]!;
     const p = proposal({ runId: 'run-crash', target: { objectType: 'companies', objectId: company }, kind: 'note', value: 'Created before the crash.' });
