@@ -2,11 +2,13 @@
  * `npm run bench:similar`: nearest-account latency and recall on the embedded store, 10k and 100k synthetic
  * profiles at 384 (offline embedder) and 1536 (OpenAI text-embedding-3-small) dimensions, against exact float
  * brute force in the same run and the same file. Prints p50/p95 latency (wall and CPU of this process), recall@10,
- * the speed-up, the time to build the in-memory index on the first query and its resident size.
+ * the speed-up, the time to build the in-memory index on the first query and its resident size. Each size runs
+ * BENCH_REPEATS (default 5) repetitions of fresh queries; the table shows the worst repetition, the spread is
+ * printed below it, and the goal must hold in every repetition.
  *
- * The default (10k and 100k × 384 and 1536, 100 queries) takes about 2 minutes here, mostly loading SQLite.
+ * The default (10k and 100k × 384 and 1536, 5 × 60 queries) takes about 5 minutes here, mostly brute force.
  *
- *   BENCH_SIZES=10000,100000  BENCH_DIMS=384,1536  BENCH_QUERIES=100  BENCH_MMAP=1  BENCH_OVERSAMPLE=40,400
+ *   BENCH_SIZES=10000,100000  BENCH_DIMS=384,1536  BENCH_QUERIES=60  BENCH_REPEATS=5  BENCH_MMAP=1  BENCH_OVERSAMPLE=40,400
  *   BENCH_VEC0=1 (also the previous coarse stage: sqlite-vec's vec_accounts bit index)  npm run bench:similar
  */
 import { openSqlite, releaseSqlite, sqlitePath } from '../src/db/sqlite.ts';
@@ -19,7 +21,8 @@ import { seededRandom, syntheticProfiles } from './lib/similar-data.ts';
 const list = (v: string | undefined, d: number[]) => (v ? v.split(',').map(Number) : d);
 const SIZES = list(process.env.BENCH_SIZES, [10_000, 100_000]);
 const DIMS = list(process.env.BENCH_DIMS, [384, 1536]);
-const QUERIES = Number(process.env.BENCH_QUERIES ?? 100);
+const QUERIES = Number(process.env.BENCH_QUERIES ?? 60);
+const REPEATS = Math.max(1, Number(process.env.BENCH_REPEATS ?? 5));
 const VEC0 = process.env.BENCH_VEC0 === '1';
 const K = 10;
 const PORTAL = 'bench';
@@ -37,6 +40,8 @@ interface Row {
   /** In-memory index: build time on the first query (ms) and resident bytes. */
   buildMs?: number;
   bytes?: number;
+  /** Per repetition: wall p95, CPU p95, recall. */
+  reps?: Array<{ p95: number; cpuP95: number; recall: number }>;
 }
 
 /** Runs fn, returning [result, wall ms, CPU ms of this process]. */
@@ -75,7 +80,7 @@ async function run(accounts: number, dims: number): Promise<Row[]> {
     console.error(`  loaded ${accounts} × ${dims} in ${loadS.toFixed(1)} s`);
 
     const rnd = seededRandom(7);
-    const queries = Array.from({ length: QUERIES }, (_, i) => {
+    const queries = Array.from({ length: QUERIES * REPEATS }, (_, i) => {
       const self = profiles[Math.floor(rnd() * profiles.length)]!;
       // One query in four carries a filter, as the API's ?industry=&excludeCustomers= do.
       const filter: AccountFilter = { excludeAccountIds: [self.accountId], ...(i % 4 === 3 ? { industry: self.industry!, excludeCustomers: true } : {}) };
@@ -104,21 +109,27 @@ async function run(accounts: number, dims: number): Promise<Row[]> {
       cExact.push(cpu);
     }
     const measure = async (s: SqliteVectorStore, method: string): Promise<Row> => {
-      const wall: number[] = [];
-      const cpu: number[] = [];
-      let found = 0;
-      let wanted = 0;
-      // The SQLite adapter answers synchronously inside its async method; timing the promise creation times the work.
-      for (const [i, q] of queries.entries()) {
-        const [pending, w, c] = timed(() => s.nearestAccounts(PORTAL, q.vector, K, q.filter));
-        const hits = await pending;
-        wall.push(w);
-        cpu.push(c);
-        const truth = new Set(exact[i]);
-        found += hits.filter((h) => truth.has(h.profile.accountId)).length;
-        wanted += truth.size;
+      const reps: Row[] = [];
+      for (let r = 0; r < REPEATS; r += 1) {
+        const wall: number[] = [];
+        const cpu: number[] = [];
+        let found = 0;
+        let wanted = 0;
+        // The SQLite adapter answers synchronously inside its async method; timing the promise creation times the work.
+        for (let i = r * QUERIES; i < (r + 1) * QUERIES; i += 1) {
+          const q = queries[i]!;
+          const [pending, w, c] = timed(() => s.nearestAccounts(PORTAL, q.vector, K, q.filter));
+          const hits = await pending;
+          wall.push(w);
+          cpu.push(c);
+          const truth = new Set(exact[i]);
+          found += hits.filter((h) => truth.has(h.profile.accountId)).length;
+          wanted += truth.size;
+        }
+        reps.push({ accounts, dims, method, p50: pct(wall, 50), p95: pct(wall, 95), cpuP50: pct(cpu, 50), cpuP95: pct(cpu, 95), recall: found / wanted });
       }
-      return { accounts, dims, method, p50: pct(wall, 50), p95: pct(wall, 95), cpuP50: pct(cpu, 50), cpuP95: pct(cpu, 95), recall: found / wanted };
+      const worst = reps.reduce((a, b) => (b.p95 > a.p95 ? b : a));
+      return { ...worst, recall: Math.min(...reps.map((r) => r.recall)), reps: reps.map((r) => ({ p95: r.p95, cpuP95: r.cpuP95, recall: r.recall })) };
     };
     const ours = { ...(await measure(store, 'in-memory bits + int8 + exact rerank')), buildMs, bytes };
     const previous = vec0 ? [await measure(vec0, 'sqlite-vec bit index + exact rerank')] : [];
@@ -155,11 +166,21 @@ for (const r of rows) {
   const mem = r.bytes === undefined ? '' : `${(r.bytes / 2 ** 20).toFixed(0)} MiB`;
   console.log(`| ${r.accounts.toLocaleString('en')} | ${r.dims} | ${r.method} | ${f(r.p50)} | ${f(r.p95)} | ${f(r.cpuP50)} | ${f(r.cpuP95)} | ${r.recall.toFixed(3)} | ${ratio} | ${build} | ${mem} |`);
 }
+console.log(`\n(each method's worst of ${REPEATS} repetitions of ${QUERIES} queries: highest p95, lowest recall)\n`);
+for (const r of rows.filter((x) => x.reps)) {
+  const reps = r.reps!;
+  console.log(`${r.accounts.toLocaleString('en')} × ${r.dims}, ${r.method}: p95 wall ${reps.map((x) => f(x.p95)).join(', ')} ms; CPU ${reps.map((x) => f(x.cpuP95)).join(', ')} ms; recall ${reps.map((x) => x.recall.toFixed(3)).join(', ')}`);
+}
 for (const dims of DIMS) {
   const goal = rows.find((r) => r.accounts === 100_000 && r.dims === dims && r.method.startsWith('in-memory'));
   if (!goal) continue;
-  const verdict = goal.recall < 0.95 ? 'NOT met (recall)' : goal.p95 <= 20 ? 'met' : goal.cpuP95 <= 20 ? 'met on CPU time (wall time includes other load on the machine)' : 'NOT met';
-  console.log(`Goal p95 ≤ 20 ms, recall@10 ≥ 0.95 at 100,000 × ${dims}: wall ${f(goal.p95)} ms, CPU ${f(goal.cpuP95)} ms, recall ${goal.recall.toFixed(3)} → ${verdict}`);
+  const reps = goal.reps!;
+  const range = (xs: number[], d = 2) => `${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)}`;
+  const wallMet = reps.every((x) => x.p95 <= 20);
+  const cpuMet = reps.every((x) => x.cpuP95 <= 20);
+  const recallMet = reps.every((x) => x.recall >= 0.95);
+  const verdict = !recallMet ? 'NOT met (recall)' : wallMet ? 'met' : cpuMet ? 'met on CPU time only (wall time includes other load on the machine)' : 'NOT met';
+  console.log(`Goal p95 ≤ 20 ms and recall@10 ≥ 0.95 at 100,000 × ${dims} in all ${reps.length} repetitions: wall p95 ${range(reps.map((x) => x.p95))} ms, CPU p95 ${range(reps.map((x) => x.cpuP95))} ms, recall ${range(reps.map((x) => x.recall), 3)} → ${verdict}`);
 }
 const mem = process.memoryUsage();
 console.log(`process at the end: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, array buffers ${(mem.arrayBuffers / 2 ** 20).toFixed(0)} MiB`);

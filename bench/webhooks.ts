@@ -1,24 +1,34 @@
 /**
- * `npm run bench:webhooks`: acknowledgement latency and throughput of POST /webhooks/hubspot on loopback.
+ * `npm run bench:webhooks`: acknowledgement latency and throughput of POST /webhooks/hubspot on loopback, while
+ * the product's workers run the jobs those deliveries start: real ingest (HubSpot reads from the sandbox portal,
+ * chunking, offline embedding, SQLite/Qdrant-free writes) and real generation (offline provider, write-back to
+ * the sandbox).
  *
- * Targets, each a separate server process (so the load generator does not share its event loop):
+ * Targets, each in its own processes (so the load generator does not share their event loops):
  *   bare      a fastify route that reads the body and answers 200 (the baseline)
- *   embedded  `serve` as configured by default: the whole app, SQLite queue and cache, workers in the process
- *   bullmq    `serve` with REDIS_URL: BullMQ and the cache on Redis, workers in the process (when REDIS_URL is set)
- * After a warm-up and once its backlog is processed, two runs per target: a fixed rate of 10 requests/s × 100
- * events (1,000 events/s; autocannon's 10 connections fire together each second, HubSpot's worst case of 10
- * deliveries in flight; the goal: p99 < 50 ms) and an unthrottled run. Then every acknowledged event must have
- * been processed (the queue is drained and the processed/duplicate counts compared with what was acknowledged).
- * For the 1k events/s run the table also shows the server's event-loop delay and how much it wrote to disk.
+ *   embedded  the whole `serve` app (auth, helmet, request logs at info, metrics) with the SQLite queue and cache;
+ *             its workers in the child process `serve` starts (runtime/worker-process.ts), as in production
+ *   bullmq    `serve` with REDIS_URL (API only) and a separate `hubspot-ai worker` process at nice 10
+ * The events name real records of a sandbox portal (a separate process, no rate limit, so ingest runs as fast as
+ * the CPU allows): contact and deal changes (ingest; a deal-stage change also starts an account summary) and
+ * call creations (ingest and a call summary), drawn from `BENCH_RECORDS` records so coalescing keeps the backlog
+ * bounded. After a warm-up, two runs per target: a fixed rate of 10 requests/s × 100 events (1,000 events/s;
+ * autocannon's 10 connections fire together each second, HubSpot's worst case of 10 deliveries in flight; the goal:
+ * p99 < 50 ms) and an unthrottled run. Then the queue is drained and every acknowledged event must have been
+ * processed. `BENCH_REPEATS` (default 5) repeats the 1k events/s run and prints the spread; the goal must hold in
+ * every repetition. For the 1k events/s runs the table also shows the API's event-loop delay, how much it wrote to
+ * disk, and how many ingest and generation jobs the workers finished meanwhile.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { freePort } from '../src/runtime/free-port.ts';
 import { signV3 } from '../src/webhooks/verify-signature.ts';
+import { startSandboxProcess } from './lib/sandbox-process.ts';
 
 const SECRET = 'bench-client-secret';
 const PATH = '/webhooks/hubspot';
@@ -26,12 +36,21 @@ const EVENTS_PER_BATCH = 100;
 const RECORDS_PER_BATCH = 25; // 4 changes per record per batch: HubSpot batches bursts like this
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 30); // 300 requests: p99 is not just the maximum
 const MAX_SECONDS = Number(process.env.BENCH_MAX_SECONDS ?? 4);
+const REPEATS = Math.max(1, Number(process.env.BENCH_REPEATS ?? 5));
+const RECORDS = Math.max(4, Number(process.env.BENCH_RECORDS ?? 60));
+const BIN = new URL('../bin/hubspot-ai.js', import.meta.url).pathname;
 
 interface ServerStats {
   acked: number;
+}
+
+/** What the worker process reports on its /metrics: webhook events by result, finished jobs by type and outcome. */
+interface WorkerStats {
   processed: number;
   duplicate: number;
-  records: number;
+  ingest: number;
+  generation: number;
+  failed: number;
 }
 
 interface RunDiagnostics {
@@ -52,77 +71,56 @@ function bytesWritten(): number | null {
 
 // ---------------------------------------------------------------- server side (child processes)
 type Mode = 'bare' | 'embedded' | 'bullmq';
-type Role = 'server' | 'worker';
 
 /**
- * One child process. `server`: the HTTP app (and, embedded, the workers, as `serve` runs them). `worker`: the
- * workers alone, as `hubspot-ai worker` runs them next to an API-only `serve` in production (BullMQ).
+ * The API process. `bare`: the baseline route. Otherwise the real `serve` app over the configuration in this
+ * process's environment; with the embedded queue it starts the product's worker process as `serve` does.
  */
-async function child(role: Role, mode: Mode): Promise<void> {
-  let app: FastifyInstance | undefined;
+async function child(mode: Mode): Promise<void> {
+  let app: FastifyInstance;
   let close = async () => undefined as void;
-  let counts = async (): Promise<Omit<ServerStats, 'acked'>> => ({ processed: 0, duplicate: 0, records: 0 });
+  let drain = async () => undefined as void;
   let acked = 0;
   if (mode === 'bare') {
     app = Fastify({ logger: false });
     app.post(PATH, async () => ({ ok: true }));
   } else {
-    // The real `serve`: config, container, the whole HTTP app (auth, helmet, request logging, metrics) and the
-    // real job handlers, except ingest, which is replaced by a counter: the HubSpot reads it would make are
-    // throttled by HubSpot's rate limit, not by anything measured here.
-    const [{ loadConfig }, { createContainer }, { createLogger }, { buildServiceApp }, { createJobHandlers }, { metrics }] = await Promise.all([
+    const [{ loadConfig }, { createContainer }, { createLogger }, { buildServiceApp }, { spawnWorkerProcess }] = await Promise.all([
       import('../src/config/config.ts'),
       import('../src/runtime/container.ts'),
       import('../src/logging.ts'),
       import('../src/runtime/http.ts'),
-      import('../src/runtime/workers.ts'),
-      import('../src/metrics.ts'),
+      import('../src/runtime/worker-process.ts'),
     ]);
-    const config = loadConfig({
-      DATA_DIR: process.env.BENCH_DATA_DIR,
-      HUBSPOT_CLIENT_SECRET: SECRET,
-      WEBHOOK_PUBLIC_URL: 'http://bench.local',
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-      ...(mode === 'bullmq' ? { REDIS_URL: process.env.REDIS_URL, REDIS_PREFIX: process.env.BENCH_REDIS_PREFIX } : {}),
-    });
-    const container = createContainer(config, createLogger(config.LOG_LEVEL));
+    const config = loadConfig(process.env);
+    const logger = createLogger(config.LOG_LEVEL);
+    const container = createContainer(config, logger);
     const queue = await container.queue();
-    if (role === 'server') {
-      app = await buildServiceApp(container);
-      app.addHook('onResponse', async (req, reply) => {
-        if (req.url === PATH && reply.statusCode === 200) acked += EVENTS_PER_BATCH;
-      });
-    }
-    let worker: { close(): Promise<void> } | undefined;
-    if (role === 'worker' || config.serveWorkers) {
-      const records = new Set<string>();
-      const handlers = await createJobHandlers(container);
-      worker = queue.work(
-        { ...handlers, 'ingest.record': async (job) => void records.add(String((job.payload as { objectId: string }).objectId)) },
-        { concurrency: config.QUEUE_CONCURRENCY, foreground: container.foreground },
-      );
-      counts = async () => {
-        await queue.drain(300_000);
-        const byResult = new Map<string, number>();
-        for (const v of (await metrics.webhookEvents.get()).values) {
-          byResult.set(String(v.labels.result), (byResult.get(String(v.labels.result)) ?? 0) + v.value);
-        }
-        return { processed: byResult.get('processed') ?? 0, duplicate: byResult.get('duplicate') ?? 0, records: records.size };
-      };
-    }
+    app = await buildServiceApp(container);
+    app.addHook('onResponse', async (req, reply) => {
+      if (req.url === PATH && reply.statusCode === 200) acked += EVENTS_PER_BATCH;
+    });
+    // Embedded: the worker process `serve` would start (the same code path); BullMQ: the parent starts one.
+    const workers = mode === 'embedded' ? spawnWorkerProcess({ logger, entry: BIN }) : undefined;
+    await workers?.ready();
+    drain = () => queue.drain(Number(process.env.BENCH_DRAIN_SECONDS ?? 900) * 1000);
     close = async () => {
-      await worker?.close();
+      await workers?.close(10_000);
       await container.close();
     };
   }
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
   let mark = { at: performance.now(), written: bytesWritten() };
-  const address = app ? await app.listen({ port: 0, host: '127.0.0.1' }) : undefined;
-  process.send!({ port: address ? Number(new URL(address).port) : 0 });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  process.send!({ port: Number(new URL(address).port) });
   process.on('message', (msg: string) => {
     void (async () => {
-      if (msg === 'stats') process.send!({ reply: { acked, ...(await counts()) } });
+      if (msg === 'stats') process.send!({ reply: { acked } satisfies ServerStats });
+      if (msg === 'drain') {
+        await drain();
+        process.send!({ reply: null });
+      }
       if (msg === 'mark') {
         // Start of a measured run: event-loop delay and bytes written are reported for this run only.
         loopDelay.reset();
@@ -140,12 +138,36 @@ async function child(role: Role, mode: Mode): Promise<void> {
         process.send!({ reply: diagnostics });
       }
       if (msg === 'close') {
-        await app?.close();
+        await app.close();
         await close();
         process.exit(0);
       }
     })();
   });
+}
+
+/** Sums a counter or histogram-count family from a Prometheus text page, filtered by labels. */
+function metricSum(page: string, name: string, where: (labels: string) => boolean): number {
+  let sum = 0;
+  for (const line of page.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const labels = line.slice(name.length + 1, line.indexOf('}'));
+    if (where(labels)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+async function workerStats(workerPort: number): Promise<WorkerStats> {
+  const page = await (await fetch(`http://127.0.0.1:${workerPort}/metrics`)).text();
+  const events = 'hubspot_ai_webhook_events_total';
+  const jobs = 'hubspot_ai_job_duration_seconds_count';
+  return {
+    processed: metricSum(page, events, (l) => l.includes('result="processed"')),
+    duplicate: metricSum(page, events, (l) => l.includes('result="duplicate"')),
+    ingest: metricSum(page, jobs, (l) => l.includes('type="ingest.') && l.includes('outcome="completed"')),
+    generation: metricSum(page, jobs, (l) => l.includes('type="generate.') && l.includes('outcome="completed"')),
+    failed: metricSum(page, jobs, (l) => !l.includes('outcome="completed"')),
+  };
 }
 
 // ---------------------------------------------------------------- load side (parent process)
@@ -159,28 +181,57 @@ interface Result {
 }
 const autocannon = createRequire(import.meta.url)('autocannon') as (opts: Record<string, unknown>) => Promise<Result>;
 
-let nextRecord = 1;
+/** Real records of the sandbox portal the events name (set by main before the first run). */
+interface PortalRecords {
+  portalId: number;
+  contacts: string[];
+  deals: string[];
+  calls: string[];
+}
+let portal: PortalRecords = { portalId: 0, contacts: [], deals: [], calls: [] };
 let nextEvent = 1;
+let nextSlot = 0;
+
+/**
+ * A delivery of 100 events about 25 records (4 changes each): contact name changes, deal-stage changes (ingest +
+ * account summary) and call creations (ingest + call summary), cycling through the bench's record pool.
+ */
 function signedRequest(): { body: string; headers: Record<string, string> } {
   const now = Date.now();
-  const firstRecord = nextRecord;
-  nextRecord += RECORDS_PER_BATCH;
-  const events = Array.from({ length: EVENTS_PER_BATCH }, (_, i) => ({
-    eventId: nextEvent++,
-    subscriptionId: 1,
-    portalId: 62515,
-    appId: 1,
-    occurredAt: now - 1000 + i,
-    subscriptionType: 'contact.propertyChange',
-    attemptNumber: 0,
-    objectId: firstRecord + (i % RECORDS_PER_BATCH),
-    changeSource: 'CRM_UI',
-    propertyName: 'firstname',
-    propertyValue: `name-${i}`,
-  }));
+  const events = Array.from({ length: EVENTS_PER_BATCH }, (_, i) => {
+    const slot = nextSlot + (i % RECORDS_PER_BATCH);
+    const base = { eventId: nextEvent++, subscriptionId: 1, portalId: portal.portalId, appId: 1, occurredAt: now - 1000 + i, attemptNumber: 0, changeSource: 'CRM_UI' };
+    switch (slot % 3) {
+      case 0:
+        return { ...base, subscriptionType: 'contact.propertyChange', objectId: Number(pick(portal.contacts, slot)), propertyName: 'firstname', propertyValue: `name-${i}` };
+      case 1:
+        return { ...base, subscriptionType: 'deal.propertyChange', objectId: Number(pick(portal.deals, slot)), propertyName: 'dealstage', propertyValue: i % 2 ? 'presentationscheduled' : 'qualifiedtobuy' };
+      default:
+        return { ...base, subscriptionType: 'object.creation', objectTypeId: '0-48', objectId: Number(pick(portal.calls, slot)) };
+    }
+  });
+  nextSlot = (nextSlot + RECORDS_PER_BATCH) % RECORDS;
   const body = JSON.stringify(events);
   const signature = signV3({ method: 'POST', uri: `http://bench.local${PATH}`, rawBody: body, timestamp: now, clientSecret: SECRET });
   return { body, headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': String(now) } };
+}
+
+function pick(ids: string[], slot: number): string {
+  return ids[Math.floor(slot / 3) % ids.length]!;
+}
+
+/** The first `n` ids of a type in the sandbox portal. */
+async function firstIds(url: string, token: string, type: string, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  let after: string | undefined;
+  while (ids.length < n) {
+    const res = await fetch(`${url}/crm/v3/objects/${type}?limit=100${after ? `&after=${after}` : ''}`, { headers: { authorization: `Bearer ${token}` } });
+    const page = (await res.json()) as { results: Array<{ id: string }>; paging?: { next?: { after: string } } };
+    ids.push(...page.results.map((r) => r.id));
+    after = page.paging?.next?.after;
+    if (!after) break;
+  }
+  return ids.slice(0, n);
 }
 
 function run(port: number, opts: { rate?: number; seconds: number }): Promise<Result> {
@@ -199,24 +250,24 @@ interface Child {
   port: number;
 }
 
-async function startChild(role: Role, mode: Mode, env: NodeJS.ProcessEnv): Promise<Child> {
+async function startChild(mode: Mode, env: NodeJS.ProcessEnv): Promise<Child> {
   // Children log as `serve` does (request logs at info) into a file; BENCH_NODE_FLAGS passes node flags
   // (e.g. `--cpu-prof`) to them.
   const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
-  const logFile = path.join(os.tmpdir(), `hsai-bench-webhooks-${mode}-${role}.log`);
+  const logFile = path.join(os.tmpdir(), `hsai-bench-webhooks-${mode}.log`);
   const log = fs.openSync(logFile, 'w');
-  const proc = fork(new URL(import.meta.url).pathname, [`--${role}`, mode], {
+  const proc = fork(new URL(import.meta.url).pathname, ['--server', mode], {
     execArgv: ['--import', 'tsx', ...flags],
     stdio: ['ignore', log, log, 'ipc'],
     env: { ...process.env, ...env },
   });
   fs.closeSync(log);
   proc.once('exit', (code) => {
-    if (code !== 0) console.error(`${mode} ${role} exited with ${code}; its log: ${logFile}`);
+    if (code !== 0) console.error(`${mode} server exited with ${code}; its log: ${logFile}`);
   });
   const port = await new Promise<number>((resolve, reject) => {
     proc.once('message', (m: { port: number }) => resolve(m.port));
-    proc.once('exit', (code) => reject(new Error(`${mode} ${role} exited (${code}); its log: ${logFile}`)));
+    proc.once('exit', (code) => reject(new Error(`${mode} server exited (${code}); its log: ${logFile}`)));
   });
   return { proc, port };
 }
@@ -232,6 +283,21 @@ async function stopChild(c: Child): Promise<void> {
   const exited = new Promise((r) => c.proc.once('exit', r));
   c.proc.send('close');
   await exited;
+}
+
+/** `hubspot-ai worker` at nice 10, as production runs it next to an API-only `serve`; resolves once it serves. */
+async function startWorkerProcess(env: NodeJS.ProcessEnv, workerPort: number): Promise<ChildProcess> {
+  const logFile = path.join(os.tmpdir(), 'hsai-bench-webhooks-bullmq-worker.log');
+  const log = fs.openSync(logFile, 'w');
+  const proc = fork(BIN, ['worker'], { stdio: ['ignore', log, log, 'ipc'], env: { ...process.env, ...env } });
+  fs.closeSync(log);
+  os.setPriority(proc.pid!, 10);
+  const deadline = Date.now() + 120_000;
+  while (!(await fetch(`http://127.0.0.1:${workerPort}/healthz`).then((r) => r.ok, () => false))) {
+    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`the worker did not start; its log: ${logFile}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return proc;
 }
 
 /** Deletes this run's keys, so repeated runs do not grow the Redis they share (and its fork-heavy snapshots). */
@@ -268,64 +334,115 @@ async function main(): Promise<void> {
   const modes = (process.env.BENCH_MODES?.split(',') ?? ['bare', 'embedded', 'bullmq']).filter((m) => m !== 'bullmq' || process.env.REDIS_URL);
   if (!process.env.REDIS_URL) console.log('REDIS_URL not set: BullMQ target skipped');
   else if (modes.includes('bullmq')) await checkRedisConfig(process.env.REDIS_URL);
+  const companies = Number(process.env.BENCH_COMPANIES ?? 100);
+  const sandbox = await startSandboxProcess({ port: 0, seed: 7, companies, rateLimit: 0, faultRate: 0, latencyMs: 0 });
+  const truth = await sandbox.groundTruth();
+  const per = Math.ceil(RECORDS / 3);
+  portal = {
+    portalId: Number(truth.portalId),
+    contacts: await firstIds(sandbox.url, sandbox.token, 'contacts', per),
+    deals: await firstIds(sandbox.url, sandbox.token, 'deals', per),
+    calls: await firstIds(sandbox.url, sandbox.token, 'calls', per),
+  };
+  console.log(`sandbox portal: ${companies} companies; events about ${RECORDS} of its records (contacts, deals, calls); load average ${os.loadavg()[0]!.toFixed(1)}`);
   const rows: Array<Record<string, string | number>> = [];
   const base: { rate?: Result; max?: Result } = {};
+  const p99s = new Map<string, number[]>();
   let ok = true;
-  for (const mode of modes as Mode[]) {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hsai-bench-'));
-    const env = { BENCH_DATA_DIR: dataDir, BENCH_REDIS_PREFIX: `bench${process.pid}${mode}` };
-    const server = await startChild('server', mode, env);
-    // With Redis, `serve` is the API alone and `hubspot-ai worker` processes run the jobs (as in production).
-    const worker = mode === 'bullmq' ? await startChild('worker', mode, env) : server;
-    // Worker processes yield the CPU to the API (`nice -n 10 hubspot-ai worker`, or cpu_shares in compose): on a
-    // shared 2-core host they would otherwise deschedule the API and Redis in the middle of an acknowledgement.
-    if (worker !== server) os.setPriority(worker.proc.pid!, 10);
-    const port = server.port;
-    await run(port, { seconds: 1 }); // warm-up (JIT, SQLite pages, Redis connections)
-    if (mode !== 'bare') await ask<ServerStats>(worker, 'stats'); // the 1k events/s run starts on an empty queue
-    await ask(server, 'mark');
-    const rate = await run(port, { rate: 10, seconds: RATE_SECONDS });
-    const diag = await ask<RunDiagnostics>(server, 'diagnostics');
-    const max = await run(port, { seconds: MAX_SECONDS });
-    if (mode === 'bare') Object.assign(base, { rate, max });
-    let verdict = 'n/a';
-    if (mode !== 'bare') {
-      const s = await ask<ServerStats>(worker, 'stats');
-      const { acked } = worker === server ? s : await ask<ServerStats>(server, 'stats');
-      // Requests cut off when a run ends may be journaled (and processed) without their 200 being counted.
-      const lost = Math.max(0, acked - s.processed - s.duplicate);
-      verdict = lost === 0 ? `all ${acked} acknowledged events processed (${s.processed} in total, ${s.records} records ingested)` : `LOST ${lost} of ${acked}`;
-      if (lost !== 0) ok = false;
+  try {
+    for (const mode of modes as Mode[]) {
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hsai-bench-'));
+      const workerPort = await freePort();
+      const env: Record<string, string> = {
+        DATA_DIR: dataDir,
+        HUBSPOT_BASE_URL: sandbox.url,
+        HUBSPOT_ACCESS_TOKEN: sandbox.token,
+        HUBSPOT_CLIENT_SECRET: SECRET,
+        WEBHOOK_PUBLIC_URL: 'http://bench.local',
+        WORKER_PORT: String(workerPort),
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+        LOG_FORMAT: 'json',
+        ...(mode === 'bullmq' ? { REDIS_URL: process.env.REDIS_URL!, REDIS_PREFIX: `bench${process.pid}${mode}` } : {}),
+      };
+      if (mode !== 'bare') {
+        // The ai_* properties the write-back writes (generation jobs end in writes to the sandbox).
+        const setup = spawnSync(process.execPath, [BIN, 'setup'], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, encoding: 'utf8' });
+        if (setup.status !== 0) throw new Error(`setup failed: ${setup.stderr}`);
+      }
+      const server = await startChild(mode, env);
+      // With Redis, `serve` is the API alone and a `hubspot-ai worker` process runs the jobs (as in production).
+      const bullWorker = mode === 'bullmq' ? await startWorkerProcess(env, workerPort) : undefined;
+      const port = server.port;
+      await run(port, { seconds: 1 }); // warm-up (JIT, SQLite pages, Redis connections)
+      if (mode !== 'bare') await ask(server, 'drain'); // the measured runs start on an empty queue
+      const rates: Result[] = [];
+      const diags: RunDiagnostics[] = [];
+      const jobs: Array<{ ingest: number; generation: number }> = [];
+      for (let r = 0; r < REPEATS; r += 1) {
+        const before = mode === 'bare' ? undefined : await workerStats(workerPort);
+        await ask(server, 'mark');
+        rates.push(await run(port, { rate: 10, seconds: RATE_SECONDS }));
+        diags.push(await ask<RunDiagnostics>(server, 'diagnostics'));
+        const after = mode === 'bare' ? undefined : await workerStats(workerPort);
+        jobs.push({ ingest: (after?.ingest ?? 0) - (before?.ingest ?? 0), generation: (after?.generation ?? 0) - (before?.generation ?? 0) });
+        console.log(`${mode} run ${r + 1}/${REPEATS}: p50 ${rates[r]!.latency.p50} / p99 ${rates[r]!.latency.p99} ms; jobs finished meanwhile: ${jobs[r]!.ingest} ingest, ${jobs[r]!.generation} generation; load ${os.loadavg()[0]!.toFixed(1)}`);
+      }
+      const max = await run(port, { seconds: MAX_SECONDS });
+      const rate = rates.reduce((a, b) => (b.latency.p99 > a.latency.p99 ? b : a)); // the worst repetition
+      const diag = diags[rates.indexOf(rate)]!;
+      p99s.set(mode, rates.map((r) => r.latency.p99));
+      if (mode === 'bare') Object.assign(base, { rate, max });
+      let verdict = 'n/a';
+      if (mode !== 'bare') {
+        await ask(server, 'drain');
+        const w = await workerStats(workerPort);
+        const { acked } = await ask<ServerStats>(server, 'stats');
+        // Requests cut off when a run ends may be journaled (and processed) without their 200 being counted.
+        const lost = Math.max(0, acked - w.processed - w.duplicate);
+        verdict = lost === 0
+          ? `all ${acked} acknowledged events processed (${w.processed} in total); ${w.ingest} ingest and ${w.generation} generation jobs completed, ${w.failed} attempts failed`
+          : `LOST ${lost} of ${acked}`;
+        if (lost !== 0) ok = false;
+      }
+      await stopChild(server);
+      if (bullWorker) {
+        const exited = new Promise((r) => bullWorker.once('exit', r));
+        bullWorker.kill('SIGTERM');
+        await exited;
+      }
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (mode === 'bullmq') await removeRedisKeys(process.env.REDIS_URL!, env.REDIS_PREFIX!);
+      for (const [label, r, b] of [['1k events/s (worst)', rate, base.rate], ['max', max, base.max]] as const) {
+        rows.push({
+          target: mode,
+          run: label,
+          'req/s': Math.round(r.requests.average),
+          'events/s': Math.round(r.requests.average * EVENTS_PER_BATCH),
+          'p50 ms': r.latency.p50,
+          'p99 ms': r.latency.p99,
+          'non-2xx': r.non2xx + r.errors + r.timeouts,
+          'p99 vs bare': b ? (r.latency.p99 / Math.max(1, b.latency.p99)).toFixed(2) : '-',
+          'loop delay p99/max ms': label === 'max' ? '-' : `${diag.loopP99.toFixed(1)}/${diag.loopMax.toFixed(0)}`,
+          'disk MB/s': label === 'max' || diag.writtenMBps === null ? '-' : diag.writtenMBps.toFixed(1),
+          'jobs done (ingest/gen)': label === 'max' || mode === 'bare' ? '-' : jobs.map((j) => `${j.ingest}/${j.generation}`).join(' '),
+        });
+      }
+      if (mode !== 'bare') {
+        const all = p99s.get(mode)!;
+        const met = all.every((p) => p < 50);
+        console.log(`${mode}: p99 at 1,000 events/s over ${all.length} runs = ${all.join(', ')} ms (spread ${Math.min(...all)}–${Math.max(...all)}; goal < 50 ms in every run: ${met ? 'met' : 'NOT MET'}); ${verdict}`);
+        if (!met) ok = false;
+      } else {
+        console.log(`bare: p99 at 1,000 events/s over ${p99s.get('bare')!.length} runs = ${p99s.get('bare')!.join(', ')} ms`);
+      }
     }
-    await stopChild(server);
-    if (worker !== server) await stopChild(worker);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    if (mode === 'bullmq') await removeRedisKeys(process.env.REDIS_URL!, env.BENCH_REDIS_PREFIX);
-    for (const [label, r, b] of [['1k events/s', rate, base.rate], ['max', max, base.max]] as const) {
-      rows.push({
-        target: mode,
-        run: label,
-        'req/s': Math.round(r.requests.average),
-        'events/s': Math.round(r.requests.average * EVENTS_PER_BATCH),
-        'p50 ms': r.latency.p50,
-        'p99 ms': r.latency.p99,
-        'non-2xx': r.non2xx + r.errors + r.timeouts,
-        'req/s vs bare': b ? (r.requests.average / b.requests.average).toFixed(2) : '-',
-        'p99 vs bare': b ? (r.latency.p99 / Math.max(1, b.latency.p99)).toFixed(2) : '-',
-        'loop delay p99/max ms': label === 'max' ? '-' : `${diag.loopP99.toFixed(1)}/${diag.loopMax.toFixed(0)}`,
-        'disk MB/s': label === 'max' || diag.writtenMBps === null ? '-' : diag.writtenMBps.toFixed(1),
-      });
-    }
-    if (mode !== 'bare') {
-      const p99 = rate.latency.p99;
-      console.log(`${mode}: p99 at 1,000 events/s = ${p99} ms (goal < 50 ms: ${p99 < 50 ? 'met' : 'MISSED'}); ${verdict}`);
-      if (p99 >= 50) ok = false;
-    }
+  } finally {
+    await sandbox.close();
   }
   console.table(rows);
+  console.log(`load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(', ')} (2 cores shared)`);
   process.exitCode = ok ? 0 : 1;
 }
 
-const role = (['server', 'worker'] as const).find((r) => process.argv.includes(`--${r}`));
-if (role) await child(role, process.argv[process.argv.indexOf(`--${role}`) + 1] as Mode);
+if (process.argv.includes('--server')) await child(process.argv[process.argv.indexOf('--server') + 1] as Mode);
 else await main();

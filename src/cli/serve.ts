@@ -6,6 +6,7 @@ import { initTracing } from '../tracing.ts';
 import { settlesWithin, ShutdownBudget, untilSignal } from '../runtime/lifecycle.ts';
 import { buildServiceApp } from '../runtime/http.ts';
 import { startWorkers } from '../runtime/workers.ts';
+import { parentGone, reportReady, SERVE_CHILD_ENV, spawnWorkerProcess } from '../runtime/worker-process.ts';
 import { startWorkerListener } from '../runtime/worker-listener.ts';
 import type { Container } from '../runtime/container.ts';
 import type { WorkerHandle } from '../queue/queue.ts';
@@ -27,7 +28,8 @@ async function openStore(container: Container): Promise<void> {
 }
 
 /**
- * `hubspot-ai serve`: the API, plus in-process workers with the embedded queue (or when asked).
+ * `hubspot-ai serve`: the API, plus workers with the embedded queue (or when asked), in a child process
+ * (runtime/worker-process.ts) so that no job ever runs on the event loop that acknowledges webhooks.
  * Shutdown (SIGTERM/SIGINT): stop taking requests and finish those in flight, let running jobs finish, and hand
  * back to the queue whatever is still running when SHUTDOWN_GRACE_MS is over; then close every backend.
  */
@@ -46,9 +48,22 @@ export async function serveCommand(opts: { workers: boolean }): Promise<void> {
     throw new CliExit(EXIT.FAILURE, `cannot listen on ${config.HOST}:${config.PORT}: ${errorMessage(err)}`);
   }
   const runWorkers = opts.workers && config.serveWorkers;
-  if (runWorkers) workers = await startWorkers(container);
+  let workerPid: number | undefined;
+  if (runWorkers) {
+    // The child's /metrics listener: WORKER_PORT when set, else any free port (logged), so that two `serve`
+    // processes on one host do not collide on the default.
+    const child = spawnWorkerProcess({ logger, env: process.env.WORKER_PORT ? {} : { WORKER_PORT: '0' } });
+    workers = child;
+    try {
+      workerPid = await child.ready();
+    } catch (err) {
+      await app.close();
+      await container.close();
+      throw new CliExit(EXIT.FAILURE, `${errorMessage(err)}; its error is above`);
+    }
+  }
   logger.info(
-    { port: (app.server.address() as { port?: number } | null)?.port, workers: runWorkers, backends: config.backends, dryRun: config.DRY_RUN },
+    { port: (app.server.address() as { port?: number } | null)?.port, workers: runWorkers, workerPid, backends: config.backends, dryRun: config.DRY_RUN },
     'hubspot-ai is serving',
   );
   const signal = await stopped;
@@ -59,10 +74,12 @@ export async function serveCommand(opts: { workers: boolean }): Promise<void> {
 /** `hubspot-ai worker`: workers only (production, with REDIS_URL), with their own /metrics, /healthz and /readyz. */
 export async function workerCommand(): Promise<void> {
   const { config, logger, container } = cliContext();
-  const stopped = untilSignal(logger);
+  const child = process.env[SERVE_CHILD_ENV] === '1';
+  // A worker started by `serve` also stops when `serve` is gone (even after a kill -9), instead of lingering.
+  const stopped = Promise.race([untilSignal(logger), parentGone().then(() => 'SIGTERM' as const)]);
   const stopTracing = await startTracing(config, logger, 'worker');
   await openStore(container);
-  if (config.backends.queue === 'embedded') {
+  if (config.backends.queue === 'embedded' && !child) {
     logger.warn('REDIS_URL is not set: this worker serves the embedded queue in this DATA_DIR only (normally `serve` runs workers itself)');
   }
   let listener: FastifyInstance;
@@ -73,8 +90,9 @@ export async function workerCommand(): Promise<void> {
     throw new CliExit(EXIT.FAILURE, `cannot listen on ${config.HOST}:${config.WORKER_PORT} (WORKER_PORT): ${errorMessage(err)}`);
   }
   const workers = await startWorkers(container);
+  reportReady();
   logger.info(
-    { concurrency: config.QUEUE_CONCURRENCY, backends: config.backends, port: (listener.server.address() as { port?: number } | null)?.port },
+    { concurrency: config.QUEUE_CONCURRENCY, backends: config.backends, port: (listener.server.address() as { port?: number } | null)?.port, pid: process.pid },
     'workers running',
   );
   const signal = await stopped;

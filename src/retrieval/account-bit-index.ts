@@ -31,6 +31,19 @@ export interface BitIndexCandidate {
   approx: number;
 }
 
+/** Words (of 32 sign bits) of the coarse first pass, and when it runs: wide vectors, many rows. */
+const COARSE_WORDS = 8;
+const COARSE_MIN_ROWS = 20_000;
+/** Rows the coarse pass keeps: this many times the candidates, and at least this share of the rows. */
+const COARSE_FACTOR = 10;
+const COARSE_SHARE = 0.04;
+
+function popcount(x: number): number {
+  x = x - ((x >>> 1) & 0x55555555);
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
 /** Code of a filter value that no row has: the filter matches nothing. */
 const NO_MATCH = -1;
 
@@ -123,14 +136,49 @@ export class AccountBitIndex {
     const bits = this.bits;
     const FILTERED = 0xffff;
     const hist = new Uint32Array(W * 32 + 1);
-    for (let i = 0, b = 0; i < n; i++, b += W) {
-      if (
-        this.alive[i] === 0 ||
-        (ind !== 0 && this.industry[i] !== ind) ||
-        (band !== 0 && this.sizeBand[i] !== band) ||
-        (life !== 0 && this.lifecycle[i] !== life) ||
-        (noCustomers && this.customer[i] === 1)
-      ) {
+    const passes = (i: number) =>
+      this.alive[i] !== 0 &&
+      (ind === 0 || this.industry[i] === ind) &&
+      (band === 0 || this.sizeBand[i] === band) &&
+      (life === 0 || this.lifecycle[i] === life) &&
+      !(noCustomers && this.customer[i] === 1);
+
+    // Coarse first pass on wide vectors: Hamming over the first COARSE_WORDS words (256 dimensions) of every row
+    // keeps the nearest few percent, and only those get the full distance. The leading dimensions carry the most
+    // (text-embedding-3 vectors are Matryoshka-trained: their first 256 dimensions are an embedding themselves).
+    const coarse = W >= 4 * COARSE_WORDS && n >= COARSE_MIN_ROWS;
+    let rows: ArrayLike<number> | undefined;
+    if (coarse) {
+      const chist = new Uint32Array(COARSE_WORDS * 32 + 1);
+      for (let i = 0, b = 0; i < n; i++, b += W) {
+        if (!passes(i)) {
+          dist[i] = FILTERED;
+          continue;
+        }
+        let d = 0;
+        for (let w = 0; w < COARSE_WORDS; w++) d += popcount(bits[b + w]! ^ q[w]!);
+        dist[i] = d;
+        chist[d]! += 1;
+      }
+      const keepCoarse = Math.max(candidates * COARSE_FACTOR, Math.ceil(n * COARSE_SHARE));
+      let t = 0;
+      for (let below = 0; t < chist.length; t++) {
+        below += chist[t]!;
+        if (below >= keepCoarse) break;
+      }
+      const kept: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const d = dist[i]!;
+        if (d !== FILTERED && d <= t) kept.push(i);
+        dist[i] = FILTERED;
+      }
+      rows = kept;
+    }
+    const count = rows ? rows.length : n;
+    for (let r = 0; r < count; r++) {
+      const i = rows ? rows[r]! : r;
+      const b = i * W;
+      if (!rows && !passes(i)) {
         dist[i] = FILTERED;
         continue;
       }

@@ -118,7 +118,7 @@ describe('serve shutdown', () => {
     }
   });
 
-  it('hands a job still running after SHUTDOWN_GRACE_MS back to the queue, where it runs again', async () => {
+  it('hands a job still running after SHUTDOWN_GRACE_MS back to the queue, where it runs again', { timeout: 240_000 }, async () => {
     const dir = dataDir();
     const port = await freePort();
     const contactId = await firstContact(sandbox);
@@ -126,6 +126,8 @@ describe('serve shutdown', () => {
     const busy = startCli(['serve'], env);
     try {
       await waitUntilServing(busy, `http://127.0.0.1:${port}/healthz`);
+      // Its worker process has started (and checked HubSpot) once serve says it is serving.
+      await waitFor(() => busy.logs().some((l) => l.msg === 'hubspot-ai is serving'), 60_000, 'serve started its workers');
       // From now on every HubSpot call takes a minute: the job is certainly still running at shutdown.
       sandbox.setFaults({ latencyMs: 60_000 });
       const before = sandbox.metrics().requests;
@@ -164,6 +166,68 @@ describe('serve shutdown', () => {
       await again.exited;
     }
   }, 180_000);
+});
+
+describe('serve workers', () => {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('run in a child process that stops with serve, even after kill -9, handing its running job back', { timeout: 240_000 }, async () => {
+    const dir = dataDir();
+    const port = await freePort();
+    const contactId = await firstContact(sandbox);
+    const env = { DATA_DIR: dir, PORT: String(port), WORKER_PORT: '0', HUBSPOT_BASE_URL: sandbox.url, HUBSPOT_ACCESS_TOKEN: sandbox.token, HUBSPOT_CLIENT_SECRET: 'secret-3', WEBHOOK_COALESCE_MS: '0', SHUTDOWN_GRACE_MS: '1500' };
+    const p = startCli(['serve'], env);
+    let workerPid = 0;
+    try {
+      await waitUntilServing(p, `http://127.0.0.1:${port}/healthz`);
+      await waitFor(() => p.logs().some((l) => l.msg === 'hubspot-ai is serving'), 60_000, 'serve started its workers');
+      workerPid = p.logs().find((l) => l.msg === 'hubspot-ai is serving')!.workerPid as number;
+      expect(workerPid).toBeGreaterThan(0);
+      expect(workerPid).not.toBe(p.child.pid);
+      expect(alive(workerPid)).toBe(true);
+
+      sandbox.setFaults({ latencyMs: 60_000 });
+      const before = sandbox.metrics().requests;
+      await deliverContactChange(port, env.HUBSPOT_CLIENT_SECRET, contactId);
+      await waitFor(() => sandbox.metrics().requests > before, 30_000, 'the ingest job calling HubSpot (in the worker process)');
+      p.child.kill('SIGKILL');
+      await p.exited;
+      // The worker notices that serve is gone, stops within its grace period and exits: no orphan.
+      await waitFor(() => !alive(workerPid), 30_000, 'the worker process exited after serve was killed');
+    } finally {
+      sandbox.setFaults({ latencyMs: 0 });
+      await stopCli(p);
+      if (workerPid && alive(workerPid)) process.kill(workerPid, 'SIGKILL');
+    }
+    const queue = await createQueue({ dataDir: dir, defaultMaxAttempts: 8 });
+    try {
+      const s = (await queue.stats())['ingest.record'];
+      expect(s.active).toBe(0);
+      expect(s.waiting + s.delayed).toBe(1);
+    } finally {
+      await queue.close();
+    }
+    const again = startCli(['serve'], env);
+    try {
+      await waitUntilServing(again, `http://127.0.0.1:${port}/healthz`);
+      const observer = await createQueue({ dataDir: dir, defaultMaxAttempts: 8 });
+      try {
+        await waitFor(async () => (await observer.stats())['ingest.record'].completed === 1, 60_000, 'the handed-back job completed');
+      } finally {
+        await observer.close();
+      }
+    } finally {
+      again.child.kill('SIGTERM');
+      await again.exited;
+    }
+  });
 });
 
 async function firstContact(sb: SandboxHandle): Promise<string> {

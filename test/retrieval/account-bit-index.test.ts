@@ -65,6 +65,24 @@ describe('AccountBitIndex (in memory)', () => {
     expect(found / wanted).toBeGreaterThanOrEqual(0.95);
   });
 
+  it('keeps recall@10 ≥ 0.95 through the coarse first pass on wide vectors and many rows, filters included', () => {
+    const wide = 1024;
+    const many = syntheticProfiles({ portalId: 'p', count: 24_000, dims: wide, clusters: 120 });
+    const idx = indexOf(many, wide);
+    let found = 0;
+    let wanted = 0;
+    for (let i = 0; i < 20; i++) {
+      const self = many[i * 1193]!;
+      const filter: AccountFilter = { excludeAccountIds: [self.accountId], ...(i % 3 === 0 ? { industry: self.industry!, excludeCustomers: true } : {}) };
+      const truth = exactTop(many, self.vector, 10, filter);
+      const got = idx.search(self.vector, filter, 400, 10).map((c) => c.accountId);
+      expect(got).not.toContain(self.accountId);
+      found += got.filter((id) => truth.includes(id)).length;
+      wanted += truth.length;
+    }
+    expect(found / wanted).toBeGreaterThanOrEqual(0.95);
+  });
+
   it('keeps the exact top-10 when the filter leaves fewer rows than candidates, and matches nothing for unknown values', () => {
     const idx = indexOf(profiles, dims);
     const q = profiles[5]!.vector;
