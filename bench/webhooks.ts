@@ -250,7 +250,10 @@ interface Child {
   port: number;
 }
 
-async function startChild(mode: Mode, env: NodeJS.ProcessEnv): Promise<Child> {
+async function startChild(mode: Mode, targetEnv: NodeJS.ProcessEnv): Promise<Child> {
+  // Only the BullMQ target uses Redis: a REDIS_URL of the shell running the bench must not reach the others.
+  const { REDIS_URL: _redis, REDIS_PREFIX: _prefix, ...inherited } = process.env;
+  const env = { ...inherited, ...targetEnv };
   // Children log as `serve` does (request logs at info) into a file; BENCH_NODE_FLAGS passes node flags
   // (e.g. `--cpu-prof`) to them.
   const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
@@ -259,7 +262,7 @@ async function startChild(mode: Mode, env: NodeJS.ProcessEnv): Promise<Child> {
   const proc = fork(new URL(import.meta.url).pathname, ['--server', mode], {
     execArgv: ['--import', 'tsx', ...flags],
     stdio: ['ignore', log, log, 'ipc'],
-    env: { ...process.env, ...env },
+    env,
   });
   fs.closeSync(log);
   proc.once('exit', (code) => {

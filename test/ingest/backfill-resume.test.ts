@@ -147,7 +147,7 @@ describe('backfill kill -9 and resume', () => {
     expect(summary.resumed).toBe(true);
     expect(summary.accounts).toBeLessThan(sandbox.groundTruth().accounts);
     expect(await snapshotOf(dataDir)).toEqual(reference);
-  }, 120_000);
+  }, 300_000);
 });
 
 describePostgres('backfill kill -9 and resume with PostgreSQL checkpoints', (databaseUrl) => {
@@ -164,7 +164,7 @@ describePostgres('backfill kill -9 and resume with PostgreSQL checkpoints', (dat
     } finally {
       await checkpoints.close();
     }
-  }, 120_000);
+  }, 300_000);
 });
 
 /**
@@ -220,5 +220,5 @@ describe('backfill and HubSpot\'s daily limit', () => {
     const summary = await runChildToEnd(dataDir);
     expect(summary.resumed).toBe(true);
     expect(await snapshotOf(dataDir)).toEqual(reference);
-  }, 120_000);
+  }, 300_000);
 });
