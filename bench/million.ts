@@ -193,6 +193,7 @@ try {
     model: 'synthetic',
     dimensions: DIMS,
     embed: async () => ({ vectors: [current], tokens: 0, cacheHits: 0 }),
+    cacheTag: () => '',
     ping: async () => undefined,
     close: async () => undefined,
   };

@@ -118,7 +118,7 @@ describe('serve shutdown', () => {
     }
   });
 
-  it('hands a job still running after SHUTDOWN_GRACE_MS back to the queue, where it runs again', { timeout: 240_000 }, async () => {
+  it('hands a job still running after SHUTDOWN_GRACE_MS back to the queue, where it runs again', async () => {
     const dir = dataDir();
     const port = await freePort();
     const contactId = await firstContact(sandbox);
