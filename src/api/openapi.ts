@@ -172,9 +172,17 @@ const WEBHOOK_BODY = {
   },
 } as const;
 
+/** A 204 has no body (and no Content-Type): `type: 'null'` is how @fastify/swagger documents that. */
+function noContentFor204(out: ReturnType<typeof jsonSchemaTransform>): ReturnType<typeof jsonSchemaTransform> {
+  const schema = out.schema as { response?: Record<string, { description?: string }> };
+  const noContent = schema.response?.['204'];
+  if (!noContent) return out;
+  return { ...out, schema: { ...schema, response: { ...schema.response, 204: { description: noContent.description ?? 'No content', type: 'null' } } } };
+}
+
 /** @fastify/swagger's transform: zod schemas to JSON Schema, plus the webhook routes' documentation. */
 export function openApiTransform(input: Parameters<typeof jsonSchemaTransform>[0]): ReturnType<typeof jsonSchemaTransform> {
-  const out = jsonSchemaTransform(input);
+  const out = noContentFor204(jsonSchemaTransform(input));
   const extra = WEBHOOK_BODY[input.url as keyof typeof WEBHOOK_BODY];
   if (!extra) return out;
   const schema = out.schema as Record<string, unknown>;
