@@ -18,6 +18,7 @@ import { documentRoute, openApiTransform, SECURITY_SCHEMES } from './openapi.ts'
 import { traceRoute } from './trace-route.ts';
 import { registerSecurity } from './auth.ts';
 import { ApiError } from './errors.ts';
+import { answerMethodNotAllowed } from './method-not-allowed.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 import { requestSerializer } from './request-log.ts';
 import type { ApiToken } from './route-options.ts';
@@ -102,6 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
   await app.register(cookie);
+  answerMethodNotAllowed(app as unknown as FastifyInstance);
 
   await registerSecurity(app as unknown as FastifyInstance, {
     tokens: deps.tokens,

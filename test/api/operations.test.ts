@@ -107,6 +107,38 @@ describe('operations', () => {
     expect(r.json().error.code).toBe('NOT_FOUND');
   });
 
+  it('answers a method a path does not serve with 405 and the methods it does serve in Allow', async () => {
+    const del = await s.app.inject({ method: 'DELETE', url: '/v1/reviews', headers: s.auth('admin') });
+    expect(del.statusCode).toBe(405);
+    expect(del.headers.allow).toBe('GET, HEAD');
+    expect(del.json().error.code).toBe('METHOD_NOT_ALLOWED');
+    // The literal resource wins over a parameter: /v1/reviews/bulk is the bulk action, not review "bulk".
+    const bulk = await s.app.inject({ method: 'OPTIONS', url: '/v1/reviews/bulk', headers: s.auth('admin') });
+    expect(bulk.statusCode).toBe(405);
+    expect(bulk.headers.allow).toBe('POST');
+    expect((await s.app.inject({ method: 'GET', url: '/v1/reviews/bulk', headers: s.auth('admin') })).statusCode).toBe(405);
+    expect((await s.app.inject({ method: 'GET', url: '/v1/reviews/8f0c6a3e-1b2d-4c5e-9f70-123456789abc', headers: s.auth('admin') })).statusCode).toBe(404);
+    // Before authentication: the path's methods are no secret, and no body is parsed.
+    expect((await s.app.inject({ method: 'PUT', url: '/v1/accounts/1/context', payload: 'not json' })).statusCode).toBe(405);
+    // An unknown path stays a 404.
+    expect((await s.app.inject({ method: 'DELETE', url: '/v1/nothing-here', headers: s.auth('admin') })).statusCode).toBe(404);
+  });
+
+  it('states its body and query rules in the document, and holds requests to them', async () => {
+    const doc = (await s.app.inject({ url: '/docs/json' })).json<{ paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { oneOf?: unknown[]; anyOf?: unknown[] } }> } }>> }>();
+    const bulkSchema = doc.paths['/v1/reviews/bulk']!.post!.requestBody!.content['application/json']!.schema;
+    expect((bulkSchema.oneOf ?? bulkSchema.anyOf)?.length).toBe(2);
+    const noReason = await s.app.inject({ method: 'POST', url: '/v1/reviews/bulk', payload: { action: 'reject', ids: ['8f0c6a3e-1b2d-4c5e-9f70-123456789abc'] }, headers: s.auth('admin') });
+    expect(noReason.statusCode).toBe(400);
+    expect(noReason.body).toMatch(/reason/);
+    const badTime = await s.app.inject({ url: '/v1/audit?since=tomorrow', headers: s.auth('admin') });
+    expect(badTime.statusCode).toBe(400);
+    expect(badTime.body).toMatch(/ISO/);
+    expect((await s.app.inject({ url: '/v1/audit?since=2026-11-30', headers: s.auth('admin') })).statusCode).toBe(200);
+    const both = await s.app.inject({ method: 'POST', url: '/v1/jobs/dead/retry', payload: { all: true, ids: ['1'] }, headers: s.auth('admin') });
+    expect(both.statusCode).toBe(400);
+  });
+
   it('documents an operationId and every error response the code gives, for every operation', async () => {
     const doc = (await s.app.inject({ url: '/docs/json' })).json<{ paths: Record<string, Record<string, { operationId?: string; security?: unknown[]; responses: Record<string, unknown> }>> }>();
     const ops = Object.entries(doc.paths).flatMap(([path, byMethod]) => Object.entries(byMethod).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, op })));

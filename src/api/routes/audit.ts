@@ -12,10 +12,12 @@ import '../route-options.ts';
  * included only with `trace=true`, for admins (they are large and hold personal data).
  */
 
+// The pattern goes into the OpenAPI document, so clients (and the schema fuzzer) know what the server accepts.
 const isoTime = z
   .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)?)?$/, 'must be an ISO date or date-time')
   .refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO date or date-time')
-  .describe('ISO 8601 time');
+  .describe('ISO 8601 date or date-time, e.g. 2026-11-30 or 2026-11-30T09:00:00Z');
 
 const AuditQuery = z.object({
   accountId: z.string().min(1).max(64).optional().describe('Entries of jobs that worked for this account'),

@@ -86,14 +86,12 @@ const IdParams = z.object({ id: z.string().uuid('must be a review id') });
 const ApproveBody = z.object({ value: z.string().max(65_536).optional().describe('An edited value to write instead of the proposal') }).strict().default({});
 const RejectBody = z.object({ reason: z.string().trim().min(1, 'say why').max(2_000) }).strict();
 const ActionResult = z.object({ status: z.enum(['approved', 'rejected', 'stale', 'failed']), detail: z.string().optional(), review: ReviewSchema });
-const BulkBody = z
-  .object({
-    action: z.enum(['approve', 'reject']),
-    ids: z.array(z.string().uuid()).min(1).max(100),
-    reason: z.string().trim().min(1).max(2_000).optional().describe('Required to reject'),
-  })
-  .strict()
-  .refine((b) => b.action === 'approve' || b.reason !== undefined, { message: 'say why you reject them (reason)', path: ['reason'] });
+// A union the OpenAPI document can state: a reason is part of a rejection, not an afterthought checked in code.
+const BulkIds = z.array(z.string().uuid()).min(1).max(100);
+const BulkBody = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('approve'), ids: BulkIds }).strict(),
+  z.object({ action: z.literal('reject'), ids: BulkIds, reason: z.string().trim().min(1, 'say why you reject them (reason)').max(2_000) }).strict(),
+]);
 const BulkResult = z.object({
   results: z.array(z.object({ id: z.string(), status: z.enum(['approved', 'rejected', 'stale', 'failed', 'not_pending', 'not_found', 'invalid']), detail: z.string().optional() })),
 });
@@ -257,7 +255,7 @@ export const reviewRoutes: FastifyPluginAsync<{ writeback: WritebackService }> =
       // One by one: each approval re-checks its record and writes through the rate-limited gateway.
       for (const id of [...new Set(req.body.ids)]) {
         try {
-          const r = req.body.action === 'approve' ? await wb.approve(id, { actor }) : await wb.reject(id, { actor, reason: req.body.reason! });
+          const r = req.body.action === 'approve' ? await wb.approve(id, { actor }) : await wb.reject(id, { actor, reason: req.body.reason });
           results.push({ id, status: r.status, ...(r.detail ? { detail: r.detail } : {}) });
         } catch (err) {
           const mapped = toApiError(err);
