@@ -61,8 +61,20 @@ export function createActionHandler(deps: ActionHandlerDeps): JobHandler<ActionE
 
 async function execute(deps: ActionHandlerDeps, p: ActionExecutePayload): Promise<Record<string, string>> {
   const def = ACTIONS[p.action];
-  const accountId = p.objectType === 'companies' ? p.objectId : (await deps.gateway.accountsOf(p.objectType, p.objectId))[0];
-  if (!accountId) return { hs_execution_state: 'FAIL_CONTINUE', ai_status: 'failed', ai_error: `${p.objectType} ${p.objectId} does not exist or belongs to no account` };
+  // The account is decided once, from HubSpot's associations: a record of several companies has no single account
+  // to work for, and guessing one would write one company's history onto the other. A person decides: enrol the
+  // company instead (the workflow can branch on ai_status = failed).
+  const accounts = p.objectType === 'companies' ? [p.objectId] : await deps.gateway.accountsOf(p.objectType, p.objectId);
+  if (accounts.length === 0) return { hs_execution_state: 'FAIL_CONTINUE', ai_status: 'failed', ai_error: `${p.objectType} ${p.objectId} does not exist or belongs to no account` };
+  if (accounts.length > 1) {
+    const named = accounts.slice(0, 5).join(', ') + (accounts.length > 5 ? ', …' : '');
+    return {
+      hs_execution_state: 'FAIL_CONTINUE',
+      ai_status: 'failed',
+      ai_error: `${p.objectType} ${p.objectId} belongs to ${accounts.length} companies (${named}); enrol the company whose account this is for`,
+    };
+  }
+  const accountId = accounts[0]!;
   let run: AgentRun;
   try {
     run = await runAgentForAccount(

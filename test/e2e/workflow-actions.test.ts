@@ -84,6 +84,22 @@ describe('workflow actions from the sandbox', () => {
     expect(done.outputFields.ai_status).not.toBe('failed');
   });
 
+  it('refuses a contact of two companies instead of guessing whose account it is (nothing written)', async () => {
+    const truth = s.sandbox.groundTruth();
+    const contacts = (await (await s.hubspot('GET', `/crm/v4/objects/companies/${company}/associations/contacts`)).json()) as { results: Array<{ toObjectId: number | string }> };
+    const contactId = String(contacts.results[0]!.toObjectId);
+    const other = truth.companies.find((c) => c.id !== company && !truth.whaleAccountIds.includes(c.id))!.id;
+    const linked = await s.hubspot('PUT', `/crm/v4/objects/contacts/${contactId}/associations/default/companies/${other}`);
+    expect(linked.status, await linked.clone().text()).toBe(200);
+    const started = await execute('score-lead', { objectType: 'CONTACT', objectId: contactId, workflowId: 778 });
+    const done = await until(started.callbackId, (e) => e.state !== 'BLOCKED');
+    expect(done.outputFields).toMatchObject({ hs_execution_state: 'FAIL_CONTINUE', ai_status: 'failed' });
+    expect(done.outputFields.ai_error).toContain('belongs to 2 companies');
+    expect(done.outputFields.ai_error).toContain(other);
+    const wb = await s.container.writeback();
+    expect(await wb.audit({ runId: `action-${started.callbackId}`, limit: 10 })).toEqual([]);
+  });
+
   it('answers in the request itself when the result is ready in time', async () => {
     // The same service, with a budget long enough for the job: the workers hand the outputs to the request.
     const { config } = s.container;
