@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.ts';
 import { silentLogger, type Logger } from '../logging.ts';
@@ -10,6 +11,7 @@ import { RequestExecutor } from './request-executor.ts';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './retry-policy.ts';
 import { createSdk } from './sdk-client.ts';
 import { SdkHubSpotGateway } from './sdk-gateway.ts';
+import { LIMITER_FILE, SqliteWindowStore } from './sqlite-window-store.ts';
 
 export interface HubSpotGatewayOptions {
   /** https://api.hubapi.com or the sandbox URL. */
@@ -25,6 +27,11 @@ export interface HubSpotGatewayOptions {
   maxRetries: number;
   /** When given, the limiter is shared with every process using the same Redis; the caller keeps ownership. */
   redis?: Redis;
+  /**
+   * Without Redis: a SQLite file (DATA_DIR/hubspot-limiter.db) through which every process on this host using the
+   * token shares one budget (serve, its worker process, a backfill). Without either, the budget is this process's.
+   */
+  limiterFile?: string;
   /** Redis key prefix for the limiter (tests use a unique one). Default `hubspot-ai`. */
   redisKeyPrefix?: string;
   logger?: Logger;
@@ -55,7 +62,9 @@ export function createHubSpotGateway(opts: HubSpotGatewayOptions): HubSpotGatewa
   const sleep = opts.sleep ?? realSleep;
   const store = opts.redis
     ? new RedisWindowStore(opts.redis, opts.redisKeyPrefix ?? 'hubspot-ai', limiterKey)
-    : sharedMemoryWindowStore(limiterKey);
+    : opts.limiterFile
+      ? new SqliteWindowStore(opts.limiterFile, limiterKey)
+      : sharedMemoryWindowStore(limiterKey);
   const limiter = new RateLimiter(store, {
     burstPerWindow: opts.rateLimitPer10s,
     searchPerSecond: opts.searchPerSecond,
@@ -73,7 +82,10 @@ export function createHubSpotGateway(opts: HubSpotGatewayOptions): HubSpotGatewa
   return new SdkHubSpotGateway(createSdk(baseUrl, opts.accessToken), executor, opts.appId === undefined ? {} : { appId: opts.appId });
 }
 
-/** The gateway options from parsed config; the composition root adds the shared Redis client when REDIS_URL is set. */
+/**
+ * The gateway options from parsed config; the composition root adds the shared Redis client when REDIS_URL is set.
+ * Without it the limiter lives in DATA_DIR, so all the processes of one installation share the portal's budget.
+ */
 export function hubSpotGatewayOptions(config: Config, deps: { redis?: Redis; logger?: Logger } = {}): HubSpotGatewayOptions {
   return {
     baseUrl: config.hubspot.baseUrl,
@@ -83,7 +95,7 @@ export function hubSpotGatewayOptions(config: Config, deps: { redis?: Redis; log
     timeoutMs: config.HUBSPOT_TIMEOUT_MS,
     maxRetries: config.HUBSPOT_MAX_RETRIES,
     ...(config.HUBSPOT_APP_ID ? { appId: config.HUBSPOT_APP_ID } : {}),
-    ...(deps.redis ? { redis: deps.redis } : {}),
+    ...(deps.redis ? { redis: deps.redis } : { limiterFile: path.join(config.dataDir, LIMITER_FILE) }),
     ...(deps.logger ? { logger: deps.logger } : {}),
   };
 }

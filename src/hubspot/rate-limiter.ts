@@ -88,6 +88,11 @@ export class RateLimiter {
     if (headers.remaining !== undefined) await this.store.reconcile('burst', headers.remaining, this.burst);
   }
 
+  /** Closes the store's own resources (a shared store or a caller's Redis client stays open). */
+  close(): Promise<void> {
+    return this.store.close();
+  }
+
   /** After a 429: every caller of this token holds off `kind` requests for `ms`. */
   async pause(kind: LimitKind, ms: number): Promise<void> {
     await this.store.pause(kind, ms);

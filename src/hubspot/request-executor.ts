@@ -48,8 +48,9 @@ export class RequestExecutor {
     return { ...this.counters };
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.closed = true;
+    await this.limiter.close();
   }
 
   call<T>(spec: CallSpec<T>): Promise<T> {

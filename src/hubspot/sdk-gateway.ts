@@ -259,7 +259,7 @@ export class SdkHubSpotGateway implements HubSpotGateway {
   }
 
   async close(): Promise<void> {
-    this.executor.close();
+    await this.executor.close();
   }
 
   async completeActionCallbacks(inputs: Array<{ callbackId: string; outputFields: Record<string, string> }>): Promise<void> {
