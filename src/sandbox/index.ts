@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import type { ObjectType } from '../core/objects.ts';
 import { OBJECT_TYPES } from '../core/objects.ts';
 import { silentLogger, type Logger } from '../logging.ts';
@@ -52,6 +53,8 @@ export interface SandboxHandle {
   portalId: string;
   appId: string;
   token: string;
+  /** The portal's HTTP app; the multi-portal front door (portals.ts) hands each request to its portal's app. */
+  app: FastifyInstance;
   groundTruth(): GroundTruth;
   reset(): Promise<void>;
   /** Resolves when every pending webhook delivery has been answered 2xx or given up. */
@@ -130,6 +133,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     portalId: String(portalId),
     appId: String(appId),
     token,
+    app: server.app,
     groundTruth: truth,
     reset,
     flushWebhooks: async () => dispatcher?.flush(),
