@@ -105,7 +105,7 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 dependency unav
 
   program
     .command('train-scorer')
-    .description("Fit the lead scorer on the portal's closed-won and closed-lost deals; prints AUC and calibration")
+    .description("Fit the lead scorer on the portal's closed deals; prints its held-out validation and stores it")
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => run(async () => (await import('./cli/generate.ts')).trainScorerCommand(opts), ALL));
 

@@ -19,7 +19,7 @@ import type { ActionWaiters } from './waiters.ts';
 type AgentRun = Awaited<ReturnType<typeof runAgentForAccount>>;
 
 export interface ActionHandlerDeps extends Omit<RunAgentDeps, 'scorer' | 'logger'> {
-  scorer: () => RunAgentDeps['scorer'];
+  scorer: () => RunAgentDeps['scorer'] | Promise<RunAgentDeps['scorer']>;
   waiters: ActionWaiters;
   /** Public base URL of this service, for `ai_review_url`. */
   publicUrl?: string;
@@ -78,7 +78,7 @@ async function execute(deps: ActionHandlerDeps, p: ActionExecutePayload): Promis
   let run: AgentRun;
   try {
     run = await runAgentForAccount(
-      { ...deps, scorer: deps.scorer() ?? null, logger: deps.logger },
+      { ...deps, scorer: (await deps.scorer()) ?? null, logger: deps.logger },
       { portalId: p.portalId, accountId, agent: def.agent, dryRun: deps.dryRun, actor: `workflow:${p.workflowId ?? 'unknown'}`, runId: `action-${p.callbackId}` },
     );
   } catch (err) {

@@ -38,7 +38,7 @@ export interface GenerationHandlerDeps {
   embedder: Embedder;
   provider: LlmProvider;
   /** The trained lead scorer, or a function returning the current one (so a retrain is picked up). */
-  scorer?: ScorerModel | null | (() => ScorerModel | null);
+  scorer?: ScorerModel | null | (() => ScorerModel | null | Promise<ScorerModel | null>);
   sink: ProposalSink;
   logger?: Logger;
   tokenBudget?: number;
@@ -51,7 +51,7 @@ function describeEvent(p: GeneratePayload): string {
 
 export function createGenerationHandlers(deps: GenerationHandlerDeps): Partial<Record<JobType, JobHandler<GeneratePayload>>> {
   const logger = deps.logger ?? silentLogger;
-  const scorer = (): ScorerModel | null => (typeof deps.scorer === 'function' ? deps.scorer() : (deps.scorer ?? null));
+  const scorer = async (): Promise<ScorerModel | null> => (typeof deps.scorer === 'function' ? deps.scorer() : (deps.scorer ?? null));
 
   const handlerFor = (agent: AgentName): JobHandler<GeneratePayload> =>
     async (job: JobContext<GeneratePayload>) => {
@@ -83,7 +83,7 @@ export function createGenerationHandlers(deps: GenerationHandlerDeps): Partial<R
         store: deps.store,
         embedder: deps.embedder,
         provider: deps.provider,
-        scorer: scorer(),
+        scorer: await scorer(),
         logger: log,
         ...(deps.tokenBudget ? { tokenBudget: deps.tokenBudget } : {}),
       };

@@ -1,14 +1,16 @@
 import type { HubSpotObject } from '../core/objects.ts';
+import type { Proposal } from '../core/proposal.ts';
 import type { AgentContext } from '../retrieval/context-builder.ts';
 import type { AgentDeps } from './agent-types.ts';
 import { accountTarget, agentContext, currentValues, recordIdsOf } from './agent-support.ts';
 import type { AgentDefinition } from './definition.ts';
 import { leadIntentOffline, routeForScore } from './offline/lead-intent.ts';
 import { fenceChunks, referenceChunks, renderFacts, renderTimeline } from './prompt-context.ts';
-import { makeProposal, runMetadataProposals, type Target } from './proposals.ts';
+import { makeProposal, runMetadataProposals, type ProposalBase, type Target } from './proposals.ts';
 import { LeadIntentOutputSchema, type LeadIntentOutput } from './schemas.ts';
 import { isClosedStage, observeAccount, observeDeal, type Observation } from './scorer/features.ts';
 import { scoreObservation, type Score, type ScorerModel } from './scorer/model.ts';
+import { boundedConfidence, validationStatus } from './scorer/validation.ts';
 
 /**
  * Lead score: the trained scorer gives the calibrated probability (score 0–100 and every proposal's
@@ -97,66 +99,102 @@ export const leadScoreAgent: AgentDefinition<LeadState, LeadIntentOutput> = {
   extract: ({ state, refs }) => leadIntentOffline({ score: state.score?.score ?? null, chunks: refs }),
 
   async propose({ output: intent, prepared, base: runBase, run, evidence }) {
-    const { score, observation, scorer } = prepared.state;
-    const base = { ...runBase, promptVersion: `${runBase.promptVersion}+${scorer?.version ?? 'no-scorer'}` };
-    const cited = evidence.supportingEvidence(intent.reasons);
     const target: Target = accountTarget(run.trigger.accountId);
     const current = await currentValues(run.deps.gateway, target, ['ai_lead_score', 'ai_fit_segment', 'ai_recommendation', 'ai_last_run', 'ai_model', 'lifecyclestage']);
-    const reasonsText = intent.reasons.map((r) => `- ${r.text}`).join('\n');
-    const proposals = [];
-
-    if (score) {
-      const p = score.probability;
-      // Confidence is the scorer's: the calibrated probability that the implied outcome (win or not) is right.
-      const modelConfidence = Math.max(p, 1 - p);
-      const agrees = intent.route === routeForScore(score.score);
-      proposals.push(
-        {
-          ...makeProposal(base, {
-            target, kind: 'property', field: 'ai_lead_score', value: String(score.score), confidence: modelConfidence, evidence: cited,
-            observedValue: current.ai_lead_score ?? null, rationale: `Calibrated win probability ${(p * 100).toFixed(1)}%; drivers: ${topDrivers(score)}`,
-          }),
-          // Reviewers see what moved the score (the review page and the app card chart these).
-          drivers: score.contributions.slice(0, 6).map((c) => ({ feature: c.feature, value: c.value, contribution: c.contribution })),
-        },
-        makeProposal(base, {
-          target, kind: 'property', field: 'ai_fit_segment',
-          value: `${observation.industry ?? 'unknown industry'} / ${observation.sizeBand ?? 'unknown size'} (${fitLabel(score)})`,
-          confidence: modelConfidence, evidence: [], observedValue: current.ai_fit_segment ?? null,
-        }),
-        makeProposal(base, {
-          target, kind: 'property', field: 'ai_recommendation', value: `${intent.route}\n${intent.summary}\n${reasonsText}`.trim(),
-          // A route that contradicts the calibrated score needs a human to look.
-          confidence: agrees ? modelConfidence : modelConfidence * 0.6, evidence: cited, observedValue: current.ai_recommendation ?? null,
-          rationale: agrees ? 'Route consistent with the calibrated score' : `Route ${intent.route} departs from the score-based route ${routeForScore(score.score)}`,
-        }),
-      );
-      const lifecycle = current.lifecyclestage ?? null;
-      if (p >= QUALIFY_AT && lifecycle !== null && EARLY_LIFECYCLE.has(lifecycle)) {
-        proposals.push(makeProposal(base, {
-          target, kind: 'property', field: 'lifecyclestage', value: 'salesqualifiedlead', confidence: p, evidence: cited, observedValue: lifecycle,
-          rationale: `Calibrated win probability ${(p * 100).toFixed(0)}% ≥ ${QUALIFY_AT * 100}%`,
-        }));
-      }
-      if (p <= DISQUALIFY_AT) {
-        for (const contact of leadContacts(prepared.context.history.contacts)) {
-          proposals.push(makeProposal(base, {
-            target: { objectType: 'contacts', objectId: contact.id }, kind: 'property', field: 'hs_lead_status', value: 'UNQUALIFIED', confidence: 1 - p,
-            evidence: cited, observedValue: contact.properties.hs_lead_status ?? null, rationale: `Calibrated win probability ${(p * 100).toFixed(0)}% ≤ ${DISQUALIFY_AT * 100}%`,
-          }));
-        }
-      }
-    } else {
-      proposals.push(makeProposal(base, {
-        target, kind: 'property', field: 'ai_recommendation', value: `${intent.route}\n${intent.summary}\n${reasonsText}`.trim(),
-        // Without a scorer nothing is calibrated: the route is a person's call.
-        confidence: 0, evidence: cited, observedValue: current.ai_recommendation ?? null, rationale: 'No trained scorer: route from intent only',
-      }));
-    }
-    proposals.push(...runMetadataProposals(base, target, current));
-    return proposals;
+    const { score, observation, scorer } = prepared.state;
+    return leadScoreProposals({
+      intent, score, observation, scorer, target, current,
+      base: runBase,
+      cited: evidence.supportingEvidence(intent.reasons),
+      contacts: leadContacts(prepared.context.history.contacts),
+    });
   },
 };
+
+export interface LeadScoreProposalInput {
+  intent: LeadIntentOutput;
+  score: Score | null;
+  observation: Observation;
+  scorer: ScorerModel | null;
+  base: ProposalBase;
+  target: Target;
+  /** Current values of the account record's fields (observed values). */
+  current: Record<string, string | null>;
+  /** Chunk ids that support the intent reasons. */
+  cited: string[];
+  /** Contacts whose lead status could be proposed UNQUALIFIED. */
+  contacts: HubSpotObject[];
+}
+
+/**
+ * The lead-score proposals, a pure function of what the run found (property-tested in
+ * test/agents/lead-score.property.test.ts). Every confidence comes from the scorer and is capped at the bound it
+ * earned on held-out deals; every score-derived proposal carries the scorer's validation, so the write-back sends
+ * an unvalidated scorer's output to review (`model_unvalidated`) with its figures.
+ */
+export function leadScoreProposals(input: LeadScoreProposalInput): Proposal[] {
+  const { intent, score, observation, scorer, target, current, cited } = input;
+  const base = { ...input.base, promptVersion: `${input.base.promptVersion}+${scorer?.version ?? 'no-scorer'}` };
+  const status = scorer ? validationStatus(scorer.validation) : { validated: false, confidenceBound: 0, summary: 'no trained lead scorer: run `hubspot-ai train-scorer`' };
+  const modelValidation = { validated: status.validated, confidenceBound: status.confidenceBound, summary: status.summary };
+  const scored = (p: Proposal): Proposal => ({ ...p, modelValidation });
+  const bounded = (c: number) => boundedConfidence(c, status);
+  const reasonsText = intent.reasons.map((r) => `- ${r.text}`).join('\n');
+  const proposals: Proposal[] = [];
+
+  if (score) {
+    const p = score.probability;
+    // Confidence is the scorer's: the calibrated probability that the implied outcome (win or not) is right,
+    // never above what the scorer showed on held-out deals.
+    const modelConfidence = bounded(Math.max(p, 1 - p));
+    const agrees = intent.route === routeForScore(score.score);
+    const drivers = `drivers: ${topDrivers(score)}`;
+    proposals.push(
+      scored({
+        ...makeProposal(base, {
+          target, kind: 'property', field: 'ai_lead_score', value: String(score.score), confidence: modelConfidence, evidence: cited,
+          observedValue: current.ai_lead_score ?? null, rationale: `Calibrated win probability ${(p * 100).toFixed(1)}%; ${drivers}`,
+        }),
+        // Reviewers see what moved the score (the review page and the app card chart these).
+        drivers: score.contributions.slice(0, 6).map((c) => ({ feature: c.feature, value: c.value, contribution: c.contribution })),
+      }),
+      scored(makeProposal(base, {
+        target, kind: 'property', field: 'ai_fit_segment',
+        value: `${observation.industry ?? 'unknown industry'} / ${observation.sizeBand ?? 'unknown size'} (${fitLabel(score)})`,
+        confidence: modelConfidence, evidence: [], observedValue: current.ai_fit_segment ?? null,
+      })),
+      scored(makeProposal(base, {
+        target, kind: 'property', field: 'ai_recommendation', value: `${intent.route}\n${intent.summary}\n${reasonsText}`.trim(),
+        // A route that contradicts the calibrated score needs a human to look.
+        confidence: agrees ? modelConfidence : modelConfidence * 0.6, evidence: cited, observedValue: current.ai_recommendation ?? null,
+        rationale: `${agrees ? 'Route consistent with the calibrated score' : `Route ${intent.route} departs from the score-based route ${routeForScore(score.score)}`}; ${drivers}`,
+      })),
+    );
+    const lifecycle = current.lifecyclestage ?? null;
+    if (p >= QUALIFY_AT && lifecycle !== null && EARLY_LIFECYCLE.has(lifecycle)) {
+      proposals.push(scored(makeProposal(base, {
+        target, kind: 'property', field: 'lifecyclestage', value: 'salesqualifiedlead', confidence: bounded(p), evidence: cited, observedValue: lifecycle,
+        rationale: `Calibrated win probability ${(p * 100).toFixed(0)}% ≥ ${QUALIFY_AT * 100}%; ${drivers}`,
+      })));
+    }
+    if (p <= DISQUALIFY_AT) {
+      for (const contact of input.contacts) {
+        proposals.push(scored(makeProposal(base, {
+          target: { objectType: 'contacts', objectId: contact.id }, kind: 'property', field: 'hs_lead_status', value: 'UNQUALIFIED', confidence: bounded(1 - p),
+          evidence: cited, observedValue: contact.properties.hs_lead_status ?? null, rationale: `Calibrated win probability ${(p * 100).toFixed(0)}% ≤ ${DISQUALIFY_AT * 100}%; ${drivers}`,
+        })));
+      }
+    }
+  } else {
+    proposals.push(scored(makeProposal(base, {
+      target, kind: 'property', field: 'ai_recommendation', value: `${intent.route}\n${intent.summary}\n${reasonsText}`.trim(),
+      // Without a scorer nothing is calibrated: the route is a person's call.
+      confidence: 0, evidence: cited, observedValue: current.ai_recommendation ?? null, rationale: 'No trained scorer: route from intent only',
+    })));
+  }
+  proposals.push(...runMetadataProposals(base, target, current));
+  return proposals;
+}
 
 /** Contacts whose lead status is still open; at most three, so one run cannot touch a whole buying group. */
 function leadContacts(contacts: HubSpotObject[]): HubSpotObject[] {

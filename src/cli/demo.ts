@@ -114,7 +114,7 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
 
     step('hubspot-ai train-scorer: lead scorer on the portal\'s closed deals');
     const { trainScorerCommand } = await import('../agents/scorer/train-command.ts');
-    await trainScorerCommand({ gateway: await c.gateway(), dataDir, logger, print: (l) => out(`  ${l}`) });
+    await trainScorerCommand({ gateway: await c.gateway(), store: await c.scorers(), logger, print: (l) => out(`  ${l}`) });
 
     const { startWorkers } = await import('../runtime/workers.ts');
     workers = await startWorkers(c);

@@ -9,10 +9,10 @@ export async function generateCommand(agent: string, accountId: string, opts: { 
   if (!/^(contact:)?\d+$/.test(accountId)) throw new CliExit(EXIT.USAGE, `accountId must be a company id or contact:<id> (got "${accountId}")`);
   await withContainer(async (c) => {
     const { runAgentForAccount } = await import('../agents/run-agent.ts');
-    const { loadScorer } = await import('../agents/scorer/model.ts');
     const [store, embedder, gateway, provider, sink, portalId] = await Promise.all([c.store(), c.embedder(), c.gateway(), c.provider(), c.writeback(), c.portalId()]);
+    const scorer = (await (await c.scorers()).latest(portalId))?.model ?? null;
     const result = await runAgentForAccount(
-      { store, embedder, gateway, provider, sink, scorer: loadScorer(c.config.dataDir), logger: c.logger },
+      { store, embedder, gateway, provider, sink, scorer, logger: c.logger },
       { portalId, accountId, agent: agent as AgentName, dryRun: Boolean(opts.dryRun) || c.config.DRY_RUN, actor: 'cli' },
     );
     if (opts.json) printJson(result);
@@ -36,12 +36,13 @@ export async function trainScorerCommand(opts: { json?: boolean }): Promise<void
   await withContainer(async (c) => {
     const { trainScorerCommand: train } = await import('../agents/scorer/train-command.ts');
     const lines: string[] = [];
-    const { model, file } = await train({
+    const { validationStatus } = await import('../agents/scorer/validation.ts');
+    const { model, id } = await train({
       gateway: await c.gateway(),
-      dataDir: c.config.dataDir,
+      store: await c.scorers(),
       logger: c.logger,
       print: opts.json ? (l) => lines.push(l) : (l) => process.stdout.write(`${l}\n`),
     });
-    if (opts.json) printJson({ file, evaluation: model.evaluation, features: model.featureNames });
+    if (opts.json) printJson({ id, evaluation: model.evaluation, validation: model.validation, status: validationStatus(model.validation), features: model.featureNames });
   });
 }

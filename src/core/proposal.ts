@@ -47,6 +47,12 @@ export const ProposalSchema = z.object({
   rationale: z.string().optional(),
   /** For scores: the scorer's largest per-feature contributions to the logit (shown to reviewers). */
   drivers: z.array(z.object({ feature: z.string(), value: z.number().optional(), contribution: z.number() })).max(20).optional(),
+  /**
+   * For outputs of a trained model (the lead scorer): whether it passed held-out validation, the highest confidence
+   * it earned there, and the figures. An unvalidated model never writes without a person, and a confidence above
+   * the bound is never trusted.
+   */
+  modelValidation: z.object({ validated: z.boolean(), confidenceBound: z.number().min(0).max(1), summary: z.string().max(1000) }).optional(),
   createdAt: z.string(),
 });
 export type Proposal = z.infer<typeof ProposalSchema>;

@@ -71,9 +71,9 @@ export function createAccountsService(c: Container): AccountsService {
       if ((await store.listChunkKeys(portalId, accountId)).length === 0) {
         throw apiError('NOT_FOUND', `Account ${accountId} is not in the index (unknown account, or not ingested yet)`);
       }
-      const { loadScorer } = await import('../agents/scorer/model.ts');
+      const scorer = (await (await c.scorers()).latest(portalId))?.model ?? null;
       return runAgentForAccount(
-        { store, embedder, gateway, provider, sink: writeback, scorer: loadScorer(c.config.dataDir), logger: c.logger },
+        { store, embedder, gateway, provider, sink: writeback, scorer, logger: c.logger },
         { portalId, accountId, agent, dryRun: opts.dryRun || c.config.DRY_RUN, actor: opts.actor },
       ).catch((e: unknown) => generationFailed(e, accountId));
     },

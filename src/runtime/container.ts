@@ -9,6 +9,7 @@ import type { JobQueue } from '../queue/queue.ts';
 import type { VectorStore } from '../retrieval/vector-store.ts';
 import type { LlmProvider } from '../agents/provider.ts';
 import type { WritebackService } from '../writeback/create-writeback.ts';
+import type { ScorerStore } from '../agents/scorer/scorer-store.ts';
 import { throttledWarn, type Logger } from '../logging.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import { Resources } from './lazy.ts';
@@ -40,6 +41,8 @@ export interface Container {
   provider(): Promise<LlmProvider>;
   indexer(): Promise<Indexer>;
   writeback(): Promise<WritebackService>;
+  /** Trained lead scorers and their validation, in the SQL database. */
+  scorers(): Promise<ScorerStore>;
   /** Health checks for /readyz and `doctor`: one per configured backend. */
   readiness(): Array<{ name: string; check: () => Promise<void> }>;
   close(): Promise<void>;
@@ -214,6 +217,11 @@ export function createContainer(config: Config, logger: Logger): Container {
     (w) => w.close(),
   );
 
+  const scorers = res.lazy(
+    'scorers',
+    async () => new (await import('../agents/scorer/scorer-store.ts')).SqlScorerStore(await sql()),
+  );
+
   let portal: Promise<string> | undefined;
   const portalId = () => {
     portal ??= gateway().then((g) => g.portalId());
@@ -237,6 +245,7 @@ export function createContainer(config: Config, logger: Logger): Container {
     provider,
     indexer,
     writeback,
+    scorers,
     readiness() {
       const checks: Array<{ name: string; check: () => Promise<void> }> = [
         { name: config.backends.sql === 'postgres' ? 'postgres' : 'sqlite', check: async () => void (await sql()).db.selectNoFrom((eb) => eb.val(1).as('one')).execute() },

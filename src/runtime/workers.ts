@@ -1,6 +1,4 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { loadScorer, SCORER_FILE, type ScorerModel } from '../agents/scorer/model.ts';
+import { currentScorer } from '../agents/scorer/scorer-store.ts';
 import type { JobHandler, JobType, WorkerHandle } from '../queue/queue.ts';
 import type { Container } from './container.ts';
 
@@ -29,7 +27,7 @@ export async function createJobHandlers(c: Container): Promise<Partial<Record<Jo
     c.writeback(),
   ]);
   const rules = loadRoutingRules(c.config.ROUTING_FILE);
-  const scorer = currentScorer(c.config.dataDir);
+  const scorer = currentScorer(await c.scorers(), c.portalId);
   return {
     'webhook.batch': createWebhookBatchHandler({
       queue,
@@ -62,21 +60,6 @@ export async function createJobHandlers(c: Container): Promise<Partial<Record<Jo
       dryRun: c.config.DRY_RUN,
       logger: c.logger.child({ module: 'actions' }),
     }),
-  };
-}
-
-/** The saved lead scorer, re-read when `train-scorer` replaces the file (checked by mtime, at most once a second). */
-function currentScorer(dataDir: string): () => ScorerModel | null {
-  let cached: { mtimeMs: number; model: ScorerModel | null } | undefined;
-  let checkedAt = 0;
-  const file = path.join(dataDir, SCORER_FILE);
-  return () => {
-    const now = Date.now();
-    if (cached && now - checkedAt < 1_000) return cached.model;
-    checkedAt = now;
-    const mtimeMs = fs.existsSync(file) ? fs.statSync(file).mtimeMs : 0;
-    if (!cached || cached.mtimeMs !== mtimeMs) cached = { mtimeMs, model: mtimeMs ? loadScorer(dataDir) : null };
-    return cached.model;
   };
 }
 

@@ -1,5 +1,5 @@
 import { ENGAGEMENT_FRAME_LENGTH, ProposalSchema, type Decision, type DecisionOutcome, type Proposal } from '../core/proposal.ts';
-import { AI_PREFIX, fieldRule, isProtectedField, type Mode, type Policy } from './policy.ts';
+import { AI_PREFIX, fieldRule, isProtectedField, negativeRecommendationThreshold, type Mode, type Policy } from './policy.ts';
 import { invalidValueReason, MAX_VALUE_LENGTH } from './ai-properties.ts';
 
 /**
@@ -7,7 +7,10 @@ import { invalidValueReason, MAX_VALUE_LENGTH } from './ai-properties.ts';
  * reads anything else, so its guarantees are checked by property-based tests (test/writeback/decide.property.test.ts):
  *   - nothing outside the policy is applied (deny, unknown fields, non-`ai_*` fields, invalid proposals);
  *   - protected (core) fields are never applied automatically;
- *   - a proposal below its confidence threshold is never applied;
+ *   - a proposal below its confidence threshold is never applied; a negative recommendation (disqualify, nurture)
+ *     is held to the policy's stricter bar;
+ *   - an output of a model that failed held-out validation, or whose confidence exceeds the bound the model
+ *     earned there, is never applied (`model_unvalidated`, with the model's figures);
  *   - a non-empty human-set value is never overwritten automatically unless the policy allows it;
  *   - the kill switch and the write-rate breaker stop every automatic write;
  *   - a proposal whose target, or any record its note or task would be associated with, does not belong to its
@@ -58,6 +61,8 @@ export type ReasonCode =
   | 'not_ai_owned'
   | 'policy_requires_review'
   | 'below_threshold'
+  | 'negative_recommendation'
+  | 'model_unvalidated'
   | 'human_value'
   | 'changed_since_observed'
   | 'kill_switch'
@@ -149,6 +154,17 @@ export function decide(proposal: Proposal, policy: Policy, state: DecisionState)
 
   if (p.confidence < threshold) {
     add('review', 'below_threshold', `confidence ${p.confidence.toFixed(2)} is below the threshold ${threshold.toFixed(2)}`);
+  }
+  const negativeBar = p.kind === 'property' && p.field ? negativeRecommendationThreshold(policy, p.field, p.value) : null;
+  if (negativeBar !== null && p.confidence < negativeBar) {
+    add('review', 'negative_recommendation', `"${truncate(p.value.trim().split(/\s/, 1)[0] ?? '', 40)}" is a negative recommendation: it needs confidence ≥ ${negativeBar.toFixed(2)} (got ${p.confidence.toFixed(2)})`);
+  }
+  if (p.modelValidation) {
+    const v = p.modelValidation;
+    if (!v.validated) add('review', 'model_unvalidated', v.summary);
+    else if (p.confidence > v.confidenceBound) {
+      add('review', 'model_unvalidated', `confidence ${p.confidence.toFixed(2)} exceeds the ${v.confidenceBound.toFixed(2)} the model showed on held-out data; ${v.summary}`);
+    }
   }
   if (mode === 'review') add('review', 'policy_requires_review', `the policy sends ${describe(p)} to review`);
 

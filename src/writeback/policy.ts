@@ -16,7 +16,8 @@ import { RECORD_TYPES, type RecordType } from '../core/objects.ts';
  *   - every other field: `deny`;
  *   - a human-set, non-empty value is never overwritten automatically (the proposal goes to review);
  *   - breaker: at most 120 automatic writes a minute and 20 % of an object type's records an hour;
- *   - kill switch off (KILL_SWITCH=true also stops automatic writes).
+ *   - kill switch off (KILL_SWITCH=true also stops automatic writes);
+ *   - negative recommendations (`ai_recommendation` = disqualify or nurture) need confidence ≥ 0.85.
  *
  * Two guardrails cannot be loosened by a file: core (protected) fields and non-`ai_*` fields are never `auto`.
  * A file that tries is refused at load time, and `decide` enforces it again.
@@ -73,6 +74,18 @@ export const PolicySchema = z
       })
       .default({ maxAutoWritesPerMinute: 120, maxObjectFractionPerHour: 0.2, fractionMinRecords: 50 }),
     killSwitch: z.boolean().default(false),
+    /**
+     * Negative recommendations (a lead to disqualify or to nurture) cost a lost deal when wrong, so they need a
+     * stricter bar than positive ones: a proposal for one of `fields` whose value starts with one of `values` is
+     * applied only at confidence ≥ the higher of its field threshold and this one.
+     */
+    negativeRecommendations: z
+      .strictObject({
+        fields: z.array(z.string().regex(/^[a-z0-9_]+$/)).default(['ai_recommendation']),
+        values: z.array(z.string().min(1)).default(['disqualify', 'nurture']),
+        confidenceThreshold: threshold.default(0.85),
+      })
+      .default({ fields: ['ai_recommendation'], values: ['disqualify', 'nurture'], confidenceThreshold: 0.85 }),
   });
 
 export type Policy = z.output<typeof PolicySchema>;
@@ -170,4 +183,17 @@ export function fieldRule(policy: Policy, objectType: RecordType, field: string)
     if (field.startsWith(prefix) && (!best || prefix.length > best.len)) best = { len: prefix.length, rule };
   }
   return best?.rule;
+}
+
+/** The first word of a recommendation value (`disqualify\nReason…` → `disqualify`), lower-cased. */
+export function recommendationOf(value: string): string {
+  return (value.trim().split(/\s/, 1)[0] ?? '').toLowerCase();
+}
+
+/** The stricter bar for a negative recommendation, or null when the proposal is not one. */
+export function negativeRecommendationThreshold(policy: Policy, field: string, value: string): number | null {
+  const rule = policy.negativeRecommendations;
+  if (!rule.fields.includes(field)) return null;
+  const first = recommendationOf(value);
+  return rule.values.some((v) => v.toLowerCase() === first) ? rule.confidenceThreshold : null;
 }

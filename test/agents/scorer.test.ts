@@ -1,8 +1,11 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { auc, expectedCalibrationError } from '../../src/agents/scorer/evaluation.ts';
 import type { Observation } from '../../src/agents/scorer/features.ts';
-import { loadScorer, saveScorer, scoreObservation } from '../../src/agents/scorer/model.ts';
+import { scoreObservation } from '../../src/agents/scorer/model.ts';
+import { currentScorer, SqlScorerStore } from '../../src/agents/scorer/scorer-store.ts';
 import { trainScorer, type TrainingExample } from '../../src/agents/scorer/train.ts';
+import { bootstrapAucInterval, heldOutConfidenceBound, validationStatus, wilsonLower } from '../../src/agents/scorer/validation.ts';
+import { createSql, type SqlHandle } from '../../src/db/sql.ts';
 import { tempDir } from '../support/tmp.ts';
 
 /**
@@ -45,9 +48,6 @@ function synthetic(n: number, seed: number): { examples: TrainingExample[]; trut
   return { examples, truth };
 }
 
-const tmp = tempDir('hsai-scorer-');
-afterAll(() => tmp.cleanup());
-
 describe('lead scorer', () => {
   const { examples, truth } = synthetic(900, 11);
   const { model, heldOut } = trainScorer(examples, { folds: 5, numSteps: 1500 });
@@ -73,27 +73,86 @@ describe('lead scorer', () => {
     expect(w('industry=C')).toBeLessThan(0);
   });
 
-  it('saves to DATA_DIR/scorer.json and scores the same after loading', () => {
-    saveScorer(tmp.dir, model);
-    const loaded = loadScorer(tmp.dir);
-    expect(loaded).not.toBeNull();
-    const o = examples[0]!.observation;
-    const a = scoreObservation(model, o);
-    const b = scoreObservation(loaded!, o);
-    expect(b).toEqual(a);
-    expect(a.score).toBe(Math.round(a.probability * 100));
-    expect(a.score).toBeGreaterThanOrEqual(0);
-    expect(a.score).toBeLessThanOrEqual(100);
+  it('records its held-out validation: AUC interval, calibration, closed deals, date, features, confidence bound', () => {
+    const v = model.validation!;
+    expect(v.closedDeals).toBe(900);
+    expect(v.won).toBe(labels.filter(Boolean).length);
+    expect(v.features).toEqual(model.featureNames);
+    expect(v.trainedAt).toBe(model.trainedAt);
+    expect(v.aucInterval[0]).toBeLessThan(v.auc);
+    expect(v.aucInterval[1]).toBeGreaterThan(v.auc);
+    // The bound is what the most confident held-out predictions achieved, never more than their hit rate.
+    const conf = heldOut.probabilities.map((p, i) => ({ c: Math.max(p, 1 - p), right: p >= 0.5 === heldOut.labels[i] }));
+    const atOrAbove = conf.filter((x) => x.c >= v.confidenceBound);
+    if (atOrAbove.length >= 20) expect(atOrAbove.filter((x) => x.right).length / atOrAbove.length).toBeGreaterThan(v.confidenceBound - 0.1);
+    expect(v.confidenceBound).toBeGreaterThan(0.6);
+    expect(v.confidenceBound).toBeLessThan(1);
+    const status = validationStatus(v);
+    expect(status.validated).toBe(true);
+    expect(status.summary).toMatch(/held-out AUC 0\.\d\d \(95% CI 0\.\d\d–0\.\d\d\), ECE 0\.\d{3}, 900 closed deals/);
   });
+
+  it('is not validated on few deals or when its AUC interval reaches down to 0.6', () => {
+    const few = trainScorer(examples.slice(0, 120), { folds: 5, numSteps: 300 }).model;
+    const fewStatus = validationStatus(few.validation);
+    expect(fewStatus.validated).toBe(false);
+    expect(fewStatus.summary).toContain('120 closed deals (needs ≥ 200)');
+    // Outcomes unrelated to the features: the interval straddles 0.5.
+    const r = lcg(5);
+    const noise = trainScorer(examples.map((e) => ({ ...e, won: r() < 0.4 })), { folds: 5, numSteps: 300 }).model;
+    const noiseStatus = validationStatus(noise.validation);
+    expect(noise.validation!.aucInterval[0]).toBeLessThan(0.6);
+    expect(noiseStatus.validated).toBe(false);
+    expect(noiseStatus.summary).toMatch(/AUC interval reaches down to 0\.\d\d \(needs > 0\.6\)/);
+    // A model saved before validation was recorded cannot write either.
+    expect(validationStatus(undefined)).toMatchObject({ validated: false, confidenceBound: 0 });
+  });
+
+  it('bootstrap interval and Wilson bound behave at the edges', () => {
+    expect(bootstrapAucInterval([0.9, 0.8, 0.2, 0.1], [true, true, false, false], { resamples: 200 })).toEqual([1, 1]);
+    expect(wilsonLower(0, 10)).toBe(0);
+    expect(wilsonLower(20, 20)).toBeCloseTo(0.839, 2);
+    // Fewer than 20 held-out deals show nothing: bound 0.
+    expect(heldOutConfidenceBound([0.9, 0.1], [true, false])).toBe(0);
+  });
+
+  for (const backend of ['sqlite', 'postgres'] as const) {
+    it.skipIf(backend === 'postgres' && !process.env.DATABASE_URL)(`is stored in ${backend}; the newest row is current and a retrain is picked up`, async () => {
+      const dir = tempDir('hsai-scorer-db-');
+      const schema = `scorer_${process.pid}_${Date.now()}`;
+      const handle: SqlHandle = await createSql(backend === 'postgres' ? { databaseUrl: process.env.DATABASE_URL, dataDir: dir.dir, schema } : { dataDir: dir.dir });
+      try {
+        const store = new SqlScorerStore(handle);
+        expect(await store.latest('p1')).toBeNull();
+        let now = 0;
+        const current = currentScorer(store, async () => 'p1', 1_000, () => now);
+        expect(await current()).toBeNull();
+        const first = await store.save('p1', model);
+        await store.save('p2', { ...model, intercept: 42 });
+        expect((await store.latest('p1'))?.id).toBe(first);
+        const loaded = (await store.latest('p1'))!.model;
+        const o = examples[0]!.observation;
+        expect(scoreObservation(loaded, o)).toEqual(scoreObservation(model, o));
+        expect(loaded.validation).toEqual(model.validation);
+        now += 1_000;
+        expect((await current())?.intercept).toBe(model.intercept);
+        const second = await store.save('p1', { ...model, intercept: model.intercept + 1 });
+        expect(second).toBeGreaterThan(first);
+        expect((await current())?.intercept).toBe(model.intercept); // checked at most once a second
+        now += 1_000;
+        expect((await current())?.intercept).toBe(model.intercept + 1);
+        // A second process sees the same scorer.
+        expect((await new SqlScorerStore(handle).latest('p1'))?.id).toBe(second);
+      } finally {
+        if (backend === 'postgres') await handle.db.schema.dropSchema(schema).ifExists().cascade().execute();
+        await handle.close();
+        dir.cleanup();
+      }
+    });
+  }
 
   it('refuses to train without both outcomes', () => {
     const allWon = examples.slice(0, 50).map((e) => ({ ...e, won: true }));
     expect(() => trainScorer(allWon)).toThrow(/both won and lost/);
-  });
-
-  it('has no model before train-scorer ran', () => {
-    const empty = tempDir('hsai-noscorer-');
-    expect(loadScorer(empty.dir)).toBeNull();
-    empty.cleanup();
   });
 });

@@ -1,12 +1,11 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadScorer, SCORER_FILE } from '../../src/agents/scorer/model.ts';
+import { SqlScorerStore } from '../../src/agents/scorer/scorer-store.ts';
 import { trainScorerCommand } from '../../src/agents/scorer/train-command.ts';
 import { collectTrainingExamples } from '../../src/agents/scorer/training-data.ts';
 import { createHubSpotGateway } from '../../src/hubspot/create-gateway.ts';
 import type { HubSpotGateway } from '../../src/hubspot/gateway.ts';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/index.ts';
+import { createSql } from '../../src/db/sql.ts';
 import { tempDir } from '../support/tmp.ts';
 
 /** `hubspot-ai train-scorer` against the sandbox portal: closed deals read through the gateway, model saved. */
@@ -47,15 +46,27 @@ describe('train-scorer', () => {
     expect(seniorAgrees / examples.length).toBeGreaterThan(0.95);
   });
 
-  it('fits, prints held-out AUC and ECE, and saves DATA_DIR/scorer.json', async () => {
+  it('fits, prints its held-out validation and stores it as the portal\'s current scorer', async () => {
     const lines: string[] = [];
-    const { model, file } = await trainScorerCommand({ gateway, dataDir: tmp.dir, print: (l) => lines.push(l) });
-    expect(file).toBe(path.join(tmp.dir, SCORER_FILE));
-    expect(fs.existsSync(file)).toBe(true);
-    expect(lines.join('\n')).toMatch(/Held-out \(5-fold, grouped by account\): AUC 0\.\d{3}\s+ECE 0\.\d{3}/);
-    // Quality is measured on 300 companies by `npm run eval`; 60 companies only exercise the command.
-    expect(model.evaluation.n).toBe(model.trainingSize);
-    expect(model.evaluation.auc).toBeGreaterThanOrEqual(0);
-    expect(loadScorer(tmp.dir)?.weights).toEqual(model.weights);
+    const sql = await createSql({ dataDir: tmp.dir });
+    try {
+      const store = new SqlScorerStore(sql);
+      const { model, id } = await trainScorerCommand({ gateway, store, print: (l) => lines.push(l) });
+      const text = lines.join('\n');
+      expect(text).toMatch(/Held-out \(5-fold, grouped by account\): AUC 0\.\d{3} \(95% CI 0\.\d\d–[01]\.\d\d\)/);
+      expect(text).toMatch(/ECE 0\.\d{3}\s+Brier 0\.\d{3}\s+confidence bound 0\.\d\d/);
+      // 60 companies have far fewer than 200 closed deals: the scorer may not write on its own.
+      expect(text).toContain('NOT validated: every score it proposes waits for a person (model_unvalidated).');
+      for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+      // Quality is measured on 300 companies by `npm run eval`; 60 companies only exercise the command.
+      expect(model.evaluation.n).toBe(model.trainingSize);
+      expect(model.validation?.closedDeals).toBe(model.trainingSize);
+      expect(model.evaluation.auc).toBeGreaterThanOrEqual(0);
+      const stored = await store.latest(await gateway.portalId());
+      expect(stored?.id).toBe(id);
+      expect(stored?.model.weights).toEqual(model.weights);
+    } finally {
+      await sql.close();
+    }
   });
 });

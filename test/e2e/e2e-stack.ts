@@ -59,7 +59,7 @@ export async function startE2eStack(opts: {
   let workers: WorkerHandle | undefined;
   try {
     await (await container.writeback()).setup();
-    if (opts.trainScorer) await trainScorerCommand({ gateway: await container.gateway(), dataDir: stack.dataDir, print: () => undefined });
+    if (opts.trainScorer) await trainScorerCommand({ gateway: await container.gateway(), store: await container.scorers(), print: () => undefined });
     workers = await startWorkers(container);
     const portalId = await container.portalId();
     const queue = await container.queue();

@@ -60,7 +60,8 @@ describe('workflow actions from the sandbox', () => {
     expect(done.outputFields.ai_score).toMatch(/^\d{1,3}$/);
     expect(['route_to_sdr', 'nurture', 'disqualify']).toContain(done.outputFields.ai_recommendation);
     expect(['written', 'waiting_for_review', 'nothing_to_change']).toContain(done.outputFields.ai_status);
-    expect(Number(done.outputFields.ai_confidence)).toBeGreaterThan(0);
+    // Confidence is capped at what the scorer showed on held-out deals: a 15-company portal shows little.
+    expect(Number(done.outputFields.ai_confidence)).toBeGreaterThanOrEqual(0);
 
     // The write went through the guardrails, audited with the workflow as the actor.
     const wb = await s.container.writeback();

@@ -1,14 +1,11 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { AppError } from '../../errors.ts';
 import { vectorize, type FeatureSpace, type Observation } from './features.ts';
+import type { ScorerValidation } from './validation.ts';
 
 /**
- * The trained scorer as saved to `DATA_DIR/scorer.json`: plain numbers, so inference needs no ML library and
- * the file can be read and diffed by a person.
+ * The trained scorer as stored in the database (scorer-store.ts): plain numbers in JSON, so inference needs no ML
+ * library and a person can read and diff it.
  */
 
-export const SCORER_FILE = 'scorer.json';
 export const SCORER_MODEL_VERSION = 'lead-scorer/v1';
 
 export interface ScorerModel {
@@ -23,6 +20,11 @@ export interface ScorerModel {
   weights: number[];
   /** Held-out quality measured at training time (shown by `train-scorer` and in the eval). */
   evaluation: { auc: number; ece: number; brier: number; n: number; folds: number; positives: number };
+  /**
+   * Held-out validation (validation.ts): AUC interval, calibration, closed deals, training date, features and the
+   * confidence bound. Missing in models saved before it was recorded: such a scorer counts as unvalidated.
+   */
+  validation?: ScorerValidation;
   trainingSize: number;
 }
 
@@ -51,25 +53,4 @@ export function scoreObservation(model: ScorerModel, o: Observation): Score {
   const probability = sigmoid(logit);
   contributions.sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
   return { probability, score: Math.round(probability * 100), contributions };
-}
-
-export function saveScorer(dataDir: string, model: ScorerModel): string {
-  fs.mkdirSync(dataDir, { recursive: true });
-  const file = path.join(dataDir, SCORER_FILE);
-  // Write then rename: a worker reading the model never sees half a file.
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(model, null, 2));
-  fs.renameSync(tmp, file);
-  return file;
-}
-
-/** The saved model, or null when `train-scorer` has not run yet. */
-export function loadScorer(dataDir: string): ScorerModel | null {
-  const file = path.join(dataDir, SCORER_FILE);
-  if (!fs.existsSync(file)) return null;
-  const model = JSON.parse(fs.readFileSync(file, 'utf8')) as ScorerModel;
-  if (model.version !== SCORER_MODEL_VERSION) {
-    throw new AppError('SCORER_VERSION', `${file} is ${String(model.version)}; retrain with \`hubspot-ai train-scorer\``);
-  }
-  return model;
 }

@@ -5,6 +5,7 @@ import { AppError } from '../../errors.ts';
 import { featureNames, featureSpace, vectorize, type FeatureSpace, type Observation } from './features.ts';
 import { auc, brierScore, expectedCalibrationError } from './evaluation.ts';
 import { SCORER_MODEL_VERSION, sigmoid, standardize, type ScorerModel } from './model.ts';
+import { bootstrapAucInterval, heldOutConfidenceBound } from './validation.ts';
 
 /**
  * Fits the lead scorer: logistic regression (ml-logistic-regression, full-batch gradient ascent on the
@@ -32,6 +33,8 @@ export interface TrainOptions {
    * unpenalized fit overfits the held-out folds (lower AUC, worse calibration).
    */
   l2?: number;
+  /** The training date recorded with the model (tests pin it). */
+  now?: Date;
 }
 
 export interface TrainResult {
@@ -116,19 +119,34 @@ export function trainScorer(examples: TrainingExample[], opts: TrainOptions = {}
   }
 
   const final = fit(rows, labels, numSteps, l2);
+  const trainedAt = (opts.now ?? new Date()).toISOString();
+  const names = featureNames(space);
+  const evaluation = {
+    auc: auc(probabilities, labels),
+    ece: expectedCalibrationError(probabilities, labels),
+    brier: brierScore(probabilities, labels),
+    n: examples.length,
+    folds,
+    positives,
+  };
   const model: ScorerModel = {
     version: SCORER_MODEL_VERSION,
-    trainedAt: new Date().toISOString(),
+    trainedAt,
     space,
-    featureNames: featureNames(space),
+    featureNames: names,
     ...final,
-    evaluation: {
-      auc: auc(probabilities, labels),
-      ece: expectedCalibrationError(probabilities, labels),
-      brier: brierScore(probabilities, labels),
-      n: examples.length,
+    evaluation,
+    validation: {
+      trainedAt,
+      closedDeals: examples.length,
+      won: positives,
       folds,
-      positives,
+      auc: evaluation.auc,
+      aucInterval: bootstrapAucInterval(probabilities, labels, { seed }),
+      ece: evaluation.ece,
+      brier: evaluation.brier,
+      features: names,
+      confidenceBound: heldOutConfidenceBound(probabilities, labels),
     },
     trainingSize: examples.length,
   };
