@@ -109,6 +109,13 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 dependency unav
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => run(async () => (await import('./cli/generate.ts')).trainScorerCommand(opts), ALL));
 
+  const scorer = program.command('scorer').description('The lead scorer in production');
+  scorer
+    .command('report')
+    .description('Live lead scores against the deals that closed after them: AUC, calibration, drift, retrain advice')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) => run(async () => (await import('./cli/generate.ts')).scorerReportCommand(opts), ALL));
+
   program
     .command('audit')
     .description('Print the audit log')

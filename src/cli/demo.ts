@@ -8,6 +8,7 @@ import { createContainer, type Container } from '../runtime/container.ts';
 import { freePort } from '../runtime/free-port.ts';
 import type { AuditEntry } from '../writeback/audit-store.ts';
 import { EXIT } from './exit-codes.ts';
+import { wrapWords } from '../core/wrap.ts';
 
 /**
  * `hubspot-ai demo`: the whole product on the embedded default, against a seeded sandbox portal, with nothing
@@ -129,18 +130,22 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
 
     const report = await buildReport(c, events, simStart);
     out();
-    out(`── Report ${'─'.repeat(70)}`);
+    out(`── Report ${'─'.repeat(69)}`);
     const stats = await (await import('../ingest/index-stats.ts')).indexStats(await c.store(), sandbox.portalId);
-    out(`Indexed: ${stats.accounts} accounts, ${stats.chunks} chunks (${Object.entries(stats.chunksBySourceType).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+    for (const l of wrap(`Indexed: ${stats.accounts} accounts, ${stats.chunks} chunks (${Object.entries(stats.chunksBySourceType).map(([k, v]) => `${k} ${v}`).join(', ')})`, '  ')) out(l);
     for (const section of report.sections) {
       out();
-      out(`${section.event.label}: ${section.event.what}`);
+      for (const l of wrap(`${section.event.label}: ${section.event.what}`, '  ')) out(l);
       if (section.lines.length === 0) out('    (no proposals)');
-      for (const l of section.lines) out(`    ${l}`);
+      for (const l of section.lines) out(l);
     }
     out();
-    out(`Totals: ${report.applied} applied, ${report.review} waiting for review, ${report.rejected} rejected` +
-      `${report.failedJobs ? `, ${report.failedJobs} failed jobs (hubspot-ai jobs dead)` : ''}`);
+    for (const l of wrap(`Totals: ${report.applied} applied, ${report.review} waiting for review, ${report.rejected} rejected` +
+      `${report.failedJobs ? `, ${report.failedJobs} failed jobs (hubspot-ai jobs dead)` : ''}`, '  ')) out(l);
+    for (const l of wrap(`AI notes: ${report.notes.notes} written, one per event and agent, each on every relevant record` +
+      (report.notes.duplicates ? `; ${report.notes.duplicates} DUPLICATE(S)` : '; no duplicates'), '  ')) out(l);
+    for (const l of wrap(`Lead scores: ${report.scores.applied} applied, ${report.scores.review} waiting for review` +
+      (report.scores.unvalidated ? `, ${report.scores.unvalidated} of them because the scorer is not validated (model_unvalidated)` : ''), '  ')) out(l);
     out();
     out('Where to look next:');
     out(`  Review page:       ${apiUrl}/review  (sign in with the token ${reviewerToken})`);
@@ -156,9 +161,11 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
       ...(report.appliedNotes > 0 ? [] : ['no AI note was applied']),
       ...(report.replyDraft ? [] : ['no reply draft was applied or queued for review']),
       ...(report.failedJobs === 0 ? [] : [`${report.failedJobs} job(s) failed`]),
+      ...(report.notes.duplicates === 0 ? [] : [`${report.notes.duplicates} duplicate AI note(s)`]),
+      ...(report.scores.appliedUnvalidated === 0 ? [] : [`${report.scores.appliedUnvalidated} score(s) of an unvalidated scorer applied`]),
     ];
     if (problems.length) {
-      out(`✖ ${problems.join('; ')}`);
+      for (const l of wrap(`✖ ${problems.join('; ')}`, '  ')) out(l);
       exitCode = EXIT.FAILURE;
     }
     if (!opts.exit) {
@@ -234,16 +241,28 @@ async function simulateDay(sandboxUrl: string, truth: Truth): Promise<SimulatedE
   return events;
 }
 
-/** Waits until the sandbox has delivered every webhook and the queue is empty, twice in a row. */
+/**
+ * Waits until the sandbox has delivered every webhook and the queue is empty, twice in a row. The deadline is
+ * 100 s without progress (a job finishing counts): a busy machine is slow, not stuck; at most 15 minutes.
+ */
 async function settle(c: Container, sandbox: { flushWebhooks(): Promise<void> }): Promise<void> {
   const queue = await c.queue();
-  const deadline = Date.now() + 100_000;
+  const cap = Date.now() + 15 * 60_000;
+  let deadline = Date.now() + 100_000;
   let quiet = 0;
-  while (quiet < 2 && Date.now() < deadline) {
+  let done = -1;
+  while (quiet < 2) {
     await sandbox.flushWebhooks();
-    await queue.drain(Math.max(1_000, deadline - Date.now()));
     const s = await queue.stats();
-    quiet = s.total.waiting + s.total.active + s.total.delayed === 0 ? quiet + 1 : 0;
+    const pending = s.total.waiting + s.total.active + s.total.delayed;
+    quiet = pending === 0 ? quiet + 1 : 0;
+    if (s.total.completed !== done) {
+      done = s.total.completed;
+      deadline = Math.min(cap, Date.now() + 100_000);
+    }
+    if (quiet >= 2) break;
+    if (Date.now() >= deadline) throw new Error(`the queue made no progress for 100 s (${pending} jobs pending)`);
+    await queue.drain(Math.min(5_000, Math.max(1_000, deadline - Date.now()))).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 500));
   }
 }
@@ -264,6 +283,10 @@ async function buildReport(c: Container, events: SimulatedEvent[], since: string
   let rejected = 0;
   let held = 0;
   let replyDraft = false;
+  const scores = { applied: 0, review: 0, unvalidated: 0, appliedUnvalidated: 0 };
+  // One note per event: the same run of the same agent never writes two notes (each is associated with every
+  // relevant record instead).
+  const notesPerRun = new Map<string, number>();
   const lines = new Map<string, string[]>();
   for (const [, list] of byProposal) {
     const d = list.find((e) => e.decision) ?? list[0];
@@ -280,16 +303,41 @@ async function buildReport(c: Container, events: SimulatedEvent[], since: string
     }
     else if (outcome === 'reject') rejected++;
     else held++;
-    const what = d.kind === 'property' ? `${d.field} = ${trim(oneLine(d.proposedValue), 60)}` : `${d.kind}: ${trim(oneLine(d.proposedValue), 70)}`;
-    const line = `[${d.agent}] ${d.objectType}:${d.objectId} ${what} (confidence ${(d.confidence ?? 0).toFixed(2)}) → ${label(outcome, last)}; ${d.reasons.join('; ')}`;
+    const wasApplied = outcome === 'apply' && (last.status === 'applied' || last.event === 'applied');
+    if (d.kind === 'note' && wasApplied) {
+      const run = `${d.agent}:${d.runId}`;
+      notesPerRun.set(run, (notesPerRun.get(run) ?? 0) + 1);
+    }
+    if (d.agent === 'lead_score' && d.kind === 'property' && !['ai_last_run', 'ai_model'].includes(d.field ?? '')) {
+      const unvalidated = d.reasons.some((r) => r.startsWith('model_unvalidated'));
+      if (wasApplied) scores.applied++;
+      if (outcome === 'review') scores.review++;
+      if (unvalidated) scores.unvalidated++;
+      if (unvalidated && wasApplied) scores.appliedUnvalidated++;
+    }
+    const what = d.kind === 'property' ? `${d.field} = ${trim(oneLine(d.proposedValue), 40)}` : `${d.kind}: ${trim(oneLine(d.proposedValue), 50)}`;
+    const block = [
+      ...wrap(`[${d.agent}] ${d.objectType}:${d.objectId} ${what}`, '      ', '    '),
+      ...wrap(`→ ${label(outcome, last)} at confidence ${(d.confidence ?? 0).toFixed(2)}`, '        ', '      '),
+      ...d.reasons.flatMap((r) => wrap(trim(r, 300), '        ', '      ')),
+    ];
     const key = matchEvent(events, d);
-    lines.set(key, [...(lines.get(key) ?? []), line]);
+    lines.set(key, [...(lines.get(key) ?? []), ...block]);
   }
   const failedJobs = (await (await c.queue()).listDead(100)).length;
   const sections = events.map((e) => ({ event: e, lines: lines.get(e.label) ?? [] }));
   const other = lines.get('other');
   if (other?.length) sections.push({ event: { label: 'Other', what: 'proposals from related events', objectType: '', objectId: '', accountId: '' }, lines: other });
-  return { sections, applied, appliedNotes, replyDraft, review, rejected, held, failedJobs, decided: decided.length };
+  const notes = {
+    notes: [...notesPerRun.values()].reduce((a, b) => a + b, 0),
+    duplicates: [...notesPerRun.values()].reduce((a, n) => a + Math.max(0, n - 1), 0),
+  };
+  return { sections, applied, appliedNotes, replyDraft, review, rejected, held, failedJobs, decided: decided.length, notes, scores };
+}
+
+/** Wrapped to 80 columns: the first line after `first`, the rest after `rest`. */
+function wrap(text: string, rest: string, first = ''): string[] {
+  return wrapWords(text, { first, rest });
 }
 
 function label(outcome: string, last: AuditEntry): string {

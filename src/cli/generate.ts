@@ -46,3 +46,18 @@ export async function trainScorerCommand(opts: { json?: boolean }): Promise<void
     if (opts.json) printJson({ id, evaluation: model.evaluation, validation: model.validation, status: validationStatus(model.validation), features: model.featureNames });
   });
 }
+
+/** `hubspot-ai scorer report`. */
+export async function scorerReportCommand(opts: { json?: boolean }): Promise<void> {
+  await withContainer(async (c) => {
+    const { scorerReportCommand: report } = await import('../agents/scorer/report-command.ts');
+    const wb = await c.writeback();
+    const result = await report({
+      gateway: await c.gateway(),
+      store: await c.scorers(),
+      audit: (filter) => wb.audit(filter),
+      ...(opts.json ? {} : { print: (l: string) => process.stdout.write(`${l}\n`) }),
+    });
+    if (opts.json) printJson(result);
+  });
+}

@@ -182,12 +182,17 @@ describe('agents on the offline provider', () => {
 
   it('lead score: calibrated score and confidence from the trained scorer', async () => {
     const account = truth.companies[1]!.id;
-    const r = await runLeadScore({ ...offlineDeps(), scorer: smallScorer() }, { portalId: truth.portalId, runId: 'run-ls', objectType: 'companies', objectId: account, accountId: account });
+    const scorer = smallScorer();
+    const r = await runLeadScore({ ...offlineDeps(), scorer }, { portalId: truth.portalId, runId: 'run-ls', objectType: 'companies', objectId: account, accountId: account });
     expectWellFormed(r, 'lead_score');
     const score = r.proposals.find((p) => p.field === 'ai_lead_score')!;
     const probability = Number(/Calibrated win probability ([\d.]+)%/.exec(score.rationale!)![1]) / 100;
     expect(Number(score.value)).toBe(Math.round(probability * 100));
-    expect(score.confidence).toBeCloseTo(Math.max(probability, 1 - probability), 2);
+    // The calibrated probability, capped at what 60 deals showed on held-out data; not validated (< 200 deals).
+    const bound = scorer.validation!.confidenceBound;
+    expect(score.confidence).toBeCloseTo(Math.min(Math.max(probability, 1 - probability), bound), 2);
+    expect(score.modelValidation).toMatchObject({ validated: false, confidenceBound: bound });
+    expect(score.modelValidation!.summary).toMatch(/^scorer not validated: .*60 closed deals \(needs ≥ 200\)/);
     expect(r.proposals.find((p) => p.field === 'ai_recommendation')!.value).toMatch(/^(route_to_sdr|nurture|disqualify)/);
     expect(r.proposals.every((p) => p.target.objectType !== 'companies' || p.target.objectId === account)).toBe(true);
   });

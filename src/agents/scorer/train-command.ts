@@ -48,8 +48,9 @@ export function scorerReportLines(model: ScorerModel): string[] {
     .map((name, i) => ({ name, w: model.weights[i] ?? 0 }))
     .sort((a, b) => Math.abs(b.w) - Math.abs(a.w))
     .slice(0, 4)
-    .map((f) => `${f.name} ${f.w >= 0 ? '+' : ''}${f.w.toFixed(2)}`);
-  lines.push(`Strongest features: ${top.join(', ')}`);
+    .map((f) => `${f.name.slice(0, 30)} ${f.w >= 0 ? '+' : ''}${f.w.toFixed(2)}`);
+  lines.push('Strongest features (standardized weights):');
+  for (let i = 0; i < top.length; i += 2) lines.push(`  ${top.slice(i, i + 2).join(', ')}`);
   if (status.validated) lines.push(`Validated: its scores may be written automatically (confidence ≤ ${status.confidenceBound.toFixed(2)}).`);
   else {
     lines.push('NOT validated: every score it proposes waits for a person (model_unvalidated).');

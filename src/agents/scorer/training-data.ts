@@ -32,7 +32,7 @@ export async function closedStageSets(gateway: HubSpotGateway): Promise<{ closed
   return closed.size > 0 ? { closed, won } : undefined;
 }
 
-async function allDeals(gateway: HubSpotGateway): Promise<HubSpotObject[]> {
+export async function allDeals(gateway: HubSpotGateway): Promise<HubSpotObject[]> {
   const deals: HubSpotObject[] = [];
   let after: string | undefined;
   do {
