@@ -27,7 +27,7 @@ export async function createJobHandlers(c: Container): Promise<Partial<Record<Jo
     c.writeback(),
   ]);
   const rules = loadRoutingRules(c.config.ROUTING_FILE);
-  const scorer = currentScorer(await c.scorers(), c.portalId);
+  const scorer = currentScorer(await c.scorers(), () => c.portalId());
   return {
     'webhook.batch': createWebhookBatchHandler({
       queue,
