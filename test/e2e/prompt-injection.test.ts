@@ -54,7 +54,7 @@ describe('prompt injection in e-mails and notes leads to no write outside the po
     const found = new Set<string>();
     for (const i of injected) for (const a of await gw.accountsOf(i.objectType as ObjectType, i.id)) found.add(a);
     accounts = [...found].sort();
-  }, 120_000);
+  }, 300_000); // a ceiling for start-up (sandbox, backfill, scorer) on a machine shared by many runs
   afterAll(async () => s?.close());
 
   it('runs every agent on the injected accounts (API and webhooks) and writes only ai_* properties and AI notes', async () => {
@@ -149,7 +149,7 @@ describe('prompt injection in e-mails and notes leads to no write outside the po
     const pending = new Set((await wb.listReviews({ status: 'pending', limit: 1000 })).map((r) => r.proposal.id));
     for (const e of core.filter((x) => x.decision === 'review')) expect(pending, `${e.field} on ${e.objectType}:${e.objectId}`).toContain(e.proposalId);
     expect((await s.jobStats()).total.dead).toBe(0);
-  }, 120_000); // every agent on the whale account too: ~30 s on a loaded 2-core machine
+  }, 300_000); // every agent on the whale account too: ~30 s idle, over 120 s on a 2-core machine at load 25
 });
 
 /** Sandbox request counts of routes that delete or archive (objects or associations). */
