@@ -5,10 +5,13 @@
  * `--accounts` accounts, then measures what the agents' retrieval costs at that size:
  *   - per-account dense top-8 (the vec0 partition of one account) p50/p95, and its recall against exact cosine
  *     over that account's vectors;
+ *   - per-account keyword (BM25) top-8 ranked with the account's own statistics, against the baseline in the
+ *     same run: FTS5's bm25() over the same matches, whose IDF walks each term's postings over the whole file;
  *   - hybrid (dense + BM25, fused, recency-weighted, MMR: `hybridSearch`, as the agents call it) p50/p95;
  *   - the baseline in the same run: the same dense top-8 over the whole portal (no account partition);
  *   - index size on disk, RSS, and the time to re-open the file and answer a first query.
- * Goals at 1,000,000 chunks: dense p95 ≤ 1 ms, hybrid p95 ≤ 5 ms.
+ * Goals at 1,000,000 chunks: dense p95 ≤ 1 ms, hybrid p95 ≤ 5 ms, in each of BENCH_REPEATS (default 5)
+ * repetitions of the queries; the spread of the repetitions' p95 is printed.
  *
  * Vectors are synthetic (account-clustered unit vectors), texts are drawn from a CRM vocabulary so BM25 has real
  * postings. Building is resumable: with `--data-dir` the file is kept, and a second run continues from the
@@ -22,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { openSqlite, releaseSqlite, sqlitePath } from '../src/db/sqlite.ts';
 import type { Embedder } from '../src/ingest/embedder.ts';
 import { hybridSearch } from '../src/retrieval/hybrid-search.ts';
+import { accountScopeToken, ftsMatchExpression } from '../src/retrieval/fts-query.ts';
 import { SqliteVectorStore } from '../src/retrieval/sqlite-vector-store.ts';
 import type { ChunkRecord } from '../src/retrieval/vector-store.ts';
 import { seededRandom } from './lib/similar-data.ts';
@@ -40,6 +44,7 @@ const CHUNKS = Number(args.chunks);
 const ACCOUNTS = Number(args.accounts);
 const DIMS = Number(args.dims);
 const QUERIES = Number(args.queries);
+const REPEATS = Math.max(1, Number(process.env.BENCH_REPEATS ?? 5));
 const BASELINE_QUERIES = Number(args['baseline-queries']);
 const PORTAL = 'million';
 const BATCH = 5_000;
@@ -146,7 +151,7 @@ try {
 
   // ---- re-open: a new connection to the file, until its first answer
   const rnd = seededRandom(99);
-  const samples = Array.from({ length: QUERIES }, () => Math.floor(rnd() * CHUNKS));
+  const samples = Array.from({ length: QUERIES * REPEATS }, () => Math.floor(rnd() * CHUNKS));
   const queryOf = (i: number) => {
     const c = chunkAt(i);
     return { accountId: c.accountId, vector: c.vector, text: c.text.split(' ').slice(0, 3).join(' ') };
@@ -186,6 +191,22 @@ try {
     wanted += truth.length;
   }
 
+  // ---- per-account keyword top-8: ours (account statistics) and FTS5's bm25() over the same matches
+  const fts5Bm25 = db.prepare(
+    `SELECT c.id FROM fts_chunks JOIN retrieval_chunks c ON c.seq = fts_chunks.rowid WHERE fts_chunks MATCH ? ORDER BY bm25(fts_chunks, 1.0, 0.0), c.id LIMIT 8`,
+  );
+  const keyword: number[] = [];
+  const keywordFts5: number[] = [];
+  for (const i of samples) {
+    const q = queryOf(i);
+    let s = performance.now();
+    await store.searchKeyword(PORTAL, q.accountId, q.text, 8);
+    keyword.push(performance.now() - s);
+    s = performance.now();
+    fts5Bm25.all(ftsMatchExpression(accountScopeToken(PORTAL, q.accountId), q.text));
+    keywordFts5.push(performance.now() - s);
+  }
+
   // ---- hybrid, as the agents call it (the embedder answers the query's synthetic vector)
   let current = first.vector;
   const embedder: Embedder = {
@@ -219,16 +240,24 @@ try {
   releaseSqlite(db);
 
   const f = (x: number) => x.toFixed(2);
-  const denseP95 = pct(dense, 95);
-  const hybridP95 = pct(hybrid, 95);
+  // The p95 of each repetition (QUERIES consecutive queries); a goal must hold in every one.
+  const p95s = (xs: number[]) => Array.from({ length: REPEATS }, (_, r) => pct(xs.slice(r * QUERIES, (r + 1) * QUERIES), 95));
+  const spread = (xs: number[]) => `${f(Math.min(...xs))}–${f(Math.max(...xs))}`;
+  const denseReps = p95s(dense);
+  const hybridReps = p95s(hybrid);
+  const denseP95 = Math.max(...denseReps);
+  const hybridP95 = Math.max(...hybridReps);
+  const keywordRatio = pct(keywordFts5, 50) / pct(keyword, 50);
   const lines = [
-    `million-chunk benchmark: ${CHUNKS.toLocaleString('en')} chunks, ${ACCOUNTS.toLocaleString('en')} accounts (~${Math.round(CHUNKS / ACCOUNTS)} chunks each), ${DIMS} dims, ${QUERIES} queries`,
+    `million-chunk benchmark: ${CHUNKS.toLocaleString('en')} chunks, ${ACCOUNTS.toLocaleString('en')} accounts (~${Math.round(CHUNKS / ACCOUNTS)} chunks each), ${DIMS} dims, ${REPEATS} × ${QUERIES} queries`,
     ``,
     `build          ${built.toLocaleString('en')} chunks in ${buildS.toFixed(0)} s (${Math.round(built / Math.max(buildS, 1e-9)).toLocaleString('en')}/s)${have > 0 ? `, continuing ${have.toLocaleString('en')}` : ''}`,
     `disk           ${(diskBytes / 2 ** 30).toFixed(2)} GiB (${Math.round(diskBytes / CHUNKS).toLocaleString('en')} bytes per chunk)`,
     `re-open        ${reopenMs.toFixed(0)} ms to open the file and answer a first query`,
-    `dense top-8    p50 ${f(pct(dense, 50))} ms, p95 ${f(denseP95)} ms, recall@8 ${(found / wanted).toFixed(3)} vs exact  (goal p95 ≤ 1 ms: ${denseP95 <= 1 ? 'met' : 'NOT MET'})`,
-    `hybrid top-8   p50 ${f(pct(hybrid, 50))} ms, p95 ${f(hybridP95)} ms  (goal p95 ≤ 5 ms: ${hybridP95 <= 5 ? 'met' : 'NOT MET'})`,
+    `dense top-8    p50 ${f(pct(dense, 50))} ms, p95 ${spread(denseReps)} ms over ${REPEATS} repetitions, recall@8 ${(found / wanted).toFixed(3)} vs exact`,
+    `keyword top-8  p50 ${f(pct(keyword, 50))} ms, p95 ${spread(p95s(keyword))} ms; FTS5 bm25() over the same matches p50 ${f(pct(keywordFts5, 50))} ms, p95 ${spread(p95s(keywordFts5))} ms: ${keywordRatio.toFixed(1)}× faster`,
+    `hybrid top-8   p50 ${f(pct(hybrid, 50))} ms, p95 ${spread(hybridReps)} ms over ${REPEATS} repetitions`,
+    `goal           dense p95 ≤ 1 ms in every repetition: ${denseP95 <= 1 ? 'met' : 'NOT MET'}; hybrid p95 ≤ 5 ms in every repetition: ${hybridP95 <= 5 ? 'met' : 'NOT MET'}${CHUNKS < 1_000_000 ? ` (at ${CHUNKS.toLocaleString('en')} chunks, not the goal's 1,000,000)` : ''}`,
     `baseline       portal-wide dense top-8 p50 ${f(pct(portalWide, 50))} ms (${BASELINE_QUERIES} queries): per-account is ${(pct(portalWide, 50) / pct(dense, 50)).toFixed(0)}× faster`,
     `rss            ${(rss / 2 ** 20).toFixed(0)} MiB at the end`,
     `load average   ${os.loadavg().map((x) => x.toFixed(1)).join(', ')} (2 cores shared)`,

@@ -19,9 +19,16 @@ export function scopeText(portalId: string, accountId: string): string {
   return `${portalScopeToken(portalId)} ${accountScopeToken(portalId, accountId)}`;
 }
 
+const MAX_QUERY_TERMS = 32;
+
+/** The distinct terms of a keyword query that the match expression searches for. */
+export function ftsQueryTerms(query: string, maxTerms = MAX_QUERY_TERMS): string[] {
+  return [...new Set(contentTerms(query))].slice(0, maxTerms);
+}
+
 /** Returns null when the query has no searchable term (e.g. only stopwords). */
-export function ftsMatchExpression(scopeToken: string, query: string, maxTerms = 32): string | null {
-  const terms = [...new Set(contentTerms(query))].slice(0, maxTerms);
+export function ftsMatchExpression(scopeToken: string, query: string, maxTerms = MAX_QUERY_TERMS): string | null {
+  const terms = ftsQueryTerms(query, maxTerms);
   if (terms.length === 0) return null;
   return `scope : "${scopeToken}" AND text : (${terms.map((t) => `"${t.replaceAll('"', '""')}"`).join(' OR ')})`;
 }

@@ -78,4 +78,36 @@ describe('SqliteVectorStore', () => {
     );
     await store.close();
   });
+  it('ranks an account\'s keyword hits with that account\'s statistics only: other accounts\' chunks change nothing', async () => {
+    const store = await make();
+    const own = [
+      chunk({ portalId: 'p', accountId: 'a1', id: 'renewal', text: 'Renewal call: pricing for next year.' }),
+      chunk({ portalId: 'p', accountId: 'a1', id: 'pricing-1', text: 'Pricing sheet sent, pricing approved.' }),
+      chunk({ portalId: 'p', accountId: 'a1', id: 'pricing-2', text: 'Pricing questions from procurement.' }),
+      chunk({ portalId: 'p', accountId: 'a1', id: 'other', text: 'Weekly check-in about onboarding.' }),
+    ];
+    await store.upsertChunks(own);
+    const before = await store.searchKeyword('p', 'a1', 'renewal pricing', 10);
+    // In a1, "renewal" is the rare term and lifts its chunk first.
+    expect(before.map((h) => h.chunk.id)).toEqual(['renewal', 'pricing-1', 'pricing-2']);
+    // Another account of the same portal talks about renewals all the time: with file-wide statistics (FTS5's
+    // bm25()) "renewal" would turn common and the ranking of a1 would move.
+    await store.upsertChunks(
+      Array.from({ length: 40 }, (_, i) => chunk({ portalId: 'p', accountId: 'a2', id: `a2-${i}`, text: `Renewal renewal follow-up ${i}.` })),
+    );
+    const after = await store.searchKeyword('p', 'a1', 'renewal pricing', 10);
+    expect(after.map((h) => [h.chunk.id, h.score])).toEqual(before.map((h) => [h.chunk.id, h.score]));
+    await store.close();
+  });
+  it('still ranks an account with more keyword matches than it scans itself (FTS5 ranks them)', async () => {
+    const store = await make();
+    const many = Array.from({ length: 1_001 }, (_, i) => chunk({ portalId: 'p', accountId: 'big', id: `n-${String(i).padStart(4, '0')}`, text: `pricing note ${i}` }));
+    many.push(chunk({ portalId: 'p', accountId: 'big', id: 'best', text: 'Pricing and SSO: pricing, SSO.' }));
+    await store.upsertChunks(many);
+    const hits = await store.searchKeyword('p', 'big', 'sso pricing', 3);
+    expect(hits).toHaveLength(3);
+    expect(hits[0]!.chunk.id).toBe('best');
+    expect(hits.every((h) => h.chunk.accountId === 'big')).toBe(true);
+    await store.close();
+  });
 });
