@@ -11,6 +11,20 @@ function int(min: number) {
   };
 }
 
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
+function parseScopedTokens(list: string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const item of list) {
+    const [token, scopes] = item.split('=');
+    if (!token || scopes === undefined) throw new InvalidArgumentError(`--scoped-token takes TOKEN=scope,scope (got "${item}")`);
+    out[token] = scopes.split(',').map((s) => s.trim()).filter(Boolean);
+  }
+  return out;
+}
+
 function rate(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('expected a number between 0 and 1');
@@ -30,6 +44,9 @@ interface SandboxCliOptions {
   webhookTarget?: string;
   clientSecret?: string;
   webhookBatchMs: number;
+  dailyLimit: number;
+  searchLagMs: number;
+  scopedToken: string[];
   state?: string;
   json?: boolean;
 }
@@ -50,6 +67,9 @@ export function registerSandboxCommand(program: Command): void {
     .option('--webhook-target <url>', 'deliver signed webhook batches to this URL')
     .option('--client-secret <secret>', 'app client secret used to sign webhooks', process.env.HUBSPOT_CLIENT_SECRET)
     .option('--webhook-batch-ms <n>', 'how long to gather events before a POST', int(0), 200)
+    .option('--daily-limit <n>', 'requests per token per day (429 DAILY beyond it)', int(1), 250_000)
+    .option('--search-lag-ms <n>', 'how long a change takes to become searchable, as in HubSpot', int(0), 1_000)
+    .option('--scoped-token <token=scopes>', 'another accepted token with only these comma-separated scopes (repeatable)', collect, [])
     .option('--state <file>', 'persist the live portal to this JSON file on exit and restore it on start')
     .option('--json', 'print the start-up summary as JSON')
     .action(async (opts: SandboxCliOptions) => {
@@ -60,6 +80,7 @@ export function registerSandboxCommand(program: Command): void {
       const sb = await startSandbox({
         port: opts.port, host: opts.host, seed: opts.seed, companies: opts.companies, token: opts.token, rateLimit: opts.rateLimit,
         searchRate: opts.searchRate, faultRate: opts.faultRate, latencyMs: opts.latencyMs, webhookBatchMs: opts.webhookBatchMs, logger,
+        dailyLimit: opts.dailyLimit, searchLagMs: opts.searchLagMs, scopedTokens: parseScopedTokens(opts.scopedToken),
         ...(opts.webhookTarget ? { webhookTarget: opts.webhookTarget, clientSecret: opts.clientSecret } : {}),
         ...(opts.state ? { stateFile: opts.state } : {}),
       });

@@ -3,7 +3,8 @@ import { OBJECT_TYPES, OBJECT_TYPE_BY_ID } from '../core/objects.ts';
 import type { Logger } from '../logging.ts';
 import { validationError } from './hubspot-errors.ts';
 import type { Rng } from './prng.ts';
-import type { Actor, PortalStore } from './store.ts';
+import type { SearchRequest } from './search.ts';
+import type { Actor, LiveObject, PortalStore } from './store.ts';
 import type { GeneratedPortal, GroundTruth } from './types.ts';
 
 /** What every route plugin gets: the live store and the settings that shape answers. */
@@ -20,6 +21,8 @@ export interface SandboxContext {
   /** Draws for simulations (seeded; re-seeded on reset so a run of simulations is reproducible). */
   simRng: () => Rng;
   counters: { requests: number; http429: number; byRoute: Record<string, number> };
+  /** The CRM search API over the (lagging) search index. */
+  search: (type: ObjectType, req: SearchRequest) => { total: number; page: LiveObject[]; next?: string };
 }
 
 const BY_NAME: Record<string, ObjectType> = Object.fromEntries([

@@ -35,17 +35,30 @@ export function unauthorized(missing: boolean): HubSpotHttpError {
 }
 
 /** The body HubSpot sends with a 429 (no `category`; `errorType` and `policyName` instead). */
-export function rateLimited(policy: 'TEN_SECONDLY_ROLLING' | 'SECONDLY', headers: Record<string, string>): HubSpotHttpError {
+export function rateLimited(policy: 'TEN_SECONDLY_ROLLING' | 'SECONDLY' | 'DAILY', headers: Record<string, string>): HubSpotHttpError {
   const err = new HubSpotHttpError(429, 'RATE_LIMITS', '', {}, headers);
   const body = err.body;
   delete body.category;
   Object.assign(body, {
-    message: `You have reached your ${policy === 'TEN_SECONDLY_ROLLING' ? 'ten_secondly_rolling' : 'secondly'} limit.`,
+    message: `You have reached your ${policy === 'TEN_SECONDLY_ROLLING' ? 'ten_secondly_rolling' : policy === 'DAILY' ? 'daily' : 'secondly'} limit.`,
     errorType: 'RATE_LIMIT',
     policyName: policy,
     groupName: policy === 'SECONDLY' ? 'publicapi:search' : 'publicapi:private-app',
   });
   return err;
+}
+
+/** A token without a scope the call needs. */
+export function missingScopes(scopes: string[]): HubSpotHttpError {
+  return new HubSpotHttpError(
+    403,
+    'MISSING_SCOPES',
+    "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
+    {
+      errors: [{ message: 'One or more of the following scopes are required.', context: { requiredGranularScopes: scopes } }],
+      links: { scopes: 'https://developers.hubspot.com/scopes' },
+    },
+  );
 }
 
 /** A batch limit error, e.g. more than 100 inputs. */

@@ -7,6 +7,8 @@ import { DEFAULT_APP_ID, DEFAULT_PORTAL_ID, generatePortal } from './generator.t
 import { Rng } from './prng.ts';
 import { buildSandboxServer } from './server.ts';
 import { Simulator } from './simulate.ts';
+import { search } from './search.ts';
+import { SearchIndex } from './search-index.ts';
 import { loadState, saveState } from './state-file.ts';
 import { PortalStore } from './store.ts';
 import type { GroundTruth } from './types.ts';
@@ -35,6 +37,15 @@ export interface SandboxOptions {
   searchRate?: number;
   /** Share of API requests answered 500/502/504 (seeded, reproducible). */
   faultRate?: number;
+  /** Requests per day per token (HubSpot: 250,000 to 1,000,000 by plan); past it a 429 DAILY until `reset`. */
+  dailyLimit?: number;
+  /** How long a change takes to become searchable (HubSpot's search index lags writes); default 0. */
+  searchLagMs?: number;
+  /**
+   * More tokens, each granted only these scopes (`crm.objects.contacts.read`, `tickets`, ...): a call outside
+   * them answers 403 MISSING_SCOPES, as HubSpot does for a private app without the scope. `token` has them all.
+   */
+  scopedTokens?: Record<string, string[]>;
   latencyMs?: number;
   webhookTarget?: string;
   clientSecret?: string;
@@ -62,6 +73,8 @@ export interface SandboxHandle {
   metrics(): { requests: number; http429: number; byRoute: Record<string, number> };
   /** Changes fault injection while running (also `PUT /_sandbox/faults`). */
   setFaults(f: { faultRate?: number; latencyMs?: number }): void;
+  /** Starts a new day for the daily limit (also `POST /_sandbox/new-day`). */
+  newDay(): void;
   close(): Promise<void>;
 }
 
@@ -83,15 +96,18 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     const counts = Object.fromEntries(OBJECT_TYPES.map((t) => [t, countLive(store, t)])) as Record<ObjectType, number>;
     return { ...portal.groundTruth, portalId: String(portalId), appId: String(appId), counts, calls: [...portal.groundTruth.calls, ...simulator.simulatedCalls] };
   };
+  const searchIndex = new SearchIndex(store, () => opts.searchLagMs ?? 0);
   const ctx: SandboxContext = {
     store, portal, truth, portalId, appId, token, logger, counters,
     integration: { sourceType: 'INTEGRATION', sourceId: String(appId) },
     simRng: () => simRng,
+    search: (type, req) => search(store, type, req, searchIndex.view(type)),
   };
   simulator = new Simulator(ctx);
   if (opts.stateFile) {
     const calls = loadState(opts.stateFile, store, { seed, companies });
     if (calls) simulator.simulatedCalls.push(...calls);
+    searchIndex.rebuild();
   }
 
   let dispatcher: WebhookDispatcher | undefined;
@@ -109,6 +125,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
 
   const reset = async () => {
     store.load(portal);
+    searchIndex.rebuild();
     simulator = new Simulator(ctx);
     simRng = new Rng(seed).fork('simulations');
     server.resetLimits();
@@ -116,7 +133,15 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   };
   const server = buildSandboxServer(
     ctx,
-    { rateLimit: opts.rateLimit ?? 190, searchRate: opts.searchRate ?? 5, faultRate: opts.faultRate ?? 0, latencyMs: opts.latencyMs ?? 0, seed },
+    {
+      rateLimit: opts.rateLimit ?? 190,
+      searchRate: opts.searchRate ?? 5,
+      faultRate: opts.faultRate ?? 0,
+      latencyMs: opts.latencyMs ?? 0,
+      dailyLimit: opts.dailyLimit ?? 250_000,
+      scopedTokens: opts.scopedTokens ?? {},
+      seed,
+    },
     { simulator: () => simulator, reset },
     { actions: new ActionExecutions({ portalId, appId, clientSecret: opts.clientSecret, logger }) },
   );
@@ -138,11 +163,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     reset,
     flushWebhooks: async () => dispatcher?.flush(),
     metrics: () => ({ ...counters, byRoute: { ...counters.byRoute } }),
+    newDay: () => server.newDay(),
     setFaults: (f) => Object.assign(server.faults, Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined))),
     close: async () => {
-      await server.app.close();
-      await dispatcher?.flush().catch(() => undefined);
+      // Like a portal going away: deliveries stop at once (in-flight ones are abandoned, none is retried).
       await dispatcher?.close();
+      await server.app.close();
       if (opts.stateFile) saveState(opts.stateFile, store, { seed, companies, simulatedCalls: simulator.simulatedCalls });
     },
   };

@@ -6,7 +6,17 @@ import type { SeedAssociation, SeedHistoryEntry, SeedObject } from './types.ts';
 export const PORTAL_END = Date.UTC(2026, 0, 1);
 export const PORTAL_START = PORTAL_END - 2 * 365 * 86_400_000;
 export const DAY = 86_400_000;
-export const FIRST_ID = 100_001;
+/** The first sequence number; ids come from `idOf(sequence)`. */
+export const FIRST_ID = 0;
+
+/**
+ * The id of the object created `seq`-th. HubSpot ids vary in length (contacts from 1 digit, engagements with 11);
+ * so do ours: increasing (cursor paging relies on it), unique across types, from 1 digit up to 7 at 10,000
+ * objects and 10 at 400,000, so code that compares ids as strings or assumes a width meets the difference here.
+ */
+export function idOf(seq: number): string {
+  return String(1 + seq + Math.floor((seq * seq) / 37));
+}
 
 export function iso(ms: number): string {
   return new Date(ms).toISOString();
@@ -14,6 +24,7 @@ export function iso(ms: number): string {
 
 /** Accumulates seeded objects and associations; ids are unique across types, as increasing numeric strings. */
 export class PortalBuilder {
+  /** Sequence number of the next object (see `idOf`). */
   nextId = FIRST_ID;
   readonly objects = Object.fromEntries(OBJECT_TYPES.map((t) => [t, [] as SeedObject[]])) as Record<ObjectType, SeedObject[]>;
   readonly associations: SeedAssociation[] = [];
@@ -24,7 +35,7 @@ export class PortalBuilder {
     createdAt: number,
     opts: { updatedAt?: number; history?: Record<string, SeedHistoryEntry[]> } = {},
   ): SeedObject {
-    const id = String(this.nextId++);
+    const id = idOf(this.nextId++);
     const updatedAt = Math.max(createdAt, opts.updatedAt ?? createdAt);
     const obj: SeedObject = {
       id,

@@ -34,12 +34,15 @@ export interface PropertyGroupDef {
 /** HubSpot sets these itself; `hs_object_source(_id)` say who created a record (an integration: its app id). */
 export const READ_ONLY = new Set(['hs_object_id', 'createdate', 'hs_lastmodifieddate', 'hs_object_source', 'hs_object_source_id']);
 const NUMBER = new Set(['amount', 'numberofemployees', 'annualrevenue', 'hs_call_duration', 'hs_object_id']);
+const BOOL = new Set(['hs_call_has_transcript']);
 const DATETIME = /(^createdate$|date$|^hs_timestamp$|_time$)/;
 const ENUMS: Record<string, string[]> = {
   lifecyclestage: ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist', 'other'],
   dealstage: ['appointmentscheduled', 'qualifiedtobuy', 'presentationscheduled', 'decisionmakerboughtin', 'contractsent', 'closedwon', 'closedlost'],
   hs_email_direction: ['EMAIL', 'INCOMING_EMAIL', 'FORWARDED_EMAIL'],
   hs_task_status: ['NOT_STARTED', 'IN_PROGRESS', 'WAITING', 'COMPLETED', 'DEFERRED'],
+  // HubSpot's default lead statuses; portals often edit them (PATCH /crm/v3/properties/contacts/hs_lead_status).
+  hs_lead_status: ['NEW', 'OPEN', 'IN_PROGRESS', 'OPEN_DEAL', 'UNQUALIFIED', 'ATTEMPTED_TO_CONTACT', 'CONNECTED', 'BAD_TIMING'],
 };
 
 /** Properties every object has, beside those the generator writes. */
@@ -68,8 +71,9 @@ export const DEFAULT_LIST_PROPERTIES: Record<ObjectType, string[]> = {
 };
 
 export function makePropertyDef(name: string, overrides: Partial<PropertyDef> = {}, at = '2024-01-01T00:00:00.000Z'): PropertyDef {
-  const type = NUMBER.has(name) ? 'number' : DATETIME.test(name) ? 'datetime' : ENUMS[name] ? 'enumeration' : 'string';
-  const fieldType = type === 'number' ? 'number' : type === 'datetime' ? 'date' : type === 'enumeration' ? 'select' : name.endsWith('body') || name.endsWith('html') ? 'textarea' : 'text';
+  const type = NUMBER.has(name) ? 'number' : BOOL.has(name) ? 'bool' : DATETIME.test(name) ? 'datetime' : ENUMS[name] ? 'enumeration' : 'string';
+  const fieldType =
+    type === 'number' ? 'number' : type === 'bool' ? 'booleancheckbox' : type === 'datetime' ? 'date' : type === 'enumeration' ? 'select' : name.endsWith('body') || name.endsWith('html') ? 'textarea' : 'text';
   return {
     name,
     label: name.replace(/^hs_/, '').replace(/_/g, ' ').replace(/^\w/, (c) => c.toUpperCase()),
@@ -77,7 +81,10 @@ export function makePropertyDef(name: string, overrides: Partial<PropertyDef> = 
     fieldType,
     groupName: 'sandbox_information',
     description: '',
-    options: (ENUMS[name] ?? []).map((value, i) => ({ label: value, value, displayOrder: i, hidden: false })),
+    options:
+      type === 'bool'
+        ? [{ label: 'Yes', value: 'true', displayOrder: 0, hidden: false }, { label: 'No', value: 'false', displayOrder: 1, hidden: false }]
+        : (ENUMS[name] ?? []).map((value, i) => ({ label: value, value, displayOrder: i, hidden: false })),
     displayOrder: -1,
     hidden: false,
     formField: false,

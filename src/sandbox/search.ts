@@ -85,8 +85,16 @@ function matches(store: PortalStore, o: LiveObject, f: Filter): boolean {
 export const SEARCH_MAX_LIMIT = 200;
 export const SEARCH_MAX_RESULTS = 10_000;
 
-/** Returns the page and the total; throws HubSpot's 400s for bad requests and for paging past 10,000. */
-export function search(store: PortalStore, type: ObjectType, req: SearchRequest): { total: number; page: LiveObject[]; next?: string } {
+/**
+ * Returns the page and the total; throws HubSpot's 400s for bad requests and for paging past 10,000. `candidates`
+ * is what the search index holds (see search-index.ts); by default the live portal.
+ */
+export function search(
+  store: PortalStore,
+  type: ObjectType,
+  req: SearchRequest,
+  candidates: Iterable<LiveObject> = liveObjects(store, type),
+): { total: number; page: LiveObject[]; next?: string } {
   const groups = req.filterGroups ?? [];
   const filterCount = groups.reduce((n, g) => n + (g.filters?.length ?? 0), 0);
   if (groups.length > 5 || filterCount > 18 || groups.some((g) => (g.filters?.length ?? 0) > 6)) {
@@ -95,6 +103,7 @@ export function search(store: PortalStore, type: ObjectType, req: SearchRequest)
   for (const g of groups) for (const f of g.filters ?? []) {
     if (!OPERATORS.has(f.operator)) throw validationError(`There was a problem with the request. Unknown operator: ${f.operator}`);
   }
+  if ((req.sorts ?? []).length > 1) throw validationError('There was a problem with the request. Only one sort rule is supported.', { subCategory: 'SEARCH_TOO_MANY_SORTS' });
   const limit = req.limit ?? 10;
   if (!Number.isInteger(limit) || limit < 1 || limit > SEARCH_MAX_LIMIT) throw validationError(`limit must be between 1 and ${SEARCH_MAX_LIMIT}`);
   const offset = req.after === undefined || req.after === '' ? 0 : Number(req.after);
@@ -104,9 +113,7 @@ export function search(store: PortalStore, type: ObjectType, req: SearchRequest)
   }
   const q = req.query?.trim().toLowerCase();
   let hits: LiveObject[] = [];
-  for (const id of store.order[type]) {
-    const o = store.get(type, id);
-    if (!o) continue;
+  for (const o of candidates) {
     if (groups.length > 0 && !groups.some((g) => (g.filters ?? []).every((f) => matches(store, o, f)))) continue;
     if (q && !Object.values(o.properties).some((v) => v?.toLowerCase().includes(q))) continue;
     hits.push(o);
@@ -124,4 +131,11 @@ export function search(store: PortalStore, type: ObjectType, req: SearchRequest)
   const page = hits.slice(offset, offset + limit);
   const nextOffset = offset + limit;
   return { total: hits.length, page, ...(nextOffset < hits.length ? { next: String(nextOffset) } : {}) };
+}
+
+function* liveObjects(store: PortalStore, type: ObjectType): Iterable<LiveObject> {
+  for (const id of store.order[type]) {
+    const o = store.get(type, id);
+    if (o) yield o;
+  }
 }

@@ -1,6 +1,7 @@
 import type { ObjectType } from '../core/objects.ts';
 import { DEFAULT_LIST_PROPERTIES } from './property-catalog.ts';
 import type { LiveObject, PortalStore } from './store.ts';
+import { readValue } from './property-values.ts';
 
 /** Live objects in the CRM v3 response shape. */
 
@@ -19,7 +20,7 @@ export function toApi(store: PortalStore, o: LiveObject, opts: ReadOptions = {})
   const catalog = store.properties[o.type];
   const properties: Record<string, string | null> = {};
   for (const p of wanted) {
-    if (p in o.properties) properties[p] = o.properties[p] ?? null;
+    if (p in o.properties) properties[p] = readValue(catalog.get(p), o.properties[p] ?? null);
     else if (catalog.has(p)) properties[p] = null;
   }
   const out: Record<string, unknown> = {

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { SandboxContext } from './context.ts';
-import { HubSpotHttpError, notFound, rateLimited, unauthorized, validationError } from './hubspot-errors.ts';
+import { HubSpotHttpError, missingScopes, notFound, rateLimited, unauthorized, validationError } from './hubspot-errors.ts';
+import { requiredScopes } from './scopes.ts';
 import { Rng } from './prng.ts';
 import { RollingWindowLimiter } from './rate-limiter.ts';
 import { adminRoutes, type AdminHooks } from './routes/admin.ts';
@@ -16,10 +17,12 @@ export interface ServerOptions {
   searchRate: number;
   faultRate: number;
   latencyMs: number;
+  /** Requests per token per day; past it every call answers 429 DAILY until the limits are reset. */
+  dailyLimit: number;
+  /** Tokens with only some scopes (see scopes.ts); `ctx.token` has every scope. */
+  scopedTokens: Record<string, string[]>;
   seed: number;
 }
-
-const DAILY_LIMIT = 250_000;
 const FAULTS = [500, 502, 504] as const;
 
 function isSearch(req: FastifyRequest): boolean {
@@ -51,16 +54,18 @@ export interface FaultSettings {
 export function buildSandboxServer(
   ctx: SandboxContext,
   opts: ServerOptions,
-  hooks?: Omit<AdminHooks, 'faults'>,
+  hooks?: Omit<AdminHooks, 'faults' | 'newDay'>,
   extra: { actions?: ActionExecutions } = {},
-): { app: FastifyInstance; resetLimits: () => void; faults: FaultSettings } {
+): { app: FastifyInstance; resetLimits: () => void; newDay: () => void; faults: FaultSettings } {
   // Fault injection can be changed while running (PUT /_sandbox/faults), e.g. a portal that slows down mid-test.
   const faults: FaultSettings = { faultRate: opts.faultRate, latencyMs: opts.latencyMs };
   const app = Fastify({ logger: false, bodyLimit: 20 * 1024 * 1024, routerOptions: { ignoreTrailingSlash: true } });
   const tenSecondly = new RollingWindowLimiter(opts.rateLimit, 10_000);
   const secondly = new RollingWindowLimiter(opts.searchRate, 1_000);
   let faultRng = new Rng(opts.seed).fork('faults');
-  let daily = 0;
+  // Like HubSpot, not every 429 says when to come back: about half carry no Retry-After (seeded).
+  let retryAfterRng = new Rng(opts.seed).fork('retry-after');
+  const daily = new Map<string, number>();
 
   // HubSpot accepts an empty body with a JSON content type (the client sends one on DELETE).
   app.removeContentTypeParser('application/json');
@@ -79,13 +84,23 @@ export function buildSandboxServer(
     ctx.counters.requests++;
     const auth = req.headers.authorization;
     if (!auth) throw unauthorized(true);
-    if (auth !== `Bearer ${ctx.token}`) throw unauthorized(false);
+    const token = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
+    const scopes = token === ctx.token ? undefined : opts.scopedTokens[token];
+    if (token !== ctx.token && !scopes) throw unauthorized(false);
+    if (scopes) {
+      const missing = requiredScopes(req.method, req.url).filter((s) => !scopes.includes(s));
+      if (missing.length > 0) throw missingScopes(missing);
+    }
     const now = Date.now();
+    const used = daily.get(token) ?? 0;
+    const dailyHeaders = { 'x-hubspot-ratelimit-daily': String(opts.dailyLimit), 'x-hubspot-ratelimit-daily-remaining': String(Math.max(0, opts.dailyLimit - used)) };
+    if (used >= opts.dailyLimit) throw rateLimited('DAILY', dailyHeaders);
     if (isSearch(req)) {
-      const s = secondly.take(ctx.token, now);
+      const s = secondly.take(token, now);
       if (!s.allowed) throw rateLimited('SECONDLY', {});
+      daily.set(token, used + 1);
     } else {
-      const r = tenSecondly.take(ctx.token, now);
+      const r = tenSecondly.take(token, now);
       // With the limit off there is no burst window to advertise (a max of 0 would read as "no budget").
       const headers: Record<string, string> = {
         ...(opts.rateLimit > 0
@@ -95,12 +110,13 @@ export function buildSandboxServer(
               'x-hubspot-ratelimit-interval-milliseconds': '10000',
             }
           : {}),
-        'x-hubspot-ratelimit-daily': String(DAILY_LIMIT),
-        'x-hubspot-ratelimit-daily-remaining': String(Math.max(0, DAILY_LIMIT - daily)),
+        ...dailyHeaders,
       };
-      if (!r.allowed) throw rateLimited('TEN_SECONDLY_ROLLING', { ...headers, 'retry-after': String(Math.ceil(r.retryAfterMs / 1000)) });
-      daily++;
-      void reply.headers(headers);
+      if (!r.allowed) {
+        throw rateLimited('TEN_SECONDLY_ROLLING', retryAfterRng.next() < 0.5 ? { ...headers, 'retry-after': String(Math.ceil(r.retryAfterMs / 1000)) } : headers);
+      }
+      daily.set(token, used + 1);
+      void reply.headers({ ...headers, 'x-hubspot-ratelimit-daily-remaining': String(Math.max(0, opts.dailyLimit - used - 1)) });
     }
     if (faults.latencyMs > 0) await delayWhileConnected(req, faults.latencyMs);
     if (faults.faultRate > 0 && faultRng.next() < faults.faultRate) {
@@ -140,17 +156,20 @@ export function buildSandboxServer(
   void app.register(associationRoutes(ctx));
   void app.register(propertyRoutes(ctx));
   void app.register(portalRoutes(ctx));
-  void app.register(adminRoutes(ctx, hooks ? { ...hooks, faults } : undefined));
+  const newDay = () => daily.clear();
+  void app.register(adminRoutes(ctx, hooks ? { ...hooks, faults, newDay } : undefined));
   if (extra.actions) void app.register(workflowActionRoutes(extra.actions));
 
   return {
     app,
     faults,
+    newDay,
     resetLimits: () => {
       tenSecondly.reset();
       secondly.reset();
       faultRng = new Rng(opts.seed).fork('faults');
-      daily = 0;
+      retryAfterRng = new Rng(opts.seed).fork('retry-after');
+      daily.clear();
     },
   };
 }

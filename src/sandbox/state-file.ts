@@ -12,7 +12,8 @@ import type { CallTruth } from './types.ts';
  */
 
 interface Snapshot {
-  version: 1;
+  /** 2: ids from `idOf` (variable length); files of version 1 are from another id scheme and are ignored. */
+  version: 2;
   seed: number;
   companies: number;
   nextId: number;
@@ -30,7 +31,7 @@ export function saveState(file: string, store: PortalStore, meta: { seed: number
     for (const [toType, ids] of byType) for (const toId of ids) if (type < toType || (type === toType && id < toId)) links.push([type, id, toType, toId]);
   }
   const snap: Snapshot = {
-    version: 1,
+    version: 2,
     seed: meta.seed,
     companies: meta.companies,
     nextId: store.nextId,
@@ -51,7 +52,7 @@ export function saveState(file: string, store: PortalStore, meta: { seed: number
 export function loadState(file: string, store: PortalStore, meta: { seed: number; companies: number }): CallTruth[] | undefined {
   if (!fs.existsSync(file)) return undefined;
   const snap = JSON.parse(fs.readFileSync(file, 'utf8')) as Snapshot;
-  if (snap.version !== 1 || snap.seed !== meta.seed || snap.companies !== meta.companies) return undefined;
+  if (snap.version !== 2 || snap.seed !== meta.seed || snap.companies !== meta.companies) return undefined;
   for (const t of OBJECT_TYPES) {
     store.objects[t] = new Map((snap.objects[t] ?? []).map((o) => [o.id, o]));
     store.order[t] = [...store.objects[t].keys()].sort((a, b) => Number(a) - Number(b));

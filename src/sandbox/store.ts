@@ -1,10 +1,11 @@
 import type { ObjectType } from '../core/objects.ts';
 import { ENGAGEMENT_TYPES, OBJECT_TYPES } from '../core/objects.ts';
 import { associationTypeId } from './association-types.ts';
-import { PORTAL_END } from './portal-builder.ts';
+import { idOf, PORTAL_END } from './portal-builder.ts';
 import { READ_ONLY, defaultCatalog, type PropertyDef, type PropertyGroupDef } from './property-catalog.ts';
 import type { GeneratedPortal, Owner } from './types.ts';
 import { asText } from './text-value.ts';
+import { checkValue } from './property-values.ts';
 
 /**
  * The live portal: objects, property history, associations and the property schema, in memory. Every
@@ -107,22 +108,37 @@ export class PortalStore {
     return o && (includeArchived || !o.archived) ? o : undefined;
   }
 
-  /** Rejects unknown and read-only properties the way HubSpot does (the whole request fails). */
+  /**
+   * Rejects unknown and read-only properties and values their type refuses (see property-values.ts), the way
+   * HubSpot does: the whole request fails, every problem listed.
+   */
   validate(type: ObjectType, props: Record<string, unknown>): void {
     const invalid: Array<{ name: string; message: string; error: string }> = [];
-    for (const name of Object.keys(props)) {
-      if (!this.properties[type].has(name)) invalid.push({ name, message: `Property "${name}" does not exist`, error: 'PROPERTY_DOESNT_EXIST' });
+    for (const [name, raw] of Object.entries(props)) {
+      const def = this.properties[type].get(name);
+      if (!def) invalid.push({ name, message: `Property "${name}" does not exist`, error: 'PROPERTY_DOESNT_EXIST' });
       else if (READ_ONLY.has(name)) invalid.push({ name, message: `"${name}" is a read only property; its value cannot be set.`, error: 'READ_ONLY_VALUE' });
+      else if (raw !== null && raw !== undefined) {
+        const check = checkValue(def, raw);
+        if (!check.ok) invalid.push({ name, message: check.message, error: check.error });
+      }
     }
     if (invalid.length > 0) throw new PropertyError(invalid);
+  }
+
+  /** A validated value as stored (normalised datetimes, dates and booleans). */
+  private stored(type: ObjectType, name: string, raw: unknown): string {
+    const def = this.properties[type].get(name);
+    const check = def ? checkValue(def, raw) : undefined;
+    return check?.ok ? check.value : asText(raw);
   }
 
   create(type: ObjectType, props: Record<string, unknown>, actor: Actor): LiveObject {
     this.validate(type, props);
     const at = this.now();
-    const id = String(this.nextId++);
+    const id = idOf(this.nextId++);
     const properties: Record<string, string | null> = {};
-    for (const [k, v] of Object.entries(props)) properties[k] = v === null || v === undefined ? null : asText(v);
+    for (const [k, v] of Object.entries(props)) properties[k] = v === null || v === undefined ? null : this.stored(type, k, v);
     Object.assign(properties, {
       hs_object_id: id, createdate: new Date(at).toISOString(), hs_lastmodifieddate: new Date(at).toISOString(),
       hs_object_source: actor.sourceType, hs_object_source_id: actor.sourceId,
@@ -144,7 +160,7 @@ export class PortalStore {
     const at = this.now();
     const changed: Array<[string, string]> = [];
     for (const [k, raw] of Object.entries(props)) {
-      const v = asText(raw);
+      const v = this.stored(type, k, raw);
       if ((o.properties[k] ?? '') === v) continue;
       const h = (o.history[k] ??= o.properties[k] ? [{ value: o.properties[k], timestamp: o.createdAt, sourceType: 'CRM_UI' }] : []);
       h.push({ value: v, timestamp: at, ...actor });

@@ -37,6 +37,8 @@ export class WebhookDispatcher {
   private readonly waiting: Array<() => void> = [];
   private readonly slotWaiters: Array<() => void> = [];
   private readonly retryTimers = new Set<NodeJS.Timeout>();
+  /** Aborts deliveries in flight on close: a portal shutting down does not finish its sends. */
+  private readonly stop = new AbortController();
   private closed = false;
   readonly stats = { requests: 0, delivered: 0, failedAttempts: 0, givenUp: 0 };
 
@@ -57,6 +59,7 @@ export class WebhookDispatcher {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.stop.abort();
     if (this.timer) clearTimeout(this.timer);
     for (const t of this.retryTimers) clearTimeout(t);
     this.retryTimers.clear();
@@ -117,7 +120,8 @@ export class WebhookDispatcher {
     };
     this.stats.requests++;
     try {
-      const res = await fetch(this.opts.target, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 5000) });
+      const signal = AbortSignal.any([this.stop.signal, AbortSignal.timeout(this.opts.timeoutMs ?? 5000)]);
+      const res = await fetch(this.opts.target, { method: 'POST', headers, body, signal });
       await res.arrayBuffer().catch(() => undefined);
       return res.status >= 200 && res.status < 300;
     } catch (err) {

@@ -30,7 +30,7 @@ describe('sandbox associations v4 through @hubspot/api-client', () => {
 
   it('reads many inputs at once, reports inputs without associations, and rejects more than 1,000', async () => {
     const companies = sb.groundTruth().companies.map((c) => ({ id: c.id }));
-    const res = await client.crm.associations.v4.batchApi.getPage('companies', 'contacts', { inputs: [...companies, { id: '1' }] });
+    const res = await client.crm.associations.v4.batchApi.getPage('companies', 'contacts', { inputs: [...companies, { id: '999999999999' }] });
     expect(res.results).toHaveLength(companies.length);
     expect((res as unknown as { errors: unknown[] }).errors).toHaveLength(1);
     const inputs = Array.from({ length: 1001 }, (_, i) => ({ id: String(100_001 + i) }));

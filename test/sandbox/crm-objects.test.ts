@@ -29,9 +29,9 @@ describe('sandbox CRM v3 through @hubspot/api-client', () => {
   it('batch reads with property history, reports missing ids, and rejects more than 100 inputs', async () => {
     const groundTruth = () => sb.groundTruth();
     const companyId = groundTruth().companies[0]!.id;
-    const res = await client.crm.companies.batchApi.read({ inputs: [{ id: companyId }, { id: '1' }], properties: ['name'], propertiesWithHistory: ['lifecyclestage'] });
+    const res = await client.crm.companies.batchApi.read({ inputs: [{ id: companyId }, { id: '999999999999' }], properties: ['name'], propertiesWithHistory: ['lifecyclestage'] });
     expect(res.results).toHaveLength(1);
-    expect((res as unknown as { errors: Array<{ context: { ids: string[] } }> }).errors[0]!.context.ids).toEqual(['1']);
+    expect((res as unknown as { errors: Array<{ context: { ids: string[] } }> }).errors[0]!.context.ids).toEqual(['999999999999']);
     const history = res.results[0]!.propertiesWithHistory!.lifecyclestage!;
     expect(history.length).toBeGreaterThan(0);
     expect(history[0]).toMatchObject({ sourceType: 'CRM_UI', value: groundTruth().companies[0]!.lifecycle });

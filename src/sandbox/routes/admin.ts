@@ -12,6 +12,8 @@ export interface AdminHooks {
   reset: () => Promise<void>;
   /** Live fault injection settings (mutable). */
   faults: { faultRate: number; latencyMs: number };
+  /** Midnight in the portal: the daily request counts start again. */
+  newDay: () => void;
 }
 
 type Body = Record<string, unknown> | undefined;
@@ -30,6 +32,10 @@ export function adminRoutes(ctx: SandboxContext, hooks?: AdminHooks): FastifyPlu
       if (!(Number.isInteger(latency) && latency >= 0)) throw validationError('latencyMs must be a non-negative integer');
       Object.assign(hooks.faults, { faultRate: rate, latencyMs: latency });
       return { ...hooks.faults };
+    });
+    app.post('/_sandbox/new-day', async () => {
+      hooks.newDay();
+      return { status: 'daily limits reset' };
     });
     app.post('/_sandbox/reset', async () => {
       await hooks.reset();

@@ -3,7 +3,7 @@ import type { ObjectType } from '../../core/objects.ts';
 import { isValidAssociationType } from '../association-types.ts';
 import { objectType, type SandboxContext } from '../context.ts';
 import { HubSpotHttpError, notFound, tooManyInputs, validationError } from '../hubspot-errors.ts';
-import { search, type SearchRequest } from '../search.ts';
+import type { SearchRequest } from '../search.ts';
 import { toApi, listParam, type ReadOptions } from '../serialize.ts';
 import { PropertyError, type LiveObject } from '../store.ts';
 
@@ -185,6 +185,11 @@ export function objectRoutes(ctx: SandboxContext): FastifyPluginAsync {
       const type = objectType(req.params.type);
       const startedAt = new Date().toISOString();
       const inputs = batchInputs<{ id?: string; properties?: Record<string, unknown> }>(req.body, BATCH_MAX);
+      // HubSpot refuses a batch that names a record twice (which value would win?).
+      const seen = new Set<string>();
+      const dup = new Set<string>();
+      for (const input of inputs) (seen.has(String(input.id)) ? dup : seen).add(String(input.id));
+      if (dup.size > 0) throw validationError(`Duplicate IDs found in batch input: [${[...dup].join(', ')}]. IDs must be unique`, { subCategory: 'DUPLICATE_IDS' });
       for (const input of inputs) {
         try {
           store.validate(type, input.properties ?? {});
@@ -212,7 +217,7 @@ export function objectRoutes(ctx: SandboxContext): FastifyPluginAsync {
     app.post<{ Params: { type: string }; Body: SearchRequest | undefined }>('/crm/v3/objects/:type/search', async (req) => {
       const type = objectType(req.params.type);
       const body = req.body ?? {};
-      const { total, page, next } = search(store, type, body);
+      const { total, page, next } = ctx.search(type, body);
       return { total, results: page.map((o) => toApi(store, o, { properties: body.properties ?? [] })), ...(next ? { paging: { next: { after: next } } } : {}) };
     });
 

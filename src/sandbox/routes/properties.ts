@@ -57,6 +57,30 @@ export function propertyRoutes(ctx: SandboxContext): FastifyPluginAsync {
       return reply.status(201).send(def);
     });
 
+    // Portals edit their properties, options above all (lead statuses, lifecycle stages): values written later are
+    // checked against the new options.
+    app.patch<{ Params: { type: string; name: string }; Body: Record<string, unknown> | undefined }>('/crm/v3/properties/:type/:name', async (req) => {
+      const type = objectType(req.params.type);
+      const p = store.properties[type].get(req.params.name);
+      if (!p) throw notFound(`Unable to find property ${req.params.name}`);
+      const b = req.body ?? {};
+      if (b.options !== undefined) {
+        if (!Array.isArray(b.options) || b.options.some((o: unknown) => typeof (o as { value?: unknown })?.value !== 'string')) {
+          throw validationError('options must be an array of {label, value}');
+        }
+        p.options = (b.options as Array<{ label?: string; value: string; displayOrder?: number; hidden?: boolean }>).map((o, i) => ({
+          label: o.label ?? o.value,
+          value: o.value,
+          displayOrder: o.displayOrder ?? i,
+          hidden: o.hidden ?? false,
+        }));
+      }
+      if (typeof b.label === 'string') p.label = b.label;
+      if (typeof b.description === 'string') p.description = b.description;
+      p.updatedAt = new Date().toISOString();
+      return p;
+    });
+
     app.get<{ Params: { type: string } }>('/crm/v3/properties/:type/groups', async (req) => ({
       results: [...store.groups[objectType(req.params.type)].values()],
     }));
