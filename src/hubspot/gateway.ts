@@ -39,6 +39,14 @@ export interface PropertyDefinition {
   options?: Array<{ label: string; value: string; displayOrder?: number }>;
 }
 
+export interface PropertySummary {
+  name: string;
+  groupName: string;
+  type: string;
+  fieldType: string;
+  options: Array<{ label: string; value: string }>;
+}
+
 /** A listed object with the ids of its associated objects, by type (sorted, complete). */
 export interface ListedObject {
   object: HubSpotObject;
@@ -84,7 +92,8 @@ export interface HubSpotGateway {
   create(type: ObjectType, properties: Record<string, string>, associations?: NewAssociation[]): Promise<HubSpotObject>;
   /** Succeeds when the object is already gone. */
   archive(type: ObjectType, id: string): Promise<void>;
-  listProperties(type: ObjectType): Promise<Array<{ name: string; groupName: string; type: string }>>;
+  /** The portal's property definitions of a type, with the options (visible ones) of enumerations. */
+  listProperties(type: ObjectType): Promise<Array<PropertySummary>>;
   /** Idempotent: an existing group (409) counts as created. */
   createPropertyGroup(type: ObjectType, group: { name: string; label: string }): Promise<void>;
   /** Idempotent: an existing property (409) counts as created (its definition is not compared). */

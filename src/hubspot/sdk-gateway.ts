@@ -14,7 +14,7 @@ import {
   unique,
 } from './batching.ts';
 import { HubSpotInvalidRequestError, HubSpotNotFoundError } from './errors.ts';
-import type { GatewayStats, HubSpotGateway, ListedObject, NewAssociation, Page, PropertyDefinition } from './gateway.ts';
+import type { GatewayStats, HubSpotGateway, ListedObject, NewAssociation, Page, PropertyDefinition, PropertySummary } from './gateway.ts';
 import { modifiedSince, type SearchQuery } from './modified-since.ts';
 import { currentExchange } from './request-context.ts';
 import type { CallSpec, RequestExecutor } from './request-executor.ts';
@@ -204,9 +204,15 @@ export class SdkHubSpotGateway implements HubSpotGateway {
     }
   }
 
-  async listProperties(type: ObjectType): Promise<Array<{ name: string; groupName: string; type: string }>> {
+  async listProperties(type: ObjectType): Promise<PropertySummary[]> {
     const res = await this.call({ operation: 'properties.list', send: () => this.sdk.properties.getAll(type, false, undefined, callOptions) });
-    return res.results.map((p) => ({ name: p.name, groupName: p.groupName, type: p.type }));
+    return res.results.map((p) => ({
+      name: p.name,
+      groupName: p.groupName,
+      type: p.type,
+      fieldType: p.fieldType,
+      options: (p.options ?? []).filter((o) => !o.hidden).map((o) => ({ label: o.label, value: o.value })),
+    }));
   }
 
   async createPropertyGroup(type: ObjectType, group: { name: string; label: string }): Promise<void> {

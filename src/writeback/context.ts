@@ -9,6 +9,7 @@ import type { WritebackDb } from './sql-schema.ts';
 import type { Policy } from './policy.ts';
 import type { ReviewStore } from './review-store.ts';
 import type { WriteLog } from './write-log.ts';
+import type { PropertySchema } from './property-schema.ts';
 import { AppError } from '../errors.ts';
 
 /** What the write-back operations share; built once by `createWriteback`. */
@@ -31,6 +32,8 @@ export interface WritebackContext {
   now: () => number;
   /** Where people open records in HubSpot (`https://app.hubspot.com`), for links on the page, cards and tasks. */
   appUrl: string;
+  /** The portal's property definitions: values are checked against them before review or write. */
+  schema: PropertySchema;
   /** How many records of a type the portal holds, for the breaker's fraction rule (null: unknown). */
   recordCount: (type: RecordType) => Promise<number | null>;
 }

@@ -1,4 +1,5 @@
 import { withSpan } from '../tracing.ts';
+import { PropertySchema } from './property-schema.ts';
 import type { RecordType } from '../core/objects.ts';
 import type { GenerationTrace, Proposal, ProposalSink, SubmitResult } from '../core/proposal.ts';
 import type { SqlHandle } from '../db/sql.ts';
@@ -96,6 +97,7 @@ export async function createWriteback(opts: WritebackOptions): Promise<Writeback
     appUrl: (opts.hubspotAppUrl ?? 'https://app.hubspot.com').replace(/\/+$/, ''),
     logger: opts.logger ?? silentLogger,
     recordCount: opts.recordCount ?? gatewayRecordCounter(opts.gateway, now),
+    schema: new PropertySchema(opts.gateway, now),
   };
 
   return {
@@ -123,6 +125,7 @@ export async function createWriteback(opts: WritebackOptions): Promise<Writeback
     setup: async () => {
       const report = await setupAiProperties(opts.gateway);
       writer.forgetSchema();
+      ctx.schema.forget();
       return report;
     },
     close: async () => {

@@ -103,6 +103,14 @@ export async function approveReview(ctx: WritebackContext, id: string, opts: { a
   // the value HubSpot receives), but is never cut: an edit that is too long is refused, so the person knows.
   const value = opts.editedValue === undefined ? p.value : normalizeModelText(opts.editedValue);
   validateApproval(ctx, review, value);
+  if (p.kind === 'property') {
+    // The portal may have changed its options since the proposal was queued, or the edit picked one it lacks.
+    const invalid = await ctx.schema.invalidReason(p.target.objectType, p.field!, value).catch((err: unknown) => {
+      ctx.logger.warn({ err: errorMessage(err), objectType: p.target.objectType, field: p.field }, 'property definitions unreadable; edit not checked');
+      return undefined;
+    });
+    if (invalid) throw new WritebackError('INVALID_EDIT', invalid);
+  }
   // Claim first: of two reviewers approving at once, one writes and the other gets REVIEW_NOT_PENDING.
   if (!(await ctx.reviews.transition(id, 'pending', 'applying', { actor: opts.actor }))) {
     throw new WritebackError('REVIEW_NOT_PENDING', `review ${id} was just handled by someone else`);

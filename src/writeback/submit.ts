@@ -74,6 +74,15 @@ export async function submitProposals(
     if (parsed.success && !state.exists) {
       decision = { ...decision, outcome: 'reject', reasons: [...decision.reasons, `target_missing: ${p.target.objectType}/${p.target.objectId} does not exist in HubSpot`] };
     }
+    if (parsed.success && field && decision.outcome !== 'reject') {
+      // A value the portal cannot hold (an option it does not have) would fail the write: nobody should approve it.
+      // Unreadable definitions (HubSpot down) do not block: the write itself would then be refused with a reason.
+      const invalid = await ctx.schema.invalidReason(p.target.objectType, field, p.value).catch((err: unknown) => {
+        ctx.logger.warn({ err: errorMessage(err), objectType: p.target.objectType, field }, 'property definitions unreadable; value not checked');
+        return undefined;
+      });
+      if (invalid) decision = { ...decision, outcome: 'reject', reasons: [...decision.reasons, `invalid_value: ${invalid}`] };
+    }
     metrics.decisions.inc({ agent: String(p.agent ?? 'unknown'), outcome: decision.outcome });
     await ctx.audit.append({
       ...base,
