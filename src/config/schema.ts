@@ -53,7 +53,18 @@ const apiTokens = z
         ctx.addIssue({ code: 'custom', message: `entry ${i + 1}: role must be one of ${ROLES.join(', ')} (got "${role}")` });
         continue;
       }
-      out.push({ token, role: role as Role, name: name ?? `token${i + 1}` });
+      const entry = { token, role: role as Role, name: name ?? `token${i + 1}` };
+      // Review sessions and the audit log name the token: two tokens with one name would share them.
+      const taken = out.find((t) => t.name === entry.name);
+      if (taken) {
+        ctx.addIssue({ code: 'custom', message: `entry ${i + 1}: the name "${entry.name}" is already used by entry ${out.indexOf(taken) + 1}; give each token its own name (token:role:name)` });
+        continue;
+      }
+      if (out.some((t) => t.token === token)) {
+        ctx.addIssue({ code: 'custom', message: `entry ${i + 1}: the same token is listed twice; a token has one role` });
+        continue;
+      }
+      out.push(entry);
     }
     return out;
   });

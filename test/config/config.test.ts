@@ -116,6 +116,22 @@ describe('configuration', () => {
     expect(() => loadConfig({ DRY_RUN: 'maybe' })).toThrow(/DRY_RUN: expected true or false/);
   });
 
+  it('refuses two API tokens with one name (their review sessions would be one) or one token listed twice', () => {
+    expect(() => loadConfig({ API_TOKENS: 'firsttoken1:admin:ops,secondtoken:reviewer:ops' })).toThrow(
+      /API_TOKENS: entry 2: the name "ops" is already used by entry 1; give each token its own name/,
+    );
+    // A name that repeats a default one (`token2` for the second entry) counts too.
+    expect(() => loadConfig({ API_TOKENS: 'firsttoken1:admin:token2,secondtoken:reviewer' })).toThrow(/entry 2: the name "token2" is already used by entry 1/);
+    let msg = '';
+    try {
+      loadConfig({ API_TOKENS: 'sametoken01:admin:a,sametoken01:reader:b' });
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    expect(msg).toMatch(/entry 2: the same token is listed twice/);
+    expect(msg).not.toContain('sametoken01');
+  });
+
   it('trusts no proxy by default, and only a hop count or listed addresses when asked', () => {
     expect(loadConfig({}).TRUST_PROXY).toBe(false);
     expect(loadConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);
