@@ -6,9 +6,10 @@ export type { Logger } from 'pino';
 
 /**
  * Secrets that can hide inside free text: query parameters that carry credentials (`?token=`, `access_token`,
- * `api_key`, `secret`, `signature`, `code` ...), `Authorization`-style schemes, and passwords in URLs.
+ * `api_key`, `secret`, `signature`, `code` ...) or personal data (the `userEmail` HubSpot appends to card
+ * requests), `Authorization`-style schemes, and passwords in URLs.
  */
-const SECRET_PARAM = /([?&;](?:[\w.-]*token|[\w.-]*secret|api[_-]?key|key|password|passwd|signature|sig|code|session)=)[^&#\s"'<>]*/gi;
+const SECRET_PARAM = /([?&;](?:[\w.-]*token|[\w.-]*secret|api[_-]?key|key|password|passwd|signature|sig|code|session|[\w.-]*email)=)[^&#\s"'<>]*/gi;
 const AUTH_SCHEME = /\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]+/gi;
 const URL_PASSWORD = /(\/\/[^/\s:@]+:)[^@\s/]+@/g;
 

@@ -11,7 +11,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { AppError } from '../errors.ts';
-import { silentLogger, type Logger } from '../logging.ts';
+import { logSerializers, silentLogger, type Logger } from '../logging.ts';
 import { metrics } from '../metrics.ts';
 import { tracingEnabled } from '../tracing.ts';
 import { documentRoute, openApiTransform, SECURITY_SCHEMES } from './openapi.ts';
@@ -20,7 +20,6 @@ import { registerSecurity } from './auth.ts';
 import { ApiError } from './errors.ts';
 import { answerMethodNotAllowed } from './method-not-allowed.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
-import { requestSerializer } from './request-log.ts';
 import type { ApiToken } from './route-options.ts';
 import { sessionRoutes } from './routes/session.ts';
 
@@ -58,8 +57,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? Date.now;
   const app = Fastify({
-    // The access log never carries a credential or an e-mail address from a query string (request-log.ts).
-    loggerInstance: logger.child({}, { serializers: { req: requestSerializer } }),
+    // The access log never carries a credential or an e-mail address from a query string, whichever logger the
+    // caller passed (logging.ts).
+    loggerInstance: logger.child({}, { serializers: { req: logSerializers.req! } }),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : crypto.randomUUID();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactQuery } from '../../src/api/request-log.ts';
+import { redactSecrets } from '../../src/logging.ts';
 import { issueSession, verifySession } from '../../src/api/session.ts';
 import { supportingSentence } from '../../src/writeback/evidence-highlight.ts';
 import { explainReason } from '../../src/writeback/reason-text.ts';
@@ -35,10 +35,10 @@ describe('review-page sessions', () => {
 
 describe('access-log redaction', () => {
   it('masks credentials and e-mail addresses in query strings, nothing else', () => {
-    expect(redactQuery('/review?token=s3cret&x=1')).toBe('/review?token=[redacted]&x=1');
-    expect(redactQuery('/hubspot/card/reviews?userId=7&userEmail=dana%40acme.com&portalId=9')).toBe('/hubspot/card/reviews?userId=7&userEmail=[redacted]&portalId=9');
-    expect(redactQuery('/v1/reviews?status=pending')).toBe('/v1/reviews?status=pending');
-    expect(redactQuery('/healthz')).toBe('/healthz');
+    expect(redactSecrets('/review?token=s3cret&x=1')).toBe('/review?token=[redacted]&x=1');
+    expect(redactSecrets('/hubspot/card/reviews?userId=7&userEmail=dana%40acme.com&portalId=9')).toBe('/hubspot/card/reviews?userId=7&userEmail=[redacted]&portalId=9');
+    expect(redactSecrets('/v1/reviews?status=pending')).toBe('/v1/reviews?status=pending');
+    expect(redactSecrets('/healthz')).toBe('/healthz');
   });
 });
 
