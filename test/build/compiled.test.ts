@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { createQueue } from '../../src/queue/create-queue.ts';
 import { freePort } from '../../src/runtime/free-port.ts';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/index.ts';
@@ -21,6 +22,11 @@ if (!built && CI) throw new Error('dist/main.js is missing but CI=true: run `npm
 if (!built) console.warn('[skipped] compiled JavaScript: run `npm run build` first');
 
 const run = (args: string[], env: Record<string, string>) => startCli(args, env, [MAIN]);
+
+const compose = YAML.parse(fs.readFileSync('docker-compose.yml', 'utf8')) as { services: Record<string, { healthcheck?: { test: string[] } }> };
+const PROMETHEUS_ACCEPT = 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+/** `name{label="value",...} number` of the Prometheus text format. */
+const SAMPLE_LINE = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)( \d+)?$/;
 
 describe.skipIf(!built)('compiled JavaScript (dist/)', () => {
   const tmp = tempDir('hsai-dist-');
@@ -70,7 +76,21 @@ describe.skipIf(!built)('compiled JavaScript (dist/)', () => {
       const contact = ((await (await fetch(`${sandbox.url}/crm/v3/objects/contacts?limit=1`, { headers: { authorization: `Bearer ${sandbox.token}` } })).json()) as { results: Array<{ id: string }> }).results[0]!.id;
       await queue.enqueue([{ type: 'ingest.record', payload: { portalId: sandbox.portalId, objectType: 'contacts', objectId: contact, reason: 'manual', occurredAt: Date.now() } }]);
       await waitFor(async () => (await queue.stats())['ingest.record'].completed === 1, 60_000, 'the job completed by the compiled worker');
-      expect(await (await fetch(`http://127.0.0.1:${workerPort}/metrics`)).text()).toMatch(/hubspot_ai_job_duration_seconds_count\{type="ingest.record",outcome="completed"\} 1/);
+      // Scraped as Prometheus scrapes it (its Accept header): the text exposition format, every sample well formed.
+      const scrape = await fetch(`http://127.0.0.1:${workerPort}/metrics`, { headers: { accept: PROMETHEUS_ACCEPT } });
+      expect(scrape.status).toBe(200);
+      expect(scrape.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      const exposition = await scrape.text();
+      expect(exposition).toMatch(/hubspot_ai_job_duration_seconds_count\{type="ingest.record",outcome="completed"\} 1/);
+      const samples = exposition.split('\n').filter((l) => l && !l.startsWith('#'));
+      expect(samples.length).toBeGreaterThan(50);
+      for (const l of samples) expect(l).toMatch(SAMPLE_LINE);
+      // Healthy as compose sees it: the worker service's own HEALTHCHECK command, pointed at this worker's port.
+      const check = compose.services.worker!.healthcheck!.test;
+      expect(check.slice(0, 2)).toEqual(['CMD', 'node']);
+      const args = check.slice(3).map((a, i, all) => (all[i - 1] === '--port' ? String(workerPort) : a));
+      const hc = startCli(args, {}, [path.resolve(check[2]!)]);
+      expect(await hc.exited, hc.stderr()).toEqual({ code: 0, signal: null });
       w.child.kill('SIGTERM');
       expect((await w.exited).code).toBe(0);
     } finally {
