@@ -18,8 +18,19 @@ const STOPWORDS = new Set(
 const DIACRITICS = /[\u0300-\u036f]/g;
 const SPLIT = /[^\p{L}\p{N}]+/u;
 
+const NON_ASCII = /[\u0080-\uffff]/;
+const ASCII_SPLIT = /[^a-z0-9]+/;
+
 /** Every term in order, stopwords included (for FTS-consistent counting). */
 export function rawTerms(text: string): string[] {
+  // ASCII text (most CRM text, and every retrieval query's candidates) needs no normalisation: the same terms for
+  // a fraction of the cost of Unicode property classes.
+  if (!NON_ASCII.test(text)) return text.toLowerCase().split(ASCII_SPLIT).filter((t) => t.length > 0);
+  return unicodeTerms(text);
+}
+
+/** `rawTerms` without its ASCII shortcut (exported for the test that holds the two equal). */
+export function unicodeTerms(text: string): string[] {
   return text.normalize('NFKD').replace(DIACRITICS, '').toLowerCase().split(SPLIT).filter((t) => t.length > 0);
 }
 
