@@ -13,6 +13,18 @@ client.collectDefaultMetrics({ register: registry });
 type QueueStatsSource = () => Promise<{ [type: string]: object }>;
 let queueStatsSource: QueueStatsSource | undefined;
 
+/** The current lead scorer's validation and its latest live report, by figure (scorer-store.ts `figures`). */
+type ScorerFiguresSource = () => Promise<Record<string, number>>;
+let scorerFiguresSource: ScorerFiguresSource | undefined;
+
+/** Makes `hubspot_ai_lead_scorer` read the scorer store at scrape time; the composition root registers it. */
+export function collectScorerFigures(source: ScorerFiguresSource): () => void {
+  scorerFiguresSource = source;
+  return () => {
+    if (scorerFiguresSource === source) scorerFiguresSource = undefined;
+  };
+}
+
 /**
  * Makes `hubspot_ai_queue_jobs` read the queue when Prometheus scrapes (not only when someone asks for stats).
  * The composition root registers its queue and removes it on close; a scrape waits at most 2 s for the counts.
@@ -61,6 +73,19 @@ export const metrics = {
         if (type === 'total') continue;
         for (const [state, n] of Object.entries(byState as Record<string, number>)) this.set({ type, state }, n);
       }
+    },
+  }),
+  leadScorer: new client.Gauge({
+    name: 'hubspot_ai_lead_scorer',
+    help: 'The current lead scorer by figure: validated (1/0), confidence_bound, heldout_auc, heldout_auc_low, closed_deals; and from the latest `hubspot-ai scorer report`: live_auc, live_ece, auc_drift (held-out minus live), live_outcomes, retrain (1/0).',
+    labelNames: ['figure'] as const,
+    registers: [registry],
+    async collect() {
+      const source = scorerFiguresSource;
+      if (!source) return;
+      const figures = await withinMs(source().catch(() => undefined), 2_000);
+      if (!figures) return;
+      for (const [figure, value] of Object.entries(figures)) this.set({ figure }, value);
     },
   }),
   httpDuration: new client.Histogram({

@@ -40,6 +40,7 @@ export async function serveCommand(opts: { workers: boolean }): Promise<void> {
   const stopTracing = await startTracing(config, logger, 'serve');
   let workers: WorkerHandle | undefined;
   await openStore(container);
+  await container.scorers(); // so that this process's /metrics shows the lead scorer's figures from the start
   const app = await buildServiceApp(container);
   try {
     await app.listen({ port: config.PORT, host: config.HOST });

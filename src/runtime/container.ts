@@ -16,7 +16,7 @@ import { Resources } from './lazy.ts';
 import { ForegroundGate } from '../queue/foreground.ts';
 import { ActionWaiters } from '../actions/waiters.ts';
 import { onCheckpointError } from '../db/checkpointer.ts';
-import { collectQueueStats } from '../metrics.ts';
+import { collectQueueStats, collectScorerFigures } from '../metrics.ts';
 import { tracingEnabled } from '../tracing.ts';
 
 /**
@@ -217,9 +217,15 @@ export function createContainer(config: Config, logger: Logger): Container {
     (w) => w.close(),
   );
 
+  let stopScorerFigures = (): void => undefined;
   const scorers = res.lazy(
     'scorers',
-    async () => new (await import('../agents/scorer/scorer-store.ts')).SqlScorerStore(await sql()),
+    async () => {
+      const store = new (await import('../agents/scorer/scorer-store.ts')).SqlScorerStore(await sql());
+      stopScorerFigures = collectScorerFigures(async () => store.figures(await portalId()));
+      return store;
+    },
+    async () => stopScorerFigures(),
   );
 
   let portal: Promise<string> | undefined;

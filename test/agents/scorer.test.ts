@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { auc, expectedCalibrationError } from '../../src/agents/scorer/evaluation.ts';
 import type { Observation } from '../../src/agents/scorer/features.ts';
 import { scoreObservation } from '../../src/agents/scorer/model.ts';
+import { liveReport } from '../../src/agents/scorer/live-report.ts';
+import { collectScorerFigures, registry } from '../../src/metrics.ts';
 import { currentScorer, SqlScorerStore } from '../../src/agents/scorer/scorer-store.ts';
 import { trainScorer, type TrainingExample } from '../../src/agents/scorer/train.ts';
 import { bootstrapAucInterval, heldOutConfidenceBound, validationStatus, wilsonLower } from '../../src/agents/scorer/validation.ts';
@@ -143,6 +145,19 @@ describe('lead scorer', () => {
         expect((await current())?.intercept).toBe(model.intercept + 1);
         // A second process sees the same scorer.
         expect((await new SqlScorerStore(handle).latest('p1'))?.id).toBe(second);
+        // Its figures, and those of the latest live report, are what /metrics exposes.
+        expect(await store.figures('p1')).toEqual({
+          validated: 1, confidence_bound: model.validation!.confidenceBound, heldout_auc: model.validation!.auc, heldout_auc_low: model.validation!.aucInterval[0], closed_deals: 900,
+        });
+        const live = liveReport([], [], model.validation!);
+        await store.saveReport('p1', { ...live, proposed: { ...live.proposed, n: 40, auc: 0.7, ece: 0.05 }, aucDrift: 0.1, retrain: true });
+        expect(await store.figures('p1')).toMatchObject({ live_outcomes: 40, live_auc: 0.7, live_ece: 0.05, auc_drift: 0.1, retrain: 1 });
+        const stop = collectScorerFigures(() => store.figures('p1'));
+        try {
+          expect(await registry.getSingleMetricAsString('hubspot_ai_lead_scorer')).toMatch(/hubspot_ai_lead_scorer\{figure="auc_drift"\} 0\.1/);
+        } finally {
+          stop();
+        }
       } finally {
         if (backend === 'postgres') await handle.db.schema.dropSchema(schema).ifExists().cascade().execute();
         await handle.close();

@@ -28,6 +28,8 @@ export async function scorerReportCommand(deps: {
     }
   }
   const report = liveReport(scoresFromAudit(entries), await closedOutcomes(deps.gateway), (await deps.store.latest(portalId))?.model.validation ?? null);
+  // Kept for drift over time; `/metrics` exposes the latest (hubspot_ai_lead_scorer).
+  await deps.store.saveReport(portalId, report);
   for (const line of liveReportLines(report)) deps.print?.(line);
   return report;
 }

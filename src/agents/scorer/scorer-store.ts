@@ -2,6 +2,7 @@ import { Migrator, type Kysely, type Migration } from 'kysely';
 import type { SqlHandle } from '../../db/sql.ts';
 import { AppError, errorMessage } from '../../errors.ts';
 import { SCORER_MODEL_VERSION, type ScorerModel } from './model.ts';
+import type { LiveReport } from './live-report.ts';
 import { validationStatus } from './validation.ts';
 
 /**
@@ -28,8 +29,23 @@ export interface ScorersTable {
   created_at: number;
 }
 
+/** One row per `scorer report` run: drift over time, and the figures `/metrics` exposes. */
+export interface ScorerReportsTable {
+  id: number;
+  portal_id: string;
+  scorer_id: number | null;
+  at: number;
+  live_outcomes: number;
+  live_auc: number | null;
+  live_ece: number | null;
+  auc_drift: number | null;
+  retrain: number;
+  report: string;
+}
+
 interface ScorerDb {
   lead_scorers: ScorersTable;
+  lead_scorer_reports: ScorerReportsTable;
 }
 
 export interface StoredScorer {
@@ -44,6 +60,10 @@ export interface ScorerStore {
   latest(portalId: string): Promise<StoredScorer | null>;
   /** The id of the portal's current scorer (cheap: for change checks). */
   latestId(portalId: string): Promise<number | null>;
+  /** Records a live report of the portal's current scorer. */
+  saveReport(portalId: string, report: LiveReport, now?: Date): Promise<void>;
+  /** The current scorer's validation and the latest live report as numbers (for `/metrics`). */
+  figures(portalId: string): Promise<Record<string, number>>;
 }
 
 function migrations(dialect: SqlHandle['dialect']): Record<string, Migration> {
@@ -68,6 +88,24 @@ function migrations(dialect: SqlHandle['dialect']): Record<string, Migration> {
           .addColumn('created_at', dialect === 'postgres' ? 'bigint' : 'integer', (c) => c.notNull())
           .execute();
         await db.schema.createIndex('lead_scorers_portal').on('lead_scorers').columns(['portal_id', 'id']).execute();
+      },
+    },
+    '0002_lead_scorer_reports': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('lead_scorer_reports')
+          .addColumn('id', dialect === 'postgres' ? 'serial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('portal_id', 'text', (c) => c.notNull())
+          .addColumn('scorer_id', 'integer')
+          .addColumn('at', dialect === 'postgres' ? 'bigint' : 'integer', (c) => c.notNull())
+          .addColumn('live_outcomes', 'integer', (c) => c.notNull())
+          .addColumn('live_auc', real)
+          .addColumn('live_ece', real)
+          .addColumn('auc_drift', real)
+          .addColumn('retrain', 'integer', (c) => c.notNull())
+          .addColumn('report', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('lead_scorer_reports_portal').on('lead_scorer_reports').columns(['portal_id', 'id']).execute();
       },
     },
   };
@@ -125,6 +163,55 @@ export class SqlScorerStore implements ScorerStore {
     await this.init();
     const row = await this.db.selectFrom('lead_scorers').select('id').where('portal_id', '=', portalId).orderBy('id', 'desc').limit(1).executeTakeFirst();
     return row ? Number(row.id) : null;
+  }
+
+  async saveReport(portalId: string, report: LiveReport, now = new Date()): Promise<void> {
+    await this.init();
+    await this.db
+      .insertInto('lead_scorer_reports')
+      .values({
+        portal_id: portalId,
+        scorer_id: await this.latestId(portalId),
+        at: now.getTime(),
+        live_outcomes: report.proposed.n,
+        live_auc: report.proposed.auc,
+        live_ece: report.proposed.ece,
+        auc_drift: report.aucDrift,
+        retrain: report.retrain ? 1 : 0,
+        report: JSON.stringify(report),
+      } as never)
+      .execute();
+  }
+
+  async figures(portalId: string): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    const current = await this.latest(portalId);
+    if (!current) return out;
+    const status = validationStatus(current.model.validation);
+    out.validated = status.validated ? 1 : 0;
+    out.confidence_bound = status.confidenceBound;
+    const v = current.model.validation;
+    if (v) {
+      out.heldout_auc = v.auc;
+      out.heldout_auc_low = v.aucInterval[0];
+      out.closed_deals = v.closedDeals;
+    }
+    const report = await this.db
+      .selectFrom('lead_scorer_reports')
+      .selectAll()
+      .where('portal_id', '=', portalId)
+      .where('scorer_id', '=', current.id)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (report) {
+      out.live_outcomes = Number(report.live_outcomes);
+      out.retrain = Number(report.retrain);
+      if (report.live_auc !== null) out.live_auc = Number(report.live_auc);
+      if (report.live_ece !== null) out.live_ece = Number(report.live_ece);
+      if (report.auc_drift !== null) out.auc_drift = Number(report.auc_drift);
+    }
+    return out;
   }
 
   async latest(portalId: string): Promise<StoredScorer | null> {
