@@ -41,6 +41,11 @@ export interface OpenAIEmbedderOptions {
  * Other models than OpenAI's get their query/document prefixes (embedding-models.ts), batches of the size that
  * suits a local server, and token counts from the server's `usage` (cl100k is not their tokenizer: without
  * `usage`, the count is an estimate and says so in the metrics' `counted` label).
+ *
+ * Why the `openai` SDK here and not LangChain's `OpenAIEmbeddings` (chat models do go through LangChain): it
+ * sends a fixed 512 inputs per request with no regard to the 300k-token request limit or the 8,192 tokens per
+ * input, strips newlines by default (flattening a transcript's speaker turns), sends no `input_type` for the
+ * query/document prefixes a local e5 server applies, reports no token usage, and its retries ignore Retry-After.
  */
 export class OpenAIEmbedder implements Embedder {
   readonly provider = 'openai' as const;
