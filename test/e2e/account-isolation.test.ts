@@ -29,7 +29,7 @@ describe('writes and context stay inside the job\'s account', () => {
     fs.writeFileSync(policyFile, 'tasks:\n  mode: review\n');
     s = await startE2eStack({ companies: 15, env: { POLICY_FILE: policyFile } });
     gw = await s.container.gateway();
-  }, 120_000);
+  }, 300_000); // a ceiling for start-up (sandbox, setup, backfill): over 120 s on a 2-core machine at load 25
   afterAll(async () => {
     await s?.close();
     tmp.cleanup();
