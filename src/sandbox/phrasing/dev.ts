@@ -1,0 +1,213 @@
+import type { PhraseBank } from './types.ts';
+
+/**
+ * The `dev` text style: the generator's original phrasing ("Next step: I will …", "one concern: …", "a demo from
+ * …"), plus a development set of harder phrasings (offers, two-turn commitments, buyer-owned and colleague-owned
+ * actions, negations, retractions, past actions, conditionals, speech-to-text noise, other languages). This is the
+ * only style the offline extractor's cue lists and logic are tuned on. The `test` style (test.ts) is written
+ * apart and only reported.
+ */
+
+const original = (gist: string, terms: string[]) => ({
+  gist,
+  terms,
+  surfaces: [{ owner: 'rep' as const, kind: 'original', lines: () => [{ who: 'rep' as const, text: `Next step: I will ${gist}.` }] }],
+});
+
+export const DEV_BANK: PhraseBank = {
+  style: 'dev',
+  openings: ['Thanks for making the time today. The plan is to walk through {topic} and agree on what comes next.'],
+  acknowledgements: ['That is fair. Let me explain how other customers handled that, and we can adapt the proposal.'],
+  goals: ['Our main goal is to get {topic} in place without disrupting the team.'],
+  actions: [
+    original('send the SOC 2 report and the security questionnaire', ['soc', 'security questionnaire']),
+    original('schedule a technical deep dive with the IT team', ['technical deep dive']),
+    original('share a pricing proposal with volume tiers', ['pricing proposal']),
+    original('set up a two-week pilot for one department', ['pilot']),
+    original('introduce us to the CFO for budget approval', ['cfo']),
+    original('send reference customers in the same industry', ['reference customers']),
+    original('draft the order form for legal review', ['order form']),
+    // The development set: the same kinds of commitment said the way people say them.
+    {
+      gist: 'send the implementation checklist',
+      terms: ['implementation checklist'],
+      surfaces: [
+        { owner: 'rep', kind: 'let-me', lines: (c) => [{ who: 'rep', text: `Let me send you our implementation checklist ${c.due || 'after the call'}.` }] },
+        { owner: 'rep', kind: 'two-turn', lines: () => [{ who: 'buyer', text: 'Could you send the implementation checklist?' }, { who: 'rep', text: 'Sure, will do.' }] },
+      ],
+    },
+    {
+      gist: 'prepare a data migration plan',
+      terms: ['migration plan'],
+      surfaces: [
+        { owner: 'colleague', kind: 'named-owner', lines: (c) => [{ who: 'rep', text: `${c.colleague} will prepare a data migration plan ${c.due || 'for your review'}.` }] },
+        { owner: 'rep', kind: 'happy-to', lines: () => [{ who: 'rep', text: 'Happy to prepare a migration plan for the historical data.' }] },
+      ],
+    },
+    {
+      gist: 'get internal sign-off on the budget',
+      terms: ['sign-off'],
+      surfaces: [
+        { owner: 'buyer', kind: 'buyer-first-person', lines: (c) => [{ who: 'buyer', text: `I'm going to get internal sign-off on the budget ${c.due || 'this month'}.` }] },
+        { owner: 'buyer', kind: 'buyer-owned', lines: () => [{ who: 'buyer', text: 'Our controller will handle the sign-off on our side.' }] },
+      ],
+    },
+    {
+      gist: 'organise a demo for the warehouse managers',
+      terms: ['demo', 'warehouse'],
+      surfaces: [
+        { owner: 'rep', kind: 'lets', lines: () => [{ who: 'rep', text: "Let's organise a demo for your warehouse managers." }] },
+        { owner: 'rep', kind: 'we-will', lines: (c) => [{ who: 'rep', text: `We'll run a demo for the warehouse managers ${c.due || 'next time'}.` }] },
+      ],
+    },
+    {
+      gist: 'send the list of integrations',
+      terms: ['integrations'],
+      surfaces: [
+        { owner: 'buyer', kind: 'two-turn-buyer', lines: () => [{ who: 'rep', text: 'Can you send me the list of integrations you use today?' }, { who: 'buyer', text: 'Yes, I can do that.' }] },
+        { owner: 'buyer', kind: 'buyer-first-person', lines: (c) => [{ who: 'buyer', text: `I will send you our list of integrations ${c.due || 'soon'}.` }] },
+      ],
+    },
+  ],
+  distractors: [
+    { gist: 'a discount', terms: ['discount'], kind: 'negated', lines: () => [{ who: 'rep', text: 'We will not offer a further discount on this tier.' }] },
+    {
+      gist: 'the product roadmap',
+      terms: ['roadmap'],
+      kind: 'cancelled',
+      lines: () => [
+        { who: 'rep', text: 'I will share the product roadmap.' },
+        { who: 'buyer', text: 'Actually, no need for the roadmap, we have seen it.' },
+      ],
+    },
+    { gist: 'the trial account', terms: ['trial account'], kind: 'past', lines: () => [{ who: 'rep', text: 'I already created the trial account yesterday.' }] },
+    { gist: 'a second demo', terms: ['second demo'], kind: 'hypothetical', lines: () => [{ who: 'buyer', text: 'If the board asks, we might schedule a second demo.' }] },
+    { gist: 'the invoice', terms: ['invoice'], kind: 'negated', lines: () => [{ who: 'buyer', text: "We don't need to send the invoice details yet." }] },
+  ],
+  objections: [
+    { gist: 'the price is above the budget we set', terms: ['price', 'budget'], surfaces: ['To be honest, one concern: the price is above the budget we set.'] },
+    { gist: 'security needs to review the data residency terms', terms: ['data residency'], surfaces: ['To be honest, one concern: security needs to review the data residency terms.'] },
+    { gist: 'we worry about the integration effort with our ERP', terms: ['integration effort'], surfaces: ['To be honest, one concern: we worry about the integration effort with our ERP.'] },
+    { gist: 'there is a budget freeze until next quarter', terms: ['budget freeze'], surfaces: ['To be honest, one concern: there is a budget freeze until next quarter.'] },
+    { gist: 'the team is already stretched with another rollout', terms: ['stretched'], surfaces: ['To be honest, one concern: the team is already stretched with another rollout.'] },
+    { gist: 'legal wants changes to the liability clause', terms: ['liability'], surfaces: ['To be honest, one concern: legal wants changes to the liability clause.'] },
+    { gist: 'the onboarding looks too long', terms: ['onboarding'], surfaces: ['I am worried the onboarding takes too long for our team.', 'Frankly the onboarding period is a problem for us.'] },
+    { gist: 'support hours do not cover their time zone', terms: ['support hours'], surfaces: ['The support hours do not cover our time zone, which is an issue.'] },
+  ],
+  competitorNames: ['Zendrix', 'PipeForge', 'Salesloop', 'Clarivo', 'Brightfunnel'],
+  competitorMentions: ['We also had a demo from {c} last week, and their pricing looked aggressive.', 'We are currently evaluating {c} too.', 'Our CFO likes the {c} dashboards.'],
+  competitorReplies: ['Understood. Compared with {c}, the main differences are the integration depth and the support model.'],
+  closings: [
+    [
+      { who: 'buyer', text: 'Sounds good, let us reconvene once that is done.' },
+      { who: 'rep', text: 'Great, thanks everyone. Talk soon.' },
+    ],
+  ],
+  buriedFacts: [
+    {
+      kind: 'requirement',
+      text: (v) => `One hard requirement from our side: the vendor must support ${v}. Without that our security board will not sign.`,
+      fact: (v) => `Hard requirement: the vendor must support ${v}.`,
+      values: ['single sign-on with Okta', 'data residency in the EU', 'SCIM user provisioning', 'customer-managed encryption keys', 'an on-premise deployment'],
+    },
+    {
+      kind: 'budget',
+      text: (v) => `For planning purposes: the approved budget for this project is ${v} for the fiscal year, signed off by finance.`,
+      fact: (v) => `Approved project budget: ${v} for the fiscal year.`,
+      values: ['$48,000', '$120,000', '$75,500', '$260,000', '$32,000'],
+    },
+    {
+      kind: 'competitor',
+      text: (v) => `Full disclosure, we are also evaluating ${v} in parallel and will compare both offers side by side.`,
+      fact: (v) => `Also evaluating the competitor ${v}.`,
+      values: ['Zendrix', 'PipeForge', 'Salesloop', 'Clarivo', 'Brightfunnel'],
+    },
+    {
+      kind: 'deadline',
+      text: (v) => `Our go-live deadline is ${v}; the board expects the rollout to be finished by then.`,
+      fact: (v) => `Go-live deadline: ${v}.`,
+      values: ['March 31', 'the end of Q2', 'September 1', 'the first week of November', 'before the holiday freeze'],
+    },
+    {
+      kind: 'stakeholder',
+      text: (v) => `Please loop in ${v}, who holds final sign-off authority on any contract above ten thousand.`,
+      fact: (v) => `${v} holds final sign-off authority on contracts.`,
+      values: ['our general counsel Ms. Reyes', 'the COO Mr. Lindqvist', 'our CISO Dr. Adeyemi', 'the regional director Ms. Novak'],
+    },
+  ],
+  revisions: [
+    {
+      kind: 'budget',
+      before: (v) => `The approved budget for this project is ${v} for now.`,
+      after: (v, old) => `Update: the approved budget was revised from ${old} to ${v}.`,
+      fact: (v) => `Approved budget (revised): ${v}.`,
+      values: ['$58,000', '$110,000', '$205,000', '$36,000'],
+    },
+    {
+      kind: 'stakeholder',
+      before: (v) => `${v} holds final sign-off authority on this contract.`,
+      after: (v, old) => `${old} has left the company; ${v} now holds final sign-off authority.`,
+      fact: (v) => `${v} holds final sign-off authority.`,
+      values: ['Ms. Varga', 'Mr. Oyelaran', 'Ms. Lindgren', 'Mr. Castellanos'],
+    },
+  ],
+  answers: [
+    {
+      question: (p, n) => `Quick question before we decide: can the ${p} support ${n} out of the box? Our team needs that answered this week.`,
+      answer: (p, n) => `Technical review notes: the ${p} supports ${n} out of the box through the reporting module.`,
+    },
+  ],
+  needThemes: {
+    compliance: [
+      'Compliance is the priority: every change to {term} must be auditable.',
+      'They need audit trails and access controls around the {product}.',
+      'The audit findings on {term} drive this project.',
+    ],
+    scale: [
+      'Growth is the driver: volumes on {term} keep rising every month.',
+      'They need the {product} to handle peak load without slowing down.',
+      'Scaling {term} to more sites is the main goal.',
+    ],
+    cost: [
+      'Cost reduction is the theme: they want fewer tools around {term}.',
+      'The budget owner asks for savings on the {product}.',
+      'Reducing license costs for {term} matters most to them.',
+    ],
+    integration: [
+      'Integration is the driver: {term} data is spread across disconnected systems.',
+      'They need the {product} to sync with their data warehouse.',
+      'Duplicate data in {term} causes reporting errors.',
+    ],
+    adoption: [
+      'User adoption is the concern: the team finds {term} hard to learn.',
+      'They need training and onboarding for the {product}.',
+      'Low usage of the current tool for {term} is the problem.',
+    ],
+    expansion: [
+      'International expansion drives this: {term} must work in new regions.',
+      'They need the {product} in several languages and currencies.',
+      'New country offices will need {term} next year.',
+    ],
+  },
+  budgetConfirmed: ['Our budget for this purchase is approved.'],
+  foreign: [
+    {
+      lang: 'de',
+      opening: 'Vielen Dank für das Gespräch heute.',
+      commitments: [{ gist: 'Preisliste senden', terms: ['preisliste'], owner: 'rep', line: 'Ich werde Ihnen morgen die Preisliste senden.' }],
+      objections: [{ gist: 'Datenschutz prüfen', terms: ['datenschutz'], line: 'Unser Datenschutz muss das Angebot noch prüfen, das ist ein Problem.' }],
+      closing: 'Bis bald.',
+    },
+    {
+      lang: 'es',
+      opening: 'Gracias por la reunión de hoy.',
+      commitments: [{ gist: 'enviar el contrato', terms: ['contrato'], owner: 'rep', line: 'Voy a enviar el contrato mañana.' }],
+      objections: [{ gist: 'el precio es alto', terms: ['precio'], line: 'El precio es demasiado alto para nosotros.' }],
+      closing: 'Hasta pronto.',
+    },
+  ],
+  sttNoise: 0.25,
+  foreignShare: 0.05,
+  fillers: ['um', 'uh', 'well'],
+  dueDates: ['by Friday', 'next week', 'by end of month', ''],
+};
