@@ -1,47 +1,61 @@
 /**
- * `npm run eval`: the generation layer measured on the sandbox's ground truth, printed as one table.
- * Starts the sandbox in-process (seed 7, 300 companies, no rate limit), indexes it with the real backfill and
- * offline embedder, then measures retrieval per mode, offline call summaries, the lead scorer and grounding.
+ * `npm run eval`: the product measured on sandbox portals whose ground truth it never saw while being tuned.
+ *
+ *   npm run eval -- --seed 7 --companies 300 --style test --embedder offline --json
+ *   npm run eval -- --seeds 7,11,13 --style test          (mean ± spread over seeds)
+ *
+ * Per seed: starts the sandbox in-process in the requested text style, indexes it with the real backfill, then
+ * measures retrieval as each agent does it (with query-free baselines beside it), offline call summaries against
+ * every labelled call, similar accounts against a hidden need cluster (firmographics shown and hidden), the lead
+ * scorer trained on other seeds' portals, and whether cited chunks support the claims. `--help` lists options.
  */
 import fs from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import path from 'node:path';
 import type { AgentDeps } from '../src/agents/agent-types.ts';
-import type { AccountHistory } from '../src/core/objects.ts';
+import { defaultRetrievalMode } from '../src/agents/agent-support.ts';
 import { OfflineProvider } from '../src/agents/offline-provider.ts';
+import type { AccountHistory } from '../src/core/objects.ts';
+import { createEmbedder } from '../src/ingest/create-embedder.ts';
 import { startSandbox } from '../src/sandbox/index.ts';
 import { tempDir } from '../test/support/tmp.ts';
-import { evaluateCallSummaries } from './lib/eval-call-summary.ts';
-import { evaluateDraftsAndSummaries, GroundingTally } from './lib/eval-grounding.ts';
-import { evaluateRetrievalByTask } from './lib/eval-retrieval.ts';
-import { evaluateScorer } from './lib/eval-scorer.ts';
+import { parseEvalArgs, USAGE, type EvalArgs } from './lib/eval-args.ts';
+import { evaluateCallSummaries, rate } from './lib/eval-call-summary.ts';
+import { evaluateGrounding, type Claim } from './lib/eval-grounding.ts';
+import { renderReport, aggregate, type EvalReport } from './lib/eval-report.ts';
+import { evaluateRetrieval } from './lib/eval-retrieval.ts';
+import { evaluateScorer, reliabilitySvg } from './lib/eval-scorer.ts';
+import { evaluateSimilar } from './lib/eval-similar.ts';
 import { openEvalStack } from './lib/eval-stack.ts';
-import { fmt, pass, renderTable } from './lib/eval-table.ts';
+import { bootstrap, round, roundInterval } from './lib/eval-stats.ts';
 
-const GOALS = { recall: 0.9, nextSteps: 0.8, aucGap: 0.03, ece: 0.05 };
-
-async function similarAccountsRow(store: AgentDeps['store'], portalId: string, truth: { companies: Array<{ id: string; segment: string }> }): Promise<string[] | null> {
-  const file = new URL('./lib/similar-eval.ts', import.meta.url);
-  if (!fs.existsSync(file)) return null;
-  const mod = (await import(pathToFileURL(file.pathname).href)) as {
-    evaluateSimilarAccounts?: (s: unknown, p: string, t: unknown) => Promise<{ precisionAt10: number; accounts: number }>;
-  };
-  if (!mod.evaluateSimilarAccounts) return null;
-  const r = await mod.evaluateSimilarAccounts(store, portalId, truth);
-  return ['similar accounts precision@10 (same segment)', fmt(r.precisionAt10), `${r.accounts} accounts`, '-', '-'];
-}
-
-async function main(): Promise<void> {
+async function evalSeed(args: EvalArgs, seed: number, log: (m: string) => void): Promise<EvalReport> {
   const started = performance.now();
-  const log = (msg: string) => process.stderr.write(`[eval ${((performance.now() - started) / 1000).toFixed(0)}s] ${msg}\n`);
-  const sandbox = await startSandbox({ port: 0, seed: 7, companies: 300, rateLimit: 0 });
+  const sandbox = await startSandbox({ port: 0, seed, companies: args.companies, style: args.style, rateLimit: 0, ...(args.whales !== undefined ? { whales: args.whales } : {}) });
   const tmp = tempDir('hsai-eval-');
   try {
-    log('indexing the sandbox portal (backfill, offline embedder)…');
-    const stack = await openEvalStack({ baseUrl: sandbox.url, accessToken: sandbox.token, dataDir: tmp.dir });
+    log(`seed ${seed}: indexing ${args.companies} companies (${args.style} style, ${args.embedder} embedder)…`);
+    const stack = await openEvalStack({
+      baseUrl: sandbox.url,
+      accessToken: sandbox.token,
+      dataDir: tmp.dir,
+      ...(args.embedder === 'openai'
+        ? {
+            concurrency: 2,
+            embedder: (cache) =>
+              createEmbedder({
+                provider: 'openai',
+                model: process.env.EMBEDDING_MODEL ?? 'text-embedding-3-small',
+                dimensions: Number(process.env.EMBEDDING_DIMENSIONS ?? 1536),
+                ...(process.env.OPENAI_API_KEY ? { apiKey: process.env.OPENAI_API_KEY } : { apiKey: 'none' }),
+                ...(process.env.OPENAI_BASE_URL ? { baseURL: process.env.OPENAI_BASE_URL } : {}),
+                timeoutMs: 300_000,
+                cache,
+              }),
+          }
+        : {}),
+    });
     const truth = sandbox.groundTruth();
-    log(`indexed ${stack.backfill.accounts} accounts, ${stack.backfill.chunks} chunks`);
-
-    // The sandbox does not change during the eval: read each account's history once for all agents.
+    log(`seed ${seed}: ${stack.backfill.accounts} accounts, ${stack.backfill.chunks} chunks`);
     const histories = new Map<string, Promise<AccountHistory | undefined>>();
     const readHistory = (accountId: string) => {
       let h = histories.get(accountId);
@@ -49,69 +63,116 @@ async function main(): Promise<void> {
       return h;
     };
     const deps: AgentDeps = { gateway: stack.gateway, store: stack.store, embedder: stack.embedder, provider: new OfflineProvider(), readHistory };
-    const rows: string[][] = [];
+    const productMode = defaultRetrievalMode(stack.embedder);
+    const report: EvalReport = { seed, companies: args.companies, style: args.style, embedder: args.embedder, embeddingModel: stack.embedder.model, accounts: truth.accounts, chunks: stack.backfill.chunks, productRetrievalMode: productMode };
+    const claimSets: Array<{ task: string; claims: Claim[] }> = [];
 
-    log('retrieval recall@8 per task and mode…');
-    const retrieval = await evaluateRetrievalByTask(stack.store, stack.embedder, stack.portalId, truth);
-    for (const t of retrieval) {
-      const by = Object.fromEntries(t.scores.map((s) => [s.mode, s.recall]));
-      const best = Math.max(by.dense ?? 0, by.bm25 ?? 0, by.hybrid ?? 0);
-      rows.push([`retrieval recall@8: ${t.task} (${t.questions} q)`, `dense ${fmt(by.dense ?? 0)} | bm25 ${fmt(by.bm25 ?? 0)} | hybrid ${fmt(by.hybrid ?? 0)}`, `best ${fmt(best)}`, `≥ ${GOALS.recall}`, pass((by.hybrid ?? 0) >= GOALS.recall)]);
+    if (args.sections.has('retrieval') || args.sections.has('grounding')) {
+      log(`seed ${seed}: retrieval as the agents run it (hybrid, BM25, dense) with baselines…`);
+      const r = await evaluateRetrieval(deps, truth, { ...(args.maxQuestions ? { maxQuestions: args.maxQuestions } : {}), groundingMode: productMode, onClaims: (c) => claimSets.push(c), onProgress: log });
+      if (args.sections.has('retrieval')) report.retrieval = r;
     }
-
-    // A mode is kept only if it beats the simpler one (BM25 < dense < hybrid) by more than noise.
-    const mean = (mode: string) => retrieval.reduce((s, t) => s + (t.scores.find((x) => x.mode === mode)?.recall ?? 0), 0) / Math.max(1, retrieval.length);
-    const kept = mean('hybrid') > Math.max(mean('bm25'), mean('dense')) + 0.005 ? 'hybrid' : mean('dense') > mean('bm25') + 0.005 ? 'dense' : 'bm25';
-    deps.retrievalMode = kept;
-    rows.push(['retrieval mode kept (mean recall over tasks)', kept, `bm25 ${fmt(mean('bm25'))} dense ${fmt(mean('dense'))} hybrid ${fmt(mean('hybrid'))}`, 'beats simpler', '-']);
-
-    log('lead scorer (5-fold, grouped by account)…');
-    const sc = await evaluateScorer(stack.gateway, truth);
-    rows.push([`lead score AUC (held out, ${sc.deals} deals, ${sc.won} won)`, fmt(sc.auc), `Bayes ${fmt(sc.bayesAucReported)} (same deals ${fmt(sc.bayesAucSameDeals)})`, `gap ≤ ${GOALS.aucGap}`, pass(sc.bayesAucReported - sc.auc <= GOALS.aucGap)]);
-    rows.push(['lead score ECE (10 equal-mass bins)', fmt(sc.ece), `true pWin's ECE ${fmt(sc.bayesEceSameDeals)} (noise floor)`, `≤ ${GOALS.ece}`, pass(sc.ece <= GOALS.ece)]);
-    rows.push(['lead score Brier (held out)', fmt(sc.brier), `train ${(sc.trainMs / 1000).toFixed(1)} s`, '-', '-']);
-
-    log('offline call summaries…');
-    const cs = await evaluateCallSummaries(deps, truth, { limit: 80 });
-    rows.push([`call summary next-step recall (offline, ${cs.calls} calls)`, fmt(cs.nextStepRecall), `precision ${fmt(cs.nextStepPrecision)}`, `≥ ${GOALS.nextSteps}`, pass(cs.nextStepRecall >= GOALS.nextSteps)]);
-    rows.push(['call summary objection recall (offline)', fmt(cs.objectionRecall), `competitors ${fmt(cs.competitorRecall)}`, '-', '-']);
-
-    log('reply drafts and account summaries (offline)…');
-    const g = await evaluateDraftsAndSummaries(deps, truth, { drafts: 30, summaries: 30 });
-    const callTally = new GroundingTally();
-    for (const o of cs.outputs) {
-      const out = o.output;
-      callTally.add([...out.keyPoints, ...out.nextSteps, ...out.objections, ...out.risks, ...out.competitors], o.chunkIds);
+    if (args.sections.has('callSummary') || args.sections.has('grounding')) {
+      log(`seed ${seed}: call summaries on every labelled call (offline provider)…`);
+      const cs = await evaluateCallSummaries(deps, truth, { onProgress: (d, t) => d % 100 === 0 && log(`  ${d}/${t} calls`) });
+      for (const o of cs.outputs) claimSets.push({ task: 'call_summary', claims: [...o.output.keyPoints, ...o.output.nextSteps, ...o.output.objections, ...o.output.risks] });
+      if (args.sections.has('callSummary')) {
+        const g = cs.grade;
+        const pc = cs.perCall;
+        const ratio = (num: (i: number) => number, den: (i: number) => number) => (idx: number[]) => {
+          const d = idx.reduce((s, i) => s + den(i), 0);
+          return d === 0 ? 1 : idx.reduce((s, i) => s + num(i), 0) / d;
+        };
+        report.callSummary = {
+          calls: cs.calls,
+          labelledNextSteps: g.nextSteps[1],
+          nextStepRecall: round(rate(g.nextSteps)),
+          nextStepRecallCi: roundInterval(bootstrap(pc.length, ratio((i) => pc[i]!.found, (i) => pc[i]!.labelled))),
+          nextStepPrecision: round(rate(g.precision)),
+          nextStepPrecisionCi: roundInterval(bootstrap(pc.length, ratio((i) => pc[i]!.correct, (i) => pc[i]!.extracted))),
+          objectionRecall: round(rate(g.objections)),
+          competitorRecall: round(rate(g.competitors)),
+          ownerAccuracy: round(rate(g.owners)),
+          distractorsListedAsNextSteps: round(rate(g.distractorsListed, 0)),
+          recallByKind: Object.fromEntries(Object.entries(g.byKind).sort().map(([k, t]) => [k, `${t[0]}/${t[1]}`])),
+          failures: cs.failures,
+        };
+      }
     }
-    const calls = callTally.scores();
-    for (const [name, s] of [['reply drafts', g.drafts], ['account summaries', g.summaries], ['call summaries', calls]] as const) {
-      rows.push([`every claim cites a retrieved chunk: ${name}`, fmt(s.share), `${s.fullyGrounded}/${s.withClaims} with claims (${s.outputs} runs)`, '1.000', pass(s.share >= 0.999)]);
+    if (args.sections.has('grounding')) {
+      const gr = await evaluateGrounding(stack.store, truth.portalId, claimSets);
+      report.grounding = { supportedCitationShare: round(gr.supportedCitationShare), claims: gr.claims, supported: gr.supported, uncited: gr.uncited, byTask: gr.byTask };
     }
-    const failures = cs.failures + g.failures;
-
-    const sim = await similarAccountsRow(stack.store, stack.portalId, truth).catch((err: unknown) => {
-      log(`similar accounts eval failed: ${String(err)}`);
-      return null;
-    });
-    if (sim) rows.push(sim);
-
-    const final = sc.model;
-    const strongest = final.featureNames.map((n, i) => ({ n, w: final.weights[i] ?? 0 })).sort((a, b) => Math.abs(b.w) - Math.abs(a.w)).slice(0, 4).map((f) => `${f.n} ${f.w >= 0 ? '+' : ''}${f.w.toFixed(2)}`).join(', ');
-
-    process.stdout.write(`\nhubspot-ai eval: sandbox seed 7, ${truth.accounts} accounts, ${stack.backfill.chunks} chunks, offline embedder + offline provider\n\n`);
-    process.stdout.write(`${renderTable(['metric', 'value', 'reference', 'goal', 'met'], rows)}\n\n`);
-    process.stdout.write(`lead scorer strongest features (standardized weights): ${strongest}\n`);
-    process.stdout.write(`agents run on the offline provider with retrieval mode ${kept} (the mode the eval kept)\n`);
-    if (failures) process.stdout.write(`agent runs that failed: ${failures}\n`);
-    process.stdout.write(`total ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+    if (args.sections.has('similar')) {
+      log(`seed ${seed}: similar accounts by hidden need cluster…`);
+      const s = await evaluateSimilar({ store: stack.store, embedder: stack.embedder, portalId: truth.portalId, truth, readHistory });
+      report.similar = {
+        ...s,
+        hiddenClusterP10: round(s.hiddenClusterP10),
+        hiddenClusterP10Ci: roundInterval(s.hiddenClusterP10Ci),
+        hiddenClusterP10NoFirmographics: round(s.hiddenClusterP10NoFirmographics),
+        hiddenClusterP10NoFirmographicsCi: roundInterval(s.hiddenClusterP10NoFirmographicsCi),
+        randomP10: round(s.randomP10),
+        segmentP10: round(s.segmentP10),
+        outcomeAuc: round(s.outcomeAuc),
+        outcomeAucFirmographicLookalikes: round(s.outcomeAucFirmographicLookalikes),
+      };
+    }
+    if (args.sections.has('scorer')) {
+      const sc = await evaluateScorer(stack.gateway, truth, { trainSeeds: args.trainSeeds(seed), trainCompanies: args.trainCompanies, style: args.style, log });
+      fs.mkdirSync(args.outDir, { recursive: true });
+      const svg = path.join(args.outDir, `reliability-seed${seed}-${args.style}.svg`);
+      fs.writeFileSync(svg, reliabilitySvg(sc.points, `Lead scorer reliability, seed ${seed} (${args.style}), ${sc.metrics.deals} held-out deals`));
+      const m = sc.metrics;
+      const top = sc.model.featureNames.map((n, i) => ({ n, w: sc.model.weights[i] ?? 0 })).sort((a, b) => Math.abs(b.w) - Math.abs(a.w)).slice(0, 4);
+      report.scorer = {
+        deals: m.deals,
+        won: m.won,
+        trainSeeds: sc.trainSeeds,
+        trainDeals: sc.trainDeals,
+        auc: round(m.auc),
+        aucCi: roundInterval(m.aucCi),
+        bayesAuc: round(m.bayesAuc),
+        expectedBayesAuc: round(m.expectedBayesAuc),
+        aucGap: round(m.aucGapToExpectedBayes),
+        ece: round(m.ece),
+        eceCi: roundInterval(m.eceCi),
+        eceGoal: round(m.eceGoal),
+        logLossGap: round(m.logLossGap),
+        logLossGapCi: roundInterval(m.logLossGapCi, 4),
+        logLoss: round(m.logLoss),
+        trueLogLoss: round(m.trueLogLoss),
+        brier: round(m.brier),
+        strongestFeatures: top.map((f) => `${f.n} ${f.w >= 0 ? '+' : ''}${f.w.toFixed(2)}`),
+        reliabilitySvg: svg,
+      };
+    }
+    report.seconds = Math.round((performance.now() - started) / 1000);
     await stack.close();
+    return report;
   } finally {
     await sandbox.close();
     tmp.cleanup();
   }
 }
 
+async function main(): Promise<void> {
+  let args: EvalArgs;
+  try {
+    args = parseEvalArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const t0 = performance.now();
+  const log = (msg: string) => process.stderr.write(`[eval ${((performance.now() - t0) / 1000).toFixed(0)}s] ${msg}\n`);
+  const reports: EvalReport[] = [];
+  for (const seed of args.seeds) reports.push(await evalSeed(args, seed, log));
+  const out = reports.length === 1 ? reports[0]! : aggregate(reports);
+  process.stdout.write(args.json ? `${JSON.stringify(out, null, 2)}\n` : `${renderReport(out, reports)}\n`);
+}
+
 main().catch((err: unknown) => {
-  console.error(err);
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exitCode = 1;
 });

@@ -1,76 +1,55 @@
-import { accountSummaryAgent } from '../../src/agents/account-summary.ts';
-import type { AgentDeps } from '../../src/agents/agent-types.ts';
-import { replyDraftAgent } from '../../src/agents/reply-draft.ts';
-import { runAgent } from '../../src/agents/runner.ts';
 import type { VectorStore } from '../../src/retrieval/vector-store.ts';
-import type { GroundTruth } from '../../src/sandbox/index.ts';
+import { supports } from './grade-text.ts';
 
 /**
- * Share of generated drafts and summaries whose every claim cites at least one chunk that was actually in the
- * prompt's context. Outputs with no claim at all are counted apart (they state nothing checkable).
+ * Grounding that can fail: a claim counts as supported only when one of the chunks it cites supports it (its
+ * numbers and most of its content words are in that chunk: `supports` in grade-text.ts). A claim that cites
+ * nothing, or only chunks that do not say it, is unsupported. Citations to chunks that were not in the prompt
+ * never reach this point: the agents drop them.
  */
+
+export interface Claim {
+  text: string;
+  evidence: string[];
+}
+
 export interface GroundingScores {
-  outputs: number;
-  withClaims: number;
-  fullyGrounded: number;
-  share: number;
+  claims: number;
+  supported: number;
+  /** Claims that cite no chunk at all. */
+  uncited: number;
+  supportedCitationShare: number;
+  byTask: Record<string, { claims: number; supported: number }>;
 }
 
-export function grounded(claims: Array<{ evidence: string[] }>, contextIds: readonly string[]): boolean {
-  const ids = new Set(contextIds);
-  return claims.every((c) => c.evidence.length > 0 && c.evidence.every((e) => ids.has(e)));
-}
-
-export class GroundingTally {
-  outputs = 0;
-  withClaims = 0;
-  fullyGrounded = 0;
-  add(claims: Array<{ evidence: string[] }>, contextIds: readonly string[]): void {
-    this.outputs++;
-    if (claims.length === 0) return;
-    this.withClaims++;
-    if (grounded(claims, contextIds)) this.fullyGrounded++;
-  }
-  scores(): GroundingScores {
-    return { outputs: this.outputs, withClaims: this.withClaims, fullyGrounded: this.fullyGrounded, share: this.withClaims ? this.fullyGrounded / this.withClaims : 1 };
-  }
-}
-
-/** The newest incoming e-mail of an account, from the index (no extra HubSpot reads). */
-async function newestInboundEmail(store: VectorStore, portalId: string, accountId: string): Promise<string | null> {
-  const keys = (await store.listChunkKeys(portalId, accountId)).filter((k) => k.sourceId.startsWith('emails:'));
-  const chunks = await store.getChunks(portalId, keys.map((k) => k.id));
-  const inbound = chunks.filter((c) => c.direction === 'inbound').sort((a, b) => b.occurredAt.localeCompare(a.occurredAt))[0];
-  return inbound ? inbound.sourceId.slice('emails:'.length) : null;
-}
-
-export async function evaluateDraftsAndSummaries(
-  deps: AgentDeps,
-  truth: GroundTruth,
-  opts: { drafts: number; summaries: number },
-): Promise<{ drafts: GroundingScores; summaries: GroundingScores; failures: number }> {
-  const drafts = new GroundingTally();
-  const summaries = new GroundingTally();
-  let failures = 0;
-  const draftAccounts = [...new Set(truth.evidence.filter((e) => e.task === 'reply_draft').map((e) => e.accountId))].slice(0, opts.drafts);
-  for (const [i, accountId] of draftAccounts.entries()) {
-    const emailId = await newestInboundEmail(deps.store, truth.portalId, accountId);
-    if (!emailId) continue;
-    try {
-      const r = await runAgent(replyDraftAgent, deps, { portalId: truth.portalId, runId: `eval-draft-${i}`, objectType: 'emails', objectId: emailId, accountId });
-      if (r.output) drafts.add(r.output.claims, r.trace.inputs.chunkIds);
-    } catch {
-      failures++;
+/** Pure grading over chunk texts by id. */
+export function gradeClaims(sets: Array<{ task: string; claims: Claim[] }>, textOf: (chunkId: string) => string | undefined): GroundingScores {
+  const byTask: GroundingScores['byTask'] = {};
+  let claims = 0;
+  let supported = 0;
+  let uncited = 0;
+  for (const set of sets) {
+    const t = (byTask[set.task] ??= { claims: 0, supported: 0 });
+    for (const c of set.claims) {
+      claims++;
+      t.claims++;
+      if (c.evidence.length === 0) uncited++;
+      const ok = c.evidence.some((id) => {
+        const text = textOf(id);
+        return text !== undefined && supports(c.text, text);
+      });
+      if (ok) {
+        supported++;
+        t.supported++;
+      }
     }
   }
-  const summaryAccounts = [...new Set(truth.evidence.filter((e) => e.task === 'account_summary').map((e) => e.accountId))].slice(0, opts.summaries);
-  for (const [i, accountId] of summaryAccounts.entries()) {
-    try {
-      const r = await runAgent(accountSummaryAgent, deps, { portalId: truth.portalId, runId: `eval-summary-${i}`, objectType: 'companies', objectId: accountId, accountId });
-      if (r.output) summaries.add([...r.output.highlights, ...r.output.churnReasons], r.trace.inputs.chunkIds);
-    } catch {
-      failures++;
-    }
-  }
-  return { drafts: drafts.scores(), summaries: summaries.scores(), failures };
+  return { claims, supported, uncited, supportedCitationShare: claims ? supported / claims : 1, byTask };
+}
+
+export async function evaluateGrounding(store: VectorStore, portalId: string, sets: Array<{ task: string; claims: Claim[] }>): Promise<GroundingScores> {
+  const ids = [...new Set(sets.flatMap((s) => s.claims.flatMap((c) => c.evidence)))];
+  const texts = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += 500) for (const c of await store.getChunks(portalId, ids.slice(i, i + 500))) texts.set(c.id, c.text);
+  return gradeClaims(sets, (id) => texts.get(id));
 }

@@ -31,11 +31,17 @@ function rate(v: string): number {
   return n;
 }
 
+function style(v: string): 'dev' | 'test' {
+  if (v !== 'dev' && v !== 'test') throw new InvalidArgumentError('expected dev or test');
+  return v;
+}
+
 interface SandboxCliOptions {
   port: number;
   host: string;
   seed: number;
   companies: number;
+  style: 'dev' | 'test';
   token: string;
   rateLimit: number;
   searchRate: number;
@@ -59,6 +65,7 @@ export function registerSandboxCommand(program: Command): void {
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--seed <n>', 'generator seed: same seed and size, identical data', int(0), 7)
     .option('--companies <n>', 'number of companies to generate', int(0), 300)
+    .option('--style <style>', 'text style of the history: dev, or test (phrasings written apart, for evaluation)', style, 'dev')
     .option('--token <token>', 'the only accepted bearer token', process.env.HUBSPOT_ACCESS_TOKEN || 'sandbox-token')
     .option('--rate-limit <n>', 'requests per rolling 10 s per token (0 = off)', int(0), 190)
     .option('--search-rate <n>', 'search requests per second per token', int(1), 5)
@@ -78,7 +85,7 @@ export function registerSandboxCommand(program: Command): void {
       const logger = createLogger(process.env.LOG_LEVEL ?? 'info', 'sandbox');
       const started = performance.now();
       const sb = await startSandbox({
-        port: opts.port, host: opts.host, seed: opts.seed, companies: opts.companies, token: opts.token, rateLimit: opts.rateLimit,
+        port: opts.port, host: opts.host, seed: opts.seed, companies: opts.companies, style: opts.style, token: opts.token, rateLimit: opts.rateLimit,
         searchRate: opts.searchRate, faultRate: opts.faultRate, latencyMs: opts.latencyMs, webhookBatchMs: opts.webhookBatchMs, logger,
         dailyLimit: opts.dailyLimit, searchLagMs: opts.searchLagMs, scopedTokens: parseScopedTokens(opts.scopedToken),
         ...(opts.webhookTarget ? { webhookTarget: opts.webhookTarget, clientSecret: opts.clientSecret } : {}),

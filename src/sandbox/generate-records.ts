@@ -1,4 +1,5 @@
-import { pWin } from './lead-model.ts';
+import { LABEL_NOISE, NEED_FIT, pRecordedWin, pWin } from './lead-model.ts';
+import { NEED_CLUSTERS, type NeedCluster } from './phrasing/types.ts';
 import { DAY, PORTAL_END, PORTAL_START, iso, type PortalBuilder } from './portal-builder.ts';
 import type { Rng } from './prng.ts';
 import type { Person } from './text-email.ts';
@@ -18,6 +19,8 @@ export interface DealPlan {
   id: string;
   features: DealFeatures;
   pWin: number;
+  pRecordedWin: number;
+  flipped: boolean;
   outcome: 'won' | 'lost' | 'open';
   stage: string;
   createdAt: number;
@@ -40,6 +43,8 @@ export interface AccountCtx {
   deals: DealPlan[];
   ticketIds: string[];
   whale: boolean;
+  /** Hidden: never written to a CRM field; shapes the history's wording and deal outcomes. */
+  need: NeedCluster;
   truth?: CompanyTruth;
 }
 
@@ -119,11 +124,13 @@ export function makeCompanyAccount(b: PortalBuilder, rng: Rng, owners: Owner[], 
   const contactCount = whale ? 12 : bandSpec.band === 'smb' ? rng.int(2, 3) : bandSpec.band === 'mid-market' ? rng.int(3, 5) : rng.int(4, 7);
   const dealCount = whale ? 6 : rng.weighted([[0, 2], [1, 5], [2, 3], [3, 1]] as const);
   const fit = segmentFit(industry.key, bandSpec.band);
+  // Independent of industry and size: firmographics say nothing about it.
+  const need = rng.pick(NEED_CLUSTERS);
 
   const company = b.add('companies', {}, createdAt);
   const ctx: AccountCtx = {
     accountId: company.id, companyId: company.id, name, industry, band: bandSpec.band, city, country, createdAt, owner,
-    rep: ownerPerson(owner), contacts: [], deals: [], ticketIds: [], whale,
+    rep: ownerPerson(owner), contacts: [], deals: [], ticketIds: [], whale, need,
   };
   for (let i = 0; i < contactCount; i++) ctx.contacts.push(addContact(b, rng, { name, domain, createdAt, owner }, 'lead'));
   for (const c of ctx.contacts) b.associate('contacts', c.id, 'companies', company.id);
@@ -152,7 +159,7 @@ export function makeCompanyAccount(b: PortalBuilder, rng: Rng, owners: Owner[], 
   company.updatedAt = updatedAt;
   company.history = { lifecyclestage: lifecycleHistory };
   for (const c of ctx.contacts) if (c.obj) c.obj.properties.lifecyclestage = lifecycle;
-  ctx.truth = { id: company.id, name, industry: industry.key, sizeBand: bandSpec.band, segment: `${industry.key}/${bandSpec.band}`, lifecycle, isCustomer: won };
+  ctx.truth = { id: company.id, name, industry: industry.key, sizeBand: bandSpec.band, segment: `${industry.key}/${bandSpec.band}`, lifecycle, isCustomer: won, needCluster: need };
 
   const ticketCount = whale ? 8 : won ? rng.int(1, 3) : rng.weighted([[0, 3], [1, 1]] as const);
   for (let i = 0; i < ticketCount; i++) ctx.ticketIds.push(makeTicket(b, rng, ctx));
@@ -168,7 +175,7 @@ export function makeContactAccount(b: PortalBuilder, rng: Rng, owners: Owner[]):
   const c = addContact(b, rng, { name: 'Independent', domain, createdAt, owner }, rng.pick(['subscriber', 'lead', 'marketingqualifiedlead']));
   const ctx: AccountCtx = {
     accountId: `contact:${c.id}`, companyId: null, name: c.person.name, industry, band: 'smb', city: '', country: '', createdAt, owner,
-    rep: ownerPerson(owner), contacts: [c], deals: [], ticketIds: [], whale: false,
+    rep: ownerPerson(owner), contacts: [c], deals: [], ticketIds: [], whale: false, need: rng.pick(NEED_CLUSTERS),
   };
   if (rng.chance(0.3)) ctx.deals.push(makeDeal(b, rng, ctx, 0.2, 0));
   return ctx;
@@ -190,9 +197,14 @@ function makeDeal(b: PortalBuilder, rng: Rng, ctx: AccountCtx, fit: number, n: n
     inboundEmails: rng.int(0, 6),
     staleMonths: Math.round(((closeRef - lastActivityAt) / (30 * DAY)) * 100) / 100,
     competitor: rng.chance(0.3) ? 1 : 0,
+    needFit: NEED_FIT[ctx.need],
+    budgetConfirmed: rng.chance(0.3) ? 1 : 0,
   };
   const p = pWin(features);
-  const outcome = open ? 'open' : rng.next() < p ? 'won' : 'lost';
+  const won = rng.next() < p;
+  // Label noise: the CRM records some outcomes wrongly, and nothing in the portal says which.
+  const flipped = !open && rng.chance(LABEL_NOISE);
+  const outcome = open ? 'open' : won !== flipped ? 'won' : 'lost';
   const stage = outcome === 'won' ? 'closedwon' : outcome === 'lost' ? 'closedlost' : rng.pick(DEAL_STAGES.slice(0, 5)).id;
   const stageIdx = DEAL_STAGES.findIndex((s) => s.id === stage);
   const openPath = outcome === 'open' ? DEAL_STAGES.slice(0, stageIdx + 1) : DEAL_STAGES.slice(0, rng.int(1, 4));
@@ -218,7 +230,7 @@ function makeDeal(b: PortalBuilder, rng: Rng, ctx: AccountCtx, fit: number, n: n
   );
   if (ctx.companyId) b.associate('deals', deal.id, 'companies', ctx.companyId);
   for (const c of onDeal) b.associate('deals', deal.id, 'contacts', c.id);
-  return { id: deal.id, features, pWin: Math.round(p * 10000) / 10000, outcome, stage, createdAt, lastActivityAt, contactIds: onDeal.map((c) => c.id) };
+  return { id: deal.id, features, pWin: Math.round(p * 10000) / 10000, pRecordedWin: Math.round(pRecordedWin(p) * 10000) / 10000, flipped, outcome, stage, createdAt, lastActivityAt, contactIds: onDeal.map((c) => c.id) };
 }
 
 function makeTicket(b: PortalBuilder, rng: Rng, ctx: AccountCtx): string {

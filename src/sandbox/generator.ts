@@ -4,6 +4,7 @@ import { EngagementGenerator, emptyTruthSink } from './generate-engagements.ts';
 import { makeCompanyAccount, makeContactAccount, makeOwners, type AccountCtx } from './generate-records.ts';
 import { leadModel } from './lead-model.ts';
 import { DAY, PORTAL_END, PortalBuilder } from './portal-builder.ts';
+import { phraseBank, type TextStyle } from './phrasing/index.ts';
 import { Rng } from './prng.ts';
 import type { GeneratedPortal, GroundTruth, SeedObject } from './types.ts';
 import { INJECTIONS, NON_ENGLISH } from './vocabulary.ts';
@@ -30,11 +31,12 @@ const SOURCE_TYPE: Record<keyof typeof TEXT_PROPERTIES, ObjectType> = {
  * draw comes from forks of one seeded stream, and timestamps are relative to a fixed epoch.
  */
 /** `whales`: how many of the first companies get a huge history (default 1, 2 from 100 companies; 0 for a small portal). */
-export function generatePortal(opts: { seed: number; companies: number; whales?: number }): GeneratedPortal {
+export function generatePortal(opts: { seed: number; companies: number; whales?: number; style?: TextStyle }): GeneratedPortal {
   const root = new Rng(opts.seed);
   const b = new PortalBuilder();
   const owners = makeOwners();
   const whaleCount = Math.min(opts.whales ?? (opts.companies >= 100 ? 2 : 1), opts.companies);
+  const style: TextStyle = opts.style ?? 'dev';
   const recRng = root.fork('records');
   const accounts: AccountCtx[] = [];
   for (let i = 0; i < opts.companies; i++) accounts.push(makeCompanyAccount(b, recRng, owners, i, i < whaleCount));
@@ -44,12 +46,14 @@ export function generatePortal(opts: { seed: number; companies: number; whales?:
   for (let i = 0; i < loners; i++) accounts.push(makeContactAccount(b, recRng, owners));
 
   const truth = emptyTruthSink();
-  const gen = new EngagementGenerator(b, root.fork('engagements'), truth);
+  const gen = new EngagementGenerator(b, root.fork('engagements'), truth, phraseBank(style));
   for (const a of accounts) gen.account(a);
   plantEdgeCases(gen, accounts, truth);
 
   const companies = accounts.flatMap((a) => (a.truth ? [a.truth] : []));
-  const deals = accounts.flatMap((a) => a.deals.map((d) => ({ id: d.id, companyId: a.companyId, stage: d.stage, outcome: d.outcome, pWin: d.pWin, features: d.features })));
+  const deals = accounts.flatMap((a) =>
+    a.deals.map((d) => ({ id: d.id, companyId: a.companyId, stage: d.stage, outcome: d.outcome, pWin: d.pWin, pRecordedWin: d.pRecordedWin, flipped: d.flipped, features: d.features })),
+  );
   const counts = Object.fromEntries(OBJECT_TYPES.map((t) => [t, b.objects[t].length])) as Record<ObjectType, number>;
   const nonEmpty = Object.fromEntries(
     (Object.keys(TEXT_PROPERTIES) as Array<keyof typeof TEXT_PROPERTIES>).map((k) => [k, b.objects[SOURCE_TYPE[k]].filter((o) => hasText(o, TEXT_PROPERTIES[k])).length]),
@@ -57,6 +61,7 @@ export function generatePortal(opts: { seed: number; companies: number; whales?:
 
   const groundTruth: GroundTruth = {
     seed: opts.seed,
+    style,
     portalId: String(DEFAULT_PORTAL_ID),
     appId: String(DEFAULT_APP_ID),
     counts,
@@ -64,7 +69,7 @@ export function generatePortal(opts: { seed: number; companies: number; whales?:
     accounts: accounts.length,
     companies,
     contactsWithoutCompany: accounts.filter((a) => !a.companyId).map((a) => a.contacts[0]!.id),
-    leadModel: leadModel(deals.filter((d) => d.outcome !== 'open').map((d) => ({ pWin: d.pWin, won: d.outcome === 'won' }))),
+    leadModel: leadModel(deals.filter((d) => d.outcome !== 'open').map((d) => ({ p: d.pRecordedWin, won: d.outcome === 'won' }))),
     deals,
     calls: truth.calls,
     evidence: truth.evidence,

@@ -4,6 +4,7 @@ import { OBJECT_TYPES } from '../core/objects.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import type { SandboxContext } from './context.ts';
 import { DEFAULT_APP_ID, DEFAULT_PORTAL_ID, generatePortal } from './generator.ts';
+import type { TextStyle } from './phrasing/types.ts';
 import { Rng } from './prng.ts';
 import { buildSandboxServer } from './server.ts';
 import { Simulator } from './simulate.ts';
@@ -28,6 +29,8 @@ export interface SandboxOptions {
   companies?: number;
   /** Companies with a huge history (hundreds of long e-mails); default 1 (2 from 100 companies). */
   whales?: number;
+  /** Text style of the generated history: `dev` (default) or `test` (phrasings written apart, for evaluation). */
+  style?: TextStyle;
   token?: string;
   appId?: number;
   portalId?: number;
@@ -86,7 +89,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   const appId = opts.appId ?? DEFAULT_APP_ID;
   const token = opts.token ?? 'sandbox-token';
   const logger = opts.logger ?? silentLogger;
-  const portal = generatePortal({ seed, companies, ...(opts.whales !== undefined ? { whales: opts.whales } : {}) });
+  const portal = generatePortal({ seed, companies, ...(opts.whales !== undefined ? { whales: opts.whales } : {}), ...(opts.style ? { style: opts.style } : {}) });
   const store = new PortalStore(portal);
   let simulator: Simulator;
   let simRng = new Rng(seed).fork('simulations');

@@ -3,6 +3,7 @@ import { humanActor, type SandboxContext } from './context.ts';
 import { EngagementGenerator, emptyTruthSink, prose } from './generate-engagements.ts';
 import { DEAL_STAGES, ownerPerson, type AccountCtx } from './generate-records.ts';
 import { notFound, validationError } from './hubspot-errors.ts';
+import { phraseBank } from './phrasing/index.ts';
 import { PortalBuilder } from './portal-builder.ts';
 import type { Rng } from './prng.ts';
 import type { CallTruth } from './types.ts';
@@ -51,7 +52,7 @@ export class Simulator {
     return {
       accountId: id, companyId: id, name: p.name ?? '', industry: INDUSTRIES.find((i) => i.hubspotValue === p.industry) ?? INDUSTRIES[0]!,
       band: 'mid-market', city: p.city ?? '', country: p.country ?? '', createdAt: company.createdAt, owner, rep: ownerPerson(owner),
-      contacts, deals: [], ticketIds: [], whale: false,
+      contacts, deals: [], ticketIds: [], whale: false, need: 'integration',
     };
   }
 
@@ -60,7 +61,7 @@ export class Simulator {
     const b = new PortalBuilder();
     const sink = emptyTruthSink();
     const rng = this.ctx.simRng();
-    build(new EngagementGenerator(b, rng, sink), this.store.now());
+    build(new EngagementGenerator(b, rng, sink, phraseBank(this.ctx.truth().style)), this.store.now());
     const actor = humanActor(acc.owner.userId);
     // Keyed by type and id: the scratch builder numbers from FIRST_ID too, so its ids collide with live records
     // (a scratch note 100001 is not the live company 100001 it is associated with).

@@ -1,4 +1,5 @@
 import type { ObjectType } from '../core/objects.ts';
+import type { NeedCluster, TextStyle } from './phrasing/types.ts';
 
 /** The generator's output and the sandbox's ground truth: plain data, JSON-serialisable. */
 
@@ -37,6 +38,8 @@ export interface CompanyTruth {
   segment: string;
   lifecycle: string;
   isCustomer: boolean;
+  /** Hidden: what the account is trying to achieve. Never a CRM field; it only shapes the history text and outcomes. */
+  needCluster: NeedCluster;
 }
 
 export interface DealFeatures {
@@ -52,6 +55,10 @@ export interface DealFeatures {
   staleMonths: number;
   /** 1 when a competitor was mentioned on one of the deal's calls. */
   competitor: number;
+  /** Hidden (not a CRM field): how well the account's need cluster fits the product, −1..1. */
+  needFit: number;
+  /** Hidden (said only in an e-mail's text): 1 when the buyer wrote that the budget is confirmed. */
+  budgetConfirmed: number;
 }
 
 export interface DealTruth {
@@ -59,8 +66,38 @@ export interface DealTruth {
   companyId: string | null;
   stage: string;
   outcome: 'won' | 'lost' | 'open';
+  /** The lead model's probability of a win. */
   pWin: number;
+  /** Probability that the recorded outcome is `won`, label noise included: ε + (1 − 2ε)·pWin. */
+  pRecordedWin: number;
+  /** True when label noise flipped the recorded outcome (a deal marked lost that was won, or the reverse). */
+  flipped: boolean;
   features: DealFeatures;
+}
+
+/** One labelled item of a call: what it means (`gist`), the words any faithful rendering keeps (`terms`). */
+export interface CallLabel {
+  gist: string;
+  terms: string[];
+  /** How it was said (`original`, `two-turn`, `buyer-owned`…) or, for distractors, why it is not an action. */
+  kind: string;
+  /** Who owns the action (full name), for next steps. */
+  owner?: string;
+  due?: string;
+  /** Set when speech-to-text noise attributed the turn to the wrong speaker. */
+  ownerUnknowable?: boolean;
+}
+
+export interface CallLabels {
+  style: TextStyle;
+  nextSteps: CallLabel[];
+  objections: CallLabel[];
+  competitors: string[];
+  /** Action-like statements a summary must not list as next steps (negated, retracted, past, hypothetical). */
+  distractors: CallLabel[];
+  /** Lower case, no punctuation, fillers, possibly a wrong speaker label. */
+  noisy: boolean;
+  language: string;
 }
 
 export interface CallTruth {
@@ -68,9 +105,11 @@ export interface CallTruth {
   companyId: string | null;
   contactIds: string[];
   dealIds: string[];
+  /** The gists of the labels below (kept for callers that only need the words). */
   nextSteps: string[];
   objections: string[];
   competitors: string[];
+  labels: CallLabels;
 }
 
 export type EvidenceTask = 'call_summary' | 'reply_draft' | 'account_summary' | 'lead_score';
@@ -78,10 +117,15 @@ export type EvidenceTask = 'call_summary' | 'reply_draft' | 'account_summary' | 
 export interface Evidence {
   accountId: string;
   task: EvidenceTask;
+  /** A query that shares the fact's key terms (for direct retrieval tests; the eval uses the agents' own queries). */
   query: string;
   /** `<objectType>:<id>`, e.g. `emails:123`. */
   sourceIds: string[];
   fact: string;
+  /** The object the agent runs on for this task (`calls:1`, `emails:2`); none for account-level tasks. */
+  trigger?: string;
+  /** Near-duplicate sources that state an outdated version of the fact (a revised budget, a former signer). */
+  outdatedSourceIds?: string[];
 }
 
 export interface Injection {
@@ -94,6 +138,10 @@ export interface LeadModel {
   description: string;
   intercept: number;
   coefficients: Record<keyof DealFeatures, number>;
+  /** Products of two features with their coefficient, e.g. champion × meetings. */
+  interactions: Array<{ a: keyof DealFeatures; b: keyof DealFeatures; coefficient: number }>;
+  /** Share of closed deals whose recorded outcome was flipped (data-entry noise). */
+  labelNoise: number;
   /** AUC of the true pWin against the realised outcomes of closed deals: no scorer can do better on this data. */
   bayesAuc: number;
   /** The same AUC in expectation over outcome draws (from the pWin values alone). */
@@ -103,6 +151,8 @@ export interface LeadModel {
 
 export interface GroundTruth {
   seed: number;
+  /** The text style of engagements: `dev` (tuning) or `test` (written apart, reporting only). */
+  style: TextStyle;
   portalId: string;
   appId: string;
   counts: Record<ObjectType, number>;

@@ -67,9 +67,56 @@ describe('offline call summary', () => {
     expect(out.nextSteps.some((s) => /explain how other customers/.test(s.text))).toBe(false);
   });
 
-  it('names competitors only after a cue, never pronouns or months', () => {
+  it('names competitors only after a cue or as a vendor, never pronouns, months or departments', () => {
     expect(competitorsIn('We are evaluating PipeForge and talking to Salesloop.')).toEqual(['PipeForge', 'Salesloop']);
     expect(competitorsIn('We are evaluating The options in March.')).toEqual([]);
+    expect(competitorsIn('Our CFO likes the Clarivo dashboards.')).toEqual(['Clarivo']);
+    expect(competitorsIn('Finance wants a quote first.')).toEqual([]);
+  });
+});
+
+/** Commitment syntax on the development phrasings (src/sandbox/phrasing/dev.ts); the test style is never used here. */
+describe('offline next steps from commitment syntax', () => {
+  const steps = (lines: string[]) =>
+    summarizeCallOffline({ trigger: [chunk('c1', lines.map((l, i) => `[00:00:${String(10 + i).padStart(2, '0')}] ${l}`).join('\n'))], history: [] }).nextSteps;
+  const REP = 'Jane Doe (Sandbox Vendor)';
+  const BUYER = 'Omar Haddad (Bytely Labs 1)';
+
+  it('reads offers, let-me, named and team owners', () => {
+    const out = steps([
+      `${REP}: Let me send you our implementation checklist after the call.`,
+      `${REP}: Lukas Müller will prepare a data migration plan for your review.`,
+      `${BUYER}: Our controller will handle the sign-off on our side.`,
+      `${REP}: Happy to prepare a migration plan for the historical data.`,
+    ]);
+    expect(out.map((s) => s.owner)).toEqual(['Jane Doe', 'Lukas', 'Omar Haddad', 'Jane Doe']);
+    expect(out[0]!.text).toMatch(/implementation checklist/);
+  });
+
+  it('turns an accepted request into the acceptor\'s next step', () => {
+    const out = steps([`${REP}: Can you send me the list of integrations you use today?`, `${BUYER}: Yes, I can do that.`]);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ owner: 'Omar Haddad' });
+    expect(out[0]!.text).toMatch(/list of integrations/);
+  });
+
+  it('drops negated, retracted, past and hypothetical actions', () => {
+    const out = steps([
+      `${REP}: We will not offer a further discount on this tier.`,
+      `${REP}: I will share the product roadmap.`,
+      `${BUYER}: Actually, no need for the roadmap, we have seen it.`,
+      `${REP}: I already created the trial account yesterday.`,
+      `${BUYER}: If the board asks, we might schedule a second demo.`,
+      `${BUYER}: We don't need to send the invoice details yet.`,
+      `${REP}: I'm going to get internal sign-off on the budget this month.`,
+    ]);
+    expect(out.map((s) => s.text)).toEqual(["I'm going to get internal sign-off on the budget this month"]);
+  });
+
+  it('reads lower-case speech-to-text with fillers, and other languages', () => {
+    expect(steps([`${REP}: um we'll run a demo for the warehouse managers next time`]).map((s) => s.text)).toEqual(["We'll run a demo for the warehouse managers next time"]);
+    expect(steps([`${REP}: Ich werde Ihnen morgen die Preisliste senden.`])[0]!.text).toMatch(/Preisliste/);
+    expect(steps([`${REP}: Voy a enviar el contrato mañana.`])[0]!.text).toMatch(/contrato/);
   });
 });
 

@@ -53,14 +53,36 @@ describe('generatePortal', () => {
     }
   });
 
-  it('records call facts that are said in the transcript', () => {
+  it('records call facts whose key terms are said in the transcript, in both text styles', () => {
     expect(truth.calls.length).toBe(truth.counts.calls);
-    for (const c of truth.calls.slice(0, 30)) {
-      const body = byRef.get(`calls:${c.id}`)!.properties.hs_call_body!;
-      for (const s of c.nextSteps) expect(body).toContain(s);
-      for (const o of c.objections) expect(body).toContain(o);
-      for (const comp of c.competitors) expect(body).toContain(comp);
+    const norm = (t: string) => ` ${t.toLowerCase().replace(/[^\p{L}\p{N}']+/gu, ' ')}`;
+    for (const p of [portal, generatePortal({ seed: 7, companies: 40, style: 'test' })]) {
+      const refs = new Map(p.objects.calls.map((o) => [o.id, norm(o.properties.hs_call_body ?? '')]));
+      for (const c of p.groundTruth.calls) {
+        const body = refs.get(c.id)!;
+        for (const l of [...c.labels.nextSteps, ...c.labels.objections, ...c.labels.distractors]) for (const t of l.terms) for (const w of norm(t).trim().split(' ')) expect(body).toContain(` ${w}`);
+        for (const comp of c.competitors) expect(body).toContain(comp.toLowerCase());
+        expect(c.labels.style).toBe(p.groundTruth.style);
+      }
     }
+  });
+
+  it('writes the test style apart: other actions, noise, distractors and languages, and no dev action', () => {
+    const t = generatePortal({ seed: 11, companies: 60, style: 'test' }).groundTruth;
+    const labels = t.calls.map((c) => c.labels);
+    const devGists = new Set(truth.calls.flatMap((c) => c.nextSteps));
+    expect(t.calls.flatMap((c) => c.nextSteps).some((g) => devGists.has(g))).toBe(false);
+    expect(labels.some((l) => l.noisy)).toBe(true);
+    expect(new Set(labels.flatMap((l) => l.distractors.map((d) => d.kind)))).toEqual(new Set(['negated', 'cancelled', 'past', 'hypothetical']));
+    expect(new Set(labels.flatMap((l) => l.nextSteps.map((n) => n.kind)))).toEqual(expect.objectContaining({}));
+    expect(labels.some((l) => l.nextSteps.some((n) => n.kind === 'two-turn'))).toBe(true);
+    expect(labels.some((l) => l.language !== 'en')).toBe(true);
+  });
+
+  it('gives every company a hidden need cluster, independent of its segment, that no CRM field names', () => {
+    expect(new Set(truth.companies.map((c) => c.needCluster)).size).toBeGreaterThan(3);
+    const clusters = new Set(truth.companies.map((c) => c.needCluster as string));
+    for (const c of portal.objects.companies) for (const v of Object.values(c.properties)) expect(clusters.has(v.toLowerCase())).toBe(false);
   });
 
   it('has evidence whose sources exist and share key terms with the query', () => {
@@ -69,7 +91,7 @@ describe('generatePortal', () => {
       for (const ref of ev.sourceIds) expect(byRef.has(ref)).toBe(true);
       const text = ev.sourceIds.map((r) => Object.values(byRef.get(r)!.properties).join(' ')).join(' ').toLowerCase();
       const words = ev.query.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length > 4);
-      expect(words.some((w) => text.includes(w))).toBe(true);
+      expect(words.some((w) => text.includes(w)), `${ev.task} ${ev.query} → ${ev.sourceIds.join(',')}`).toBe(true);
     }
   });
 
@@ -80,9 +102,11 @@ describe('generatePortal', () => {
     expect(engagements.length).toBeGreaterThan(600);
   });
 
-  it('draws deal outcomes from the documented logistic model', () => {
+  it('draws deal outcomes from the documented logistic model, with label noise', () => {
     const { leadModel, deals } = truth;
     for (const d of deals) expect(d.pWin).toBeCloseTo(pWin(d.features), 3);
+    for (const d of deals) expect(d.pRecordedWin).toBeCloseTo(leadModel.labelNoise + (1 - 2 * leadModel.labelNoise) * d.pWin, 3);
+    expect(deals.every((d) => d.outcome !== 'open' || !d.flipped)).toBe(true);
     expect(leadModel.bayesAuc).toBeGreaterThan(0.5);
     expect(leadModel.closedDeals).toBe(deals.filter((d) => d.outcome !== 'open').length);
     expect(deals.every((d) => (d.outcome === 'won') === (d.stage === 'closedwon'))).toBe(true);

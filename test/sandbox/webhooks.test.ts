@@ -100,7 +100,7 @@ describe('sandbox webhooks', () => {
   });
 
   it('fires propertyChange for a simulated human edit and simulates other activity', async () => {
-    const companyId = sb.groundTruth().companies[4]!.id;
+    const companyId = sb.groundTruth().companies.find((c) => c.lifecycle !== 'customer')!.id;
     const edit = await post(`${sb.url}/_sandbox/simulate/human-edit`, { objectType: 'companies', objectId: companyId, properties: { lifecyclestage: 'customer' } });
     expect(edit.status).toBe(201);
     for (const kind of ['email', 'meeting', 'note', 'contact']) expect((await post(`${sb.url}/_sandbox/simulate/${kind}`, { companyId })).status).toBe(201);

@@ -1,6 +1,7 @@
 import type { CallSummaryOutput } from '../schemas.ts';
 import type { ReferencedChunk } from '../untrusted.ts';
-import { COMPETITOR_CUES, COMMITMENT, COMMITMENT_START, DUE_DATE, KEY_POINT, NEXT_STEP_MARKERS, NOT_A_COMPANY, OBJECTION, RISK, SMALL_TALK } from './cues.ts';
+import { extractCommitments } from './commitments.ts';
+import { COMPETITOR_CUES, COMPETITOR_SUBJECT, KEY_POINT, NOT_A_COMPANY, NOT_AN_OBJECTION, OBJECTION, RISK, SMALL_TALK } from './cues.ts';
 import { normalizeKey, sentencesOf, type Sentence } from './sentences.ts';
 import { OFFLINE_LABEL, type OfflineCallSummaryInput } from './types.ts';
 
@@ -50,31 +51,28 @@ function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-export function nextStepOf(s: Sentence): { text: string; owner: string | null; dueDate: string | null } | null {
-  const marked = NEXT_STEP_MARKERS.test(s.text);
-  const committed = COMMITMENT_START.test(s.text.replace(NEXT_STEP_MARKERS, '')) && COMMITMENT.test(s.text);
-  const named = /^[A-Z][\p{L}'-]+\s+(?:will|is going to)\s/u.exec(s.text);
-  if (!marked && !committed && !(named && COMMITMENT.test(s.text))) return null;
-  const body = clean(s.text.replace(NEXT_STEP_MARKERS, '')).replace(/[.!]+$/, '');
-  let owner: string | null = null;
-  if (/^(?:I|I'll|I'm)\b/.test(body)) owner = s.speaker;
-  else if (/^(?:we|we'll|let(?:'s| us))\b/i.test(body)) owner = s.speaker;
-  else if (named && !NOT_A_COMPANY.has(named[0].split(/\s/)[0] ?? '')) owner = named[0].split(/\s/)[0] ?? null;
-  const due = DUE_DATE.exec(body);
-  return { text: capitalize(body), owner, dueDate: due ? (due[1] ?? null) : null };
-}
-
-export function competitorsIn(text: string): string[] {
+export function competitorsIn(text: string, exclude: ReadonlySet<string> = new Set()): string[] {
   const out: string[] = [];
+  const add = (name: string) => {
+    // "Compared with Zendrix, the…" can capture a trailing capitalized word from the next clause.
+    const trimmed = name.split(/\s+/).filter((w) => !NOT_A_COMPANY.has(w) && !exclude.has(w)).join(' ');
+    if (trimmed && !out.includes(trimmed)) out.push(trimmed);
+  };
   for (const m of text.matchAll(COMPETITOR_CUES)) {
     const name = (m[1] ?? '').trim();
-    const first = name.split(/\s+/)[0] ?? '';
-    if (!name || NOT_A_COMPANY.has(first)) continue;
-    // "Compared with Zendrix, the…" can capture a trailing capitalized word from the next clause.
-    const trimmed = name.split(/\s+/).filter((w) => !NOT_A_COMPANY.has(w)).join(' ');
-    if (trimmed && !out.includes(trimmed)) out.push(trimmed);
+    if (name && !NOT_A_COMPANY.has(name.split(/\s+/)[0] ?? '')) add(name);
+  }
+  for (const m of text.matchAll(COMPETITOR_SUBJECT)) {
+    const name = (m[1] ?? '').trim();
+    if (name && !NOT_A_COMPANY.has(name)) add(name);
   }
   return out;
+}
+
+/** Vendors named anywhere in the account's history, found again in lower-case speech ("we looked at zendrix"). */
+function knownVendorsIn(text: string, known: Iterable<string>): string[] {
+  const lower = ` ${text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ')} `;
+  return [...known].filter((k) => lower.includes(` ${k.toLowerCase()} `));
 }
 
 export function summarizeCallOffline(input: OfflineCallSummaryInput): CallSummaryOutput {
@@ -87,22 +85,23 @@ export function summarizeCallOffline(input: OfflineCallSummaryInput): CallSummar
   const keyPoints = new ItemSet<Item>();
   const competitors = new Map<string, string[]>();
 
+  // People on the call are not vendors.
+  const people = new Set(callSentences.flatMap((s) => (s.speaker ?? '').split(/\s+/)).filter(Boolean));
+  for (const c of extractCommitments(callSentences)) {
+    nextSteps.add({ text: c.text, owner: c.owner, dueDate: c.dueDate, evidence: [...new Set(c.sources.map((x) => x.ref))] });
+  }
+  const historyVendors = new Set(historySentences.flatMap((s) => competitorsIn(s.text, people)));
   for (const s of callSentences) {
-    const step = nextStepOf(s);
-    if (step) {
-      nextSteps.add({ ...step, evidence: [s.ref] });
-      continue;
-    }
-    if (OBJECTION.test(s.text)) objections.add({ text: capitalize(afterColon(s.text)), evidence: [s.ref] });
+    if (OBJECTION.test(s.text) && !NOT_AN_OBJECTION.test(s.text)) objections.add({ text: capitalize(afterColon(s.text)), evidence: [s.ref] });
     if (RISK.test(s.text)) risks.add({ text: capitalize(afterColon(s.text)), evidence: [s.ref] });
-    for (const c of competitorsIn(s.text)) competitors.set(c, [...new Set([...(competitors.get(c) ?? []), s.ref])]);
+    for (const c of [...competitorsIn(s.text, people), ...knownVendorsIn(s.text, historyVendors)]) competitors.set(c, [...new Set([...(competitors.get(c) ?? []), s.ref])]);
     if (KEY_POINT.test(s.text) && !OBJECTION.test(s.text)) keyPoints.add({ text: clean(s.text), evidence: [s.ref] });
   }
   // History: facts the call does not repeat but the summary should carry (the buried requirement, budget…).
   const fromHistory = new ItemSet<Item>();
   for (const s of historySentences) {
     if (KEY_POINT.test(s.text)) fromHistory.add({ text: clean(s.text), evidence: [s.ref] });
-    for (const c of competitorsIn(s.text)) competitors.set(c, [...new Set([...(competitors.get(c) ?? []), s.ref])]);
+    for (const c of competitorsIn(s.text, people)) competitors.set(c, [...new Set([...(competitors.get(c) ?? []), s.ref])]);
   }
   for (const [name, refs] of competitors) {
     risks.add({ text: `Competing evaluation: ${name}`, evidence: refs });

@@ -1,0 +1,83 @@
+import { parseArgs } from 'node:util';
+import type { TextStyle } from '../../src/sandbox/phrasing/types.ts';
+
+export const SECTIONS = ['retrieval', 'callSummary', 'similar', 'scorer', 'grounding'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export interface EvalArgs {
+  seeds: number[];
+  companies: number;
+  style: TextStyle;
+  embedder: 'offline' | 'openai';
+  whales: number | undefined;
+  sections: Set<Section>;
+  trainSeeds: ((seed: number) => number[]) ;
+  trainCompanies: number;
+  maxQuestions: number | undefined;
+  outDir: string;
+  json: boolean;
+}
+
+export const USAGE = `npm run eval -- [--seed 7 | --seeds 7,11,13] [--companies 300] [--style dev|test] [--embedder offline|openai]
+                [--whales N] [--sections retrieval,callSummary,similar,scorer,grounding] [--train-seeds 101,102]
+                [--train-companies 1000] [--max-questions N] [--out eval-out] [--json]
+
+  --style       dev: the phrasing cue lists were tuned on; test: phrasings written apart (report these)
+  --embedder    offline: the lexical hashing embedder; openai: the OpenAI-compatible server configured by
+                OPENAI_BASE_URL / OPENAI_API_KEY / EMBEDDING_MODEL / EMBEDDING_DIMENSIONS
+  --train-seeds seeds of the portals the lead scorer is trained on (default: seed+101, seed+202, seed+303)`;
+
+function ints(v: string, name: string): number[] {
+  const xs = v.split(',').map((s) => Number(s.trim()));
+  if (xs.length === 0 || xs.some((x) => !Number.isInteger(x) || x < 0)) throw new Error(`--${name}: expected non-negative integers, got "${v}"`);
+  return xs;
+}
+
+export function parseEvalArgs(argv: string[]): EvalArgs {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      seed: { type: 'string' },
+      seeds: { type: 'string' },
+      companies: { type: 'string', default: '300' },
+      style: { type: 'string', default: 'dev' },
+      embedder: { type: 'string', default: 'offline' },
+      whales: { type: 'string' },
+      sections: { type: 'string' },
+      'train-seeds': { type: 'string' },
+      'train-companies': { type: 'string', default: '1000' },
+      'max-questions': { type: 'string' },
+      out: { type: 'string', default: 'eval-out' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const style = values.style;
+  if (style !== 'dev' && style !== 'test') throw new Error(`--style: expected dev or test, got "${style}"`);
+  const embedder = values.embedder;
+  if (embedder !== 'offline' && embedder !== 'openai') throw new Error(`--embedder: expected offline or openai, got "${embedder}"`);
+  const sections = new Set((values.sections ?? SECTIONS.join(',')).split(',').map((s) => s.trim()) as Section[]);
+  for (const s of sections) if (!SECTIONS.includes(s)) throw new Error(`--sections: unknown section "${s}" (${SECTIONS.join(', ')})`);
+  const seeds = values.seeds ? ints(values.seeds, 'seeds') : ints(values.seed ?? '7', 'seed');
+  const [companies] = ints(values.companies, 'companies');
+  const [trainCompanies] = ints(values['train-companies'], 'train-companies');
+  const explicitTrain = values['train-seeds'] ? ints(values['train-seeds'], 'train-seeds') : null;
+  for (const s of seeds) if (explicitTrain?.includes(s)) throw new Error(`--train-seeds must not contain a test seed (${s})`);
+  return {
+    seeds,
+    companies: companies!,
+    style,
+    embedder,
+    whales: values.whales === undefined ? undefined : ints(values.whales, 'whales')[0],
+    sections,
+    trainSeeds: (seed) => explicitTrain ?? [seed + 101, seed + 202, seed + 303],
+    trainCompanies: trainCompanies!,
+    maxQuestions: values['max-questions'] ? ints(values['max-questions'], 'max-questions')[0] : undefined,
+    outDir: values.out,
+    json: values.json,
+  };
+}
