@@ -8,7 +8,7 @@ import { EVIDENCE_SOURCE_TYPES, parseAccountId } from '../../src/core/objects.ts
 import type { RetrievalMode } from '../../src/retrieval/hybrid-search.ts';
 import type { ChunkPayload, VectorStore } from '../../src/retrieval/vector-store.ts';
 import type { Evidence, EvidenceTask, GroundTruth } from '../../src/sandbox/types.ts';
-import { mean, meanInterval, type Interval } from './eval-stats.ts';
+import { mean, meanInterval, round, roundInterval, type Interval } from './eval-stats.ts';
 
 /**
  * Retrieval as the agents do it: each agent runs on its real trigger (the call, the incoming e-mail, the account)
@@ -209,7 +209,8 @@ function summarize(qs: Question[], failures: number): TaskRetrieval {
   const newest = qs.map((q) => (q.newest ? 1 : 0));
   const prior = positionPriorHits(qs).map((h) => (h ? 1 : 0));
   const withOld = qs.filter((q) => q.ev.outdatedSourceIds?.length);
-  const m = (xs: number[]) => mean(xs);
+  const m = (xs: number[]) => round(mean(xs));
+  const ci = (xs: number[]) => roundInterval(meanInterval(xs));
   return {
     questions: qs.length,
     hybrid: m(hits('hybrid')),
@@ -218,13 +219,7 @@ function summarize(qs: Question[], failures: number): TaskRetrieval {
     newestK: m(newest),
     randomK: m(qs.map((q) => q.random)),
     positionPrior: m(prior),
-    intervals: {
-      hybrid: meanInterval(hits('hybrid')),
-      bm25: meanInterval(hits('bm25')),
-      dense: meanInterval(hits('dense')),
-      newestK: meanInterval(newest),
-      positionPrior: meanInterval(prior),
-    },
+    intervals: { hybrid: ci(hits('hybrid')), bm25: ci(hits('bm25')), dense: ci(hits('dense')), newestK: ci(newest), positionPrior: ci(prior) },
     inContext: Object.fromEntries(MODES.map((mode) => [mode, m(qs.map((q) => (q.inContext[mode] ? 1 : 0)))])) as Record<RetrievalMode, number>,
     outdatedFirst: withOld.length ? (Object.fromEntries(MODES.map((mode) => [mode, m(withOld.map((q) => (q.outdatedFirst[mode] ? 1 : 0)))])) as Record<RetrievalMode, number>) : null,
     failures,

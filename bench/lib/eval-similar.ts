@@ -1,7 +1,7 @@
 import type { AccountHistory } from '../../src/core/objects.ts';
 import type { Embedder } from '../../src/ingest/embedder.ts';
 import { auc } from '../../src/agents/scorer/evaluation.ts';
-import { buildAccountProfile, buildProfileText, documentFrequencies, historyTexts } from '../../src/retrieval/account-profile.ts';
+import { buildAccountProfile, buildProfileText } from '../../src/retrieval/account-profile.ts';
 import { similarAccounts } from '../../src/retrieval/similar-accounts.ts';
 import type { ChunkPayload, VectorStore } from '../../src/retrieval/vector-store.ts';
 import type { GroundTruth } from '../../src/sandbox/types.ts';
@@ -69,9 +69,9 @@ export async function evaluateSimilar(input: {
     const chunks = await store.getChunks(portalId, keys.map((k) => k.id));
     inputs.push({ history: { ...withoutFirmographics(h), portalId: hiddenPortal }, chunks });
   }
-  const docs = documentFrequencies(inputs.map((x) => historyTexts(x.history, x.chunks)));
+  // Built as the indexer builds profiles (no portal-wide term frequencies), so only the firmographics differ.
   for (const x of inputs) {
-    const text = buildProfileText(x.history, docs, x.chunks);
+    const text = buildProfileText(x.history, undefined, x.chunks);
     const p = await buildAccountProfile({ history: x.history, chunks: x.chunks, embedder: input.embedder, text });
     if (p) await store.upsertProfiles([p]);
   }

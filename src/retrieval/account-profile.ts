@@ -11,18 +11,22 @@ import type { AccountProfile, ChunkPayload } from './vector-store.ts';
  * The account profile: one vector per account for "similar accounts".
  *
  * Design: the vector is a weighted blend of two embeddings from the configured embedder:
- *   - the firmographic phrase (industry and size band only, e.g. "financial services · mid-market"), weight 0.8;
- *   - a digest of the history (its most salient terms plus country), weight 0.45.
+ *   - a digest of the history: its most salient terms (the account's own names, speaker labels and location left
+ *     out), weight 0.45: what the account talks about and needs;
+ *   - the firmographic phrase (industry and size band, e.g. "financial services · mid-market"), weight 0.2: a
+ *     tie-breaker, no more. Industry and size are filters of the similar-accounts API; when they dominated the
+ *     vector (weight 0.8), "similar" only restated the CRM's segment fields, and neighbours found that way said
+ *     nothing about what an account needs (the eval's hidden-need clusters, `npm run eval`).
  * Blending two embeddings (instead of appending a one-hot block) keeps the profile in the embedder's own
- * dimensions and works the same with a semantic or the lexical offline embedder. Accounts of the same segment
- * share the firmographic phrase exactly, so the segment dominates the ranking and history breaks ties: with the
- * offline embedder precision@10 of "same segment" is ≥ 0.9 (test/retrieval/account-profile.test.ts; the sandbox
- * figure comes from `npm run eval`). Lifecycle is left out on purpose: it is a filter, not a similarity.
+ * dimensions and works the same with a semantic or the lexical offline embedder. Lifecycle is left out on
+ * purpose: it is a filter, not a similarity.
  */
 
-export const FIRMOGRAPHIC_WEIGHT = 0.8;
+export const FIRMOGRAPHIC_WEIGHT = 0.2;
 export const HISTORY_WEIGHT = 0.45;
 export const TOPIC_COUNT = 12;
+/** Terms embedded in the history digest: more than the topics shown, so the digest carries what the account is about. */
+export const DIGEST_TERM_COUNT = 32;
 
 /** Portal-wide document frequencies of terms (one "document" per account), for TF-IDF salience. */
 export interface TermDocumentFrequencies {
@@ -52,12 +56,13 @@ export function historyTexts(history: AccountHistory, chunks?: Array<Pick<ChunkP
 
 export function buildProfileText(history: AccountHistory, docs?: TermDocumentFrequencies, chunks?: Array<Pick<ChunkPayload, 'text' | 'sourceType'>>): ProfileText {
   const firmographics = firmographicsOf(history);
-  const topics = salientTerms(historyTexts(history, chunks), ownNames(history), docs);
+  const texts = historyTexts(history, chunks);
+  const terms = salientTerms(texts, new Set([...ownNames(history), ...speakerNames(texts)]), docs, DIGEST_TERM_COUNT);
+  const topics = terms.slice(0, TOPIC_COUNT);
   const industry = firmographics.industry ? humanize(firmographics.industry) : 'unknown industry';
   const firmographicText = `${industry} · ${firmographics.sizeBand ?? 'unknown size'}`;
-  const digestParts = [topics.length ? topics.join(' ') : 'no history'];
-  if (firmographics.country) digestParts.push(`based in ${firmographics.country}`);
-  return { firmographics, firmographicText, digestText: digestParts.join(' · '), topics };
+  // Location is a filter, not what an account is like: it stays out of the digest.
+  return { firmographics, firmographicText, digestText: terms.length ? terms.join(' ') : 'no history', topics };
 }
 
 export interface BuildProfileInput {
@@ -128,6 +133,17 @@ export function documentFrequencies(historiesTexts: Iterable<string[]>): TermDoc
     for (const term of new Set(texts.flatMap((t) => contentTerms(t)))) df.set(term, (df.get(term) ?? 0) + 1);
   }
   return { documents, df };
+}
+
+/** Words of transcript speaker labels ("[00:01:02] Jane Doe (Acme):"): people, not topics. */
+function speakerNames(texts: string[]): Set<string> {
+  const out = new Set<string>();
+  for (const t of texts) {
+    for (const m of t.matchAll(/^\s*(?:[[(]?\d{1,2}:\d{2}(?::\d{2})?[\])]?\s*)?([^:\n]{1,80}?)\s*:\s/gmu)) {
+      for (const w of rawTerms(m[1] ?? '')) out.add(w);
+    }
+  }
+  return out;
 }
 
 function ownNames(h: AccountHistory): Set<string> {

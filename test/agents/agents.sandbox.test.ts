@@ -199,7 +199,7 @@ describe('agents on the offline provider', () => {
 
   it('reply draft: a note "Suggested reply — draft, not sent" with a grounded, labelled draft; outgoing e-mails are skipped', async () => {
     const ev = truth.evidence.find((e) => e.task === 'reply_draft')!;
-    const emailId = ev.sourceIds[0]!.split(':')[1]!;
+    const emailId = ev.trigger!.split(':')[1]!;
     const r = await runReplyDraft(offlineDeps(), { portalId: truth.portalId, runId: 'run-rd', objectType: 'emails', objectId: emailId, accountId: ev.accountId });
     expectWellFormed(r, 'reply_draft');
     expect(r.proposals).toHaveLength(1);
@@ -236,7 +236,7 @@ describe('agents through the openai client against the local OpenAI-compatible s
     const results = [
       await runCallSummary(deps, { portalId: truth.portalId, runId: 'o-cs', objectType: 'calls', objectId: call.id, accountId: call.companyId! }),
       await runLeadScore({ ...deps, scorer: smallScorer() }, { portalId: truth.portalId, runId: 'o-ls', objectType: 'companies', objectId: account, accountId: account }),
-      await runReplyDraft(deps, { portalId: truth.portalId, runId: 'o-rd', objectType: 'emails', objectId: ev.sourceIds[0]!.split(':')[1]!, accountId: ev.accountId }),
+      await runReplyDraft(deps, { portalId: truth.portalId, runId: 'o-rd', objectType: 'emails', objectId: ev.trigger!.split(':')[1]!, accountId: ev.accountId }),
       await runAccountSummary(deps, { portalId: truth.portalId, runId: 'o-as', objectType: 'companies', objectId: account, accountId: account }),
     ];
     for (const r of results) {

@@ -1,7 +1,7 @@
 import type { CallSummaryOutput } from '../schemas.ts';
 import type { ReferencedChunk } from '../untrusted.ts';
 import { extractCommitments } from './commitments.ts';
-import { COMPETITOR_CUES, COMPETITOR_SUBJECT, KEY_POINT, NOT_A_COMPANY, NOT_AN_OBJECTION, OBJECTION, RISK, SMALL_TALK } from './cues.ts';
+import { COMPETITOR_CUES, COMPETITOR_CUES_LOWER, FILLERS, COMPETITOR_SUBJECT, NOT_A_VENDOR_WORD, KEY_POINT, NOT_A_COMPANY, NOT_AN_OBJECTION, OBJECTION, RISK, SMALL_TALK } from './cues.ts';
 import { normalizeKey, sentencesOf, type Sentence } from './sentences.ts';
 import { OFFLINE_LABEL, type OfflineCallSummaryInput } from './types.ts';
 
@@ -63,8 +63,18 @@ export function competitorsIn(text: string, exclude: ReadonlySet<string> = new S
     if (name && !NOT_A_COMPANY.has(name.split(/\s+/)[0] ?? '')) add(name);
   }
   for (const m of text.matchAll(COMPETITOR_SUBJECT)) {
-    const name = (m[1] ?? '').trim();
+    const name = (m[1] ?? m[2] ?? m[3] ?? '').trim();
     if (name && !NOT_A_COMPANY.has(name)) add(name);
+  }
+  // Speech-to-text writes names in lower case: only in such a line (after its speaker label) a strong cue names
+  // the vendor that follows it.
+  for (const line of text.split('\n')) {
+    const said = line.replace(/^\s*(?:[[(]?\d{1,2}:\d{2}(?::\d{2})?[\])]?\s*)?[^:]{1,120}?:\s+/, '').replace(FILLERS, ' ').replace(/\s+/g, ' ');
+    if (/\p{Lu}/u.test(said)) continue;
+    for (const m of said.matchAll(COMPETITOR_CUES_LOWER)) {
+      const word = m[1] ?? '';
+      if (word && !NOT_A_VENDOR_WORD.has(word) && !exclude.has(word)) add(word.charAt(0).toUpperCase() + word.slice(1));
+    }
   }
   return out;
 }
@@ -87,7 +97,8 @@ export function summarizeCallOffline(input: OfflineCallSummaryInput): CallSummar
 
   // People on the call are not vendors.
   const people = new Set(callSentences.flatMap((s) => (s.speaker ?? '').split(/\s+/)).filter(Boolean));
-  for (const c of extractCommitments(callSentences)) {
+  // Acceptances ("Sure, will do.") look like small talk but turn a request into a commitment: keep every sentence.
+  for (const c of extractCommitments(input.trigger.flatMap(sentencesOf))) {
     nextSteps.add({ text: c.text, owner: c.owner, dueDate: c.dueDate, evidence: [...new Set(c.sources.map((x) => x.ref))] });
   }
   const historyVendors = new Set(historySentences.flatMap((s) => competitorsIn(s.text, people)));

@@ -1,4 +1,4 @@
-import { ACCEPTANCE, CANCELLATION, DUE_DATE, FILLERS, HYPOTHETICAL, NEGATION, NEXT_STEP_MARKERS, NOT_AN_ACTION, PAST_INTENT, REQUEST, STATIVE_VERBS, WEAK_OBJECT } from './cues.ts';
+import { ACCEPTANCE, CANCELLATION, DUE_DATE, FILLERS, HYPOTHETICAL, NEGATION, NEXT_STEP_MARKERS, NOT_AN_ACTION, PAST_INTENT, REQUEST, SMALL_TALK, STATIVE_VERBS, WEAK_OBJECT } from './cues.ts';
 import type { Sentence } from './sentences.ts';
 
 /**
@@ -124,7 +124,8 @@ export function extractCommitments(sentences: Sentence[]): Commitment[] {
     }
     const marked = NEXT_STEP_MARKERS.test(text);
     const body = text.replace(NEXT_STEP_MARKERS, '');
-    const found = commitmentIn(body, s.speaker);
+    // Pleasantries ("Sounds good, let us reconvene") are no action of their own, but may accept a request.
+    const found = SMALL_TALK.test(body) ? null : commitmentIn(body, s.speaker);
     // "Next step: send the order form" states an action without a subject: the speaker owns it.
     if (!found && marked && contentCount(body) >= 2 && !NEGATION.test(body)) {
       out.push({ text: capitalize(body.replace(/[.!]+$/, '')), owner: s.speaker, dueDate: dueOf(body), sources: [s], at: i });

@@ -57,11 +57,21 @@ export const RISK =
 
 /** Words that put a competitor's name right after them. The name is the capitalized phrase that follows. */
 export const COMPETITOR_CUES =
-  /\b(?:demo from|evaluating|evaluate|compared (?:with|to)|comparing (?:with|to)?|looking at|talking to|in talks with|switch(?:ing)? (?:from|to)|moving to|alternatives? (?:like|such as)|versus|vs\.?|offer from|quote from|proposal from|pitch from|heard from|tires on|trial (?:of|with)|using|use)\s+((?:[A-Z][\p{L}\p{N}-]+)(?:\s+[A-Z][\p{L}\p{N}-]+)?)/gu;
+  /\b(?:demo from|evaluating|evaluate|compared (?:with|to)|comparing (?:with|to)?|looking at|talking to|in talks with|switch(?:ing)? (?:from|to)|moving to|alternatives? (?:like|such as)|versus|vs\.?|offer from|quote from|proposal from|pitch from|heard from|tires on|trial (?:of|with))\s+((?:[A-Z][\p{L}\p{N}-]+)(?:\s+[A-Z][\p{L}\p{N}-]+)?)/gu;
 
-/** A capitalized name doing what vendors do: "Zendrix quoted us…", "Clarivo's dashboards", "the Zendrix pricing". */
+/** A capitalized name doing what vendors do: "Zendrix quoted us…", "Clarivo's dashboards", "the Clarivo pricing". */
 export const COMPETITOR_SUBJECT =
-  /(?:^|[\s,(])(?:the\s+)?([A-Z][\p{L}\p{N}-]+)(?:'s)?\s+(?:quoted|offered|pitched|demoed|proposed|came in|is coming in|reached out|dashboards?|pricing|price|reporting|offer|quote|proposal|platform|product|tool|demo)\b/gu;
+  /(?:^|[\s,(])([A-Z]\p{Ll}[\p{L}\p{N}-]*)\s+(?:quoted|offered|pitched|demoed|came in|is coming in|reached out)\b|(?:^|[\s,(])([A-Z]\p{Ll}[\p{L}\p{N}-]*)'s\s+(?:dashboards?|pricing|price|reporting|offer|quote|proposal|platform|product|demo)\b|\bthe\s+([A-Z]\p{Ll}[\p{L}\p{N}-]*)\s+(?:dashboards?|pricing|reporting|offer|quote|platform|demo)\b/gu;
+
+/** Lower-case speech-to-text: the word after a strong vendor cue ("a demo from salesloop", "evaluating zendrix too"). */
+export const COMPETITOR_CUES_LOWER = /\b(?:demo from|evaluating|talking to|in talks with|offer from|quote from|proposal from|pitch from|switching to|moving to)\s+([a-z][a-z0-9-]{3,})\b/g;
+
+/** Words after those cues that are not names. */
+export const NOT_A_VENDOR_WORD = new Set([
+  'the', 'our', 'your', 'their', 'them', 'this', 'that', 'these', 'those', 'some', 'several', 'other', 'another', 'options', 'option',
+  'vendors', 'vendor', 'tools', 'tool', 'alternatives', 'different', 'new', 'both', 'each', 'others', 'solutions', 'providers', 'partners',
+  'team', 'teams', 'current', 'existing', 'same', 'whole', 'sales', 'finance', 'legal', 'security', 'product', 'public', 'standard', 'final',
+]);
 
 /** Capitalized words that follow those cues without being a vendor. */
 export const NOT_A_COMPANY = new Set([
