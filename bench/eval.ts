@@ -45,7 +45,7 @@ async function evalSeed(args: EvalArgs, seed: number, log: (m: string) => void):
               createEmbedder({
                 provider: 'openai',
                 model: process.env.EMBEDDING_MODEL ?? 'text-embedding-3-small',
-                dimensions: Number(process.env.EMBEDDING_DIMENSIONS ?? 1536),
+                ...(process.env.EMBEDDING_DIMENSIONS ? { dimensions: Number(process.env.EMBEDDING_DIMENSIONS) } : {}),
                 ...(process.env.OPENAI_API_KEY ? { apiKey: process.env.OPENAI_API_KEY } : { apiKey: 'none' }),
                 ...(process.env.OPENAI_BASE_URL ? { baseURL: process.env.OPENAI_BASE_URL } : {}),
                 timeoutMs: 300_000,
