@@ -15,7 +15,9 @@ import type { AgentDeps } from '../src/agents/agent-types.ts';
 import { defaultRetrievalMode } from '../src/agents/agent-support.ts';
 import { OfflineProvider } from '../src/agents/offline-provider.ts';
 import type { AccountHistory } from '../src/core/objects.ts';
+import type { KeyValueCache } from '../src/cache/kv.ts';
 import { createEmbedder } from '../src/ingest/create-embedder.ts';
+import type { Embedder } from '../src/ingest/embedder.ts';
 import { startSandbox } from '../src/sandbox/index.ts';
 import { tempDir } from '../test/support/tmp.ts';
 import { parseEvalArgs, USAGE, type EvalArgs } from './lib/eval-args.ts';
@@ -28,6 +30,19 @@ import { evaluateSimilar } from './lib/eval-similar.ts';
 import { openEvalStack } from './lib/eval-stack.ts';
 import { bootstrap, round, roundInterval } from './lib/eval-stats.ts';
 
+/** The OpenAI-compatible embedder configured by OPENAI_BASE_URL / OPENAI_API_KEY / EMBEDDING_MODEL (vector size read from the server). */
+function modelEmbedder(cache: KeyValueCache): Promise<Embedder> {
+  return createEmbedder({
+    provider: 'openai',
+    model: process.env.EMBEDDING_MODEL ?? 'text-embedding-3-small',
+    ...(process.env.EMBEDDING_DIMENSIONS ? { dimensions: Number(process.env.EMBEDDING_DIMENSIONS) } : {}),
+    apiKey: process.env.OPENAI_API_KEY ?? 'none',
+    ...(process.env.OPENAI_BASE_URL ? { baseURL: process.env.OPENAI_BASE_URL } : {}),
+    timeoutMs: 600_000,
+    cache,
+  });
+}
+
 async function evalSeed(args: EvalArgs, seed: number, log: (m: string) => void): Promise<EvalReport> {
   const started = performance.now();
   const sandbox = await startSandbox({ port: 0, seed, companies: args.companies, style: args.style, rateLimit: 0, ...(args.whales !== undefined ? { whales: args.whales } : {}) });
@@ -38,21 +53,7 @@ async function evalSeed(args: EvalArgs, seed: number, log: (m: string) => void):
       baseUrl: sandbox.url,
       accessToken: sandbox.token,
       dataDir: tmp.dir,
-      ...(args.embedder === 'openai'
-        ? {
-            concurrency: 2,
-            embedder: (cache) =>
-              createEmbedder({
-                provider: 'openai',
-                model: process.env.EMBEDDING_MODEL ?? 'text-embedding-3-small',
-                ...(process.env.EMBEDDING_DIMENSIONS ? { dimensions: Number(process.env.EMBEDDING_DIMENSIONS) } : {}),
-                ...(process.env.OPENAI_API_KEY ? { apiKey: process.env.OPENAI_API_KEY } : { apiKey: 'none' }),
-                ...(process.env.OPENAI_BASE_URL ? { baseURL: process.env.OPENAI_BASE_URL } : {}),
-                timeoutMs: 300_000,
-                cache,
-              }),
-          }
-        : {}),
+      ...(args.embedder === 'openai' ? { concurrency: 2, embedder: modelEmbedder } : {}),
     });
     const truth = sandbox.groundTruth();
     log(`seed ${seed}: ${stack.backfill.accounts} accounts, ${stack.backfill.chunks} chunks`);
@@ -105,7 +106,10 @@ async function evalSeed(args: EvalArgs, seed: number, log: (m: string) => void):
     }
     if (args.sections.has('similar')) {
       log(`seed ${seed}: similar accounts by hidden need cluster…`);
-      const s = await evaluateSimilar({ store: stack.store, embedder: stack.embedder, portalId: truth.portalId, truth, readHistory });
+      const other = args.similarEmbedder !== args.embedder;
+      const embedder = other ? (args.similarEmbedder === 'openai' ? await modelEmbedder(stack.cache) : stack.embedder) : stack.embedder;
+      const s = await evaluateSimilar({ store: stack.store, embedder, portalId: truth.portalId, truth, readHistory, rebuildShown: other });
+      report.similarEmbeddingModel = embedder.model;
       report.similar = {
         ...s,
         hiddenClusterP10: round(s.hiddenClusterP10),

@@ -9,6 +9,8 @@ export interface EvalArgs {
   companies: number;
   style: TextStyle;
   embedder: 'offline' | 'openai';
+  /** Embedder of the similar-accounts profiles (default: --embedder). */
+  similarEmbedder: 'offline' | 'openai';
   whales: number | undefined;
   sections: Set<Section>;
   trainSeeds: ((seed: number) => number[]) ;
@@ -19,12 +21,15 @@ export interface EvalArgs {
 }
 
 export const USAGE = `npm run eval -- [--seed 7 | --seeds 7,11,13] [--companies 300] [--style dev|test] [--embedder offline|openai]
+                [--similar-embedder offline|openai]
                 [--whales N] [--sections retrieval,callSummary,similar,scorer,grounding] [--train-seeds 101,102]
                 [--train-companies 1000] [--max-questions N] [--out eval-out] [--json]
 
   --style       dev: the phrasing cue lists were tuned on; test: phrasings written apart (report these)
   --embedder    offline: the lexical hashing embedder; openai: the OpenAI-compatible server configured by
                 OPENAI_BASE_URL / OPENAI_API_KEY / EMBEDDING_MODEL / EMBEDDING_DIMENSIONS
+  --similar-embedder  the embedder of similar-accounts profiles only (two texts per account: a CPU model server
+                can embed them for hundreds of accounts while the chunks stay on the offline embedder)
   --train-seeds seeds of the portals the lead scorer is trained on (default: seed+101, seed+202, seed+303)`;
 
 function ints(v: string, name: string): number[] {
@@ -42,6 +47,7 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
       companies: { type: 'string', default: '300' },
       style: { type: 'string', default: 'dev' },
       embedder: { type: 'string', default: 'offline' },
+      'similar-embedder': { type: 'string' },
       whales: { type: 'string' },
       sections: { type: 'string' },
       'train-seeds': { type: 'string' },
@@ -60,6 +66,8 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
   if (style !== 'dev' && style !== 'test') throw new Error(`--style: expected dev or test, got "${style}"`);
   const embedder = values.embedder;
   if (embedder !== 'offline' && embedder !== 'openai') throw new Error(`--embedder: expected offline or openai, got "${embedder}"`);
+  const similarEmbedder = values['similar-embedder'] ?? embedder;
+  if (similarEmbedder !== 'offline' && similarEmbedder !== 'openai') throw new Error(`--similar-embedder: expected offline or openai, got "${similarEmbedder}"`);
   const sections = new Set((values.sections ?? SECTIONS.join(',')).split(',').map((s) => s.trim()) as Section[]);
   for (const s of sections) if (!SECTIONS.includes(s)) throw new Error(`--sections: unknown section "${s}" (${SECTIONS.join(', ')})`);
   const seeds = values.seeds ? ints(values.seeds, 'seeds') : ints(values.seed ?? '7', 'seed');
@@ -72,6 +80,7 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
     companies: companies!,
     style,
     embedder,
+    similarEmbedder,
     whales: values.whales === undefined ? undefined : ints(values.whales, 'whales')[0],
     sections,
     trainSeeds: (seed) => explicitTrain ?? [seed + 101, seed + 202, seed + 303],

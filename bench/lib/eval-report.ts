@@ -12,6 +12,7 @@ export interface EvalReport {
   accounts: number;
   chunks: number;
   productRetrievalMode: string;
+  similarEmbeddingModel?: string;
   retrieval?: Record<string, unknown>;
   callSummary?: Record<string, unknown>;
   similar?: Record<string, unknown>;

@@ -3,7 +3,7 @@ import type { Embedder } from '../../src/ingest/embedder.ts';
 import { auc } from '../../src/agents/scorer/evaluation.ts';
 import { buildAccountProfile, buildProfileText } from '../../src/retrieval/account-profile.ts';
 import { similarAccounts } from '../../src/retrieval/similar-accounts.ts';
-import type { ChunkPayload, VectorStore } from '../../src/retrieval/vector-store.ts';
+import type { VectorStore } from '../../src/retrieval/vector-store.ts';
 import type { GroundTruth } from '../../src/sandbox/types.ts';
 import { mean, meanInterval, type Interval } from './eval-stats.ts';
 
@@ -52,6 +52,12 @@ export async function evaluateSimilar(input: {
   portalId: string;
   truth: GroundTruth;
   readHistory: (accountId: string) => Promise<AccountHistory | undefined>;
+  /**
+   * Rebuild the firmographics-shown profiles too (with `embedder`) instead of reading the ones the indexer stored:
+   * lets profiles be measured with another embedder than the chunks (a CPU model server embeds two texts per
+   * account in seconds, every chunk of a portal in hours).
+   */
+  rebuildShown?: boolean;
 }): Promise<SimilarScores> {
   const { store, portalId, truth } = input;
   const companies = truth.companies;
@@ -61,19 +67,18 @@ export async function evaluateSimilar(input: {
 
   // Rebuild every company's profile from its history alone, under a separate portal id.
   const hiddenPortal = `${portalId}-nofirmo`;
-  const inputs: Array<{ history: AccountHistory; chunks: ChunkPayload[] }> = [];
+  const shownPortal = input.rebuildShown ? `${portalId}-firmo` : portalId;
   for (const c of companies) {
     const h = await input.readHistory(c.id);
     if (!h) continue;
     const keys = await store.listChunkKeys(portalId, c.id);
     const chunks = await store.getChunks(portalId, keys.map((k) => k.id));
-    inputs.push({ history: { ...withoutFirmographics(h), portalId: hiddenPortal }, chunks });
-  }
-  // Built as the indexer builds profiles (no portal-wide term frequencies), so only the firmographics differ.
-  for (const x of inputs) {
-    const text = buildProfileText(x.history, undefined, x.chunks);
-    const p = await buildAccountProfile({ history: x.history, chunks: x.chunks, embedder: input.embedder, text });
-    if (p) await store.upsertProfiles([p]);
+    const variants = [{ ...withoutFirmographics(h), portalId: hiddenPortal }, ...(input.rebuildShown ? [{ ...h, portalId: shownPortal }] : [])];
+    // Built as the indexer builds profiles (no portal-wide term frequencies), so only the firmographics differ.
+    for (const history of variants) {
+      const p = await buildAccountProfile({ history, chunks, embedder: input.embedder, text: buildProfileText(history, undefined, chunks) });
+      if (p) await store.upsertProfiles([p]);
+    }
   }
 
   const shown: number[] = [];
@@ -90,9 +95,9 @@ export async function evaluateSimilar(input: {
   const lookalikeScores: number[] = [];
   const outcomeLabels: boolean[] = [];
   for (const c of companies) {
-    if (!(await store.getProfile(portalId, c.id))) continue;
+    if (!(await store.getProfile(shownPortal, c.id))) continue;
     const same = (list: string[], key: Map<string, string>) => (list.length ? list.filter((n) => key.get(n) === key.get(c.id)).length / list.length : 0);
-    const nShown = await neighbours(store, portalId, c.id, ids);
+    const nShown = await neighbours(store, shownPortal, c.id, ids);
     shown.push(same(nShown, cluster));
     seg.push(same(nShown, segment));
     const nHidden = (await store.getProfile(hiddenPortal, c.id)) ? await neighbours(store, hiddenPortal, c.id, ids) : [];
