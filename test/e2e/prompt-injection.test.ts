@@ -48,7 +48,7 @@ describe('prompt injection in e-mails and notes leads to no write outside the po
   let accounts: string[];
 
   beforeAll(async () => {
-    s = await startE2eStack({ companies: 15, trainScorer: true });
+    s = await startE2eStack({ companies: 18, trainScorer: true });
     gw = await s.container.gateway();
     injected = s.sandbox.groundTruth().injections;
     const found = new Set<string>();

@@ -43,7 +43,7 @@ describe('workflow actions from the sandbox', () => {
 
   beforeAll(async () => {
     // 0 ms of waiting: every execution answers BLOCK at once and completes through the callback API.
-    s = await startE2eStack({ companies: 15, trainScorer: true, env: { WORKFLOW_ACTION_WAIT_MS: '0' } });
+    s = await startE2eStack({ companies: 18, trainScorer: true, env: { WORKFLOW_ACTION_WAIT_MS: '0' } });
     const truth = s.sandbox.groundTruth();
     company = truth.companies.find((c) => !truth.whaleAccountIds.includes(c.id) && truth.deals.some((d) => d.companyId === c.id && d.outcome === 'open'))?.id ?? truth.companies[0]!.id;
   });
