@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
+import { parseEncryptionKey } from './encryption-key.ts';
 import { configSchema, crossFieldIssues, isSandboxUrl, SANDBOX_DEFAULT_TOKEN, type RawConfig } from './schema.ts';
 
 export { SANDBOX_DEFAULT_TOKEN, SANDBOX_DEFAULT_URL, ROLES, type Role } from './schema.ts';
@@ -9,6 +10,8 @@ export { SANDBOX_DEFAULT_TOKEN, SANDBOX_DEFAULT_URL, ROLES, type Role } from './
 export interface Config extends RawConfig {
   dataDir: string;
   hubspot: { baseUrl: string; accessToken: string; isSandbox: boolean };
+  /** Set with HUBSPOT_AUTH=oauth (public app); private-app mode otherwise. */
+  oauth: OAuthSettings | undefined;
   backends: {
     vectors: 'sqlite' | 'qdrant';
     cache: 'sqlite' | 'redis';
@@ -30,6 +33,18 @@ export interface Config extends RawConfig {
   serveWorkers: boolean;
 }
 
+export interface OAuthSettings {
+  clientId: string;
+  clientSecret: string;
+  /** The 32-byte key sealing tokens at rest. */
+  encryptionKey: Buffer;
+  scopes: string[];
+  optionalScopes: string[];
+  redirectUri: string;
+  authorizeUrl: string;
+  portalId: string | undefined;
+}
+
 const HINTS: Record<string, string> = {
   PORT: 'set PORT to a TCP port number such as 3000',
   HUBSPOT_BASE_URL: 'use https://api.hubapi.com or the sandbox URL (default http://127.0.0.1:4010)',
@@ -39,7 +54,7 @@ const HINTS: Record<string, string> = {
 };
 
 /** Settings that may hold a secret: each can also come from a file named by `<NAME>_FILE` (Docker/Kubernetes secrets). */
-export const SECRET_SETTINGS = ['HUBSPOT_ACCESS_TOKEN', 'HUBSPOT_CLIENT_SECRET', 'OPENAI_API_KEY', 'AZURE_OPENAI_API_KEY', 'QDRANT_API_KEY', 'API_TOKENS', 'DATABASE_URL', 'REDIS_URL'] as const;
+export const SECRET_SETTINGS = ['HUBSPOT_ACCESS_TOKEN', 'HUBSPOT_CLIENT_SECRET', 'TOKEN_ENCRYPTION_KEY', 'OPENAI_API_KEY', 'AZURE_OPENAI_API_KEY', 'QDRANT_API_KEY', 'API_TOKENS', 'DATABASE_URL', 'REDIS_URL'] as const;
 
 /** Reads `<NAME>_FILE` secrets into `input`; a trailing newline is dropped. Problems never quote the file's content. */
 function readSecretFiles(env: NodeJS.ProcessEnv, input: Record<string, unknown>): Array<{ path: string; message: string }> {
@@ -102,6 +117,7 @@ export function resolveConfig(c: RawConfig): Config {
       accessToken: c.HUBSPOT_ACCESS_TOKEN ?? SANDBOX_DEFAULT_TOKEN,
       isSandbox,
     },
+    oauth: oauthSettings(c, isSandbox),
     backends: {
       vectors: c.QDRANT_URL ? 'qdrant' : 'sqlite',
       cache: c.REDIS_URL ? 'redis' : 'sqlite',
@@ -135,6 +151,24 @@ function resolveChatModel(c: RawConfig, openaiAvailable: boolean): { provider: s
   return c.LLM_PROVIDER === 'openai' || openaiAvailable ? { provider: 'openai', model: c.CHAT_MODEL } : offline;
 }
 
+function oauthSettings(c: RawConfig, isSandbox: boolean): OAuthSettings | undefined {
+  if (c.HUBSPOT_AUTH !== 'oauth') return undefined;
+  // loadConfig has already refused a missing client id, secret or key (crossFieldIssues).
+  const words = (s: string) => s.split(/[\s,]+/).filter(Boolean);
+  const base = c.HUBSPOT_BASE_URL.replace(/\/+$/, '');
+  const publicBase = (c.WEBHOOK_PUBLIC_URL ?? `http://${c.HOST.includes(':') ? `[${c.HOST}]` : c.HOST}:${c.PORT}`).replace(/\/+$/, '');
+  return {
+    clientId: c.HUBSPOT_CLIENT_ID ?? '',
+    clientSecret: c.HUBSPOT_CLIENT_SECRET ?? '',
+    encryptionKey: parseEncryptionKey(c.TOKEN_ENCRYPTION_KEY ?? ''),
+    scopes: words(c.HUBSPOT_OAUTH_SCOPES),
+    optionalScopes: words(c.HUBSPOT_OAUTH_OPTIONAL_SCOPES),
+    redirectUri: c.HUBSPOT_OAUTH_REDIRECT_URL ?? `${publicBase}/oauth/callback`,
+    authorizeUrl: c.HUBSPOT_OAUTH_AUTHORIZE_URL ?? (isSandbox ? `${base}/oauth/authorize` : 'https://app.hubspot.com/oauth/authorize'),
+    portalId: c.HUBSPOT_PORTAL_ID,
+  };
+}
+
 /** A printable view of the configuration with secrets masked. */
 export function redactedConfig(c: Config): Record<string, unknown> {
   const secret = (v: string | undefined) => (v ? `${'*'.repeat(6)}${v.length > 12 ? v.slice(-2) : ''}` : undefined);
@@ -145,6 +179,8 @@ export function redactedConfig(c: Config): Record<string, unknown> {
     HUBSPOT_BASE_URL: c.hubspot.baseUrl,
     HUBSPOT_ACCESS_TOKEN: secret(c.HUBSPOT_ACCESS_TOKEN),
     HUBSPOT_CLIENT_SECRET: secret(c.HUBSPOT_CLIENT_SECRET),
+    HUBSPOT_AUTH: c.HUBSPOT_AUTH,
+    ...(c.oauth ? { oauth: { clientId: c.oauth.clientId, scopes: c.oauth.scopes, redirectUri: c.oauth.redirectUri, portalId: c.oauth.portalId, TOKEN_ENCRYPTION_KEY: '******' } } : {}),
     OPENAI_API_KEY: secret(c.OPENAI_API_KEY),
     OPENAI_BASE_URL: c.OPENAI_BASE_URL,
     AZURE_OPENAI_API_KEY: secret(c.AZURE_OPENAI_API_KEY),

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { z } from 'zod';
+import { parseEncryptionKey } from './encryption-key.ts';
 
 /**
  * The one configuration schema. Every setting is an environment variable (names listed in the README);
@@ -104,6 +105,22 @@ function isAddressOrCidr(e: string): boolean {
 }
 
 export const SANDBOX_DEFAULT_URL = 'http://127.0.0.1:4010';
+/** What the product reads and writes: CRM records, their schemas (for the ai_* properties), owners, tickets. */
+export const DEFAULT_OAUTH_SCOPES = [
+  'oauth',
+  'crm.objects.companies.read',
+  'crm.objects.companies.write',
+  'crm.objects.contacts.read',
+  'crm.objects.contacts.write',
+  'crm.objects.deals.read',
+  'crm.objects.deals.write',
+  'crm.objects.owners.read',
+  'crm.schemas.companies.write',
+  'crm.schemas.contacts.write',
+  'crm.schemas.deals.write',
+  'tickets',
+  'sales-email-read',
+].join(' ');
 export const SANDBOX_DEFAULT_TOKEN = 'sandbox-token';
 
 export const configSchema = z
@@ -126,6 +143,20 @@ export const configSchema = z
     HUBSPOT_APP_ID: optionalString,
     /** Where people open records (links on the review page, app card and owner tasks); EU portals use app-eu1. */
     HUBSPOT_APP_URL: url('where HubSpot records open, e.g. https://app.hubspot.com').default('https://app.hubspot.com'),
+    /** `private-app` (one portal, HUBSPOT_ACCESS_TOKEN) or `oauth` (a public app that portals install). */
+    HUBSPOT_AUTH: z.enum(['private-app', 'oauth']).default('private-app'),
+    HUBSPOT_CLIENT_ID: optionalString,
+    /** Space- or comma-separated; what the install link asks for. */
+    HUBSPOT_OAUTH_SCOPES: z.string().default(DEFAULT_OAUTH_SCOPES),
+    HUBSPOT_OAUTH_OPTIONAL_SCOPES: z.string().default(''),
+    /** This service's callback as registered in the app; default WEBHOOK_PUBLIC_URL (or http://HOST:PORT) + /oauth/callback. */
+    HUBSPOT_OAUTH_REDIRECT_URL: optionalUrl('this service\'s OAuth callback, e.g. https://ai.example.com/oauth/callback'),
+    /** Default https://app.hubspot.com/oauth/authorize, or the sandbox's /oauth/authorize. */
+    HUBSPOT_OAUTH_AUTHORIZE_URL: optionalUrl('HubSpot\'s authorize page'),
+    /** OAuth mode: the installed portal this deployment serves (default: the only one installed). */
+    HUBSPOT_PORTAL_ID: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^[1-9]\d*$/, 'must be a HubSpot portal id (digits)').optional()),
+    /** 32 random bytes (hex or base64) sealing OAuth tokens at rest; also from TOKEN_ENCRYPTION_KEY_FILE. */
+    TOKEN_ENCRYPTION_KEY: optionalString,
     HUBSPOT_RATE_LIMIT: z.coerce.number().int().min(1).default(190),
     HUBSPOT_SEARCH_RATE: z.coerce.number().int().min(1).default(5),
     HUBSPOT_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
@@ -199,7 +230,28 @@ export const configSchema = z
  * Checks that span several settings. Runs on the raw environment too, so that a config with other errors
  * still gets every problem listed at once (zod skips refinements when the object itself failed).
  */
+function oauthIssues(c: { HUBSPOT_CLIENT_ID?: unknown; HUBSPOT_CLIENT_SECRET?: unknown; TOKEN_ENCRYPTION_KEY?: unknown }, oauth: boolean): Array<{ path: string; message: string }> {
+  const issues: Array<{ path: string; message: string }> = [];
+  const key = c.TOKEN_ENCRYPTION_KEY;
+  if (typeof key === 'string' && key !== '') {
+    try {
+      parseEncryptionKey(key);
+    } catch (err) {
+      issues.push({ path: 'TOKEN_ENCRYPTION_KEY', message: (err as Error).message });
+    }
+  } else if (oauth) {
+    issues.push({ path: 'TOKEN_ENCRYPTION_KEY', message: 'is required with HUBSPOT_AUTH=oauth: OAuth tokens are stored encrypted (openssl rand -base64 32), or set TOKEN_ENCRYPTION_KEY_FILE' });
+  }
+  if (oauth && !c.HUBSPOT_CLIENT_ID) issues.push({ path: 'HUBSPOT_CLIENT_ID', message: 'is required with HUBSPOT_AUTH=oauth: the public app\'s client id' });
+  if (oauth && !c.HUBSPOT_CLIENT_SECRET) issues.push({ path: 'HUBSPOT_CLIENT_SECRET', message: 'is required with HUBSPOT_AUTH=oauth: the public app\'s client secret' });
+  return issues;
+}
+
 export function crossFieldIssues(c: {
+  HUBSPOT_AUTH?: unknown;
+  HUBSPOT_CLIENT_ID?: unknown;
+  HUBSPOT_CLIENT_SECRET?: unknown;
+  TOKEN_ENCRYPTION_KEY?: unknown;
   HUBSPOT_BASE_URL?: unknown;
   HUBSPOT_ACCESS_TOKEN?: unknown;
   EMBEDDING_PROVIDER?: unknown;
@@ -212,7 +264,9 @@ export function crossFieldIssues(c: {
 }): Array<{ path: string; message: string }> {
   const issues: Array<{ path: string; message: string }> = [];
   const base = typeof c.HUBSPOT_BASE_URL === 'string' && c.HUBSPOT_BASE_URL !== '' ? c.HUBSPOT_BASE_URL : SANDBOX_DEFAULT_URL;
-  if (!isSandboxUrl(base) && !c.HUBSPOT_ACCESS_TOKEN) {
+  const oauth = c.HUBSPOT_AUTH === 'oauth';
+  issues.push(...oauthIssues(c, oauth));
+  if (!oauth && !isSandboxUrl(base) && !c.HUBSPOT_ACCESS_TOKEN) {
     issues.push({ path: 'HUBSPOT_ACCESS_TOKEN', message: 'is required for a real HubSpot portal: create a private app and paste its access token' });
   }
   const chat = typeof c.CHAT_MODEL === 'string' ? c.CHAT_MODEL.trim() : '';

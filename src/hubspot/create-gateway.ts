@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.ts';
 import { silentLogger, type Logger } from '../logging.ts';
+import type { AccessTokenSource } from './access-token-source.ts';
 import type { HubSpotGateway } from './gateway.ts';
 import { sharedMemoryWindowStore } from './memory-window-store.ts';
 import { RateLimiter } from './rate-limiter.ts';
@@ -17,6 +18,11 @@ export interface HubSpotGatewayOptions {
   /** https://api.hubapi.com or the sandbox URL. */
   baseUrl: string;
   accessToken: string;
+  /**
+   * OAuth mode: the installed portal this gateway serves and where its short-lived token comes from;
+   * `accessToken` is then unused. Limits are per app and portal, so the limiter is keyed by the portal.
+   */
+  oauth?: { portalId: string; tokens: AccessTokenSource };
   /** Requests per 10 s allowed for this token (HUBSPOT_RATE_LIMIT); HubSpot's headers can lower it. */
   rateLimitPer10s: number;
   /** Search requests per second (HUBSPOT_SEARCH_RATE). */
@@ -57,7 +63,7 @@ export function limiterKeyOf(baseUrl: string, accessToken: string): string {
 
 export function createHubSpotGateway(opts: HubSpotGatewayOptions): HubSpotGateway {
   const baseUrl = opts.baseUrl.replace(/\/+$/, '');
-  const limiterKey = limiterKeyOf(baseUrl, opts.accessToken);
+  const limiterKey = limiterKeyOf(baseUrl, opts.oauth ? `oauth-portal:${opts.oauth.portalId}` : opts.accessToken);
   const logger = (opts.logger ?? silentLogger).child({ component: 'hubspot', limiter: limiterKey });
   const sleep = opts.sleep ?? realSleep;
   const store = opts.redis
@@ -78,8 +84,9 @@ export function createHubSpotGateway(opts: HubSpotGatewayOptions): HubSpotGatewa
     backoff: opts.backoff ?? DEFAULT_BACKOFF,
     sleep,
     logger,
+    ...(opts.oauth ? { auth: opts.oauth.tokens } : {}),
   });
-  return new SdkHubSpotGateway(createSdk(baseUrl, opts.accessToken), executor, opts.appId === undefined ? {} : { appId: opts.appId });
+  return new SdkHubSpotGateway(createSdk(baseUrl, opts.oauth ? undefined : opts.accessToken), executor, opts.appId === undefined ? {} : { appId: opts.appId });
 }
 
 /**

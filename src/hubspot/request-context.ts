@@ -14,6 +14,14 @@ export interface Exchange {
   headers?: Record<string, string>;
   /** Raw body of a non-2xx answer, read before the SDK's deserializer drops fields from it. */
   errorBody?: string;
+  /** The OAuth access token for this attempt (unset with a private-app token, which the SDK sends itself). */
+  accessToken?: string;
+}
+
+/** For the SDK's generic `apiRequest`: the attempt's OAuth token as a header, or nothing. */
+export function exchangeAuthHeaders(): { headers?: Record<string, string> } {
+  const token = current.getStore()?.accessToken;
+  return token === undefined ? {} : { headers: { Authorization: `Bearer ${token}` } };
 }
 
 const current = new AsyncLocalStorage<Exchange>();
@@ -61,7 +69,11 @@ export interface SdkResponseContext {
  * configured middleware only when a call passes options, so `new Client({ middleware })` alone never runs it.
  */
 export const exchangeMiddleware = {
-  pre: async <T>(context: T): Promise<T> => context,
+  pre: async <T extends { setHeaderParam(key: string, value: string): void }>(context: T): Promise<T> => {
+    const token = current.getStore()?.accessToken;
+    if (token !== undefined) context.setHeaderParam('Authorization', `Bearer ${token}`);
+    return context;
+  },
   post: async <T extends SdkResponseContext>(res: T): Promise<T> => {
     const exchange = current.getStore();
     if (!exchange) return res;

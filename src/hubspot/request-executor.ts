@@ -3,6 +3,7 @@ import type { Logger } from '../logging.ts';
 import { metrics } from '../metrics.ts';
 import { withSpan } from '../tracing.ts';
 import { errorFromResponse, HubSpotError, HubSpotRateLimitError, HubSpotTransientError, networkErrorOf } from './errors.ts';
+import type { AccessTokenSource } from './access-token-source.ts';
 import type { GatewayStats } from './gateway.ts';
 import { readRateLimitHeaders } from './rate-limit-headers.ts';
 import type { RateLimiter } from './rate-limiter.ts';
@@ -27,6 +28,8 @@ export interface ExecutorOptions {
   backoff: BackoffOptions;
   sleep: (ms: number) => Promise<void>;
   logger: Logger;
+  /** OAuth: the token for each attempt, renewed once after a 401. Unset: the SDK's fixed private-app token. */
+  auth?: AccessTokenSource;
 }
 
 class AttemptTimedOut extends Error {}
@@ -59,11 +62,32 @@ export class RequestExecutor {
 
   private async run<T>(spec: CallSpec<T>): Promise<T> {
     const kind = spec.kind ?? 'burst';
+    const auth = this.opts.auth;
+    // A token another process refreshed may be rejected too: the second renewal always refreshes (portal-tokens.ts).
+    let renewals = 0;
     for (let attempt = 0; ; attempt++) {
       if (this.closed) throw new AppError('HUBSPOT_GATEWAY_CLOSED', `The HubSpot gateway is closed (${spec.operation})`);
-      const result = await this.attempt(spec, kind);
+      let token: string | undefined;
+      let result: { ok: true; value: T } | { ok: false; error: unknown };
+      try {
+        token = auth ? await auth.token() : undefined;
+        result = await this.attempt(spec, kind, token);
+      } catch (err) {
+        // The OAuth token endpoint failing is HubSpot being unavailable: retried like any transient failure.
+        if (!(err instanceof HubSpotTransientError)) throw err;
+        result = { ok: false, error: err };
+      }
       if (result.ok) return result.value;
       const err = result.error;
+
+      // An OAuth token HubSpot no longer takes (expired early, revoked): renew it once and go again at once.
+      if (auth && token !== undefined && renewals < 2 && err instanceof HubSpotError && err.status === 401) {
+        renewals++;
+        this.opts.logger.info({ operation: spec.operation, renewal: renewals }, 'HubSpot answered 401; renewing the access token');
+        await auth.renewAfterUnauthorized(token);
+        attempt--;
+        continue;
+      }
 
       if (err instanceof HubSpotRateLimitError) {
         this.counters.http429++;
@@ -85,10 +109,10 @@ export class RequestExecutor {
     }
   }
 
-  private async attempt<T>(spec: CallSpec<T>, kind: LimitKind): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  private async attempt<T>(spec: CallSpec<T>, kind: LimitKind, token: string | undefined): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
     const permit = await this.limiter.acquire(kind);
     const controller = new AbortController();
-    const exchange: Exchange = { signal: controller.signal };
+    const exchange: Exchange = { signal: controller.signal, ...(token !== undefined ? { accessToken: token } : {}) };
     const timer = setTimeout(() => controller.abort(), this.opts.timeoutMs);
     let onAbort: (() => void) | undefined;
     // The hook in request-context.ts destroys the socket; this makes sure the caller is released even if the

@@ -10,9 +10,10 @@ import { exchangeMiddleware } from './request-context.ts';
  * in the process cannot add retries or a limiter to ours. (`apiRequest` reads the singleton per call; we only
  * use it for account info.)
  */
-export function createSdk(baseUrl: string, accessToken: string) {
+export function createSdk(baseUrl: string, accessToken: string | undefined) {
+  // Without a fixed token (OAuth) the SDK sends none; our middleware adds each attempt's (request-context.ts).
   const client = new Client({
-    accessToken,
+    ...(accessToken !== undefined ? { accessToken } : {}),
     basePath: baseUrl,
     numberOfApiCallRetries: 0,
   });

@@ -16,7 +16,7 @@ import {
 import { HubSpotInvalidRequestError, HubSpotNotFoundError } from './errors.ts';
 import type { GatewayStats, HubSpotGateway, ListedObject, NewAssociation, Page, PropertyDefinition, PropertySummary } from './gateway.ts';
 import { modifiedSince, type SearchQuery } from './modified-since.ts';
-import { currentExchange } from './request-context.ts';
+import { currentExchange, exchangeAuthHeaders } from './request-context.ts';
 import type { CallSpec, RequestExecutor } from './request-executor.ts';
 import { callOptions, toHubSpotObject, type Sdk } from './sdk-client.ts';
 
@@ -290,7 +290,7 @@ export class SdkHubSpotGateway implements HubSpotGateway {
 
   /** GET through the SDK's generic `apiRequest`, recording the answer in the current Exchange like the typed APIs. */
   private async getJson<T>(path: string): Promise<T> {
-    const res = await this.sdk.client.apiRequest({ method: 'GET', path });
+    const res = await this.sdk.client.apiRequest({ method: 'GET', path, ...exchangeAuthHeaders() });
     const exchange = currentExchange();
     const headers: Record<string, string> = {};
     res.headers.forEach((value, name) => (headers[name] = value));

@@ -3,6 +3,7 @@ import { redactUrl, type Config } from '../config/config.ts';
 import type { KeyValueCache } from '../cache/kv.ts';
 import type { SqlHandle } from '../db/sql.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
+import type { OAuthRuntime } from '../oauth/create-oauth.ts';
 import type { Embedder } from '../ingest/embedder.ts';
 import type { Indexer } from '../ingest/indexer.ts';
 import type { JobQueue } from '../queue/queue.ts';
@@ -30,6 +31,8 @@ export interface Container {
   sql(): Promise<SqlHandle>;
   cache(): Promise<KeyValueCache>;
   gateway(): Promise<HubSpotGateway>;
+  /** OAuth mode's token store and install routes; undefined in private-app mode. */
+  oauth(): Promise<OAuthRuntime | undefined>;
   portalId(): Promise<string>;
   embedder(): Promise<Embedder>;
   store(): Promise<VectorStore>;
@@ -85,12 +88,29 @@ export function createContainer(config: Config, logger: Logger): Container {
     (c) => c.close(),
   );
 
+  const oauth = res.lazy('oauth', async () => {
+    if (!config.oauth) return undefined;
+    const { createOAuthRuntime } = await import('../oauth/create-oauth.ts');
+    return createOAuthRuntime(config.oauth, {
+      sql: await sql(),
+      baseUrl: config.hubspot.baseUrl,
+      isSandbox: config.hubspot.isSandbox,
+      logger: logger.child({ module: 'oauth' }),
+      ...(config.HUBSPOT_APP_ID ? { appId: config.HUBSPOT_APP_ID } : {}),
+    });
+  });
+
   const gateway = res.lazy(
     'gateway',
     async () =>
       {
         const { createHubSpotGateway, hubSpotGatewayOptions } = await import('../hubspot/create-gateway.ts');
-        return createHubSpotGateway(hubSpotGatewayOptions(config, { redis: await redis(), logger: logger.child({ module: 'hubspot' }) }));
+        const opts = hubSpotGatewayOptions(config, { redis: await redis(), logger: logger.child({ module: 'hubspot' }) });
+        const o = await oauth();
+        if (!o) return createHubSpotGateway(opts);
+        // OAuth mode, still one portal per deployment: the configured one, or the only one installed.
+        const portal = config.oauth?.portalId;
+        return createHubSpotGateway({ ...opts, oauth: { portalId: portal ?? 'served', tokens: o.tokens.servedSource(portal) } });
       },
     (g) => g.close(),
   );
@@ -242,6 +262,7 @@ export function createContainer(config: Config, logger: Logger): Container {
     sql,
     cache,
     gateway,
+    oauth,
     portalId,
     embedder,
     store,

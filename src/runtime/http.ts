@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type RouteGroup } from '../api/app.ts';
+import type { HubSpotEvent } from '../queue/jobs.ts';
 import type { Container } from './container.ts';
 import { createAccountsService } from './accounts-service.ts';
 
@@ -16,7 +17,8 @@ export async function buildServiceApp(c: Container): Promise<FastifyInstance> {
     import('../api/routes/dashboard.ts'),
   ]);
   const { hubspotRoutes } = await import('../api/routes/hubspot.ts');
-  const [queue, writeback] = await Promise.all([c.queue(), c.writeback()]);
+  const [queue, writeback, oauth] = await Promise.all([c.queue(), c.writeback(), c.oauth()]);
+  const lifecycle = oauth ? (await import('../oauth/lifecycle.ts')).applyAppLifecycle : undefined;
   const routes: RouteGroup[] = [
     {
       name: 'webhooks',
@@ -29,8 +31,10 @@ export async function buildServiceApp(c: Container): Promise<FastifyInstance> {
         maxBodyBytes: cfg.WEBHOOK_MAX_BODY_BYTES,
         foreground: c.foreground,
         logger: c.logger.child({ module: 'webhooks' }),
+        ...(oauth && lifecycle ? { lifecycle: (events: HubSpotEvent[]) => lifecycle(oauth.tokens, events) } : {}),
       },
     },
+    ...(oauth ? [{ name: 'oauth', plugin: (await import('../oauth/routes.ts')).oauthRoutes, opts: oauth.routeOptions(c.logger.child({ module: 'oauth' })) }] : []),
     { name: 'jobs', plugin: jobRoutes, opts: { queue } },
     { name: 'accounts', plugin: accountRoutes, opts: { accounts: createAccountsService(c) } },
     { name: 'reviews', plugin: reviewRoutes, opts: { writeback } },

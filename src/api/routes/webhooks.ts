@@ -28,6 +28,8 @@ export interface WebhookRoutesOptions {
   foreground?: ForegroundGate;
   /** Injected clock for signature timestamps (tests). */
   now?: () => number;
+  /** OAuth mode: handles app-uninstall events and drops events of portals without the app (src/oauth/lifecycle.ts). */
+  lifecycle?: (events: HubSpotEvent[]) => Promise<{ keep: HubSpotEvent[]; dropped: number }>;
 }
 
 const WORKFLOW_VERSIONS: SignatureVersion[] = ['v2', 'v3'];
@@ -99,7 +101,8 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
     if (!parsed.ok) throw apiError('INVALID_WEBHOOK', parsed.error);
     const known: HubSpotEvent[] = [];
     const unknown: string[] = [];
-    for (const e of parsed.events) {
+    const lifecycle = opts.lifecycle ? await opts.lifecycle(parsed.events) : { keep: parsed.events, dropped: 0 };
+    for (const e of lifecycle.keep) {
       if (classifyEvent(e)) {
         known.push(e);
         metrics.webhookEvents.inc({ subscription_type: e.subscriptionType, result: 'accepted' });
@@ -112,7 +115,7 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
       logger.info({ subscriptionTypes: [...new Set(unknown)], count: unknown.length }, 'webhook events ignored: unknown subscription type or object');
     }
     const jobId = known.length > 0 ? await journal({ source: 'webhook', receivedAt: now(), events: known }) : null;
-    return { accepted: known.length, ignored: unknown.length, jobId };
+    return { accepted: known.length, ignored: unknown.length + lifecycle.dropped, jobId };
   });
 
   app.post<{ Querystring: { objectType?: string; portalId?: string } }>(
