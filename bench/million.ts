@@ -23,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openSqlite, releaseSqlite, sqlitePath } from '../src/db/sqlite.ts';
-import type { Embedder } from '../src/ingest/embedder.ts';
+import type { Embedder } from '../src/text/embedder.ts';
 import { hybridSearch } from '../src/retrieval/hybrid-search.ts';
 import { accountScopeToken, ftsMatchExpression } from '../src/retrieval/fts-query.ts';
 import { SqliteVectorStore } from '../src/retrieval/sqlite-vector-store.ts';

@@ -5,7 +5,7 @@ import type { HubSpotGateway } from '../../src/hubspot/gateway.ts';
 import { runBackfill, type BackfillSummary } from '../../src/ingest/backfill.ts';
 import { createCheckpointStore } from '../../src/ingest/checkpoint-store.ts';
 import { createEmbedder } from '../../src/ingest/create-embedder.ts';
-import type { Embedder } from '../../src/ingest/embedder.ts';
+import type { Embedder } from '../../src/text/embedder.ts';
 import { WorkPool } from '../../src/ingest/work-pool.ts';
 import { Indexer } from '../../src/ingest/indexer.ts';
 import { SqliteVectorStore } from '../../src/retrieval/sqlite-vector-store.ts';

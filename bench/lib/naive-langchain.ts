@@ -4,7 +4,7 @@ import { Document, type DocumentInterface } from '@langchain/core/documents';
 import { Embeddings } from '@langchain/core/embeddings';
 import { VectorStore } from '@langchain/core/vectorstores';
 import { RecursiveCharacterTextSplitter } from '@langchain/textsplitters';
-import type { Embedder } from '../../src/ingest/embedder.ts';
+import type { Embedder } from '../../src/text/embedder.ts';
 
 /**
  * The baseline the backfill benchmark compares against: a HubSpot → vector store pipeline written the way a

@@ -1,7 +1,7 @@
 import { parseAccountId, type AccountHistory, type AssociationSet, type HubSpotObject, type ObjectType } from '../core/objects.ts';
 import { AppError } from '../errors.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
-import type { Embedder } from '../ingest/embedder.ts';
+import type { Embedder } from '../text/embedder.ts';
 import type { RetrievalMode } from '../retrieval/hybrid-search.ts';
 import { buildContext, type AgentContext } from '../retrieval/context-builder.ts';
 import type { AgentName } from '../core/proposal.ts';

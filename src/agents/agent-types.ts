@@ -1,7 +1,7 @@
 import type { GenerationTrace, Proposal } from '../core/proposal.ts';
 import type { AccountHistory, ObjectType } from '../core/objects.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
-import type { Embedder } from '../ingest/embedder.ts';
+import type { Embedder } from '../text/embedder.ts';
 import type { Logger } from '../logging.ts';
 import type { RetrievalMode } from '../retrieval/hybrid-search.ts';
 import type { VectorStore } from '../retrieval/vector-store.ts';

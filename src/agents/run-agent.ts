@@ -4,7 +4,7 @@ import { parseAccountId } from '../core/objects.ts';
 import type { AgentName, ProposalSink } from '../core/proposal.ts';
 import { AppError } from '../errors.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
-import type { Embedder } from '../ingest/embedder.ts';
+import type { Embedder } from '../text/embedder.ts';
 import type { Logger } from '../logging.ts';
 import type { VectorStore } from '../retrieval/vector-store.ts';
 import type { AgentDeps, AgentResult, AgentTrigger } from './agent-types.ts';

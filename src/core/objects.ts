@@ -55,6 +55,13 @@ export const SINGULAR: Record<ObjectType, string> = {
   tasks: 'task',
 };
 
+const TYPE_BY_SINGULAR: Record<string, ObjectType> = Object.fromEntries(OBJECT_TYPES.map((t) => [SINGULAR[t], t]));
+
+/** `contact` → `contacts`: the object type a webhook subscription type or a workflow's object names. */
+export function objectTypeOfSingular(name: string): ObjectType | undefined {
+  return TYPE_BY_SINGULAR[name.toLowerCase()];
+}
+
 /** A CRM object as the v3 API returns it. Property values are strings or null, as in HubSpot. */
 export interface HubSpotObject {
   id: string;

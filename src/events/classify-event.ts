@@ -1,5 +1,5 @@
-import { OBJECT_TYPE_BY_ID, OBJECT_TYPES, SINGULAR, type ObjectType } from '../core/objects.ts';
-import type { HubSpotEvent } from '../queue/jobs.ts';
+import { OBJECT_TYPE_BY_ID, objectTypeOfSingular, type ObjectType } from '../core/objects.ts';
+import type { HubSpotEvent } from '../webhooks/hubspot-event.ts';
 
 /**
  * What an event is about, in our vocabulary: `contact.propertyChange` and `object.propertyChange` with
@@ -24,14 +24,6 @@ export interface ClassifiedEvent {
   objectType: ObjectType;
   objectId: string;
   action: EventAction;
-}
-
-const TYPE_BY_SINGULAR: Record<string, ObjectType> = Object.fromEntries(
-  OBJECT_TYPES.map((t) => [SINGULAR[t], t]),
-);
-
-export function objectTypeOfSingular(name: string): ObjectType | undefined {
-  return TYPE_BY_SINGULAR[name.toLowerCase()];
 }
 
 export function classifyEvent(e: HubSpotEvent): ClassifiedEvent | null {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { KeyValueCache } from '../cache/kv.ts';
 import type { ObjectType } from '../core/objects.ts';
-import type { HubSpotEvent } from '../queue/jobs.ts';
+import type { HubSpotEvent } from '../webhooks/hubspot-event.ts';
 import type { ClassifiedEvent } from './classify-event.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { KeyValueCache } from '../cache/kv.ts';
-import type { HubSpotEvent } from '../queue/jobs.ts';
+import type { HubSpotEvent } from '../webhooks/hubspot-event.ts';
 import type { ClassifiedEvent } from './classify-event.ts';
 
 /**

@@ -1,7 +1,8 @@
 import type { KeyValueCache } from '../cache/kv.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import { metrics } from '../metrics.ts';
-import type { GeneratePayload, HubSpotEvent, IngestReason, IngestRecordPayload, WebhookBatchPayload } from '../queue/jobs.ts';
+import type { GeneratePayload, IngestReason, IngestRecordPayload, WebhookBatchPayload } from '../queue/jobs.ts';
+import type { HubSpotEvent } from '../webhooks/hubspot-event.ts';
 import type { JobHandler, JobQueue, JobSpec } from '../queue/queue.ts';
 import { associationSides, classifyEvent, type ClassifiedEvent, type EventAction } from './classify-event.ts';
 import { echoFlags } from './echo.ts';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { KeyValueCache } from '../cache/kv.ts';
 import { metrics } from '../metrics.ts';
-import type { EmbedRole, Embedder, EmbeddingResult } from './embedder.ts';
+import type { EmbedRole, Embedder, EmbeddingResult } from '../text/embedder.ts';
 
 /**
  * Embedding cache in front of any embedder. Keys name the model and dimensions, so switching either never serves

@@ -1,7 +1,7 @@
 import type { KeyValueCache } from '../cache/kv.ts';
 import type { Logger } from '../logging.ts';
 import { CachedEmbedder } from './cached-embedder.ts';
-import type { Embedder } from './embedder.ts';
+import type { Embedder } from '../text/embedder.ts';
 import type { WorkPool } from './work-pool.ts';
 
 export interface CreateEmbedderOptions {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AccountHistory } from '../core/objects.ts';
-import { chunkDocument, type ChunkDraft } from './chunker.ts';
-import { documentsFromHistory, type SourceDocument } from './documents.ts';
+import { chunkDocument, type ChunkDraft } from '../text/chunker.ts';
+import { documentsFromHistory, type SourceDocument } from '../text/documents.ts';
 
 /** An account's chunk drafts in document order: what the indexer reconciles, in-thread or in a chunk worker. */
 export function draftsOfHistory(history: AccountHistory, memo: DraftMemo): ChunkDraft[] {

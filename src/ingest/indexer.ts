@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { v5 as uuidv5 } from 'uuid';
 import { contactAccountId, parseAccountId, type AccountHistory } from '../core/objects.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import { buildAccountProfile, type ProfileText } from '../retrieval/account-profile.ts';
 import type { ChunkPayload, ChunkRecord, VectorStore } from '../retrieval/vector-store.ts';
-import type { ChunkDraft } from './chunker.ts';
+import type { ChunkDraft } from '../text/chunker.ts';
+import { chunkId } from '../text/chunk-id.ts';
 import { DraftMemo, draftsOfHistory } from './draft-memo.ts';
-import type { Embedder } from './embedder.ts';
+import type { Embedder } from '../text/embedder.ts';
 import type { WorkPool } from './work-pool.ts';
 
 /**
@@ -16,9 +16,6 @@ import type { WorkPool } from './work-pool.ts';
  * an unchanged account therefore costs no embedding call and writes nothing; this is what makes webhooks,
  * `--since` polls and re-run backfills cheap and idempotent.
  */
-
-/** Fixed namespace of chunk ids: changing it would orphan every stored point. */
-export const CHUNK_ID_NAMESPACE = '3f7c1f9e-5a4b-5d2e-9c61-6b8a0d2e4f10';
 
 /** Texts per embedding request: well under provider limits (2,048 inputs, 300k tokens) for ≤1k-token chunks. */
 const EMBED_BATCH = 128;
@@ -67,9 +64,6 @@ export function addIndexResults(a: IndexResult, b: IndexResult): IndexResult {
   return out;
 }
 
-export function chunkId(portalId: string, accountId: string, sourceId: string, chunkIndex: number): string {
-  return uuidv5(`${portalId}:${accountId}:${sourceId}:${chunkIndex}`, CHUNK_ID_NAMESPACE);
-}
 
 export interface IndexerDeps {
   store: VectorStore;

@@ -1,5 +1,5 @@
 import type { AccountHistory } from '../core/objects.ts';
-import type { ChunkDraft } from './chunker.ts';
+import type { ChunkDraft } from '../text/chunker.ts';
 import { buildProfileText, type ProfileText } from '../retrieval/account-profile.ts';
 import { DraftMemo, draftsOfHistory } from './draft-memo.ts';
 import { embedTerms, lexicalTerms } from './embedders/offline-hash-embedder.ts';

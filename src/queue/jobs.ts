@@ -1,32 +1,9 @@
 import type { ObjectType } from '../core/objects.ts';
+import type { HubSpotEvent } from '../webhooks/hubspot-event.ts';
+
+export type { HubSpotEvent };
 
 /** Payloads of the job types in `queue.ts`. Producers: the event router and CLI; consumers: the handlers. */
-
-/** A HubSpot webhook event as received (validated by src/webhooks/event-schema.ts). */
-export interface HubSpotEvent {
-  eventId: number | string;
-  subscriptionId?: number;
-  portalId: number;
-  appId?: number;
-  occurredAt: number;
-  subscriptionType: string;
-  attemptNumber?: number;
-  objectId?: number | string;
-  objectTypeId?: string;
-  changeSource?: string;
-  sourceId?: string;
-  changeFlag?: string;
-  propertyName?: string;
-  propertyValue?: string;
-  primaryObjectId?: number | string;
-  mergedObjectIds?: Array<number | string>;
-  newObjectId?: number | string;
-  associationType?: string;
-  fromObjectId?: number | string;
-  toObjectId?: number | string;
-  associationRemoved?: boolean;
-  [extra: string]: unknown;
-}
 
 export interface WebhookBatchPayload {
   source: 'webhook' | 'workflow';
@@ -71,7 +48,7 @@ export interface GeneratePayload {
   objectId: string;
   /**
    * The account the run works for. Absent on a job the event router made (it does not read HubSpot): the
-   * handler then resolves the trigger's accounts and fixes one per job (agents/handlers.ts).
+   * handler then resolves the trigger's accounts and fixes one per job (events/generation-jobs.ts).
    */
   accountId?: string;
   trigger: { subscriptionType: string; occurredAt: number; eventId?: string; propertyName?: string; propertyValue?: string };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AccountHistory, Engagement } from '../core/objects.ts';
 import { evidenceEngagements } from '../core/product-output.ts';
-import type { Embedder } from '../ingest/embedder.ts';
+import type { Embedder } from '../text/embedder.ts';
 import { firmographicsOf, humanize, type Firmographics } from './firmographics.ts';
 import { contentTerms, rawTerms, termFrequencies } from './text-terms.ts';
 import { blend } from './vector-math.ts';

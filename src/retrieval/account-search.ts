@@ -1,4 +1,4 @@
-import type { Embedder } from '../ingest/embedder.ts';
+import type { Embedder } from '../text/embedder.ts';
 import { filterKey } from './firmographics.ts';
 import { RRF_K, reciprocalRankFusion } from './rank-fusion.ts';
 import type { AccountFilter, AccountProfilePayload, ChunkHit, VectorStore } from './vector-store.ts';

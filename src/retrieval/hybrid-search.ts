@@ -1,4 +1,4 @@
-import type { Embedder } from '../ingest/embedder.ts';
+import type { Embedder } from '../text/embedder.ts';
 import { applyRecency, maximalMarginalRelevance, reciprocalRankFusion } from './rank-fusion.ts';
 import type { ChunkFilter, ChunkHit, VectorStore } from './vector-store.ts';
 

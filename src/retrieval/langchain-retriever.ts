@@ -1,6 +1,6 @@
 import { BaseRetriever, type BaseRetrieverInput } from '@langchain/core/retrievers';
 import { Document } from '@langchain/core/documents';
-import type { Embedder } from '../ingest/embedder.ts';
+import type { Embedder } from '../text/embedder.ts';
 import { hybridSearch, type RetrievalMode } from './hybrid-search.ts';
 import type { ChunkFilter, VectorStore } from './vector-store.ts';
 

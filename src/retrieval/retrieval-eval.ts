@@ -1,4 +1,4 @@
-import type { Embedder } from '../ingest/embedder.ts';
+import type { Embedder } from '../text/embedder.ts';
 import { hybridSearch, type RetrievalMode } from './hybrid-search.ts';
 import type { VectorStore } from './vector-store.ts';
 

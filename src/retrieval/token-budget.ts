@@ -1,4 +1,4 @@
-import { countTokens as cl100kTokens } from '../ingest/tokenizer.ts';
+import { countTokens as cl100kTokens } from '../text/tokenizer.ts';
 import type { ChunkHit } from './vector-store.ts';
 
 export interface PackedContext {

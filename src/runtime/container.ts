@@ -4,7 +4,7 @@ import type { KeyValueCache } from '../cache/kv.ts';
 import type { SqlHandle } from '../db/sql.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
 import type { OAuthRuntime } from '../oauth/create-oauth.ts';
-import type { Embedder } from '../ingest/embedder.ts';
+import type { Embedder } from '../text/embedder.ts';
 import type { Indexer } from '../ingest/indexer.ts';
 import type { JobQueue } from '../queue/queue.ts';
 import type { VectorStore } from '../retrieval/vector-store.ts';

@@ -11,8 +11,8 @@ import type { Container } from './container.ts';
 export async function createJobHandlers(c: Container): Promise<Partial<Record<JobType, JobHandler<any>>>> {
   const [{ createWebhookBatchHandler }, { createIngestHandlers }, { createGenerationHandlers }, { loadRoutingRules }, { createActionHandler }] = await Promise.all([
     import('../events/process-batch.ts'),
-    import('../ingest/ingest-handlers.ts'),
-    import('../agents/handlers.ts'),
+    import('../events/ingest-jobs.ts'),
+    import('../events/generation-jobs.ts'),
     import('../events/routing.ts'),
     import('../actions/run-action.ts'),
   ]);

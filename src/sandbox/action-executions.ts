@@ -1,4 +1,4 @@
-import type { Logger } from '../logging.ts';
+import type { Logger } from './logger.ts';
 import { validationError, notFound } from './hubspot-errors.ts';
 import { signV3 } from './webhook-dispatcher.ts';
 import { createHash } from 'node:crypto';

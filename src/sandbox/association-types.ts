@@ -1,4 +1,4 @@
-import type { ObjectType } from '../core/objects.ts';
+import type { ObjectType } from './object-types.ts';
 
 /**
  * HUBSPOT_DEFINED association type ids per direction, as HubSpot documents them (the unlabeled/default type

@@ -1,6 +1,6 @@
-import type { ObjectType } from '../core/objects.ts';
-import { OBJECT_TYPES, OBJECT_TYPE_BY_ID } from '../core/objects.ts';
-import type { Logger } from '../logging.ts';
+import type { ObjectType } from './object-types.ts';
+import { OBJECT_TYPES, OBJECT_TYPE_BY_ID } from './object-types.ts';
+import type { Logger } from './logger.ts';
 import { validationError } from './hubspot-errors.ts';
 import type { Rng } from './prng.ts';
 import type { SearchRequest } from './search.ts';

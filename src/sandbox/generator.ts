@@ -1,5 +1,5 @@
-import type { ObjectType } from '../core/objects.ts';
-import { OBJECT_TYPES } from '../core/objects.ts';
+import type { ObjectType } from './object-types.ts';
+import { OBJECT_TYPES } from './object-types.ts';
 import { EngagementGenerator, emptyTruthSink } from './generate-engagements.ts';
 import { makeCompanyAccount, makeContactAccount, makeOwners, type AccountCtx } from './generate-records.ts';
 import { leadModel } from './lead-model.ts';

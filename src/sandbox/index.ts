@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { ObjectType } from '../core/objects.ts';
-import { OBJECT_TYPES } from '../core/objects.ts';
-import { silentLogger, type Logger } from '../logging.ts';
+import type { ObjectType } from './object-types.ts';
+import { OBJECT_TYPES } from './object-types.ts';
+import { silentLogger, type Logger } from './logger.ts';
 import type { SandboxContext } from './context.ts';
 import { DEFAULT_APP_ID, DEFAULT_PORTAL_ID, generatePortal } from './generator.ts';
 import type { TextStyle } from './phrasing/types.ts';

@@ -1,5 +1,5 @@
-import type { ObjectType } from '../core/objects.ts';
-import { OBJECT_TYPES } from '../core/objects.ts';
+import type { ObjectType } from './object-types.ts';
+import { OBJECT_TYPES } from './object-types.ts';
 import type { SeedAssociation, SeedHistoryEntry, SeedObject } from './types.ts';
 
 /** Generated data spans the two years before this fixed instant (never the wall clock: output must be stable). */

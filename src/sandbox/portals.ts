@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { silentLogger } from '../logging.ts';
+import { silentLogger } from './logger.ts';
 import { DEFAULT_APP_ID } from './generator.ts';
 import { HubSpotHttpError, notFound, validationError } from './hubspot-errors.ts';
 import { startSandbox, type SandboxHandle, type SandboxOptions } from './index.ts';

@@ -1,5 +1,5 @@
-import type { ObjectType } from '../core/objects.ts';
-import { OBJECT_TYPES, SINGULAR } from '../core/objects.ts';
+import type { ObjectType } from './object-types.ts';
+import { OBJECT_TYPES, SINGULAR } from './object-types.ts';
 import { validationError } from './hubspot-errors.ts';
 import type { LiveObject, PortalStore } from './store.ts';
 import { asText } from './text-value.ts';

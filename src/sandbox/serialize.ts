@@ -1,4 +1,4 @@
-import type { ObjectType } from '../core/objects.ts';
+import type { ObjectType } from './object-types.ts';
 import { DEFAULT_LIST_PROPERTIES } from './property-catalog.ts';
 import type { LiveObject, PortalStore } from './store.ts';
 import { readValue } from './property-values.ts';

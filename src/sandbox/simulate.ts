@@ -1,4 +1,4 @@
-import type { ObjectType } from '../core/objects.ts';
+import type { ObjectType } from './object-types.ts';
 import { humanActor, type SandboxContext } from './context.ts';
 import { EngagementGenerator, emptyTruthSink, prose } from './generate-engagements.ts';
 import { DEAL_STAGES, ownerPerson, type AccountCtx } from './generate-records.ts';

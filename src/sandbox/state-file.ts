@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ObjectType } from '../core/objects.ts';
-import { OBJECT_TYPES } from '../core/objects.ts';
+import type { ObjectType } from './object-types.ts';
+import { OBJECT_TYPES } from './object-types.ts';
 import type { PropertyDef, PropertyGroupDef } from './property-catalog.ts';
 import type { LiveObject, PortalStore } from './store.ts';
 import type { CallTruth } from './types.ts';

@@ -1,5 +1,5 @@
-import type { ObjectType } from '../core/objects.ts';
-import { ENGAGEMENT_TYPES, OBJECT_TYPES } from '../core/objects.ts';
+import type { ObjectType } from './object-types.ts';
+import { ENGAGEMENT_TYPES, OBJECT_TYPES } from './object-types.ts';
 import { associationTypeId } from './association-types.ts';
 import { idOf, PORTAL_END } from './portal-builder.ts';
 import { READ_ONLY, defaultCatalog, type PropertyDef, type PropertyGroupDef } from './property-catalog.ts';

@@ -1,4 +1,4 @@
-import type { ObjectType } from '../core/objects.ts';
+import type { ObjectType } from './object-types.ts';
 import type { NeedCluster, TextStyle } from './phrasing/types.ts';
 
 /** The generator's output and the sandbox's ground truth: plain data, JSON-serialisable. */

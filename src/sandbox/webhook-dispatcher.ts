@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import type { Logger } from '../logging.ts';
+import type { Logger } from './logger.ts';
 import type { WebhookEvent } from './webhook-events.ts';
 
 /**

@@ -1,5 +1,5 @@
-import type { ObjectType } from '../core/objects.ts';
-import { ENGAGEMENT_TYPES, OBJECT_TYPE_IDS, SINGULAR } from '../core/objects.ts';
+import type { ObjectType } from './object-types.ts';
+import { ENGAGEMENT_TYPES, OBJECT_TYPE_IDS, SINGULAR } from './object-types.ts';
 import { associationLabel } from './association-types.ts';
 import type { ChangeEvent } from './store.ts';
 

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyReply } from 'fastify';
 import { hashEmbed } from '../ingest/embedders/offline-hash-embedder.ts';
-import { countTokens, getEncoder } from '../ingest/tokenizer.ts';
+import { countTokens, getEncoder } from '../text/tokenizer.ts';
 
 /**
  * A real HTTP server speaking the subset of OpenAI's API the product uses, for tests and offline demos: the

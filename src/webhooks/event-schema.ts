@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { HubSpotEvent } from '../queue/jobs.ts';
+import type { HubSpotEvent } from './hubspot-event.ts';
 
 /**
  * A webhook delivery: a JSON array of HubSpot events (HubSpot's webhook docs). Known fields are checked,

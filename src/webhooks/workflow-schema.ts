@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { OBJECT_TYPE_BY_ID, OBJECT_TYPE_IDS, OBJECT_TYPES, type ObjectType } from '../core/objects.ts';
-import { objectTypeOfSingular } from '../events/classify-event.ts';
-import type { HubSpotEvent } from '../queue/jobs.ts';
+import { OBJECT_TYPE_BY_ID, OBJECT_TYPE_IDS, OBJECT_TYPES, objectTypeOfSingular, type ObjectType } from '../core/objects.ts';
+import type { HubSpotEvent } from './hubspot-event.ts';
 import { formatIssues } from './event-schema.ts';
 
 /**

@@ -4,7 +4,7 @@ import type { AgentDeps, AgentResult, AgentTrigger } from '../../src/agents/agen
 import { callSummaryAgent } from '../../src/agents/call-summary.ts';
 import { createProvider } from '../../src/agents/create-provider.ts';
 import { AgentError } from '../../src/agents/errors.ts';
-import { createGenerationHandlers } from '../../src/agents/handlers.ts';
+import { createGenerationHandlers } from '../../src/events/generation-jobs.ts';
 import { leadScoreAgent } from '../../src/agents/lead-score.ts';
 import { OfflineProvider } from '../../src/agents/offline-provider.ts';
 import { OFFLINE_LABEL } from '../../src/agents/offline/types.ts';

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { chunkDocument } from '../../src/ingest/chunker.ts';
-import { renderTurn, type SourceDocument } from '../../src/ingest/documents.ts';
-import { parseTranscript } from '../../src/ingest/normalize/transcript.ts';
-import { countTokens } from '../../src/ingest/tokenizer.ts';
+import { chunkDocument } from '../../src/text/chunker.ts';
+import { renderTurn, type SourceDocument } from '../../src/text/documents.ts';
+import { parseTranscript } from '../../src/text/normalize/transcript.ts';
+import { countTokens } from '../../src/text/tokenizer.ts';
 
 function doc(over: Partial<SourceDocument>): SourceDocument {
   return {

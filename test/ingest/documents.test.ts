@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chunkDocument } from '../../src/ingest/chunker.ts';
-import { documentsFromHistory, isEmptyDocument } from '../../src/ingest/documents.ts';
+import { chunkDocument } from '../../src/text/chunker.ts';
+import { documentsFromHistory, isEmptyDocument } from '../../src/text/documents.ts';
 import type { AccountHistory, Engagement, EngagementType } from '../../src/core/objects.ts';
 
 const none = { companies: [], contacts: [], deals: [], tickets: [] };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeEmail } from '../../src/ingest/normalize/email.ts';
-import { htmlToText } from '../../src/ingest/normalize/html.ts';
+import { normalizeEmail } from '../../src/text/normalize/email.ts';
+import { htmlToText } from '../../src/text/normalize/html.ts';
 
 const occurrences = (text: string, needle: string) => text.split(needle).length - 1;
 

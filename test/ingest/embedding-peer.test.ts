@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.ts';
 import { createEmbedder } from '../../src/ingest/create-embedder.ts';
-import { embeddingModelProfile, roleTag } from '../../src/ingest/embedding-models.ts';
+import { embeddingModelProfile, roleTag } from '../../src/text/embedding-models.ts';
 import { OfflineHashEmbedder } from '../../src/ingest/embedders/offline-hash-embedder.ts';
 import { OpenAIEmbedder } from '../../src/ingest/embedders/openai-embedder.ts';
 import { cosine } from '../../src/retrieval/vector-math.ts';

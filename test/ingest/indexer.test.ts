@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ObjectType } from '../../src/core/objects.ts';
-import type { Embedder } from '../../src/ingest/embedder.ts';
-import { chunkId, Indexer } from '../../src/ingest/indexer.ts';
-import { createIngestHandlers, ingestRecord } from '../../src/ingest/ingest-handlers.ts';
+import type { Embedder } from '../../src/text/embedder.ts';
+import { Indexer } from '../../src/ingest/indexer.ts';
+import { chunkId } from '../../src/text/chunk-id.ts';
+import { createIngestHandlers, ingestRecord } from '../../src/events/ingest-jobs.ts';
 import type { IngestRecordPayload } from '../../src/queue/jobs.ts';
 import type { JobContext } from '../../src/queue/queue.ts';
 import { startSandbox } from '../../src/sandbox/index.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AccountHistory, EngagementType, HubSpotObject, ObjectType } from '../../src/core/objects.ts';
-import { chunkDocument } from '../../src/ingest/chunker.ts';
-import { documentsFromHistory, isEmptyDocument } from '../../src/ingest/documents.ts';
+import { chunkDocument } from '../../src/text/chunker.ts';
+import { documentsFromHistory, isEmptyDocument } from '../../src/text/documents.ts';
 import { generatePortal } from '../../src/sandbox/index.ts';
 
 /**

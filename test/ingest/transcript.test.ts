@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTranscript } from '../../src/ingest/normalize/transcript.ts';
+import { parseTranscript } from '../../src/text/normalize/transcript.ts';
 
 describe('parseTranscript', () => {
   it('parses timestamped turns with affiliations and continuation lines', () => {

@@ -5,7 +5,7 @@ import { createCache } from '../../src/cache/create-cache.ts';
 import type { KeyValueCache } from '../../src/cache/kv.ts';
 import { classifyEvent } from '../../src/events/classify-event.ts';
 import { isEcho, recordOwnWrite } from '../../src/events/echo.ts';
-import type { HubSpotEvent } from '../../src/queue/jobs.ts';
+import type { HubSpotEvent } from '../../src/webhooks/hubspot-event.ts';
 import { firstIds, humanEdit, proposal, startHarness, trace, type Harness } from './harness.ts';
 import { tempDir } from '../support/tmp.ts';
 

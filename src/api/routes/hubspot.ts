@@ -7,7 +7,7 @@ import { silentLogger, type Logger } from '../../logging.ts';
 import type { ActionExecutePayload } from '../../queue/jobs.ts';
 import type { JobQueue } from '../../queue/queue.ts';
 import { formatIssues } from '../../webhooks/event-schema.ts';
-import { readRawBody } from '../../webhooks/raw-body.ts';
+import { readRawBody } from '../raw-body.ts';
 import { verifyHubSpotSignature, type SignatureVersion } from '../../webhooks/verify-signature.ts';
 import type { WritebackService } from '../../writeback/create-writeback.ts';
 import { apiError } from '../errors.ts';

@@ -5,11 +5,12 @@ import { errorMessage } from '../../errors.ts';
 import { classifyEvent } from '../../events/classify-event.ts';
 import { silentLogger, type Logger } from '../../logging.ts';
 import { metrics } from '../../metrics.ts';
-import type { HubSpotEvent, WebhookBatchPayload } from '../../queue/jobs.ts';
+import type { WebhookBatchPayload } from '../../queue/jobs.ts';
+import type { HubSpotEvent } from '../../webhooks/hubspot-event.ts';
 import type { ForegroundGate } from '../../queue/foreground.ts';
 import type { JobQueue } from '../../queue/queue.ts';
 import { parseWebhookBatch } from '../../webhooks/event-schema.ts';
-import { readRawBody } from '../../webhooks/raw-body.ts';
+import { readRawBody } from '../raw-body.ts';
 import { verifyHubSpotSignature, type SignatureVersion } from '../../webhooks/verify-signature.ts';
 import { parseWorkflowDelivery } from '../../webhooks/workflow-schema.ts';
 

@@ -1,4 +1,4 @@
-import type { Embedder, EmbeddingResult } from '../embedder.ts';
+import type { Embedder, EmbeddingResult } from '../../text/embedder.ts';
 
 /**
  * The offline embedder: feature hashing of word unigrams and bigrams into a fixed number of dimensions.

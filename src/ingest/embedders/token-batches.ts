@@ -1,4 +1,4 @@
-import { encode, decode } from '../tokenizer.ts';
+import { encode, decode } from '../../text/tokenizer.ts';
 
 /**
  * Request planning for OpenAI embeddings. The API takes at most 2,048 inputs and 300,000 tokens per request and

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import type { ObjectType } from '../../core/objects.ts';
-import { OBJECT_TYPE_IDS } from '../../core/objects.ts';
+import type { ObjectType } from '../object-types.ts';
+import { OBJECT_TYPE_IDS } from '../object-types.ts';
 import { PRIMARY_COMPANY_TYPE, associationTypeId, isValidAssociationType } from '../association-types.ts';
 import { objectType, type SandboxContext } from '../context.ts';
 import { HubSpotHttpError, notFound, tooManyInputs, validationError } from '../hubspot-errors.ts';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import type { ObjectType } from '../../core/objects.ts';
+import type { ObjectType } from '../object-types.ts';
 import { isValidAssociationType } from '../association-types.ts';
 import { objectType, type SandboxContext } from '../context.ts';
 import { HubSpotHttpError, notFound, tooManyInputs, validationError } from '../hubspot-errors.ts';

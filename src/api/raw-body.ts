@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { apiError } from '../api/errors.ts';
+import { apiError } from './errors.ts';
 
 /**
  * Reads a request body as bytes, refusing more than `limit` (413) without buffering the excess. Signatures are

@@ -1,17 +1,17 @@
 import type { AgentName, ProposalSink } from '../core/proposal.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
-import type { Embedder } from '../ingest/embedder.ts';
+import type { Embedder } from '../text/embedder.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import type { GeneratePayload } from '../queue/jobs.ts';
 import { PermanentJobError, type JobContext, type JobHandler, type JobQueue, type JobType } from '../queue/queue.ts';
 import type { VectorStore } from '../retrieval/vector-store.ts';
-import type { AgentDeps, AgentResult, AgentTrigger } from './agent-types.ts';
-import { AgentError } from './errors.ts';
-import type { LlmProvider } from './provider.ts';
-import { AGENT_DEFINITIONS } from './registry.ts';
-import { runAgent } from './runner.ts';
-import type { ScorerModel } from './scorer/model.ts';
+import type { AgentDeps, AgentResult, AgentTrigger } from '../agents/agent-types.ts';
+import { AgentError } from '../agents/errors.ts';
+import type { LlmProvider } from '../agents/provider.ts';
+import { AGENT_DEFINITIONS } from '../agents/registry.ts';
+import { runAgent } from '../agents/runner.ts';
+import type { ScorerModel } from '../agents/scorer/model.ts';
 
 /**
  * Queue handlers for `generate.*` jobs: run the agent for the trigger object and hand its proposals to the

@@ -4,7 +4,7 @@ import { HubSpotNotFoundError } from '../hubspot/errors.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import type { IngestAccountPayload, IngestRecordPayload } from '../queue/jobs.ts';
 import type { JobContext, JobHandler } from '../queue/queue.ts';
-import type { Indexer } from './indexer.ts';
+import type { Indexer } from '../ingest/indexer.ts';
 
 /**
  * Queue handlers that keep the index in step with HubSpot events. A record job works out every account whose
