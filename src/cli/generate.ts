@@ -50,7 +50,7 @@ export async function trainScorerCommand(opts: { json?: boolean }): Promise<void
 /** `hubspot-ai scorer report`. */
 export async function scorerReportCommand(opts: { json?: boolean }): Promise<void> {
   await withContainer(async (c) => {
-    const { scorerReportCommand: report } = await import('../agents/scorer/report-command.ts');
+    const { scorerReportCommand: report } = await import('../writeback/scorer-report/report-command.ts');
     const wb = await c.writeback();
     const result = await report({
       gateway: await c.gateway(),

@@ -1,7 +1,7 @@
 import { wrapWords } from '../../core/wrap.ts';
-import type { AuditEntry } from '../../writeback/audit-store.ts';
-import { auc, brierScore, expectedCalibrationError } from './evaluation.ts';
-import { bootstrapAucInterval, type ScorerValidation } from './validation.ts';
+import type { AuditEntry } from '../audit-store.ts';
+import { auc, brierScore, expectedCalibrationError } from '../../agents/scorer/evaluation.ts';
+import { bootstrapAucInterval, type ScorerValidation } from '../../agents/scorer/validation.ts';
 
 /**
  * `hubspot-ai scorer report`: as deals close, their outcomes are compared with the lead scores proposed for their

@@ -1,10 +1,10 @@
 import { contactAccountId } from '../../core/objects.ts';
 import type { HubSpotGateway } from '../../hubspot/gateway.ts';
-import type { AuditEntry, AuditFilter } from '../../writeback/audit-store.ts';
-import { isClosedStage, isWon } from './features.ts';
+import type { AuditEntry, AuditFilter } from '../audit-store.ts';
+import { isClosedStage, isWon } from '../../agents/scorer/features.ts';
 import { liveReport, liveReportLines, scoresFromAudit, type ClosedOutcome, type LiveReport } from './live-report.ts';
-import type { ScorerStore } from './scorer-store.ts';
-import { allDeals, closedStageSets } from './training-data.ts';
+import type { ScorerStore } from '../../agents/scorer/scorer-store.ts';
+import { allDeals, closedStageSets } from '../../agents/scorer/training-data.ts';
 
 /**
  * `hubspot-ai scorer report`: the lead scores the agent proposed (from the audit log) against the outcomes of the
