@@ -1,4 +1,4 @@
-import type { ObjectType } from '../core/objects.ts';
+import type { ObjectType } from './object-types.ts';
 import { objectType } from './context.ts';
 
 /**

@@ -1,5 +1,5 @@
-import type { ObjectType } from '../core/objects.ts';
-import { OBJECT_TYPES } from '../core/objects.ts';
+import type { ObjectType } from './object-types.ts';
+import { OBJECT_TYPES } from './object-types.ts';
 import type { ChangeEvent, LiveObject, PortalStore } from './store.ts';
 
 /**
