@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { liveReport, liveReportLines, pairScoresWithOutcomes, scoresFromAudit, type ClosedOutcome, type LiveScore } from '../../src/writeback/scorer-report/live-report.ts';
+import { liveReport, liveReportLines, pairScoresWithOutcomes, type ClosedOutcome, type LiveScore } from '../../src/agents/scorer/live-report.ts';
+import { scoresFromAudit } from '../../src/writeback/scorer-report/scores-from-audit.ts';
 import type { ScorerValidation } from '../../src/agents/scorer/validation.ts';
 import type { AuditEntry } from '../../src/writeback/audit-store.ts';
 

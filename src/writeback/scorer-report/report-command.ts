@@ -2,7 +2,8 @@ import { contactAccountId } from '../../core/objects.ts';
 import type { HubSpotGateway } from '../../hubspot/gateway.ts';
 import type { AuditEntry, AuditFilter } from '../audit-store.ts';
 import { isClosedStage, isWon } from '../../agents/scorer/features.ts';
-import { liveReport, liveReportLines, scoresFromAudit, type ClosedOutcome, type LiveReport } from './live-report.ts';
+import { liveReport, liveReportLines, type ClosedOutcome, type LiveReport } from '../../agents/scorer/live-report.ts';
+import { scoresFromAudit } from './scores-from-audit.ts';
 import type { ScorerStore } from '../../agents/scorer/scorer-store.ts';
 import { allDeals, closedStageSets } from '../../agents/scorer/training-data.ts';
 

@@ -1,7 +1,6 @@
 import { wrapWords } from '../../core/wrap.ts';
-import type { AuditEntry } from '../audit-store.ts';
-import { auc, brierScore, expectedCalibrationError } from '../../agents/scorer/evaluation.ts';
-import { bootstrapAucInterval, type ScorerValidation } from '../../agents/scorer/validation.ts';
+import { auc, brierScore, expectedCalibrationError } from './evaluation.ts';
+import { bootstrapAucInterval, type ScorerValidation } from './validation.ts';
 
 /**
  * `hubspot-ai scorer report`: as deals close, their outcomes are compared with the lead scores proposed for their
@@ -46,19 +45,6 @@ export interface LiveReport {
   aucDrift: number | null;
   retrain: boolean;
   advice: string[];
-}
-
-/** Scores proposed by the lead-score agent, from the audit log (decided `ai_lead_score` proposals). */
-export function scoresFromAudit(entries: readonly AuditEntry[]): LiveScore[] {
-  const applied = new Set(entries.filter((e) => e.event === 'applied' && e.proposalId).map((e) => e.proposalId!));
-  const out: LiveScore[] = [];
-  for (const e of entries) {
-    if (e.event !== 'decided' || e.agent !== 'lead_score' || e.field !== 'ai_lead_score' || e.dryRun) continue;
-    const value = Number(e.proposedValue);
-    if (!e.accountId || !Number.isFinite(value)) continue;
-    out.push({ accountId: e.accountId, at: e.at, probability: Math.min(1, Math.max(0, value / 100)), written: e.proposalId !== null && applied.has(e.proposalId) });
-  }
-  return out;
 }
 
 /** Each closed deal with the newest score of its account proposed at or before it closed. */
