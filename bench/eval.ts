@@ -17,7 +17,7 @@ import { OfflineProvider } from '../src/agents/offline-provider.ts';
 import type { AccountHistory } from '../src/core/objects.ts';
 import type { KeyValueCache } from '../src/cache/kv.ts';
 import { createEmbedder } from '../src/ingest/create-embedder.ts';
-import type { Embedder } from '../src/ingest/embedder.ts';
+import type { Embedder } from '../src/text/embedder.ts';
 import { startSandbox } from '../src/sandbox/index.ts';
 import { tempDir } from '../test/support/tmp.ts';
 import { parseEvalArgs, USAGE, type EvalArgs } from './lib/eval-args.ts';

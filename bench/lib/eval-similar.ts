@@ -1,5 +1,5 @@
 import type { AccountHistory } from '../../src/core/objects.ts';
-import type { Embedder } from '../../src/ingest/embedder.ts';
+import type { Embedder } from '../../src/text/embedder.ts';
 import { auc } from '../../src/agents/scorer/evaluation.ts';
 import { buildAccountProfile, buildProfileText } from '../../src/retrieval/account-profile.ts';
 import { similarAccounts } from '../../src/retrieval/similar-accounts.ts';
