@@ -161,7 +161,7 @@ export function errorFromResponse(res: FailedResponse, operation: string, now = 
   if (res.status === 401) {
     return new HubSpotAuthError(
       `HubSpot rejected the access token during ${operation} (401${body.category ? ` ${body.category}` : ''}): it is invalid, expired or revoked. ` +
-        `Set HUBSPOT_ACCESS_TOKEN to a valid private app token${said}`,
+        `With a private app (the default) set HUBSPOT_ACCESS_TOKEN to a valid token; with the public app (HUBSPOT_AUTH=oauth) install the app on the portal again${said}`,
       { ...common, status: 401 },
     );
   }
