@@ -18,6 +18,9 @@ export function answerMethodNotAllowed(app: FastifyInstance): void {
     else routes.push({ pattern: new RegExp(source), methods: new Set(methods), literal: route.url.split('/').filter((p) => p && !p.startsWith(':')).length });
   });
   app.addHook('onRequest', async (req) => {
+    // A route without parameters is already the most literal match: nothing to check (webhooks, health, metrics).
+    const matched = req.routeOptions.url;
+    if (matched !== undefined && !matched.includes(':')) return;
     const path = req.url.split('?')[0] ?? '/';
     // The most literal match names the resource: `/v1/reviews/bulk` is the bulk resource, not review "bulk".
     const matches = routes.filter((r) => r.pattern.test(path));
