@@ -6,9 +6,11 @@ import { accountTarget, agentContext, currentValues, recordIdsOf } from './agent
 import type { AgentDefinition } from './definition.ts';
 import { leadIntentOffline, routeForScore } from './offline/lead-intent.ts';
 import { fenceChunks, referenceChunks, renderFacts, renderTimeline } from './prompt-context.ts';
+import type { Driver } from './scorer/drivers.ts';
 import { makeProposal, runMetadataProposals, type ProposalBase, type Target } from './proposals.ts';
 import { LeadIntentOutputSchema, type LeadIntentOutput } from './schemas.ts';
 import { isClosedStage, observeAccount, observeDeal, type Observation } from './scorer/features.ts';
+import { driversInline, driversList, topDrivers } from './scorer/drivers.ts';
 import { scoreObservation, type Score, type ScorerModel } from './scorer/model.ts';
 import { boundedConfidence, validationStatus } from './scorer/validation.ts';
 
@@ -54,12 +56,6 @@ function fitLabel(score: Score): string {
   return fit > 0.25 ? 'high fit' : fit < -0.25 ? 'low fit' : 'medium fit';
 }
 
-function topDrivers(score: Score): string {
-  return score.contributions
-    .slice(0, 4)
-    .map((c) => `${c.feature} ${c.contribution >= 0 ? '+' : ''}${c.contribution.toFixed(2)}`)
-    .join(', ');
-}
 
 interface LeadState {
   score: Score | null;
@@ -88,7 +84,7 @@ export const leadScoreAgent: AgentDefinition<LeadState, LeadIntentOutput> = {
       recordIds: recordIdsOf(context),
       slots: {
         facts: renderFacts(context.facts),
-        score: score ? `${score.score}/100 (calibrated win probability; main drivers: ${topDrivers(score)})` : 'not available (no trained scorer)',
+        score: score ? `${score.score}/100 (calibrated win probability; main drivers: ${driversInline(topDrivers(score))})` : 'not available (no trained scorer)',
         timeline: renderTimeline(context.timeline),
         chunks: fenceChunks(refs),
       },
@@ -148,38 +144,46 @@ export function leadScoreProposals(input: LeadScoreProposalInput): Proposal[] {
     // never above what the scorer showed on held-out deals.
     const modelConfidence = bounded(Math.max(p, 1 - p));
     const agrees = intent.route === routeForScore(score.score);
-    const drivers = `drivers: ${topDrivers(score)}`;
+    const top = topDrivers(score);
+    const drivers = `drivers: ${driversInline(top)}`;
+    // Every review item derived from the score shows what moved it (the review page and the app card chart these).
+    const withDrivers = (q: Proposal): Proposal => ({ ...scored(q), drivers: top });
     proposals.push(
-      scored({
-        ...makeProposal(base, {
-          target, kind: 'property', field: 'ai_lead_score', value: String(score.score), confidence: modelConfidence, evidence: cited,
-          observedValue: current.ai_lead_score ?? null, rationale: `Calibrated win probability ${(p * 100).toFixed(1)}%; ${drivers}`,
-        }),
-        // Reviewers see what moved the score (the review page and the app card chart these).
-        drivers: score.contributions.slice(0, 6).map((c) => ({ feature: c.feature, value: c.value, contribution: c.contribution })),
-      }),
-      scored(makeProposal(base, {
+      withDrivers(makeProposal(base, {
+        target, kind: 'property', field: 'ai_lead_score', value: String(score.score), confidence: modelConfidence, evidence: cited,
+        observedValue: current.ai_lead_score ?? null, rationale: `Calibrated win probability ${(p * 100).toFixed(1)}%; ${drivers}`,
+      })),
+      withDrivers(makeProposal(base, {
         target, kind: 'property', field: 'ai_fit_segment',
         value: `${observation.industry ?? 'unknown industry'} / ${observation.sizeBand ?? 'unknown size'} (${fitLabel(score)})`,
         confidence: modelConfidence, evidence: [], observedValue: current.ai_fit_segment ?? null,
       })),
-      scored(makeProposal(base, {
+      withDrivers(makeProposal(base, {
         target, kind: 'property', field: 'ai_recommendation', value: `${intent.route}\n${intent.summary}\n${reasonsText}`.trim(),
         // A route that contradicts the calibrated score needs a human to look.
         confidence: agrees ? modelConfidence : modelConfidence * 0.6, evidence: cited, observedValue: current.ai_recommendation ?? null,
         rationale: `${agrees ? 'Route consistent with the calibrated score' : `Route ${intent.route} departs from the score-based route ${routeForScore(score.score)}`}; ${drivers}`,
       })),
     );
+    // The written score's companion note: the number and what drives it, on the record's timeline. Only when the
+    // score changes, so re-scoring an unchanged account adds nothing to the timeline.
+    if ((current.ai_lead_score ?? null) !== String(score.score)) {
+      proposals.push(withDrivers(makeProposal(base, {
+        target, kind: 'note', field: null, title: `AI lead score: ${score.score}/100`,
+        value: scoreNote(score.score, p, top, status.summary, current.ai_lead_score ?? null),
+        confidence: modelConfidence, evidence: cited,
+      })));
+    }
     const lifecycle = current.lifecyclestage ?? null;
     if (p >= QUALIFY_AT && lifecycle !== null && EARLY_LIFECYCLE.has(lifecycle)) {
-      proposals.push(scored(makeProposal(base, {
+      proposals.push(withDrivers(makeProposal(base, {
         target, kind: 'property', field: 'lifecyclestage', value: 'salesqualifiedlead', confidence: bounded(p), evidence: cited, observedValue: lifecycle,
         rationale: `Calibrated win probability ${(p * 100).toFixed(0)}% ≥ ${QUALIFY_AT * 100}%; ${drivers}`,
       })));
     }
     if (p <= DISQUALIFY_AT) {
       for (const contact of input.contacts) {
-        proposals.push(scored(makeProposal(base, {
+        proposals.push(withDrivers(makeProposal(base, {
           target: { objectType: 'contacts', objectId: contact.id }, kind: 'property', field: 'hs_lead_status', value: 'UNQUALIFIED', confidence: bounded(1 - p),
           evidence: cited, observedValue: contact.properties.hs_lead_status ?? null, rationale: `Calibrated win probability ${(p * 100).toFixed(0)}% ≤ ${DISQUALIFY_AT * 100}%; ${drivers}`,
         })));
@@ -199,4 +203,14 @@ export function leadScoreProposals(input: LeadScoreProposalInput): Proposal[] {
 /** Contacts whose lead status is still open; at most three, so one run cannot touch a whole buying group. */
 function leadContacts(contacts: HubSpotObject[]): HubSpotObject[] {
   return contacts.filter((c) => !['UNQUALIFIED', 'BAD_TIMING'].includes(c.properties.hs_lead_status ?? '')).slice(0, 3);
+}
+
+/** The companion note of a written score: the score, the previous one, its top drivers (signed) and the scorer's standing. */
+export function scoreNote(score: number, probability: number, drivers: readonly Driver[], scorerSummary: string, previous: string | null): string {
+  const change = previous !== null && previous !== '' ? ` (was ${previous})` : '';
+  return [
+    `Lead score ${score}/100${change}: calibrated win probability ${(probability * 100).toFixed(1)}%.`,
+    `What drives it (contribution to the log-odds of winning, against an average deal):\n${driversList(drivers)}`,
+    `Scorer: ${scorerSummary}`,
+  ].join('\n\n');
 }

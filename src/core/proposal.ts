@@ -45,8 +45,11 @@ export const ProposalSchema = z.object({
   observedValue: z.string().nullable().optional(),
   /** Free-form reasons the agent gives (shown to reviewers). */
   rationale: z.string().optional(),
-  /** For scores: the scorer's largest per-feature contributions to the logit (shown to reviewers). */
-  drivers: z.array(z.object({ feature: z.string(), value: z.number().optional(), contribution: z.number() })).max(20).optional(),
+  /**
+   * For scores: the scorer's largest per-feature contributions to the logit, signed, with the feature in words
+   * (`label`, e.g. "Meetings held: 3"); shown to reviewers and in the score's companion note.
+   */
+  drivers: z.array(z.object({ feature: z.string(), label: z.string().max(200).optional(), value: z.number().optional(), contribution: z.number() })).max(20).optional(),
   /**
    * For outputs of a trained model (the lead scorer): whether it passed held-out validation, the highest confidence
    * it earned there, and the figures. An unvalidated model never writes without a person, and a confidence above

@@ -154,7 +154,7 @@ function renderDrivers(drivers) {
     const w = Math.round((Math.abs(d.contribution) / max) * 100);
     const up = d.contribution >= 0;
     return el('li', {},
-      el('span', { class: 'feature' }, d.feature.replace(/=/g, ': ').replace(/_/g, ' ')),
+      el('span', { class: 'feature' }, d.label ?? d.feature.replace(/=/g, ': ').replace(/_/g, ' ')),
       el('span', { class: 'driver-bar' }, el('span', { class: up ? 'up' : 'down', style: `width:${w / 2}%;${up ? 'left:50%' : `right:50%`}` })),
       el('span', { class: up ? 'effect up' : 'effect down' }, `${up ? 'raises' : 'lowers'} (${up ? '+' : ''}${d.contribution.toFixed(2)})`),
     );

@@ -26,7 +26,12 @@ const Evidence = z.object({
 });
 const Reason = z.object({ code: z.string(), text: z.string().describe('In plain words'), detail: z.string() });
 const DiffPart = z.object({ op: z.enum(['same', 'removed', 'added']), text: z.string() });
-const Driver = z.object({ feature: z.string(), value: z.number().optional(), contribution: z.number() });
+const Driver = z.object({
+  feature: z.string(),
+  label: z.string().optional().describe('The feature in words with this record\'s value, e.g. "Meetings held: 3"'),
+  value: z.number().optional(),
+  contribution: z.number().describe('Signed contribution to the log-odds of winning: positive raises the score'),
+});
 
 export const ReviewSchema = z.object({
   id: z.string(),

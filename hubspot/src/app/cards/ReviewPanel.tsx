@@ -59,7 +59,7 @@ export interface CardReview {
   confidence: number;
   reasonsExplained?: Reason[];
   evidenceChunks?: Evidence[];
-  drivers?: Array<{ feature: string; contribution: number }>;
+  drivers?: Array<{ feature: string; label?: string; contribution: number }>;
 }
 
 const OBJECT_TYPES: Record<string, string> = { '0-1': 'contacts', '0-2': 'companies', '0-3': 'deals', '0-5': 'tickets' };
@@ -119,7 +119,7 @@ function ReviewTile({ review, act }: { review: CardReview; act: (r: CardReview, 
           <Text key={r.code} variant="microcopy">{`• ${r.text}`}</Text>
         ))}
         {(review.drivers ?? []).slice(0, 4).map((d) => (
-          <Text key={d.feature} variant="microcopy">{`${d.contribution >= 0 ? '▲ raises' : '▼ lowers'}: ${d.feature.replace(/=/g, ': ').replace(/_/g, ' ')} (${d.contribution >= 0 ? '+' : ''}${d.contribution.toFixed(2)})`}</Text>
+          <Text key={d.feature} variant="microcopy">{`${d.contribution >= 0 ? '▲ raises' : '▼ lowers'}: ${d.label ?? d.feature.replace(/=/g, ': ').replace(/_/g, ' ')} (${d.contribution >= 0 ? '+' : ''}${d.contribution.toFixed(2)})`}</Text>
         ))}
         {(review.evidenceChunks ?? []).slice(0, 2).map((e) => (
           <Text key={e.id} format={{ italic: true }}>{`“${supportingText(e)}” — ${SOURCES[e.sourceType ?? ''] ?? 'Source'}${e.occurredAt ? `, ${e.occurredAt.slice(0, 10)}` : ''}`}</Text>
