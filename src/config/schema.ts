@@ -221,6 +221,11 @@ export const configSchema = z
     OWNER_TASKS: bool.default(true),
     KILL_SWITCH: bool.default(false),
     QUEUE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    /**
+     * BullMQ workers: webhook deliveries in flight per worker. A delivery's job is a few Redis round trips and
+     * milliseconds of CPU, so while ingest holds the event loop many of them can wait their turn at once.
+     */
+    WEBHOOK_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
     JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
     /** `serve` runs workers in-process with the embedded queue; set false to run API only. */
     SERVE_WORKERS: bool.optional(),

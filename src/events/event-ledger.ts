@@ -33,60 +33,70 @@ function hwmKey(c: ClassifiedEvent, e: HubSpotEvent): string {
   return `events:hwm:${c.portalId}:${c.objectType}:${c.objectId}:${slot}`;
 }
 
-/** For each event, whether a newer one was already processed for its record and slot (one cache round trip). */
-export async function staleFlags(cache: KeyValueCache, items: ReadonlyArray<{ c: ClassifiedEvent; e: HubSpotEvent }>): Promise<boolean[]> {
-  if (items.length === 0) return [];
-  const marks = await cache.getMany(items.map(({ c, e }) => hwmKey(c, e)));
-  return items.map(({ e }, i) => {
-    const v = marks[i];
-    return v !== null && v !== undefined && Number(v.toString('utf8')) > e.occurredAt;
-  });
+/** The newest event already processed per record and slot, for these events (one cache round trip). */
+export async function readHighWaterMarks(cache: KeyValueCache, items: ReadonlyArray<{ c: ClassifiedEvent; e: HubSpotEvent }>): Promise<Map<string, number>> {
+  const keys = [...new Set(items.map(({ c, e }) => hwmKey(c, e)))];
+  const marks = new Map<string, number>();
+  if (keys.length === 0) return marks;
+  const values = await cache.getMany(keys);
+  for (const [i, key] of keys.entries()) {
+    const v = values[i];
+    if (v !== null && v !== undefined) marks.set(key, Number(v.toString('utf8')));
+  }
+  return marks;
+}
+
+/** Whether a newer event was already processed for this event's record and slot. */
+export function isStale(marks: ReadonlyMap<string, number>, c: ClassifiedEvent, e: HubSpotEvent): boolean {
+  const mark = marks.get(hwmKey(c, e));
+  return mark !== undefined && mark > e.occurredAt;
 }
 
 /**
  * Claims events for the job `owner`. An event is this job's when nobody had it, or when this same job had it on
- * an earlier attempt that crashed before finishing (so a retried job never loses its own events). At most three
- * cache round trips whatever the batch size: one read for keys already held, one batched set-if-absent for the
- * new ones, and one read of the holders of the few a concurrent job took in between.
+ * an earlier attempt that crashed before finishing (so a retried job never loses its own events). One cache round
+ * trip when every event is new (a batched set-if-absent), two when some were taken: the holders of those are read
+ * to tell a redelivery (another job holds it) from this job's own earlier attempt.
  */
 export async function claimEvents(cache: KeyValueCache, keys: readonly string[], owner: string): Promise<boolean[]> {
   const mine = Buffer.from(owner, 'utf8');
-  const held = await cache.getMany([...keys]);
   const out: boolean[] = new Array<boolean>(keys.length).fill(false);
   const seen = new Set<string>();
   const toClaim: number[] = [];
   for (const [i, key] of keys.entries()) {
-    const holder = held[i];
-    if (seen.has(key)) out[i] = false; // the same event twice in one delivery
-    else if (holder) out[i] = holder.equals(mine);
-    else toClaim.push(i);
+    if (!seen.has(key)) toClaim.push(i); // the same event twice in one delivery counts once
     seen.add(key);
   }
   if (toClaim.length === 0) return out;
   const set = await cache.setManyIfAbsent(toClaim.map((i) => ({ key: keys[i]!, value: mine, ttlSeconds: DEDUPE_TTL_SECONDS })));
-  const lost = toClaim.filter((_, j) => !set[j]);
+  const taken = toClaim.filter((_, j) => !set[j]);
   for (const [j, i] of toClaim.entries()) out[i] = set[j]!;
-  if (lost.length > 0) {
-    // Taken between our read and our write: ours only if it was this very job (an earlier attempt of it).
-    const holders = await cache.getMany(lost.map((i) => keys[i]!));
-    for (const [j, i] of lost.entries()) out[i] = holders[j]?.equals(mine) ?? false;
+  if (taken.length > 0) {
+    const holders = await cache.getMany(taken.map((i) => keys[i]!));
+    for (const [j, i] of taken.entries()) out[i] = holders[j]?.equals(mine) ?? false;
   }
   return out;
 }
 
-/** Raises the marks after the batch's jobs are durable; never lowers them. */
-export async function raiseHighWaterMarks(cache: KeyValueCache, items: Array<{ c: ClassifiedEvent; e: HubSpotEvent }>): Promise<void> {
+/**
+ * Raises the marks after the batch's jobs are durable. `known` are the marks this batch read
+ * (`readHighWaterMarks`), so raising costs one write and no second read. Not atomic, as before: when two batches
+ * about one record run at once, the older of their two times can be written last; the only effect is that an
+ * event arriving late between the two is not recognised as stale and is processed once more (ingest reads the
+ * record's current state, so nothing is lost or made stale by it).
+ */
+export async function raiseHighWaterMarks(
+  cache: KeyValueCache,
+  items: Array<{ c: ClassifiedEvent; e: HubSpotEvent }>,
+  known: ReadonlyMap<string, number>,
+): Promise<void> {
   const newest = new Map<string, number>();
   for (const { c, e } of items) {
     const k = hwmKey(c, e);
     newest.set(k, Math.max(newest.get(k) ?? 0, e.occurredAt));
   }
-  const keys = [...newest.keys()];
-  if (keys.length === 0) return;
-  const current = await cache.getMany(keys);
-  const updates = keys
-    .map((key, i) => ({ key, at: newest.get(key)!, cur: current[i] ? Number(current[i].toString('utf8')) : -1 }))
-    .filter((u) => u.at > u.cur)
-    .map((u) => ({ key: u.key, value: Buffer.from(String(u.at), 'utf8'), ttlSeconds: HWM_TTL_SECONDS }));
+  const updates = [...newest]
+    .filter(([key, at]) => at > (known.get(key) ?? -1))
+    .map(([key, at]) => ({ key, value: Buffer.from(String(at), 'utf8'), ttlSeconds: HWM_TTL_SECONDS }));
   if (updates.length > 0) await cache.setMany(updates);
 }

@@ -6,7 +6,7 @@ import type { HubSpotEvent } from '../webhooks/hubspot-event.ts';
 import type { JobHandler, JobQueue, JobSpec } from '../queue/queue.ts';
 import { associationSides, classifyEvent, type ClassifiedEvent, type EventAction } from './classify-event.ts';
 import { echoFlags } from './echo.ts';
-import { claimEvents, eventDedupeKey, raiseHighWaterMarks, staleFlags } from './event-ledger.ts';
+import { claimEvents, eventDedupeKey, isStale, raiseHighWaterMarks, readHighWaterMarks } from './event-ledger.ts';
 import { DEFAULT_ROUTING, generationJobsFor, shouldIngest, type RoutingConfig } from './routing.ts';
 
 /** The write-back module records its writes through this, so their webhook echoes start no generation. */
@@ -82,18 +82,23 @@ export async function processBatch(deps: BatchProcessorDeps, batch: WebhookBatch
       count(e, 'ignored');
     }
   }
-  // Each check is one cache round trip for the whole batch (plus one atomic claim per new event).
-  const claimed = await claimEvents(deps.cache, known.map(({ e }) => eventDedupeKey(e)), owner);
-  const fresh = known.filter(({ e }, i) => {
-    if (!claimed[i]) count(e, 'duplicate');
-    return claimed[i];
-  });
-  const stale = await staleFlags(deps.cache, fresh);
-  const current = fresh.filter(({ e }, i) => {
-    if (stale[i]) count(e, 'stale');
-    return !stale[i];
-  });
-  const echoes = await echoFlags(deps.cache, current, deps.appId);
+  // The claims, the high-water marks and the echo marks of the whole delivery in one round trip (three batched
+  // commands sent together); a fourth only when some events were already taken (redeliveries).
+  const [claimed, marks, echoFlagsOfKnown] = await Promise.all([
+    claimEvents(deps.cache, known.map(({ e }) => eventDedupeKey(e)), owner),
+    readHighWaterMarks(deps.cache, known),
+    echoFlags(deps.cache, known, deps.appId),
+  ]);
+  const current: Array<{ c: ClassifiedEvent; e: HubSpotEvent }> = [];
+  const echoes: boolean[] = [];
+  for (const [i, item] of known.entries()) {
+    if (!claimed[i]) count(item.e, 'duplicate');
+    else if (isStale(marks, item.c, item.e)) count(item.e, 'stale');
+    else {
+      current.push(item);
+      echoes.push(echoFlagsOfKnown[i]!);
+    }
+  }
   for (const [i, { c, e }] of current.entries()) {
     specs.push(...ingestJobs(c, e, deps.coalesceMs));
     if (echoes[i]) {
@@ -121,11 +126,25 @@ export async function processBatch(deps: BatchProcessorDeps, batch: WebhookBatch
     accepted.push({ c, e });
   }
 
-  if (specs.length > 0) await deps.queue.enqueue(specs);
-  outcome.jobs = specs.length;
-  await raiseHighWaterMarks(deps.cache, accepted);
+  // One job per key and delivery: a burst about one record derives one ingest (and one job per agent), as the
+  // queue would make of them anyway, without sending it the other ninety-nine.
+  const jobs = coalesceByKey(specs);
+  if (jobs.length > 0) await deps.queue.enqueue(jobs);
+  outcome.jobs = jobs.length;
+  await raiseHighWaterMarks(deps.cache, accepted, marks);
   logger.debug({ jobId: owner, ...outcome }, 'webhook batch processed');
   return outcome;
+}
+
+/** Keeps the first job of each coalescing key (the one the queue keeps too: later ones are no-ops there). */
+function coalesceByKey(specs: JobSpec[]): JobSpec[] {
+  const seen = new Set<string>();
+  return specs.filter((s) => {
+    if (s.key === undefined) return true;
+    if (seen.has(s.key)) return false;
+    seen.add(s.key);
+    return true;
+  });
 }
 
 /** The ingest job(s) for one event; merges and association changes also refresh the other records involved. */

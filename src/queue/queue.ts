@@ -74,6 +74,8 @@ export interface WorkerHandle {
 
 export interface WorkOptions {
   concurrency?: number;
+  /** BullMQ: a concurrency per job type over `concurrency` (each type has its own worker there). */
+  concurrencyOf?: Partial<Record<JobType, number>>;
   /**
    * Embedded queue: workers step aside while this process answers webhook deliveries (see ForegroundGate).
    * BullMQ workers run in their own processes in production and ignore it.

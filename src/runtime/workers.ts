@@ -65,5 +65,9 @@ export async function createJobHandlers(c: Container): Promise<Partial<Record<Jo
 
 export async function startWorkers(c: Container): Promise<WorkerHandle> {
   const [queue, handlers] = await Promise.all([c.queue(), createJobHandlers(c)]);
-  return queue.work(handlers, { concurrency: c.config.QUEUE_CONCURRENCY, foreground: c.foreground });
+  return queue.work(handlers, {
+    concurrency: c.config.QUEUE_CONCURRENCY,
+    concurrencyOf: { 'webhook.batch': c.config.WEBHOOK_BATCH_CONCURRENCY },
+    foreground: c.foreground,
+  });
 }

@@ -69,6 +69,27 @@ export function queueContract(open: OpenQueue, newPrefix: () => string): void {
     expect(runs).toHaveLength(2);
   });
 
+  it('enqueues jobs of several types in one call, answering their ids in order (a key repeated in the call once)', async () => {
+    const q = await make(newPrefix());
+    const ids = await q.enqueue([
+      { type: 'ingest.record', payload: { v: 1 }, key: 'rec-1', delayMs: 300 },
+      { type: 'generate.lead_score', payload: { v: 2 }, key: 'score-1', delayMs: 300 },
+      { type: 'ingest.record', payload: { v: 3 }, key: 'rec-1', delayMs: 300 },
+      { type: 'ingest.account', payload: { v: 4 } },
+      { type: 'ingest.record', payload: { v: 5 }, key: 'rec-2', delayMs: 300 },
+    ]);
+    expect(ids).toHaveLength(5);
+    expect(ids[2]).toBe(ids[0]);
+    expect(new Set([ids[0], ids[1], ids[3], ids[4]]).size).toBe(4);
+    const runs: Array<{ id: string; payload: unknown }> = [];
+    const record = async (job: JobContext) => void runs.push({ id: job.id, payload: job.payload });
+    q.work({ 'ingest.record': record, 'generate.lead_score': record, 'ingest.account': record });
+    await q.drain();
+    expect(runs.map((r) => [r.id, r.payload]).sort()).toEqual(
+      [[ids[0], { v: 1 }], [ids[1], { v: 2 }], [ids[3], { v: 4 }], [ids[4], { v: 5 }]].sort(),
+    );
+  });
+
   it('runs a job enqueued while its key is active after the active one, never beside it', async () => {
     const q = await make(newPrefix());
     let running = 0;
