@@ -153,7 +153,7 @@ export async function startSandboxPortals(opts: PortalsOptions): Promise<Portals
       first.sandbox.app.routing(req, res);
       return;
     }
-    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const bearer = /^bearer +(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
     const direct = bearer === undefined ? undefined : byToken.get(bearer);
     if (direct || bearer === undefined) {
       (direct ?? first).sandbox.app.routing(req, res);

@@ -84,7 +84,8 @@ export function buildSandboxServer(
     ctx.counters.requests++;
     const auth = req.headers.authorization;
     if (!auth) throw unauthorized(true);
-    const token = auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
+    // The scheme is case-insensitive (RFC 9110 §11.1), as HubSpot treats it: `bearer x` is the same credential.
+    const token = /^bearer +(\S+)\s*$/i.exec(auth)?.[1] ?? '';
     const scopes = token === ctx.token ? undefined : opts.scopedTokens[token];
     if (token !== ctx.token && !scopes) throw unauthorized(false);
     if (scopes) {

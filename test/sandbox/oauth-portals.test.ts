@@ -81,6 +81,11 @@ describe('sandbox: several portals and OAuth', () => {
     // A private-app token of one portal still reaches only that portal.
     const privateB = await new Client({ accessToken: sb.portals[1]!.token, basePath: sb.url }).crm.companies.basicApi.getPage(100);
     expect(privateB.results).toHaveLength(7);
+    // The scheme in any case, for OAuth and private-app tokens alike, as HubSpot takes it.
+    const lower = await fetch(`${sb.url}/crm/v3/objects/companies?limit=100`, { headers: { authorization: `bearer ${a.accessToken}` } });
+    expect(((await lower.json()) as { results: unknown[] }).results).toHaveLength(4);
+    const upper = await fetch(`${sb.url}/crm/v3/objects/companies?limit=100`, { headers: { authorization: `BEARER ${sb.portals[1]!.token}` } });
+    expect(((await upper.json()) as { results: unknown[] }).results).toHaveLength(7);
   });
 
   it('refuses a replayed code, a wrong secret and a mismatched redirect URI with HubSpot\'s statuses', async () => {

@@ -113,6 +113,18 @@ describe('a sandbox that refuses like HubSpot', () => {
     }
   });
 
+  it('takes the Bearer scheme in any case, and refuses other schemes and a missing token with 401', async () => {
+    const url = `${sb.url}/crm/v3/objects/contacts?limit=1`;
+    for (const scheme of ['bearer', 'BEARER', 'Bearer', 'bEaReR']) {
+      expect((await fetch(url, { headers: { authorization: `${scheme} ${sb.token}` } })).status, scheme).toBe(200);
+    }
+    // A limited token keeps its scopes whatever the case of the scheme.
+    expect((await fetch(`${sb.url}/crm/v3/objects/companies?limit=1`, { headers: { authorization: `bearer ${READ_CONTACTS}` } })).status).toBe(403);
+    for (const authorization of [`Basic ${sb.token}`, `Bearer${sb.token}`, 'Bearer ', `Token ${sb.token}`]) {
+      expect((await fetch(url, { headers: { authorization } })).status, authorization).toBe(401);
+    }
+  });
+
   it('gives ids of varying length that still increase', () => {
     const ids = sb.groundTruth().companies.map((c) => c.id);
     const all = [...ids, ...sb.groundTruth().calls.map((c) => c.id)];
