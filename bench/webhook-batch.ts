@@ -12,7 +12,12 @@
  *
  * The deliveries look like the soak's: 100 property changes each over `--records` companies and contacts (54, the
  * soak's portal), so derived ingest jobs coalesce per record. Derived jobs are left delayed; only the batch jobs
- * run. Options: --deliveries N (200), --records N (54), --repeats N (3), --concurrency N (4).
+ * run. Options: --deliveries N (200), --records N (54), --repeats N (3), --concurrency N (4 or 16),
+ * --baseline-deliveries N (as --deliveries), --busy-ms N (0).
+ *
+ * `--busy-ms N` holds the worker's event loop N ms at a time between turns, as ingest's synchronous work
+ * (chunking, hashing, SQLite writes) holds it in a real worker beside the batches: each trip to Redis then waits
+ * for a turn of the loop, so a delivery's wall time grows with the trips it makes one after the other.
  */
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
@@ -74,6 +79,8 @@ async function main(): Promise<void> {
   const RECORDS = arg('records', 54);
   const REPEATS = arg('repeats', 3);
   const CONCURRENCY = arg('concurrency', 4);
+  const BASELINE_DELIVERIES = arg('baseline-deliveries', DELIVERIES);
+  const BUSY_MS = process.argv.includes('--busy-ms') ? Number(process.argv[process.argv.indexOf('--busy-ms') + 1]) : 0;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hsai-bench-batch-'));
   const [redisPort, relayPort] = await Promise.all([freePort(), freePort()]);
   const redis = startRedis(redisPort, path.join(tmp, 'redis'), tmp);
@@ -118,15 +125,16 @@ async function main(): Promise<void> {
     };
 
     const run = async (mode: 'per event' | 'per delivery', n: number): Promise<Sample> => {
+      const count = mode === 'per event' ? BASELINE_DELIVERIES : DELIVERIES;
       const prefix = `bench${n}${mode === 'per event' ? 'e' : 'd'}`;
       const redisUrl = `redis://127.0.0.1:${relayPort}`;
       const queue = await createQueue({ redisUrl, dataDir: tmp, prefix, defaultMaxAttempts: 3 });
       const cache = await createRedisKv({ url: redisUrl, keyPrefix: `${prefix}:` });
       const deps = { queue, cache, coalesceMs: 2_000 };
       // Journaled first, as the API does; the clock starts when the worker starts taking them.
-      for (let i = 0; i < DELIVERIES; i += 50) {
+      for (let i = 0; i < count; i += 50) {
         await queue.enqueue(
-          Array.from({ length: Math.min(50, DELIVERIES - i) }, () => ({
+          Array.from({ length: Math.min(50, count - i) }, () => ({
             type: 'webhook.batch' as const,
             payload: { source: 'webhook', receivedAt: Date.now(), events: delivery() } satisfies WebhookBatchPayload,
           })),
@@ -138,26 +146,32 @@ async function main(): Promise<void> {
       const handler = async (job: JobContext<WebhookBatchPayload>) => {
         if (mode === 'per delivery') await processBatch(deps, job.payload, job.id);
         else for (const e of job.payload.events) await processBatch(deps, { ...job.payload, events: [e] }, job.id);
-        if (++done === DELIVERIES) finished();
+        if (++done === count) finished();
       };
       const [r0, w0, c0, t0] = [await redisCounters(), await relayWrites(), process.cpuUsage(), performance.now()];
       const worker = queue.work({ 'webhook.batch': handler }, { concurrency: CONCURRENCY });
+      // Ingest's stand-in: the loop is held BUSY_MS at a time, with one turn for everything else in between.
+      const busy = BUSY_MS > 0 ? setInterval(() => {
+        const until = performance.now() + BUSY_MS;
+        while (performance.now() < until);
+      }, 0) : undefined;
       await allDone;
+      clearInterval(busy);
       const [wallMs, cpu, w1, r1] = [performance.now() - t0, process.cpuUsage(c0), await relayWrites(), await redisCounters()];
       await worker.close();
       await Promise.all([queue.close(), cache.close()]);
       return {
-        wallMs: wallMs / DELIVERIES,
-        cpuMs: (cpu.user + cpu.system) / 1000 / DELIVERIES,
-        redisCpuMs: (r1.cpuMs - r0.cpuMs) / DELIVERIES,
-        commands: (r1.commands - r0.commands) / DELIVERIES,
-        writes: (w1 - w0) / DELIVERIES,
+        wallMs: wallMs / count,
+        cpuMs: (cpu.user + cpu.system) / 1000 / count,
+        redisCpuMs: (r1.cpuMs - r0.cpuMs) / count,
+        commands: (r1.commands - r0.commands) / count,
+        writes: (w1 - w0) / count,
       };
     };
 
     const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
     process.stdout.write(
-      `webhook.batch on Redis: ${DELIVERIES} deliveries of 100 events over ${RECORDS} records, worker concurrency ${CONCURRENCY}, ${REPEATS} repeats; load average ${load()}\n`,
+      `webhook.batch on Redis: ${DELIVERIES} deliveries (baseline ${BASELINE_DELIVERIES}) of 100 events over ${RECORDS} records, worker concurrency ${CONCURRENCY}, ${REPEATS} repeats${BUSY_MS ? `, event loop held ${BUSY_MS} ms at a time` : ''}; load average ${load()}\n`,
     );
     const samples: Record<'per event' | 'per delivery', Sample[]> = { 'per event': [], 'per delivery': [] };
     await run('per delivery', 0); // warm-up: JIT, Lua scripts loaded into Redis
@@ -168,7 +182,7 @@ async function main(): Promise<void> {
     const span = (xs: number[], digits: number) => `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
     const rows: Array<[string, (s: Sample) => number, number]> = [
       ['wall ms per delivery', (s) => s.wallMs, 1],
-      ['worker CPU ms per delivery', (s) => s.cpuMs, 1],
+      ...(BUSY_MS > 0 ? [] : [['worker CPU ms per delivery', (s: Sample) => s.cpuMs, 1] as [string, (s: Sample) => number, number]]),
       ['Redis CPU ms per delivery', (s) => s.redisCpuMs, 2],
       ['Redis commands per delivery', (s) => s.commands, 0],
       ['writes to Redis per delivery', (s) => s.writes, 1],
