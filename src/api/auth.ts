@@ -90,6 +90,6 @@ export async function registerSecurity(app: FastifyInstance, opts: SecurityOptio
     if (ROLE_RANK[principal.role] < ROLE_RANK[required]) {
       throw new ApiError('FORBIDDEN', `This route needs the ${required} role; your token has ${principal.role}`);
     }
-    req.principal = { name: principal.name, role: principal.role };
+    req.principal = { name: principal.name, role: principal.role, ...(principal.portals ? { portals: principal.portals } : {}) };
   });
 }

@@ -15,7 +15,7 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     /** Set by the auth hook: who is calling (token name) and with which role. */
-    principal?: { name: string; role: Role };
+    principal?: { name: string; role: Role; portals?: string[] };
   }
 }
 
@@ -23,6 +23,8 @@ export interface ApiToken {
   token: string;
   role: Role;
   name: string;
+  /** The HubSpot portals this token may see; undefined: every portal the deployment serves. */
+  portals?: string[];
 }
 
 export const ROLE_RANK: Record<Role, number> = { reader: 1, reviewer: 2, admin: 3 };

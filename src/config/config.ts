@@ -48,7 +48,7 @@ export interface OAuthSettings {
 const HINTS: Record<string, string> = {
   PORT: 'set PORT to a TCP port number such as 3000',
   HUBSPOT_BASE_URL: 'use https://api.hubapi.com or the sandbox URL (default http://127.0.0.1:4010)',
-  API_TOKENS: 'use comma-separated token:role pairs, roles reader|reviewer|admin',
+  API_TOKENS: 'use comma-separated token:role[:name][@portal+portal] entries, roles reader|reviewer|admin',
   LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
   TRUST_PROXY: 'unset behind no proxy; 1 behind one load balancer; or the proxies\' addresses, e.g. 10.0.0.0/8',
 };
@@ -193,7 +193,7 @@ export function redactedConfig(c: Config): Record<string, unknown> {
     SHUTDOWN_GRACE_MS: c.SHUTDOWN_GRACE_MS,
     WORKER_PORT: c.WORKER_PORT,
     tracing: maskUrl(c.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? c.OTEL_EXPORTER_OTLP_ENDPOINT) ?? 'off',
-    API_TOKENS: c.API_TOKENS.map((t) => `${t.name}:${t.role}`),
+    API_TOKENS: c.API_TOKENS.map((t) => `${t.name}:${t.role}${t.portals ? `@${t.portals.join('+')}` : ''}`),
     backends: c.backends,
     embeddings: c.embeddings,
     llm: c.llm,

@@ -39,12 +39,24 @@ const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string(
 export const ROLES = ['reader', 'reviewer', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** `API_TOKENS`: comma-separated `token:role` pairs, e.g. `s3cret:admin,abc:reviewer`. */
+/**
+ * `API_TOKENS`: comma-separated `token:role[:name][@portals]` entries, e.g. `s3cret:admin,abc:reviewer:ana@123+456`.
+ * `@portals` (portal ids joined by `+`) limits the token to those HubSpot portals; without it (or with `@*`) the
+ * token sees every portal the deployment serves, as before portals could be named.
+ */
+const PORTAL_SUFFIX = /@(\*|\d{1,20}(?:[+|]\d{1,20})*)$/;
 const apiTokens = z
   .preprocess((v) => (v === undefined ? '' : v), z.string())
   .transform((raw, ctx) => {
-    const out: Array<{ token: string; role: Role; name: string }> = [];
-    for (const [i, part] of raw.split(',').map((p) => p.trim()).filter(Boolean).entries()) {
+    const out: Array<{ token: string; role: Role; name: string; portals?: string[] }> = [];
+    for (const [i, entry0] of raw.split(',').map((p) => p.trim()).filter(Boolean).entries()) {
+      const scoped = PORTAL_SUFFIX.exec(entry0);
+      const part = scoped ? entry0.slice(0, scoped.index) : entry0;
+      const portals = scoped && scoped[1] !== '*' ? [...new Set(scoped[1]!.split(/[+|]/))] : undefined;
+      if (!scoped && /@[^:]*$/.test(entry0) && entry0.split(':').length > 1) {
+        ctx.addIssue({ code: 'custom', message: `entry ${i + 1}: after @ list portal ids joined by + (e.g. @123+456), or * for every portal` });
+        continue;
+      }
       const [token, role = 'reader', name] = part.split(':');
       if (!token || token.length < 8) {
         ctx.addIssue({ code: 'custom', message: `entry ${i + 1}: a token must be at least 8 characters` });
@@ -54,7 +66,7 @@ const apiTokens = z
         ctx.addIssue({ code: 'custom', message: `entry ${i + 1}: role must be one of ${ROLES.join(', ')} (got "${role}")` });
         continue;
       }
-      const entry = { token, role: role as Role, name: name ?? `token${i + 1}` };
+      const entry = { token, role: role as Role, name: name ?? `token${i + 1}`, ...(portals ? { portals } : {}) };
       // Review sessions and the audit log name the token: two tokens with one name would share them.
       const taken = out.find((t) => t.name === entry.name);
       if (taken) {
@@ -216,6 +228,8 @@ export const configSchema = z
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl('an OTLP/HTTP traces endpoint, e.g. http://otel-collector:4318/v1/traces'),
     OTEL_SERVICE_NAME: z.string().min(1).default('hubspot-ai'),
     POLICY_FILE: optionalString,
+    /** Many portals: `<dir>/<portalId>.yaml` is that portal's policy; portals without one use POLICY_FILE. */
+    PORTAL_POLICY_DIR: optionalString,
     DRY_RUN: bool.default(false),
     /** One HubSpot task per record for its owner while AI suggestions wait for review. */
     OWNER_TASKS: bool.default(true),

@@ -8,7 +8,7 @@ import type { Container } from './container.ts';
 /** Adapts the retrieval and agent modules to the accounts API (and maps their not-found errors to 404s). */
 export function createAccountsService(c: Container): AccountsService {
   const notFound = (err: unknown, accountId: string): never => {
-    if (err instanceof AppError && /NOT_FOUND/.test(err.code)) throw apiError('NOT_FOUND', `Account ${accountId}: ${err.message}`);
+    if (err instanceof AppError && /NOT_FOUND|NOT_SERVED/.test(err.code)) throw apiError('NOT_FOUND', `Account ${accountId}: ${err.message}`);
     throw err;
   };
   /**
@@ -29,21 +29,23 @@ export function createAccountsService(c: Container): AccountsService {
   };
 
   return {
-    async similar(accountId, opts) {
+    defaultPortal: () => c.portalId(),
+
+    async similar(portalId, accountId, opts) {
       const { similarAccounts } = await import('../retrieval/similar-accounts.ts');
-      const [store, portalId] = await Promise.all([c.store(), c.portalId()]);
+      const store = await c.store();
       return similarAccounts(store, portalId, accountId, opts).catch((e: unknown) => notFound(e, accountId));
     },
 
-    async search(query, filters, limit) {
+    async search(portalId, query, filters, limit) {
       const { searchAccounts } = await import('../retrieval/account-search.ts');
-      const [store, embedder, portalId] = await Promise.all([c.store(), c.embedder(), c.portalId()]);
+      const [store, embedder] = await Promise.all([c.store(), c.embedder()]);
       return searchAccounts(store, embedder, portalId, query, { filters, limit });
     },
 
-    async context(accountId, q, k) {
+    async context(portalId, accountId, q, k) {
       const { hybridSearch } = await import('../retrieval/hybrid-search.ts');
-      const [store, embedder, portalId] = await Promise.all([c.store(), c.embedder(), c.portalId()]);
+      const [store, embedder] = await Promise.all([c.store(), c.embedder()]);
       if ((await store.listChunkKeys(portalId, accountId)).length === 0 && !(await store.getProfile(portalId, accountId))) {
         throw apiError('NOT_FOUND', `Account ${accountId} is not in the index (unknown account, or not ingested yet)`);
       }
@@ -58,16 +60,11 @@ export function createAccountsService(c: Container): AccountsService {
       }));
     },
 
-    async generate(accountId, agent, opts) {
+    async generate(portalId, accountId, agent, opts) {
       const { runAgentForAccount } = await import('../agents/run-agent.ts');
-      const [store, embedder, portalId, gateway, provider, writeback] = await Promise.all([
-        c.store(),
-        c.embedder(),
-        c.portalId(),
-        c.gateway(),
-        c.provider(),
-        c.writeback(),
-      ]);
+      const scope = await c.portal(portalId).catch((e: unknown) => notFound(e, accountId));
+      const { gateway, writeback } = scope;
+      const [store, embedder, provider] = await Promise.all([c.store(), c.embedder(), c.provider()]);
       if ((await store.listChunkKeys(portalId, accountId)).length === 0) {
         throw apiError('NOT_FOUND', `Account ${accountId} is not in the index (unknown account, or not ingested yet)`);
       }

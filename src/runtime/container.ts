@@ -19,6 +19,7 @@ import { ActionWaiters } from '../actions/waiters.ts';
 import { onCheckpointError } from '../db/checkpointer.ts';
 import { collectQueueStats, collectScorerFigures } from '../metrics.ts';
 import { tracingEnabled } from '../tracing.ts';
+import { PortalNotServedError, PortalScopes, policyFileFor, type PortalScope } from './portal-scopes.ts';
 
 /**
  * The composition root: builds each port's adapter from the configuration, lazily, once per process, and
@@ -33,7 +34,14 @@ export interface Container {
   gateway(): Promise<HubSpotGateway>;
   /** OAuth mode's token store and install routes; undefined in private-app mode. */
   oauth(): Promise<OAuthRuntime | undefined>;
+  /** The deployment's default portal: the private app's, or in OAuth mode HUBSPOT_PORTAL_ID or the only one installed. */
   portalId(): Promise<string>;
+  /** Whether this deployment serves a portal now (the private app's; an installed one in OAuth mode). */
+  serves(portalId: string): Promise<boolean>;
+  /** One portal's gateway, write-back, indexer and scorer, built once; PortalNotServedError when not served. */
+  portal(portalId: string): Promise<PortalScope>;
+  /** Drops a portal's scope in this process (after it was removed, uninstalled or purged). */
+  forgetPortal(portalId: string): Promise<void>;
   embedder(): Promise<Embedder>;
   store(): Promise<VectorStore>;
   queue(): Promise<JobQueue>;
@@ -208,9 +216,7 @@ export function createContainer(config: Config, logger: Logger): Container {
     (i) => i.close(),
   );
 
-  const writeback = res.lazy(
-    'writeback',
-    async () => {
+  const makeWriteback = async (gw: HubSpotGateway, portal?: string): Promise<WritebackService> => {
       const [{ createWriteback }, { loadPolicy }, { recordOwnWrite }] = await Promise.all([
         import('../writeback/create-writeback.ts'),
         import('../writeback/policy.ts'),
@@ -218,9 +224,10 @@ export function createContainer(config: Config, logger: Logger): Container {
       ]);
       const kv = await cache();
       return createWriteback({
-        gateway: await gateway(),
+        gateway: gw,
+        ...(portal === undefined ? {} : { portalId: portal }),
         sql: await sql(),
-        policy: loadPolicy(config.POLICY_FILE),
+        policy: loadPolicy(portal === undefined ? config.POLICY_FILE : policyFileFor(config, portal)),
         dryRun: config.DRY_RUN,
         killSwitch: config.KILL_SWITCH,
         appId: config.HUBSPOT_APP_ID,
@@ -228,14 +235,13 @@ export function createContainer(config: Config, logger: Logger): Container {
         ownerTasks: { enabled: config.OWNER_TASKS, ...(config.WEBHOOK_PUBLIC_URL ? { reviewPageUrl: `${config.WEBHOOK_PUBLIC_URL.replace(/\/+$/, '')}/review` } : {}) },
         onOwnWrite: (w) => recordOwnWrite(kv, { ...w, objectType: w.objectType }),
         resolveEvidence: async (ids) => {
-          const chunks = await (await store()).getChunks(await portalId(), ids);
+          const chunks = await (await store()).getChunks(portal ?? (await gw.portalId()), ids);
           return chunks.map((ch) => ({ id: ch.id, text: ch.text, sourceType: ch.sourceType, occurredAt: ch.occurredAt }));
         },
-        logger: logger.child({ module: 'writeback' }),
+        logger: logger.child({ module: 'writeback', ...(portal === undefined ? {} : { portalId: portal }) }),
       });
-    },
-    (w) => w.close(),
-  );
+  };
+  const writeback = res.lazy('writeback', async () => makeWriteback(await gateway()), (w) => w.close());
 
   let stopScorerFigures = (): void => undefined;
   const scorers = res.lazy(
@@ -255,6 +261,43 @@ export function createContainer(config: Config, logger: Logger): Container {
     return portal;
   };
 
+  const serves = async (id: string): Promise<boolean> => {
+    const o = await oauth();
+    if (o) return o.tokens.isInstalled(id);
+    return id === (await portalId());
+  };
+
+  // Per-portal parts. The default portal reuses the process-wide gateway and write-back; in OAuth mode every
+  // other installed portal gets its own gateway (its token, its rate limiter) and its own write-back service.
+  const scopes = new PortalScopes(async (id): Promise<PortalScope> => {
+    const o = await oauth();
+    const { currentScorer } = await import('../agents/scorer/scorer-store.ts');
+    const { adoptLegacyRows } = await import('../writeback/sql-schema.ts');
+    const scorer = currentScorer(await scorers(), async () => id);
+    const defaultPortal = o ? await o.tokens.servedPortal(config.oauth?.portalId).catch(() => undefined) : await portalId();
+    if (!o && id !== defaultPortal) throw new PortalNotServedError(id, `the private-app token belongs to portal ${defaultPortal}`);
+    if (o && !(await o.tokens.isInstalled(id))) throw new PortalNotServedError(id, 'the app is not installed there');
+    if (id === defaultPortal) {
+      const wb = await writeback();
+      // Rows from before portals were recorded belong to the portal the deployment served then.
+      await adoptLegacyRows(await sql(), id);
+      return { portalId: id, gateway: await gateway(), writeback: wb, indexer: await indexer(), scorer };
+    }
+    const { createHubSpotGateway, hubSpotGatewayOptions } = await import('../hubspot/create-gateway.ts');
+    const { Indexer } = await import('../ingest/indexer.ts');
+    const opts = hubSpotGatewayOptions(config, { redis: await redis(), logger: logger.child({ module: 'hubspot', portalId: id }) });
+    const gw = createHubSpotGateway({ ...opts, oauth: { portalId: id, tokens: o!.tokens.sourceFor(id) } });
+    const wb = await makeWriteback(gw, id);
+    const idx = new Indexer({ store: await store(), embedder: await embedder(), gateway: gw, pool: await workPool(), logger: logger.child({ module: 'indexer', portalId: id }) });
+    const close = async () => void (await Promise.allSettled([wb.close(), idx.close(), gw.close()]));
+    return { portalId: id, gateway: gw, writeback: wb, indexer: idx, scorer, close } as PortalScope;
+  });
+  const closeScope = async (s: PortalScope) => {
+    const own = (s as PortalScope & { close?: () => Promise<void> }).close;
+    if (own) await own();
+  };
+  const portalScopes = res.lazy('portal-scopes', async () => scopes, (s) => s.closeAll(closeScope));
+
   return {
     config,
     logger,
@@ -264,6 +307,9 @@ export function createContainer(config: Config, logger: Logger): Container {
     gateway,
     oauth,
     portalId,
+    serves,
+    portal: async (id) => (await portalScopes()).get(id),
+    forgetPortal: (id) => scopes.forget(id, closeScope),
     embedder,
     store,
     queue,

@@ -3,6 +3,7 @@ import { buildApp, type RouteGroup } from '../api/app.ts';
 import type { HubSpotEvent } from '../queue/jobs.ts';
 import type { Container } from './container.ts';
 import { createAccountsService } from './accounts-service.ts';
+import type { PortalWritebacks } from '../api/tenancy.ts';
 
 /** The whole HTTP surface for `serve` and `demo`, built from the container's ports. */
 export async function buildServiceApp(c: Container): Promise<FastifyInstance> {
@@ -17,7 +18,9 @@ export async function buildServiceApp(c: Container): Promise<FastifyInstance> {
     import('../api/routes/dashboard.ts'),
   ]);
   const { hubspotRoutes } = await import('../api/routes/hubspot.ts');
-  const [queue, writeback, oauth] = await Promise.all([c.queue(), c.writeback(), c.oauth()]);
+  const [queue, oauth] = await Promise.all([c.queue(), c.oauth()]);
+  // Each request works on one portal's write-back service (api/tenancy.ts).
+  const writeback: PortalWritebacks = { forPortal: async (id) => (await c.portal(id)).writeback, defaultPortal: () => c.portalId() };
   const lifecycle = oauth ? (await import('../oauth/lifecycle.ts')).applyAppLifecycle : undefined;
   const routes: RouteGroup[] = [
     {
@@ -31,7 +34,16 @@ export async function buildServiceApp(c: Container): Promise<FastifyInstance> {
         maxBodyBytes: cfg.WEBHOOK_MAX_BODY_BYTES,
         foreground: c.foreground,
         logger: c.logger.child({ module: 'webhooks' }),
-        ...(oauth && lifecycle ? { lifecycle: (events: HubSpotEvent[]) => lifecycle(oauth.tokens, events) } : {}),
+        ...(oauth && lifecycle
+          ? {
+              lifecycle: async (events: HubSpotEvent[]) => {
+                const r = await lifecycle(oauth.tokens, events);
+                // An uninstalled portal's gateway and write-back are dropped in this process at once.
+                for (const id of r.uninstalled) await c.forgetPortal(id);
+                return r;
+              },
+            }
+          : {}),
       },
     },
     ...(oauth ? [{ name: 'oauth', plugin: (await import('../oauth/routes.ts')).oauthRoutes, opts: oauth.routeOptions(c.logger.child({ module: 'oauth' })) }] : []),

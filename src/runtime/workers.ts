@@ -1,53 +1,94 @@
-import { currentScorer } from '../agents/scorer/scorer-store.ts';
-import type { JobHandler, JobType, WorkerHandle } from '../queue/queue.ts';
+import type { HubSpotEvent } from '../webhooks/hubspot-event.ts';
+import type { WebhookBatchPayload } from '../queue/jobs.ts';
+import { PermanentJobError, type JobHandler, type JobType, type WorkerHandle } from '../queue/queue.ts';
+import { errorMessage } from '../errors.ts';
 import type { Container } from './container.ts';
+import { isPortalGone, type PortalScope } from './portal-scopes.ts';
+
+// Handlers differ in payload type; the queue dispatches by job type.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Handlers = Partial<Record<JobType, JobHandler<any>>>;
 
 /**
  * Every job handler of the product, wired to the container's ports: webhook batches → routing; ingest jobs →
- * the indexer; generation jobs → agents → the write-back module.
+ * the indexer; generation jobs → agents → the write-back module. Every job but a webhook batch names its portal,
+ * and runs with that portal's parts only (its gateway, write-back, indexer and scorer: runtime/portal-scopes.ts).
+ * A webhook batch keeps only the events of portals this deployment serves. Work for a portal that is no longer
+ * served (uninstalled, removed) fails at once, without retries.
  */
-// Handlers differ in payload type; the queue dispatches by job type.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function createJobHandlers(c: Container): Promise<Partial<Record<JobType, JobHandler<any>>>> {
-  const [{ createWebhookBatchHandler }, { createIngestHandlers }, { createGenerationHandlers }, { loadRoutingRules }, { createActionHandler }] = await Promise.all([
-    import('../events/process-batch.ts'),
+export async function createJobHandlers(c: Container): Promise<Handlers> {
+  const [{ createWebhookBatchHandler }, { loadRoutingRules }] = await Promise.all([import('../events/process-batch.ts'), import('../events/routing.ts')]);
+  const [queue, cache] = await Promise.all([c.queue(), c.cache()]);
+  const rules = loadRoutingRules(c.config.ROUTING_FILE);
+  const logger = c.logger.child({ module: 'events' });
+  const batch = createWebhookBatchHandler({ queue, cache, rules, appId: c.config.HUBSPOT_APP_ID, coalesceMs: c.config.WEBHOOK_COALESCE_MS, logger });
+
+  // Keyed by the scope itself: a portal whose scope was dropped and rebuilt gets fresh handlers.
+  const perPortal = new WeakMap<PortalScope, Promise<Handlers>>();
+  const handlersOf = (scope: PortalScope): Promise<Handlers> => {
+    let h = perPortal.get(scope);
+    if (!h) {
+      h = portalHandlers(c, scope);
+      perPortal.set(scope, h);
+      h.catch(() => perPortal.delete(scope));
+    }
+    return h;
+  };
+  const dispatch = (type: JobType): JobHandler<{ portalId?: unknown }> => async (job) => {
+    const raw = job.payload?.portalId;
+    const portalId = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : '';
+    try {
+      if (!/^\d+$/.test(portalId)) throw new PermanentJobError(`${type} job without a portal id`);
+      const handler = (await handlersOf(await c.portal(portalId)))[type];
+      if (!handler) throw new PermanentJobError(`no handler for ${type}`);
+      await handler(job);
+    } catch (err) {
+      if (isPortalGone(err)) {
+        // A retry cannot help while the portal is gone; installing again starts new work from new events.
+        throw new PermanentJobError(`portal ${portalId}: ${errorMessage(err)}`, { cause: err });
+      }
+      throw err;
+    }
+  };
+
+  const handlers: Handlers = {
+    'webhook.batch': async (job) => {
+      const payload = job.payload as WebhookBatchPayload;
+      const served = new Map<string, boolean>();
+      const keep: HubSpotEvent[] = [];
+      for (const e of payload.events) {
+        const id = String(e.portalId);
+        let ok = served.get(id);
+        if (ok === undefined) {
+          ok = await c.serves(id);
+          served.set(id, ok);
+          if (!ok) logger.warn({ portalId: id }, 'webhook events of a portal this deployment does not serve were dropped');
+        }
+        if (ok) keep.push(e);
+      }
+      if (keep.length === 0) return;
+      await batch({ ...job, payload: keep.length === payload.events.length ? payload : { ...payload, events: keep } });
+    },
+  };
+  for (const type of ['ingest.record', 'ingest.account', 'generate.call_summary', 'generate.lead_score', 'generate.reply_draft', 'generate.account_summary', 'action.execute'] as const) {
+    handlers[type] = dispatch(type);
+  }
+  return handlers;
+}
+
+/** The ingest, generation and workflow-action handlers of one portal. */
+async function portalHandlers(c: Container, scope: PortalScope): Promise<Handlers> {
+  const [{ createIngestHandlers }, { createGenerationHandlers }, { createActionHandler }] = await Promise.all([
     import('../events/ingest-jobs.ts'),
     import('../events/generation-jobs.ts'),
-    import('../events/routing.ts'),
     import('../actions/run-action.ts'),
   ]);
-  const [queue, cache, gateway, indexer, store, embedder, provider, writeback] = await Promise.all([
-    c.queue(),
-    c.cache(),
-    c.gateway(),
-    c.indexer(),
-    c.store(),
-    c.embedder(),
-    c.provider(),
-    c.writeback(),
-  ]);
-  const rules = loadRoutingRules(c.config.ROUTING_FILE);
-  const scorer = currentScorer(await c.scorers(), () => c.portalId());
+  const [queue, store, embedder, provider] = await Promise.all([c.queue(), c.store(), c.embedder(), c.provider()]);
+  const { gateway, indexer, writeback, scorer } = scope;
+  const log = (module: string) => c.logger.child({ module, portalId: scope.portalId });
   return {
-    'webhook.batch': createWebhookBatchHandler({
-      queue,
-      cache,
-      rules,
-      appId: c.config.HUBSPOT_APP_ID,
-      coalesceMs: c.config.WEBHOOK_COALESCE_MS,
-      logger: c.logger.child({ module: 'events' }),
-    }),
-    ...createIngestHandlers({ indexer, gateway, logger: c.logger.child({ module: 'ingest' }) }),
-    ...createGenerationHandlers({
-      gateway,
-      queue,
-      store,
-      embedder,
-      provider,
-      scorer,
-      sink: writeback,
-      logger: c.logger.child({ module: 'agents' }),
-    }),
+    ...createIngestHandlers({ indexer, gateway, logger: log('ingest') }),
+    ...createGenerationHandlers({ gateway, queue, store, embedder, provider, scorer, sink: writeback, logger: log('agents') }),
     'action.execute': createActionHandler({
       gateway,
       store,
@@ -58,7 +99,7 @@ export async function createJobHandlers(c: Container): Promise<Partial<Record<Jo
       waiters: c.actionWaiters,
       publicUrl: c.config.WEBHOOK_PUBLIC_URL,
       dryRun: c.config.DRY_RUN,
-      logger: c.logger.child({ module: 'actions' }),
+      logger: log('actions'),
     }),
   };
 }

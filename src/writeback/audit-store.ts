@@ -99,7 +99,7 @@ export interface AuditFilter {
 export class AuditStore {
   constructor(
     private readonly db: Kysely<WritebackDb>,
-    private readonly opts: { redactPrompts: boolean; now: () => number },
+    private readonly opts: { redactPrompts: boolean; now: () => number; portal: () => Promise<string> },
   ) {}
 
   async recordTrace(trace: GenerationTrace): Promise<string> {
@@ -121,6 +121,7 @@ export class AuditStore {
         started_at: trace.startedAt,
         finished_at: trace.finishedAt,
         created_at: this.opts.now(),
+        portal_id: await this.opts.portal(),
       })
       .execute();
     return id;
@@ -135,7 +136,7 @@ export class AuditStore {
         proposal_id: e.proposalId ?? null,
         run_id: e.runId ?? null,
         trace_id: e.traceId ?? null,
-        portal_id: e.portalId ?? null,
+        portal_id: await this.opts.portal(),
         account_id: e.accountId ?? null,
         agent: e.agent ?? null,
         object_type: e.objectType ?? null,
@@ -160,7 +161,7 @@ export class AuditStore {
   }
 
   async list(f: AuditFilter = {}): Promise<AuditEntry[]> {
-    let q = this.db.selectFrom('audit_entries').selectAll();
+    let q = this.db.selectFrom('audit_entries').selectAll().where('portal_id', '=', await this.opts.portal());
     if (f.accountId) q = q.where('account_id', '=', f.accountId);
     if (f.objectType) q = q.where('object_type', '=', f.objectType);
     if (f.objectId) q = q.where('object_id', '=', f.objectId);
@@ -178,7 +179,7 @@ export class AuditStore {
     if (f.withTrace) {
       const ids = [...new Set(entries.map((e) => e.traceId).filter((x): x is string => x !== null))];
       const traces = new Map<string, StoredTrace>();
-      if (ids.length) for (const t of await this.db.selectFrom('writeback_traces').selectAll().where('id', 'in', ids).execute()) traces.set(t.id, toTrace(t));
+      if (ids.length) for (const t of await this.db.selectFrom('writeback_traces').selectAll().where('portal_id', '=', await this.opts.portal()).where('id', 'in', ids).execute()) traces.set(t.id, toTrace(t));
       for (const e of entries) e.trace = e.traceId ? (traces.get(e.traceId) ?? null) : null;
     }
     return entries;
@@ -186,7 +187,7 @@ export class AuditStore {
 
   /** The `decided` row of each proposal, with the full proposal JSON (for reports and undo). */
   async decisions(f: { since?: string | Date; until?: string | Date; dryRun?: boolean }): Promise<Array<AuditEntry & { proposal: unknown }>> {
-    let q = this.db.selectFrom('audit_entries').selectAll().where('event', '=', 'decided');
+    let q = this.db.selectFrom('audit_entries').selectAll().where('portal_id', '=', await this.opts.portal()).where('event', '=', 'decided');
     if (f.since) q = q.where('at', '>=', toMs(f.since));
     if (f.until) q = q.where('at', '<=', toMs(f.until));
     if (f.dryRun !== undefined) q = q.where('dry_run', '=', f.dryRun ? 1 : 0);

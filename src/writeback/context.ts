@@ -15,6 +15,8 @@ import { AppError } from '../errors.ts';
 /** What the write-back operations share; built once by `createWriteback`. */
 export interface WritebackContext {
   gateway: HubSpotGateway;
+  /** The one portal this service works for: every table read and written is filtered by it. */
+  portal: () => Promise<string>;
   policy: Policy;
   dryRun: boolean;
   killSwitch: boolean;

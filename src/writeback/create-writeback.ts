@@ -48,6 +48,8 @@ export interface WritebackService extends ProposalSink {
 
 export interface WritebackOptions {
   gateway: HubSpotGateway;
+  /** The portal this service works for (default: the gateway's); every row it reads or writes is that portal's. */
+  portalId?: string;
   sql: SqlHandle;
   policy: Policy;
   /** Shadow mode (DRY_RUN): decide and audit everything, write nothing. */
@@ -79,16 +81,24 @@ export async function createWriteback(opts: WritebackOptions): Promise<Writeback
   const now = opts.now ?? Date.now;
   await migrateWriteback(opts.sql);
   const db = opts.sql.db as SqlHandle<WritebackDb>['db'];
-  const writer = new HubSpotWriter(opts.gateway, opts.onOwnWrite ?? (async () => undefined), () => opts.gateway.portalId());
+  let resolved: Promise<string> | undefined;
+  const portal = (): Promise<string> => {
+    if (opts.portalId !== undefined) return Promise.resolve(opts.portalId);
+    resolved ??= opts.gateway.portalId();
+    resolved.catch(() => (resolved = undefined));
+    return resolved;
+  };
+  const writer = new HubSpotWriter(opts.gateway, opts.onOwnWrite ?? (async () => undefined), portal);
   const ctx: WritebackContext = {
     gateway: opts.gateway,
+    portal,
     policy: opts.policy,
     dryRun: opts.dryRun,
     killSwitch: opts.killSwitch,
     appId: opts.appId,
-    audit: new AuditStore(db, { redactPrompts: opts.redactPrompts ?? false, now }),
-    reviews: new ReviewStore(db, now),
-    writes: new WriteLog(db, now),
+    audit: new AuditStore(db, { redactPrompts: opts.redactPrompts ?? false, now, portal }),
+    reviews: new ReviewStore(db, now, portal),
+    writes: new WriteLog(db, now, portal),
     writer,
     owners: new OwnerDirectory(opts.gateway, now),
     ownerTasks: opts.ownerTasks ?? { enabled: true },
@@ -108,8 +118,8 @@ export async function createWriteback(opts: WritebackOptions): Promise<Writeback
     approve: (id, o) => withSpan('writeback.approve', { 'review.id': id }, () => approveReview(ctx, id, o)),
     listReviews: (filter = {}) => listReviews(ctx, opts.resolveEvidence, filter),
     countReviews: (filter = {}) => ctx.reviews.count(filter),
-    portalId: () => opts.gateway.portalId(),
-    dashboard: (o) => dashboardStats(db, { days: o.days, now: now() }),
+    portalId: portal,
+    dashboard: async (o) => dashboardStats(db, { days: o.days, now: now(), portalId: await portal() }),
     owners: async () => [...(await ctx.owners.all()).values()].sort((a, b) => a.name.localeCompare(b.name)),
     getReview: async (id, o = {}) => {
       const review = await ctx.reviews.get(id);

@@ -32,7 +32,8 @@ function dayOf(ms: number): string {
   return new Date(Math.floor(ms / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
 }
 
-export async function dashboardStats(db: Kysely<WritebackDb>, opts: { days: number; now: number }): Promise<DashboardStats> {
+export async function dashboardStats(db: Kysely<WritebackDb>, opts: { days: number; now: number; portalId: string }): Promise<DashboardStats> {
+  const portal = opts.portalId;
   const firstDay = Math.floor(opts.now / DAY_MS) - (opts.days - 1);
   const since = firstDay * DAY_MS;
   const days = Array.from({ length: opts.days }, (_, i) => dayOf((firstDay + i) * DAY_MS));
@@ -41,6 +42,7 @@ export async function dashboardStats(db: Kysely<WritebackDb>, opts: { days: numb
   const decided = await db
     .selectFrom('audit_entries')
     .select([dayExpr.as('d'), 'decision', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .where('portal_id', '=', portal)
     .where('event', '=', 'decided')
     .where('dry_run', '=', 0)
     .where('at', '>=', since)
@@ -52,7 +54,7 @@ export async function dashboardStats(db: Kysely<WritebackDb>, opts: { days: numb
     if (o && (row.decision === 'apply' || row.decision === 'review' || row.decision === 'reject')) o[row.decision] += Number(row.n);
   }
 
-  const pendingRows = await db.selectFrom('writeback_reviews').select('created_at').where('status', '=', 'pending').execute();
+  const pendingRows = await db.selectFrom('writeback_reviews').select('created_at').where('portal_id', '=', portal).where('status', '=', 'pending').execute();
   const ages = AGE_BUCKETS.map((b) => ({ label: b.label, count: 0 }));
   let oldest: number | null = null;
   for (const r of pendingRows) {
@@ -65,6 +67,7 @@ export async function dashboardStats(db: Kysely<WritebackDb>, opts: { days: numb
   const reviewRows = await db
     .selectFrom('writeback_reviews')
     .select(['agent', 'status', (eb) => eb.fn.countAll<number | string>().as('n')])
+    .where('portal_id', '=', portal)
     .where('decided_at', '>=', since)
     .where('status', 'in', ['approved', 'rejected', 'stale'])
     .groupBy(['agent', 'status'])
@@ -74,6 +77,7 @@ export async function dashboardStats(db: Kysely<WritebackDb>, opts: { days: numb
     .selectFrom('audit_entries as e')
     .innerJoin('audit_entries as d', (join) => join.onRef('d.proposal_id', '=', 'e.proposal_id').on('d.event', '=', 'decided'))
     .select(['d.agent as agent', 'e.event as event', (eb) => eb.fn.count<number | string>('e.id').distinct().as('n')])
+    .where('e.portal_id', '=', portal)
     .where('e.event', 'in', ['applied', 'undone'])
     .where('e.at', '>=', since)
     .where('e.dry_run', '=', 0)
@@ -100,7 +104,7 @@ export async function dashboardStats(db: Kysely<WritebackDb>, opts: { days: numb
     a.undoRate = a.applied > 0 ? Math.min(1, a.undone / a.applied) : null;
   }
 
-  const traces = await db.selectFrom('writeback_traces').select(['agent', 'usage', 'created_at']).where('created_at', '>=', since).limit(200_000).execute();
+  const traces = await db.selectFrom('writeback_traces').select(['agent', 'usage', 'created_at']).where('portal_id', '=', portal).where('created_at', '>=', since).limit(200_000).execute();
   const usage = new Map<string, DashboardStats['usage'][number]>();
   for (const t of traces) {
     const day = dayOf(Number(t.created_at));

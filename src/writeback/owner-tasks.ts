@@ -19,13 +19,13 @@ export async function notifyOwner(ctx: WritebackContext, r: { objectType: Record
   if (!ctx.ownerTasks.enabled || ctx.dryRun || !r.ownerId) return;
   try {
     const db = ctx.db;
-    const existing = await db.selectFrom('writeback_owner_tasks').selectAll().where('object_type', '=', r.objectType).where('object_id', '=', r.objectId).executeTakeFirst();
+    const existing = await db.selectFrom('writeback_owner_tasks').where('portal_id', '=', await ctx.portal()).selectAll().where('object_type', '=', r.objectType).where('object_id', '=', r.objectId).executeTakeFirst();
     if (existing?.state === 'open') {
       // Still there and not done by a person? Then this suggestion is covered by it.
       const [task] = await ctx.gateway.batchRead('tasks', [existing.task_id], { properties: ['hs_task_status'] });
       if (task && !task.archived && task.properties.hs_task_status !== 'COMPLETED') return;
     }
-    const portalId = await ctx.gateway.portalId();
+    const portalId = await ctx.portal();
     const name = recordLabel(r.objectType, r.objectId, r.recordName);
     const link = recordUrl(ctx.appUrl, portalId, r.objectType, r.objectId);
     const body = [
@@ -48,9 +48,9 @@ export async function notifyOwner(ctx: WritebackContext, r: { objectType: Record
     );
     const row = { task_id: taskId, owner_id: r.ownerId, state: 'open', created_at: ctx.now(), closed_at: null };
     if (existing) {
-      await db.updateTable('writeback_owner_tasks').set(row).where('object_type', '=', r.objectType).where('object_id', '=', r.objectId).execute();
+      await db.updateTable('writeback_owner_tasks').where('portal_id', '=', await ctx.portal()).set(row).where('object_type', '=', r.objectType).where('object_id', '=', r.objectId).execute();
     } else {
-      await db.insertInto('writeback_owner_tasks').values({ object_type: r.objectType, object_id: r.objectId, ...row }).execute();
+      await db.insertInto('writeback_owner_tasks').values({ portal_id: await ctx.portal(), object_type: r.objectType, object_id: r.objectId, ...row }).execute();
     }
   } catch (err) {
     ctx.logger.warn({ err: errorMessage(err), objectType: r.objectType, objectId: r.objectId }, 'could not create the owner task for a review');
@@ -62,7 +62,7 @@ export async function closeOwnerTaskIfDone(ctx: WritebackContext, objectType: st
   if (!ctx.ownerTasks.enabled || ctx.dryRun) return;
   try {
     const open = await ctx.db
-      .selectFrom('writeback_owner_tasks')
+      .selectFrom('writeback_owner_tasks').where('portal_id', '=', await ctx.portal())
       .selectAll()
       .where('object_type', '=', objectType)
       .where('object_id', '=', objectId)
@@ -72,7 +72,7 @@ export async function closeOwnerTaskIfDone(ctx: WritebackContext, objectType: st
     if ((await ctx.reviews.count({ status: 'pending', objectType, objectId })) > 0) return;
     // Claim first: of two reviewers finishing the last two reviews at once, one closes the task.
     const claimed = await ctx.db
-      .updateTable('writeback_owner_tasks')
+      .updateTable('writeback_owner_tasks').where('portal_id', '=', await ctx.portal())
       .set({ state: 'closed', closed_at: ctx.now() })
       .where('object_type', '=', objectType)
       .where('object_id', '=', objectId)

@@ -61,7 +61,7 @@ export async function describeReviews(ctx: WritebackContext, resolveEvidence: Ev
       ctx.gateway,
       reviews.map((r) => ({ objectType: r.objectType as RecordType, objectId: r.objectId, field: r.proposal.kind === 'property' ? r.proposal.field : null })),
     );
-    const [portalId, owners] = opts.withDetails ? await Promise.all([ctx.gateway.portalId(), ctx.owners.all().catch(() => new Map<string, Owner>())]) : ['', new Map<string, Owner>()];
+    const [portalId, owners] = opts.withDetails ? await Promise.all([ctx.portal(), ctx.owners.all().catch(() => new Map<string, Owner>())]) : ['', new Map<string, Owner>()];
     for (const r of reviews) {
       const record = records.get(recordKey(r.objectType, r.objectId));
       if (opts.withCurrent) r.currentValue = r.proposal.kind === 'property' && record ? (record.properties[r.proposal.field!] ?? null) : null;

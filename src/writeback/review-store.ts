@@ -48,10 +48,15 @@ export interface ReviewFilter {
   beforeId?: string;
 }
 
+/**
+ * One portal's reviews: every read and write is filtered by `portal`, so a review of another portal is not there
+ * (a lookup by its id finds nothing) even though all portals share the table.
+ */
 export class ReviewStore {
   constructor(
     private readonly db: Kysely<WritebackDb>,
     private readonly now: () => number,
+    private readonly portal: () => Promise<string>,
   ) {}
 
   /** Inserts a pending review unless the proposal already has one; returns the review and whether it is new. */
@@ -76,6 +81,7 @@ export class ReviewStore {
       decided_by: null,
       note: null,
       record_name: input.recordName ?? null,
+      portal_id: await this.portal(),
     };
     // A concurrent retry may insert the same proposal first: the unique key wins, we return its row.
     const inserted = await this.db.insertInto('writeback_reviews').values(row).onConflict((oc) => oc.column('proposal_id').doNothing()).executeTakeFirst();
@@ -84,17 +90,17 @@ export class ReviewStore {
   }
 
   async get(id: string): Promise<Review | undefined> {
-    const row = await this.db.selectFrom('writeback_reviews').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.db.selectFrom('writeback_reviews').selectAll().where('portal_id', '=', await this.portal()).where('id', '=', id).executeTakeFirst();
     return row ? toReview(row) : undefined;
   }
 
   async byProposal(proposalId: string): Promise<Review | undefined> {
-    const row = await this.db.selectFrom('writeback_reviews').selectAll().where('proposal_id', '=', proposalId).executeTakeFirst();
+    const row = await this.db.selectFrom('writeback_reviews').selectAll().where('portal_id', '=', await this.portal()).where('proposal_id', '=', proposalId).executeTakeFirst();
     return row ? toReview(row) : undefined;
   }
 
   async list(f: ReviewFilter = {}): Promise<Review[]> {
-    let q = this.filtered(f);
+    let q = await this.filtered(f);
     if (f.beforeId) {
       const before = await this.get(f.beforeId);
       if (before) {
@@ -108,15 +114,15 @@ export class ReviewStore {
 
   /** How many reviews match a filter (paging ignored). */
   async count(f: Omit<ReviewFilter, 'beforeId' | 'limit'> = {}): Promise<number> {
-    const row = await this.filtered(f)
+    const row = await (await this.filtered(f))
       .clearSelect()
       .select((eb) => eb.fn.countAll<number | string>().as('n'))
       .executeTakeFirst();
     return Number(row?.n ?? 0);
   }
 
-  private filtered(f: ReviewFilter) {
-    let q = this.db.selectFrom('writeback_reviews').selectAll();
+  private async filtered(f: ReviewFilter) {
+    let q = this.db.selectFrom('writeback_reviews').selectAll().where('portal_id', '=', await this.portal());
     if (f.status) q = q.where('status', '=', f.status);
     if (f.objectType) q = q.where('object_type', '=', f.objectType);
     if (f.objectId) q = q.where('object_id', '=', f.objectId);
@@ -142,6 +148,7 @@ export class ReviewStore {
     const res = await this.db
       .updateTable('writeback_reviews')
       .set({ status: to, decided_at: this.now(), decided_by: by.actor, ...(by.note === undefined ? {} : { note: by.note }) })
+      .where('portal_id', '=', await this.portal())
       .where('id', '=', id)
       .where('status', '=', from)
       .executeTakeFirst();

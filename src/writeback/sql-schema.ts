@@ -25,6 +25,8 @@ export interface TracesTable {
   started_at: string;
   finished_at: string;
   created_at: number;
+  /** The portal whose run this was (0005); null only on rows from before it, adopted by the served portal. */
+  portal_id: string | null;
 }
 
 export interface AuditTable {
@@ -77,6 +79,8 @@ export interface ReviewsTable {
   note: string | null;
   /** The record's name when the review was queued (search); the page shows the live name. */
   record_name: string | null;
+  /** The portal the reviewed record lives in (0005). */
+  portal_id: string | null;
 }
 
 export interface WritesTable {
@@ -98,6 +102,7 @@ export interface WritesTable {
 }
 
 export interface OwnerTasksTable {
+  portal_id: string;
   object_type: string;
   object_id: string;
   task_id: string;
@@ -107,7 +112,14 @@ export interface OwnerTasksTable {
   closed_at: number | null;
 }
 
+export interface PortalPurgesTable {
+  portal_id: string;
+  requested_at: number;
+  requested_by: string;
+}
+
 export interface WritebackDb {
+  portal_purges: PortalPurgesTable;
   writeback_traces: TracesTable;
   audit_entries: AuditTable;
   writeback_reviews: ReviewsTable;
@@ -264,7 +276,69 @@ function migrations(dialect: SqlHandle['dialect']): Record<string, Migration> {
         await db.schema.alterTable('audit_entries').addColumn('otel_trace_id', 'text').execute();
       },
     },
+    // Many portals in one deployment: every review, trace and owner task names its portal, and every read is
+    // filtered by it. Rows from before carry null until the deployment's served portal adopts them
+    // (adoptLegacyRows); owner tasks are keyed by portal, since two portals can hold the same record id.
+    '0005_portal_tenancy': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('writeback_reviews').addColumn('portal_id', 'text').execute();
+        await db.schema.createIndex('writeback_reviews_portal').on('writeback_reviews').columns(['portal_id', 'status', 'created_at']).execute();
+        await db.schema.alterTable('writeback_traces').addColumn('portal_id', 'text').execute();
+        await db.schema.createIndex('writeback_traces_portal').on('writeback_traces').columns(['portal_id', 'created_at']).execute();
+        await db.schema.createIndex('audit_entries_portal').on('audit_entries').columns(['portal_id', 'id']).execute();
+        await db.schema.createIndex('writeback_writes_portal').on('writeback_writes').columns(['portal_id', 'written_at']).execute();
+        await db.schema.alterTable('writeback_owner_tasks').renameTo('writeback_owner_tasks_0004').execute();
+        await db.schema
+          .createTable('writeback_owner_tasks')
+          .addColumn('portal_id', 'text', (c) => c.notNull())
+          .addColumn('object_type', 'text', (c) => c.notNull())
+          .addColumn('object_id', 'text', (c) => c.notNull())
+          .addColumn('task_id', 'text', (c) => c.notNull())
+          .addColumn('owner_id', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('closed_at', ms)
+          .addPrimaryKeyConstraint('writeback_owner_tasks_portal_pk', ['portal_id', 'object_type', 'object_id'])
+          .execute();
+        // '' marks a task from before: adoptLegacyRows gives it to the served portal.
+        await sql`INSERT INTO writeback_owner_tasks (portal_id, object_type, object_id, task_id, owner_id, state, created_at, closed_at)
+          SELECT '', object_type, object_id, task_id, owner_id, state, created_at, closed_at FROM writeback_owner_tasks_0004`.execute(db);
+        await db.schema.dropTable('writeback_owner_tasks_0004').execute();
+
+        // Purging a portal (its owner asked, or it uninstalled the app) is the one deletion the audit log allows:
+        // only rows of a portal with a purge on record, so the database still refuses any other edit.
+        await db.schema
+          .createTable('portal_purges')
+          .addColumn('portal_id', 'text', (c) => c.primaryKey())
+          .addColumn('requested_at', ms, (c) => c.notNull())
+          .addColumn('requested_by', 'text', (c) => c.notNull())
+          .execute();
+        if (pg) {
+          await sql`CREATE OR REPLACE FUNCTION audit_entries_append_only() RETURNS trigger AS $$
+            BEGIN
+              IF TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM portal_purges p WHERE p.portal_id = OLD.portal_id) THEN RETURN OLD; END IF;
+              RAISE EXCEPTION 'audit_entries is append-only';
+            END; $$ LANGUAGE plpgsql`.execute(db);
+        } else {
+          await sql`DROP TRIGGER audit_entries_no_delete`.execute(db);
+          await sql`CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries
+            WHEN NOT EXISTS (SELECT 1 FROM portal_purges p WHERE p.portal_id = OLD.portal_id)
+            BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END`.execute(db);
+        }
+      },
+    },
   };
+}
+
+/**
+ * Rows written before the portal column existed belong to the one portal the deployment served then: the
+ * composition root calls this for its default portal only. Audit entries already named their portal.
+ */
+export async function adoptLegacyRows(handle: SqlHandle, portalId: string): Promise<void> {
+  const db = handle.db as Kysely<WritebackDb>;
+  await db.updateTable('writeback_reviews').set({ portal_id: portalId }).where('portal_id', 'is', null).execute();
+  await db.updateTable('writeback_traces').set({ portal_id: portalId }).where('portal_id', 'is', null).execute();
+  await db.updateTable('writeback_owner_tasks').set({ portal_id: portalId }).where('portal_id', '=', '').execute();
 }
 
 export async function migrateWriteback(handle: SqlHandle): Promise<void> {

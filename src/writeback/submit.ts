@@ -71,6 +71,10 @@ export async function submitProposals(
     let decision = decide(p, ctx.policy, {
       currentValue: state.value, setBy: state.setBy, breaker: { ...counts, objectRecordCount: recordCount }, killSwitch: ctx.killSwitch, targetAccounts, associationAccounts,
     });
+    if (parsed.success && p.portalId !== (await ctx.portal())) {
+      // The service writes to one portal; a proposal made for another is refused whatever else it says.
+      decision = { ...decision, outcome: 'reject', reasons: [...decision.reasons, `target_outside_portal: the proposal is for portal ${p.portalId}, this service writes to ${await ctx.portal()}`] };
+    }
     if (parsed.success && !state.exists) {
       decision = { ...decision, outcome: 'reject', reasons: [...decision.reasons, `target_missing: ${p.target.objectType}/${p.target.objectId} does not exist in HubSpot`] };
     }

@@ -34,10 +34,12 @@ export class WriteLog {
   constructor(
     private readonly db: Kysely<WritebackDb>,
     private readonly now: () => number,
+    /** The portal whose writes these are: every query is filtered by it. */
+    private readonly portal: () => Promise<string>,
   ) {}
 
   async get(proposalId: string): Promise<WriteRecord | undefined> {
-    const row = await this.db.selectFrom('writeback_writes').selectAll().where('proposal_id', '=', proposalId).executeTakeFirst();
+    const row = await this.db.selectFrom('writeback_writes').where('portal_id', '=', await this.portal()).selectAll().where('proposal_id', '=', proposalId).executeTakeFirst();
     return row ? toRecord(row) : undefined;
   }
 
@@ -52,7 +54,7 @@ export class WriteLog {
     const row: WritesTable = {
       proposal_id: p.id,
       run_id: p.runId,
-      portal_id: p.portalId,
+      portal_id: await this.portal(),
       object_type: p.target.objectType,
       object_id: p.target.objectId,
       kind: p.kind,
@@ -67,7 +69,7 @@ export class WriteLog {
       undone_at: null,
     };
     if (existing) {
-      await this.db.updateTable('writeback_writes').set(row).where('proposal_id', '=', p.id).where('state', '=', 'failed').execute();
+      await this.db.updateTable('writeback_writes').where('portal_id', '=', await this.portal()).set(row).where('proposal_id', '=', p.id).where('state', '=', 'failed').execute();
       return {};
     }
     const res = await this.db.insertInto('writeback_writes').values(row).onConflict((oc) => oc.column('proposal_id').doNothing()).executeTakeFirst();
@@ -77,18 +79,18 @@ export class WriteLog {
 
   async markDone(proposalId: string, createdId?: string): Promise<void> {
     await this.db
-      .updateTable('writeback_writes')
+      .updateTable('writeback_writes').where('portal_id', '=', await this.portal())
       .set({ state: 'done', ...(createdId ? { created_id: createdId } : {}) })
       .where('proposal_id', '=', proposalId)
       .execute();
   }
 
   async markFailed(proposalId: string): Promise<void> {
-    await this.db.updateTable('writeback_writes').set({ state: 'failed' }).where('proposal_id', '=', proposalId).where('state', '=', 'intent').execute();
+    await this.db.updateTable('writeback_writes').where('portal_id', '=', await this.portal()).set({ state: 'failed' }).where('proposal_id', '=', proposalId).where('state', '=', 'intent').execute();
   }
 
   async markUndone(proposalId: string): Promise<void> {
-    await this.db.updateTable('writeback_writes').set({ state: 'undone', undone_at: this.now() }).where('proposal_id', '=', proposalId).execute();
+    await this.db.updateTable('writeback_writes').where('portal_id', '=', await this.portal()).set({ state: 'undone', undone_at: this.now() }).where('proposal_id', '=', proposalId).execute();
   }
 
   /** Counts for the write-rate breaker: automatic writes in the last minute, distinct records of a type in the last hour. */
@@ -96,14 +98,14 @@ export class WriteLog {
     const now = this.now();
     const live = ['intent', 'done'];
     const minute = await this.db
-      .selectFrom('writeback_writes')
+      .selectFrom('writeback_writes').where('portal_id', '=', await this.portal())
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('automatic', '=', 1)
       .where('state', 'in', live)
       .where('written_at', '>', now - 60_000)
       .executeTakeFirst();
     const hour = await this.db
-      .selectFrom('writeback_writes')
+      .selectFrom('writeback_writes').where('portal_id', '=', await this.portal())
       .select((eb) => eb.fn.count<number>('object_id').distinct().as('n'))
       .where('automatic', '=', 1)
       .where('state', 'in', live)
@@ -116,7 +118,7 @@ export class WriteLog {
   /** The newest completed write of a field, to recognise our own value in the record. */
   async lastFieldWrite(objectType: string, objectId: string, field: string): Promise<WriteRecord | undefined> {
     const row = await this.db
-      .selectFrom('writeback_writes')
+      .selectFrom('writeback_writes').where('portal_id', '=', await this.portal())
       .selectAll()
       .where('object_type', '=', objectType)
       .where('object_id', '=', objectId)
@@ -129,7 +131,7 @@ export class WriteLog {
 
   /** Completed writes of a run or since a time, oldest first. */
   async completed(f: { runId?: string; since?: number; proposalId?: string }): Promise<WriteRecord[]> {
-    let q = this.db.selectFrom('writeback_writes').selectAll().where('state', '=', 'done');
+    let q = this.db.selectFrom('writeback_writes').where('portal_id', '=', await this.portal()).selectAll().where('state', '=', 'done');
     if (f.runId) q = q.where('run_id', '=', f.runId);
     if (f.proposalId) q = q.where('proposal_id', '=', f.proposalId);
     if (f.since !== undefined) q = q.where('written_at', '>=', f.since);

@@ -4,6 +4,7 @@ import { createSql, type SqlHandle } from '../../src/db/sql.ts';
 import { createHubSpotGateway } from '../../src/hubspot/create-gateway.ts';
 import type { HubSpotGateway } from '../../src/hubspot/gateway.ts';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/index.ts';
+import { DEFAULT_PORTAL_ID } from '../../src/sandbox/generator.ts';
 import { createWriteback, type WritebackOptions, type WritebackService } from '../../src/writeback/create-writeback.ts';
 import type { OwnWrite } from '../../src/writeback/hubspot-writer.ts';
 import { defaultPolicy } from '../../src/writeback/policy.ts';
@@ -88,7 +89,8 @@ export function proposal(p: Partial<Proposal> & { target: { objectType: RecordTy
   const field = kind === 'property' ? (p.field ?? 'ai_summary') : null;
   return {
     id: p.id ?? `${runId}:${agent}:${p.target.objectType}/${p.target.objectId}:${field ?? kind}`,
-    portalId: '1',
+    // The harness sandbox's portal: the write-back refuses proposals made for another portal.
+    portalId: String(DEFAULT_PORTAL_ID),
     accountId: p.target.objectId,
     runId,
     kind,

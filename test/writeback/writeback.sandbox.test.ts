@@ -163,7 +163,7 @@ describe('write-back against the sandbox', () => {
     const company = companies[4]!;
     const p = proposal({ runId: 'run-crash', target: { objectType: 'companies', objectId: company }, kind: 'note', value: 'Created before the crash.' });
     // What a process that died mid-write leaves behind: the intent in the write log and the note in HubSpot.
-    const log = new WriteLog(h.sql.db as never, Date.now);
+    const log = new WriteLog(h.sql.db as never, Date.now, async () => h.sandbox.portalId);
     await log.recordIntent({ proposal: p, value: p.value, previousValue: null, automatic: true, actor: 'agent:call_summary' });
     const writer = new HubSpotWriter(h.gateway, async () => undefined, async () => h.sandbox.portalId);
     const created = await writer.createEngagement(p, p.value, { checkExisting: false });

@@ -1,7 +1,8 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AGENTS, type AgentName } from '../../core/proposal.ts';
+import { portalOf } from '../tenancy.ts';
 
 /**
  * Account-facing API: similar accounts, history search, per-account context, manual generation.
@@ -92,10 +93,12 @@ export const GenerateResult = z.object({
 });
 
 export interface AccountsService {
-  similar(accountId: string, opts: z.infer<typeof SimilarQuery>): Promise<Array<z.infer<typeof SimilarAccount>>>;
-  search(query: string, filters: z.infer<typeof SearchBody>['filters'], limit: number): Promise<Array<z.infer<typeof AccountMatch>>>;
-  context(accountId: string, q: string, k: number): Promise<Array<z.infer<typeof ContextChunk>>>;
-  generate(accountId: string, agent: AgentName, opts: { dryRun: boolean; actor: string }): Promise<z.infer<typeof GenerateResult>>;
+  similar(portalId: string, accountId: string, opts: z.infer<typeof SimilarQuery>): Promise<Array<z.infer<typeof SimilarAccount>>>;
+  search(portalId: string, query: string, filters: z.infer<typeof SearchBody>['filters'], limit: number): Promise<Array<z.infer<typeof AccountMatch>>>;
+  context(portalId: string, accountId: string, q: string, k: number): Promise<Array<z.infer<typeof ContextChunk>>>;
+  generate(portalId: string, accountId: string, agent: AgentName, opts: { dryRun: boolean; actor: string }): Promise<z.infer<typeof GenerateResult>>;
+  /** The portal of a request that names none (api/tenancy.ts). */
+  defaultPortal(): Promise<string>;
 }
 
 const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), requestId: z.string().optional() }) });
@@ -104,6 +107,8 @@ const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody 
 export const accountRoutes: FastifyPluginAsync<{ accounts: AccountsService }> = async (app, opts) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const svc = opts.accounts;
+  // Every route reads the vectors of the caller's portal only (api/tenancy.ts).
+  const portal = (req: FastifyRequest) => portalOf(req, () => svc.defaultPortal());
 
   r.get(
     '/v1/accounts/:id/similar',
@@ -117,7 +122,7 @@ export const accountRoutes: FastifyPluginAsync<{ accounts: AccountsService }> = 
         response: { 200: z.object({ accountId: z.string(), results: z.array(SimilarAccount) }), ...errors },
       },
     },
-    async (req) => ({ accountId: req.params.id, results: await svc.similar(req.params.id, req.query) }),
+    async (req) => ({ accountId: req.params.id, results: await svc.similar(await portal(req), req.params.id, req.query) }),
   );
 
   r.post(
@@ -131,7 +136,7 @@ export const accountRoutes: FastifyPluginAsync<{ accounts: AccountsService }> = 
         response: { 200: z.object({ query: z.string(), results: z.array(AccountMatch) }), ...errors },
       },
     },
-    async (req) => ({ query: req.body.query, results: await svc.search(req.body.query, req.body.filters, req.body.limit) }),
+    async (req) => ({ query: req.body.query, results: await svc.search(await portal(req), req.body.query, req.body.filters, req.body.limit) }),
   );
 
   r.get(
@@ -149,7 +154,7 @@ export const accountRoutes: FastifyPluginAsync<{ accounts: AccountsService }> = 
         response: { 200: z.object({ accountId: z.string(), query: z.string(), chunks: z.array(ContextChunk) }), ...errors },
       },
     },
-    async (req) => ({ accountId: req.params.id, query: req.query.q, chunks: await svc.context(req.params.id, req.query.q, req.query.k) }),
+    async (req) => ({ accountId: req.params.id, query: req.query.q, chunks: await svc.context(await portal(req), req.params.id, req.query.q, req.query.k) }),
   );
 
   r.post(
@@ -169,6 +174,6 @@ export const accountRoutes: FastifyPluginAsync<{ accounts: AccountsService }> = 
       },
     },
     async (req) =>
-      svc.generate(req.params.id, req.params.agent, { dryRun: req.body.dryRun, actor: req.principal?.name ?? 'api' }),
+      svc.generate(await portal(req), req.params.id, req.params.agent, { dryRun: req.body.dryRun, actor: req.principal?.name ?? 'api' }),
   );
 };

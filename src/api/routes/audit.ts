@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AGENTS } from '../../core/proposal.ts';
 import { AUDIT_EVENTS } from '../../writeback/audit-store.ts';
-import type { WritebackService } from '../../writeback/create-writeback.ts';
+import { writebackOf, type WritebackSource } from '../tenancy.ts';
 import { apiError } from '../errors.ts';
 import '../route-options.ts';
 
@@ -80,7 +80,7 @@ export const AuditEntrySchema = z.object({
   trace: Trace.nullable().optional(),
 });
 
-export const auditRoutes: FastifyPluginAsync<{ writeback: WritebackService }> = async (fastify, opts) => {
+export const auditRoutes: FastifyPluginAsync<{ writeback: WritebackSource }> = async (fastify, opts) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.get(
     '/v1/audit',
@@ -100,7 +100,7 @@ export const auditRoutes: FastifyPluginAsync<{ writeback: WritebackService }> = 
         throw apiError('FORBIDDEN', `trace=true (prompts and model responses) needs the admin role; your token has ${req.principal?.role ?? 'none'}`);
       }
       if (q.since && q.until && Date.parse(q.since) > Date.parse(q.until)) throw apiError('BAD_REQUEST', 'since must not be after until');
-      const entries = await opts.writeback.audit({
+      const entries = await (await writebackOf(opts.writeback, req)).audit({
         accountId: q.accountId,
         objectType: q.objectType,
         objectId: q.objectId,

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { WritebackService } from '../../writeback/create-writeback.ts';
+import { writebackOf, type WritebackSource } from '../tenancy.ts';
 import { horizontalBars, stackedColumns } from '../dashboard/svg-charts.ts';
 import { toApiError } from './reviews.ts';
 
@@ -16,7 +16,7 @@ const AGENT_LABELS: Record<string, string> = { call_summary: 'Call summary', lea
 const label = (agent: string) => AGENT_LABELS[agent] ?? agent;
 const shortDay = (iso: string) => new Date(`${iso}T00:00:00Z`).toLocaleDateString('en', { month: 'short', day: 'numeric', timeZone: 'UTC' });
 
-export const dashboardRoutes: FastifyPluginAsync<{ writeback: WritebackService }> = async (fastify, opts) => {
+export const dashboardRoutes: FastifyPluginAsync<{ writeback: WritebackSource }> = async (fastify, opts) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
   app.get(
     '/v1/dashboard',
@@ -32,7 +32,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ writeback: WritebackService }
     async (req) => {
       let stats;
       try {
-        stats = await opts.writeback.dashboard({ days: req.query.days });
+        stats = await (await writebackOf(opts.writeback, req)).dashboard({ days: req.query.days });
       } catch (err) {
         throw toApiError(err);
       }

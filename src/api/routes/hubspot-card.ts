@@ -4,6 +4,7 @@ import { RECORD_TYPES } from '../../core/objects.ts';
 import { formatIssues } from '../../webhooks/event-schema.ts';
 import type { SignatureVersion } from '../../webhooks/verify-signature.ts';
 import type { WritebackService } from '../../writeback/create-writeback.ts';
+import type { WritebackSource } from '../tenancy.ts';
 import type { Logger } from '../../logging.ts';
 import { apiError } from '../errors.ts';
 import { toApiError, toDto } from './reviews.ts';
@@ -39,22 +40,22 @@ const RecordQuery = z.object({ objectType: z.enum(RECORD_TYPES), objectId: z.str
 const Approve = z.object({ value: z.string().max(65_536).optional() }).strict();
 const Reject = z.object({ reason: z.string().trim().min(1, 'say why').max(2_000) }).strict();
 
-export const cardRoutes: FastifyPluginAsync<{ writeback: WritebackService; verify: (req: FastifyRequest, versions: SignatureVersion[]) => Buffer; logger: Logger }> = async (
+export const cardRoutes: FastifyPluginAsync<{ writeback: WritebackSource; verify: (req: FastifyRequest, versions: SignatureVersion[]) => Buffer; logger: Logger }> = async (
   app,
   opts,
 ) => {
-  const wb = opts.writeback;
+  const source = opts.writeback;
 
-  /** Verifies the signature, then the portal; returns the HubSpot user acting. */
-  const caller = async (req: FastifyRequest): Promise<{ who: HubSpotCaller; body: Buffer }> => {
+  /** Verifies the signature, then the portal; returns the HubSpot user acting and that portal's write-back. */
+  const caller = async (req: FastifyRequest): Promise<{ who: HubSpotCaller; body: Buffer; wb: WritebackService }> => {
     const body = opts.verify(req, ['v3']);
     const q = CallerQuery.safeParse(req.query ?? {});
     if (!q.success) throw apiError('BAD_REQUEST', `card request without HubSpot's user and portal: ${formatIssues(q.error.issues)}`);
-    const ours = await wb.portalId();
-    if (q.data.portalId !== ours) throw apiError('FORBIDDEN', `this service serves portal ${ours}, not ${q.data.portalId}`);
+    // HubSpot signed the portal: the card works on that portal's reviews only, and on none of a portal not served.
+    const wb = await portalWriteback(source, q.data.portalId);
     const who: HubSpotCaller = { portalId: q.data.portalId, userId: q.data.userId, userEmail: q.data.userEmail ?? null, appId: q.data.appId ?? null };
     req.hubspotCaller = who;
-    return { who, body };
+    return { who, body, wb };
   };
   const actor = (who: HubSpotCaller) => `hubspot-user:${who.userId}${who.userEmail ? ` (${who.userEmail})` : ''}`;
   const json = <T>(schema: z.ZodType<T>, raw: Buffer): T => {
@@ -72,7 +73,7 @@ export const cardRoutes: FastifyPluginAsync<{ writeback: WritebackService; verif
   };
 
   app.get('/hubspot/card/reviews', { config: { auth: 'public' }, schema: { hide: true } }, async (req) => {
-    const { who } = await caller(req);
+    const { who, wb } = await caller(req);
     const q = RecordQuery.safeParse(req.query);
     if (!q.success) throw apiError('VALIDATION_FAILED', `Invalid request: ${formatIssues(q.error.issues)}`);
     try {
@@ -84,7 +85,7 @@ export const cardRoutes: FastifyPluginAsync<{ writeback: WritebackService; verif
   });
 
   app.post<{ Params: { id: string } }>('/hubspot/card/reviews/:id/approve', { config: { auth: 'public' }, schema: { hide: true } }, async (req) => {
-    const { who, body } = await caller(req);
+    const { who, body, wb } = await caller(req);
     const { value } = json(Approve, body);
     try {
       const r = await wb.approve(req.params.id, { actor: actor(who), ...(value !== undefined ? { editedValue: value } : {}) });
@@ -95,7 +96,7 @@ export const cardRoutes: FastifyPluginAsync<{ writeback: WritebackService; verif
   });
 
   app.post<{ Params: { id: string } }>('/hubspot/card/reviews/:id/reject', { config: { auth: 'public' }, schema: { hide: true } }, async (req) => {
-    const { who, body } = await caller(req);
+    const { who, body, wb } = await caller(req);
     const { reason } = json(Reject, body);
     try {
       const r = await wb.reject(req.params.id, { actor: actor(who), reason });
@@ -105,3 +106,17 @@ export const cardRoutes: FastifyPluginAsync<{ writeback: WritebackService; verif
     }
   });
 };
+
+async function portalWriteback(source: WritebackSource, portalId: string): Promise<WritebackService> {
+  if ('forPortal' in source) {
+    try {
+      return await source.forPortal(portalId);
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'PORTAL_NOT_SERVED') throw apiError('FORBIDDEN', `this service does not serve portal ${portalId}`);
+      throw err;
+    }
+  }
+  const ours = await source.portalId();
+  if (portalId !== ours) throw apiError('FORBIDDEN', `this service serves portal ${ours}, not ${portalId}`);
+  return source;
+}

@@ -9,7 +9,7 @@ import type { JobQueue } from '../../queue/queue.ts';
 import { formatIssues } from '../../webhooks/event-schema.ts';
 import { readRawBody } from '../raw-body.ts';
 import { verifyHubSpotSignature, type SignatureVersion } from '../../webhooks/verify-signature.ts';
-import type { WritebackService } from '../../writeback/create-writeback.ts';
+import type { WritebackSource } from '../tenancy.ts';
 import { apiError } from '../errors.ts';
 import '../route-options.ts';
 import { cardRoutes, type HubSpotCaller } from './hubspot-card.ts';
@@ -29,7 +29,7 @@ import { signedUri } from './webhooks.ts';
 
 export interface HubSpotRoutesOptions {
   queue: JobQueue;
-  writeback: WritebackService;
+  writeback: WritebackSource;
   waiters: ActionWaiters;
   clientSecret?: string;
   /** WEBHOOK_PUBLIC_URL: the base URL HubSpot calls (behind a proxy the signed URL is not the one we see). */

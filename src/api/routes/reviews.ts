@@ -10,6 +10,7 @@ import { explainReason } from '../../writeback/reason-text.ts';
 import { REVIEW_STATUSES } from '../../writeback/review-store.ts';
 import { valueDiff } from '../../writeback/value-diff.ts';
 import { apiError, ApiError } from '../errors.ts';
+import { writebackOf, type WritebackSource } from '../tenancy.ts';
 
 /**
  * The review queue over HTTP: readers list, reviewers approve (optionally with an edited value) or reject with a
@@ -157,9 +158,10 @@ export function toApiError(err: unknown): unknown {
   return err;
 }
 
-export const reviewRoutes: FastifyPluginAsync<{ writeback: WritebackService }> = async (fastify, opts) => {
+export const reviewRoutes: FastifyPluginAsync<{ writeback: WritebackSource }> = async (fastify, opts) => {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
-  const wb = opts.writeback;
+  // Every route works on the caller's portal: another portal's review ids are not found there.
+  const portalWb = (req: Parameters<typeof writebackOf>[1]): Promise<WritebackService> => writebackOf(opts.writeback, req);
   const actorOf = (req: { principal?: { name: string } }) => req.principal?.name ?? 'unknown';
 
   app.get(
@@ -174,6 +176,7 @@ export const reviewRoutes: FastifyPluginAsync<{ writeback: WritebackService }> =
       },
     },
     async (req) => {
+      const wb = await portalWb(req);
       const q = req.query;
       try {
         const filter = { status: q.status, objectType: q.objectType, objectId: q.objectId, agent: q.agent, ownerId: q.owner, q: q.q };
@@ -195,7 +198,8 @@ export const reviewRoutes: FastifyPluginAsync<{ writeback: WritebackService }> =
       config: { auth: 'reader' },
       schema: { tags: ['reviews'], summary: 'HubSpot owners (for filters)', response: { 200: z.object({ owners: z.array(z.object({ id: z.string(), name: z.string(), email: z.string() })) }) } },
     },
-    async () => {
+    async (req) => {
+      const wb = await portalWb(req);
       try {
         return { owners: await wb.owners() };
       } catch (err) {
@@ -208,6 +212,7 @@ export const reviewRoutes: FastifyPluginAsync<{ writeback: WritebackService }> =
     '/v1/reviews/:id',
     { config: { auth: 'reader' }, schema: { tags: ['reviews'], summary: 'One review', params: IdParams, response: { 200: ReviewSchema } } },
     async (req) => {
+      const wb = await portalWb(req);
       const review = await wb.getReview(req.params.id, { withDetails: true }).catch((err: unknown) => {
         throw toApiError(err);
       });
@@ -223,6 +228,7 @@ export const reviewRoutes: FastifyPluginAsync<{ writeback: WritebackService }> =
       schema: { tags: ['reviews'], summary: 'Approve a review and write it to HubSpot (optionally with an edited value)', params: IdParams, body: ApproveBody, response: { 200: ActionResult } },
     },
     async (req) => {
+      const wb = await portalWb(req);
       let result;
       try {
         result = await wb.approve(req.params.id, { actor: actorOf(req), ...(req.body.value !== undefined ? { editedValue: req.body.value } : {}) });
@@ -239,6 +245,7 @@ export const reviewRoutes: FastifyPluginAsync<{ writeback: WritebackService }> =
     '/v1/reviews/:id/reject',
     { config: { auth: 'reviewer' }, schema: { tags: ['reviews'], summary: 'Reject a review with a reason; nothing is written', params: IdParams, body: RejectBody, response: { 200: ActionResult } } },
     async (req) => {
+      const wb = await portalWb(req);
       try {
         const result = await wb.reject(req.params.id, { actor: actorOf(req), reason: req.body.reason });
         return { status: result.status, review: toDto(result.review) };
@@ -255,6 +262,7 @@ export const reviewRoutes: FastifyPluginAsync<{ writeback: WritebackService }> =
       schema: { tags: ['reviews'], summary: 'Approve or reject up to 100 reviews at once (one result per review; a reason is required to reject)', body: BulkBody, response: { 200: BulkResult } },
     },
     async (req) => {
+      const wb = await portalWb(req);
       const actor = actorOf(req);
       const results: z.infer<typeof BulkResult>['results'] = [];
       // One by one: each approval re-checks its record and writes through the rate-limited gateway.
@@ -285,6 +293,7 @@ export const reviewRoutes: FastifyPluginAsync<{ writeback: WritebackService }> =
       },
     },
     async (req) => {
+      const wb = await portalWb(req);
       try {
         const report = await wb.undo({ proposalId: req.body.proposalId, dryRun: false, actor: actorOf(req) });
         if (report.items.length === 0) throw apiError('NOT_FOUND', `no write of proposal ${req.body.proposalId} to undo (never applied, or already undone)`);
