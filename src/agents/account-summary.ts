@@ -66,16 +66,22 @@ export const accountSummaryAgent: AgentDefinition<SummaryState, AccountSummaryOu
       chunks: refs,
     }),
 
-  async propose({ output, prepared, base, run, evidence }) {
+  async propose({ output, prepared, base, run, evidence, judge }) {
     const target = accountTarget(run.trigger.accountId);
     const facts = prepared.context.facts;
+    // The summary and its note are free text: grounding (share of highlights supported by their citations) is their bar.
     const summaryConfidence = evidence.confidence(output.highlights);
-    // A medium or high rating stands on its cited reasons. "Low" asserts an absence, which no citation can show:
-    // it is as trustworthy as the summary it comes with, never more.
-    const churnConfidence = output.churnRisk === 'low' ? (output.churnReasons.length ? evidence.confidence(output.churnReasons) : summaryConfidence) : evidence.confidence(output.churnReasons);
+    // The churn rating is a judgment: grounded reasons are necessary, not sufficient. A medium or high rating stands
+    // on its cited reasons; "low" asserts an absence no citation can show, so it is as grounded as the summary.
+    const churnGrounding = output.churnRisk === 'low' ? (output.churnReasons.length ? evidence.confidence(output.churnReasons) : summaryConfidence) : evidence.confidence(output.churnReasons);
+    // Both capped at how often this model's rating of that level was right on held-out labelled accounts; the
+    // recommendation follows from the rating, so it is graded (and capped) by the same level.
+    const churn = judge.rate('ai_churn_risk', output.churnRisk, churnGrounding);
+    const recommendation = judge.rate('ai_recommendation', output.churnRisk, churnGrounding);
     const cited = evidence.supportingEvidence([...output.highlights, ...output.churnReasons]);
     const current = await currentValues(run.deps.gateway, target, ['ai_summary', 'ai_churn_risk', 'ai_recommendation', 'ai_last_run', 'ai_model']);
     const name = facts.company?.name ?? facts.contacts[0]?.name ?? run.trigger.accountId;
+    const basis = (c: typeof churn) => `grounding ${churnGrounding.toFixed(2)} (share of cited reasons supported); ${c.modelValidation.summary}`;
     return [
       makeProposal(base, { target, kind: 'note', field: null, title: `AI account summary: ${name}`, value: renderAccountNote(name, output), confidence: summaryConfidence, evidence: cited }),
       makeProposal(base, {
@@ -83,13 +89,21 @@ export const accountSummaryAgent: AgentDefinition<SummaryState, AccountSummaryOu
         value: [output.summary, ...output.highlights.map((h) => `- ${h.text}`)].join('\n').slice(0, 60_000),
         confidence: summaryConfidence, evidence: evidence.supportingEvidence(output.highlights), observedValue: current.ai_summary ?? null,
       }),
-      makeProposal(base, {
-        target, kind: 'property', field: 'ai_churn_risk', value: output.churnRisk, confidence: churnConfidence,
-        evidence: evidence.supportingEvidence(output.churnReasons), observedValue: current.ai_churn_risk ?? null,
-        rationale: output.churnReasons.map((r) => r.text).join(' | ').slice(0, 2000),
-      }),
-      // The recommendation follows from the churn rating: it cannot be surer than the rating.
-      makeProposal(base, { target, kind: 'property', field: 'ai_recommendation', value: output.recommendation, confidence: churnConfidence, evidence: cited, observedValue: current.ai_recommendation ?? null }),
+      {
+        ...makeProposal(base, {
+          target, kind: 'property', field: 'ai_churn_risk', value: output.churnRisk, confidence: churn.confidence,
+          evidence: evidence.supportingEvidence(output.churnReasons), observedValue: current.ai_churn_risk ?? null,
+          rationale: [basis(churn), ...output.churnReasons.map((r) => r.text)].join(' | ').slice(0, 2000),
+        }),
+        modelValidation: churn.modelValidation,
+      },
+      {
+        ...makeProposal(base, {
+          target, kind: 'property', field: 'ai_recommendation', value: output.recommendation, confidence: recommendation.confidence, evidence: cited,
+          observedValue: current.ai_recommendation ?? null, rationale: basis(recommendation).slice(0, 2000),
+        }),
+        modelValidation: recommendation.modelValidation,
+      },
       ...runMetadataProposals(base, target, current),
     ];
   },

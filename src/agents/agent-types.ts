@@ -5,6 +5,7 @@ import type { Embedder } from '../text/embedder.ts';
 import type { Logger } from '../logging.ts';
 import type { RetrievalMode } from '../retrieval/hybrid-search.ts';
 import type { VectorStore } from '../retrieval/vector-store.ts';
+import type { ModelValidationRecord } from './judgment-validation.ts';
 import type { LlmProvider } from './provider.ts';
 import type { ScorerModel } from './scorer/model.ts';
 
@@ -25,6 +26,8 @@ export interface AgentDeps {
    * portal does not change between runs); the worker must not, or it would summarize stale data.
    */
   readHistory?: (accountId: string) => Promise<AccountHistory | undefined>;
+  /** Held-out validation records of generating models; default the ones shipped (`VALIDATION_RECORDS`). */
+  validations?: readonly ModelValidationRecord[];
   /** Clock for `ai_last_run`, staleness and recency (tests pin it). */
   now?: () => Date;
 }

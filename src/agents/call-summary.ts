@@ -93,11 +93,15 @@ export const callSummaryAgent: AgentDefinition<CallState, CallSummaryOutput> = {
 
   extract: ({ state }) => summarizeCallOffline({ trigger: state.chunks.trigger, history: state.chunks.history }),
 
-  async propose({ output, prepared, base, run, evidence }) {
+  async propose({ output, prepared, base, run, evidence, judge }) {
     const { type, call, title, assoc } = prepared.state;
+    // The note and `ai_summary` are free text: grounding (share of statements supported by their citations) is their
+    // bar. The next steps are a judgment (these are the actions agreed): also capped at the model's held-out precision.
     const statements = [...output.keyPoints, ...output.nextSteps, ...output.objections, ...output.risks, ...output.competitors.map((c) => ({ text: c.name, evidence: c.evidence }))];
     const confidence = evidence.confidence(statements);
     const cited = evidence.supportingEvidence(statements);
+    const stepsGrounding = evidence.confidence(output.nextSteps);
+    const steps = judge.rate('ai_next_steps', null, stepsGrounding);
 
     const own = accountTarget(run.trigger.accountId);
     const related: Target[] = [
@@ -133,15 +137,19 @@ export const callSummaryAgent: AgentDefinition<CallState, CallSummaryOutput> = {
       }),
       ...(output.nextSteps.length
         ? [
-            makeProposal(base, {
-              target: primary,
-              kind: 'property',
-              field: 'ai_next_steps',
-              value: renderNextSteps(output).slice(0, MAX_PROPERTY_CHARS),
-              confidence: evidence.confidence(output.nextSteps),
-              evidence: evidence.supportingEvidence(output.nextSteps),
-              observedValue: current.ai_next_steps ?? null,
-            }),
+            {
+              ...makeProposal(base, {
+                target: primary,
+                kind: 'property',
+                field: 'ai_next_steps',
+                value: renderNextSteps(output).slice(0, MAX_PROPERTY_CHARS),
+                confidence: steps.confidence,
+                evidence: evidence.supportingEvidence(output.nextSteps),
+                observedValue: current.ai_next_steps ?? null,
+                rationale: `grounding ${stepsGrounding.toFixed(2)} (share of next steps supported by their citations); ${steps.modelValidation.summary}`,
+              }),
+              modelValidation: steps.modelValidation,
+            },
           ]
         : []),
       ...runMetadataProposals(base, primary, current),

@@ -4,6 +4,7 @@ import type { AgentName, Proposal } from '../core/proposal.ts';
 import type { AgentContext } from '../retrieval/context-builder.ts';
 import type { AgentDeps, AgentTrigger } from './agent-types.ts';
 import type { EvidenceCheck } from './evidence-check.ts';
+import type { JudgmentRater } from './judgment-validation.ts';
 import type { ProposalBase } from './proposals.ts';
 import type { ReferencedChunk } from './untrusted.ts';
 
@@ -43,6 +44,11 @@ export interface ProposeInput<S, O> {
   run: AgentRun;
   /** Checks statements against the chunks they cite: the source of text proposals' confidence. */
   evidence: EvidenceCheck;
+  /**
+   * Confidence of a judgment (a churn rating, a recommendation, next steps): its grounding capped at what the model
+   * that produced `output` showed on labelled held-out data (judgment-validation.ts). Free text keeps grounding.
+   */
+  judge: JudgmentRater;
 }
 
 /** When run on demand for an account (API, CLI, workflow action): the account itself, or its latest call or e-mail. */

@@ -3,6 +3,7 @@ import { withSpan } from '../tracing.ts';
 import type { AgentDeps, AgentResult, AgentTrigger } from './agent-types.ts';
 import type { AgentDefinition, AgentRun, Prepared } from './definition.ts';
 import { EvidenceCheck } from './evidence-check.ts';
+import { judgmentRater, VALIDATION_RECORDS } from './judgment-validation.ts';
 import { loadPrompt, renderPrompt } from './prompts.ts';
 import type { ChatMessage } from './provider.ts';
 import { resolveCitations, type ReferencedChunk } from './untrusted.ts';
@@ -61,6 +62,8 @@ export async function runAgent<S, O>(
     prepared,
     run,
     evidence: new EvidenceCheck(prepared.refs),
+    // Looked up by who produced this output (a cached answer keeps its model), never by a branch in the agent.
+    judge: judgmentRater(deps.validations ?? VALIDATION_RECORDS, result.provider, result.model, def.name),
     base: {
       portalId: trigger.portalId,
       accountId: trigger.accountId,

@@ -152,8 +152,10 @@ export function decide(proposal: Proposal, policy: Policy, state: DecisionState)
     if (p.value.length > MAX_VALUE_LENGTH - ENGAGEMENT_FRAME_LENGTH) add('reject', 'invalid_value', `the ${p.kind} body is ${p.value.length} characters, too long`);
   }
 
+  // Where a validated model's confidence comes from, so a reviewer (and the demo) sees why it is what it is.
+  const basis = p.modelValidation?.validated ? `; ${p.modelValidation.summary}` : '';
   if (p.confidence < threshold) {
-    add('review', 'below_threshold', `confidence ${p.confidence.toFixed(2)} is below the threshold ${threshold.toFixed(2)}`);
+    add('review', 'below_threshold', `confidence ${p.confidence.toFixed(2)} is below the threshold ${threshold.toFixed(2)}${basis}`);
   }
   const negativeBar = p.kind === 'property' && p.field ? negativeRecommendationThreshold(policy, p.field, p.value) : null;
   if (negativeBar !== null && p.confidence < negativeBar) {
@@ -180,7 +182,7 @@ export function decide(proposal: Proposal, policy: Policy, state: DecisionState)
       add('review', 'breaker_fraction', `writing would touch ${(fraction * 100).toFixed(1)}% of ${p.target.objectType} within an hour (limit ${(policy.breaker.maxObjectFractionPerHour * 100).toFixed(1)}%)`);
     }
   }
-  if (reasons.length === 0) add('apply', 'within_policy', `${describe(p)} is auto at confidence ${p.confidence.toFixed(2)} ≥ ${threshold.toFixed(2)}`);
+  if (reasons.length === 0) add('apply', 'within_policy', `${describe(p)} is auto at confidence ${p.confidence.toFixed(2)} ≥ ${threshold.toFixed(2)}${basis}`);
   return finish(p, reasons);
 }
 

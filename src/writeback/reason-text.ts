@@ -16,7 +16,7 @@ export const REASON_TEXT: Record<ReasonCode, string> = {
   policy_requires_review: 'Your policy sends this kind of change to a person first.',
   below_threshold: 'The AI is not confident enough to make this change on its own.',
   negative_recommendation: 'Disqualifying or parking a lead needs more certainty than the AI has, so a person decides.',
-  model_unvalidated: 'The scoring model has not proven itself on past deals yet, so a person decides.',
+  model_unvalidated: 'The model that produced this has not proven itself on labelled past data yet, so a person decides.',
   human_value: 'A person set the current value, and the AI never overwrites people on its own.',
   changed_since_observed: 'Someone changed this field after the AI looked at it.',
   kill_switch: 'Automatic writes are switched off (kill switch).',

@@ -6,7 +6,8 @@ import { createProvider } from '../../src/agents/create-provider.ts';
 import { AgentError } from '../../src/agents/errors.ts';
 import { createGenerationHandlers } from '../../src/events/generation-jobs.ts';
 import { leadScoreAgent } from '../../src/agents/lead-score.ts';
-import { OfflineProvider } from '../../src/agents/offline-provider.ts';
+import { fieldValidation, findValidation, VALIDATION_RECORDS } from '../../src/agents/judgment-validation.ts';
+import { OFFLINE_MODEL, OfflineProvider } from '../../src/agents/offline-provider.ts';
 import { OFFLINE_LABEL } from '../../src/agents/offline/types.ts';
 import type { LlmProvider } from '../../src/agents/provider.ts';
 import { REPLY_DRAFT_TITLE, replyDraftAgent } from '../../src/agents/reply-draft.ts';
@@ -224,6 +225,17 @@ describe('agents on the offline provider', () => {
     expectWellFormed(r, 'account_summary');
     expect(r.proposals.find((p) => p.field === 'ai_churn_risk')!.value).toMatch(/^(low|medium|high)$/);
     expect(r.proposals.find((p) => p.kind === 'note')!.value).toContain(companyOf(account)!.name);
+    // The rating and the recommendation are judgments: grounded reasons are not enough, their confidence is capped at
+    // how often the offline provider's rating of that level was right on held-out labelled accounts (never 1.00).
+    const rating = r.output!.churnRisk;
+    for (const field of ['ai_churn_risk', 'ai_recommendation']) {
+      const p = r.proposals.find((x) => x.field === field)!;
+      const expected = fieldValidation(findValidation(VALIDATION_RECORDS, 'offline', OFFLINE_MODEL), `model offline:${OFFLINE_MODEL}`, `account_summary.${field}`, rating);
+      expect(p.modelValidation).toEqual(expected);
+      expect(p.confidence).toBeLessThanOrEqual(expected.confidenceBound);
+      expect(p.confidence).toBeLessThan(1);
+      expect(p.rationale).toContain('grounding');
+    }
   });
 });
 
@@ -253,6 +265,13 @@ describe('agents through the openai client against the local OpenAI-compatible s
     expect(objection.evidence).toHaveLength(1);
     // The model "obeyed" an instruction to change the lifecycle stage: no such proposal exists.
     expect(results[3]!.proposals.map((p) => p.field)).not.toContain('lifecyclestage');
+    // Nobody evaluated this chat model: its judgments carry no confidence and a person decides, told why.
+    for (const [r, field] of [[results[3]!, 'ai_churn_risk'], [results[3]!, 'ai_recommendation'], [results[0]!, 'ai_next_steps']] as const) {
+      const p = r.proposals.find((x) => x.field === field)!;
+      expect(p.confidence, field).toBe(0);
+      expect(p.modelValidation).toMatchObject({ validated: false, confidenceBound: 0 });
+      expect(p.modelValidation!.summary).toContain('openai:gpt-4o-mini has no held-out validation');
+    }
   });
 
   it('retries 429, 500, a hang and a garbled body, then succeeds', async () => {
