@@ -35,6 +35,9 @@ export interface SoakReport {
   rss: { serve: number; worker: number; sandbox: number; redis: number };
   workers: number;
   restarts: { serve: number; worker: number };
+  /** 1-minute load average of the machine sampled every second during the load: min, mean, max. */
+  load: { min: number; mean: number; max: number };
+  cpus: number;
 }
 
 const n = (x: number) => x.toLocaleString('en');
@@ -50,7 +53,7 @@ export function printReport(r: SoakReport): void {
     ['events never acknowledged', n(r.unacked), 'gave up after 10 attempts'],
     ['duplicate AI notes', n(r.duplicateNotes), `${n(r.aiNotes)} AI notes; ${r.duplicateNotes === 0 ? 'ok' : 'FAIL'}`],
     ['dead-lettered jobs', n(r.deadJobs), r.deadJobs === 0 ? 'ok' : 'FAIL'],
-    ['jobs left after the drain', n(r.leftInQueue), r.leftInQueue === 0 ? `drained ${s(r.drainMs)} after the load` : 'not drained within 15 min'],
+    ['jobs left after the drain', n(r.leftInQueue), r.leftInQueue === 0 ? `drained ${s(r.drainMs)} after the load` : 'FAIL: not drained within 15 min'],
     ['acknowledgement p50 / p99', `${ms(r.ackP50)} / ${ms(r.ackP99)}`, `max ${ms(r.ackMax)}`],
     ['event-to-write p50 / p95', `${s(r.eventToWriteP50)} / ${s(r.eventToWriteP95)}`, `${n(r.writes)} of ${n(r.calls)} calls summarised`],
     ['simulated activities', n(r.simulations), 'calls, e-mails, leads, stages'],
@@ -59,6 +62,7 @@ export function printReport(r: SoakReport): void {
     ['process restarts serve / worker', `${n(r.restarts.serve)} / ${n(r.restarts.worker)}`, 'restart policy (2 worker kills are the chaos)'],
     ['peak RSS serve / worker', `${mib(r.rss.serve)} / ${mib(r.rss.worker)}`, `${r.workers} worker processes`],
     ['peak RSS sandbox / redis', `${mib(r.rss.sandbox)} / ${mib(r.rss.redis)}`, ''],
+    ['machine load average (1 min)', `${r.load.mean.toFixed(1)}`, `min ${r.load.min.toFixed(1)}, max ${r.load.max.toFixed(1)} on ${r.cpus} CPUs, other work included`],
   ];
   const w0 = Math.max(...rows.map((x) => x[0].length));
   const w1 = Math.max(...rows.map((x) => x[1].length));
