@@ -18,11 +18,22 @@ export function getEncoder(): Tiktoken {
  * other text, never as the special token (js-tiktoken's `encode(text, [], [])`).
  */
 export function encode(text: string): number[] {
-  if (text === '') return [];
   const out: number[] = [];
-  if (text.length < LONG_RUN_CHARS) {
-    encodeInto(out, text);
-    return out;
+  encodeText(text, (tokens) => {
+    for (const t of tokens) out.push(t);
+  });
+  return out;
+}
+
+/**
+ * Calls `emit` with the tokens of each piece of the text, in order. (The chunker only counts, far more often than
+ * it encodes: counting sums the pieces' lengths without building the token array.)
+ */
+function encodeText(text: string, emit: (tokens: readonly number[]) => void): void {
+  if (text === '') return;
+  if (text.length < LONG_RUN_CHARS || !mayHaveLongRun(text)) {
+    encodeInto(emit, text);
+    return;
   }
   // BPE merging in js-tiktoken is quadratic in the length of one pre-token, and cl100k makes any run of letters
   // one pre-token: 6,000 characters of unspaced Japanese take minutes. Long letter runs are therefore encoded in
@@ -30,24 +41,42 @@ export function encode(text: string): number[] {
   // piece, well inside the chunker's and the batcher's margins, and decoding still gives back the text.
   let last = 0;
   for (const m of text.matchAll(LONG_RUN)) {
-    if (m.index > last) encodeInto(out, text.slice(last, m.index));
+    if (m.index > last) encodeInto(emit, text.slice(last, m.index));
     const chars = Array.from(m[0]);
-    for (let i = 0; i < chars.length; i += 16) encodeInto(out, chars.slice(i, i + 16).join(''));
+    for (let i = 0; i < chars.length; i += 16) encodeInto(emit, chars.slice(i, i + 16).join(''));
     last = m.index + m[0].length;
   }
-  if (last < text.length) encodeInto(out, text.slice(last));
-  return out;
+  if (last < text.length) encodeInto(emit, text.slice(last));
 }
 
 /**
- * What `getEncoder().encode(text, [], [])` returns, appended to `out`. BPE never merges across cl100k's
+ * False when the text cannot hold a run of LONG_RUN_CHARS letters: every letter is an ASCII letter or a code
+ * unit above 127, so a run needs that many such code units in a row. One plain scan instead of the Unicode
+ * regex (with its look-behind) over every long text, most of which is spaced prose.
+ */
+function mayHaveLongRun(text: string): boolean {
+  let run = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c > 127 || (c >= 97 && c <= 122) || (c >= 65 && c <= 90)) {
+      run += 1;
+      if (run >= LONG_RUN_CHARS) return true;
+    } else {
+      run = 0;
+    }
+  }
+  return false;
+}
+
+/**
+ * What `getEncoder().encode(text, [], [])` returns, handed to `emit` pre-token by pre-token. BPE never merges across cl100k's
  * pre-tokens (the matches of its split pattern), so the encoding of a text is the concatenation of its
  * pre-tokens' encodings, and each pre-token encoded alone gives the same tokens. CRM text repeats the same
  * words, names and header fragments endlessly, while js-tiktoken pays a UTF-8 encode, a string key build and
  * a map lookup (or a BPE merge) per pre-token per call: remembering pre-token encodings makes the chunker's
  * repeated counting (piece counts, then the exact count of every rendered chunk) mostly regex matching.
  */
-function encodeInto(out: number[], text: string): void {
+function encodeInto(emit: (tokens: readonly number[]) => void, text: string): void {
   const enc = getEncoder();
   splitPattern ??= new RegExp(cl100kBase.pat_str, 'gu');
   splitPattern.lastIndex = 0;
@@ -62,7 +91,7 @@ function encodeInto(out: number[], text: string): void {
         pieceCache.set(piece, tokens);
       }
     }
-    for (const t of tokens) out.push(t);
+    emit(tokens);
   }
 }
 
@@ -82,7 +111,11 @@ export function decode(tokens: number[]): string {
 }
 
 export function countTokens(text: string): number {
-  return encode(text).length;
+  let n = 0;
+  encodeText(text, (tokens) => {
+    n += tokens.length;
+  });
+  return n;
 }
 
 /** Cuts text to at most `maxTokens` tokens; returns it unchanged when it already fits. */

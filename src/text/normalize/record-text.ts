@@ -37,9 +37,11 @@ const day = (v: string) => {
   const iso = toIso(v);
   return iso ? isoDay(iso) : v;
 };
+// `toLocaleString(locale, options)` builds this formatter on every call; one instance formats the same.
+const NUMBER_FORMAT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
 const number = (v: string) => {
   const n = Number(v);
-  return Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: 2 }) : v;
+  return Number.isFinite(n) ? NUMBER_FORMAT.format(n) : v;
 };
 
 const COMPANY: Field[] = [
