@@ -1,5 +1,5 @@
 /**
- * `npm run bench:backfill [-- --companies 1000 --runs 3 --naive-companies 25 --concurrency 4 --json]`
+ * `npm run bench:backfill [-- --companies 1000 --reps 3 --naive-companies 25 --concurrency 4 --json]` (`--runs` = `--reps`)
  *
  * In one run, against the sandbox portal in a child process (HubSpot's side of each request is not ours to
  * measure) with HubSpot's Professional limit (190 requests / 10 s):
@@ -24,11 +24,13 @@ import { indexStats } from '../src/ingest/index-stats.ts';
 import { openIngestStack } from '../test/fixtures/backfill-stack.ts';
 import { startSandboxProcess } from './lib/sandbox-process.ts';
 import { runNaivePipeline, type NaiveResult } from './lib/naive-langchain.ts';
+import { repsOption } from './lib/reps.ts';
 
 const { values: args } = parseArgs({
   options: {
     companies: { type: 'string', default: '1000' },
-    runs: { type: 'string', default: '3' },
+    runs: { type: 'string' },
+    reps: { type: 'string' },
     'naive-companies': { type: 'string', default: '25' },
     'naive-seconds': { type: 'string', default: '60' },
     concurrency: { type: 'string', default: '4' },
@@ -41,7 +43,7 @@ const naiveCompanies = Number(args['naive-companies']);
 const naiveSeconds = Number(args['naive-seconds']);
 const concurrency = Number(args.concurrency);
 const rateLimit = Number(args['rate-limit']);
-const runs = Math.max(1, Number(args.runs));
+const runs = args.runs === undefined ? repsOption(3) : Math.max(1, Number(args.runs));
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -167,6 +169,7 @@ try {
       embeddingTokens: r.summary.embeddingTokens,
       loadAverage: round(r.load),
       cpuSeconds: { process: round(r.cpu.process), mainThread: round(r.cpu.main), sandbox: round(r.cpu.sandbox) },
+      cpuSecondsPer1000Records: round((r.cpu.process / r.summary.records) * 1000, 3),
     })),
     rerun: {
       durationMs: second.summary.durationMs,
@@ -210,6 +213,7 @@ try {
         `re-run     ${second.summary.embeddingTokens} embedding tokens, points ${first.points} → ${second.points}  (goal 0, unchanged: ${met(goals.rerunZeroTokens)}); naive re-run: ${naive.embeddingTokens} tokens, points doubled`,
         `load       ${rs.map((r) => r.load.toFixed(1)).join(', ')} (1-minute load average at the end of each run, 2 cores shared)`,
         `cpu        ${rs.map((r) => `${r.cpu.process.toFixed(1)} s ours (main thread ${r.cpu.main.toFixed(1)} s) + ${r.cpu.sandbox.toFixed(1)} s sandbox`).join('; ')}`,
+        `           ${spread(rs.map((r) => (r.cpu.process / r.summary.records) * 1000), (x) => x.toFixed(2))} CPU-s of ours per 1,000 records (all threads; \`npm run bench:drafts\` splits out chunk building)`,
         `           on ${os.availableParallelism()} idle cores the CPU work alone needs ≥ ${spread(rs.map((r) => Math.max(r.cpu.main, (r.cpu.process + r.cpu.sandbox) / os.availableParallelism())), (x) => `${x.toFixed(1)} s`)}; the request budget needs ${spread(rs.map((r) => (r.requests * 10) / rateLimit), (x) => `${x.toFixed(1)} s`)}`,
         ``,
       ].join('\n'),

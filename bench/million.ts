@@ -1,5 +1,5 @@
 /**
- * `npm run bench:million [-- --chunks 1000000 --accounts 20000 --dims 384 --data-dir DIR --queries 200]`
+ * `npm run bench:million [-- --chunks 1000000 --accounts 20000 --dims 384 --data-dir DIR --queries 200 --reps 5]`
  *
  * Builds an embedded index (SQLite + sqlite-vec + FTS5, the store `serve` uses) of `--chunks` synthetic chunks over
  * `--accounts` accounts, then measures what the agents' retrieval costs at that size:
@@ -10,7 +10,7 @@
  *   - hybrid (dense + BM25, fused, recency-weighted, MMR: `hybridSearch`, as the agents call it) p50/p95;
  *   - the baseline in the same run: the same dense top-8 over the whole portal (no account partition);
  *   - index size on disk, RSS, and the time to re-open the file and answer a first query.
- * Goals at 1,000,000 chunks: dense p95 ≤ 1 ms, hybrid p95 ≤ 5 ms, in each of BENCH_REPEATS (default 5)
+ * Goals at 1,000,000 chunks: dense p95 ≤ 1 ms, hybrid p95 ≤ 5 ms, in each of `--reps` (BENCH_REPEATS, default 5)
  * repetitions of the queries; the spread of the repetitions' p95 is printed.
  *
  * Vectors are synthetic (account-clustered unit vectors), texts are drawn from a CRM vocabulary so BM25 has real
@@ -28,6 +28,7 @@ import { hybridSearch } from '../src/retrieval/hybrid-search.ts';
 import { accountScopeToken, ftsMatchExpression } from '../src/retrieval/fts-query.ts';
 import { SqliteVectorStore } from '../src/retrieval/sqlite-vector-store.ts';
 import type { ChunkRecord } from '../src/retrieval/vector-store.ts';
+import { repsOption } from './lib/reps.ts';
 import { seededRandom } from './lib/similar-data.ts';
 
 const { values: args } = parseArgs({
@@ -38,13 +39,14 @@ const { values: args } = parseArgs({
     'data-dir': { type: 'string' },
     queries: { type: 'string', default: '200' },
     'baseline-queries': { type: 'string', default: '10' },
+    reps: { type: 'string' },
   },
 });
 const CHUNKS = Number(args.chunks);
 const ACCOUNTS = Number(args.accounts);
 const DIMS = Number(args.dims);
 const QUERIES = Number(args.queries);
-const REPEATS = Math.max(1, Number(process.env.BENCH_REPEATS ?? 5));
+const REPEATS = repsOption(5);
 const BASELINE_QUERIES = Number(args['baseline-queries']);
 const PORTAL = 'million';
 const BATCH = 5_000;

@@ -15,7 +15,7 @@
  * bounded. After a warm-up, two runs per target: a fixed rate of 10 requests/s × 100 events (1,000 events/s;
  * autocannon's 10 connections fire together each second, HubSpot's worst case of 10 deliveries in flight; the goal:
  * p99 < 50 ms) and an unthrottled run. Then the queue is drained and every acknowledged event must have been
- * processed. `BENCH_REPEATS` (default 5) repeats the 1k events/s run and prints the spread; the goal must hold in
+ * processed. `--reps N` (or BENCH_REPEATS, default 5) repeats the 1k events/s run and prints the spread; the goal must hold in
  * every repetition. For the 1k events/s runs the table also shows the API's event-loop delay, how much it wrote to
  * disk, and how many ingest and generation jobs the workers finished meanwhile.
  */
@@ -28,6 +28,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { freePort } from '../src/runtime/free-port.ts';
 import { signV3 } from '../src/webhooks/verify-signature.ts';
+import { repsOption } from './lib/reps.ts';
 import { startSandboxProcess } from './lib/sandbox-process.ts';
 
 const SECRET = 'bench-client-secret';
@@ -36,7 +37,7 @@ const EVENTS_PER_BATCH = 100;
 const RECORDS_PER_BATCH = 25; // 4 changes per record per batch: HubSpot batches bursts like this
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 30); // 300 requests: p99 is not just the maximum
 const MAX_SECONDS = Number(process.env.BENCH_MAX_SECONDS ?? 4);
-const REPEATS = Math.max(1, Number(process.env.BENCH_REPEATS ?? 5));
+const REPEATS = repsOption(5);
 const RECORDS = Math.max(4, Number(process.env.BENCH_RECORDS ?? 60));
 const BIN = new URL('../bin/hubspot-ai.js', import.meta.url).pathname;
 
