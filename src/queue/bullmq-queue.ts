@@ -1,11 +1,12 @@
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
+import { errorMessage } from '../errors.ts';
 import { silentLogger, throttledWarn, type Logger } from '../logging.ts';
 import { metrics } from '../metrics.ts';
 import { backoffDelayMs, requestedRetryDelayMs } from './backoff.ts';
 import {
+  isPermanentFailure,
   JOB_TYPES,
-  PermanentJobError,
   type DeadJob,
   type JobHandler,
   type JobQueue,
@@ -173,7 +174,7 @@ export class BullQueue implements JobQueue {
     } catch (err) {
       if (err instanceof WaitingError) throw err;
       outcome = 'failed';
-      if (err instanceof PermanentJobError) throw new UnrecoverableError(err.message);
+      if (isPermanentFailure(err)) throw new UnrecoverableError(errorMessage(err));
       throw err;
     } finally {
       controllers.delete(abort);

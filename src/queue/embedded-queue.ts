@@ -7,6 +7,7 @@ import { metrics } from '../metrics.ts';
 import { backoffDelayMs, requestedRetryDelayMs } from './backoff.ts';
 import { EmbeddedJournal, type ClaimedRow, type Settlement } from './embedded-journal.ts';
 import {
+  isPermanentFailure,
   JOB_TYPES,
   PermanentJobError,
   type DeadJob,
@@ -265,7 +266,7 @@ class EmbeddedWorker {
       this.settlements.push({ id: row.id, outcome: 'completed' });
     } catch (err) {
       if (signal.aborted) return;
-      const permanent = err instanceof PermanentJobError;
+      const permanent = isPermanentFailure(err);
       const final = permanent || row.attempts >= row.max_attempts;
       const delay = requestedRetryDelayMs(err) ?? backoffDelayMs(row.attempts, this.opts.backoffBaseMs);
       outcome = final ? 'dead' : 'retry';

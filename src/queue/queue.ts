@@ -49,6 +49,22 @@ export class PermanentJobError extends Error {
   }
 }
 
+/**
+ * Whether a handler's error ends its job without a retry: a PermanentJobError, or any error that says it is not
+ * retryable (`retryable: false`, as the HubSpot, model, embedding, cache and store errors do), itself or as the
+ * cause of a wrapper, unless it also says when trying again will work (`retryAfterMs`: HubSpot's daily limit is
+ * not retried by the gateway, but a job waits for the reset). Errors that say nothing are retried up to the
+ * job's attempts.
+ */
+export function isPermanentFailure(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof PermanentJobError) return true;
+    const retryable = (e as { retryable?: unknown }).retryable;
+    if (typeof retryable === 'boolean') return !retryable && typeof (e as { retryAfterMs?: unknown }).retryAfterMs !== 'number';
+  }
+  return false;
+}
+
 export interface DeadJob {
   id: string;
   type: JobType;

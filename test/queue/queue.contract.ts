@@ -1,4 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
+import { HubSpotAuthError, HubSpotInvalidRequestError, HubSpotTransientError } from '../../src/hubspot/errors.ts';
 import { PermanentJobError, type JobContext, type JobQueue } from '../../src/queue/queue.ts';
 
 /**
@@ -182,6 +183,28 @@ export function queueContract(open: OpenQueue, newPrefix: () => string): void {
     await q.drain();
     expect(runs).toHaveLength(4);
     expect((await q.stats()).total.dead).toBe(0);
+  });
+
+  it('honours the retryable flag of errors: retryable: false is dead at once, retryable: true is retried', async () => {
+    const q = await make(newPrefix(), { maxAttempts: 4 });
+    const runs: Record<string, number> = {};
+    q.work({
+      'ingest.record': async (job) => {
+        const id = (job.payload as { id: string }).id;
+        runs[id] = (runs[id] ?? 0) + 1;
+        // The product's own error families, as the handlers throw them (not PermanentJobError).
+        if (id === 'auth') throw new HubSpotAuthError('HubSpot refused the token (401)', { status: 401 });
+        if (id === 'wrapped') throw new Error('ingest failed', { cause: new HubSpotInvalidRequestError('property does not exist', { status: 400 }) });
+        if (id === 'transient' && runs[id]! < 3) throw new HubSpotTransientError('HubSpot answered 503');
+      },
+    });
+    await q.enqueue(['auth', 'wrapped', 'transient'].map((id) => ({ type: 'ingest.record' as const, payload: { id } })));
+    await waitFor(async () => {
+      const t = (await q.stats()).total;
+      return t.dead === 2 && t.completed === 1;
+    }, 30_000, 'two dead jobs and one completed');
+    expect(runs).toEqual({ auth: 1, wrapped: 1, transient: 3 });
+    expect((await q.listDead()).map((d) => d.attempts)).toEqual([1, 1]);
   });
 
   it('runs a delayed job only after its delay', async () => {
