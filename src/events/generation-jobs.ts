@@ -1,6 +1,7 @@
 import type { AgentName, ProposalSink } from '../core/proposal.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
+import type { HistorySnapshots } from '../ingest/history-snapshots.ts';
 import type { Embedder } from '../text/embedder.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import type { GeneratePayload } from '../queue/jobs.ts';
@@ -19,9 +20,10 @@ import type { ScorerModel } from '../agents/scorer/model.ts';
  * so the queue retries with back-off; the rest fail the job permanently with their code in the message, which
  * the dead-letter record keeps (`OUTPUT_PARSING_FAILURE: …`).
  *
- * One account per job, decided once. The event router knows the trigger object but not its accounts, so a
- * routed job without `accountId` first resolves the accounts the trigger rolls up to, from HubSpot's
- * associations (hubspot/account-resolver.ts):
+ * One account per job, decided once. A job routed from a webhook comes from the ingest job of its event, which
+ * fixed `accountId` (one job per account the trigger rolls up to) and the `contentVersion` it indexed; the agent
+ * reads that indexed snapshot. A job without `accountId` (an API or CLI run) first resolves the accounts the
+ * trigger rolls up to, from HubSpot's associations (hubspot/account-resolver.ts):
  *   - none: nothing to do (an orphan, or deleted meanwhile);
  *   - one: the job runs for that account;
  *   - several (a call with a partner's contact, an e-mail cc'd across companies, a contact of two companies):
@@ -40,6 +42,8 @@ export interface GenerationHandlerDeps {
   /** The trained lead scorer, or a function returning the current one (so a retrain is picked up). */
   scorer?: ScorerModel | null | (() => ScorerModel | null | Promise<ScorerModel | null>);
   sink: ProposalSink;
+  /** The indexer's snapshots: the history an agent reads is the one that was indexed. */
+  snapshots?: Pick<HistorySnapshots, 'get'>;
   logger?: Logger;
   tokenBudget?: number;
 }
@@ -78,7 +82,15 @@ export function createGenerationHandlers(deps: GenerationHandlerDeps): Partial<R
         }
         accountId = accounts[0]!;
       }
+      // The account as the ingest job that enqueued this run indexed it (or as a later ingest did: the snapshot
+      // always matches the index). Without one (an API or CLI run, an expired snapshot) the agent reads HubSpot.
+      const snapshot = deps.snapshots ? await deps.snapshots.get(p.portalId, accountId) : null;
+      if (p.contentVersion && snapshot && snapshot.version !== p.contentVersion) {
+        log.debug({ asked: p.contentVersion, indexed: snapshot.version }, 'the account was re-indexed since this run was enqueued: reading the newer snapshot');
+      }
+      const fixed = accountId;
       const agentDeps: AgentDeps = {
+        ...(snapshot ? { readHistory: async (a: string) => (a === fixed ? snapshot.history : undefined) } : {}),
         gateway: deps.gateway,
         store: deps.store,
         embedder: deps.embedder,

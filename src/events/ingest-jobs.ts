@@ -1,9 +1,12 @@
-import { contactAccountId, type ObjectType } from '../core/objects.ts';
+import { contactAccountId, ENGAGEMENT_TYPES, type EngagementType, type ObjectType, type RecordType } from '../core/objects.ts';
+import { accountsOfAssociations } from '../hubspot/account-resolver.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
 import { HubSpotNotFoundError } from '../hubspot/errors.ts';
+import { HISTORY_PROPERTIES } from '../hubspot/properties.ts';
+import { withEngagement, withRecord } from '../ingest/history-patch.ts';
 import { silentLogger, type Logger } from '../logging.ts';
-import type { IngestAccountPayload, IngestRecordPayload } from '../queue/jobs.ts';
-import type { JobContext, JobHandler } from '../queue/queue.ts';
+import type { GeneratePayload, IngestAccountPayload, IngestReason, IngestRecordPayload } from '../queue/jobs.ts';
+import { PermanentJobError, type JobContext, type JobHandler, type JobQueue, type JobSpec } from '../queue/queue.ts';
 import type { Indexer } from '../ingest/indexer.ts';
 
 /**
@@ -15,6 +18,8 @@ import type { Indexer } from '../ingest/indexer.ts';
 export interface IngestHandlerDeps {
   indexer: Indexer;
   gateway: HubSpotGateway;
+  /** Where the generation jobs an ingest job carries go once it has indexed their content. */
+  queue?: Pick<JobQueue, 'enqueue'>;
   logger?: Logger;
 }
 
@@ -27,7 +32,15 @@ export function createIngestHandlers(deps: IngestHandlerDeps): IngestHandlers {
   const logger = deps.logger ?? silentLogger;
   const record: JobHandler<IngestRecordPayload> = async (job) => {
     const r = await ingestRecord(deps, job.payload);
-    logger.debug({ jobId: job.id, ...job.payload, ...r }, 'ingest.record done');
+    // The generation this event's routing asked for starts now that its content is indexed: one queue hop,
+    // no timer. A retry after a crash here re-indexes (a no-op) and enqueues again (deduplicated by key).
+    const specs = generationSpecs(job.payload, r);
+    if (specs.length > 0) {
+      if (!deps.queue) throw new PermanentJobError('ingest.record carries generation requests but the ingest handlers have no queue');
+      await deps.queue.enqueue(specs);
+    }
+    const { versions: _versions, ...counts } = r;
+    logger.debug({ jobId: job.id, ...job.payload, ...counts, generations: specs.length }, 'ingest.record done');
   };
   const account: JobHandler<IngestAccountPayload> = async (job: JobContext<IngestAccountPayload>) => {
     const { portalId, accountId } = job.payload;
@@ -58,11 +71,83 @@ async function locate(gateway: HubSpotGateway, type: ObjectType, id: string): Pr
   return { accounts, exists: true };
 }
 
-/** Handles one `ingest.record` job; exported for callers that ingest synchronously (CLI, tests). */
-export async function ingestRecord(
-  deps: IngestHandlerDeps,
-  p: IngestRecordPayload,
-): Promise<{ accounts: number; removedSources: number; accountsRemoved: number; chunksEmbedded: number; chunksDeleted: number }> {
+export interface IngestRecordResult {
+  /** The accounts the object rolls up to now (where a generation about it runs). */
+  current: string[];
+  accounts: number;
+  removedSources: number;
+  accountsRemoved: number;
+  chunksEmbedded: number;
+  chunksDeleted: number;
+  /** Accounts reconciled from their indexed snapshot (no history read). */
+  patched: number;
+  /** Content version of every live account reconciled. */
+  versions: Map<string, string>;
+}
+
+const ENGAGEMENTS = new Set<ObjectType>(ENGAGEMENT_TYPES);
+/** Events that change one source's content (or its associations) but not the shape of any account. */
+const SOURCE_CHANGES = new Set<IngestReason>(['creation', 'propertyChange', 'restore', 'workflow', 'manual']);
+
+/**
+ * Handles one `ingest.record` job; exported for callers that ingest synchronously (CLI, tests). The common
+ * events cost a handful of HubSpot requests: an engagement created or edited is read once with its associations
+ * (five requests), its accounts are resolved from those (up to three more), and each account's indexed snapshot
+ * gets the engagement applied; a record's property change reads the record and its accounts. Everything else
+ * (deletions, merges, association changes between records, new records) and any account without a current
+ * snapshot reads the accounts' histories whole.
+ */
+export async function ingestRecord(deps: IngestHandlerDeps, p: IngestRecordPayload): Promise<IngestRecordResult> {
+  if (SOURCE_CHANGES.has(p.reason) && !p.mergedObjectIds?.length && !p.related?.length) {
+    const fast = ENGAGEMENTS.has(p.objectType) ? await ingestEngagement(deps, p) : await ingestRecordProperties(deps, p);
+    if (fast) return fast;
+  }
+  return ingestWhole(deps, p);
+}
+
+async function ingestEngagement(deps: IngestHandlerDeps, p: IngestRecordPayload): Promise<IngestRecordResult | null> {
+  const type = p.objectType as EngagementType;
+  const [engagement] = await deps.gateway.engagements(type, [p.objectId]);
+  if (!engagement) return null; // gone meanwhile: the deletion path finds where it was
+  const current = await accountsOfAssociations(deps.gateway, engagement.associations);
+  // An edit may follow associations that moved without an event (HubSpot sends none for engagements): the
+  // accounts that hold it now drop it. A new engagement is held nowhere yet.
+  const holders = p.reason === 'creation' ? [] : await deps.indexer.findAccountsHoldingSources(p.portalId, [`${type}:${p.objectId}`]);
+  const mine = new Set(current);
+  const r = await deps.indexer.refreshAccounts(p.portalId, [...current, ...holders], (h) => withEngagement(h, engagement, mine.has(h.accountId)));
+  return summary(current, r, 0, 0, 0);
+}
+
+async function ingestRecordProperties(deps: IngestHandlerDeps, p: IngestRecordPayload): Promise<IngestRecordResult | null> {
+  if (p.reason === 'creation' || p.reason === 'restore') return null; // a new record can bring a whole history
+  const type = p.objectType as RecordType;
+  const [record] = await deps.gateway.batchRead(type, [p.objectId], { properties: [...HISTORY_PROPERTIES[type]] });
+  if (!record) return null;
+  const current = await deps.gateway.accountsOf(type, p.objectId);
+  const r = await deps.indexer.refreshAccounts(p.portalId, current, (h) => withRecord(h, type, record));
+  return summary(current, r, 0, 0, 0);
+}
+
+function summary(
+  current: string[],
+  r: Awaited<ReturnType<Indexer['refreshAccounts']>>,
+  removedSources: number,
+  accountsRemoved: number,
+  chunksDeleted: number,
+): IngestRecordResult {
+  return {
+    current,
+    accounts: r.accounts,
+    removedSources,
+    accountsRemoved: accountsRemoved + r.accountsRemoved,
+    chunksEmbedded: r.chunksEmbedded,
+    chunksDeleted: chunksDeleted + r.chunksDeleted,
+    patched: r.patched,
+    versions: r.versions,
+  };
+}
+
+async function ingestWhole(deps: IngestHandlerDeps, p: IngestRecordPayload): Promise<IngestRecordResult> {
   const { indexer, gateway } = deps;
   const affected = new Set<string>();
   const stale = new Set<string>(); // own accounts that must not exist any more
@@ -103,12 +188,27 @@ export async function ingestRecord(
   }
   // Reconciling the holders removes these chunks too; deleting them first also covers holders that vanished.
   if (vanished.length > 0) await indexer.removeSources(p.portalId, vanished);
-  const result = await indexer.reindexAccounts(p.portalId, [...affected]);
-  return {
-    accounts: result.accounts,
-    removedSources: vanished.length,
-    accountsRemoved: accountsRemoved + result.accountsRemoved,
-    chunksEmbedded: result.chunksEmbedded,
-    chunksDeleted: chunksDeleted + result.chunksDeleted,
-  };
+  const result = await indexer.refreshAccounts(p.portalId, [...affected]);
+  return summary(current.accounts, result, vanished.length, accountsRemoved, chunksDeleted);
+}
+
+/**
+ * The generation jobs an ingest job carries, one per account the trigger rolls up to now, each with the content
+ * version this ingest indexed for that account. The account is fixed here and never changes afterwards.
+ */
+export function generationSpecs(p: IngestRecordPayload, r: Pick<IngestRecordResult, 'current' | 'versions'>): JobSpec<GeneratePayload>[] {
+  const specs: JobSpec<GeneratePayload>[] = [];
+  for (const g of p.generate ?? []) {
+    for (const accountId of r.current) {
+      const contentVersion = r.versions.get(accountId);
+      if (!contentVersion) continue; // not indexed (the account vanished meanwhile): nothing to read
+      specs.push({
+        type: g.type,
+        payload: { portalId: p.portalId, objectType: p.objectType, objectId: p.objectId, accountId, contentVersion, trigger: g.trigger },
+        // One generation per record, agent and account while it waits: a burst of stage changes makes one summary.
+        key: `${g.type}:${p.portalId}:${p.objectType}:${p.objectId}:${accountId}`,
+      });
+    }
+  }
+  return specs;
 }

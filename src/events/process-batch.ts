@@ -1,7 +1,7 @@
 import type { KeyValueCache } from '../cache/kv.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import { metrics } from '../metrics.ts';
-import type { GeneratePayload, IngestReason, IngestRecordPayload, WebhookBatchPayload } from '../queue/jobs.ts';
+import type { GenerationRequest, IngestReason, IngestRecordPayload, WebhookBatchPayload } from '../queue/jobs.ts';
 import type { HubSpotEvent } from '../webhooks/hubspot-event.ts';
 import type { JobHandler, JobQueue, JobSpec } from '../queue/queue.ts';
 import { associationSides, classifyEvent, type ClassifiedEvent, type EventAction } from './classify-event.ts';
@@ -49,8 +49,8 @@ const REASON: Record<EventAction, IngestReason> = {
  * against the record's high-water mark, checked for being our own echo, and turned into jobs:
  *   - one `ingest.record` per record, coalesced over `coalesceMs` (queue key + delay), so a burst of 30
  *     property changes costs one fetch;
- *   - generation jobs from the routing rules, never for echoes, delayed past the ingest so the agent sees the
- *     record indexed (agents must still fetch their trigger object themselves).
+ *   - the generations the routing rules ask for (never for echoes) ride on that ingest job, which enqueues them
+ *     when it has indexed the content, with the content version the agent is to read: cause, then effect.
  * The derived jobs are enqueued in one durable call before high-water marks move, and dedupe claims belong to
  * this job id, so a crash anywhere in here loses nothing when the job runs again.
  */
@@ -100,16 +100,11 @@ export async function processBatch(deps: BatchProcessorDeps, batch: WebhookBatch
     }
   }
   for (const [i, { c, e }] of current.entries()) {
-    specs.push(...ingestJobs(c, e, deps.coalesceMs));
-    if (echoes[i]) {
-      count(e, 'echo');
-    } else {
-      const delayMs = deps.coalesceMs + routing.generationDelayMs;
-      for (const type of generationJobsFor(routing, { ...c, propertyName: e.propertyName, propertyValue: e.propertyValue })) {
-        const payload: GeneratePayload = {
-          portalId: c.portalId,
-          objectType: c.objectType,
-          objectId: c.objectId,
+    // Our own writes' echoes are indexed like any change but start no generation.
+    const generate: GenerationRequest[] = echoes[i]
+      ? []
+      : generationJobsFor(routing, { ...c, propertyName: e.propertyName, propertyValue: e.propertyValue }).map((type) => ({
+          type,
           trigger: {
             subscriptionType: e.subscriptionType,
             occurredAt: e.occurredAt,
@@ -117,12 +112,9 @@ export async function processBatch(deps: BatchProcessorDeps, batch: WebhookBatch
             ...(e.propertyName === undefined ? {} : { propertyName: e.propertyName }),
             ...(e.propertyValue === undefined ? {} : { propertyValue: e.propertyValue }),
           },
-        };
-        // One generation per record and agent while it waits: a burst of stage changes makes one summary.
-        specs.push({ type, payload, key: `${type}:${c.portalId}:${c.objectType}:${c.objectId}`, delayMs });
-      }
-      count(e, 'processed');
-    }
+        }));
+    specs.push(...ingestJobs(c, e, deps.coalesceMs, generate));
+    count(e, echoes[i] ? 'echo' : 'processed');
     accepted.push({ c, e });
   }
 
@@ -147,8 +139,15 @@ function coalesceByKey(specs: JobSpec[]): JobSpec[] {
   });
 }
 
-/** The ingest job(s) for one event; merges and association changes also refresh the other records involved. */
-function ingestJobs(c: ClassifiedEvent, e: HubSpotEvent, coalesceMs: number): JobSpec<IngestRecordPayload>[] {
+/**
+ * The ingest job(s) for one event; merges and association changes also refresh the other records involved. An
+ * event that asks for generations hands them to its record's ingest job, which enqueues them once the content is
+ * indexed. Such a job coalesces only with jobs that ask for the same generations (a burst of stage changes makes
+ * one summary), never with a plain sync whose payload would not carry them.
+ */
+function ingestJobs(c: ClassifiedEvent, e: HubSpotEvent, coalesceMs: number, generate: GenerationRequest[]): JobSpec<IngestRecordPayload>[] {
+  const asks = generate.length > 0 ? { generate } : {};
+  const askKey = generate.length > 0 ? `:then:${generate.map((g) => g.type).sort().join(',')}` : '';
   const base = { portalId: c.portalId, reason: REASON[c.action], occurredAt: e.occurredAt };
   const spec = (payload: IngestRecordPayload, keySuffix = ''): JobSpec<IngestRecordPayload> => ({
     type: 'ingest.record',
@@ -162,16 +161,20 @@ function ingestJobs(c: ClassifiedEvent, e: HubSpotEvent, coalesceMs: number): Jo
       .filter((x) => x !== target)
       .sort();
     // Merged ids must reach the ingest job (their chunks are removed), so a merge is not coalesced with plain syncs.
-    return [spec({ ...base, objectType: c.objectType, objectId: target, mergedObjectIds: merged }, `:merge:${merged.join(',')}`)];
+    return [spec({ ...base, objectType: c.objectType, objectId: target, mergedObjectIds: merged, ...asks }, `:merge:${merged.join(',')}${askKey}`)];
   }
   if (c.action === 'associationChange') {
     const sides = associationSides(e);
-    if (sides.length === 0) return [spec({ ...base, objectType: c.objectType, objectId: c.objectId })];
+    if (sides.length === 0) return [spec({ ...base, objectType: c.objectType, objectId: c.objectId, ...asks }, askKey)];
     // Both sides are re-ingested: the side an association was removed from must drop what no longer rolls up.
     return sides.map((side, i) => {
       const other = sides[1 - i];
-      return spec({ ...base, objectType: side.objectType, objectId: side.objectId, ...(other ? { related: [other] } : {}) });
+      const mine = side.objectType === c.objectType && side.objectId === c.objectId && generate.length > 0;
+      return spec(
+        { ...base, objectType: side.objectType, objectId: side.objectId, ...(other ? { related: [other] } : {}), ...(mine ? asks : {}) },
+        mine ? askKey : '',
+      );
     });
   }
-  return [spec({ ...base, objectType: c.objectType, objectId: c.objectId })];
+  return [spec({ ...base, objectType: c.objectType, objectId: c.objectId, ...asks }, askKey)];
 }

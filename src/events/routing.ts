@@ -10,12 +10,12 @@ import { EVENT_ACTIONS, type ClassifiedEvent } from './classify-event.ts';
 /**
  * Routing rules: which events start which jobs. Every event about an indexed object type starts an
  * `ingest.record` job (coalesced per record); generation jobs start only when a rule matches, and never for the
- * product's own writes (echo suppression happens before rules are consulted).
+ * product's own writes (echo suppression happens before rules are consulted). A generation is enqueued by the
+ * ingest job of its event once that content is indexed, for each account the object rolls up to.
  *
  * `ROUTING_FILE` (JSON or YAML) replaces the defaults below; omitted keys keep their defaults:
  *
  *   ingest: { objectTypes: [companies, contacts, deals, tickets, notes, emails, calls, meetings, tasks] }
- *   generationDelayMs: 5000        # after WEBHOOK_COALESCE_MS, so the record is usually ingested first
  *   rules:
  *     - { name: call-summary, job: generate.call_summary, objectTypes: [calls, meetings], actions: [creation] }
  *     - { name: call-summary-content, job: generate.call_summary, objectTypes: [calls, meetings],
@@ -85,7 +85,6 @@ export const DEFAULT_RULES: RoutingRule[] = [
 
 export const routingSchema = z.strictObject({
   ingest: z.strictObject({ objectTypes: z.array(z.enum(OBJECT_TYPES)).default([...OBJECT_TYPES]) }).default({ objectTypes: [...OBJECT_TYPES] }),
-  generationDelayMs: z.number().int().min(0).default(5_000),
   rules: z.array(routingRuleSchema).default(DEFAULT_RULES),
 });
 export type RoutingConfig = z.infer<typeof routingSchema>;

@@ -1,4 +1,4 @@
-import { contactAccountId, type ObjectType, type RecordType } from '../core/objects.ts';
+import { contactAccountId, type AssociationSet, type ObjectType, type RecordType } from '../core/objects.ts';
 import { unique } from './batching.ts';
 import type { HubSpotGateway } from './gateway.ts';
 
@@ -60,22 +60,25 @@ export async function accountsOf(gw: AssociationReader, type: ObjectType, id: st
     case 'meetings':
     case 'tasks': {
       const set = (await gw.engagementAssociations(type, [id])).get(id);
-      accounts = new Set(set?.companies ?? []);
-      if (set) {
-        const parts = await Promise.all([
-          accountsOfContacts(gw, set.contacts),
-          accountsOfDealsOrTickets(gw, 'deals', set.deals),
-          accountsOfDealsOrTickets(gw, 'tickets', set.tickets),
-        ]);
-        for (const part of parts) for (const a of part) accounts.add(a);
-      }
-      break;
+      return set ? accountsOfAssociations(gw, set) : [];
     }
     default: {
       const never: never = type;
       throw new Error(`unknown object type ${String(never)}`);
     }
   }
+  return [...accounts].sort();
+}
+
+/** The accounts an engagement with these associations rolls up to, sorted (no read of the engagement itself). */
+export async function accountsOfAssociations(gw: AssociationReader, set: AssociationSet): Promise<string[]> {
+  const accounts = new Set(set.companies);
+  const parts = await Promise.all([
+    accountsOfContacts(gw, set.contacts),
+    accountsOfDealsOrTickets(gw, 'deals', set.deals),
+    accountsOfDealsOrTickets(gw, 'tickets', set.tickets),
+  ]);
+  for (const part of parts) for (const a of part) accounts.add(a);
   return [...accounts].sort();
 }
 

@@ -1,6 +1,8 @@
 import type {
   AccountHistory,
   AssociationSet,
+  Engagement,
+  EngagementType,
   HubSpotObject,
   ObjectType,
   RecordType,
@@ -80,6 +82,11 @@ export interface HubSpotGateway {
   batchAssociations(fromType: ObjectType, toType: ObjectType, ids: string[]): Promise<Map<string, string[]>>;
   /** All associations of engagements to records. */
   engagementAssociations(type: ObjectType, ids: string[]): Promise<Map<string, AssociationSet>>;
+  /**
+   * Engagements by id as an account history holds them (properties, all associations, product-output flag):
+   * five requests whatever the number of ids. Ids that no longer exist are absent.
+   */
+  engagements(type: EngagementType, ids: string[]): Promise<Engagement[]>;
   /**
    * The full, de-duplicated history of accounts (company ids or `contact:<id>`), with batch reads only, in the
    * order asked. An account whose company (or contact) no longer exists comes back with no company (no contact)

@@ -1,8 +1,8 @@
 import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/index.js';
 import { PropertyCreateFieldTypeEnum, PropertyCreateTypeEnum } from '@hubspot/api-client/lib/codegen/crm/properties/index.js';
-import type { AccountHistory, AssociationSet, HubSpotObject, ObjectType } from '../core/objects.ts';
+import type { AccountHistory, AssociationSet, Engagement, EngagementType, HubSpotObject, ObjectType } from '../core/objects.ts';
 import { accountsOf } from './account-resolver.ts';
-import { readAccountHistories } from './account-histories.ts';
+import { readAccountHistories, readEngagementsById } from './account-histories.ts';
 import {
   ASSOCIATION_BATCH_SIZE,
   BATCH_READ_SIZE,
@@ -162,6 +162,10 @@ export class SdkHubSpotGateway implements HubSpotGateway {
         { companies: companies.get(id) ?? [], contacts: contacts.get(id) ?? [], deals: deals.get(id) ?? [], tickets: tickets.get(id) ?? [] },
       ]),
     );
+  }
+
+  engagements(type: EngagementType, ids: string[]): Promise<Engagement[]> {
+    return readEngagementsById(this, type, ids, this.opts.appId);
   }
 
   accountHistories(accountIds: string[]): Promise<AccountHistory[]> {

@@ -3,10 +3,12 @@ import { contactAccountId, parseAccountId, type AccountHistory } from '../core/o
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import { buildAccountProfile, type ProfileText } from '../retrieval/account-profile.ts';
+import { chunkSetVersion, contentVersion } from '../retrieval/content-version.ts';
 import type { ChunkPayload, ChunkRecord, VectorStore } from '../retrieval/vector-store.ts';
 import type { ChunkDraft } from '../text/chunker.ts';
 import { chunkId } from '../text/chunk-id.ts';
 import { DraftMemo, draftsOfHistory } from './draft-memo.ts';
+import type { HistorySnapshots, IndexedSnapshot } from './history-snapshots.ts';
 import type { Embedder } from '../text/embedder.ts';
 import type { WorkPool } from './work-pool.ts';
 
@@ -72,7 +74,12 @@ export interface IndexerDeps {
   logger?: Logger;
   /** Worker threads that chunk large batches (owned by the caller); without it everything runs in this thread. */
   pool?: WorkPool;
+  /** Indexed snapshots for the event path (`refreshAccounts`); without them every event reads its accounts whole. */
+  snapshots?: HistorySnapshots;
 }
+
+/** Told each reconciled history with the content version it produced. */
+type PlanSink = (history: AccountHistory, version: string) => void;
 
 /** Where account histories come from: the gateway, or a view with the same answers (hubspot/portal-scan.ts). */
 export type AccountSource = Pick<HubSpotGateway, 'accountHistories' | 'batchAssociations'>;
@@ -97,6 +104,8 @@ export class Indexer {
   private readonly logger: Logger;
   private readonly drafts = new DraftMemo();
   private readonly pool: WorkPool | undefined;
+  /** The indexed snapshots this indexer keeps (generation jobs read them). */
+  readonly snapshots: HistorySnapshots | undefined;
   /** Per-account tail of work in this process: two reconciliations of one account never interleave. */
   private readonly locks = new Map<string, Promise<void>>();
 
@@ -106,6 +115,7 @@ export class Indexer {
     this.gateway = deps.gateway;
     this.logger = deps.logger ?? silentLogger;
     this.pool = deps.pool;
+    this.snapshots = deps.snapshots;
   }
 
   /** Nothing to release: the work pool belongs to whoever passed it. */
@@ -125,29 +135,84 @@ export class Indexer {
   async reindexAccounts(portalId: string, accountIds: string[], source: AccountSource = this.gateway): Promise<IndexResult> {
     const ids = [...new Set(accountIds)];
     if (ids.length === 0) return emptyIndexResult();
+    return this.withAccountLocks(ids.map((id) => lockKey(portalId, id)), () => this.readAndIndex(portalId, ids, source));
+  }
+
+  /**
+   * The event path: reconciles these accounts after one source changed. An account with a snapshot that matches
+   * the index gets `patch` applied to it instead of a HubSpot read (`patch` returns null when the change does not
+   * fit the snapshot, e.g. a record it does not hold); the others are read whole. Afterwards each account has a
+   * fresh snapshot (when this indexer keeps them), and `versions` says what content each live account now has:
+   * the version a generation job started by this event asks its agent to read.
+   */
+  async refreshAccounts(
+    portalId: string,
+    accountIds: string[],
+    patch?: (history: AccountHistory) => AccountHistory | null,
+  ): Promise<IndexResult & { versions: Map<string, string>; patched: number }> {
+    const ids = [...new Set(accountIds)];
+    const versions = new Map<string, string>();
+    if (ids.length === 0) return { ...emptyIndexResult(), versions, patched: 0 };
     return this.withAccountLocks(ids.map((id) => lockKey(portalId, id)), async () => {
-      const histories = new Map((await source.accountHistories(ids)).map((h) => [h.accountId, h]));
-      // The gateway builds a contact account's history whether or not the contact has a company meanwhile;
-      // only a company-less contact is an account of its own.
-      const soloContacts = ids.filter((a) => parseAccountId(a).type === 'contacts').map((a) => parseAccountId(a).id);
-      const companiesOf = soloContacts.length > 0 ? await source.batchAssociations('contacts', 'companies', soloContacts) : new Map<string, string[]>();
-      const live: AccountHistory[] = [];
-      const gone: string[] = [];
-      for (const id of ids) {
-        const h = histories.get(id);
-        const { type, id: objectId } = parseAccountId(id);
-        const exists = h !== undefined && h.portalId === portalId && hasOwnRecord(h);
-        if (exists && (type === 'companies' || (companiesOf.get(objectId) ?? []).length === 0)) live.push(h);
-        else gone.push(id);
+      const snapshots = this.snapshots;
+      const lease = snapshots ? await snapshots.lease(portalId, ids) : undefined;
+      try {
+        const patched: AccountHistory[] = [];
+        const toRead: string[] = [];
+        for (const id of ids) {
+          const history = patch && snapshots && lease?.held.has(id) ? await this.currentSnapshot(snapshots, portalId, id) : null;
+          const next = history && patch ? patch(history) : null;
+          if (next) patched.push(next);
+          else toRead.push(id);
+        }
+        const written: IndexedSnapshot[] = [];
+        const sink: PlanSink = (history, version) => {
+          versions.set(history.accountId, version);
+          written.push({ history, version, indexedAt: Date.now() });
+        };
+        const result = addIndexResults(await this.indexUnlocked(patched, sink), await this.readAndIndex(portalId, toRead, this.gateway, sink));
+        if (snapshots && lease) {
+          await snapshots.put(written.filter((w) => lease.held.has(w.history.accountId)));
+          // Someone else holds the others' leases: a snapshot of ours could overwrite a newer one.
+          await snapshots.delete(portalId, ids.filter((id) => !lease.held.has(id)));
+        }
+        return { ...result, versions, patched: patched.length };
+      } finally {
+        await lease?.release();
       }
-      const result = await this.indexUnlocked(live);
-      for (const id of gone) {
-        const removed = await this.removeUnlocked(portalId, id);
-        result.chunksDeleted += removed;
-        if (removed > 0) result.accountsRemoved += 1;
-      }
-      return result;
     });
+  }
+
+  /** The account's snapshot when it still describes what the store holds (nothing else wrote the index since). */
+  private async currentSnapshot(snapshots: HistorySnapshots, portalId: string, accountId: string): Promise<AccountHistory | null> {
+    const snap = await snapshots.get(portalId, accountId);
+    if (!snap) return null;
+    return snap.version === (await contentVersion(this.store, portalId, accountId)) ? snap.history : null;
+  }
+
+  private async readAndIndex(portalId: string, ids: string[], source: AccountSource, sink?: PlanSink): Promise<IndexResult> {
+    if (ids.length === 0) return emptyIndexResult();
+    const histories = new Map((await source.accountHistories(ids)).map((h) => [h.accountId, h]));
+    // The gateway builds a contact account's history whether or not the contact has a company meanwhile;
+    // only a company-less contact is an account of its own.
+    const soloContacts = ids.filter((a) => parseAccountId(a).type === 'contacts').map((a) => parseAccountId(a).id);
+    const companiesOf = soloContacts.length > 0 ? await source.batchAssociations('contacts', 'companies', soloContacts) : new Map<string, string[]>();
+    const live: AccountHistory[] = [];
+    const gone: string[] = [];
+    for (const id of ids) {
+      const h = histories.get(id);
+      const { type, id: objectId } = parseAccountId(id);
+      const exists = h !== undefined && h.portalId === portalId && hasOwnRecord(h);
+      if (exists && (type === 'companies' || (companiesOf.get(objectId) ?? []).length === 0)) live.push(h);
+      else gone.push(id);
+    }
+    const result = await this.indexUnlocked(live, sink);
+    for (const id of gone) {
+      const removed = await this.removeUnlocked(portalId, id);
+      result.chunksDeleted += removed;
+      if (removed > 0) result.accountsRemoved += 1;
+    }
+    return result;
   }
 
   /** Deletes an account's chunks and profile; returns how many chunks it had. */
@@ -155,10 +220,10 @@ export class Indexer {
     return this.withAccountLocks([lockKey(portalId, accountId)], () => this.removeUnlocked(portalId, accountId));
   }
 
-  private async indexUnlocked(histories: AccountHistory[]): Promise<IndexResult> {
+  private async indexUnlocked(histories: AccountHistory[], sink?: PlanSink): Promise<IndexResult> {
     // A history without its own record (the gateway's answer for a deleted company or contact) is a removal.
     const live = histories.filter(hasOwnRecord);
-    const result = live.length === 0 ? emptyIndexResult() : await this.reconcile(live);
+    const result = live.length === 0 ? emptyIndexResult() : await this.reconcile(live, sink);
     for (const h of histories.filter((x) => !hasOwnRecord(x))) {
       const removed = await this.removeUnlocked(h.portalId, h.accountId);
       result.chunksDeleted += removed;
@@ -170,6 +235,7 @@ export class Indexer {
   private async removeUnlocked(portalId: string, accountId: string): Promise<number> {
     const keys = await this.store.listChunkKeys(portalId, accountId);
     await this.store.deleteAccount(portalId, accountId);
+    await this.snapshots?.delete(portalId, [accountId]);
     if (keys.length > 0) this.logger.info({ portalId, accountId, chunks: keys.length }, 'account removed from the index');
     return keys.length;
   }
@@ -226,7 +292,7 @@ export class Indexer {
     return result;
   }
 
-  private async reconcile(histories: AccountHistory[]): Promise<IndexResult> {
+  private async reconcile(histories: AccountHistory[], sink?: PlanSink): Promise<IndexResult> {
     const result = emptyIndexResult();
     const plans: AccountPlan[] = [];
     const drafts = await this.draftsOf(histories);
@@ -265,6 +331,8 @@ export class Indexer {
       await this.store.deleteChunks(plan.history.portalId, plan.staleIds);
       result.chunksDeleted += plan.staleIds.length;
     }
+
+    for (const plan of plans) sink?.(plan.history, chunkSetVersion(plan.chunks.map((c) => c.payload)));
 
     // Profile embeddings are billed like chunk embeddings: count them into the same totals.
     const counted = countingEmbedder(this.embedder, result);

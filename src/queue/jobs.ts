@@ -34,7 +34,20 @@ export interface IngestRecordPayload {
   mergedObjectIds?: string[];
   /** For association changes: the other side, whose account(s) must be refreshed too. */
   related?: Array<{ objectType: ObjectType; objectId: string }>;
+  /**
+   * Generations the event's routing asked for: enqueued by this job once it has indexed the object's content,
+   * one per account the object rolls up to then.
+   */
+  generate?: GenerationRequest[];
 }
+
+/** A generation job type and the event that asked for it. */
+export interface GenerationRequest {
+  type: GenerationJobType;
+  trigger: GeneratePayload['trigger'];
+}
+
+export type GenerationJobType = 'generate.call_summary' | 'generate.lead_score' | 'generate.reply_draft' | 'generate.account_summary';
 
 export interface IngestAccountPayload {
   portalId: string;
@@ -51,6 +64,11 @@ export interface GeneratePayload {
    * handler then resolves the trigger's accounts and fixes one per job (events/generation-jobs.ts).
    */
   accountId?: string;
+  /**
+   * The account's content version (`chunkSetVersion`) the ingest job that enqueued this generation indexed:
+   * the agent reads that indexed snapshot, not a newer HubSpot state.
+   */
+  contentVersion?: string;
   trigger: { subscriptionType: string; occurredAt: number; eventId?: string; propertyName?: string; propertyValue?: string };
   /** Shadow mode for this run only. */
   dryRun?: boolean;

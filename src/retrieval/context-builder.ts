@@ -1,12 +1,9 @@
-import { createHash } from 'node:crypto';
 import { EVIDENCE_SOURCE_TYPES, type AccountHistory, type Engagement, type HubSpotObject } from '../core/objects.ts';
 import { evidenceEngagements } from '../core/product-output.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
-import { chunkDocument } from '../text/chunker.ts';
-import { documentsFromHistory } from '../text/documents.ts';
 import type { Embedder } from '../text/embedder.ts';
-import { chunkId } from '../text/chunk-id.ts';
 import { countTokens } from '../text/tokenizer.ts';
+import { contentVersion } from './content-version.ts';
 import { hybridSearch, type RetrievalMode } from './hybrid-search.ts';
 import { packToBudget } from './token-budget.ts';
 import type { ChunkPayload, VectorStore } from './vector-store.ts';
@@ -201,41 +198,20 @@ export function recentTimeline(history: AccountHistory, limit: number): Timeline
     .slice(0, limit);
 }
 
-export async function contentVersion(store: VectorStore, portalId: string, accountId: string): Promise<string> {
-  const keys = await store.listChunkKeys(portalId, accountId);
-  const h = createHash('sha256');
-  for (const k of [...keys].sort((a, b) => a.id.localeCompare(b.id))) h.update(`${k.id}:${k.contentHash}\n`);
-  return h.digest('hex').slice(0, 32);
-}
+export { contentVersion } from './content-version.ts';
 
 /**
- * The trigger's chunks as stored, or, when the indexer has not caught up with the event yet, chunked here the
- * same way (same normalizer, chunker and deterministic ids) so that citations stay valid once it has.
+ * The trigger's chunks as indexed. The generation runs after the ingest of its event (the ingest job enqueues
+ * it), so they are there; a trigger with nothing to index (an empty call) simply has none.
  */
-async function triggerChunks(input: BuildContextInput, history: AccountHistory): Promise<ContextChunk[]> {
+async function triggerChunks(input: BuildContextInput): Promise<ContextChunk[]> {
   const wanted = new Set(input.triggerIds ?? []);
   if (wanted.size === 0) return [];
   const keys = (await input.store.listChunkKeys(input.portalId, input.accountId)).filter((k) => wanted.has(k.sourceId));
   const stored = (keys.length ? await input.store.getChunks(input.portalId, keys.map((k) => k.id)) : []).filter((c) => isEvidenceOf(c, input.accountId));
-  const found = new Set(stored.map((c) => c.sourceId));
-  const chunks: ContextChunk[] = stored
+  return stored
     .sort((a, b) => a.sourceId.localeCompare(b.sourceId) || a.chunkIndex - b.chunkIndex)
     .map((c) => ({ id: c.id, text: c.text, sourceType: c.sourceType, sourceId: c.sourceId, occurredAt: c.occurredAt, trigger: true }));
-  const missing = [...wanted].filter((s) => !found.has(s));
-  if (missing.length) {
-    const docs = documentsFromHistory(history).filter((d) => missing.includes(d.sourceId) && d.sourceType !== 'ai_output');
-    for (const draft of docs.flatMap((d) => chunkDocument(d))) {
-      chunks.push({
-        id: chunkId(input.portalId, input.accountId, draft.sourceId, draft.chunkIndex),
-        text: draft.text,
-        sourceType: draft.sourceType,
-        sourceId: draft.sourceId,
-        occurredAt: draft.occurredAt,
-        trigger: true,
-      });
-    }
-  }
-  return chunks;
 }
 
 /**
@@ -262,7 +238,7 @@ export async function buildContext(input: BuildContextInput): Promise<AgentConte
   // The trigger is what the task is about: it gets up to 60% of the budget, retrieval the rest.
   const trigger: ContextChunk[] = [];
   let used = 0;
-  for (const c of await triggerChunks(input, accountHistory)) {
+  for (const c of await triggerChunks(input)) {
     const t = countTokens(c.text) + 12;
     if (used + t > input.tokenBudget * 0.6) break;
     trigger.push(c);

@@ -210,8 +210,9 @@ export function createContainer(config: Config, logger: Logger): Container {
   const indexer = res.lazy(
     'indexer',
     async () => {
-      const { Indexer } = await import('../ingest/indexer.ts');
-      return new Indexer({ store: await store(), embedder: await embedder(), gateway: await gateway(), pool: await workPool(), logger: logger.child({ module: 'indexer' }) });
+      const [{ Indexer }, { HistorySnapshots }] = await Promise.all([import('../ingest/indexer.ts'), import('../ingest/history-snapshots.ts')]);
+      const snapshots = new HistorySnapshots(await cache());
+      return new Indexer({ store: await store(), embedder: await embedder(), gateway: await gateway(), pool: await workPool(), snapshots, logger: logger.child({ module: 'indexer' }) });
     },
     (i) => i.close(),
   );
@@ -284,11 +285,12 @@ export function createContainer(config: Config, logger: Logger): Container {
       return { portalId: id, gateway: await gateway(), writeback: wb, indexer: await indexer(), scorer };
     }
     const { createHubSpotGateway, hubSpotGatewayOptions } = await import('../hubspot/create-gateway.ts');
-    const { Indexer } = await import('../ingest/indexer.ts');
+    const [{ Indexer }, { HistorySnapshots }] = await Promise.all([import('../ingest/indexer.ts'), import('../ingest/history-snapshots.ts')]);
     const opts = hubSpotGatewayOptions(config, { redis: await redis(), logger: logger.child({ module: 'hubspot', portalId: id }) });
     const gw = createHubSpotGateway({ ...opts, oauth: { portalId: id, tokens: o!.tokens.sourceFor(id) } });
     const wb = await makeWriteback(gw, id);
-    const idx = new Indexer({ store: await store(), embedder: await embedder(), gateway: gw, pool: await workPool(), logger: logger.child({ module: 'indexer', portalId: id }) });
+    const snapshots = new HistorySnapshots(await cache());
+    const idx = new Indexer({ store: await store(), embedder: await embedder(), gateway: gw, pool: await workPool(), snapshots, logger: logger.child({ module: 'indexer', portalId: id }) });
     const close = async () => void (await Promise.allSettled([wb.close(), idx.close(), gw.close()]));
     return { portalId: id, gateway: gw, writeback: wb, indexer: idx, scorer, close } as PortalScope;
   });

@@ -87,8 +87,18 @@ async function portalHandlers(c: Container, scope: PortalScope): Promise<Handler
   const { gateway, indexer, writeback, scorer } = scope;
   const log = (module: string) => c.logger.child({ module, portalId: scope.portalId });
   return {
-    ...createIngestHandlers({ indexer, gateway, logger: log('ingest') }),
-    ...createGenerationHandlers({ gateway, queue, store, embedder, provider, scorer, sink: writeback, logger: log('agents') }),
+    ...createIngestHandlers({ indexer, gateway, queue, logger: log('ingest') }),
+    ...createGenerationHandlers({
+      gateway,
+      queue,
+      ...(indexer.snapshots ? { snapshots: indexer.snapshots } : {}),
+      store,
+      embedder,
+      provider,
+      scorer,
+      sink: writeback,
+      logger: log('agents'),
+    }),
     'action.execute': createActionHandler({
       gateway,
       store,

@@ -41,8 +41,7 @@ export async function startE2eStack(opts: {
   const { DEFAULT_RULES } = await import('../../src/events/routing.ts');
   const tmp = tempDir('hsai-e2e-');
   const routingFile = path.join(tmp.dir, 'routing.json');
-  // A short generation delay keeps the tests quick; it still comes after the 100 ms ingest coalescing window.
-  fs.writeFileSync(routingFile, JSON.stringify({ generationDelayMs: 300, rules: [...DEFAULT_RULES, ...(opts.extraRules ?? [])] }));
+  fs.writeFileSync(routingFile, JSON.stringify({ rules: [...DEFAULT_RULES, ...(opts.extraRules ?? [])] }));
   let stack: ServiceStack;
   try {
     stack = await startServiceStack({

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { SqliteKv } from '../../src/cache/sqlite-kv.ts';
 import { createWebhookBatchHandler } from '../../src/events/process-batch.ts';
+import { generationSpecs } from '../../src/events/ingest-jobs.ts';
 import { DEFAULT_ROUTING } from '../../src/events/routing.ts';
 import { createQueue } from '../../src/queue/create-queue.ts';
 import type { GeneratePayload, IngestRecordPayload } from '../../src/queue/jobs.ts';
@@ -66,7 +67,7 @@ function faultSuite(redisUrl: string | undefined): void {
     app = await buildWebhookApp(queue, { now: () => NOW });
     worker = queue.work(
       {
-        'webhook.batch': createWebhookBatchHandler({ queue, cache, coalesceMs: 50, rules: { ...DEFAULT_ROUTING, generationDelayMs: 0 } }),
+        'webhook.batch': createWebhookBatchHandler({ queue, cache, coalesceMs: 50, rules: DEFAULT_ROUTING }),
         // The shape of the real ingest job: read the record's current state; a 404 means it was deleted meanwhile.
         'ingest.record': async (job) => {
           const p = job.payload as IngestRecordPayload;
@@ -78,6 +79,8 @@ function faultSuite(redisUrl: string | undefined): void {
           }
           const body = (await res.json()) as { properties: Record<string, string> };
           ingested.push({ id: p.objectId, state: body.properties, attempt: job.attempt });
+          // Then, like the real job, the generations it carries, for the account it found (one here).
+          await queue.enqueue(generationSpecs(p, { current: [`company-of-${p.objectId}`], versions: new Map([[`company-of-${p.objectId}`, 'v']]) }));
         },
         'generate.account_summary': async (job) => void summaries.push(job.payload as GeneratePayload),
         'generate.lead_score': async () => undefined,

@@ -4,7 +4,8 @@ import { DEFAULT_ROUTING } from '../../src/events/routing.ts';
 import { notImplementedGenerationHandlers } from '../../src/events/not-implemented.ts';
 import { processBatch, recordOwnWrite, type BatchProcessorDeps } from '../../src/events/process-batch.ts';
 import { createQueue } from '../../src/queue/create-queue.ts';
-import type { WebhookBatchPayload } from '../../src/queue/jobs.ts';
+import type { IngestRecordPayload, WebhookBatchPayload } from '../../src/queue/jobs.ts';
+import { generationSpecs } from '../../src/events/ingest-jobs.ts';
 import type { HubSpotEvent } from '../../src/webhooks/hubspot-event.ts';
 import type { JobContext, JobQueue, JobType } from '../../src/queue/queue.ts';
 import { uniqueName } from '../support/services.ts';
@@ -21,8 +22,7 @@ let deps: BatchProcessorDeps;
 beforeEach(async () => {
   queue = await createQueue({ dataDir: tmp.dir, prefix: uniqueName('ev'), defaultMaxAttempts: 3 });
   cache = new SqliteKv({ file: `${tmp.dir}/${uniqueName('kv')}.db` });
-  // Generation normally waits 5 s past the coalescing window; not worth waiting for here.
-  deps = { queue, cache, coalesceMs: 0, appId: APP_ID, rules: { ...DEFAULT_ROUTING, generationDelayMs: 0 } };
+  deps = { queue, cache, coalesceMs: 0, appId: APP_ID, rules: DEFAULT_ROUTING };
 });
 afterEach(async () => {
   await queue.close();
@@ -33,18 +33,20 @@ let eventId = 1;
 const ev = (over: Partial<HubSpotEvent>): HubSpotEvent => ({ eventId: eventId++, portalId: 62515, occurredAt: T0, subscriptionType: 'contact.creation', objectId: 1, changeSource: 'CRM_UI', ...over });
 const batch = (...events: HubSpotEvent[]): WebhookBatchPayload => ({ source: 'webhook', receivedAt: T0, events });
 
-/** Runs every job the processor enqueued and returns them by type (generation jobs are captured, not run). */
+/**
+ * Runs every job the processor enqueued and returns them by type. Ingest jobs are captured, not run; the
+ * generations they carry are listed as `generate.*` entries (type, and the ingest payload with their trigger),
+ * which is what the ingest job enqueues once it has indexed the object.
+ */
 type Captured = { type: JobType; payload: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any -- assertions read payload fields of several job types
 async function runJobs(): Promise<Captured[]> {
   const seen: Captured[] = [];
-  const capture = async (job: JobContext) => void seen.push({ type: job.type, payload: job.payload as Captured['payload'] });
-  const w = queue.work({
-    'ingest.record': capture,
-    'generate.call_summary': capture,
-    'generate.lead_score': capture,
-    'generate.reply_draft': capture,
-    'generate.account_summary': capture,
-  });
+  const capture = async (job: JobContext) => {
+    const p = job.payload as IngestRecordPayload;
+    seen.push({ type: job.type, payload: p });
+    for (const g of p.generate ?? []) seen.push({ type: g.type, payload: { portalId: p.portalId, objectType: p.objectType, objectId: p.objectId, trigger: g.trigger } });
+  };
+  const w = queue.work({ 'ingest.record': capture });
   await queue.drain();
   await w.close();
   return seen;
@@ -94,7 +96,9 @@ describe('webhook.batch processing', () => {
     expect(await processBatch(deps, batch(...events), 'job-1')).toMatchObject({ processed: 2 });
     expect(await processBatch(deps, batch(...redelivered), 'job-2')).toMatchObject({ processed: 0, duplicate: 2, jobs: 0 });
     const jobs = await runJobs();
-    expect(jobs.filter((j) => j.type === 'ingest.record')).toHaveLength(1);
+    // The creation asks for a lead score, the change does not: they coalesce separately (the plain sync would
+    // not carry the generation), and each is processed once.
+    expect(jobs.filter((j) => j.type === 'ingest.record')).toHaveLength(2);
     expect(jobs.filter((j) => j.type === 'generate.lead_score')).toHaveLength(1);
   });
 
@@ -183,7 +187,7 @@ describe('webhook.batch processing', () => {
   it('recognises an echo of an earlier value written to a property we wrote twice', async () => {
     await recordOwnWrite(cache, { portalId: 1, objectType: 'deals', objectId: 5, property: 'ai_summary', value: 'v1' });
     await recordOwnWrite(cache, { portalId: 1, objectType: 'deals', objectId: 5, property: 'ai_summary', value: 'v2' });
-    const rules = { ingest: { objectTypes: ['deals' as const] }, generationDelayMs: 0, rules: [{ name: 'x', job: 'generate.account_summary' as const, objectTypes: ['deals' as const], actions: ['propertyChange' as const], requireValue: false, enabled: true }] };
+    const rules = { ingest: { objectTypes: ['deals' as const] }, rules: [{ name: 'x', job: 'generate.account_summary' as const, objectTypes: ['deals' as const], actions: ['propertyChange' as const], requireValue: false, enabled: true }] };
     const out = await processBatch({ ...deps, rules }, batch(ev({ portalId: 1, subscriptionType: 'deal.propertyChange', objectId: 5, propertyName: 'ai_summary', propertyValue: 'v1' })), 'job-1');
     expect(out.echo).toBe(1);
   });
@@ -215,7 +219,10 @@ describe('webhook.batch processing', () => {
 
   it('generation jobs say they are not implemented yet and go to the dead-letter list', async () => {
     await processBatch(deps, batch(ev({ subscriptionType: 'contact.creation', objectId: 1 })), 'job-1');
-    const w = queue.work({ 'ingest.record': async () => undefined, ...notImplementedGenerationHandlers() });
+    // The ingest job hands on what it carries once it has indexed the contact (here: its own account, version v1).
+    const ingest = async (job: JobContext<IngestRecordPayload>) =>
+      void (await queue.enqueue(generationSpecs(job.payload, { current: ['contact:1'], versions: new Map([['contact:1', 'v1']]) })));
+    const w = queue.work({ 'ingest.record': ingest, ...notImplementedGenerationHandlers() });
     await queue.drain();
     await w.close();
     const dead = await queue.listDead();

@@ -26,10 +26,9 @@ describe('routing rules', () => {
     const yaml = write('r.yaml', 'rules:\n  - name: only-deals\n    job: generate.account_summary\n    objectTypes: [deals]\n    actions: [creation, workflow]\n');
     const r = loadRoutingRules(yaml);
     expect(r.rules).toHaveLength(1);
-    expect(r.generationDelayMs).toBe(DEFAULT_ROUTING.generationDelayMs);
     expect(generationJobsFor(r, { portalId: '1', objectId: '1', objectType: 'deals', action: 'workflow' })).toEqual(['generate.account_summary']);
-    const json = write('r.json', JSON.stringify({ generationDelayMs: 0, ingest: { objectTypes: ['companies'] } }));
-    expect(loadRoutingRules(json)).toMatchObject({ generationDelayMs: 0, ingest: { objectTypes: ['companies'] }, rules: DEFAULT_ROUTING.rules });
+    const json = write('r.json', JSON.stringify({ ingest: { objectTypes: ['companies'] } }));
+    expect(loadRoutingRules(json)).toMatchObject({ ingest: { objectTypes: ['companies'] }, rules: DEFAULT_ROUTING.rules });
   });
 
   it('rejects an invalid file, saying where', () => {
