@@ -195,7 +195,7 @@ export function queueContract(open: OpenQueue, newPrefix: () => string): void {
         // The product's own error families, as the handlers throw them (not PermanentJobError).
         if (id === 'auth') throw new HubSpotAuthError('HubSpot refused the token (401)', { status: 401 });
         if (id === 'wrapped') throw new Error('ingest failed', { cause: new HubSpotInvalidRequestError('property does not exist', { status: 400 }) });
-        if (id === 'transient' && runs[id]! < 3) throw new HubSpotTransientError('HubSpot answered 503');
+        if (id === 'transient' && runs[id] < 3) throw new HubSpotTransientError('HubSpot answered 503');
       },
     });
     await q.enqueue(['auth', 'wrapped', 'transient'].map((id) => ({ type: 'ingest.record' as const, payload: { id } })));
