@@ -17,6 +17,12 @@ let queueStatsSource: QueueStatsSource | undefined;
 type ScorerFiguresSource = () => Promise<Record<string, number>>;
 let scorerFiguresSource: ScorerFiguresSource | undefined;
 
+/** The figures `hubspot_ai_lead_scorer` exposes (its `figure` label values). */
+const SCORER_FIGURES: ReadonlySet<string> = new Set([
+  'validated', 'confidence_bound', 'heldout_auc', 'heldout_auc_low', 'closed_deals',
+  'live_outcomes', 'live_auc', 'live_ece', 'auc_drift', 'ece_drift', 'confidence_gap', 'confidence_outcomes', 'overconfident', 'retrain',
+]);
+
 /** Makes `hubspot_ai_lead_scorer` read the scorer store at scrape time; the composition root registers it. */
 export function collectScorerFigures(source: ScorerFiguresSource): () => void {
   scorerFiguresSource = source;
@@ -77,7 +83,7 @@ export const metrics = {
   }),
   leadScorer: new client.Gauge({
     name: 'hubspot_ai_lead_scorer',
-    help: 'The current lead scorer by figure: validated (1/0), confidence_bound, heldout_auc, heldout_auc_low, closed_deals; and from the latest `hubspot-ai scorer report`: live_auc, live_ece, auc_drift (held-out minus live), live_outcomes, retrain (1/0).',
+    help: 'The current lead scorer by figure: validated (1/0), confidence_bound, heldout_auc, heldout_auc_low, closed_deals; and from the latest `hubspot-ai scorer report`: live_auc, live_ece, auc_drift (held-out minus live), ece_drift (live minus held-out), confidence_gap (|right rate - confidence| over live outcomes; goal <= 0.05), confidence_outcomes, overconfident (1/0), live_outcomes, retrain (1/0).',
     labelNames: ['figure'] as const,
     registers: [registry],
     async collect() {
@@ -85,7 +91,8 @@ export const metrics = {
       if (!source) return;
       const figures = await withinMs(source().catch(() => undefined), 2_000);
       if (!figures) return;
-      for (const [figure, value] of Object.entries(figures)) this.set({ figure }, value);
+      // Only the documented figures become label values: the label set stays bounded whatever the store returns.
+      for (const [figure, value] of Object.entries(figures)) if (SCORER_FIGURES.has(figure) && Number.isFinite(value)) this.set({ figure }, value);
     },
   }),
   httpDuration: new client.Histogram({

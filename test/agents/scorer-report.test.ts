@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { liveReport, liveReportLines, pairScoresWithOutcomes, type ClosedOutcome, type LiveScore } from '../../src/agents/scorer/live-report.ts';
+import { confidenceReliability, liveReport, liveReportLines, pairScoresWithOutcomes, type ClosedOutcome, type LiveScore } from '../../src/agents/scorer/live-report.ts';
 import { scoresFromAudit } from '../../src/writeback/scorer-report/scores-from-audit.ts';
 import type { ScorerValidation } from '../../src/agents/scorer/validation.ts';
 import type { AuditEntry } from '../../src/writeback/audit-store.ts';
@@ -84,5 +84,34 @@ describe('scorer report', () => {
     const r = liveReport(few.scores, few.outcomes, validation);
     expect(r.retrain).toBe(false);
     expect(r.advice[0]).toMatch(/Only 10 closed deals had a score/);
+  });
+
+  it('checks the proposals\' confidence against outcomes: held when calibrated, retrain when demonstrably too high', () => {
+    // Calibrated: the confidence is the probability of the implied outcome, and outcomes are drawn from it.
+    const good = world(400, true, 5);
+    const calibrated = liveReport(good.scores.map((s) => ({ ...s, confidence: Math.max(s.probability, 1 - s.probability) })), good.outcomes, validation);
+    expect(calibrated.confidence.n).toBe(400);
+    expect(calibrated.confidence.overconfident).toBe(false);
+    expect(calibrated.confidence.gap!).toBeLessThan(0.08);
+    expect(calibrated.eceDrift).not.toBeNull();
+    // Over-confident: proposals said 0.9 while outcomes ignore the score.
+    const bad = world(400, false, 5);
+    const over = liveReport(bad.scores.map((s) => ({ ...s, confidence: 0.9 })), bad.outcomes.slice(0, 300), validation);
+    expect(over.confidence.overconfident).toBe(true);
+    expect(over.confidence.gap!).toBeGreaterThan(0.25);
+    expect(over.retrain).toBe(true);
+    expect(over.advice.join(' ')).toMatch(/at a mean confidence of 90%: the confidences are too high; retrain/);
+    const lines = liveReportLines(over);
+    expect(lines.join('\n')).toMatch(/Confidence: 300 proposals, mean 0\.90/);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+  });
+
+  it('confidence reliability: the gap is the binned |right rate − confidence|; a miss within noise is not over-confidence', () => {
+    expect(confidenceReliability([])).toMatchObject({ n: 0, gap: null, overconfident: false });
+    const pts = [...Array.from({ length: 6 }, () => ({ confidence: 0.6, right: true })), ...Array.from({ length: 4 }, () => ({ confidence: 0.6, right: false }))];
+    expect(confidenceReliability(pts).gap).toBeCloseTo(0, 10);
+    const low = confidenceReliability([...Array.from({ length: 5 }, () => ({ confidence: 0.8, right: true })), ...Array.from({ length: 5 }, () => ({ confidence: 0.8, right: false }))]);
+    expect(low.gap).toBeCloseTo(0.3, 10);
+    expect(low.overconfident).toBe(false); // 10 outcomes: the interval still reaches 0.75
   });
 });

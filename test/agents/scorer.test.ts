@@ -150,11 +150,21 @@ describe('lead scorer', () => {
           validated: 1, confidence_bound: model.validation!.confidenceBound, heldout_auc: model.validation!.auc, heldout_auc_low: model.validation!.aucInterval[0], closed_deals: 900,
         });
         const live = liveReport([], [], model.validation!);
-        await store.saveReport('p1', { ...live, proposed: { ...live.proposed, n: 40, auc: 0.7, ece: 0.05 }, aucDrift: 0.1, retrain: true });
-        expect(await store.figures('p1')).toMatchObject({ live_outcomes: 40, live_auc: 0.7, live_ece: 0.05, auc_drift: 0.1, retrain: 1 });
-        const stop = collectScorerFigures(() => store.figures('p1'));
+        await store.saveReport('p1', {
+          ...live, proposed: { ...live.proposed, n: 40, auc: 0.7, ece: 0.05 }, aucDrift: 0.1, eceDrift: 0.02, retrain: true,
+          confidence: { n: 40, meanConfidence: 0.8, hitRate: 0.6, hitRateInterval: [0.45, 0.74], gap: 0.2, overconfident: true },
+        });
+        expect(await store.figures('p1')).toMatchObject({
+          live_outcomes: 40, live_auc: 0.7, live_ece: 0.05, auc_drift: 0.1, retrain: 1, ece_drift: 0.02, confidence_gap: 0.2, confidence_outcomes: 40, overconfident: 1,
+        });
+        const stop = collectScorerFigures(async () => ({ ...(await store.figures('p1')), not_a_figure: 3 }));
         try {
-          expect(await registry.getSingleMetricAsString('hubspot_ai_lead_scorer')).toMatch(/hubspot_ai_lead_scorer\{figure="auc_drift"\} 0\.1/);
+          const metric = await registry.getSingleMetricAsString('hubspot_ai_lead_scorer');
+          expect(metric).toMatch(/hubspot_ai_lead_scorer\{figure="auc_drift"\} 0\.1/);
+          expect(metric).toMatch(/hubspot_ai_lead_scorer\{figure="confidence_gap"\} 0\.2/);
+          expect(metric).toMatch(/hubspot_ai_lead_scorer\{figure="overconfident"\} 1/);
+          // Only documented figures become label values.
+          expect(metric).not.toContain('not_a_figure');
         } finally {
           stop();
         }

@@ -1,6 +1,6 @@
 import { wrapWords } from '../../core/wrap.ts';
 import { auc, brierScore, expectedCalibrationError } from './evaluation.ts';
-import { bootstrapAucInterval, type ScorerValidation } from './validation.ts';
+import { bootstrapAucInterval, wilsonLower, type ScorerValidation } from './validation.ts';
 
 /**
  * `hubspot-ai scorer report`: as deals close, their outcomes are compared with the lead scores proposed for their
@@ -17,6 +17,8 @@ export interface LiveScore {
   probability: number;
   /** Whether this proposal was applied to HubSpot. */
   written: boolean;
+  /** The proposal's confidence (the calibrated probability of the implied outcome, capped); absent in old entries. */
+  confidence?: number;
 }
 
 export interface ClosedOutcome {
@@ -37,12 +39,32 @@ export interface LiveFigures {
   reliability: Array<{ from: number; to: number; n: number; meanScore: number; winRate: number }>;
 }
 
+/**
+ * Whether the confidence the proposals carried held: a proposal is right when the outcome it implies (won at a score
+ * ≥ 50) happened. The promise is that proposals at confidence c are right c ± 0.05 of the time.
+ */
+export interface ConfidenceReliability {
+  n: number;
+  meanConfidence: number | null;
+  hitRate: number | null;
+  /** 95 % Wilson interval of the hit rate. */
+  hitRateInterval: [number, number] | null;
+  /** Σ (n_b / n)·|hit rate − mean confidence| over bins of 0.05 confidence: the live counterpart of the goal. */
+  gap: number | null;
+  /** The hit rate's whole interval lies below mean confidence − 0.05: the confidences are demonstrably too high. */
+  overconfident: boolean;
+}
+
 export interface LiveReport {
   proposed: LiveFigures;
   written: LiveFigures;
   validation: ScorerValidation | null;
   /** Held-out AUC minus live AUC (all proposed scores); positive means the scorer got worse. */
   aucDrift: number | null;
+  /** Live ECE minus held-out ECE (all proposed scores); positive means calibration got worse. */
+  eceDrift: number | null;
+  /** How the confidence of the proposals that carried one held against outcomes. */
+  confidence: ConfidenceReliability;
   retrain: boolean;
   advice: string[];
 }
@@ -88,6 +110,30 @@ export function liveFigures(probs: readonly number[], labels: readonly boolean[]
   };
 }
 
+/** How far the live hit rate may sit from the proposals' confidence (the reliability goal, ± 0.05). */
+export const CONFIDENCE_TOLERANCE = 0.05;
+
+export function confidenceReliability(points: ReadonlyArray<{ confidence: number; right: boolean }>): ConfidenceReliability {
+  const n = points.length;
+  if (n === 0) return { n, meanConfidence: null, hitRate: null, hitRateInterval: null, gap: null, overconfident: false };
+  const right = points.filter((p) => p.right).length;
+  const meanConfidence = points.reduce((s, p) => s + p.confidence, 0) / n;
+  const hitRate = right / n;
+  const bins = new Map<number, { n: number; c: number; right: number }>();
+  for (const p of points) {
+    const b = Math.min(19, Math.floor(p.confidence / 0.05 + 1e-9));
+    const x = bins.get(b) ?? { n: 0, c: 0, right: 0 };
+    x.n++;
+    x.c += p.confidence;
+    if (p.right) x.right++;
+    bins.set(b, x);
+  }
+  let gap = 0;
+  for (const x of bins.values()) gap += (x.n / n) * Math.abs(x.right / x.n - x.c / x.n);
+  const interval: [number, number] = [wilsonLower(right, n), 1 - wilsonLower(n - right, n)];
+  return { n, meanConfidence, hitRate, hitRateInterval: interval, gap, overconfident: interval[1] < meanConfidence - CONFIDENCE_TOLERANCE };
+}
+
 /** Below this many scored outcomes the live figures are too noisy to act on. */
 export const MIN_LIVE_OUTCOMES = 30;
 
@@ -97,6 +143,10 @@ export function liveReport(scores: readonly LiveScore[], outcomes: readonly Clos
   const proposed = liveFigures(pairs.map((p) => p.score.probability), pairs.map((p) => p.outcome.won));
   const writtenFigures = liveFigures(written.map((p) => p.score.probability), written.map((p) => p.outcome.won));
   const aucDrift = validation && proposed.auc !== null ? validation.auc - proposed.auc : null;
+  const eceDrift = validation && proposed.ece !== null ? proposed.ece - validation.ece : null;
+  const confidence = confidenceReliability(
+    pairs.flatMap((p) => (p.score.confidence === undefined ? [] : [{ confidence: p.score.confidence, right: p.score.probability >= 0.5 === p.outcome.won }])),
+  );
   const advice: string[] = [];
   let retrain = false;
   if (!validation) advice.push('No trained scorer: run `hubspot-ai train-scorer`.');
@@ -110,13 +160,18 @@ export function liveReport(scores: readonly LiveScore[], outcomes: readonly Clos
       retrain = true;
       advice.push(`Live calibration error ${proposed.ece.toFixed(3)} is over twice the held-out ${validation.ece.toFixed(3)} (or over 0.10): retrain.`);
     }
+    if (confidence.n >= MIN_LIVE_OUTCOMES && confidence.overconfident) {
+      retrain = true;
+      const [lo, hi] = confidence.hitRateInterval!;
+      advice.push(`Proposals were right ${(confidence.hitRate! * 100).toFixed(0)}% of the time (95% CI ${(lo * 100).toFixed(0)}–${(hi * 100).toFixed(0)}%) at a mean confidence of ${(confidence.meanConfidence! * 100).toFixed(0)}%: the confidences are too high; retrain.`);
+    }
     if (outcomes.length >= validation.closedDeals * 1.25) {
       retrain = true;
       advice.push(`${outcomes.length} deals have closed, ${validation.closedDeals} at training: retrain to learn from the newer ones.`);
     }
     if (!retrain) advice.push('Live scores agree with the held-out validation: no need to retrain.');
   }
-  return { proposed, written: writtenFigures, validation, aucDrift, retrain, advice };
+  return { proposed, written: writtenFigures, validation, aucDrift, eceDrift, confidence, retrain, advice };
 }
 
 /** The report in lines of at most 80 columns. */
@@ -141,6 +196,14 @@ export function liveReportLines(r: LiveReport): string[] {
     }
   }
   if (r.aucDrift !== null) lines.push(`AUC drift (held-out − live): ${r.aucDrift >= 0 ? '+' : ''}${r.aucDrift.toFixed(2)}`);
+  if (r.eceDrift !== null) lines.push(`ECE drift (live − held-out): ${r.eceDrift >= 0 ? '+' : ''}${r.eceDrift.toFixed(3)}`);
+  const c = r.confidence;
+  if (c.n > 0 && c.hitRate !== null && c.hitRateInterval && c.meanConfidence !== null && c.gap !== null) {
+    lines.push(...wrapWords(
+      `Confidence: ${c.n} proposals, mean ${c.meanConfidence.toFixed(2)}, right ${c.hitRate.toFixed(2)} (95% CI ${c.hitRateInterval[0].toFixed(2)}–${c.hitRateInterval[1].toFixed(2)}), gap ${c.gap.toFixed(3)} (goal ≤ ${CONFIDENCE_TOLERANCE})`,
+      { rest: '  ' },
+    ));
+  }
   for (const a of r.advice) lines.push(...wrapWords(a, { rest: '  ' }));
   return lines;
 }

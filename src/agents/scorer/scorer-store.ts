@@ -210,6 +210,14 @@ export class SqlScorerStore implements ScorerStore {
       if (report.live_auc !== null) out.live_auc = Number(report.live_auc);
       if (report.live_ece !== null) out.live_ece = Number(report.live_ece);
       if (report.auc_drift !== null) out.auc_drift = Number(report.auc_drift);
+      // Figures added after the table's columns live in the stored report (no migration for a figure).
+      const stored = parseReport(report.report);
+      if (typeof stored?.eceDrift === 'number') out.ece_drift = stored.eceDrift;
+      if (stored?.confidence && typeof stored.confidence.gap === 'number') {
+        out.confidence_gap = stored.confidence.gap;
+        out.confidence_outcomes = stored.confidence.n;
+        out.overconfident = stored.confidence.overconfident ? 1 : 0;
+      }
     }
     return out;
   }
@@ -223,6 +231,14 @@ export class SqlScorerStore implements ScorerStore {
       throw new AppError('SCORER_VERSION', `the stored lead scorer is ${String(model.version)}; retrain with \`hubspot-ai train-scorer\``);
     }
     return { id: Number(row.id), model };
+  }
+}
+
+function parseReport(text: string): Partial<LiveReport> | null {
+  try {
+    return JSON.parse(text) as Partial<LiveReport>;
+  } catch {
+    return null;
   }
 }
 

@@ -9,7 +9,10 @@ export function scoresFromAudit(entries: readonly AuditEntry[]): LiveScore[] {
     if (e.event !== 'decided' || e.agent !== 'lead_score' || e.field !== 'ai_lead_score' || e.dryRun) continue;
     const value = Number(e.proposedValue);
     if (!e.accountId || !Number.isFinite(value)) continue;
-    out.push({ accountId: e.accountId, at: e.at, probability: Math.min(1, Math.max(0, value / 100)), written: e.proposalId !== null && applied.has(e.proposalId) });
+    out.push({
+      accountId: e.accountId, at: e.at, probability: Math.min(1, Math.max(0, value / 100)), written: e.proposalId !== null && applied.has(e.proposalId),
+      ...(typeof e.confidence === 'number' ? { confidence: e.confidence } : {}),
+    });
   }
   return out;
 }
