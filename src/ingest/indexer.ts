@@ -245,20 +245,9 @@ export class Indexer {
     if (sourceIds.length > 0) await this.store.deleteSources(portalId, sourceIds);
   }
 
-  /**
-   * Accounts that hold chunks of any of these sources. The store port has no reverse index from source to
-   * account, so this walks the portal's accounts; deletions and merges are rare enough for that to be fine on
-   * the embedded store, but a Qdrant-sized portal wants a store-side lookup.
-   */
+  /** Accounts that hold chunks of any of these sources (the store's source index answers). */
   async findAccountsHoldingSources(portalId: string, sourceIds: string[]): Promise<string[]> {
-    const wanted = new Set(sourceIds);
-    if (wanted.size === 0) return [];
-    const holders: string[] = [];
-    for (const accountId of await this.store.listAccounts(portalId)) {
-      const keys = await this.store.listChunkKeys(portalId, accountId);
-      if (keys.some((k) => wanted.has(k.sourceId))) holders.push(accountId);
-    }
-    return holders;
+    return this.store.accountsHoldingSources(portalId, [...new Set(sourceIds)]);
   }
 
   /**
@@ -320,9 +309,9 @@ export class Indexer {
         if (!vector) throw new Error(`embedder returned ${embedded.vectors.length} vectors for ${batch.length} texts`);
         pending.push({ ...payload, vector });
       });
-      while (pending.length >= UPSERT_BATCH) await this.store.upsertChunks(pending.splice(0, UPSERT_BATCH), { wait: false });
+      while (pending.length >= UPSERT_BATCH) await this.store.upsertChunks(pending.splice(0, UPSERT_BATCH));
     }
-    if (pending.length > 0) await this.store.upsertChunks(pending, { wait: false });
+    if (pending.length > 0) await this.store.upsertChunks(pending);
     result.chunksEmbedded = toEmbed.length;
 
     // Stale chunks go only after their replacements are in: a reader never sees an account emptied mid-update.

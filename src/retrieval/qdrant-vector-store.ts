@@ -73,7 +73,7 @@ export class QdrantVectorStore implements VectorStore {
     await this.init();
   }
 
-  async upsertChunks(chunks: ChunkRecord[], opts: { wait?: boolean } = {}): Promise<void> {
+  async upsertChunks(chunks: ChunkRecord[]): Promise<void> {
     for (const c of chunks) {
       if (c.vector.length !== this.opts.chunkDimensions) {
         throw new RangeError(`chunk ${c.id}: vector has ${c.vector.length} dimensions, the store expects ${this.opts.chunkDimensions}`);
@@ -85,7 +85,8 @@ export class QdrantVectorStore implements VectorStore {
         vector: { [DENSE]: Array.from(vector), [SPARSE]: bm25DocumentVector(payload.text) },
         payload: chunkToPayload(payload),
       }));
-      await this.call('upsert', () => this.client.upsert(this.chunks, { wait: opts.wait ?? true, points }));
+      // wait: the port promises read-after-write (an agent reads what its ingest just wrote).
+      await this.call('upsert', () => this.client.upsert(this.chunks, { wait: true, points }));
     }
   }
 
@@ -97,6 +98,15 @@ export class QdrantVectorStore implements VectorStore {
   async deleteSources(portalId: string, sourceIds: string[]): Promise<void> {
     if (sourceIds.length === 0) return;
     await this.call('delete', () => this.client.delete(this.chunks, { wait: true, filter: chunkFilter(portalId, null, { sourceIds }) }));
+  }
+
+  async accountsHoldingSources(portalId: string, sourceIds: string[]): Promise<string[]> {
+    if (sourceIds.length === 0) return [];
+    // Facet counts over the account_id keyword index, restricted to the sources: one request, no point scan.
+    const facet = await this.call('facet', () =>
+      this.client.facet(this.chunks, { key: 'account_id', filter: chunkFilter(portalId, null, { sourceIds }), limit: 1_000_000, exact: true }),
+    );
+    return facet.hits.map((h) => String(h.value)).sort();
   }
 
   async deleteAccount(portalId: string, accountId: string): Promise<void> {

@@ -137,6 +137,15 @@ export class SqliteVectorStore implements VectorStore {
     this.db.transaction(() => this.deleteSeqs(rows.map((r) => r.seq)))();
   }
 
+  async accountsHoldingSources(portalId: string, sourceIds: string[]): Promise<string[]> {
+    this.ensureReady();
+    if (sourceIds.length === 0) return [];
+    const rows = this.db
+      .prepare(`SELECT DISTINCT account_id FROM retrieval_chunks WHERE portal_id = ? AND source_id IN (SELECT value FROM json_each(?)) ORDER BY 1`)
+      .all(portalId, JSON.stringify(sourceIds)) as Array<{ account_id: string }>;
+    return rows.map((r) => r.account_id);
+  }
+
   async deleteAccount(portalId: string, accountId: string): Promise<void> {
     this.ensureReady();
     this.db.transaction(() => {

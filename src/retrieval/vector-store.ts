@@ -95,14 +95,22 @@ export interface VectorStore {
   readonly kind: 'sqlite' | 'qdrant';
   /** Creates collections/tables and indexes if missing. Idempotent. */
   init(): Promise<void>;
-  /** Inserts or replaces chunks by id. `wait: false` lets bulk loads skip waiting for indexing (Qdrant). */
-  upsertChunks(chunks: ChunkRecord[], opts?: { wait?: boolean }): Promise<void>;
+  /**
+   * Inserts or replaces chunks by id; resolves once a read sees them (a generation reads right after the ingest
+   * that wrote its context).
+   */
+  upsertChunks(chunks: ChunkRecord[]): Promise<void>;
   deleteChunks(portalId: string, ids: string[]): Promise<void>;
   /**
    * Deletes every chunk of these sources (`notes:123`) in every account of the portal: a deleted or merged
    * engagement must vanish from all the accounts it was associated with, which the caller may not know.
    */
   deleteSources(portalId: string, sourceIds: string[]): Promise<void>;
+  /**
+   * The accounts holding chunks of any of these sources, sorted: where a deleted, merged or re-associated
+   * source is indexed, found by the store's source index instead of a walk over every account.
+   */
+  accountsHoldingSources(portalId: string, sourceIds: string[]): Promise<string[]>;
   /** Keys of every chunk stored for an account (for incremental reconciliation). */
   listChunkKeys(portalId: string, accountId: string): Promise<ChunkKey[]>;
   /** Every account id that has chunks or a profile. */

@@ -114,9 +114,15 @@ export function vectorStoreContract(name: string, make: () => Promise<VectorStor
         chunk({ portalId: portal, accountId: 'a2', id: 'c4', sourceId: 'notes:4' }),
       ]);
       await store.upsertProfiles([profile({ portalId: portal, accountId: 'a2' })]);
+      expect(await store.accountsHoldingSources(portal, ['notes:2'])).toEqual(['a1', 'a2']);
+      expect(await store.accountsHoldingSources(portal, ['notes:1', 'notes:4', 'notes:404'])).toEqual(['a1', 'a2']);
+      expect(await store.accountsHoldingSources(portal, ['notes:4'])).toEqual(['a2']);
+      expect(await store.accountsHoldingSources(uid('portal'), ['notes:2'])).toEqual([]);
+      expect(await store.accountsHoldingSources(portal, [])).toEqual([]);
       await store.deleteChunks(portal, ['c1']);
       expect((await store.listChunkKeys(portal, 'a1')).map((k) => k.id)).toEqual(['c2']);
       await store.deleteSources(portal, ['notes:2']);
+      expect(await store.accountsHoldingSources(portal, ['notes:2'])).toEqual([]);
       expect(await store.listChunkKeys(portal, 'a1')).toEqual([]);
       expect((await store.listChunkKeys(portal, 'a2')).map((k) => k.id)).toEqual(['c4']);
       expect(await store.searchKeyword(portal, 'a1', 'keep', 5)).toEqual([]);
