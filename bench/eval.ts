@@ -54,6 +54,8 @@ async function evalSeed(args: EvalArgs, seed: number, log: (m: string) => void):
       accessToken: sandbox.token,
       dataDir: tmp.dir,
       ...(args.embedder === 'openai' ? { concurrency: 2, embedder: modelEmbedder } : {}),
+      // The scorer reads HubSpot only: a scorer-only run need not index the portal.
+      ...([...args.sections].every((s) => s === 'scorer') ? { index: false } : {}),
     });
     const truth = sandbox.groundTruth();
     log(`seed ${seed}: ${stack.backfill.accounts} accounts, ${stack.backfill.chunks} chunks`);

@@ -85,7 +85,18 @@ export function scorerMetrics(q: readonly number[], y: readonly boolean[], p: re
   };
 }
 
-async function examplesOf(seed: number, companies: number, style: TextStyle): Promise<LabelledExample[]> {
+// Several test seeds with the same --train-seeds read each training portal once per run.
+const trainedModels = new Map<string, ScorerModel>();
+const trainingPortals = new Map<string, Promise<LabelledExample[]>>();
+
+function examplesOf(seed: number, companies: number, style: TextStyle): Promise<LabelledExample[]> {
+  const key = `${seed}/${companies}/${style}`;
+  let p = trainingPortals.get(key);
+  if (!p) trainingPortals.set(key, (p = readExamples(seed, companies, style)));
+  return p;
+}
+
+async function readExamples(seed: number, companies: number, style: TextStyle): Promise<LabelledExample[]> {
   const sb = await startSandbox({ port: 0, seed, companies, style, rateLimit: 0, whales: 0 });
   const gateway = gatewayFor(sb.url, sb.token);
   try {
@@ -116,7 +127,11 @@ export async function evaluateScorer(testGateway: HubSpotGateway, truth: GroundT
     opts.log?.(`scorer: reading closed deals of training portal seed ${s} (${opts.trainCompanies} companies)…`);
     train.push(...(await examplesOf(s, opts.trainCompanies, opts.style)));
   }
-  const { model } = trainScorer(train, { folds: 5 });
+  // The same training portals (explicit --train-seeds) give the same model: fit it once per run.
+  const key = `${opts.trainSeeds.join(',')}/${opts.trainCompanies}/${opts.style}`;
+  let fitted = trainedModels.get(key);
+  if (!fitted) trainedModels.set(key, (fitted = trainScorer(train, { folds: 5 }).model));
+  const model = fitted;
   const test = await collectTrainingExamples(testGateway);
   const truthOf = new Map(truth.deals.map((d) => [d.id, d.pRecordedWin]));
   const points = test.filter((e) => truthOf.has(e.dealId)).map((e) => ({ q: scoreObservation(model, e.observation).probability, y: e.won, p: truthOf.get(e.dealId)! }));

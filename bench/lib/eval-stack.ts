@@ -25,6 +25,8 @@ export interface EvalStack {
   close(): Promise<void>;
 }
 
+const NOT_INDEXED: BackfillSummary = { mode: 'full', resumed: false, records: 0, accounts: 0, chunks: 0, chunksEmbedded: 0, chunksDeleted: 0, accountsRemoved: 0, embeddingTokens: 0, cacheHits: 0, http429: 0, retries: 0, requests: 0, durationMs: 0 };
+
 export async function openEvalStack(opts: {
   baseUrl: string;
   accessToken: string;
@@ -32,6 +34,8 @@ export async function openEvalStack(opts: {
   /** Builds the embedder over the stack's cache; default the offline hashing embedder. */
   embedder?: (cache: KeyValueCache) => Promise<Embedder>;
   concurrency?: number;
+  /** Skip indexing (sections that only read HubSpot, e.g. the scorer): `backfill` then reports 0 chunks. */
+  index?: boolean;
 }): Promise<EvalStack> {
   const gateway = createHubSpotGateway({
     baseUrl: opts.baseUrl,
@@ -48,7 +52,7 @@ export async function openEvalStack(opts: {
   await store.init();
   const checkpoints = await createCheckpointStore({ dataDir: opts.dataDir });
   const indexer = new Indexer({ store, embedder, gateway, pool });
-  const backfill = await runBackfill({ gateway, indexer, store, checkpoints }, { concurrency: opts.concurrency ?? 4 });
+  const backfill = opts.index === false ? NOT_INDEXED : await runBackfill({ gateway, indexer, store, checkpoints }, { concurrency: opts.concurrency ?? 4 });
   const portalId = await gateway.portalId();
   return {
     gateway,

@@ -1,6 +1,7 @@
 import { evidenceEngagements } from '../../core/product-output.ts';
 import type { AccountHistory, Engagement, HubSpotObject } from '../../core/objects.ts';
 import { competitorsIn } from '../offline/call-summary.ts';
+import { textTerms } from './text-model.ts';
 
 /**
  * What the lead scorer sees of a deal (or of an account without an open deal): firmographic fit, buying-group
@@ -24,6 +25,11 @@ export interface Observation {
   staleMonths: number;
   /** 1 when a competitor is named in the deal's calls or e-mails. */
   competitorMentioned: number;
+  /**
+   * The words of the history (text-model.ts terms): of the deal's own engagements and of the whole account's.
+   * A trained scorer turns each into one learned input; absent in observations made before text was read.
+   */
+  terms?: { deal: string[]; account: string[] };
 }
 
 export const NUMERIC_FEATURES = ['seniorBuyer', 'meetings', 'inboundEmails', 'outboundEmails', 'calls', 'notes', 'staleMonths', 'competitorMentioned'] as const;
@@ -67,15 +73,24 @@ export function observeDeal(
   const closed = isClosedStage(deal);
   const closeMs = Date.parse(deal.properties.closedate ?? '');
   const reference = closed && Number.isFinite(closeMs) ? closeMs : (opts.now ?? Date.now());
-  return observe(history.company, engagements, opts.dealContacts ?? [], reference);
+  return observe(history.company, engagements, opts.dealContacts ?? [], reference, accountTerms(history));
 }
 
 /** Observation of an account as a whole (no open deal to score): every engagement and contact counts. */
 export function observeAccount(history: AccountHistory, opts: { now?: number } = {}): Observation {
-  return observe(history.company, history.engagements, history.contacts, opts.now ?? Date.now());
+  const account = accountTerms(history);
+  return observe(history.company, history.engagements, history.contacts, opts.now ?? Date.now(), account);
 }
 
-function observe(company: HubSpotObject | undefined, all: Engagement[], contacts: HubSpotObject[], referenceMs: number): Observation {
+// An account's terms are read once however many of its deals are observed.
+const accountTermsCache = new WeakMap<AccountHistory, string[]>();
+function accountTerms(history: AccountHistory): string[] {
+  let t = accountTermsCache.get(history);
+  if (!t) accountTermsCache.set(history, (t = textTerms(evidenceEngagements(history.engagements).map(textOf))));
+  return t;
+}
+
+function observe(company: HubSpotObject | undefined, all: Engagement[], contacts: HubSpotObject[], referenceMs: number, account: string[]): Observation {
   // The product's own notes and tasks are not the buyer's activity: they would score the AI, not the account.
   const engagements = evidenceEngagements(all);
   const count = (type: Engagement['type'], pred: (e: Engagement) => boolean = () => true) =>
@@ -95,6 +110,7 @@ function observe(company: HubSpotObject | undefined, all: Engagement[], contacts
     notes: count('notes'),
     staleMonths: Math.round(staleMonths * 100) / 100,
     competitorMentioned: competitor ? 1 : 0,
+    terms: { deal: textTerms(engagements.map(textOf)), account },
   };
 }
 

@@ -1,4 +1,5 @@
 import { vectorize, type FeatureSpace, type Observation } from './features.ts';
+import { textLogit, type TextModel } from './text-model.ts';
 import type { ScorerValidation } from './validation.ts';
 
 /**
@@ -18,6 +19,8 @@ export interface ScorerModel {
   stds: number[];
   intercept: number;
   weights: number[];
+  /** Text models of the deal's and the account's words; their logits are the last two inputs (absent: no text). */
+  text?: { deal: TextModel; account: TextModel };
   /** Held-out quality measured at training time (shown by `train-scorer` and in the eval). */
   evaluation: { auc: number; ece: number; brier: number; n: number; folds: number; positives: number };
   /**
@@ -46,7 +49,7 @@ export function standardize(x: number[], means: number[], stds: number[]): numbe
 }
 
 export function scoreObservation(model: ScorerModel, o: Observation): Score {
-  const raw = vectorize(o, model.space);
+  const raw = [...vectorize(o, model.space), ...(model.text ? [textLogit(model.text.deal, o.terms?.deal ?? []), textLogit(model.text.account, o.terms?.account ?? [])] : [])];
   const z = standardize(raw, model.means, model.stds);
   const contributions = z.map((v, i) => ({ feature: model.featureNames[i] ?? `f${i}`, value: raw[i] ?? 0, contribution: (model.weights[i] ?? 0) * v }));
   const logit = model.intercept + contributions.reduce((s, c) => s + c.contribution, 0);

@@ -3,6 +3,7 @@ import LogisticRegression from 'ml-logistic-regression';
 import { Matrix } from 'ml-matrix';
 import { AppError } from '../../errors.ts';
 import { featureNames, featureSpace, vectorize, type FeatureSpace, type Observation } from './features.ts';
+import { buildVocabulary, EncodedTexts, TEXT_FEATURES, type EncodedFit, type TextFitOptions } from './text-model.ts';
 import { auc, brierScore, expectedCalibrationError } from './evaluation.ts';
 import { SCORER_MODEL_VERSION, sigmoid, standardize, type ScorerModel } from './model.ts';
 import { bootstrapAucInterval, heldOutConfidenceBound } from './validation.ts';
@@ -35,6 +36,12 @@ export interface TrainOptions {
   l2?: number;
   /** The training date recorded with the model (tests pin it). */
   now?: Date;
+  /**
+   * Learn from the history's words (text-model.ts) when every example carries them (default true). The text
+   * models' logits enter the main model out-of-fold, and the held-out figures re-fit them inside each fold.
+   */
+  text?: boolean;
+  textOptions?: TextFitOptions;
 }
 
 export interface TrainResult {
@@ -106,6 +113,8 @@ export function trainScorer(examples: TrainingExample[], opts: TrainOptions = {}
   const space: FeatureSpace = featureSpace(examples.map((e) => e.observation));
   const rows = examples.map((e) => vectorize(e.observation, space));
   const labels = examples.map((e) => e.won);
+  const groups = examples.map((e) => e.groupId);
+  const text = opts.text !== false && examples.every((e) => e.observation.terms) ? new TextInputs(examples, groups, opts.textOptions) : null;
 
   const probabilities = new Array<number>(examples.length).fill(0.5);
   const foldIds = examples.map((e) => foldOf(e.groupId, folds, seed));
@@ -114,13 +123,28 @@ export function trainScorer(examples: TrainingExample[], opts: TrainOptions = {}
     const testIdx = foldIds.flatMap((f, i) => (f === k ? [i] : []));
     const trainLabels = trainIdx.map((i) => labels[i] === true);
     if (testIdx.length === 0 || trainLabels.every((y) => y) || trainLabels.every((y) => !y)) continue;
-    const fitted = fit(trainIdx.map((i) => rows[i]!), trainLabels, numSteps, l2);
-    for (const i of testIdx) probabilities[i] = predict(fitted, rows[i]!);
+    let trainRows = trainIdx.map((i) => rows[i]!);
+    let testRows = testIdx.map((i) => rows[i]!);
+    if (text) {
+      // Inside the fold as in the final fit: out-of-fold text logits to fit on, text models of the whole fold to test.
+      const oof = text.outOfFold(trainIdx, labels, folds, seed + 1 + k);
+      const fitted = text.fit(trainIdx, labels);
+      trainRows = trainIdx.map((i, n) => [...rows[i]!, ...oof[n]!]);
+      testRows = testIdx.map((i) => [...rows[i]!, ...text.logits(fitted, i)]);
+    }
+    const fitted = fit(trainRows, trainLabels, numSteps, l2);
+    testIdx.forEach((i, n) => (probabilities[i] = predict(fitted, testRows[n]!)));
   }
 
-  const final = fit(rows, labels, numSteps, l2);
+  const all = examples.map((_, i) => i);
+  const finalRows = text ? (() => {
+    const oof = text.outOfFold(all, labels, folds, seed);
+    return rows.map((r, i) => [...r, ...oof[i]!]);
+  })() : rows;
+  const final = fit(finalRows, labels, numSteps, l2);
+  const textModels = text ? text.models(text.fit(all, labels)) : undefined;
   const trainedAt = (opts.now ?? new Date()).toISOString();
-  const names = featureNames(space);
+  const names = [...featureNames(space), ...(text ? TEXT_FEATURES : [])];
   const evaluation = {
     auc: auc(probabilities, labels),
     ece: expectedCalibrationError(probabilities, labels),
@@ -135,6 +159,7 @@ export function trainScorer(examples: TrainingExample[], opts: TrainOptions = {}
     space,
     featureNames: names,
     ...final,
+    ...(textModels ? { text: textModels } : {}),
     evaluation,
     validation: {
       trainedAt,
@@ -151,4 +176,50 @@ export function trainScorer(examples: TrainingExample[], opts: TrainOptions = {}
     trainingSize: examples.length,
   };
   return { model, heldOut: { probabilities, labels } };
+}
+
+/** The two text channels (the deal's words, the account's words), encoded once for every fit of the cross-fitting. */
+class TextInputs {
+  private readonly deal: EncodedTexts;
+  private readonly account: EncodedTexts;
+
+  constructor(
+    examples: TrainingExample[],
+    private readonly groups: string[],
+    private readonly options: TextFitOptions = {},
+  ) {
+    const channel = (c: 'deal' | 'account') => {
+      const terms = examples.map((e) => e.observation.terms?.[c] ?? []);
+      return new EncodedTexts(buildVocabulary(terms, groups, options), terms);
+    };
+    this.deal = channel('deal');
+    this.account = channel('account');
+  }
+
+  fit(idx: number[], labels: boolean[]): [EncodedFit, EncodedFit] {
+    return [this.deal.fit(idx, labels, this.options), this.account.fit(idx, labels, this.options)];
+  }
+
+  logits(f: [EncodedFit, EncodedFit], i: number): [number, number] {
+    return [this.deal.logit(f[0], i), this.account.logit(f[1], i)];
+  }
+
+  models(f: [EncodedFit, EncodedFit]) {
+    return { deal: this.deal.toModel(f[0]), account: this.account.toModel(f[1]) };
+  }
+
+  /** Text logits of the examples `idx`, each from text models fitted without its account's fold (grouped folds). */
+  outOfFold(idx: number[], labels: boolean[], folds: number, seed: number): Array<[number, number]> {
+    const inner = idx.map((i) => foldOf(this.groups[i]!, folds, seed));
+    const out = new Array<[number, number]>(idx.length);
+    for (let k = 0; k < folds; k++) {
+      const fitIdx = idx.filter((_, n) => inner[n] !== k);
+      if (fitIdx.length === idx.length) continue;
+      const f = this.fit(fitIdx, labels);
+      idx.forEach((i, n) => {
+        if (inner[n] === k) out[n] = this.logits(f, i);
+      });
+    }
+    return out;
+  }
 }
