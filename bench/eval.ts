@@ -141,6 +141,8 @@ async function evalSeed(args: EvalArgs, seed: number, log: (m: string) => void):
         bayesAuc: round(m.bayesAuc),
         expectedBayesAuc: round(m.expectedBayesAuc),
         aucGap: round(m.aucGapToExpectedBayes),
+        crmOnlyAuc: round(sc.crmOnlyAuc),
+        crmOnlyAucCi: roundInterval(sc.crmOnlyAucCi),
         ece: round(m.ece),
         eceCi: roundInterval(m.eceCi),
         eceGoal: round(m.eceGoal),

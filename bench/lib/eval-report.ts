@@ -118,7 +118,7 @@ export function renderReport(out: Record<string, unknown> | EvalReport, reports:
   const sc = o.scorer as Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
   if (sc) {
     const gap = num(sc.aucGap) ?? 1;
-    rows.push([`lead scorer AUC (${cnt(sc.deals)} held-out deals)`, `${f3(sc.auc)}${ci(sc.aucCi)}`, `expected Bayes ${f3(sc.expectedBayesAuc)} (this draw ${f3(sc.bayesAuc)})`, 'gap ≤ 0.03', yes(gap <= 0.03)]);
+    rows.push([`lead scorer AUC (${cnt(sc.deals)} held-out deals)`, `${f3(sc.auc)}${ci(sc.aucCi)}`, `expected Bayes ${f3(sc.expectedBayesAuc)} (this draw ${f3(sc.bayesAuc)}) · CRM fields only ${f3(sc.crmOnlyAuc)} · constant 0.500`, 'gap ≤ 0.03', yes(gap <= 0.03)]);
     rows.push(['lead scorer ECE', `${f3(sc.ece)}${ci(sc.eceCi)}`, `a correct model stays under ${f3(sc.eceGoal)}`, `≤ ${f3(sc.eceGoal)}`, yes((num(sc.ece) ?? 1) <= (num(sc.eceGoal) ?? 0))]);
     rows.push(['lead scorer log-loss gap to the truth (nats/deal)', `${f3(sc.logLossGap)}${ci(sc.logLossGapCi)}`, `log-loss ${f3(sc.logLoss)} vs truth ${f3(sc.trueLogLoss)}`, '-', '-']);
   }
@@ -155,7 +155,7 @@ export function perSeedTable(reports: EvalReport[]): string {
   }
   if (has('similar')) cols.push(['similar P@10 history (random)', (r) => `${f3(g(r, 'similar', 'hiddenClusterP10NoFirmographics'))}${ci(g(r, 'similar', 'hiddenClusterP10NoFirmographicsCi'))} (${f3(g(r, 'similar', 'randomP10'))})`]);
   if (has('scorer')) {
-    cols.push(['scorer AUC', (r) => `${f3(g(r, 'scorer', 'auc'))}${ci(g(r, 'scorer', 'aucCi'))}`]);
+    cols.push(['scorer AUC (CRM only)', (r) => `${f3(g(r, 'scorer', 'auc'))}${ci(g(r, 'scorer', 'aucCi'))} (${f3(g(r, 'scorer', 'crmOnlyAuc'))})`]);
     cols.push(['exp. Bayes · gap', (r) => `${f3(g(r, 'scorer', 'expectedBayesAuc'))} · ${f3(g(r, 'scorer', 'aucGap'))}`]);
     cols.push(['ECE (goal)', (r) => `${f3(g(r, 'scorer', 'ece'))} (${f3(g(r, 'scorer', 'eceGoal'))})`]);
   }

@@ -86,7 +86,7 @@ export function scorerMetrics(q: readonly number[], y: readonly boolean[], p: re
 }
 
 // Several test seeds with the same --train-seeds read each training portal once per run.
-const trainedModels = new Map<string, ScorerModel>();
+const trainedModels = new Map<string, { product: ScorerModel; crmOnly: ScorerModel }>();
 const trainingPortals = new Map<string, Promise<LabelledExample[]>>();
 
 function examplesOf(seed: number, companies: number, style: TextStyle): Promise<LabelledExample[]> {
@@ -117,6 +117,9 @@ export interface ScorerEval {
   trainDeals: number;
   model: ScorerModel;
   metrics: ScorerMetrics;
+  /** The same trainer on the CRM fields only (no history words): the baseline beside the product's AUC. */
+  crmOnlyAuc: number;
+  crmOnlyAucCi: Interval;
   /** Per test deal: forecast, recorded outcome, true probability (for the reliability diagram). */
   points: Array<{ q: number; y: boolean; p: number }>;
 }
@@ -127,24 +130,33 @@ export async function evaluateScorer(testGateway: HubSpotGateway, truth: GroundT
     opts.log?.(`scorer: reading closed deals of training portal seed ${s} (${opts.trainCompanies} companies)…`);
     train.push(...(await examplesOf(s, opts.trainCompanies, opts.style)));
   }
-  // The same training portals (explicit --train-seeds) give the same model: fit it once per run.
+  // The same training portals (explicit --train-seeds) give the same models: fit them once per run. Beside the
+  // product's scorer, the same trainer without the history's words (the CRM fields only) is the baseline.
   const key = `${opts.trainSeeds.join(',')}/${opts.trainCompanies}/${opts.style}`;
-  let fitted = trainedModels.get(key);
-  if (!fitted) trainedModels.set(key, (fitted = trainScorer(train, { folds: 5 }).model));
-  const model = fitted;
+  let models = trainedModels.get(key);
+  if (!models) {
+    opts.log?.(`scorer: training on ${train.length} deals (with and without the history's words)…`);
+    models = { product: trainScorer(train, { folds: 5 }).model, crmOnly: trainScorer(train, { folds: 5, text: false }).model };
+    trainedModels.set(key, models);
+  }
+  const { product: model, crmOnly } = models;
   const test = await collectTrainingExamples(testGateway);
   const truthOf = new Map(truth.deals.map((d) => [d.id, d.pRecordedWin]));
-  const points = test.filter((e) => truthOf.has(e.dealId)).map((e) => ({ q: scoreObservation(model, e.observation).probability, y: e.won, p: truthOf.get(e.dealId)! }));
+  const scored = test.filter((e) => truthOf.has(e.dealId));
+  const points = scored.map((e) => ({ q: scoreObservation(model, e.observation).probability, y: e.won, p: truthOf.get(e.dealId)! }));
+  const y = points.map((x) => x.y);
+  const baseline = scored.map((e) => scoreObservation(crmOnly, e.observation).probability);
   return {
     trainSeeds: opts.trainSeeds,
     trainDeals: train.length,
     model,
-    metrics: scorerMetrics(points.map((x) => x.q), points.map((x) => x.y), points.map((x) => x.p)),
+    metrics: scorerMetrics(points.map((x) => x.q), y, points.map((x) => x.p)),
+    crmOnlyAuc: auc(baseline, y),
+    crmOnlyAucCi: bootstrap(y.length, (idx) => auc(idx.map((i) => baseline[i]!), idx.map((i) => y[i]!)), 500, 7),
     points,
   };
 }
 
-/** Reliability diagram: observed win rate per forecast decile (with a 95% interval), and the true probabilities' mean. */
 export function reliabilitySvg(points: ReadonlyArray<{ q: number; y: boolean; p: number }>, title: string): string {
   const W = 520;
   const H = 440;
