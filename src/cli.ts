@@ -92,6 +92,33 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 dependency unav
     .option('--all', 'every dead job')
     .action(async (ids: string[], opts: { all?: boolean }) => run(async () => (await import('./cli/jobs.ts')).jobsRetryCommand(ids, opts), STORES));
 
+  const portals = program.command('portals').description('The HubSpot portals this deployment serves, and their data');
+  portals
+    .command('list')
+    .description('Served, installed, uninstalled and purged portals, with what each store holds of them')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) => run(async () => (await import('./cli/portals.ts')).portalsListCommand(opts), STORES));
+  portals
+    .command('add')
+    .description('Serve a portal: prints its install link (OAuth mode) and clears an earlier purge record')
+    .argument('<portalId>', 'HubSpot portal (hub) id')
+    .option('--json', 'print as JSON')
+    .action(async (id: string, opts: { json?: boolean }) => run(async () => (await import('./cli/portals.ts')).portalsAddCommand(id, opts), STORES));
+  portals
+    .command('remove')
+    .description('Stop serving a portal (its tokens erased, its webhooks dropped); --purge also deletes its data')
+    .argument('<portalId>', 'HubSpot portal (hub) id')
+    .option('--purge', 'also delete everything held of the portal (as `portals purge`)')
+    .option('--json', 'print as JSON')
+    .action(async (id: string, opts: { purge?: boolean; json?: boolean }) => run(async () => (await import('./cli/portals.ts')).portalsRemoveCommand(id, opts), STORES));
+  portals
+    .command('purge')
+    .description("Delete a portal's vectors, SQL rows, cache keys and queued jobs, then check that none is left")
+    .argument('<portalId>', 'HubSpot portal (hub) id')
+    .option('--yes', 'confirm: this cannot be undone')
+    .option('--json', 'print as JSON')
+    .action(async (id: string, opts: { yes?: boolean; json?: boolean }) => run(async () => (await import('./cli/portals.ts')).portalsPurgeCommand(id, opts), STORES));
+
   program
     .command('generate')
     .description('Run an agent for an account now and print its proposals and decisions')

@@ -16,6 +16,8 @@ export interface KeyValueCache {
    */
   setManyIfAbsent(entries: Array<{ key: string; value: Buffer; ttlSeconds?: number }>): Promise<boolean[]>;
   delete(key: string): Promise<void>;
+  /** Deletes every key starting with `prefix` (a portal's keys on purge); returns how many. */
+  deletePrefix(prefix: string): Promise<number>;
   /** Readiness probe. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -91,6 +91,21 @@ export class RedisKv implements KeyValueCache {
     await this.run(() => this.client.del(key));
   }
 
+  async deletePrefix(prefix: string): Promise<number> {
+    // SCAN sees full key names: the client's keyPrefix is added to the pattern and taken off before UNLINK
+    // (which adds it again).
+    const own = this.client.options.keyPrefix ?? '';
+    const pattern = `${(own + prefix).replace(/[*?[\]\\]/g, '\\$&')}*`;
+    let cursor = '0';
+    let n = 0;
+    do {
+      const [next, keys] = await this.run(() => this.client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000));
+      cursor = next;
+      if (keys.length > 0) n += await this.run(() => this.client.unlink(...keys.map((k) => k.slice(own.length))));
+    } while (cursor !== '0');
+    return n;
+  }
+
   async ping(): Promise<void> {
     await this.run(() => this.client.ping());
   }

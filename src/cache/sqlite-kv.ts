@@ -107,6 +107,11 @@ export class SqliteKv implements KeyValueCache {
     this.run(() => this.stmts.delete.run(key));
   }
 
+  async deletePrefix(prefix: string): Promise<number> {
+    // A range on the primary key rather than LIKE, whose wildcards a key may contain.
+    return this.run(() => Number(this.db.prepare('DELETE FROM cache_kv WHERE key >= ? AND key < ?').run(prefix, `${prefix}\uffff`).changes));
+  }
+
   async ping(): Promise<void> {
     this.run(() => this.db.prepare('SELECT 1').get());
   }

@@ -230,6 +230,8 @@ export const configSchema = z
     POLICY_FILE: optionalString,
     /** Many portals: `<dir>/<portalId>.yaml` is that portal's policy; portals without one use POLICY_FILE. */
     PORTAL_POLICY_DIR: optionalString,
+    /** OAuth mode: when a portal uninstalls the app (or its refresh is refused), purge everything held of it. */
+    PURGE_ON_UNINSTALL: bool.default(false),
     DRY_RUN: bool.default(false),
     /** One HubSpot task per record for its owner while AI suggestions wait for review. */
     OWNER_TASKS: bool.default(true),

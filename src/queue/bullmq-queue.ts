@@ -7,6 +7,7 @@ import { backoffDelayMs, requestedRetryDelayMs } from './backoff.ts';
 import {
   isPermanentFailure,
   JOB_TYPES,
+  jobOfPortal,
   type DeadJob,
   type JobHandler,
   type JobQueue,
@@ -219,6 +220,29 @@ export class BullQueue implements JobQueue {
       ),
     );
     return all.flat().sort((a, b) => b.failedAt.localeCompare(a.failedAt)).slice(0, limit);
+  }
+
+  async removePortalJobs(portalId: string): Promise<number> {
+    let n = 0;
+    for (const type of JOB_TYPES) {
+      const q = this.queues[type];
+      // Paged, so a large backlog is not read into memory at once; removals shift later pages forward.
+      for (const state of ['wait', 'delayed', 'prioritized', 'waiting-children', 'failed', 'completed'] as const) {
+        for (let start = 0; ; ) {
+          const page = await q.getJobs([state], start, start + 499);
+          if (page.length === 0) break;
+          let kept = 0;
+          for (const job of page) {
+            if (job && jobOfPortal(type, job.data, portalId)) {
+              await job.remove().then(() => n++, () => kept++);
+            } else kept++;
+          }
+          start += kept;
+          if (page.length < 500) break;
+        }
+      }
+    }
+    return n;
   }
 
   async retryDead(ids: string[] | 'all'): Promise<number> {

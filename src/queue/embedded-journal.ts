@@ -253,6 +253,17 @@ export class EmbeddedJournal {
     return out;
   }
 
+  /** Deletes the portal's jobs that are not running (see JobQueue.removePortalJobs). */
+  removePortalJobs(portalId: string): number {
+    const res = this.sql(
+      `DELETE FROM queue_jobs WHERE queue = ? AND state != 'active' AND (
+         CAST(json_extract(payload, '$.portalId') AS TEXT) = ?
+         OR (type = 'webhook.batch' AND json_array_length(payload, '$.events') > 0
+             AND NOT EXISTS (SELECT 1 FROM json_each(payload, '$.events') e WHERE CAST(json_extract(e.value, '$.portalId') AS TEXT) != ?)))`,
+    ).run(this.queue, portalId, portalId);
+    return Number(res.changes);
+  }
+
   listDead(limit: number): DeadJob[] {
     const rows = this.sql(
         `SELECT id, type, payload, attempts, last_error, finished_at FROM queue_jobs

@@ -97,6 +97,10 @@ export class EmbeddedQueue implements JobQueue {
     return this.journal.listDead(limit);
   }
 
+  async removePortalJobs(portalId: string): Promise<number> {
+    return this.journal.removePortalJobs(portalId);
+  }
+
   async retryDead(ids: string[] | 'all'): Promise<number> {
     const n = this.journal.retryDead(ids, Date.now());
     if (n > 0) this.wake.emit('job');

@@ -108,8 +108,22 @@ export interface JobQueue {
   listDead(limit?: number): Promise<DeadJob[]>;
   /** Re-drives dead jobs; returns how many were re-queued. */
   retryDead(ids: string[] | 'all'): Promise<number>;
+  /**
+   * Removes every job that works for a portal and is not running (waiting, delayed, dead, kept as finished),
+   * and webhook batches whose events are all that portal's: a purge leaves none of its data in the queue.
+   * Returns how many were removed.
+   */
+  removePortalJobs(portalId: string): Promise<number>;
   /** Resolves when no job is waiting, delayed or active (tests, demo). */
   drain(timeoutMs?: number): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Whether a job's payload belongs to a portal: its `portalId`, or a webhook batch with only that portal's events. */
+export function jobOfPortal(type: JobType, payload: unknown, portalId: string): boolean {
+  const p = payload as { portalId?: unknown; events?: Array<{ portalId?: unknown }> } | null;
+  if (!p || typeof p !== 'object') return false;
+  if (type === 'webhook.batch') return Array.isArray(p.events) && p.events.length > 0 && p.events.every((e) => String(e?.portalId) === portalId);
+  return String(p.portalId) === portalId;
 }

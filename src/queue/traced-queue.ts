@@ -41,6 +41,7 @@ export class TracedQueue implements JobQueue {
   stats: JobQueue['stats'] = () => this.inner.stats();
   listDead: JobQueue['listDead'] = (limit) => this.inner.listDead(limit);
   retryDead: JobQueue['retryDead'] = (ids) => this.inner.retryDead(ids);
+  removePortalJobs: JobQueue['removePortalJobs'] = (portalId) => this.inner.removePortalJobs(portalId);
   drain: JobQueue['drain'] = (timeoutMs) => this.inner.drain(timeoutMs);
   ping: JobQueue['ping'] = () => this.inner.ping();
   close: JobQueue['close'] = () => this.inner.close();

@@ -99,13 +99,21 @@ export function createContainer(config: Config, logger: Logger): Container {
   const oauth = res.lazy('oauth', async () => {
     if (!config.oauth) return undefined;
     const { createOAuthRuntime } = await import('../oauth/create-oauth.ts');
-    return createOAuthRuntime(config.oauth, {
+    const runtime = await createOAuthRuntime(config.oauth, {
       sql: await sql(),
       baseUrl: config.hubspot.baseUrl,
       isSandbox: config.hubspot.isSandbox,
       logger: logger.child({ module: 'oauth' }),
       ...(config.HUBSPOT_APP_ID ? { appId: config.HUBSPOT_APP_ID } : {}),
     });
+    runtime.tokens.onUninstalled(async (id) => {
+      await self.forgetPortal(id);
+      if (!config.PURGE_ON_UNINSTALL) return;
+      const { purgePortal } = await import('./portal-purge.ts');
+      const report = await purgePortal(self, id, { actor: 'uninstall (PURGE_ON_UNINSTALL)' });
+      logger.warn({ portalId: id, jobs: report.jobs, vectors: report.vectors, rows: report.sql }, 'uninstalled portal purged');
+    });
+    return runtime;
   });
 
   const gateway = res.lazy(
@@ -300,7 +308,7 @@ export function createContainer(config: Config, logger: Logger): Container {
   };
   const portalScopes = res.lazy('portal-scopes', async () => scopes, (s) => s.closeAll(closeScope));
 
-  return {
+  const self: Container = {
     config,
     logger,
     redis,
@@ -334,4 +342,5 @@ export function createContainer(config: Config, logger: Logger): Container {
       await res.closeAll((name, err) => logger.warn({ err, resource: name }, 'error while closing'));
     },
   };
+  return self;
 }

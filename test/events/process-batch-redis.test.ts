@@ -37,6 +37,7 @@ class ObservedCache implements KeyValueCache {
   setIfAbsent = (key: string, value: Buffer, ttl?: number) => this.track('setIfAbsent', () => this.inner.setIfAbsent(key, value, ttl));
   setManyIfAbsent = (entries: Array<{ key: string; value: Buffer; ttlSeconds?: number }>) => this.track('setManyIfAbsent', () => this.inner.setManyIfAbsent(entries));
   delete = (key: string) => this.track('delete', () => this.inner.delete(key));
+  deletePrefix = (prefix: string) => this.track('deletePrefix', () => this.inner.deletePrefix(prefix));
   ping = () => this.inner.ping();
   close = () => this.inner.close();
 }

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
 import { PermanentJobError, type JobContext } from '../../src/queue/queue.ts';
 import { createJobHandlers } from '../../src/runtime/workers.ts';
+import { portalFootprint, purgePortal } from '../../src/runtime/portal-purge.ts';
+import { sql as raw } from 'kysely';
 import { reviewProposal, startTenantStack, trace, type TenantStack } from './support.ts';
 
 const A = 6601;
@@ -111,5 +113,46 @@ describe('tenancy: two portals in one deployment', () => {
     const job = (payload: unknown): JobContext<unknown> => ({ id: 'j1', type: 'ingest.account', payload, attempt: 1, maxAttempts: 8, signal: new AbortController().signal });
     await expect(handlers['ingest.account']!(job({ portalId: '6609', accountId: '1' }))).rejects.toBeInstanceOf(PermanentJobError);
     await expect(handlers['ingest.account']!(job({ accountId: '1' }))).rejects.toBeInstanceOf(PermanentJobError);
+  });
+
+  it("purging a portal empties every store of it and leaves the other portal's data as it was", async () => {
+    const c = s.container;
+    // Data of both portals in every store: vectors, cache keys, queued and dead jobs (SQL rows exist already).
+    for (const portal of [A, B]) {
+      const scope = await c.portal(String(portal));
+      const companies = s.sb.portal(portal).groundTruth().companies.slice(0, 1).map((x) => x.id);
+      await scope.indexer.reindexAccounts(String(portal), companies);
+      const cache = await c.cache();
+      await cache.set(`events:hwm:${portal}:companies:${companies[0]}:life`, Buffer.from('1'));
+      await cache.set(`events:own:${portal}:companies:${companies[0]}:*`, Buffer.from('1'));
+      await (await c.queue()).enqueue([
+        { type: 'ingest.account', payload: { portalId: String(portal), accountId: companies[0] }, delayMs: 3_600_000 },
+        { type: 'webhook.batch', payload: { source: 'webhook', receivedAt: Date.now(), events: [{ portalId: portal, objectId: 1 }] }, delayMs: 3_600_000 },
+      ]);
+    }
+    const before = await portalFootprint(c, String(A));
+    const b = await portalFootprint(c, String(B));
+    expect(b.vectors.chunks).toBeGreaterThan(0);
+    expect(b.sql.writeback_reviews).toBeGreaterThan(0);
+    expect(b.sql.audit_entries).toBeGreaterThan(0);
+    expect(b.sql.oauth_installations).toBe(1);
+
+    const report = await purgePortal(c, String(B), { actor: 'test' });
+    expect(report).toMatchObject({ uninstalled: true, jobs: 2, cacheKeys: 2 });
+    expect(report.vectors.chunks).toBe(b.vectors.chunks);
+
+    const after = await portalFootprint(c, String(B));
+    expect(after.vectors).toEqual({ accounts: 0, chunks: 0 });
+    expect(Object.values(after.sql).every((n) => n === 0), JSON.stringify(after.sql)).toBe(true);
+    const cache = await c.cache();
+    for (const key of [`events:hwm:${B}:`, `events:own:${B}:`]) expect(await cache.deletePrefix(key)).toBe(0);
+    expect(await (await c.queue()).removePortalJobs(String(B))).toBe(0);
+    // A is untouched, and its audit rows are still protected by the database.
+    expect(await portalFootprint(c, String(A))).toEqual(before);
+    expect(await cache.get(`events:hwm:${A}:companies:${s.sb.portal(A).groundTruth().companies[0]!.id}:life`)).not.toBeNull();
+    await expect(raw`DELETE FROM audit_entries WHERE portal_id = ${String(A)}`.execute((await c.sql()).db)).rejects.toThrow(/append-only/);
+    // B's users now find nothing: B is not served any more.
+    expect((await s.app.inject({ method: 'GET', url: '/v1/reviews', headers: auth(REV_B) })).statusCode).toBe(404);
+    await expect(c.portal(String(B))).rejects.toMatchObject({ code: 'PORTAL_NOT_SERVED' });
   });
 });

@@ -1,0 +1,141 @@
+import { sql as raw, type Kysely } from 'kysely';
+import type { SqlHandle } from '../db/sql.ts';
+import { errorMessage } from '../errors.ts';
+import type { KeyValueCache } from '../cache/kv.ts';
+import type { JobQueue } from '../queue/queue.ts';
+import type { VectorStore } from '../retrieval/vector-store.ts';
+
+/** What a purge needs of the composition root (a structural slice of its Container). */
+export interface PurgeDeps {
+  oauth(): Promise<{ tokens: { uninstall(portalId: string, reason: string): Promise<boolean> } } | undefined>;
+  forgetPortal(portalId: string): Promise<void>;
+  sql(): Promise<SqlHandle>;
+  queue(): Promise<Pick<JobQueue, 'removePortalJobs'>>;
+  store(): Promise<Pick<VectorStore, 'listAccounts' | 'deleteAccount' | 'stats'>>;
+  cache(): Promise<Pick<KeyValueCache, 'deletePrefix'>>;
+}
+type Container = PurgeDeps;
+
+/**
+ * Purging a portal: everything this deployment holds of it goes, from every store, and the fact of the purge is
+ * recorded (portal id, time, actor) so the audit log's append-only guard lets exactly that portal's rows go.
+ *   1. its work stops: OAuth mode uninstalls it (tokens erased, webhooks dropped); this process drops its scope;
+ *   2. the queue: its waiting, delayed, dead and finished jobs (and webhook batches of only its events);
+ *   3. the vector store: every chunk and account profile of the portal;
+ *   4. the cache: its webhook high-water marks and own-write markers (keys named by portal);
+ *   5. SQL: audit rows, traces, reviews, writes, owner tasks, scorers and their reports, backfill checkpoints and
+ *      the installation row.
+ * Not attributable to a portal and so left: webhook dedupe markers (opaque hashes, no content, gone after 3 days)
+ * and the content-addressed embedding and model-response caches, which portals with the same text share.
+ */
+
+export interface PortalFootprint {
+  portalId: string;
+  vectors: { accounts: number; chunks: number };
+  sql: Record<string, number>;
+  cacheKeys: number;
+  jobs: number;
+}
+
+/** SQL tables holding a portal's rows, and the column naming it. */
+const PORTAL_TABLES: Array<{ table: string; column: string; like?: (portalId: string) => string }> = [
+  { table: 'audit_entries', column: 'portal_id' },
+  { table: 'writeback_traces', column: 'portal_id' },
+  { table: 'writeback_reviews', column: 'portal_id' },
+  { table: 'writeback_writes', column: 'portal_id' },
+  { table: 'writeback_owner_tasks', column: 'portal_id' },
+  { table: 'lead_scorer_reports', column: 'portal_id' },
+  { table: 'lead_scorers', column: 'portal_id' },
+  { table: 'oauth_installations', column: 'portal_id' },
+  { table: 'ingest_checkpoints', column: 'id', like: (p) => `backfill:${p}:%` },
+];
+
+/** Cache key prefixes that name a portal (events/event-ledger.ts, events/echo.ts). */
+export function portalCachePrefixes(portalId: string): string[] {
+  return [`events:hwm:${portalId}:`, `events:own:${portalId}:`];
+}
+
+function missingTable(err: unknown): boolean {
+  return /no such table|does not exist/i.test(errorMessage(err));
+}
+
+async function eachTable(handle: SqlHandle, portalId: string, run: (db: Kysely<Record<string, Record<string, unknown>>>, t: (typeof PORTAL_TABLES)[number]) => Promise<number>): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const db = handle.db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+  for (const t of PORTAL_TABLES) {
+    try {
+      out[t.table] = await run(db, t);
+    } catch (err) {
+      if (!missingTable(err)) throw err;
+      out[t.table] = 0; // the module was never used in this database
+    }
+  }
+  void portalId;
+  return out;
+}
+
+const where = (t: (typeof PORTAL_TABLES)[number], portalId: string) =>
+  t.like ? raw<boolean>`${raw.ref(t.column)} like ${t.like(portalId)}` : raw<boolean>`${raw.ref(t.column)} = ${portalId}`;
+
+/** What each store holds of a portal (the purge's check, and `portals list`). */
+export async function portalFootprint(c: Container, portalId: string): Promise<PortalFootprint> {
+  const [store, handle] = await Promise.all([c.store(), c.sql()]);
+  const accounts = await store.listAccounts(portalId);
+  const stats = await store.stats(portalId);
+  const sqlCounts = await eachTable(handle, portalId, async (db, t) => {
+    const row = await db.selectFrom(t.table).select((eb) => eb.fn.countAll<number | string>().as('n')).where(where(t, portalId)).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  });
+  return { portalId, vectors: { accounts: accounts.length, chunks: stats.chunks }, sql: sqlCounts, cacheKeys: 0, jobs: 0 };
+}
+
+export interface PurgeReport extends PortalFootprint {
+  uninstalled: boolean;
+}
+
+export async function purgePortal(c: Container, portalId: string, opts: { actor: string; onStep?: (step: string) => void }): Promise<PurgeReport> {
+  if (!/^\d{1,20}$/.test(portalId)) throw new Error(`a portal id is digits, not "${portalId}"`);
+  const step = opts.onStep ?? (() => undefined);
+  const oauth = await c.oauth();
+  step('stopping its work');
+  const uninstalled = oauth ? await oauth.tokens.uninstall(portalId, `purged by ${opts.actor}`) : false;
+  await c.forgetPortal(portalId);
+
+  const handle = await c.sql();
+  const { migrateWriteback } = await import('../writeback/sql-schema.ts');
+  await migrateWriteback(handle);
+  const db = handle.db as unknown as Kysely<{ portal_purges: { portal_id: string; requested_at: number; requested_by: string } }>;
+  await db
+    .insertInto('portal_purges')
+    .values({ portal_id: portalId, requested_at: Date.now(), requested_by: opts.actor })
+    .onConflict((oc) => oc.column('portal_id').doUpdateSet({ requested_at: Date.now(), requested_by: opts.actor }))
+    .execute();
+
+  step('removing its jobs');
+  const jobs = await (await c.queue()).removePortalJobs(portalId);
+
+  step('removing its vectors');
+  const store = await c.store();
+  const before = await store.stats(portalId);
+  const accounts = await store.listAccounts(portalId);
+  for (const a of accounts) await store.deleteAccount(portalId, a);
+
+  step('removing its cache keys');
+  const cache = await c.cache();
+  let cacheKeys = 0;
+  for (const prefix of portalCachePrefixes(portalId)) cacheKeys += await cache.deletePrefix(prefix);
+
+  step('removing its rows');
+  const sqlCounts = await eachTable(handle, portalId, async (d, t) => {
+    const res = await d.deleteFrom(t.table).where(where(t, portalId)).executeTakeFirst();
+    return Number(res.numDeletedRows ?? 0);
+  });
+  return { portalId, uninstalled, jobs, cacheKeys, vectors: { accounts: accounts.length, chunks: before.chunks }, sql: sqlCounts };
+}
+
+/** Before a portal is added (again): its purge record goes, so the audit log protects its new rows. */
+export async function forgetPurge(handle: SqlHandle, portalId: string): Promise<void> {
+  const { migrateWriteback } = await import('../writeback/sql-schema.ts');
+  await migrateWriteback(handle);
+  await (handle.db as unknown as Kysely<{ portal_purges: { portal_id: string } }>).deleteFrom('portal_purges').where('portal_id', '=', portalId).execute();
+}
