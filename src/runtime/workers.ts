@@ -116,6 +116,12 @@ async function portalHandlers(c: Container, scope: PortalScope): Promise<Handler
 
 export async function startWorkers(c: Container): Promise<WorkerHandle> {
   const [queue, handlers] = await Promise.all([c.queue(), createJobHandlers(c)]);
+  if (!c.config.oauth) {
+    // The private app's portal, asked of HubSpot once before the first job: every webhook batch checks its events'
+    // portal, and must not wait on (or be cut off during) that lookup when HubSpot is slow. A failure here is not
+    // fatal: the jobs ask again and retry like any other HubSpot error.
+    await c.portalId().catch((err) => c.logger.warn({ err: errorMessage(err) }, 'could not ask HubSpot which portal the access token belongs to; jobs will ask again'));
+  }
   return queue.work(handlers, {
     concurrency: c.config.QUEUE_CONCURRENCY,
     concurrencyOf: { 'webhook.batch': c.config.WEBHOOK_BATCH_CONCURRENCY },

@@ -81,11 +81,11 @@ describe('unreachable dependencies', () => {
   }, 180_000);
 });
 
-/** A signed HubSpot delivery with one contact change, posted to a listening `serve`. */
-async function deliverContactChange(port: number, secret: string, contactId: string): Promise<void> {
+/** A signed HubSpot delivery with one contact change in the sandbox's portal (others are dropped), posted to a listening `serve`. */
+async function deliverContactChange(port: number, secret: string, contactId: string, portalId: string): Promise<void> {
   const url = `http://127.0.0.1:${port}/webhooks/hubspot`;
   const body = JSON.stringify([
-    { eventId: Date.now(), subscriptionId: 1, portalId: 62515, appId: 1, occurredAt: Date.now(), attemptNumber: 0, subscriptionType: 'contact.propertyChange', objectId: Number(contactId), propertyName: 'firstname', propertyValue: 'Ada', changeSource: 'CRM_UI' },
+    { eventId: Date.now(), subscriptionId: 1, portalId: Number(portalId), appId: 1, occurredAt: Date.now(), attemptNumber: 0, subscriptionType: 'contact.propertyChange', objectId: Number(contactId), propertyName: 'firstname', propertyValue: 'Ada', changeSource: 'CRM_UI' },
   ]);
   const ts = Date.now();
   const res = await fetch(url, {
@@ -131,7 +131,7 @@ describe('serve shutdown', () => {
       // From now on every HubSpot call takes a minute: the job is certainly still running at shutdown.
       sandbox.setFaults({ latencyMs: 60_000 });
       const before = sandbox.metrics().requests;
-      await deliverContactChange(port, env.HUBSPOT_CLIENT_SECRET, contactId);
+      await deliverContactChange(port, env.HUBSPOT_CLIENT_SECRET, contactId, sandbox.portalId);
       await waitFor(() => sandbox.metrics().requests > before, 30_000, 'the ingest job calling HubSpot');
       busy.child.kill('SIGTERM');
       expect(await busy.exited).toEqual({ code: 0, signal: null });
@@ -195,7 +195,7 @@ describe('serve workers', () => {
 
       sandbox.setFaults({ latencyMs: 60_000 });
       const before = sandbox.metrics().requests;
-      await deliverContactChange(port, env.HUBSPOT_CLIENT_SECRET, contactId);
+      await deliverContactChange(port, env.HUBSPOT_CLIENT_SECRET, contactId, sandbox.portalId);
       await waitFor(() => sandbox.metrics().requests > before, 30_000, 'the ingest job calling HubSpot (in the worker process)');
       p.child.kill('SIGKILL');
       await p.exited;
