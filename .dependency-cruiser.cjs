@@ -10,7 +10,7 @@
  *   hubspot    the gateway over HubSpot's API
  *   retrieval  vector store port + adapters, search, context
  *   ingest     normalise, chunk, embed and index histories (writes through retrieval's store port)
- *   agents     providers and agents: proposals, never writes
+ *   agents     providers and agents: proposals, never writes; enrichment (the enrichment provider port + adapters)
  *   writeback  policy, decisions, audit, the HubSpot writer
  *   edge       webhooks (event types, signatures), queue (port, adapters, job payloads)
  *   pipeline   events (dedupe, routing, the job handlers), actions (workflow actions)
@@ -26,7 +26,7 @@ const LAYERS = [
   ['hubspot', ['hubspot']],
   ['retrieval', ['retrieval']],
   ['ingest', ['ingest']],
-  ['agents', ['agents']],
+  ['agents', ['agents', 'enrichment']],
   ['writeback', ['writeback']],
   ['edge', ['webhooks', 'queue']],
   ['pipeline', ['events', 'actions']],

@@ -5,6 +5,7 @@ import type { Embedder } from '../text/embedder.ts';
 import type { Logger } from '../logging.ts';
 import type { RetrievalMode } from '../retrieval/hybrid-search.ts';
 import type { VectorStore } from '../retrieval/vector-store.ts';
+import type { EnrichmentProvider } from '../enrichment/provider.ts';
 import type { ModelValidationRecord } from './judgment-validation.ts';
 import type { LlmProvider } from './provider.ts';
 import type { ScorerModel } from './scorer/model.ts';
@@ -17,6 +18,8 @@ export interface AgentDeps {
   provider: LlmProvider;
   /** The trained lead scorer; the lead-score agent proposes no score without it. */
   scorer?: ScorerModel | null;
+  /** The enrichment provider (a vendor API or the sandbox's); without one, enrichment uses the history alone. */
+  enrichment?: EnrichmentProvider | null;
   logger?: Logger;
   /** Tokens of retrieved context per prompt. Default 6,000. */
   tokenBudget?: number;

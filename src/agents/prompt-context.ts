@@ -63,6 +63,7 @@ export const TASK_FACETS: Record<string, string[]> = {
   account_summary: [...DEAL_FACETS, 'issue escalation problem not working'],
   lead_score: DEAL_FACETS,
   reply_draft: [],
+  enrichment: ['number of employees headcount staff', 'industry business sector company is a', 'technology stack tools they use run on', 'hiring expanding funding evaluating vendors replacing legacy system'],
 };
 
 /** Task terms plus the trigger's salient words: what retrieval looks for in the account's history. */
@@ -71,6 +72,7 @@ const TASK_TERMS: Record<string, string> = {
   reply_draft: 'question request requirement deadline budget pricing',
   account_summary: 'requirement budget deadline renewal risk concern issue escalation competitor evaluating decision sign-off authority',
   lead_score: 'budget approved timeline pricing demo pilot evaluating decision requirement sign-off',
+  enrichment: 'employees headcount staff industry business company stack use run hiring expanding funding vendors legacy',
 };
 
 export function taskQuery(task: string, triggerText = '', maxTriggerWords = 16): string {

@@ -2,6 +2,7 @@ import type { AgentName } from '../core/proposal.ts';
 import { accountSummaryAgent } from './account-summary.ts';
 import { callSummaryAgent } from './call-summary.ts';
 import type { AnyAgentDefinition } from './definition.ts';
+import { enrichmentAgent } from './enrichment.ts';
 import { leadScoreAgent } from './lead-score.ts';
 import { replyDraftAgent } from './reply-draft.ts';
 
@@ -11,4 +12,5 @@ export const AGENT_DEFINITIONS: Record<AgentName, AnyAgentDefinition> = {
   lead_score: leadScoreAgent,
   reply_draft: replyDraftAgent,
   account_summary: accountSummaryAgent,
+  enrichment: enrichmentAgent,
 };

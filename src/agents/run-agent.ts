@@ -13,6 +13,7 @@ import type { LlmProvider } from './provider.ts';
 import { AGENT_DEFINITIONS } from './registry.ts';
 import { runAgent } from './runner.ts';
 import type { ScorerModel } from './scorer/model.ts';
+import type { EnrichmentProvider } from '../enrichment/provider.ts';
 
 /**
  * Runs an agent on demand for an account (API `POST /v1/accounts/:id/generate/:agent`, CLI `generate`) and
@@ -26,6 +27,7 @@ export interface RunAgentDeps {
   provider: LlmProvider;
   sink: ProposalSink;
   scorer?: ScorerModel | null;
+  enrichment?: EnrichmentProvider | null;
   logger?: Logger;
 }
 
@@ -49,7 +51,7 @@ export async function runAgentForAccount(deps: RunAgentDeps, req: RunAgentReques
   const runId = req.runId ?? `manual-${req.agent}-${crypto.randomUUID()}`;
   const def = AGENT_DEFINITIONS[req.agent];
   const trigger = await triggerFor(deps.store, def, req);
-  const agentDeps: AgentDeps = { gateway: deps.gateway, store: deps.store, embedder: deps.embedder, provider: deps.provider, scorer: deps.scorer ?? null, logger: deps.logger };
+  const agentDeps: AgentDeps = { gateway: deps.gateway, store: deps.store, embedder: deps.embedder, provider: deps.provider, scorer: deps.scorer ?? null, enrichment: deps.enrichment ?? null, logger: deps.logger };
   const t: AgentTrigger = { portalId: req.portalId, runId, objectType: trigger.objectType, objectId: trigger.objectId, accountId: req.accountId, event: `manual run by ${req.actor}` };
   const result: AgentResult = await runAgent(def, agentDeps, t);
   const submitted = result.proposals.length === 0 ? [] : await deps.sink.submit(result.proposals, result.trace, { dryRun: req.dryRun, actor: req.actor });

@@ -52,3 +52,20 @@ export const AccountSummaryOutputSchema = z.object({
   recommendation: z.string(),
 });
 export type AccountSummaryOutput = z.infer<typeof AccountSummaryOutputSchema>;
+
+export const ENRICHMENT_FIELDS = ['industry', 'numberofemployees', 'ai_tech_stack', 'ai_intent_signals'] as const;
+export type EnrichmentField = (typeof ENRICHMENT_FIELDS)[number];
+
+export const EnrichmentOutputSchema = z.object({
+  facts: z.array(
+    z.object({
+      field: z.enum(ENRICHMENT_FIELDS),
+      value: z
+        .string()
+        .describe("industry: HubSpot's value (e.g. COMPUTER_SOFTWARE); numberofemployees: digits; ai_tech_stack and ai_intent_signals: one item"),
+      quote: z.string().describe('The sentence of the history that states it, copied exactly'),
+      evidence,
+    }),
+  ),
+});
+export type EnrichmentOutput = z.infer<typeof EnrichmentOutputSchema>;

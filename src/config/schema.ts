@@ -210,6 +210,13 @@ export const configSchema = z
     AZURE_OPENAI_API_KEY: optionalString,
     AZURE_OPENAI_ENDPOINT: optionalUrl('your Azure OpenAI resource, e.g. https://my-resource.openai.azure.com'),
     AZURE_OPENAI_API_VERSION: z.string().default('2024-10-21'),
+    /** Enrichment provider: a vendor API base URL (with ENRICHMENT_API_KEY), `sandbox` (the sandbox portal's), or unset (history only). */
+    ENRICHMENT_URL: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z.string().trim().refine((v) => v === 'sandbox' || /^https?:\/\/[^\s/]+/.test(v), 'must be "sandbox" or the enrichment API base URL, e.g. https://enrich.example.com').optional(),
+    ),
+    ENRICHMENT_API_KEY: optionalString,
+    ENRICHMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
 
     QDRANT_URL: optionalUrl('the Qdrant REST endpoint, e.g. http://qdrant:6333'),
     QDRANT_API_KEY: optionalString,
@@ -275,6 +282,8 @@ export function crossFieldIssues(c: {
   TOKEN_ENCRYPTION_KEY?: unknown;
   HUBSPOT_BASE_URL?: unknown;
   HUBSPOT_ACCESS_TOKEN?: unknown;
+  ENRICHMENT_URL?: unknown;
+  ENRICHMENT_API_KEY?: unknown;
   EMBEDDING_PROVIDER?: unknown;
   LLM_PROVIDER?: unknown;
   OPENAI_API_KEY?: unknown;
@@ -289,6 +298,9 @@ export function crossFieldIssues(c: {
   issues.push(...oauthIssues(c, oauth));
   if (!oauth && !isSandboxUrl(base) && !c.HUBSPOT_ACCESS_TOKEN) {
     issues.push({ path: 'HUBSPOT_ACCESS_TOKEN', message: 'is required for a real HubSpot portal: create a private app and paste its access token' });
+  }
+  if (typeof c.ENRICHMENT_URL === 'string' && c.ENRICHMENT_URL !== '' && c.ENRICHMENT_URL !== 'sandbox' && !c.ENRICHMENT_API_KEY) {
+    issues.push({ path: 'ENRICHMENT_API_KEY', message: 'is required with ENRICHMENT_URL: the enrichment vendor\'s API key' });
   }
   const chat = typeof c.CHAT_MODEL === 'string' ? c.CHAT_MODEL.trim() : '';
   const wantsOpenAI = c.EMBEDDING_PROVIDER === 'openai' || c.LLM_PROVIDER === 'openai' || (chat.startsWith('openai:') && c.LLM_PROVIDER !== 'offline');

@@ -6,7 +6,7 @@ import { normalizeModelText } from './model-text.ts';
  * proposals. The write-back module is the only path to a HubSpot write.
  */
 
-export const AGENTS = ['call_summary', 'lead_score', 'reply_draft', 'account_summary'] as const;
+export const AGENTS = ['call_summary', 'lead_score', 'reply_draft', 'account_summary', 'enrichment'] as const;
 export type AgentName = (typeof AGENTS)[number];
 
 export const TargetSchema = z.object({

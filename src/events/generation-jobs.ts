@@ -1,4 +1,5 @@
 import type { AgentName, ProposalSink } from '../core/proposal.ts';
+import type { EnrichmentProvider } from '../enrichment/provider.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
 import type { HistorySnapshots } from '../ingest/history-snapshots.ts';
@@ -44,6 +45,8 @@ export interface GenerationHandlerDeps {
   sink: ProposalSink;
   /** The indexer's snapshots: the history an agent reads is the one that was indexed. */
   snapshots?: Pick<HistorySnapshots, 'get'>;
+  /** The enrichment provider (AgentDeps.enrichment). */
+  enrichment?: EnrichmentProvider | null;
   logger?: Logger;
   tokenBudget?: number;
 }
@@ -96,6 +99,7 @@ export function createGenerationHandlers(deps: GenerationHandlerDeps): Partial<R
         embedder: deps.embedder,
         provider: deps.provider,
         scorer: await scorer(),
+        enrichment: deps.enrichment ?? null,
         logger: log,
         ...(deps.tokenBudget ? { tokenBudget: deps.tokenBudget } : {}),
       };

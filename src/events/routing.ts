@@ -22,6 +22,7 @@ import { EVENT_ACTIONS, type ClassifiedEvent } from './classify-event.ts';
  *         actions: [propertyChange], properties: [hs_call_body, hs_meeting_body, hs_internal_meeting_notes],
  *         requireValue: true }
  *     - { name: lead-score, job: generate.lead_score, objectTypes: [contacts, companies], actions: [creation] }
+ *     - { name: enrichment, job: generate.enrichment, objectTypes: [companies], actions: [creation] }
  *     - { name: reply-draft, job: generate.reply_draft, objectTypes: [emails], actions: [creation] }
  *     - { name: reply-draft-incoming, job: generate.reply_draft, objectTypes: [emails], actions: [propertyChange],
  *         properties: [hs_email_direction], values: [INCOMING_EMAIL] }
@@ -31,7 +32,7 @@ import { EVENT_ACTIONS, type ClassifiedEvent } from './classify-event.ts';
  * Creation events carry no content, so "a call with content" and "an incoming e-mail" are checked by the agent,
  * which ends the job cleanly when the call is empty or the e-mail outgoing.
  */
-export const GENERATION_JOBS = ['generate.call_summary', 'generate.lead_score', 'generate.reply_draft', 'generate.account_summary'] as const;
+export const GENERATION_JOBS = ['generate.call_summary', 'generate.lead_score', 'generate.reply_draft', 'generate.account_summary', 'generate.enrichment'] as const;
 export type GenerationJobType = (typeof GENERATION_JOBS)[number] & JobType;
 
 export const routingRuleSchema = z.strictObject({
@@ -61,6 +62,7 @@ export const DEFAULT_RULES: RoutingRule[] = [
     enabled: true,
   },
   { name: 'lead-score', job: 'generate.lead_score', objectTypes: ['contacts', 'companies'], actions: ['creation'], requireValue: false, enabled: true },
+  { name: 'enrichment', job: 'generate.enrichment', objectTypes: ['companies'], actions: ['creation'], requireValue: false, enabled: true },
   { name: 'reply-draft', job: 'generate.reply_draft', objectTypes: ['emails'], actions: ['creation'], requireValue: false, enabled: true },
   {
     name: 'reply-draft-incoming',

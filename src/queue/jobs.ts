@@ -47,7 +47,7 @@ export interface GenerationRequest {
   trigger: GeneratePayload['trigger'];
 }
 
-export type GenerationJobType = 'generate.call_summary' | 'generate.lead_score' | 'generate.reply_draft' | 'generate.account_summary';
+export type GenerationJobType = 'generate.call_summary' | 'generate.lead_score' | 'generate.reply_draft' | 'generate.account_summary' | 'generate.enrichment';
 
 export interface IngestAccountPayload {
   portalId: string;

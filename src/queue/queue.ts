@@ -13,6 +13,7 @@ export const JOB_TYPES = [
   'generate.lead_score',
   'generate.reply_draft',
   'generate.account_summary',
+  'generate.enrichment',
   'action.execute',
 ] as const;
 export type JobType = (typeof JOB_TYPES)[number];

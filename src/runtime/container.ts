@@ -11,6 +11,7 @@ import type { VectorStore } from '../retrieval/vector-store.ts';
 import type { LlmProvider } from '../agents/provider.ts';
 import type { WritebackService } from '../writeback/create-writeback.ts';
 import type { ScorerStore } from '../agents/scorer/scorer-store.ts';
+import type { EnrichmentProvider } from '../enrichment/provider.ts';
 import { throttledWarn, type Logger } from '../logging.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import { Resources } from './lazy.ts';
@@ -54,6 +55,8 @@ export interface Container {
   writeback(): Promise<WritebackService>;
   /** Trained lead scorers and their validation, in the SQL database. */
   scorers(): Promise<ScorerStore>;
+  /** The enrichment provider (ENRICHMENT_URL), or null: enrichment then reads the account history only. */
+  enrichment(): Promise<EnrichmentProvider | null>;
   /** Health checks for /readyz and `doctor`: one per configured backend. */
   readiness(): Array<{ name: string; check: () => Promise<void> }>;
   close(): Promise<void>;
@@ -263,6 +266,19 @@ export function createContainer(config: Config, logger: Logger): Container {
     async () => stopScorerFigures(),
   );
 
+  const enrichment = res.lazy(
+    'enrichment',
+    async () =>
+      (await import('../enrichment/create-provider.ts')).createEnrichmentProvider({
+        url: config.ENRICHMENT_URL,
+        apiKey: config.ENRICHMENT_API_KEY,
+        timeoutMs: config.ENRICHMENT_TIMEOUT_MS,
+        hubspotBaseUrl: config.hubspot.baseUrl,
+        hubspotToken: config.hubspot.accessToken,
+      }),
+    async (p) => p?.close(),
+  );
+
   let portal: Promise<string> | undefined;
   const portalId = () => {
     portal ??= gateway().then((g) => g.portalId());
@@ -329,6 +345,7 @@ export function createContainer(config: Config, logger: Logger): Container {
     indexer,
     writeback,
     scorers,
+    enrichment,
     readiness() {
       const checks: Array<{ name: string; check: () => Promise<void> }> = [
         { name: config.backends.sql === 'postgres' ? 'postgres' : 'sqlite', check: async () => void (await sql()).db.selectNoFrom((eb) => eb.val(1).as('one')).execute() },

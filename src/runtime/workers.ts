@@ -96,6 +96,7 @@ async function portalHandlers(c: Container, scope: PortalScope): Promise<Handler
       embedder,
       provider,
       scorer,
+      enrichment: await c.enrichment(),
       sink: writeback,
       logger: log('agents'),
     }),

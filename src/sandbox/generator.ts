@@ -1,6 +1,7 @@
 import type { ObjectType } from './object-types.ts';
 import { OBJECT_TYPES } from './object-types.ts';
 import { EngagementGenerator, emptyTruthSink } from './generate-engagements.ts';
+import { plantEnrichment } from './enrichment.ts';
 import { makeCompanyAccount, makeContactAccount, makeOwners, type AccountCtx } from './generate-records.ts';
 import { leadModel } from './lead-model.ts';
 import { DAY, PORTAL_END, PortalBuilder } from './portal-builder.ts';
@@ -31,7 +32,8 @@ const SOURCE_TYPE: Record<keyof typeof TEXT_PROPERTIES, ObjectType> = {
  * draw comes from forks of one seeded stream, and timestamps are relative to a fixed epoch.
  */
 /** `whales`: how many of the first companies get a huge history (default 1, 2 from 100 companies; 0 for a small portal). */
-export function generatePortal(opts: { seed: number; companies: number; whales?: number; style?: TextStyle }): GeneratedPortal {
+/** `enrichmentGaps`: share of companies whose firmographics are emptied, with enrichment ground truth (enrichment.ts); default 0. */
+export function generatePortal(opts: { seed: number; companies: number; whales?: number; style?: TextStyle; enrichmentGaps?: number }): GeneratedPortal {
   const root = new Rng(opts.seed);
   const b = new PortalBuilder();
   const owners = makeOwners();
@@ -49,6 +51,10 @@ export function generatePortal(opts: { seed: number; companies: number; whales?:
   const gen = new EngagementGenerator(b, root.fork('engagements'), truth, phraseBank(style));
   for (const a of accounts) gen.account(a);
   plantEdgeCases(gen, accounts, truth);
+  const companyRecords = new Map(b.objects.companies.map((o) => [o.id, o]));
+  const enrichment = opts.enrichmentGaps
+    ? plantEnrichment(gen, accounts.flatMap((a) => (a.companyId && companyRecords.get(a.companyId) ? [{ ctx: a, record: companyRecords.get(a.companyId)! }] : [])), root.fork('enrichment'), style, opts.enrichmentGaps)
+    : undefined;
 
   const companies = accounts.flatMap((a) => (a.truth ? [a.truth] : []));
   const deals = accounts.flatMap((a) =>
@@ -76,6 +82,7 @@ export function generatePortal(opts: { seed: number; companies: number; whales?:
     injections: truth.injections,
     edgeCases: truth.edgeCases,
     whaleAccountIds: accounts.filter((a) => a.whale).map((a) => a.accountId),
+    ...(enrichment ? { enrichment } : {}),
   };
   return { seed: opts.seed, companiesRequested: opts.companies, objects: b.objects, associations: b.associations, owners, nextId: b.nextId, groundTruth };
 }

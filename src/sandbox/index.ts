@@ -31,6 +31,8 @@ export interface SandboxOptions {
   whales?: number;
   /** Text style of the generated history: `dev` (default) or `test` (phrasings written apart, for evaluation). */
   style?: TextStyle;
+  /** Share of companies generated with empty firmographics and enrichment ground truth (0 = none, the default). */
+  enrichmentGaps?: number;
   token?: string;
   appId?: number;
   portalId?: number;
@@ -89,7 +91,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   const appId = opts.appId ?? DEFAULT_APP_ID;
   const token = opts.token ?? 'sandbox-token';
   const logger = opts.logger ?? silentLogger;
-  const portal = generatePortal({ seed, companies, ...(opts.whales !== undefined ? { whales: opts.whales } : {}), ...(opts.style ? { style: opts.style } : {}) });
+  const portal = generatePortal({ seed, companies, ...(opts.whales !== undefined ? { whales: opts.whales } : {}), ...(opts.style ? { style: opts.style } : {}), ...(opts.enrichmentGaps ? { enrichmentGaps: opts.enrichmentGaps } : {}) });
   const store = new PortalStore(portal);
   let simulator: Simulator;
   let simRng = new Rng(seed).fork('simulations');

@@ -174,6 +174,8 @@ export interface GroundTruth {
     quotedReplyEmailIds: string[];
   };
   whaleAccountIds: string[];
+  /** Present when generated with `enrichmentGaps`: the true firmographics and the enrichment provider's records. */
+  enrichment?: EnrichmentTruth;
 }
 
 export interface GeneratedPortal {
@@ -185,4 +187,34 @@ export interface GeneratedPortal {
   /** The next free object id (ids are unique across object types, as numeric strings). */
   nextId: number;
   groundTruth: GroundTruth;
+}
+
+/** Enrichment ground truth (enrichment.ts plants it). */
+export interface EnrichmentTruthRecord {
+  companyId: string;
+  domain: string;
+  /** The true values (HubSpot's industry enumeration; employees as a count). */
+  industry: string;
+  numberofemployees: number;
+  techStack: string[];
+  intentSignals: string[];
+  /** Fields emptied in the CRM. */
+  gaps: Array<'industry' | 'numberofemployees'>;
+  /** Facts stated in the history: the field, the true value and the note that states it. */
+  stated: Array<{ field: string; value: string; noteId: string }>;
+}
+
+export interface ProviderRecord {
+  domain: string;
+  industry: string | null;
+  numberofemployees: number | null;
+  techStack: string[];
+  intentSignals: string[];
+  /** The provider's own match score (0–1), as vendors report it: informative, not a calibrated probability. */
+  matchScore: number;
+}
+
+export interface EnrichmentTruth {
+  records: EnrichmentTruthRecord[];
+  provider: Record<string, ProviderRecord>;
 }

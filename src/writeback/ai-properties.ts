@@ -43,6 +43,8 @@ export const AI_PROPERTIES: AiProperty[] = [
     ],
     validate: (v) => (v === '' || ['low', 'medium', 'high'].includes(v) ? undefined : 'must be low, medium or high'),
   },
+  { name: 'ai_tech_stack', label: 'AI tech stack', type: 'string', fieldType: 'text', description: 'Technologies the company uses (semicolon-separated), from its history or an enrichment provider.' },
+  { name: 'ai_intent_signals', label: 'AI intent signals', type: 'string', fieldType: 'text', description: 'Buying signals (semicolon-separated), from the account history or an enrichment provider.' },
   { name: 'ai_model', label: 'AI model', type: 'string', fieldType: 'text', description: 'Model (and provider) that produced the AI values.' },
 ];
 

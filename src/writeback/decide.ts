@@ -1,5 +1,5 @@
 import { ENGAGEMENT_FRAME_LENGTH, ProposalSchema, type Decision, type DecisionOutcome, type Proposal } from '../core/proposal.ts';
-import { AI_PREFIX, fieldRule, isProtectedField, negativeRecommendationThreshold, type Mode, type Policy } from './policy.ts';
+import { AI_PREFIX, fieldRule, fillEmptyThreshold, isProtectedField, negativeRecommendationThreshold, type Mode, type Policy } from './policy.ts';
 import { invalidValueReason, MAX_VALUE_LENGTH } from './ai-properties.ts';
 
 /**
@@ -12,6 +12,8 @@ import { invalidValueReason, MAX_VALUE_LENGTH } from './ai-properties.ts';
  *   - an output of a model that failed held-out validation, or whose confidence exceeds the bound the model
  *     earned there, is never applied (`model_unvalidated`, with the model's figures);
  *   - a non-empty human-set value is never overwritten automatically unless the policy allows it;
+ *   - a non-`ai_*` field is applied only as a fill-empty field of the policy and only while it is empty now
+ *     (`fills_empty_only` otherwise): enrichment never replaces a value that is there;
  *   - the kill switch and the write-rate breaker stop every automatic write;
  *   - a proposal whose target, or any record its note or task would be associated with, does not belong to its
  *     job's account (by HubSpot's associations when deciding) is rejected, whatever else holds: writes stay
@@ -64,6 +66,7 @@ export type ReasonCode =
   | 'negative_recommendation'
   | 'model_unvalidated'
   | 'human_value'
+  | 'fills_empty_only'
   | 'changed_since_observed'
   | 'kill_switch'
   | 'breaker_rate'
@@ -106,7 +109,8 @@ export function decide(proposal: Proposal, policy: Policy, state: DecisionState)
       return finish(p, reasons);
     }
     const field = p.field;
-    const rule = fieldRule(policy, p.target.objectType, field);
+    const fillThreshold = fillEmptyThreshold(policy, p.target.objectType, field);
+    const rule = fieldRule(policy, p.target.objectType, field) ?? (fillThreshold !== null ? { mode: 'auto' as const, confidenceThreshold: fillThreshold } : undefined);
     if (!rule) {
       add('reject', 'not_in_policy', `${p.target.objectType}.${field} is not in the write-back policy`);
       return finish(p, reasons);
@@ -126,8 +130,11 @@ export function decide(proposal: Proposal, policy: Policy, state: DecisionState)
     if (isProtectedField(policy, field)) {
       add('review', 'protected_field', `${field} is a core field: a human must approve every change`);
       mode = 'review';
-    } else if (!field.startsWith(AI_PREFIX)) {
+    } else if (!field.startsWith(AI_PREFIX) && fillThreshold === null) {
       add('review', 'not_ai_owned', `${field} is not an AI-owned ${AI_PREFIX}* property`);
+      mode = 'review';
+    } else if (!field.startsWith(AI_PREFIX) && !isEmpty(state.currentValue)) {
+      add('review', 'fills_empty_only', `${field} already holds ${JSON.stringify(truncate(state.currentValue ?? ''))} (set by ${state.setBy === 'none' ? 'an unknown source' : state.setBy === 'human' ? 'a person' : 'the AI'}); enrichment fills empty fields only, so a person chooses between the two`);
       mode = 'review';
     }
     // The agent reasoned about the value it saw; if someone changed it since, its proposal may no longer fit.

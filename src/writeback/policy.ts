@@ -17,7 +17,10 @@ import { RECORD_TYPES, type RecordType } from '../core/objects.ts';
  *   - a human-set, non-empty value is never overwritten automatically (the proposal goes to review);
  *   - breaker: at most 120 automatic writes a minute and 20 % of an object type's records an hour;
  *   - kill switch off (KILL_SWITCH=true also stops automatic writes);
- *   - negative recommendations (`ai_recommendation` = disqualify or nurture) need confidence ≥ 0.85.
+ *   - negative recommendations (`ai_recommendation` = disqualify or nurture) need confidence ≥ 0.85;
+ *   - fill-empty fields (enrichment): a company's `industry` and `numberofemployees` may be written automatically at
+ *     confidence ≥ 0.9 only while they are empty when the proposal is decided; a value already there (a person's,
+ *     an import's) is never replaced: a different proposal goes to review showing both.
  *
  * Two guardrails cannot be loosened by a file: core (protected) fields and non-`ai_*` fields are never `auto`.
  * A file that tries is refused at load time, and `decide` enforces it again.
@@ -86,6 +89,16 @@ export const PolicySchema = z
         confidenceThreshold: threshold.default(0.85),
       })
       .default({ fields: ['ai_recommendation'], values: ['disqualify', 'nurture'], confidenceThreshold: 0.85 }),
+    /**
+     * Firmographic fields enrichment may fill while they are empty (never core fields, never `ai_*`, which their
+     * own rules cover). A file's `objects.<type>.fields` rule for the same field wins (e.g. `review`).
+     */
+    fillEmpty: z
+      .strictObject({
+        fields: z.partialRecord(z.enum(RECORD_TYPES), z.array(z.string().regex(/^[a-z0-9_]+$/))).default({ companies: ['industry', 'numberofemployees'] }),
+        confidenceThreshold: threshold.default(0.9),
+      })
+      .default({ fields: { companies: ['industry', 'numberofemployees'] }, confidenceThreshold: 0.9 }),
   });
 
 export type Policy = z.output<typeof PolicySchema>;
@@ -93,10 +106,18 @@ export type PolicyInput = z.input<typeof PolicySchema>;
 
 /** `auto` on a protected or non-`ai_*` field: read from the raw input, so it works even when other keys are invalid. */
 function guardrailIssues(input: unknown): string[] {
-  const raw = (input ?? {}) as { protectedFields?: unknown; objects?: unknown };
+  const raw = (input ?? {}) as { protectedFields?: unknown; objects?: unknown; fillEmpty?: { fields?: unknown } };
   const extra = Array.isArray(raw.protectedFields) ? raw.protectedFields.filter((f): f is string => typeof f === 'string') : [];
   const protectedSet = new Set<string>([...CORE_FIELDS, ...extra]);
   const issues: string[] = [];
+  const fill = raw.fillEmpty?.fields && typeof raw.fillEmpty.fields === 'object' ? (raw.fillEmpty.fields as Record<string, unknown>) : {};
+  for (const [objectType, list] of Object.entries(fill)) {
+    for (const f of Array.isArray(list) ? list : []) {
+      if (typeof f !== 'string') continue;
+      if (protectedSet.has(f)) issues.push(`fillEmpty.fields.${objectType}: "${f}" is a protected field: a person approves every change`);
+      else if (f.startsWith(AI_PREFIX)) issues.push(`fillEmpty.fields.${objectType}: "${f}" is AI-owned: give it an objects.${objectType}.fields rule instead`);
+    }
+  }
   const objects = raw.objects && typeof raw.objects === 'object' ? (raw.objects as Record<string, unknown>) : {};
   for (const [objectType, rules] of Object.entries(objects)) {
     const fields = (rules as { fields?: unknown } | null)?.fields;
@@ -166,6 +187,12 @@ export class PolicyError extends AppError {
     super('POLICY_INVALID', message, cause === undefined ? undefined : { cause });
     this.issues = issues;
   }
+}
+
+/** The fill-empty threshold for this field, or null when the policy does not let enrichment fill it. */
+export function fillEmptyThreshold(policy: Policy, objectType: RecordType, field: string): number | null {
+  if (isProtectedField(policy, field) || field.startsWith(AI_PREFIX)) return null;
+  return policy.fillEmpty.fields[objectType]?.includes(field) ? policy.fillEmpty.confidenceThreshold : null;
 }
 
 export function isProtectedField(policy: Policy, field: string): boolean {

@@ -18,6 +18,7 @@ export const REASON_TEXT: Record<ReasonCode, string> = {
   negative_recommendation: 'Disqualifying or parking a lead needs more certainty than the AI has, so a person decides.',
   model_unvalidated: 'The model that produced this has not proven itself on labelled past data yet, so a person decides.',
   human_value: 'A person set the current value, and the AI never overwrites people on its own.',
+  fills_empty_only: 'The field already has a value; enrichment only fills empty fields, so you choose between the current value and the proposal.',
   changed_since_observed: 'Someone changed this field after the AI looked at it.',
   kill_switch: 'Automatic writes are switched off (kill switch).',
   breaker_rate: 'The AI has made many changes in the last minute, so it paused and asks a person.',

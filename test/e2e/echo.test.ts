@@ -34,7 +34,7 @@ async function echoes(): Promise<Record<string, number>> {
   return out;
 }
 
-const GENERATE: JobType[] = ['generate.call_summary', 'generate.lead_score', 'generate.reply_draft', 'generate.account_summary'];
+const GENERATE: JobType[] = ['generate.call_summary', 'generate.lead_score', 'generate.reply_draft', 'generate.account_summary', 'generate.enrichment'];
 
 describe.each<{ attribution: string; env: Record<string, string> }>([
   { attribution: 'HubSpot attributes our writes to HUBSPOT_APP_ID', env: {} },

@@ -93,7 +93,7 @@ describe('webhooks → queue → index, end to end', () => {
     const delta = (t: 'webhook.batch' | 'ingest.record') => after[t].completed - before[t].completed;
     expect(delta('webhook.batch')).toBeGreaterThanOrEqual(1);
     expect(delta('ingest.record')).toBe(1);
-    for (const t of ['generate.call_summary', 'generate.lead_score', 'generate.reply_draft', 'generate.account_summary'] as const) {
+    for (const t of ['generate.call_summary', 'generate.lead_score', 'generate.reply_draft', 'generate.account_summary', 'generate.enrichment'] as const) {
       expect(after[t].completed, t).toBe(before[t].completed);
     }
 

@@ -84,6 +84,7 @@ function faultSuite(redisUrl: string | undefined): void {
         },
         'generate.account_summary': async (job) => void summaries.push(job.payload as GeneratePayload),
         'generate.lead_score': async () => undefined,
+        'generate.enrichment': async () => undefined,
       },
       { concurrency: 4 },
     );

@@ -77,6 +77,7 @@ describe('webhook.batch processing', () => {
       'generate.account_summary deals/5',
       'generate.call_summary calls/3',
       'generate.call_summary meetings/7',
+      'generate.enrichment companies/2',
       'generate.lead_score companies/2',
       'generate.lead_score contacts/1',
       'generate.reply_draft emails/4',
@@ -180,6 +181,7 @@ describe('webhook.batch processing', () => {
     expect(jobs.filter((j) => j.type === 'ingest.record')).toHaveLength(5);
     expect(jobs.filter((j) => j.type !== 'ingest.record').map((j) => `${j.type} ${j.payload.objectId}`).sort()).toEqual([
       'generate.account_summary 6',
+      'generate.enrichment 2',
       'generate.lead_score 2',
     ]);
   });

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { Proposal } from '../../src/core/proposal.ts';
 import { RECORD_TYPES } from '../../src/core/objects.ts';
 import { decide, reasonCodes, type DecisionState } from '../../src/writeback/decide.ts';
-import { CORE_FIELDS, defaultPolicy, fieldRule, isProtectedField, parsePolicy, recommendationOf, type Policy } from '../../src/writeback/policy.ts';
+import { CORE_FIELDS, defaultPolicy, fieldRule, fillEmptyThreshold, isProtectedField, parsePolicy, recommendationOf, type Policy } from '../../src/writeback/policy.ts';
 
-const FIELDS = [...CORE_FIELDS, 'ai_recommendation', 'ai_lead_score', 'ai_summary', 'ai_next_steps', 'ai_custom', 'industry', 'email', 'firstname', 'phone', 'hs_note_body', 'annualrevenue'];
+const FIELDS = [...CORE_FIELDS, 'ai_recommendation', 'ai_lead_score', 'ai_summary', 'ai_next_steps', 'ai_custom', 'industry', 'numberofemployees', 'ai_tech_stack', 'email', 'firstname', 'phone', 'hs_note_body', 'annualrevenue'];
 
 const proposalArb: fc.Arbitrary<Proposal> = fc
   .record({
@@ -118,8 +118,15 @@ describe('decide (property-based)', () => {
         if (d.outcome !== 'apply') return;
         if (p.kind === 'property') {
           const rule = fieldRule(policy, p.target.objectType, p.field!);
-          expect(rule?.mode).toBe('auto');
-          expect(p.field!.startsWith('ai_')).toBe(true);
+          const fill = fillEmptyThreshold(policy, p.target.objectType, p.field!);
+          if (fill === null) {
+            expect(rule?.mode).toBe('auto');
+            expect(p.field!.startsWith('ai_')).toBe(true);
+          } else {
+            // A fill-empty field (enrichment) is written only into an empty field.
+            expect(rule?.mode ?? 'auto').toBe('auto');
+            expect(state.currentValue ?? '').toMatch(/^\s*$/);
+          }
         } else {
           expect((p.kind === 'note' ? policy.notes : policy.tasks).mode).toBe('auto');
         }
@@ -217,6 +224,20 @@ describe('decide (property-based)', () => {
           expect(p.confidence).toBeLessThanOrEqual(v.confidenceBound);
         }
         if ((!v.validated || p.confidence > v.confidenceBound) && d.outcome === 'review') expect(reasonCodes(d)).toContain('model_unvalidated');
+      }),
+      RUNS,
+    );
+  });
+
+  it('never replaces a value that is there in a non-ai field, whoever set it (enrichment fills empty fields only)', () => {
+    fc.assert(
+      fc.property(proposalArb, anyPolicy, stateArb, (p, policy, state) => {
+        if (p.kind !== 'property' || p.field!.startsWith('ai_')) return;
+        const d = decide(p, policy, state);
+        if ((state.currentValue ?? '').trim() !== '') expect(d.outcome).not.toBe('apply');
+        if (fillEmptyThreshold(policy, p.target.objectType, p.field!) !== null && (state.currentValue ?? '').trim() !== '' && state.currentValue !== p.value && d.outcome === 'review') {
+          expect(reasonCodes(d)).toContain('fills_empty_only');
+        }
       }),
       RUNS,
     );

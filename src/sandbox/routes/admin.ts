@@ -21,6 +21,16 @@ type Body = Record<string, unknown> | undefined;
 export function adminRoutes(ctx: SandboxContext, hooks?: AdminHooks): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     app.get('/_sandbox/ground-truth', async () => ctx.truth());
+    // The enrichment provider (a separate vendor API in production): the same protocol as the product's HTTP
+    // adapter speaks, keyed with the portal's token. Only in portals generated with enrichment ground truth.
+    app.get<{ Querystring: { domain?: string } }>('/_sandbox/enrichment/v1/companies', async (req, reply) => {
+      if (req.headers.authorization !== `Bearer ${ctx.token}`) return reply.status(401).send({ error: 'invalid API key' });
+      const domain = (req.query.domain ?? '').trim().toLowerCase();
+      if (!domain) return reply.status(400).send({ error: 'domain is required' });
+      const record = ctx.portal.groundTruth.enrichment?.provider[domain];
+      if (!record) return reply.status(404).send({ error: `no company with domain ${domain}` });
+      return record;
+    });
     app.get('/_sandbox/metrics', async () => ({ ...ctx.counters, byRoute: { ...ctx.counters.byRoute } }));
     if (!hooks) return;
     app.get('/_sandbox/faults', async () => ({ ...hooks.faults }));
