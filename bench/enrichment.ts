@@ -9,13 +9,19 @@
  *   - precision by confidence level (applied or not), to check what each level promises.
  * `dev` phrasings are the ones the extractor was written against; `test` phrasings were written apart and are
  * what the README reports. The grader is checked to fail on a wrong value before anything is graded.
+ * Calibration: the dev run is a measurement (confidences uncapped); its precision per field and basis (history
+ * and provider agree, stated in the history, provider alone, conflict) becomes a validation record, and the test
+ * run's confidences are capped at its 95 % lower bounds, as the product caps them with a committed record. Without
+ * a dev run the test run has no enrichment measurement, so every value waits for a person.
  *
- *   BENCH_SEED=23  BENCH_COMPANIES=120  BENCH_GAPS=0.4  BENCH_STYLES=dev,test  npm run bench:enrichment
+ *   BENCH_SEED=23  BENCH_COMPANIES=400  BENCH_GAPS=0.4  BENCH_STYLES=dev,test  npm run bench:enrichment
  */
 import { enrichmentAgent } from '../src/agents/enrichment.ts';
 import { OfflineProvider } from '../src/agents/offline-provider.ts';
 import { runAgent } from '../src/agents/runner.ts';
 import { ENRICHMENT_FIELDS } from '../src/agents/schemas.ts';
+import { VALIDATION_RECORDS, type FieldValidation, type ModelValidationRecord } from '../src/agents/judgment-validation.ts';
+import { ENRICHMENT_CONFIDENCE } from '../src/agents/enrichment.ts';
 import { createSql } from '../src/db/sql.ts';
 import { sandboxEnrichmentProvider } from '../src/enrichment/create-provider.ts';
 import { runBackfill } from '../src/ingest/backfill.ts';
@@ -28,7 +34,7 @@ import { openIngestStack } from '../test/fixtures/backfill-stack.ts';
 import { tempDir } from '../test/support/tmp.ts';
 
 const SEED = Number(process.env.BENCH_SEED ?? 23);
-const COMPANIES = Number(process.env.BENCH_COMPANIES ?? 120);
+const COMPANIES = Number(process.env.BENCH_COMPANIES ?? 400);
 const GAPS = Number(process.env.BENCH_GAPS ?? 0.4);
 const STYLES = (process.env.BENCH_STYLES ?? 'dev,test').split(',') as TextStyle[];
 // The default policy, with the write-rate breaker opened: it would send everything after the first 20 % of the
@@ -66,7 +72,27 @@ const fmt = (k: number, n: number) => {
   return n === 0 ? 'n/a (0 values)' : `${(k / n).toFixed(3)} (${k}/${n}, 95% CI ${lo.toFixed(3)}–${hi.toFixed(3)})`;
 };
 
-async function runStyle(style: TextStyle): Promise<{ precision: [number, number]; overwrites: number }> {
+const OFFLINE = VALIDATION_RECORDS.find((r) => r.provider === 'offline' && r.model === 'offline-extractive-v1')!;
+const BASES = Object.keys(ENRICHMENT_CONFIDENCE);
+const withEnrichment = (fields: Record<string, FieldValidation>, data: string): ModelValidationRecord => ({
+  ...OFFLINE,
+  data,
+  measuredAt: new Date().toISOString(),
+  command: 'npm run bench:enrichment',
+  fields: { ...OFFLINE.fields, ...fields },
+});
+/** The dev run measures: every field and basis "validated" with a bound of 0.99, so confidences stay uncapped. */
+const big = { n: 1_000_000, right: 1_000_000 };
+const MEASURING = withEnrichment(Object.fromEntries(ENRICHMENT_FIELDS.map((f) => [`enrichment.${f}`, { ...big, byValue: Object.fromEntries(BASES.map((b) => [b, big])) }])), 'measurement run (uncapped)');
+
+interface StyleResult {
+  precision: [number, number];
+  overwrites: number;
+  /** Right/all of every proposed value (applied or not), by `enrichment.<field>` and basis. */
+  tallies: Record<string, FieldValidation>;
+}
+
+async function runStyle(style: TextStyle, validations: readonly ModelValidationRecord[]): Promise<StyleResult> {
   const tmp = tempDir('hsai-bench-enrich-');
   const sandbox = await startSandbox({ port: 0, seed: SEED, companies: COMPANIES, enrichmentGaps: GAPS, style, rateLimit: 0, whales: 0 });
   const stack = await openIngestStack({ baseUrl: sandbox.url, accessToken: sandbox.token, dataDir: tmp.dir, rateLimitPer10s: 100_000 });
@@ -92,7 +118,8 @@ async function runStyle(style: TextStyle): Promise<{ precision: [number, number]
     const byConfidence = new Map<string, { right: number; all: number }>();
     let reviewed = 0;
     let conflictsToReview = 0;
-    const deps = { gateway: stack.gateway, store: stack.store, embedder: stack.embedder, provider: new OfflineProvider(), enrichment: provider };
+    const deps = { gateway: stack.gateway, store: stack.store, embedder: stack.embedder, provider: new OfflineProvider(), enrichment: provider, validations };
+    const tallies: Record<string, FieldValidation> = {};
     let done = 0;
     for (const r of records) {
       const result = await runAgent(enrichmentAgent, deps, { portalId: truth.portalId, runId: `bench-enrich-${r.companyId}`, objectType: 'companies', objectId: r.companyId, accountId: r.companyId });
@@ -101,6 +128,17 @@ async function runStyle(style: TextStyle): Promise<{ precision: [number, number]
         const field = s.proposal.field ?? '';
         if (!(fields as string[]).includes(field)) continue;
         const ok = correct(field, s.proposal.value, r);
+        const basis = /enrichment\.\w+ \((\w+)\)/.exec(s.proposal.modelValidation?.summary ?? '')?.[1];
+        if (basis) {
+          const t = (tallies[`enrichment.${field}`] ??= { n: 0, right: 0, byValue: {} });
+          const b = (t.byValue![basis] ??= { n: 0, right: 0 });
+          t.n++;
+          b.n++;
+          if (ok) {
+            t.right++;
+            b.right++;
+          }
+        }
         const level = s.proposal.confidence.toFixed(2);
         const c = byConfidence.get(level) ?? { right: 0, all: 0 };
         byConfidence.set(level, { right: c.right + (ok ? 1 : 0), all: c.all + 1 });
@@ -162,7 +200,7 @@ async function runStyle(style: TextStyle): Promise<{ precision: [number, number]
     console.log(`baseline, most common industry (${common}): ${fmt(majority.right, majority.all)}`);
     console.log('precision by confidence (applied or not):');
     for (const [level, c] of [...byConfidence.entries()].sort()) console.log(`  confidence ${level}: ${fmt(c.right, c.all)}`);
-    return { precision: [applied.right, applied.all], overwrites };
+    return { precision: [applied.right, applied.all], overwrites, tallies };
   } finally {
     await provider.close();
     await writeback.close();
@@ -173,8 +211,21 @@ async function runStyle(style: TextStyle): Promise<{ precision: [number, number]
   }
 }
 
-const results: Record<string, { precision: [number, number]; overwrites: number }> = {};
-for (const style of STYLES) results[style] = await runStyle(style);
+const results: Record<string, StyleResult> = {};
+let validations: readonly ModelValidationRecord[] = VALIDATION_RECORDS;
+for (const style of STYLES) {
+  if (style === 'dev') {
+    console.log('\n(dev: a measurement run, confidences uncapped; its precision per field and basis caps the runs after it)');
+    results[style] = await runStyle(style, [MEASURING]);
+    validations = [withEnrichment(results[style].tallies, `sandbox dev style, seed ${SEED}, ${COMPANIES} companies (bench:enrichment)`)];
+    console.log('bounds from dev (95% lower, per field and basis):');
+    for (const [key, t] of Object.entries(results[style].tallies)) {
+      console.log(`  ${key.padEnd(30)} ${Object.entries(t.byValue ?? {}).map(([b, x]) => `${b} ${wilson(x.right, x.n)[0].toFixed(2)} (${x.right}/${x.n})`).join(', ')}`);
+    }
+  } else {
+    results[style] = await runStyle(style, validations);
+  }
+}
 const test = results.test ?? results[STYLES[STYLES.length - 1]!]!;
 const [k, n] = test.precision;
 const met = n > 0 && k / n >= 0.95 && test.overwrites === 0;

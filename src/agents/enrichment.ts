@@ -3,6 +3,7 @@ import type { Proposal } from '../core/proposal.ts';
 import type { ProviderFacts } from '../enrichment/provider.ts';
 import { accountTarget, agentContext, currentValues, recordIdsOf, TriggerNotFoundError } from './agent-support.ts';
 import type { AgentDefinition } from './definition.ts';
+import type { JudgmentRater } from './judgment-validation.ts';
 import { enrichmentOffline } from './offline/enrichment.ts';
 import { fenceChunks, referenceChunks, renderFacts } from './prompt-context.ts';
 import { makeProposal, runMetadataProposals, type ProposalBase, type Target } from './proposals.ts';
@@ -21,7 +22,12 @@ import type { ReferencedChunk } from './untrusted.ts';
  * company record, always.
  */
 
-/** Confidence by how a value is supported (the enrichment bench prints the precision each level reaches). */
+/**
+ * A ceiling on confidence by how a value is supported (its basis). The confidence a proposal carries is this
+ * ceiling capped by the producing model's held-out precision for that field and basis (judgment-validation.ts):
+ * with no such measurement, a person decides (`model_unvalidated`). The enrichment bench measures the bounds on
+ * the development style and reports the test style under them.
+ */
 export const ENRICHMENT_CONFIDENCE = {
   /** History and provider say the same. */
   agreed: 0.97,
@@ -32,6 +38,19 @@ export const ENRICHMENT_CONFIDENCE = {
   /** Sources disagree: a person chooses. */
   conflict: 0.5,
 } as const;
+
+/** How a value is supported: the class its held-out precision is kept by. */
+export type EnrichmentBasis = keyof typeof ENRICHMENT_CONFIDENCE;
+
+interface Decision {
+  value: string;
+  confidence: number;
+  basis: EnrichmentBasis;
+  sources: Source[];
+  note: string;
+}
+
+const level = (basis: EnrichmentBasis) => ({ confidence: ENRICHMENT_CONFIDENCE[basis], basis });
 
 /** Below this vendor match score, a provider-only value is not trusted to apply on its own. */
 export const STRONG_MATCH = 0.9;
@@ -79,10 +98,10 @@ export const enrichmentAgent: AgentDefinition<EnrichmentState, EnrichmentOutput>
 
   extract: ({ refs }) => enrichmentOffline(refs, new Set(ENRICHMENT_FIELDS)),
 
-  async propose({ output, prepared, base, run }) {
+  async propose({ output, prepared, base, run, judge }) {
     const target = accountTarget(run.trigger.accountId);
     const current = await currentValues(run.deps.gateway, target, [...ENRICHMENT_FIELDS, 'ai_last_run', 'ai_model']);
-    const proposals = enrichmentProposals({ output, refs: prepared.refs, provider: prepared.state.provider, current, currentSources: setBy(prepared.state.company), target, base });
+    const proposals = enrichmentProposals({ output, refs: prepared.refs, provider: prepared.state.provider, current, currentSources: setBy(prepared.state.company), target, base, judge });
     return proposals.length ? [...proposals, ...runMetadataProposals(base, target, current)] : [];
   },
 };
@@ -135,6 +154,8 @@ export interface EnrichmentProposalInput {
   currentSources?: Record<string, string>;
   target: Target;
   base: ProposalBase;
+  /** Caps each value's confidence at the producing model's held-out precision for its field and basis. */
+  judge?: JudgmentRater;
 }
 
 /** The history's facts whose quote really is in the cited chunk (model output is checked like the extractor's). */
@@ -176,24 +197,24 @@ function describeSources(sources: readonly Source[]): string {
 }
 
 /** One value for a single-valued field, with its confidence, from every source's say. */
-function decideSingle(field: EnrichmentField, history: Source[], provider: Source[], strong: boolean): { value: string; confidence: number; sources: Source[]; note: string } | null {
+function decideSingle(field: EnrichmentField, history: Source[], provider: Source[], strong: boolean): Decision | null {
   const stated = history.map((h) => h.value).filter((v, i, all) => all.findIndex((w) => sameValue(field, v, w)) === i);
   const vendor = provider[0] ?? null;
   if (stated.length > 1) {
-    return { value: stated[0]!, confidence: ENRICHMENT_CONFIDENCE.conflict, sources: [...history, ...provider], note: 'the history states different values' };
+    return { value: stated[0]!, ...level('conflict'), sources: [...history, ...provider], note: 'the history states different values' };
   }
   if (stated.length === 1) {
     const value = stated[0]!;
-    if (!vendor) return { value, confidence: ENRICHMENT_CONFIDENCE.stated, sources: history, note: 'stated in the account history' };
-    if (sameValue(field, value, vendor.value)) return { value, confidence: ENRICHMENT_CONFIDENCE.agreed, sources: [...history, vendor], note: 'the history and the provider agree' };
-    return { value, confidence: ENRICHMENT_CONFIDENCE.conflict, sources: [...history, vendor], note: 'the history and the provider disagree' };
+    if (!vendor) return { value, ...level('stated'), sources: history, note: 'stated in the account history' };
+    if (sameValue(field, value, vendor.value)) return { value, ...level('agreed'), sources: [...history, vendor], note: 'the history and the provider agree' };
+    return { value, ...level('conflict'), sources: [...history, vendor], note: 'the history and the provider disagree' };
   }
   if (!vendor) return null;
-  return { value: vendor.value, confidence: strong ? ENRICHMENT_CONFIDENCE.providerStrong : ENRICHMENT_CONFIDENCE.conflict, sources: [vendor], note: strong ? 'from the provider alone' : 'from the provider alone, with a weak match' };
+  return { value: vendor.value, ...level(strong ? 'providerStrong' : 'conflict'), sources: [vendor], note: strong ? 'from the provider alone' : 'from the provider alone, with a weak match' };
 }
 
 /** A list field (tech stack, intent signals): every item the history states, plus the provider's when it is trusted. */
-function decideList(field: EnrichmentField, history: Source[], provider: Source[], strong: boolean): { value: string; confidence: number; sources: Source[]; note: string } | null {
+function decideList(field: EnrichmentField, history: Source[], provider: Source[], strong: boolean): Decision | null {
   const items = (ss: Source[]) => [...new Map(ss.map((s) => [s.value.toLowerCase(), s.value])).values()];
   const stated = items(history);
   const vendor = items(provider);
@@ -201,10 +222,10 @@ function decideList(field: EnrichmentField, history: Source[], provider: Source[
   if (stated.length) {
     // The provider's items join the stated ones only when it confirms at least one of them.
     const value = agree ? items([...history, ...provider]) : stated;
-    return { value: value.sort().join(';'), confidence: agree ? ENRICHMENT_CONFIDENCE.agreed : ENRICHMENT_CONFIDENCE.stated, sources: agree ? [...history, ...provider] : history, note: agree ? 'the history and the provider agree' : 'stated in the account history' };
+    return { value: value.sort().join(';'), ...level(agree ? 'agreed' : 'stated'), sources: agree ? [...history, ...provider] : history, note: agree ? 'the history and the provider agree' : 'stated in the account history' };
   }
   if (!vendor.length) return null;
-  return { value: vendor.sort().join(';'), confidence: strong ? ENRICHMENT_CONFIDENCE.providerStrong : ENRICHMENT_CONFIDENCE.conflict, sources: provider, note: strong ? 'from the provider alone' : 'from the provider alone, with a weak match' };
+  return { value: vendor.sort().join(';'), ...level(strong ? 'providerStrong' : 'conflict'), sources: provider, note: strong ? 'from the provider alone' : 'from the provider alone, with a weak match' };
 }
 
 /**
@@ -228,13 +249,13 @@ export function enrichmentProposals(input: EnrichmentProposalInput): Proposal[] 
     if (now !== '' && (field.startsWith('ai_') || (single ? sameValue(field, now, d.value) : now === d.value))) continue;
     const who = input.currentSources?.[field];
     const there = now === '' ? '' : `HubSpot now holds ${JSON.stringify(now)} (set by ${who ?? 'an unknown source'}); enrichment fills empty fields only. `;
-    proposals.push(
-      makeProposal(input.base, {
-        target: input.target, kind: 'property', field, value: d.value, confidence: d.confidence,
-        evidence: d.sources.flatMap((s) => s.evidence), observedValue: input.current[field] ?? null,
-        rationale: `${there}Proposed ${JSON.stringify(d.value)}: ${d.note}. Sources: ${describeSources(d.sources)}`,
-      }),
-    );
+    const rated = input.judge?.rate(field, d.basis, d.confidence);
+    const proposal = makeProposal(input.base, {
+      target: input.target, kind: 'property', field, value: d.value, confidence: rated ? rated.confidence : d.confidence,
+      evidence: d.sources.flatMap((s) => s.evidence), observedValue: input.current[field] ?? null,
+      rationale: `${there}Proposed ${JSON.stringify(d.value)}: ${d.note}. Sources: ${describeSources(d.sources)}${rated ? `. ${rated.modelValidation.summary}` : ''}`,
+    });
+    proposals.push(rated ? { ...proposal, modelValidation: rated.modelValidation } : proposal);
   }
   return proposals;
 }

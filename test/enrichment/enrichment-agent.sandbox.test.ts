@@ -3,6 +3,8 @@ import { enrichmentAgent } from '../../src/agents/enrichment.ts';
 import { OfflineProvider } from '../../src/agents/offline-provider.ts';
 import { enrichmentOffline } from '../../src/agents/offline/enrichment.ts';
 import { runAgent } from '../../src/agents/runner.ts';
+import type { ModelValidationRecord } from '../../src/agents/judgment-validation.ts';
+import { OFFLINE_EXTRACTIVE_V1 } from '../../src/agents/validation/offline-extractive-v1.ts';
 import { ENRICHMENT_FIELDS } from '../../src/agents/schemas.ts';
 import type { ReferencedChunk } from '../../src/agents/untrusted.ts';
 import { createSql, type SqlHandle } from '../../src/db/sql.ts';
@@ -49,7 +51,17 @@ afterAll(async () => {
 });
 
 const deps = (enrichment = sandboxEnrichmentProvider(sandbox.url, sandbox.token)) => ({ gateway: stack.gateway, store: stack.store, embedder: stack.embedder, provider: new OfflineProvider(), enrichment });
-const run = (companyId: string, runId: string, d = deps()) => runAgent(enrichmentAgent, d, { portalId: truth.portalId, runId, objectType: 'companies', objectId: companyId, accountId: companyId });
+/** A validation record as `npm run calibrate` writes one, here with enrichment figures made up for the test. */
+const measured = (right: number, n: number) => ({ n, right });
+const MEASURED: ModelValidationRecord = {
+  ...OFFLINE_EXTRACTIVE_V1,
+  data: 'figures made up for this test',
+  fields: {
+    ...OFFLINE_EXTRACTIVE_V1.fields,
+    ...Object.fromEntries(ENRICHMENT_FIELDS.map((f) => [`enrichment.${f}`, { ...measured(588, 600), byValue: { agreed: measured(588, 600), stated: measured(588, 600), providerStrong: measured(588, 600), conflict: measured(300, 600) } }])),
+  },
+};
+const run = (companyId: string, runId: string, d: Parameters<typeof runAgent>[1] = { ...deps(), validations: [MEASURED] }) => runAgent(enrichmentAgent, d, { portalId: truth.portalId, runId, objectType: 'companies', objectId: companyId, accountId: companyId });
 const read = async (id: string) => (await stack.gateway.batchRead('companies', [id], { properties: [...ENRICHMENT_FIELDS] }))[0]!.properties;
 
 describe('enrichment agent (sandbox over HTTP)', () => {
@@ -68,11 +80,31 @@ describe('enrichment agent (sandbox over HTTP)', () => {
     expect(p.rationale).toMatch(/account history “[^”]*\d+[^”]*”/);
     const submitted = await writeback.submit(result.proposals, result.trace);
     const status = submitted.find((s) => s.proposal.field === 'numberofemployees')!;
+    // Never above what the model showed on held-out data for this field and basis.
+    expect(p.modelValidation).toMatchObject({ validated: true });
+    expect(p.confidence).toBeLessThanOrEqual(p.modelValidation!.confidenceBound);
     if (p.confidence >= 0.9) {
       expect(status.status).toBe('applied');
       expect(Number((await read(r.companyId)).numberofemployees)).toBe(Number(p.value));
     } else {
       expect(status.status).toBe('pending_review');
+    }
+  });
+
+  it('without a held-out measurement of its enrichment, a model writes nothing: a person decides (model_unvalidated)', async () => {
+    const r = truth.enrichment!.records.filter((x) => x.stated.some((s) => s.field === 'numberofemployees')).at(-1)!;
+    const result = await run(r.companyId, 'enrich-unvalidated', { ...deps(), validations: [OFFLINE_EXTRACTIVE_V1] });
+    const props = result.proposals.filter((x) => (ENRICHMENT_FIELDS as readonly string[]).includes(x.field ?? ''));
+    expect(props.length).toBeGreaterThan(0);
+    for (const x of props) {
+      expect(x.confidence).toBe(0);
+      expect(x.modelValidation).toMatchObject({ validated: false });
+      expect(x.rationale).toContain('no held-out validation for enrichment.');
+    }
+    const submitted = await writeback.submit(result.proposals, result.trace);
+    for (const s of submitted.filter((x) => props.includes(x.proposal))) {
+      expect(s.status).toBe('pending_review');
+      expect(reasonCodes(s.decision)).toContain('model_unvalidated');
     }
   });
 
