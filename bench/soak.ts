@@ -260,18 +260,25 @@ async function portalRecords(companies: string[]): Promise<Array<{ type: 'compan
 
 async function* listAll(type: string, properties: string[]): AsyncGenerator<{ id: string; properties: Record<string, string | null> }> {
   let after: string | undefined;
-  do {
+  let failures = 0;
+  // A plain loop, not do…while: a `continue` there would test `after` and, on a fault answering the first page,
+  // end the listing with nothing (an audit that counts 0 AI notes and so finds no duplicate).
+  for (;;) {
     const url = `${sandboxUrl}/crm/v3/objects/${type}?limit=100${properties.length ? `&properties=${properties.join(',')}` : ''}${after ? `&after=${after}` : ''}`;
     const res = await fetch(url, { headers: { authorization: `Bearer ${CHECKER}` } });
     if (res.status === 429 || res.status >= 500) {
-      await new Promise((r) => setTimeout(r, 1_000)); // the portal's limits and injected faults apply to us too
+      // The portal's limits and injected faults apply to us too: the same page again.
+      if (++failures > 60) throw new Error(`listing ${type}: ${res.status} sixty times in a row`);
+      await new Promise((r) => setTimeout(r, 1_000));
       continue;
     }
     if (!res.ok) throw new Error(`listing ${type}: ${res.status} ${await res.text()}`);
+    failures = 0;
     const page = (await res.json()) as { results: Array<{ id: string; properties: Record<string, string | null> }>; paging?: { next?: { after: string } } };
     yield* page.results;
     after = page.paging?.next?.after;
-  } while (after);
+    if (!after) return;
+  }
 }
 
 /** HubSpot's side of the webhooks: signed deliveries at a fixed rate, at most 10 in flight, retried until 2xx. */
