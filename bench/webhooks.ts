@@ -49,6 +49,11 @@ interface ServerStats {
 interface WorkerStats {
   processed: number;
   duplicate: number;
+  /** Older than the record's newest event already handled: nothing to do, not lost. */
+  stale: number;
+  /** Our own writes coming back: indexed, no generation. */
+  echo: number;
+  ignored: number;
   ingest: number;
   generation: number;
   failed: number;
@@ -166,6 +171,9 @@ async function workerStats(workerPort: number): Promise<WorkerStats> {
   return {
     processed: metricSum(page, events, (l) => l.includes('result="processed"')),
     duplicate: metricSum(page, events, (l) => l.includes('result="duplicate"')),
+    stale: metricSum(page, events, (l) => l.includes('result="stale"')),
+    echo: metricSum(page, events, (l) => l.includes('result="echo"')),
+    ignored: metricSum(page, events, (l) => l.includes('result="ignored"')),
     ingest: metricSum(page, jobs, (l) => l.includes('type="ingest.') && l.includes('outcome="completed"')),
     generation: metricSum(page, jobs, (l) => l.includes('type="generate.') && l.includes('outcome="completed"')),
     failed: metricSum(page, jobs, (l) => !l.includes('outcome="completed"')),
@@ -406,12 +414,15 @@ async function main(): Promise<void> {
         const w = await workerStats(workerPort);
         const { acked } = await ask<ServerStats>(server, 'stats');
         // Requests cut off when a run ends may be journaled (and processed) without their 200 being counted.
-        const lost = Math.max(0, acked - w.processed - w.duplicate);
+        // Every event ends with one outcome: processed, duplicate, stale (an older change of a record whose newer
+        // change was handled first), echo or ignored. An acknowledged event with none of them is lost.
+        const handled = w.processed + w.duplicate + w.stale + w.echo + w.ignored;
+        const lost = Math.max(0, acked - handled);
         verdict = notDrained
           ? `NOT all processed yet: ${notDrained} (the jobs stay in the queue; ${w.processed} events processed so far)`
           : lost === 0
-          ? `all ${acked} acknowledged events processed (${w.processed} in total); ${w.ingest} ingest and ${w.generation} generation jobs completed, ${w.failed} attempts failed`
-          : `LOST ${lost} of ${acked}`;
+          ? `all ${acked} acknowledged events handled (${w.processed} processed, ${w.stale} stale, ${w.duplicate} duplicate, ${w.echo} echo, ${w.ignored} ignored); ${w.ingest} ingest and ${w.generation} generation jobs completed, ${w.failed} attempts failed`
+          : `LOST ${lost} of ${acked} (handled: ${w.processed} processed, ${w.stale} stale, ${w.duplicate} duplicate, ${w.echo} echo, ${w.ignored} ignored)`;
         if (lost !== 0 || notDrained) ok = false;
       }
       await stopChild(server);
