@@ -8,6 +8,7 @@ import {
   isPermanentFailure,
   JOB_TYPES,
   jobOfPortal,
+  portalOfJob,
   type DeadJob,
   type JobHandler,
   type JobQueue,
@@ -31,11 +32,21 @@ const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 /** Completed jobs are kept a day (stats, forensics); failed ones stay until retried: they are the dead letters. */
 const REMOVE_ON_COMPLETE = { age: 24 * 3600, count: 50_000 };
 const SHUTDOWN = Symbol('shutdown');
+/** BullMQ's lowest priority (2^21): a portal's jobs beyond that many pending share it. */
+const MAX_PRIORITY = 2_097_152;
+/** The acknowledgement path enqueues these: no fairness round trips there, and they are light (routing only). */
+const UNPRIORITIZED: ReadonlySet<JobType> = new Set(['webhook.batch']);
 
 /**
  * BullMQ on Redis (run it with AOF and `noeviction`). One BullMQ queue per job type so per-type counts are O(1)
  * Redis calls. Our job ids are `<type>-<bullmq id>`: BullMQ ids are per queue, and custom ids (which BullMQ
  * forbids to contain ':') are not used at all: coalescing keys go through BullMQ's deduplication instead.
+ *
+ * Fair across portals on the open-source API (BullMQ's groups are a Pro feature): every job of a type but the
+ * webhook batch gets a BullMQ priority equal to its rank in its portal's pending jobs of that type (a Redis set of
+ * the portal's unfinished job ids per type: `<prefix>:fair:<type>:<portal>`). The k-th pending job of every portal
+ * shares priority k, so workers take portals round-robin (start-time fair queueing): a portal with a 500k-job
+ * backlog holds priorities up to 500k, and another portal's first job (priority 1) runs next.
  */
 export class BullQueue implements JobQueue {
   readonly kind = 'bullmq' as const;
@@ -71,6 +82,8 @@ export class BullQueue implements JobQueue {
     const byType = new Map<JobType, number[]>();
     for (const [i, spec] of jobs.entries()) byType.set(spec.type, [...(byType.get(spec.type) ?? []), i]);
     const ids = new Array<string>(jobs.length);
+    const fairKeys = jobs.map((spec) => (UNPRIORITIZED.has(spec.type) ? undefined : this.fairKey(spec.type, portalOfJob(spec.type, spec.payload))));
+    const priorities = await this.priorities(fairKeys);
     await Promise.all(
       [...byType].map(async ([type, indexes]) => {
         const bulk = indexes.map((i) => {
@@ -84,6 +97,7 @@ export class BullQueue implements JobQueue {
               delay: Math.max(0, spec.delayMs ?? 0),
               removeOnComplete: REMOVE_ON_COMPLETE,
               removeOnFail: false,
+              ...(priorities[i] ? { priority: priorities[i] } : {}),
               // keepLastIfActive: an event arriving while the record's job runs gets a fresh job after it, never a
               // parallel one and never a lost one.
               ...(spec.key ? { deduplication: { id: spec.key, keepLastIfActive: true } } : {}),
@@ -95,7 +109,35 @@ export class BullQueue implements JobQueue {
         for (const [j, i] of indexes.entries()) ids[i] = `${type}-${added[j]!.id}`;
       }),
     );
+    // The portals' pending sets learn the new ids (a deduplicated add answers the waiting job's id: a set keeps one).
+    const pending = this.connection.pipeline();
+    for (const [i, key] of fairKeys.entries()) if (key) pending.sadd(key, ids[i]!.slice(jobs[i]!.type.length + 1));
+    if (pending.length > 0) await pending.exec();
     return ids;
+  }
+
+  private fairKey(type: JobType, portalId: string): string {
+    return `${this.prefix}:fair:${type}:${portalId}`;
+  }
+
+  /** Each job's priority: its rank among its portal's pending jobs of its type (1 = the portal has none pending). */
+  private async priorities(fairKeys: ReadonlyArray<string | undefined>): Promise<number[]> {
+    const distinct = [...new Set(fairKeys.filter((k): k is string => k !== undefined))];
+    if (distinct.length === 0) return fairKeys.map(() => 0);
+    const counts = await Promise.all(distinct.map((k) => this.connection.scard(k)));
+    const next = new Map(distinct.map((k, i) => [k, counts[i] ?? 0]));
+    return fairKeys.map((k) => {
+      if (!k) return 0;
+      const rank = next.get(k)! + 1;
+      next.set(k, rank);
+      return Math.min(MAX_PRIORITY, rank);
+    });
+  }
+
+  /** A job no longer pending (completed, or failed for good) leaves its portal's set. */
+  private finished(type: JobType, job: Job): void {
+    if (UNPRIORITIZED.has(type) || job.id === undefined) return;
+    this.connection.srem(this.fairKey(type, portalOfJob(type, job.data)), job.id).catch(this.bullWarning);
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- handlers take their own payload types (contravariance)
@@ -122,9 +164,11 @@ export class BullQueue implements JobQueue {
         },
       });
       worker.on('error', this.bullWarning);
+      worker.on('completed', (job) => this.finished(type, job));
       worker.on('failed', (job, err) => {
         if (!job || err instanceof WaitingError) return;
         const final = job.finishedOn !== undefined;
+        if (final) this.finished(type, job);
         this.logger[final ? 'error' : 'warn'](
           { jobId: `${type}-${job.id}`, type, attempt: job.attemptsMade, err: err.message },
           final ? 'job dead-lettered' : 'job failed, retrying',
@@ -241,6 +285,7 @@ export class BullQueue implements JobQueue {
           if (page.length < 500) break;
         }
       }
+      if (!UNPRIORITIZED.has(type)) await this.connection.del(this.fairKey(type, portalId));
     }
     return n;
   }

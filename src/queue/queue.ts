@@ -121,6 +121,17 @@ export interface JobQueue {
   close(): Promise<void>;
 }
 
+/**
+ * The portal a job works for, for fair scheduling across portals: its payload's `portalId`, or for a webhook
+ * batch its first event's portal (HubSpot delivers each portal's events in their own requests). '' when none.
+ */
+export function portalOfJob(type: JobType, payload: unknown): string {
+  const p = payload as { portalId?: unknown; events?: Array<{ portalId?: unknown }> } | null;
+  if (!p || typeof p !== 'object') return '';
+  const raw = type === 'webhook.batch' && Array.isArray(p.events) ? p.events[0]?.portalId : p.portalId;
+  return typeof raw === 'string' || typeof raw === 'number' ? String(raw) : '';
+}
+
 /** Whether a job's payload belongs to a portal: its `portalId`, or a webhook batch with only that portal's events. */
 export function jobOfPortal(type: JobType, payload: unknown, portalId: string): boolean {
   const p = payload as { portalId?: unknown; events?: Array<{ portalId?: unknown }> } | null;

@@ -1,10 +1,35 @@
+import { Redis } from 'ioredis';
+import { expect, it } from 'vitest';
 import { describeRedis, uniqueName } from '../support/services.ts';
 import { createQueue } from '../../src/queue/create-queue.ts';
-import { queueContract } from './queue.contract.ts';
+import { queueContract, waitFor } from './queue.contract.ts';
 
 describeRedis('BullMQ queue', (redisUrl) => {
   queueContract(
     (prefix, opts) => createQueue({ redisUrl, dataDir: '/nonexistent', prefix, defaultMaxAttempts: opts?.maxAttempts ?? 3, backoffBaseMs: 10 }),
     () => uniqueName('q'),
   );
+
+  it("keeps each portal's pending set to its unfinished jobs: finished and purged jobs leave it", async () => {
+    const prefix = uniqueName('fair');
+    const q = await createQueue({ redisUrl, dataDir: '/nonexistent', prefix, defaultMaxAttempts: 1, backoffBaseMs: 10 });
+    const redis = new Redis(redisUrl);
+    try {
+      const pending = (portal: string) => redis.scard(`${prefix}:fair:ingest.account:${portal}`);
+      await q.enqueue(Array.from({ length: 5 }, (_, i) => ({ type: 'ingest.account' as const, payload: { portalId: '101', accountId: `a${i}` } })));
+      await q.enqueue([{ type: 'ingest.account', payload: { portalId: '202', accountId: 'x' }, delayMs: 60_000 }]);
+      // A deduplicated add answers the waiting job's id: counted once.
+      await q.enqueue([{ type: 'ingest.account', payload: { portalId: '101', accountId: 'k' }, key: 'k' }, { type: 'ingest.account', payload: { portalId: '101', accountId: 'k' }, key: 'k' }]);
+      expect(await pending('101')).toBe(6);
+      expect(await pending('202')).toBe(1);
+      const handle = q.work({ 'ingest.account': async (job) => { if ((job.payload as { accountId: string }).accountId === 'a0') throw new Error('boom'); } });
+      await waitFor(async () => (await pending('101')) === 0, 20_000, "portal 101's pending set to empty");
+      await handle.close();
+      expect(await q.removePortalJobs('202')).toBe(1);
+      expect(await pending('202')).toBe(0);
+    } finally {
+      await q.close();
+      redis.disconnect();
+    }
+  });
 });

@@ -275,4 +275,50 @@ export function queueContract(open: OpenQueue, newPrefix: () => string): void {
       expect(stats[type]).toEqual({ waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0, dead: 0 });
     }
   });
+
+  it('schedules fairly across portals: a job of portal B waits behind at most one of flooded portal A', async () => {
+    const q = await make(newPrefix());
+    const order: string[] = [];
+    await q.enqueue(Array.from({ length: 300 }, (_, i) => ({ type: 'ingest.account' as const, payload: { portalId: '101', accountId: `a${i}` } })));
+    await q.enqueue([{ type: 'ingest.account', payload: { portalId: '202', accountId: 'b0' } }]);
+    q.work({ 'ingest.account': async (job) => void order.push(`${(job.payload as { portalId: string }).portalId}:${(job.payload as { accountId: string }).accountId}`) });
+    await waitFor(() => order.includes('202:b0'), 20_000, "portal B's job");
+    expect(order.indexOf('202:b0')).toBeLessThanOrEqual(1);
+    await q.drain(60_000);
+    expect(order).toHaveLength(301);
+  });
+
+  it("takes a job enqueued for portal B while portal A's backlog runs within a bounded number of dequeues", async () => {
+    const q = await make(newPrefix());
+    const order: string[] = [];
+    await q.enqueue(Array.from({ length: 200 }, (_, i) => ({ type: 'ingest.account' as const, payload: { portalId: '101', accountId: `a${i}` } })));
+    let enqueuedAt = -1;
+    q.work({
+      'ingest.account': async (job) => {
+        const p = job.payload as { portalId: string; accountId: string };
+        order.push(`${p.portalId}:${p.accountId}`);
+        if (p.accountId === 'a4') {
+          await q.enqueue([{ type: 'ingest.account', payload: { portalId: '202', accountId: 'b0' } }]);
+          enqueuedAt = order.length;
+        }
+      },
+    });
+    await waitFor(() => order.includes('202:b0'), 20_000, "portal B's job");
+    // Dequeues between B's enqueue and B's start: at most the one already fetched by the worker.
+    expect(order.indexOf('202:b0') - enqueuedAt).toBeLessThanOrEqual(1);
+    await q.drain(60_000);
+  });
+
+  it('alternates between portals with backlogs instead of draining the older backlog first', async () => {
+    const q = await make(newPrefix());
+    const order: string[] = [];
+    await q.enqueue(Array.from({ length: 60 }, (_, i) => ({ type: 'ingest.record' as const, payload: { portalId: '101', n: i } })));
+    await q.enqueue(Array.from({ length: 60 }, (_, i) => ({ type: 'ingest.record' as const, payload: { portalId: '202', n: i } })));
+    q.work({ 'ingest.record': async (job) => void order.push((job.payload as { portalId: string }).portalId) });
+    await q.drain(60_000);
+    expect(order).toHaveLength(120);
+    const firstForty = order.slice(0, 40);
+    expect(firstForty.filter((p) => p === '202').length).toBeGreaterThanOrEqual(18);
+    expect(firstForty.filter((p) => p === '101').length).toBeGreaterThanOrEqual(18);
+  });
 }
