@@ -10,8 +10,8 @@
  * (`POST /v1/accounts/:id/generate/call_summary`, dry run) once the call is indexed: what the generation itself
  * costs without webhook delivery, queueing and ingest. The ratio is the pipeline's latency over that.
  * Goal (issue 17): p95 ≤ 3 s. `BENCH_SAMPLES` (default 20) calls; `BENCH_COMPANIES` (default 15) companies;
- * `BENCH_COALESCE_MS` (default 2,000, the product's default WEBHOOK_COALESCE_MS): the ingest coalescing window,
- * which every sample waits out before its ingest starts.
+ * `BENCH_COALESCE_MS` (default 2,000, the product's default WEBHOOK_COALESCE_MS): the ingest coalescing window;
+ * a call's creation asks for a summary, so its ingest starts at once and only the events behind it wait the window.
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -22,7 +22,7 @@ for (const k of ['REDIS_URL', 'DATABASE_URL', 'QDRANT_URL', 'OPENAI_API_KEY', 'O
 const SAMPLES = Math.max(3, Number(process.env.BENCH_SAMPLES ?? 20));
 const COMPANIES = Math.max(5, Number(process.env.BENCH_COMPANIES ?? 15));
 const GOAL_P95_MS = 3_000;
-/** WEBHOOK_COALESCE_MS: ingest waits this long for more events about the record; the product's default is 2,000. */
+/** WEBHOOK_COALESCE_MS: events behind a record's leading ingest wait this long; the product's default is 2,000. */
 const COALESCE_MS = Number(process.env.BENCH_COALESCE_MS ?? 2_000);
 
 const { startE2eStack, companyWithOpenDeal } = await import('../test/e2e/e2e-stack.ts');

@@ -17,7 +17,10 @@ export interface BatchProcessorDeps {
   cache: KeyValueCache;
   /** From `loadRoutingRules(ROUTING_FILE)`; default: the documented rules. */
   rules?: RoutingConfig;
-  /** WEBHOOK_COALESCE_MS: events for one record within this window become one ingest job. */
+  /**
+   * WEBHOOK_COALESCE_MS: events for one record within this window become one ingest job. An event that asks for
+   * a generation starts its ingest at once when none of its record started within the window (see leadingEdge).
+   */
   coalesceMs: number;
   /** HUBSPOT_APP_ID: changes attributed to it are our own writes. */
   appId?: string;
@@ -48,7 +51,8 @@ const REASON: Record<EventAction, IngestReason> = {
  * The `webhook.batch` handler. The route only journals deliveries; here each event is deduplicated, checked
  * against the record's high-water mark, checked for being our own echo, and turned into jobs:
  *   - one `ingest.record` per record, coalesced over `coalesceMs` (queue key + delay), so a burst of 30
- *     property changes costs one fetch;
+ *     property changes costs one fetch; one that carries a generation starts at once and only the events
+ *     behind it wait out the window (leadingEdge);
  *   - the generations the routing rules ask for (never for echoes) ride on that ingest job, which enqueues them
  *     when it has indexed the content, with the content version the agent is to read: cause, then effect.
  * The derived jobs are enqueued in one durable call before high-water marks move, and dedupe claims belong to
@@ -120,12 +124,33 @@ export async function processBatch(deps: BatchProcessorDeps, batch: WebhookBatch
 
   // One job per key and delivery: a burst about one record derives one ingest (and one job per agent), as the
   // queue would make of them anyway, without sending it the other ninety-nine.
-  const jobs = coalesceByKey(specs);
+  const jobs = await leadingEdge(deps, coalesceByKey(specs));
   if (jobs.length > 0) await deps.queue.enqueue(jobs);
   outcome.jobs = jobs.length;
   await raiseHighWaterMarks(deps.cache, accepted, marks);
   logger.debug({ jobId: owner, ...outcome }, 'webhook batch processed');
   return outcome;
+}
+
+const LEAD_PREFIX = 'events:lead:';
+
+/**
+ * An ingest that carries a generation starts at once when no other one of its key started within the coalescing
+ * window (its leading edge), so a person waits for the pipeline, not for the window. The events that follow
+ * while it waits join it (the queue keeps one waiting job per key); those that come while it runs make one
+ * delayed job that waits out the window (the trailing edge), so a burst still costs two ingests at most. Plain
+ * syncs keep the trailing window alone: nobody waits on them, and they are most of a burst. One cache round trip,
+ * only when the delivery asks for a generation; a crash after the claim only costs the next attempt the window.
+ */
+async function leadingEdge(deps: BatchProcessorDeps, jobs: JobSpec[]): Promise<JobSpec[]> {
+  if (deps.coalesceMs <= 0) return jobs;
+  const asking = jobs.filter((j) => j.type === 'ingest.record' && j.key !== undefined && ((j.payload as IngestRecordPayload).generate?.length ?? 0) > 0);
+  if (asking.length === 0) return jobs;
+  const ttlSeconds = Math.max(1, Math.ceil(deps.coalesceMs / 1000));
+  const value = Buffer.from(String(Date.now()));
+  const won = await deps.cache.setManyIfAbsent(asking.map((j) => ({ key: `${LEAD_PREFIX}${j.key!}`, value, ttlSeconds })));
+  const leading = new Set(asking.filter((_, i) => won[i]));
+  return jobs.map((j) => (leading.has(j) ? { ...j, delayMs: 0 } : j));
 }
 
 /** Keeps the first job of each coalescing key (the one the queue keeps too: later ones are no-ops there). */

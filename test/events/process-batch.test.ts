@@ -52,6 +52,27 @@ async function runJobs(): Promise<Captured[]> {
   return seen;
 }
 
+/** Starts a worker that takes one job of `type` and holds it (active) until `release`. */
+async function claimOne(type: JobType): Promise<{ release: () => Promise<void> }> {
+  let started!: () => void;
+  let finish!: () => void;
+  const running = new Promise<void>((r) => (started = r));
+  const gate = new Promise<void>((r) => (finish = r));
+  const w = queue.work({
+    [type]: async () => {
+      started();
+      await gate;
+    },
+  });
+  await running;
+  return {
+    release: async () => {
+      finish();
+      await w.close();
+    },
+  };
+}
+
 describe('webhook.batch processing', () => {
   it('routes events to ingest and generation jobs per the default rules', async () => {
     const out = await processBatch(
@@ -121,10 +142,30 @@ describe('webhook.batch processing', () => {
       Array.from({ length: 5 }, (_, i) => ev({ subscriptionType: 'deal.propertyChange', objectId: 9, occurredAt: T0 + from + i, propertyName: 'dealstage', propertyValue: `stage${from + i}` }));
     await processBatch(deps, batch(...changes(0)), 'job-1');
     await processBatch(deps, batch(...changes(5)), 'job-2');
-    expect((await queue.stats())['ingest.record'].delayed).toBe(1);
+    // The first change asks for a summary: its ingest starts at once (no window to wait out), and the changes
+    // behind it join that waiting job.
+    expect((await queue.stats())['ingest.record']).toMatchObject({ waiting: 1, delayed: 0 });
     const jobs = await runJobs();
     expect(jobs.filter((j) => j.type === 'ingest.record')).toHaveLength(1);
     expect(jobs.filter((j) => j.type === 'generate.account_summary')).toHaveLength(1);
+  });
+
+  it('delays the changes that arrive while the leading ingest runs into one trailing job', async () => {
+    deps.coalesceMs = 60_000;
+    const change = (i: number) =>
+      ev({ subscriptionType: 'deal.propertyChange', objectId: 9, occurredAt: T0 + i, propertyName: 'dealstage', propertyValue: `stage${i}` });
+    await processBatch(deps, batch(change(0)), 'job-1');
+    expect((await queue.stats())['ingest.record']).toMatchObject({ waiting: 1, delayed: 0 });
+    // The leading job taken by a worker, as if running: what follows waits out the window, in one job.
+    const claimed = await claimOne('ingest.record');
+    await processBatch(deps, batch(change(1)), 'job-2');
+    await processBatch(deps, batch(change(2), change(3)), 'job-3');
+    expect((await queue.stats())['ingest.record']).toMatchObject({ active: 1, delayed: 1 });
+    await claimed.release();
+    // A plain sync (no generation asked) never takes the leading edge.
+    const amount = ev({ subscriptionType: 'deal.propertyChange', objectId: 10, occurredAt: T0, propertyName: 'amount', propertyValue: '5' });
+    await processBatch(deps, batch(amount), 'job-4');
+    expect((await queue.stats())['ingest.record']).toMatchObject({ delayed: 2 });
   });
 
   it('drops an event older than the newest one processed for that record and property', async () => {
