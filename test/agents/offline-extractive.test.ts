@@ -113,6 +113,44 @@ describe('offline next steps from commitment syntax', () => {
     expect(out.map((s) => s.text)).toEqual(["I'm going to get internal sign-off on the budget this month"]);
   });
 
+  it('drops what only sounds like a commitment: doubts, conditions, named retractions, in-call acts, old plans', () => {
+    // Development sentences written for this test, apart from both phrase banks.
+    const dropped = [
+      [`${BUYER}: No, I don't think we'll need a second workshop.`],
+      [`${REP}: I'd be happy to arrange a site visit if that helps.`],
+      [`${REP}: In the event legal objects, we'll revisit the terms.`],
+      [`${REP}: Assuming the budget comes through, I'll send the order form.`],
+      [`${REP}: I'll book the workshop for Tuesday.`, `${BUYER}: Actually, let's skip the workshop, the team is busy.`],
+      [`${REP}: I'll send the deck tonight.`, `${BUYER}: On second thought, don't send the deck, we have it.`],
+      [`${REP}: Let me show you the reporting dashboard.`],
+      [`${REP}: Let me pull up the pricing page.`],
+      [`${REP}: Noted. I will capture that in the shared plan so nothing gets lost.`],
+      [`${BUYER}: We were planning to run a pilot, but the budget moved.`],
+      [`${REP}: I had meant to send the case study last week.`],
+      [`${BUYER}: Nobody on our side will sign before the audit.`],
+      [`${BUYER}: sounds good let us reconvene once that is done`],
+      [`${REP}: um let me well explain how the rollout works`],
+    ];
+    for (const lines of dropped) expect(steps(lines), lines.at(-1)).toEqual([]);
+    const kept = [
+      [`${REP}: I'll send the updated quote by Thursday.`],
+      [`${REP}: Let me walk you through the admin console next week.`],
+      [`${REP}: I'll check if the API supports SSO and get back to you.`],
+      [`${REP}: I'll book the workshop for Tuesday.`, `${BUYER}: Let's skip the small talk then.`],
+    ];
+    for (const lines of kept) expect(steps(lines), lines.at(-1)).toHaveLength(1);
+  });
+
+  it('reads a line repeated by overlapping chunks once, so its retraction still holds', () => {
+    const a = `[00:01:10] ${REP}: I will share the product roadmap.`;
+    const b = `[00:01:20] ${BUYER}: Actually, no need for the roadmap, we have seen it.`;
+    const out = summarizeCallOffline({
+      trigger: [chunk('c1', `Call — header 1\n[00:01:00] ${BUYER}: Fine.\n${a}`), chunk('c2', `Call — header 2\n${a}\n${b}`, { sourceId: 'calls:c1' })],
+      history: [],
+    });
+    expect(out.nextSteps).toEqual([]);
+  });
+
   it('reads lower-case speech-to-text with fillers, and other languages', () => {
     expect(steps([`${REP}: um we'll run a demo for the warehouse managers next time`]).map((s) => s.text)).toEqual(["We'll run a demo for the warehouse managers next time"]);
     expect(steps([`${REP}: Ich werde Ihnen morgen die Preisliste senden.`])[0]!.text).toMatch(/Preisliste/);

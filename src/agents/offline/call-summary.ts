@@ -2,7 +2,7 @@ import type { CallSummaryOutput } from '../schemas.ts';
 import type { ReferencedChunk } from '../untrusted.ts';
 import { extractCommitments } from './commitments.ts';
 import { COMPETITOR_CUES, COMPETITOR_CUES_LOWER, FILLERS, COMPETITOR_SUBJECT, NOT_A_VENDOR_WORD, KEY_POINT, NOT_A_COMPANY, NOT_AN_OBJECTION, OBJECTION, RISK, SMALL_TALK } from './cues.ts';
-import { normalizeKey, sentencesOf, type Sentence } from './sentences.ts';
+import { normalizeKey, sentencesOf, sentencesOfChunks, type Sentence } from './sentences.ts';
 import { OFFLINE_LABEL, type OfflineCallSummaryInput } from './types.ts';
 
 /**
@@ -86,7 +86,8 @@ function knownVendorsIn(text: string, known: Iterable<string>): string[] {
 }
 
 export function summarizeCallOffline(input: OfflineCallSummaryInput): CallSummaryOutput {
-  const callSentences = input.trigger.flatMap(sentencesOf).filter((s) => !SMALL_TALK.test(s.text));
+  const triggerSentences = sentencesOfChunks(input.trigger);
+  const callSentences = triggerSentences.filter((s) => !SMALL_TALK.test(s.text));
   const historySentences = input.history.flatMap(sentencesOf).filter((s) => !SMALL_TALK.test(s.text));
 
   const nextSteps = new ItemSet<Item & { owner: string | null; dueDate: string | null }>();
@@ -98,7 +99,7 @@ export function summarizeCallOffline(input: OfflineCallSummaryInput): CallSummar
   // People on the call are not vendors.
   const people = new Set(callSentences.flatMap((s) => (s.speaker ?? '').split(/\s+/)).filter(Boolean));
   // Acceptances ("Sure, will do.") look like small talk but turn a request into a commitment: keep every sentence.
-  for (const c of extractCommitments(input.trigger.flatMap(sentencesOf))) {
+  for (const c of extractCommitments(triggerSentences)) {
     nextSteps.add({ text: c.text, owner: c.owner, dueDate: c.dueDate, evidence: [...new Set(c.sources.map((x) => x.ref))] });
   }
   const historyVendors = new Set(historySentences.flatMap((s) => competitorsIn(s.text, people)));

@@ -1,4 +1,4 @@
-import { ACCEPTANCE, CANCELLATION, DUE_DATE, FILLERS, HYPOTHETICAL, NEGATION, NEXT_STEP_MARKERS, NOT_AN_ACTION, PAST_INTENT, REQUEST, SMALL_TALK, STATIVE_VERBS, WEAK_OBJECT } from './cues.ts';
+import { ACCEPTANCE, CANCELLATION, DUE_DATE, FILLERS, HYPOTHETICAL, IN_CALL_NOTE, IN_CALL_PRESENTING, NAMED_CANCELLATION, NEGATION, NEXT_STEP_MARKERS, NOT_AN_ACTION, PAST_INTENT, REQUEST, SMALL_TALK, STATIVE_VERBS, TEMPORAL_CLAUSE, WEAK_OBJECT } from './cues.ts';
 import type { Sentence } from './sentences.ts';
 
 /**
@@ -37,6 +37,8 @@ function clean(text: string): string {
   return text
     .replace(/[’‘]/g, "'")
     .replace(FILLERS, ' ')
+    // "let me well explain", "i will well send": a hesitation between the modal and its verb.
+    .replace(/\b(let me|let's|let us|will|'ll|going to|gonna|happy to)\s+(?:well|like|so)\s+/giu, '$1 ')
     .replace(/\s+/g, ' ')
     .trim();
 }
@@ -102,7 +104,12 @@ export function commitmentIn(sentence: string, speaker: string | null): Found | 
 function build(owner: string | null, verb: string, rest: string, clause: string): Found | null {
   const v = verb.toLowerCase();
   if (STATIVE_VERBS.has(v) || NOT_AN_ACTION.has(v)) return null;
-  const object = rest.replace(/[.!;]+.*$/, '');
+  // "I will capture that in the shared plan", "let me note that down": the call's own note-taking, not a follow-up.
+  if (IN_CALL_NOTE.test(`${v}${rest}`)) return null;
+  if (IN_CALL_PRESENTING.test(`${v}${rest}`) && !DUE_DATE.test(rest)) return null;
+  // The object is what the verb acts on: "reconvene once that is done" has none, "send the deck when legal
+  // approves" has "the deck".
+  const object = rest.replace(/[.!;]+.*$/, '').replace(TEMPORAL_CLAUSE, '');
   const weakObject = contentCount(object) === 0;
   return { owner, action: v, clause: clause.replace(/[.!]+$/, ''), weakObject };
 }
@@ -113,11 +120,12 @@ export function extractCommitments(sentences: Sentence[]): Commitment[] {
   sentences.forEach((s, i) => {
     const text = clean(s.text);
     // A retraction cancels the newest commitment before it that it names, or the newest one at all.
-    if (CANCELLATION.test(text)) {
+    const byName = !CANCELLATION.test(text) && NAMED_CANCELLATION.test(text);
+    if (CANCELLATION.test(text) || byName) {
       const words = new Set((text.toLowerCase().match(/[\p{L}]{4,}/gu) ?? []).filter((w) => !WEAK_OBJECT.has(w)));
       const open = out.filter((c) => !c.retracted && i - c.at <= 3);
       const named = open.filter((c) => (c.text.toLowerCase().match(/[\p{L}]{4,}/gu) ?? []).some((w) => words.has(w)));
-      const target = (named.length ? named : open).at(-1);
+      const target = (named.length || byName ? named : open).at(-1);
       if (target) target.retracted = true;
       // "I'll send the deck — actually, scratch that": the same sentence made and retracted it.
       return;

@@ -10,13 +10,22 @@ export const NEXT_STEP_MARKERS = /\b(?:next steps?|action items?|to-?dos?|follow
 export const FILLERS = /(?:^|(?<=[\s,]))(?:um+|uh+|erm|hmm+|you know|i mean|so yeah|kind of|sort of)(?=[\s,.!?]|$)[,]?/giu;
 
 /** A commitment negated where it is made ("I will not send…", "we won't need…", "no need to…"). */
-export const NEGATION = /\b(?:won't|will not|not going to|not gonna|no need to|don't need to|do not need to|never going to|can't|cannot)\b/i;
+export const NEGATION =
+  /\b(?:won't|will not|not going to|not gonna|no need to|don't need to|do not need to|never going to|can't|cannot|(?:don't|do not|didn't) (?:think|expect|plan|intend)|(?:i|we) doubt|not sure|rather not|no longer|nobody|no one|none of us|neither)\b/i;
 
 /** Conditions and possibilities, not commitments: "if the board asks we might…", "maybe at some point…". */
-export const HYPOTHETICAL = /^\s*(?:if|unless|in case|should)\b|\b(?:might|could|would|may)\s+(?:always\s+|also\s+|then\s+)?(?:be able to\s+)?[a-z]+|\b(?:maybe|perhaps|possibly|at some point|down the road|some day)\b/i;
+export const HYPOTHETICAL =
+  /^\s*(?:if|unless|in case|should)\b|\b(?:might|could|would|may)\s+(?:always\s+|also\s+|then\s+)?(?:be able to\s+)?[a-z]+|\b(?:maybe|perhaps|possibly|at some point|down the road|some day)\b|\b(?:i|we|you|they|he|she)'d\b|(?<!\b(?:check|see|find out|confirm|ask|verify|know|wonder|wondering|sure|whether)\s)\b(?:if|unless|in case|provided (?:that )?|assuming|in the event|as long as)\b/i;
 
 /** Intentions in the past ("I was going to…"): no longer on the table. */
-export const PAST_INTENT = /\b(?:was|were) (?:going to|gonna|planning to|about to|supposed to)\b|\balready\b/i;
+export const PAST_INTENT = /\b(?:was|were|had) (?:going to|gonna|planning to|about to|supposed to|meant to|intended to|planned to)\b|\b(?:meant to|intended to|had planned)\b|\balready\b/i;
+
+/**
+ * Retractions that name what they retract ("let's skip the workshop", "forget the NDA", "on second thought, no
+ * deck"): they cancel only a recent commitment sharing a word with them, never the newest one by default.
+ */
+export const NAMED_CANCELLATION =
+  /\b(?:skip|drop|scrap|cancel|call off|forget(?: about)?|hold off on|park|shelve|no need for|don't bother with|do without)\s+(?:the|that|this|our|your|a|an|on|with)\s+[\p{L}]{3,}|\bon second thought\b|\blet's not\b|\blet us not\b|\b(?:don't|do not) (?:send|share|book|schedule|set up|bother)\b/iu;
 
 /** Retractions of a commitment made just before. */
 export const CANCELLATION =
@@ -35,8 +44,22 @@ export const STATIVE_VERBS = new Set([
   'go', 'move', 'continue', 'focus', 'jump', 'dive', 'recap', 'start', 'begin', 'keep', 'stay', 'remember', 'agree', 'assume', 'admit',
 ]);
 
+/**
+ * Presenting inside the call ("let me show you the dashboard", "I'll walk you through the setup", "let me pull up
+ * the deck"): a next step only with a time after the call ("next week", "on Friday").
+ */
+export const IN_CALL_PRESENTING =
+  /^(?:show|walk\s+(?:you\s+|everyone\s+|the team\s+)?through|run\s+(?:you\s+)?through|pull up|bring up|share (?:my|the) screen|screen ?share|flip|scroll|zoom|click)\b/iu;
+
 /** Words that can follow a subject without making an action (negations, speech acts inside the call). */
 export const NOT_AN_ACTION = new Set(['not', 'never', 'explain', 'say', 'tell', 'describe', 'clarify', 'summarize', 'summarise', 'answer', 'pause', 'stop', 'interrupt', 'the', 'this', 'that', 'next', 'also']);
+
+/** Recording what was just said, during the call: "capture that in the plan", "note that down", "make a note of it". */
+export const IN_CALL_NOTE =
+  /^(?:(?:capture|note|jot|log|record|make a note of|take a note of|take note of)\s+(?:that|this|it|those|these)\b(?!\s+(?:report|document|doc|deck|file|list|plan|proposal|quote|contract))|write (?:that|this|it) down\b)/iu;
+
+/** A clause that says when, not what: cut before counting an action's object ("once that is done", "when you're back"). */
+export const TEMPORAL_CLAUSE = /(?:^|\s)(?:once|when|whenever|as soon as|after|before|until|till)\s.*$/iu;
 
 /** Words that carry no object: "I'll do that", "will do today". */
 export const WEAK_OBJECT = new Set([

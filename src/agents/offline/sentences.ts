@@ -40,6 +40,24 @@ export function sentencesOf(chunk: ReferencedChunk): Sentence[] {
   return out;
 }
 
+/**
+ * The sentences of one document's chunks in order, read once: consecutive chunks of a source overlap by a few
+ * trailing lines (the chunker keeps a question with its answer), and a line read twice would turn a commitment
+ * retracted in the next turn into two commitments, only one of them retracted.
+ */
+export function sentencesOfChunks(chunks: readonly ReferencedChunk[]): Sentence[] {
+  const out: Sentence[] = [];
+  let previous: { sourceId: string; lines: Set<string> } | null = null;
+  for (const chunk of chunks) {
+    const lines = linesWithoutQuotes(chunk.text);
+    const seen = previous?.sourceId === chunk.sourceId ? previous.lines : new Set<string>();
+    const fresh = lines.filter((l) => !seen.has(l.trim()));
+    out.push(...sentencesOf({ ...chunk, text: fresh.join('\n') }));
+    previous = { sourceId: chunk.sourceId, lines: new Set(lines.map((l) => l.trim())) };
+  }
+  return out;
+}
+
 /** Quoted replies repeat older messages (already indexed on their own) and signatures carry no content. */
 function linesWithoutQuotes(text: string): string[] {
   const lines: string[] = [];
