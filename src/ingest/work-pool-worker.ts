@@ -1,6 +1,7 @@
 import type { AccountHistory } from '../core/objects.ts';
 import type { ChunkDraft } from '../text/chunker.ts';
 import { buildProfileText, type ProfileText } from '../retrieval/account-profile.ts';
+import { replyRulesInUse } from '../text/normalize/reply-text.ts';
 import { DraftMemo, draftsOfHistory } from './draft-memo.ts';
 import { embedTerms, lexicalTerms } from './embedders/offline-hash-embedder.ts';
 
@@ -11,7 +12,8 @@ import { embedTerms, lexicalTerms } from './embedders/offline-hash-embedder.ts';
  */
 export type WorkTask =
   | { kind: 'drafts'; history: AccountHistory }
-  | { kind: 'embed'; texts: string[]; dimensions: number };
+  | { kind: 'embed'; texts: string[]; dimensions: number }
+  | { kind: 'fast-paths' };
 
 /** An account's chunk drafts, and the text of its profile over those chunks (what the indexer would compute). */
 export interface DraftsResult {
@@ -19,7 +21,12 @@ export interface DraftsResult {
   profile: ProfileText;
 }
 
-export type WorkResult = DraftsResult | { packed: Float32Array; tokens: number };
+/** Which of the fast paths with a library fallback a thread runs (the results are the same either way). */
+export interface FastPaths {
+  replyRules: boolean;
+}
+
+export type WorkResult = DraftsResult | { packed: Float32Array; tokens: number } | FastPaths;
 
 // Each thread keeps its own memo: a re-sent document may miss it on another thread, which only costs time.
 const memo = new DraftMemo();
@@ -48,6 +55,8 @@ export default function work(task: WorkTask): WorkResult {
       });
       return { packed, tokens };
     }
+    case 'fast-paths':
+      return { replyRules: replyRulesInUse() };
     default: {
       const never: never = task;
       throw new Error(`unknown work task ${JSON.stringify(never)}`);

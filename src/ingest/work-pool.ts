@@ -5,7 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Piscina } from 'piscina';
 import type { AccountHistory } from '../core/objects.ts';
-import type { DraftsResult, WorkTask } from './work-pool-worker.ts';
+import type { DraftsResult, FastPaths, WorkTask } from './work-pool-worker.ts';
 
 /**
  * Worker threads for the CPU-bound steps of indexing, on piscina: building documents and chunking them
@@ -55,6 +55,14 @@ export class WorkPool {
       for (let i = 0; i < a.packed.length; i += dimensions) vectors.push(a.packed.subarray(i, i + dimensions));
     }
     return { vectors, tokens };
+  }
+
+  /**
+   * Which fast paths a thread runs: their results equal the libraries', so only the CPU would tell that a thread
+   * fell back (as every e-mail once did, when the de-quoting rules loaded by a dynamic import that never settled).
+   */
+  async fastPaths(): Promise<FastPaths> {
+    return (await this.run({ kind: 'fast-paths' })) as FastPaths;
   }
 
   async close(): Promise<void> {

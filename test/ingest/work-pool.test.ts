@@ -69,6 +69,15 @@ describe('WorkPool', () => {
     }
   });
 
+  it('de-quotes e-mails on the fast path in its threads, not on the library fallback', async () => {
+    const pool = new WorkPool({ threads: 1 });
+    try {
+      expect(await pool.fastPaths()).toEqual({ replyRules: true });
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('refuses work once closed', async () => {
     const pool = new WorkPool({ threads: 1 });
     await pool.close();

@@ -15,8 +15,11 @@ import EmailReplyParser from 'email-reply-parser';
  * applied to the lines in the same order: the result is the library's, character for character (tested against
  * the library on generated e-mails, and by the index golden test).
  *
- * The rules load asynchronously when this module is imported; until then, or if the package layout ever
- * changes so that they cannot be found, the library itself runs. Either way the text is the same.
+ * The rules load synchronously when this module is imported (`require` of the library's ES module, which Node
+ * does from 20.19): a worker thread of the backfill's pool gets them before its first e-mail, and under tsx a
+ * dynamic import in a worker thread never settles, which had left the pool on the library's slow path for
+ * every e-mail. Where `require` cannot load them they load by import instead; until then, or if the package
+ * layout ever changes so that they cannot be found, the library itself runs. Either way the text is the same.
  */
 export function visibleReplyText(text: string): string {
   return rules ? fastVisibleText(text, rules) : libraryVisibleText(text);
@@ -25,6 +28,11 @@ export function visibleReplyText(text: string): string {
 /** email-reply-parser itself: the reference the fast path must equal. */
 export function libraryVisibleText(text: string): string {
   return new EmailReplyParser().read(text).getVisibleText();
+}
+
+/** True when the fast path is in use now (in this thread). */
+export function replyRulesInUse(): boolean {
+  return rules !== null;
 }
 
 /** Resolves once the fast path is in use (true), or known to be unavailable (false). */
@@ -41,23 +49,34 @@ interface ReplyRules {
   signatures: Rule[];
 }
 
-let rules: ReplyRules | null = null;
-const loading: Promise<boolean> = loadRules().then(
-  (r) => {
-    rules = r;
-    return r !== null;
-  },
-  () => false,
-);
-
 /**
- * The library's rule lists (its `regex.js` module, a sibling of its entry point). Its `exports` map does not
- * expose that module, so it is imported by file URL; anything unexpected leaves the library in charge.
+ * The library's rule lists live in its `regex.js` module, a sibling of its entry point. Its `exports` map does not
+ * expose that module, so it is loaded by path; anything unexpected leaves the library in charge.
  */
-async function loadRules(): Promise<ReplyRules | null> {
-  const entry = createRequire(import.meta.url).resolve('email-reply-parser');
-  const mod = (await import(pathToFileURL(path.join(path.dirname(entry), 'regex.js')).href)) as { default?: unknown };
-  const list = mod.default as { quoteHeadersRegex?: unknown; signatureRegex?: unknown } | undefined;
+const requireHere = createRequire(import.meta.url);
+const RULES_FILE = path.join(path.dirname(requireHere.resolve('email-reply-parser')), 'regex.js');
+
+let rules: ReplyRules | null = rulesOf(requireRules());
+const loading: Promise<boolean> = rules
+  ? Promise.resolve(true)
+  : import(pathToFileURL(RULES_FILE).href).then(
+      (mod: unknown) => {
+        rules = rulesOf(mod);
+        return rules !== null;
+      },
+      () => false,
+    );
+
+function requireRules(): unknown {
+  try {
+    return requireHere(RULES_FILE) as unknown;
+  } catch {
+    return null; // a Node without require(esm): the import above loads them
+  }
+}
+
+function rulesOf(mod: unknown): ReplyRules | null {
+  const list = (mod as { default?: unknown } | null)?.default as { quoteHeadersRegex?: unknown; signatureRegex?: unknown } | undefined;
   const isRules = (x: unknown): x is Rule[] =>
     Array.isArray(x) && x.length > 0 && x.every((r) => typeof (r as Partial<Rule> | null)?.test === 'function');
   if (!list || !isRules(list.quoteHeadersRegex) || !isRules(list.signatureRegex)) return null;
