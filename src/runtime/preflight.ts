@@ -26,7 +26,7 @@ export async function preflight(config: Config, needs: readonly Dependency[], ti
   if (needs.includes('redis') && config.REDIS_URL) probes.push({ dependency: 'redis', run: () => probeRedis(config.REDIS_URL!, timeoutMs) });
   if (needs.includes('postgres') && config.DATABASE_URL) probes.push({ dependency: 'postgres', run: () => probePostgres(config.DATABASE_URL!, timeoutMs) });
   if (needs.includes('qdrant') && config.QDRANT_URL) probes.push({ dependency: 'qdrant', run: () => probeQdrant(config.QDRANT_URL!, config.QDRANT_API_KEY, timeoutMs) });
-  if (needs.includes('hubspot')) probes.push({ dependency: 'hubspot', run: () => probeHubSpot(config.hubspot.baseUrl, config.hubspot.accessToken, timeoutMs) });
+  if (needs.includes('hubspot')) probes.push({ dependency: 'hubspot', run: () => probeHubSpot(config.hubspot.baseUrl, config.oauth ? undefined : config.hubspot.accessToken, timeoutMs) });
   const results = await Promise.all(
     probes.map(async (p) => {
       try {
@@ -109,16 +109,18 @@ async function probeQdrant(url: string, apiKey: string | undefined, timeoutMs: n
 
 /**
  * Reachable means HubSpot answered at all: a 5xx or 429 is a passing moment the gateway retries, and must not
- * keep a worker from starting. A refused token (401/403) is a configuration problem and fails here.
+ * keep a worker from starting. A refused token (401/403) is a configuration problem and fails here. OAuth mode
+ * has no token of its own (each portal's comes from its installation, checked by `doctor`): reachability only.
  */
-async function probeHubSpot(baseUrl: string, token: string, timeoutMs: number): Promise<void> {
+async function probeHubSpot(baseUrl: string, token: string | undefined, timeoutMs: number): Promise<void> {
   const res = await fetch(`${baseUrl}/account-info/v3/details`, {
-    headers: { authorization: `Bearer ${token}` },
+    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
     signal: AbortSignal.timeout(timeoutMs),
   }).catch((err: unknown) => {
     throw new Error(networkReason(err));
   });
   await res.arrayBuffer().catch(() => undefined);
+  if (token === undefined) return;
   if (res.status === 401) throw new Error('it rejected the access token (401); set HUBSPOT_ACCESS_TOKEN to a valid private app token');
   if (res.status === 403) throw new Error('it refused the access token (403): a scope is missing; run `hubspot-ai doctor`');
 }

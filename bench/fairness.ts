@@ -1,0 +1,214 @@
+/**
+ * `npm run bench:fairness [-- --companies-a 2450 --companies-b 15 --samples 12 --reps 2]`: fairness across
+ * portals. One embedded deployment in OAuth mode serves two sandbox portals (installed through the product's own
+ * install link). Portal B's webhook-to-write latency is measured as bench:latency measures it (a call logged on a
+ * company ▸ signed webhook ▸ ingest ▸ call summary ▸ its first `applied` or `queued` audit entry), first with
+ * portal A idle, then while portal A's full backfill (`hubspot-ai backfill --restart` for A, its own process on the
+ * same data directory, as an operator runs it) indexes A's records. Each repetition measures both phases.
+ * Goal (issue 19): B's p95 with A backfilling ≤ 1.5 × B's p95 with A idle, in every repetition.
+ *
+ * The default size of A, 2,450 companies, is about 100k records (~41 a company). The sandbox portals run in a
+ * child process (HubSpot's servers); HubSpot's rate limit is the product's own (HUBSPOT_RATE_LIMIT, per portal).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { repsOption, spread, verdict } from './lib/reps.ts';
+
+for (const k of ['REDIS_URL', 'DATABASE_URL', 'QDRANT_URL', 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'HUBSPOT_ACCESS_TOKEN']) delete process.env[k];
+
+const { values: args } = parseArgs({
+  options: {
+    'companies-a': { type: 'string', default: '2450' },
+    'companies-b': { type: 'string', default: '15' },
+    samples: { type: 'string', default: '12' },
+    'coalesce-ms': { type: 'string', default: '2000' },
+    'rate-limit': { type: 'string', default: '190' },
+    reps: { type: 'string' },
+  },
+  strict: true,
+});
+const COMPANIES_A = Number(args['companies-a']);
+const COMPANIES_B = Number(args['companies-b']);
+const SAMPLES = Math.max(3, Number(args.samples));
+const REPS = repsOption(2);
+const GOAL_RATIO = 1.5;
+const A = 7001;
+const B = 7002;
+
+const [{ startPortalsProcess }, { freePort }, { loadConfig }, { createContainer }, { buildServiceApp }, { createLogger }, { STATE_COOKIE }, { startWorkers }, { runBackfill }, { SqlCheckpointStore }, { tempDir }] =
+  await Promise.all([
+    import('./lib/portals-process.ts'),
+    import('../src/runtime/free-port.ts'),
+    import('../src/config/config.ts'),
+    import('../src/runtime/container.ts'),
+    import('../src/runtime/http.ts'),
+    import('../src/logging.ts'),
+    import('../src/oauth/routes.ts'),
+    import('../src/runtime/workers.ts'),
+    import('../src/ingest/backfill.ts'),
+    import('../src/ingest/checkpoint-store.ts'),
+    import('../test/support/tmp.ts'),
+  ]);
+
+const say = (s: string) => process.stdout.write(`${s}\n`);
+const load = () => os.loadavg()[0]!.toFixed(1);
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
+}
+
+const port = await freePort();
+const publicUrl = `http://127.0.0.1:${port}`;
+say(`generating the sandbox portals: A ${COMPANIES_A} companies, B ${COMPANIES_B} companies …`);
+const sb = await startPortalsProcess({
+  portals: [{ portalId: A, companies: COMPANIES_A, seed: 7 }, { portalId: B, companies: COMPANIES_B, seed: 11 }],
+  oauth: { clientId: 'fairness-client', clientSecret: 'fairness-client-secret-0123', redirectUris: [`${publicUrl}/oauth/callback`] },
+  rateLimit: 0,
+  webhookTarget: `${publicUrl}/webhooks/hubspot`,
+  webhookBatchMs: 50,
+});
+const tmp = tempDir('hsai-fairness-');
+const env: Record<string, string> = {
+  DATA_DIR: tmp.dir,
+  HUBSPOT_AUTH: 'oauth',
+  HUBSPOT_BASE_URL: sb.url,
+  HUBSPOT_CLIENT_ID: sb.clientId,
+  HUBSPOT_CLIENT_SECRET: sb.clientSecret,
+  HUBSPOT_APP_ID: sb.appId,
+  TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  WEBHOOK_PUBLIC_URL: publicUrl,
+  HUBSPOT_RATE_LIMIT: args['rate-limit']!,
+  WEBHOOK_COALESCE_MS: args['coalesce-ms']!,
+  OWNER_TASKS: 'false',
+  LOG_LEVEL: 'warn',
+};
+const config = loadConfig(env);
+const container = createContainer(config, createLogger('warn', 'bench-fairness'));
+const app = await buildServiceApp(container);
+await app.listen({ port, host: '127.0.0.1' });
+let backfill: ChildProcess | undefined;
+
+async function install(portalId: number): Promise<void> {
+  const start = await app.inject({ method: 'GET', url: `/oauth/install?portal_id=${portalId}` });
+  const cookie = start.cookies.find((c) => c.name === STATE_COOKIE)!;
+  const hop = await fetch(start.headers.location as string, { redirect: 'manual' });
+  const back = new URL(hop.headers.get('location')!);
+  const done = await app.inject({ method: 'GET', url: `/oauth/callback${back.search}`, cookies: { [STATE_COOKIE]: cookie.value } });
+  if (done.statusCode !== 200) throw new Error(`install of ${portalId} failed: ${done.statusCode} ${done.body}`);
+}
+
+/** A's full backfill in its own process; resolves once it has listed A's structure and is indexing. */
+function startBackfillOfA(): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['bin/hubspot-ai.js', 'backfill', '--restart', '--json'], {
+    env: { ...process.env, ...env, HUBSPOT_PORTAL_ID: String(A), LOG_LEVEL: 'info', LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (d: Buffer) => {
+      seen = (seen + d.toString()).slice(-4000);
+      if (seen.includes('portal structure listed')) resolve(child);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`the backfill of A ended before indexing (${code}): ${seen.slice(-800)}`)));
+  });
+}
+
+async function stopBackfill(child: ChildProcess): Promise<{ finished: boolean }> {
+  if (child.exitCode !== null) return { finished: true };
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+  return { finished: false };
+}
+
+try {
+  await install(A);
+  await install(B);
+  const scopeB = await container.portal(String(B));
+  for (const p of [A, B]) await (await container.portal(String(p))).writeback.setup();
+  say('backfilling portal B (before measuring) …');
+  {
+    const sql = await container.sql();
+    const checkpoints = new SqlCheckpointStore(sql, false);
+    await checkpoints.init();
+    await runBackfill({ gateway: scopeB.gateway, indexer: scopeB.indexer, store: await container.store(), checkpoints }, { concurrency: 2 });
+  }
+  const workers = await startWorkers(container);
+  const queue = await container.queue();
+  const settle = async () => {
+    await sb.flushWebhooks();
+    await queue.drain(120_000);
+  };
+  await settle();
+  const companies = await sb.companies(B);
+
+  let n = 0;
+  const sample = async (): Promise<number> => {
+    const companyId = companies[n++ % companies.length]!;
+    const since = new Date(Date.now() - 1).toISOString();
+    const t0 = Date.now();
+    const res = await fetch(`${sb.url}/_sandbox/portals/${B}/simulate/call`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ companyId }),
+    });
+    if (res.status !== 201) throw new Error(`simulate/call answered ${res.status}: ${await res.text()}`);
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      if (Date.now() > deadline) throw new Error(`no call summary was written on portal B within 120 s (company ${companyId})`);
+      const entries = await scopeB.writeback.audit({ since, agent: 'call_summary', limit: 200 });
+      const first = entries.filter((e) => (e.event === 'applied' || e.event === 'queued') && Date.parse(e.at) >= t0).sort((a, b) => a.at.localeCompare(b.at))[0];
+      if (first) {
+        const ms = Date.parse(first.at) - t0;
+        await settle();
+        return ms;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  const reps: Array<{ idle: number[]; busy: number[]; loadIdle: string; loadBusy: string; finishedEarly: boolean }> = [];
+  for (let r = 1; r <= REPS; r++) {
+    const idle: number[] = [];
+    for (let i = 0; i < SAMPLES; i++) idle.push(await sample());
+    const loadIdle = load();
+    say(`rep ${r}: A idle     p50 ${quantile(idle, 0.5)} ms  p95 ${quantile(idle, 0.95)} ms  (load ${loadIdle})`);
+    say(`rep ${r}: starting A's backfill (${COMPANIES_A} companies) in its own process …`);
+    backfill = await startBackfillOfA();
+    const busy: number[] = [];
+    let finishedEarly = false;
+    for (let i = 0; i < SAMPLES; i++) {
+      busy.push(await sample());
+      if (backfill.exitCode !== null) {
+        finishedEarly = true;
+        break;
+      }
+    }
+    const loadBusy = load();
+    await stopBackfill(backfill);
+    backfill = undefined;
+    say(`rep ${r}: A backfill p50 ${quantile(busy, 0.5)} ms  p95 ${quantile(busy, 0.95)} ms  (load ${loadBusy}${finishedEarly ? `; A's backfill finished after ${busy.length} samples` : ''})`);
+    reps.push({ idle, busy, loadIdle, loadBusy, finishedEarly });
+  }
+  await workers.close(10_000);
+
+  const ratios = reps.map((x) => quantile(x.busy, 0.95) / quantile(x.idle, 0.95));
+  say('');
+  say(`portal B webhook → write, embedded, offline provider, WEBHOOK_COALESCE_MS=${args['coalesce-ms']}, ${SAMPLES} calls a phase, ${REPS} reps (${os.cpus().length} cores)`);
+  for (const [i, x] of reps.entries()) {
+    say(`  rep ${i + 1}: idle p95 ${quantile(x.idle, 0.95)} ms (load ${x.loadIdle}), A backfilling p95 ${quantile(x.busy, 0.95)} ms (load ${x.loadBusy}), ratio ${ratios[i]!.toFixed(2)}×${x.finishedEarly ? ' (A finished early)' : ''}`);
+  }
+  say(`  ratio over reps ${spread(ratios)}×; baseline (same run): B's p95 with A idle ${spread(reps.map((x) => quantile(x.idle, 0.95)), (v) => `${v}`)} ms`);
+  say(`goal p95(A backfilling) ≤ ${GOAL_RATIO} × p95(A idle) in every rep: ${verdict(ratios.every((x) => x <= GOAL_RATIO))}`);
+} finally {
+  if (backfill) await stopBackfill(backfill).catch(() => undefined);
+  await app.close();
+  await container.close();
+  await sb.close();
+  tmp.cleanup();
+}
+process.exit(0);
