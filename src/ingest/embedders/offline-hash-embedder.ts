@@ -125,7 +125,7 @@ export function asciiWords(text: string): string[] {
 
 /** A few English suffixes only: enough to match "renewal"/"renewals", "price"/"pricing" is out of scope. */
 function stem(word: string): string {
-  if (!/^[a-z]+$/.test(word) || word.length <= 4) return word;
+  if (word.length <= 4 || !isLowerAsciiLetters(word)) return word;
   if (word.endsWith('ies') && word.length > 5) return `${word.slice(0, -3)}y`;
   if (word.endsWith('ing') && word.length > 6) return word.slice(0, -3);
   if (word.endsWith('ed') && word.length > 5) return word.slice(0, -2);
@@ -134,11 +134,75 @@ function stem(word: string): string {
   return word;
 }
 
+/** `/^[a-z]+$/.test(word)` without the regex (it ran once per word of every text). */
+function isLowerAsciiLetters(word: string): boolean {
+  for (let i = 0; i < word.length; i += 1) {
+    const c = word.charCodeAt(i);
+    if (c < 97 || c > 122) return false;
+  }
+  return word.length > 0;
+}
+
 export function hashEmbed(text: string, dimensions: number): Float32Array {
   return embedTerms(lexicalTerms(text), dimensions);
 }
 
+/**
+ * Counts unigram and bigram features (`u:term`, `b:prev term`) in order of first appearance, hashes each to an
+ * index and a sign, adds log(1+tf) there, and L2-normalizes. Features are numbers rather than strings (terms
+ * interned to ids: a unigram is its id, a bigram `n + prev * n + id`), and each hash is computed over the
+ * feature's characters without building the string: the same features in the same order with the same counts,
+ * so the same float32 sums, bit for bit (test/ingest/offline-embedder.test.ts checks it against the string
+ * version), at a fraction of the CPU (the hashing was the largest cost of a backfill's pool threads).
+ */
 export function embedTerms(terms: string[], dimensions: number): Float32Array {
+  const vector = new Float32Array(dimensions);
+  const n = terms.length;
+  // An empty text gets one fixed feature rather than a zero vector, whose cosine similarity is undefined.
+  if (n === 0) {
+    addFeature(vector, finish(fnv(FNV_BASIS, 'empty:')), 1);
+    return normalize(vector);
+  }
+  const idOf = new Map<string, number>();
+  const termOf: string[] = [];
+  const ids = new Array<number>(n);
+  for (let i = 0; i < n; i += 1) {
+    const term = terms[i]!;
+    let id = idOf.get(term);
+    if (id === undefined) {
+      // Two term pairs make the same bigram string only when a term holds a space ('a b' + 'c', 'a' + 'b c'):
+      // lexicalTerms never makes one, but such a caller gets the string features themselves.
+      if (term.includes(' ')) return embedStringFeatures(terms, dimensions);
+      id = termOf.length;
+      idOf.set(term, id);
+      termOf.push(term);
+    }
+    ids[i] = id;
+  }
+  const counts = new Map<number, number>();
+  for (let i = 0; i < n; i += 1) {
+    const unigram = ids[i]!;
+    counts.set(unigram, (counts.get(unigram) ?? 0) + 1);
+    if (i > 0) {
+      const bigram = n + ids[i - 1]! * n + unigram;
+      counts.set(bigram, (counts.get(bigram) ?? 0) + BIGRAM_WEIGHT);
+    }
+  }
+  for (const [feature, tf] of counts) {
+    let h: number;
+    if (feature < n) {
+      h = fnv(FNV_UNIGRAM, termOf[feature]!);
+    } else {
+      const pair = feature - n;
+      h = fnv(fnv(fnv(FNV_BIGRAM, termOf[Math.floor(pair / n)]!), ' '), termOf[pair % n]!);
+    }
+    addFeature(vector, finish(h), tf);
+  }
+  return normalize(vector);
+}
+
+/** The definition: string features in a map (used for terms with spaces, whose bigrams can coincide). */
+function embedStringFeatures(terms: string[], dimensions: number): Float32Array {
   const vector = new Float32Array(dimensions);
   const counts = new Map<string, number>();
   for (let i = 0; i < terms.length; i += 1) {
@@ -149,31 +213,40 @@ export function embedTerms(terms: string[], dimensions: number): Float32Array {
       counts.set(bigram, (counts.get(bigram) ?? 0) + BIGRAM_WEIGHT);
     }
   }
-  // An empty text gets one fixed feature rather than a zero vector, whose cosine similarity is undefined.
-  if (counts.size === 0) counts.set('empty:', 1);
-  for (const [feature, tf] of counts) {
-    const h = hash32(feature);
-    const index = h % dimensions;
-    const sign = h >>> 31 === 0 ? 1 : -1;
-    vector[index] = vector[index]! + sign * Math.log1p(tf);
-  }
+  for (const [feature, tf] of counts) addFeature(vector, finish(fnv(FNV_BASIS, feature)), tf);
+  return normalize(vector);
+}
+
+function addFeature(vector: Float32Array, h: number, tf: number): void {
+  const index = h % vector.length;
+  const sign = h >>> 31 === 0 ? 1 : -1;
+  vector[index] = vector[index]! + sign * Math.log1p(tf);
+}
+
+function normalize(vector: Float32Array): Float32Array {
   let norm = 0;
   for (const v of vector) norm += v * v;
   norm = Math.sqrt(norm);
-  if (norm > 0) for (let i = 0; i < dimensions; i += 1) vector[i] = vector[i]! / norm;
+  if (norm > 0) for (let i = 0; i < vector.length; i += 1) vector[i] = vector[i]! / norm;
   return vector;
 }
 
 /**
  * FNV-1a over UTF-16 units with murmur3's finalizer: fast, stable across platforms and releases (vectors are
  * cached and stored, so this function must never change for `offline-hash-v1`), well mixed in every bit.
+ * `fnv` continues a running FNV state over more characters, so a feature's hash needs no concatenated string.
  */
-function hash32(s: string): number {
-  let h = 0x811c9dc5;
+function fnv(state: number, s: string): number {
+  let h = state;
   for (let i = 0; i < s.length; i += 1) {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
+  return h;
+}
+
+function finish(state: number): number {
+  let h = state;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -181,6 +254,10 @@ function hash32(s: string): number {
   h ^= h >>> 16;
   return h >>> 0;
 }
+
+const FNV_BASIS = 0x811c9dc5;
+const FNV_UNIGRAM = fnv(FNV_BASIS, 'u:');
+const FNV_BIGRAM = fnv(FNV_BASIS, 'b:');
 
 /** Worker threads that run this embedder's hashing for large batches (work-pool.ts). */
 export interface OfflineEmbedPool {
