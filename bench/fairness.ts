@@ -79,8 +79,8 @@ const env: Record<string, string> = {
   HUBSPOT_APP_ID: sb.appId,
   TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   WEBHOOK_PUBLIC_URL: publicUrl,
-  HUBSPOT_RATE_LIMIT: args['rate-limit']!,
-  WEBHOOK_COALESCE_MS: args['coalesce-ms']!,
+  HUBSPOT_RATE_LIMIT: args['rate-limit'],
+  WEBHOOK_COALESCE_MS: args['coalesce-ms'],
   OWNER_TASKS: 'false',
   LOG_LEVEL: 'warn',
 };
@@ -111,8 +111,8 @@ function startBackfillOfA(): Promise<ChildProcess> {
       seen = (seen + d.toString()).slice(-4000);
       if (seen.includes('portal structure listed')) resolve(child);
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`the backfill of A ended before indexing (${code}): ${seen.slice(-800)}`)));
   });
 }
