@@ -20,7 +20,7 @@ import { registerSecurity } from './auth.ts';
 import { ApiError } from './errors.ts';
 import { answerMethodNotAllowed } from './method-not-allowed.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
-import type { ApiToken } from './route-options.ts';
+import type { ApiToken, RouteEntry } from './route-options.ts';
 import { sessionRoutes } from './routes/session.ts';
 
 export type { ApiToken } from './route-options.ts';
@@ -124,8 +124,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     void reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${req.method} ${req.url.split('?')[0]}`, requestId: req.id } });
   });
 
+  // The route table: tests probe every route from it (test/tenancy), not from a hand-kept list.
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
   // swagger-ui's own routes are public documentation; every other route gets its operationId and error responses.
   app.addHook('onRoute', (route) => {
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
+      if (method !== 'HEAD') routeTable.push({ method, url: route.url, auth: route.config?.auth ?? (route.url.startsWith('/docs') ? 'public' : 'admin'), hidden: route.schema?.hide === true });
+    }
     if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), auth: 'public' };
     else documentRoute(route);
     if (tracingEnabled() && !PROBES.has(route.url)) traceRoute(route);

@@ -4,6 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import { ApiError } from './errors.ts';
 import { ROLE_RANK, type ApiToken } from './route-options.ts';
 import { SESSION_COOKIE, verifySession } from './session.ts';
+import { mayAccess, requestedPortal } from './tenancy.ts';
 
 /** `Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 9110 §11.1). */
 const BEARER = /^bearer[ \t]+([^\s]+)[ \t]*$/i;
@@ -91,5 +92,8 @@ export async function registerSecurity(app: FastifyInstance, opts: SecurityOptio
       throw new ApiError('FORBIDDEN', `This route needs the ${required} role; your token has ${principal.role}`);
     }
     req.principal = { name: principal.name, role: principal.role, ...(principal.portals ? { portals: principal.portals } : {}) };
+    // Naming a portal the token does not cover is refused on every route, before any handler reads a store.
+    const named = requestedPortal(req);
+    if (named !== undefined && !mayAccess(req, named)) throw new ApiError('FORBIDDEN', `this token is not allowed to see HubSpot portal ${named}`);
   });
 }

@@ -13,10 +13,22 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: RouteAuth;
   }
+  interface FastifyInstance {
+    /** Every route this app serves (method, URL pattern, who may call it), in registration order. */
+    routeTable: RouteEntry[];
+  }
   interface FastifyRequest {
     /** Set by the auth hook: who is calling (token name) and with which role. */
     principal?: { name: string; role: Role; portals?: string[] };
   }
+}
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+  auth: RouteAuth;
+  /** Left out of the OpenAPI document (HubSpot-signed card and action calls, the review page, metrics). */
+  hidden: boolean;
 }
 
 export interface ApiToken {

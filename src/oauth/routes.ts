@@ -98,7 +98,12 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
     },
   );
 
-  app.get('/oauth/installations', { config: { auth: 'admin' } }, async () => ({ installations: await opts.tokens.list() }));
+  // A token limited to some portals lists only their installations.
+  app.get('/oauth/installations', { config: { auth: 'admin' } }, async (req) => {
+    const allowed = req.principal?.portals;
+    const all = await opts.tokens.list();
+    return { installations: allowed ? all.filter((i) => allowed.includes(i.portalId)) : all };
+  });
 };
 
 function answer(req: FastifyRequest, reply: FastifyReply, portalId: string, scopes: string[]) {

@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../../src/config/config.ts';
+import type { Config } from '../../src/config/config.ts';
 import type { SqlHandle } from '../../src/db/sql.ts';
 import { createHubSpotGateway, hubSpotGatewayOptions } from '../../src/hubspot/create-gateway.ts';
 import type { HubSpotGateway } from '../../src/hubspot/gateway.ts';
@@ -12,16 +11,14 @@ import { createLogger } from '../../src/logging.ts';
 import { createOAuthRuntime, type OAuthRuntime } from '../../src/oauth/create-oauth.ts';
 import { PortalUninstalledError } from '../../src/oauth/portal-tokens.ts';
 import { STATE_COOKIE } from '../../src/oauth/routes.ts';
-import { createContainer, type Container } from '../../src/runtime/container.ts';
-import { buildServiceApp } from '../../src/runtime/http.ts';
+import type { Container } from '../../src/runtime/container.ts';
 import { signV3 } from '../../src/sandbox/index.ts';
-import { startSandboxPortals, type PortalsHandle } from '../../src/sandbox/portals.ts';
-import { tempDir } from '../support/tmp.ts';
+import type { PortalsHandle } from '../../src/sandbox/portals.ts';
+import { PUBLIC_URL, startTenantStack, type TenantStack } from '../tenancy/support.ts';
 
 const A = 5501;
 const B = 5502;
 const ADMIN = 'oauth-admin-token-1';
-const PUBLIC_URL = 'http://127.0.0.1:39999';
 
 /**
  * OAuth public-app mode end to end: the product's install link and callback against the sandbox's authorize page
@@ -29,8 +26,8 @@ const PUBLIC_URL = 'http://127.0.0.1:39999';
  * a 401; uninstall by a refused refresh and by the app-uninstall event; no token in clear in the store or the logs.
  */
 describe('OAuth mode against the sandbox', () => {
+  let s: TenantStack;
   let sb: PortalsHandle;
-  let tmp: { dir: string; cleanup: () => void };
   let config: Config;
   let container: Container;
   let app: FastifyInstance;
@@ -38,55 +35,32 @@ describe('OAuth mode against the sandbox', () => {
   const logLines: string[] = [];
 
   beforeAll(async () => {
-    sb = await startSandboxPortals({
-      portals: [{ portalId: A, companies: 4 }, { portalId: B, companies: 6, seed: 12 }],
-      oauth: { clientId: 'product-client-id', clientSecret: 'product-client-secret-0123', redirectUris: [`${PUBLIC_URL}/oauth/callback`] },
-      rateLimit: 0,
-    });
-    tmp = tempDir('hsai-oauth-');
-    config = loadConfig({
-      DATA_DIR: tmp.dir,
-      HUBSPOT_AUTH: 'oauth',
-      HUBSPOT_BASE_URL: sb.url,
-      HUBSPOT_CLIENT_ID: sb.clientId,
-      HUBSPOT_CLIENT_SECRET: sb.clientSecret,
-      HUBSPOT_APP_ID: sb.appId,
-      TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      WEBHOOK_PUBLIC_URL: PUBLIC_URL,
-      API_TOKENS: `${ADMIN}:admin`,
-      HUBSPOT_MAX_RETRIES: '0',
-      LOG_LEVEL: 'trace',
-    });
     const sink = new Writable({
       write(chunk: Buffer, _enc, done) {
         logLines.push(chunk.toString());
         done();
       },
     });
-    container = createContainer(config, createLogger('trace', 'oauth-test', sink));
-    app = await buildServiceApp(container);
+    s = await startTenantStack({
+      portals: [{ portalId: A, companies: 4 }, { portalId: B, companies: 6, seed: 12 }],
+      defaultPortal: null,
+      env: { API_TOKENS: `${ADMIN}:admin`, OWNER_TASKS: 'true', LOG_LEVEL: 'trace' },
+      logger: createLogger('trace', 'oauth-test', sink),
+    });
+    ({ sb, config, container, app } = s);
     oauth = (await container.oauth())!;
   });
-  afterAll(async () => {
-    await app?.close();
-    await container?.close();
-    await sb?.close();
-    tmp?.cleanup();
-  });
+  afterAll(async () => s?.close());
 
   /** Install link ▸ HubSpot's authorize page (the sandbox picks `portalId`) ▸ callback, as a browser does. */
   async function install(portalId: number) {
-    const start = await app.inject({ method: 'GET', url: `/oauth/install?portal_id=${portalId}` });
+    const { start, cookie, authorize, callback } = await s.installFlow(portalId);
     expect(start.statusCode).toBe(302);
-    const cookie = start.cookies.find((c) => c.name === STATE_COOKIE)!;
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
-    const authorize = new URL(start.headers.location as string);
     expect(`${authorize.origin}${authorize.pathname}`).toBe(sb.authorizeUrl);
     expect(authorize.searchParams.get('redirect_uri')).toBe(`${PUBLIC_URL}/oauth/callback`);
     expect(authorize.searchParams.get('scope')!.split(' ')).toContain('crm.objects.companies.read');
-    const hop = await fetch(authorize, { redirect: 'manual' });
-    const back = new URL(hop.headers.get('location')!);
-    return app.inject({ method: 'GET', url: `/oauth/callback${back.search}`, cookies: { [STATE_COOKIE]: cookie.value } });
+    return callback;
   }
 
   function gatewayFor(portalId: number, runtime: OAuthRuntime = oauth): HubSpotGateway {
@@ -170,9 +144,9 @@ describe('OAuth mode against the sandbox', () => {
       secrets.push(oauth.cipher.open(r.access_token, r.portal_id), oauth.cipher.open(r.refresh_token, r.portal_id));
     }
     expect(secrets.length).toBeGreaterThanOrEqual(4);
-    const files = fs.readdirSync(tmp.dir).filter((f) => /\.(db|sqlite)(-wal|-shm)?$|\.sqlite3?$/.test(f) || f.includes('.db'));
+    const files = fs.readdirSync(s.dataDir).filter((f) => /\.(db|sqlite)(-wal|-shm)?$|\.sqlite3?$/.test(f) || f.includes('.db'));
     expect(files.length).toBeGreaterThan(0);
-    const bytes = Buffer.concat(files.map((f) => fs.readFileSync(path.join(tmp.dir, f))));
+    const bytes = Buffer.concat(files.map((f) => fs.readFileSync(path.join(s.dataDir, f))));
     const logs = logLines.join('');
     expect(logs).toMatch(/access token refreshed/);
     for (const s of secrets) {

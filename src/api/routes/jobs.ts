@@ -3,7 +3,8 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { z } from 'zod';
 import '../route-options.ts';
 import { jobsStats, listDeadJobs, retryDeadJobs } from '../../queue/job-admin.ts';
-import { JOB_TYPES, type JobQueue } from '../../queue/queue.ts';
+import { JOB_TYPES, jobOfPortal, type DeadJob, type JobQueue } from '../../queue/queue.ts';
+import { apiError } from '../errors.ts';
 
 export interface JobRoutesOptions {
   queue: JobQueue;
@@ -27,8 +28,17 @@ const deadJob = z.object({
   failedAt: z.string(),
 });
 
-/** Admin routes over the job queue: stats, the dead-letter list, and re-driving dead jobs. */
+/** How many dead jobs a token limited to some portals looks through for its own (the dead-letter list is shared). */
+const SCOPED_DEAD_SCAN = 10_000;
+
+/**
+ * Admin routes over the job queue: stats, the dead-letter list, and re-driving dead jobs. The queue is shared by
+ * every portal: a token limited to some portals sees and re-drives only their dead jobs (a webhook batch counts
+ * when all its events are theirs), and the deployment-wide counts are for tokens of every portal.
+ */
 export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts) => {
+  const ownDead = async (portals: string[], limit: number): Promise<DeadJob[]> =>
+    (await listDeadJobs(opts.queue, SCOPED_DEAD_SCAN)).filter((j) => portals.some((p) => jobOfPortal(j.type, j.payload, p))).slice(0, limit);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -43,7 +53,11 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
         response: { 200: z.object({ backend: z.enum(['embedded', 'bullmq']), byType: z.record(z.enum(JOB_TYPES), jobStats), total: jobStats }) },
       },
     },
-    async () => jobsStats(opts.queue),
+    async (req) => {
+      const portals = req.principal?.portals;
+      if (portals) throw apiError('FORBIDDEN', `job counts cover every portal of the deployment; this token is limited to ${portals.join(', ')}`);
+      return jobsStats(opts.queue);
+    },
   );
 
   r.get(
@@ -57,7 +71,10 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
         response: { 200: z.object({ jobs: z.array(deadJob) }) },
       },
     },
-    async (req) => ({ jobs: await listDeadJobs(opts.queue, req.query.limit) }),
+    async (req) => {
+      const portals = req.principal?.portals;
+      return { jobs: portals ? await ownDead(portals, req.query.limit) : await listDeadJobs(opts.queue, req.query.limit) };
+    },
   );
 
   r.post(
@@ -76,7 +93,11 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
       },
     },
     async (req) => {
-      return retryDeadJobs(opts.queue, 'all' in req.body ? 'all' : req.body.ids);
+      const portals = req.principal?.portals;
+      if (!portals) return retryDeadJobs(opts.queue, 'all' in req.body ? 'all' : req.body.ids);
+      const own = new Set((await ownDead(portals, SCOPED_DEAD_SCAN)).map((j) => j.id));
+      // Another portal's dead job is skipped like an id that is not dead: its existence is not confirmed.
+      return retryDeadJobs(opts.queue, 'all' in req.body ? [...own] : req.body.ids.filter((id) => own.has(id)));
     },
   );
 };
