@@ -15,6 +15,7 @@
  * a dev run the test run has no enrichment measurement, so every value waits for a person.
  *
  *   BENCH_SEED=23  BENCH_COMPANIES=400  BENCH_GAPS=0.4  BENCH_STYLES=dev,test  npm run bench:enrichment
+ *   BENCH_STYLES=dev BENCH_SEED=29 BENCH_ERRORS=1 npm run bench:enrichment   (a development look at the errors)
  */
 import { enrichmentAgent } from '../src/agents/enrichment.ts';
 import { OfflineProvider } from '../src/agents/offline-provider.ts';
@@ -37,6 +38,8 @@ const SEED = Number(process.env.BENCH_SEED ?? 23);
 const COMPANIES = Number(process.env.BENCH_COMPANIES ?? 400);
 const GAPS = Number(process.env.BENCH_GAPS ?? 0.4);
 const STYLES = (process.env.BENCH_STYLES ?? 'dev,test').split(',') as TextStyle[];
+/** BENCH_ERRORS=1 prints every wrong proposal (development runs only: never tune on the test style's errors). */
+const SHOW_ERRORS = process.env.BENCH_ERRORS === '1';
 // The default policy, with the write-rate breaker opened: it would send everything after the first 20 % of the
 // portal's companies to review within the hour, and the bench measures what the decisions apply, not the breaker.
 const BENCH_POLICY = parsePolicy({ breaker: { maxAutoWritesPerMinute: 1_000_000, maxObjectFractionPerHour: 1 } });
@@ -128,7 +131,8 @@ async function runStyle(style: TextStyle, validations: readonly ModelValidationR
         const field = s.proposal.field ?? '';
         if (!(fields as string[]).includes(field)) continue;
         const ok = correct(field, s.proposal.value, r);
-        const basis = /enrichment\.\w+ \((\w+)\)/.exec(s.proposal.modelValidation?.summary ?? '')?.[1];
+        const basis = s.proposal.modelValidation?.valueClass ?? undefined;
+        if (!ok && SHOW_ERRORS) console.log(`  wrong ${style} ${r.companyId} ${field} [${basis ?? '-'}] ${JSON.stringify(s.proposal.value)} (truth ${JSON.stringify(field === 'ai_tech_stack' ? r.techStack : field === 'ai_intent_signals' ? r.intentSignals : field === 'industry' ? r.industry : r.numberofemployees)}): ${s.proposal.rationale?.slice(0, 300)}`);
         if (basis) {
           const t = (tallies[`enrichment.${field}`] ??= { n: 0, right: 0, byValue: {} });
           const b = (t.byValue![basis] ??= { n: 0, right: 0 });

@@ -218,9 +218,11 @@ function decideList(field: EnrichmentField, history: Source[], provider: Source[
   const items = (ss: Source[]) => [...new Map(ss.map((s) => [s.value.toLowerCase(), s.value])).values()];
   const stated = items(history);
   const vendor = items(provider);
-  const agree = stated.some((s) => vendor.some((v) => sameValue(field, s, v)));
+  // The provider agrees when it lists every item the history states; sharing one item by chance (a stale or
+  // mismatched vendor record) is no agreement, and its other items would then be wrong.
+  const agree = stated.length > 0 && stated.every((s) => vendor.some((v) => sameValue(field, s, v)));
   if (stated.length) {
-    // The provider's items join the stated ones only when it confirms at least one of them.
+    // The provider's items join the stated ones only when it confirms all of them.
     const value = agree ? items([...history, ...provider]) : stated;
     return { value: value.sort().join(';'), ...level(agree ? 'agreed' : 'stated'), sources: agree ? [...history, ...provider] : history, note: agree ? 'the history and the provider agree' : 'stated in the account history' };
   }

@@ -55,8 +55,10 @@ const pct = (x: number) => x.toFixed(2);
 /** The figures for one field and class, and whether they are enough to write without a person. */
 export function fieldValidation(record: ModelValidationRecord | null, who: string, key: string, valueClass: string | null): ModelValidation {
   const field = record?.fields[key];
+  const asked = { key, valueClass };
   if (!record || !field) {
     return {
+      ...asked,
       validated: false,
       confidenceBound: 0,
       summary: `${who} has no held-out validation for ${key}: its judgments are not calibrated, so a person decides (measure it with \`npm run calibrate\`)`,
@@ -69,9 +71,9 @@ export function fieldValidation(record: ModelValidationRecord | null, who: strin
   const bound = Math.floor(wilsonLower(tally.right, tally.n) * 100) / 100;
   const figures = `${tally.right}/${tally.n} right (${pct(tally.n ? tally.right / tally.n : 0)}, 95% lower bound ${pct(bound)}) on ${record.data}, measured ${record.measuredAt.slice(0, 10)}`;
   if (tally.n < MIN_JUDGED) {
-    return { validated: false, confidenceBound: bound, summary: `${who}: too few labelled ${label} judgments to validate (${figures}; needs ≥ ${MIN_JUDGED})` };
+    return { ...asked, validated: false, confidenceBound: bound, summary: `${who}: too few labelled ${label} judgments to validate (${figures}; needs ≥ ${MIN_JUDGED})` };
   }
-  return { validated: true, confidenceBound: bound, summary: `${who}: ${label} ${figures}; confidence capped there` };
+  return { ...asked, validated: true, confidenceBound: bound, summary: `${who}: ${label} ${figures}; confidence capped there` };
 }
 
 export function judgmentRater(records: readonly ModelValidationRecord[], provider: string, model: string, agent: string): JudgmentRater {

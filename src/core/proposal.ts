@@ -55,7 +55,16 @@ export const ProposalSchema = z.object({
    * it earned there, and the figures. An unvalidated model never writes without a person, and a confidence above
    * the bound is never trusted.
    */
-  modelValidation: z.object({ validated: z.boolean(), confidenceBound: z.number().min(0).max(1), summary: z.string().max(1000) }).optional(),
+  modelValidation: z
+    .object({
+      validated: z.boolean(),
+      confidenceBound: z.number().min(0).max(1),
+      summary: z.string().max(1000),
+      /** The record entry the bound came from (`enrichment.ai_tech_stack`) and the value class asked (`agreed`). */
+      key: z.string().max(200).optional(),
+      valueClass: z.string().max(100).nullable().optional(),
+    })
+    .optional(),
   createdAt: z.string(),
 });
 export type Proposal = z.infer<typeof ProposalSchema>;

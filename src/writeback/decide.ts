@@ -13,7 +13,8 @@ import { invalidValueReason, MAX_VALUE_LENGTH } from './ai-properties.ts';
  *     earned there, is never applied (`model_unvalidated`, with the model's figures);
  *   - a non-empty human-set value is never overwritten automatically unless the policy allows it;
  *   - a non-`ai_*` field is applied only as a fill-empty field of the policy and only while it is empty now
- *     (`fills_empty_only` otherwise): enrichment never replaces a value that is there;
+ *     (`fills_empty_only` otherwise): enrichment never replaces a value that is there; and only with a validated
+ *     model whose held-out bound clears the policy's `fillEmpty.minValidatedPrecision` (`model_unvalidated`);
  *   - the kill switch and the write-rate breaker stop every automatic write;
  *   - a proposal whose target, or any record its note or task would be associated with, does not belong to its
  *     job's account (by HubSpot's associations when deciding) is rejected, whatever else holds: writes stay
@@ -167,6 +168,15 @@ export function decide(proposal: Proposal, policy: Policy, state: DecisionState)
   const negativeBar = p.kind === 'property' && p.field ? negativeRecommendationThreshold(policy, p.field, p.value) : null;
   if (negativeBar !== null && p.confidence < negativeBar) {
     add('review', 'negative_recommendation', `"${truncate(p.value.trim().split(/\s/, 1)[0] ?? '', 40)}" is a negative recommendation: it needs confidence ≥ ${negativeBar.toFixed(2)} (got ${p.confidence.toFixed(2)})`);
+  }
+  // Filling a portal's own (non-`ai_*`) field takes a model that proved itself on that field, not just a number.
+  const fillBar = p.kind === 'property' && p.field && !p.field.startsWith(AI_PREFIX) && fillEmptyThreshold(policy, p.target.objectType, p.field) !== null ? policy.fillEmpty.minValidatedPrecision : null;
+  if (fillBar !== null && mode === 'auto') {
+    const v = p.modelValidation;
+    if (!v) add('review', 'model_unvalidated', `${p.field} is the portal's own field: filling it needs the producing model's held-out validation for it (none given)`);
+    else if (v.validated && v.confidenceBound < fillBar) {
+      add('review', 'model_unvalidated', `${p.field} is the portal's own field: filling it needs a held-out precision bound ≥ ${fillBar.toFixed(2)} (the model showed ${v.confidenceBound.toFixed(2)}); ${v.summary}`);
+    }
   }
   if (p.modelValidation) {
     const v = p.modelValidation;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrichmentAgent } from '../../src/agents/enrichment.ts';
+import { enrichmentAgent, enrichmentProposals } from '../../src/agents/enrichment.ts';
+import { judgmentRater } from '../../src/agents/judgment-validation.ts';
 import { OfflineProvider } from '../../src/agents/offline-provider.ts';
 import { enrichmentOffline } from '../../src/agents/offline/enrichment.ts';
 import { runAgent } from '../../src/agents/runner.ts';
@@ -189,11 +190,35 @@ describe('enrichment extractor', () => {
       'They used to run on Oracle before the merger.',
       'The support team of 12 people handles the tickets.',
       'Patients complain about the clinic wait times.',
+      // A name outside the object of the usage verb says nothing of what they run.
+      'They use the API gateway and need help with Kubernetes.',
     ];
     for (const t of none) expect(enrichmentOffline([chunk(t)], new Set(ENRICHMENT_FIELDS)).facts, t).toEqual([]);
     expect(enrichmentOffline([chunk('Acme is a logistics company with 420 employees.')], new Set(ENRICHMENT_FIELDS)).facts.map((f) => [f.field, f.value])).toEqual([
       ['industry', 'LOGISTICS_AND_SUPPLY_CHAIN'],
       ['numberofemployees', '420'],
     ]);
+  });
+});
+
+describe('enrichment of list fields', () => {
+  const base = { portalId: '1', accountId: '7', runId: 'r1', agent: 'enrichment' as const, promptVersion: 'v1', model: 'offline-extractive-v1', createdAt: '2026-01-01T00:00:00.000Z' };
+  const refs: ReferencedChunk[] = [{ id: 'n1', ref: 'c1', text: 'They use SAP and Okta.', sourceType: 'note', sourceId: '1', occurredAt: '2026-01-01T00:00:00.000Z' }];
+  const output = { facts: [{ field: 'ai_tech_stack' as const, value: 'SAP', quote: 'They use SAP and Okta.', evidence: ['n1'] }, { field: 'ai_tech_stack' as const, value: 'Okta', quote: 'They use SAP and Okta.', evidence: ['n1'] }] };
+  const proposalsWith = (techStack: string[]) =>
+    enrichmentProposals({
+      output, refs, current: {}, target: { objectType: 'companies', objectId: '7' }, base,
+      provider: { name: 'sandbox', facts: { industry: null, numberofemployees: null, techStack, intentSignals: [], matchScore: 0.95 } },
+      judge: judgmentRater([MEASURED], 'offline', 'offline-extractive-v1', 'enrichment'),
+    }).find((p) => p.field === 'ai_tech_stack')!;
+
+  it('joins the provider\'s items only when it lists every stated one, and carries the value class it was rated by', () => {
+    const agreed = proposalsWith(['Okta', 'SAP', 'Slack']);
+    expect(agreed.value).toBe('Okta;SAP;Slack');
+    expect(agreed.modelValidation).toMatchObject({ key: 'enrichment.ai_tech_stack', valueClass: 'agreed' });
+    // One shared item by chance (a stale vendor record) is no agreement: its other items stay out.
+    const partial = proposalsWith(['Okta', 'Stripe']);
+    expect(partial.value).toBe('Okta;SAP');
+    expect(partial.modelValidation).toMatchObject({ valueClass: 'stated' });
   });
 });

@@ -78,6 +78,7 @@ const policyArb: fc.Arbitrary<Policy> = fc
     maxPerMinute: fc.nat(200),
     fraction: fc.double({ min: 0, max: 1, noNaN: true }),
     negative: fc.option(fc.record({ values: fc.subarray(['disqualify', 'nurture', 'bad_timing']), confidenceThreshold: thresholdArb }), { nil: undefined }),
+    fill: fc.option(fc.record({ confidenceThreshold: thresholdArb, minValidatedPrecision: thresholdArb }), { nil: undefined }),
   })
   .map((r) => {
     const aiMode = r.aiMode;
@@ -98,6 +99,7 @@ const policyArb: fc.Arbitrary<Policy> = fc
       killSwitch: r.killSwitch,
       breaker: { maxAutoWritesPerMinute: r.maxPerMinute, maxObjectFractionPerHour: r.fraction, fractionMinRecords: 10 },
       ...(r.negative ? { negativeRecommendations: r.negative } : {}),
+      ...(r.fill ? { fillEmpty: { fields: { companies: ['numberofemployees'], contacts: ['numberofemployees'] }, ...r.fill } } : {}),
     });
   });
 
@@ -216,7 +218,9 @@ describe('decide (property-based)', () => {
         const d = decide(p, policy, state);
         const v = p.modelValidation;
         if (!v) {
-          expect(reasonCodes(d)).not.toContain('model_unvalidated');
+          // Only filling a portal's own field asks for a validation the proposal does not carry.
+          const fill = p.kind === 'property' && !p.field!.startsWith('ai_') && fillEmptyThreshold(policy, p.target.objectType, p.field!) !== null;
+          if (!fill) expect(reasonCodes(d)).not.toContain('model_unvalidated');
           return;
         }
         if (d.outcome === 'apply') {
@@ -241,6 +245,36 @@ describe('decide (property-based)', () => {
       }),
       RUNS,
     );
+  });
+
+  it("fills a portal's own field only with a validated model whose held-out bound clears the policy's bar", () => {
+    fc.assert(
+      fc.property(proposalArb, anyPolicy, stateArb, (p, policy, state) => {
+        if (p.kind !== 'property' || p.field!.startsWith('ai_') || fillEmptyThreshold(policy, p.target.objectType, p.field!) === null) return;
+        const d = decide(p, policy, state);
+        if (d.outcome === 'apply') {
+          expect(p.modelValidation?.validated).toBe(true);
+          expect(p.modelValidation!.confidenceBound).toBeGreaterThanOrEqual(policy.fillEmpty.minValidatedPrecision);
+          expect(p.confidence).toBeGreaterThanOrEqual(policy.fillEmpty.confidenceThreshold);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('an enriched industry applies at the default bar only with a validated bound ≥ 0.90 (fillEmpty.minValidatedPrecision)', () => {
+    const state: DecisionState = { currentValue: '', setBy: 'none', breaker: { autoWritesLastMinute: 0, objectWritesLastHour: 0, objectRecordCount: null }, killSwitch: false, targetAccounts: ['100'] };
+    const base: Proposal = { id: 'p1', portalId: '1', accountId: '100', runId: 'r', target: { objectType: 'companies', objectId: '100' }, kind: 'property', field: 'industry', value: 'RETAIL', confidence: 0.95, evidence: [], agent: 'enrichment', promptVersion: 'v1', model: 'offline', createdAt: '2026-01-01T00:00:00.000Z' };
+    const validated = (bound: number) => ({ validated: true, confidenceBound: bound, summary: `bound ${bound}` });
+    expect(decide(base, defaultPolicy(), state).outcome).toBe('review');
+    expect(reasonCodes(decide(base, defaultPolicy(), state))).toContain('model_unvalidated');
+    expect(decide({ ...base, confidence: 0.89, modelValidation: validated(0.89) }, defaultPolicy(), state).outcome).toBe('review');
+    expect(decide({ ...base, modelValidation: validated(0.95) }, defaultPolicy(), state).outcome).toBe('apply');
+    // A stricter bar in the policy file holds back what the default lets through.
+    const strict = parsePolicy({ fillEmpty: { minValidatedPrecision: 0.97 } });
+    expect(reasonCodes(decide({ ...base, modelValidation: validated(0.95) }, strict, state))).toContain('model_unvalidated');
+    // ai_* fields keep their own rule: the fill-empty bar is for the portal's own fields.
+    expect(decide({ ...base, field: 'ai_churn_risk', value: 'low', modelValidation: validated(0.8), confidence: 0.8 }, defaultPolicy(), state).outcome).toBe('apply');
   });
 
   it('never overwrites a non-empty human-set value when the policy forbids it', () => {

@@ -88,9 +88,25 @@ function headcountOf(sentence: string): string | null {
   return null;
 }
 
+/**
+ * Where the object of a usage verb ends: a clause break, or a conjunction or preposition that starts a new phrase
+ * ("and need help with …", "but", "because") rather than continuing a list of names ("and Salesforce").
+ */
+const OBJECT_END = /[.;:!?()]|\s(?:-|–|—)\s|\b(?:and|or|but|so|because|while|which|that|who|to|for|with|since|after|before|until|when|where)\s+(?=[a-z])/;
+
 function vendorsOf(sentence: string): string[] {
-  if (!USAGE.test(sentence) || NOT_ABOUT_THEM.test(sentence)) return [];
-  return VENDORS.filter((v) => new RegExp(`\\b${v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(sentence)).map((v) => VENDOR_ALIAS[v] ?? v);
+  if (NOT_ABOUT_THEM.test(sentence)) return [];
+  // Only the names in the object of a usage verb ("they use X, Y and Z"), never a name elsewhere in the sentence
+  // ("they use the API gateway and need help with Kubernetes" says nothing of what they run).
+  const found = new Set<string>();
+  const usage = new RegExp(USAGE.source, 'gi');
+  for (let m = usage.exec(sentence); m; m = usage.exec(sentence)) {
+    const rest = sentence.slice(m.index + m[0].length);
+    const end = OBJECT_END.exec(rest);
+    const object = end ? rest.slice(0, end.index) : rest;
+    for (const v of VENDORS) if (new RegExp(`\\b${v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(object)) found.add(VENDOR_ALIAS[v] ?? v);
+  }
+  return [...found];
 }
 
 /** Every fact the history states, for the fields asked, in the order found. */
