@@ -239,6 +239,10 @@ export const configSchema = z
     PORTAL_POLICY_DIR: optionalString,
     /** OAuth mode: when a portal uninstalls the app (or its refresh is refused), purge everything held of it. */
     PURGE_ON_UNINSTALL: bool.default(false),
+    /** Many portals: at most this many portals' gateways and write-back services stay built in one process. */
+    PORTAL_SCOPES_MAX: z.coerce.number().int().min(1).max(100_000).default(200),
+    /** A portal's gateway and write-back unused this long are closed (built again on its next event or request). */
+    PORTAL_SCOPE_IDLE_MS: z.coerce.number().int().min(1_000).default(15 * 60_000),
     DRY_RUN: bool.default(false),
     /** One HubSpot task per record for its owner while AI suggestions wait for review. */
     OWNER_TASKS: bool.default(true),

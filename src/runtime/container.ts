@@ -41,6 +41,8 @@ export interface Container {
   serves(portalId: string): Promise<boolean>;
   /** One portal's gateway, write-back, indexer and scorer, built once; PortalNotServedError when not served. */
   portal(portalId: string): Promise<PortalScope>;
+  /** Runs work (a job) with a portal's scope, which is not evicted while it runs. */
+  usePortal<T>(portalId: string, work: (scope: PortalScope) => Promise<T>): Promise<T>;
   /** Drops a portal's scope in this process (after it was removed, uninstalled or purged). */
   forgetPortal(portalId: string): Promise<void>;
   embedder(): Promise<Embedder>;
@@ -294,7 +296,7 @@ export function createContainer(config: Config, logger: Logger): Container {
 
   // Per-portal parts. The default portal reuses the process-wide gateway and write-back; in OAuth mode every
   // other installed portal gets its own gateway (its token, its rate limiter) and its own write-back service.
-  const scopes = new PortalScopes(async (id): Promise<PortalScope> => {
+  const buildScope = async (id: string): Promise<PortalScope> => {
     const o = await oauth();
     const { currentScorer } = await import('../agents/scorer/scorer-store.ts');
     const { adoptLegacyRows } = await import('../writeback/sql-schema.ts');
@@ -317,12 +319,13 @@ export function createContainer(config: Config, logger: Logger): Container {
     const idx = new Indexer({ store: await store(), embedder: await embedder(), gateway: gw, pool: await workPool(), snapshots, logger: logger.child({ module: 'indexer', portalId: id }) });
     const close = async () => void (await Promise.allSettled([wb.close(), idx.close(), gw.close()]));
     return { portalId: id, gateway: gw, writeback: wb, indexer: idx, scorer, close } as PortalScope;
-  });
+  };
   const closeScope = async (s: PortalScope) => {
     const own = (s as PortalScope & { close?: () => Promise<void> }).close;
     if (own) await own();
   };
-  const portalScopes = res.lazy('portal-scopes', async () => scopes, (s) => s.closeAll(closeScope));
+  const scopes = new PortalScopes({ build: buildScope, close: closeScope, max: config.PORTAL_SCOPES_MAX, idleMs: config.PORTAL_SCOPE_IDLE_MS });
+  const portalScopes = res.lazy('portal-scopes', async () => scopes, (s) => s.closeAll());
 
   const self: Container = {
     config,
@@ -335,7 +338,8 @@ export function createContainer(config: Config, logger: Logger): Container {
     portalId,
     serves,
     portal: async (id) => (await portalScopes()).get(id),
-    forgetPortal: (id) => scopes.forget(id, closeScope),
+    forgetPortal: (id) => scopes.forget(id),
+    usePortal: async (id, work) => (await portalScopes()).use(id, work),
     embedder,
     store,
     queue,

@@ -54,37 +54,113 @@ export function policyFileFor(config: Pick<Config, 'POLICY_FILE' | 'PORTAL_POLIC
   return config.POLICY_FILE;
 }
 
-/** Builds each portal's scope once and keeps it; a scope that failed to build is tried again next time. */
+export interface PortalScopesOptions {
+  /** Builds a portal's scope; PortalNotServedError when the portal is not served. */
+  build: (portalId: string) => Promise<PortalScope>;
+  /** Releases what a scope owns (its gateway's limiter, its write-back's timers). */
+  close: (scope: PortalScope) => Promise<void>;
+  /** At most this many scopes stay built; the least recently used idle one goes first (default 200). */
+  max?: number;
+  /** A scope unused for this long is closed (default 15 minutes); the next use builds it again. */
+  idleMs?: number;
+  now?: () => number;
+}
+
+interface Entry {
+  scope: Promise<PortalScope>;
+  lastUsed: number;
+  /** Work running with the scope (jobs): never evicted while above zero. */
+  leases: number;
+}
+
+/**
+ * Builds each portal's scope on first use and keeps it while it is used: a scope idle for `idleMs`, or the least
+ * recently used one beyond `max`, is closed and dropped (the next use builds it again), so a deployment serving
+ * many portals holds the ones at work, not every portal it ever served. A scope that failed to build is tried
+ * again next time. Eviction runs on each use; no timer keeps the process awake.
+ */
 export class PortalScopes {
-  private readonly scopes = new Map<string, Promise<PortalScope>>();
+  private readonly scopes = new Map<string, Entry>();
+  private readonly max: number;
+  private readonly idleMs: number;
+  private readonly now: () => number;
+  /** Scopes closed because they were idle or beyond the bound (since start). */
+  evictions = 0;
 
-  constructor(private readonly build: (portalId: string) => Promise<PortalScope>) {}
+  constructor(private readonly opts: PortalScopesOptions) {
+    this.max = Math.max(1, opts.max ?? 200);
+    this.idleMs = opts.idleMs ?? 15 * 60_000;
+    this.now = opts.now ?? Date.now;
+  }
 
+  /** The portal's scope, built on first use; the caller uses it briefly (one request). */
   get(portalId: string): Promise<PortalScope> {
-    let s = this.scopes.get(portalId);
-    if (!s) {
-      s = this.build(portalId);
-      this.scopes.set(portalId, s);
-      s.catch(() => this.scopes.delete(portalId));
+    return this.entry(portalId).scope;
+  }
+
+  /** Runs `work` with the portal's scope; the scope is not evicted before `work` settles (jobs). */
+  async use<T>(portalId: string, work: (scope: PortalScope) => Promise<T>): Promise<T> {
+    const e = this.entry(portalId);
+    e.leases += 1;
+    try {
+      return await work(await e.scope);
+    } finally {
+      e.leases -= 1;
+      e.lastUsed = this.now();
     }
-    return s;
+  }
+
+  private entry(portalId: string): Entry {
+    const now = this.now();
+    let e = this.scopes.get(portalId);
+    if (e) {
+      e.lastUsed = now;
+      // Most recently used last: Map keeps insertion order, so the first entries are the least recently used.
+      this.scopes.delete(portalId);
+      this.scopes.set(portalId, e);
+    } else {
+      const scope = this.opts.build(portalId);
+      const fresh: Entry = { scope, lastUsed: now, leases: 0 };
+      e = fresh;
+      this.scopes.set(portalId, fresh);
+      scope.catch(() => {
+        if (this.scopes.get(portalId) === fresh) this.scopes.delete(portalId);
+      });
+    }
+    this.evict(portalId);
+    return e;
+  }
+
+  /** Closes idle scopes and, beyond `max`, the least recently used ones that no job holds. */
+  private evict(keep: string): void {
+    const now = this.now();
+    let over = this.scopes.size - this.max;
+    for (const [id, e] of this.scopes) {
+      if (id === keep || e.leases > 0) continue;
+      if (over > 0 || now - e.lastUsed >= this.idleMs) {
+        this.scopes.delete(id);
+        over -= 1;
+        this.evictions += 1;
+        void e.scope.then((s) => this.opts.close(s)).catch(() => undefined);
+      }
+    }
   }
 
   /** Drops a portal's scope (removed, uninstalled or purged) and closes what it owns. */
-  async forget(portalId: string, close: (s: PortalScope) => Promise<void>): Promise<void> {
-    const s = this.scopes.get(portalId);
+  async forget(portalId: string): Promise<void> {
+    const e = this.scopes.get(portalId);
     this.scopes.delete(portalId);
-    if (s) await close(await s).catch(() => undefined);
+    if (e) await e.scope.then((s) => this.opts.close(s)).catch(() => undefined);
   }
 
-  /** Portals with a scope built in this process (bounded by the portals served). */
+  /** Portals with a scope built in this process (bounded by `max` plus the scopes jobs hold). */
   built(): string[] {
     return [...this.scopes.keys()];
   }
 
-  async closeAll(close: (s: PortalScope) => Promise<void>): Promise<void> {
+  async closeAll(): Promise<void> {
     const all = [...this.scopes.values()];
     this.scopes.clear();
-    for (const s of all) await s.then(close).catch(() => undefined);
+    for (const e of all) await e.scope.then((s) => this.opts.close(s)).catch(() => undefined);
   }
 }

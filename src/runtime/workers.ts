@@ -39,9 +39,11 @@ export async function createJobHandlers(c: Container): Promise<Handlers> {
     const portalId = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : '';
     try {
       if (!/^\d+$/.test(portalId)) throw new PermanentJobError(`${type} job without a portal id`);
-      const handler = (await handlersOf(await c.portal(portalId)))[type];
-      if (!handler) throw new PermanentJobError(`no handler for ${type}`);
-      await handler(job);
+      await c.usePortal(portalId, async (scope) => {
+        const handler = (await handlersOf(scope))[type];
+        if (!handler) throw new PermanentJobError(`no handler for ${type}`);
+        await handler(job);
+      });
     } catch (err) {
       if (isPortalGone(err)) {
         // A retry cannot help while the portal is gone; installing again starts new work from new events.
