@@ -131,10 +131,14 @@ export function accountFilter(portalId: string, f: AccountFilter = {}): Schemas[
   return must_not.length ? { must, must_not } : { must };
 }
 
-/** Payload indexes, created before the first upsert (Qdrant builds filterable HNSW links only for indexed keys). */
+/**
+ * Payload indexes, created before the first upsert (Qdrant builds filterable HNSW links only for indexed keys).
+ * The portal is the tenant key of both collections (`is_tenant`: Qdrant stores each portal's points together);
+ * every filter the adapter builds starts with it, so no query reads across portals.
+ */
 export const CHUNK_INDEXES: Array<{ field: string; schema: Schemas['PayloadFieldSchema'] }> = [
-  { field: 'account_id', schema: { type: 'keyword', is_tenant: true } },
-  { field: 'portal_id', schema: 'keyword' },
+  { field: 'portal_id', schema: { type: 'keyword', is_tenant: true } },
+  { field: 'account_id', schema: 'keyword' },
   { field: 'occurred_at', schema: 'datetime' },
   { field: 'source_id', schema: 'keyword' },
   { field: 'source_type', schema: 'keyword' },

@@ -45,12 +45,30 @@ describeQdrant('VectorStore on Qdrant', (url) => {
     const client = new QdrantClient({ url, apiKey: process.env.QDRANT_API_KEY });
     const chunks = await client.getCollection(`${collectionPrefix}chunks`);
     expect(chunks.config.params.sparse_vectors).toEqual({ bm25: { modifier: 'idf' } });
-    expect(chunks.payload_schema.account_id).toMatchObject({ data_type: 'keyword', params: { type: 'keyword', is_tenant: true } });
+    expect(chunks.payload_schema.portal_id).toMatchObject({ data_type: 'keyword', params: { type: 'keyword', is_tenant: true } });
+    expect(chunks.payload_schema.account_id).toMatchObject({ data_type: 'keyword' });
     expect(chunks.payload_schema.occurred_at).toMatchObject({ data_type: 'datetime' });
     const accounts = await client.getCollection(`${collectionPrefix}accounts`);
     expect(accounts.config.quantization_config).toEqual({ binary: { always_ram: true } });
     expect(accounts.payload_schema.portal_id).toMatchObject({ params: { is_tenant: true } });
     expect(accounts.payload_schema.is_customer).toMatchObject({ data_type: 'bool' });
+    await store.close();
+  });
+
+  it('makes the portal the tenant key of a collection built when the account was', async () => {
+    const collectionPrefix = `${uniqueName('t')}_`;
+    prefixes.push(collectionPrefix);
+    const { QdrantClient } = await import('@qdrant/js-client-rest');
+    const client = new QdrantClient({ url, apiKey: process.env.QDRANT_API_KEY });
+    const store = await createVectorStore({ qdrantUrl: url, dataDir: '/nonexistent', collectionPrefix, ...CONTRACT_DIMS });
+    await store.init();
+    // The layout before: account_id the tenant key, portal_id a plain keyword index.
+    const name = `${collectionPrefix}chunks`;
+    await client.createPayloadIndex(name, { field_name: 'portal_id', field_schema: 'keyword', wait: true });
+    await client.createPayloadIndex(name, { field_name: 'account_id', field_schema: { type: 'keyword', is_tenant: true }, wait: true });
+    await store.init();
+    const info = await client.getCollection(name);
+    expect(info.payload_schema.portal_id).toMatchObject({ params: { is_tenant: true } });
     await store.close();
   });
 

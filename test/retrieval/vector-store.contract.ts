@@ -153,6 +153,20 @@ export function vectorStoreContract(name: string, make: () => Promise<VectorStor
       await store.deleteChunks(other, ['c1']);
       expect(await store.getChunks(portal, ['c1'])).toHaveLength(1);
       expect((await store.stats(other)).chunks).toBe(0);
+      // Account profiles: the same account id in two portals is two accounts; similar accounts stay in the portal.
+      await store.upsertProfiles([
+        profile({ portalId: portal, accountId: 'p1', name: 'Ours', vector: axisVector(A, 1) }),
+        profile({ portalId: other, accountId: 'p1', name: 'Theirs', vector: axisVector(A, 1) }),
+        profile({ portalId: other, accountId: 'p2', name: 'Theirs too', vector: axisVector(A, 1) }),
+      ]);
+      expect((await store.getProfile(portal, 'p1'))?.name).toBe('Ours');
+      expect((await store.getProfile(other, 'p1'))?.name).toBe('Theirs');
+      const near = await store.nearestAccounts(portal, axisVector(A, 1), 10);
+      expect(near.every((h) => h.profile.portalId === portal)).toBe(true);
+      expect(near.map((h) => h.profile.name)).toContain('Ours');
+      expect(near.map((h) => h.profile.name)).not.toContain('Theirs too');
+      await store.deleteAccount(other, 'p1');
+      expect((await store.getProfile(portal, 'p1'))?.name).toBe('Ours');
     });
 
     it('ranks dense results by cosine similarity', async () => {
