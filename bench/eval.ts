@@ -118,6 +118,8 @@ async function evalSeed(args: EvalArgs, seed: number, log: (m: string) => void):
         hiddenClusterP10Ci: roundInterval(s.hiddenClusterP10Ci),
         hiddenClusterP10NoFirmographics: round(s.hiddenClusterP10NoFirmographics),
         hiddenClusterP10NoFirmographicsCi: roundInterval(s.hiddenClusterP10NoFirmographicsCi),
+        themedHistoryP10: round(s.themedHistoryP10),
+        themedHistoryP10Ci: roundInterval(s.themedHistoryP10Ci),
         randomP10: round(s.randomP10),
         segmentP10: round(s.segmentP10),
         outcomeAuc: round(s.outcomeAuc),

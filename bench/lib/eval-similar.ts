@@ -1,11 +1,12 @@
 import type { AccountHistory } from '../../src/core/objects.ts';
 import type { Embedder } from '../../src/text/embedder.ts';
 import { auc } from '../../src/agents/scorer/evaluation.ts';
-import { buildAccountProfile, buildProfileText } from '../../src/retrieval/account-profile.ts';
+import { buildAccountProfile, buildProfileText, documentFrequencies, historyTexts } from '../../src/retrieval/account-profile.ts';
 import { similarAccounts } from '../../src/retrieval/similar-accounts.ts';
 import type { VectorStore } from '../../src/retrieval/vector-store.ts';
 import type { GroundTruth } from '../../src/sandbox/types.ts';
 import { mean, meanInterval, type Interval } from './eval-stats.ts';
+import { cosine, meanVector, themedSentences } from './similar-themes.ts';
 
 /**
  * Similar accounts judged by a variable no CRM field holds: the account's hidden need cluster, which only shapes
@@ -30,6 +31,9 @@ export interface SimilarScores {
   outcomeAuc: number;
   outcomeAucFirmographicLookalikes: number;
   outcomeAccounts: number;
+  /** The candidate profile of similar-themes.ts (history only; not yet what the indexer stores). */
+  themedHistoryP10: number;
+  themedHistoryP10Ci: Interval;
 }
 
 const FIRMOGRAPHIC_FIELDS = ['industry', 'numberofemployees', 'annualrevenue', 'country', 'city', 'state', 'description'];
@@ -67,12 +71,14 @@ export async function evaluateSimilar(input: {
 
   // Rebuild every company's profile from its history alone, under a separate portal id.
   const hiddenPortal = `${portalId}-nofirmo`;
+  const historyOnly = new Map<string, string[]>();
   const shownPortal = input.rebuildShown ? `${portalId}-firmo` : portalId;
   for (const c of companies) {
     const h = await input.readHistory(c.id);
     if (!h) continue;
     const keys = await store.listChunkKeys(portalId, c.id);
     const chunks = await store.getChunks(portalId, keys.map((k) => k.id));
+    historyOnly.set(c.id, historyTexts(withoutFirmographics(h), chunks));
     const variants = [{ ...withoutFirmographics(h), portalId: hiddenPortal }, ...(input.rebuildShown ? [{ ...h, portalId: shownPortal }] : [])];
     // Built as the indexer builds profiles (no portal-wide term frequencies), so only the firmographics differ.
     for (const history of variants) {
@@ -80,6 +86,18 @@ export async function evaluateSimilar(input: {
       if (p) await store.upsertProfiles([p]);
     }
   }
+
+  // The candidate: mean embedding of each account's themed sentences, nearest 10 by exact cosine.
+  const docs = documentFrequencies(historyOnly.values());
+  const themed = new Map<string, number[]>();
+  for (const [id, texts] of historyOnly) {
+    const s = themedSentences(texts, docs);
+    if (s.length) themed.set(id, meanVector((await input.embedder.embed(s)).vectors));
+  }
+  const themedP10 = [...themed].map(([id, v]) => {
+    const nn = [...themed].filter(([o]) => o !== id).map(([o, w]) => ({ o, s: cosine(v, w) })).sort((a, b) => b.s - a.s).slice(0, 10);
+    return nn.filter((n) => cluster.get(n.o) === cluster.get(id)).length / Math.max(1, nn.length);
+  });
 
   const shown: number[] = [];
   const hidden: number[] = [];
@@ -123,5 +141,7 @@ export async function evaluateSimilar(input: {
     outcomeAuc: auc(outcomeScores, outcomeLabels),
     outcomeAucFirmographicLookalikes: auc(lookalikeScores, outcomeLabels),
     outcomeAccounts: outcomeLabels.length,
+    themedHistoryP10: mean(themedP10),
+    themedHistoryP10Ci: meanInterval(themedP10),
   };
 }

@@ -200,6 +200,14 @@ export function recentTimeline(history: AccountHistory, limit: number): Timeline
 
 export { contentVersion } from './content-version.ts';
 
+/** [[a1, a2], [b1], [c1, c2]] → [a1, b1, c1, a2, c2]. */
+export function interleave<T>(lists: readonly (readonly T[])[]): T[] {
+  const out: T[] = [];
+  const longest = Math.max(0, ...lists.map((l) => l.length));
+  for (let i = 0; i < longest; i++) for (const l of lists) if (i < l.length) out.push(l[i]!);
+  return out;
+}
+
 /**
  * The trigger's chunks as indexed. The generation runs after the ingest of its event (the ingest job enqueues
  * it), so they are there; a trigger with nothing to index (an empty call) simply has none.
@@ -260,7 +268,9 @@ export async function buildContext(input: BuildContextInput): Promise<AgentConte
     });
   const lists = await Promise.all([...(input.facets ?? []).map((f) => search(f, input.perFacet ?? 2)), search(input.query, input.k ?? 12)]);
   const seen = new Set<string>();
-  const hits = lists.flat().filter((h) => {
+  // Round robin over the lists (each facet's best hit, then each one's second…): a plain concatenation let the
+  // first facets fill the top of the context and the last ones reach it only when nothing was cut.
+  const hits = interleave(lists).filter((h) => {
     if (!isEvidenceOf(h.chunk, input.accountId)) return false;
     if (seen.has(h.chunk.id) || triggerIds.has(h.chunk.id) || triggerSources.has(h.chunk.sourceId)) return false;
     seen.add(h.chunk.id);
