@@ -68,6 +68,8 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     webhookTarget: `${apiUrl}/webhooks/hubspot`,
     clientSecret,
     webhookBatchMs: 200,
+    // Some companies lose their industry or head count, for the enrichment agent to propose them back.
+    enrichmentGaps: 0.3,
     logger: logger.child({ module: 'sandbox' }),
   });
   const truth = sandbox.groundTruth();
@@ -85,6 +87,8 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     HUBSPOT_APP_ID: sandbox.appId,
     API_TOKENS: `${adminToken}:admin:demo-admin,${reviewerToken}:reviewer:demo-reviewer`,
     WEBHOOK_COALESCE_MS: '300',
+    // The sandbox portal's enrichment provider (a vendor API in production: ENRICHMENT_URL + ENRICHMENT_API_KEY).
+    ENRICHMENT_URL: 'sandbox',
     // The models are the user's choice: e.g. a local embedding server (README, "Fully local, semantic").
     ...pick(process.env, MODEL_SETTINGS),
   });
@@ -128,6 +132,13 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     step('Waiting for webhooks, ingest and generation jobs');
     await settle(c, sandbox);
 
+    const enriched = await enrichOne(apiUrl, adminToken, truth);
+    if (enriched) {
+      step('Enrichment of a company with empty firmographics (as on a company.creation webhook)');
+      out(`  • ${enriched.label}: ${enriched.what}`);
+      events.push(enriched);
+    }
+
     const report = await buildReport(c, events, simStart);
     out();
     out(`── Report ${'─'.repeat(69)}`);
@@ -146,6 +157,12 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
       (report.notes.duplicates ? `; ${report.notes.duplicates} DUPLICATE(S)` : '; no duplicates'), '  ')) out(l);
     for (const l of wrap(`Lead scores: ${report.scores.applied} applied, ${report.scores.review} waiting for review` +
       (report.scores.unvalidated ? `, ${report.scores.unvalidated} of them because the scorer is not validated (model_unvalidated)` : ''), '  ')) out(l);
+    if (enriched) {
+      const e = report.enrichment;
+      for (const l of wrap(`Enrichment: ${e.proposed} value(s) proposed, ${e.applied} applied, ${e.review} waiting for review` +
+        (e.unvalidated ? `, ${e.unvalidated} of them because the model has no held-out enrichment measurement (model_unvalidated)` : '') +
+        `; ${e.overwrites} value(s) already there replaced`, '  ')) out(l);
+    }
     out();
     out('Where to look next:');
     out(`  Review page:       ${apiUrl}/review  (sign in with the token ${reviewerToken})`);
@@ -163,6 +180,7 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
       ...(report.failedJobs === 0 ? [] : [`${report.failedJobs} job(s) failed`]),
       ...(report.notes.duplicates === 0 ? [] : [`${report.notes.duplicates} duplicate AI note(s)`]),
       ...(report.scores.appliedUnvalidated === 0 ? [] : [`${report.scores.appliedUnvalidated} score(s) of an unvalidated scorer applied`]),
+      ...(report.enrichment.overwrites === 0 ? [] : [`${report.enrichment.overwrites} value(s) already there overwritten by enrichment`]),
     ];
     if (problems.length) {
       for (const l of wrap(`✖ ${problems.join('; ')}`, '  ')) out(l);
@@ -242,6 +260,23 @@ async function simulateDay(sandboxUrl: string, truth: Truth): Promise<SimulatedE
 }
 
 /**
+ * Runs the enrichment agent through the API on a company whose industry or head count the portal lost, one with a
+ * fact about it in its history when there is one. Its proposals and decisions land in the audit log like any other.
+ */
+async function enrichOne(apiUrl: string, adminToken: string, truth: { enrichment?: { records: Array<{ companyId: string; gaps: string[]; stated: unknown[] }> } }): Promise<SimulatedEvent | null> {
+  const records = truth.enrichment?.records.filter((r) => r.gaps.length > 0) ?? [];
+  const pick = records.find((r) => r.stated.length > 0) ?? records[0];
+  if (!pick) return null;
+  const res = await fetch(`${apiUrl}/v1/accounts/${pick.companyId}/generate/enrichment`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: '{}',
+  });
+  if (!res.ok) throw new Error(`enrichment of company ${pick.companyId} answered ${res.status}: ${await res.text()}`);
+  return { label: 'Enrichment', what: `company ${pick.companyId} has no ${pick.gaps.join(' and no ')}: the history and the sandbox's provider are asked`, objectType: 'companies', objectId: pick.companyId, accountId: pick.companyId };
+}
+
+/**
  * Waits until the sandbox has delivered every webhook and the queue is empty, twice in a row. The deadline is
  * 100 s without progress (a job finishing counts): a busy machine is slow, not stuck; at most 15 minutes.
  */
@@ -284,6 +319,7 @@ async function buildReport(c: Container, events: SimulatedEvent[], since: string
   let held = 0;
   let replyDraft = false;
   const scores = { applied: 0, review: 0, unvalidated: 0, appliedUnvalidated: 0 };
+  const enrichment = { proposed: 0, applied: 0, review: 0, unvalidated: 0, overwrites: 0 };
   // One note per event: the same run of the same agent never writes two notes (each is associated with every
   // relevant record instead).
   const notesPerRun = new Map<string, number>();
@@ -315,6 +351,14 @@ async function buildReport(c: Container, events: SimulatedEvent[], since: string
       if (unvalidated) scores.unvalidated++;
       if (unvalidated && wasApplied) scores.appliedUnvalidated++;
     }
+    if (d.agent === 'enrichment' && d.kind === 'property' && !['ai_last_run', 'ai_model'].includes(d.field ?? '')) {
+      enrichment.proposed++;
+      if (wasApplied) enrichment.applied++;
+      if (outcome === 'review') enrichment.review++;
+      if (d.reasons.some((r) => r.startsWith('model_unvalidated'))) enrichment.unvalidated++;
+      // The field's value when the agent looked: enrichment fills empty fields only.
+      if (wasApplied && (list.find((e) => e.previousValue != null)?.previousValue ?? '').trim() !== '') enrichment.overwrites++;
+    }
     const what = d.kind === 'property' ? `${d.field} = ${trim(oneLine(d.proposedValue), 40)}` : `${d.kind}: ${trim(oneLine(d.proposedValue), 50)}`;
     const block = [
       ...wrap(`[${d.agent}] ${d.objectType}:${d.objectId} ${what}`, '      ', '    '),
@@ -332,7 +376,7 @@ async function buildReport(c: Container, events: SimulatedEvent[], since: string
     notes: [...notesPerRun.values()].reduce((a, b) => a + b, 0),
     duplicates: [...notesPerRun.values()].reduce((a, n) => a + Math.max(0, n - 1), 0),
   };
-  return { sections, applied, appliedNotes, replyDraft, review, rejected, held, failedJobs, decided: decided.length, notes, scores };
+  return { sections, applied, appliedNotes, replyDraft, review, rejected, held, failedJobs, decided: decided.length, notes, scores, enrichment };
 }
 
 /** Wrapped to 80 columns: the first line after `first`, the rest after `rest`. */
@@ -353,6 +397,7 @@ function matchEvent(events: SimulatedEvent[], d: AuditEntry): string {
     reply_draft: 'Customer e-mail',
     lead_score: 'New lead',
     account_summary: 'Deal stage change',
+    enrichment: 'Enrichment',
   };
   const label = d.agent ? agentToEvent[d.agent] : undefined;
   return label && events.some((e) => e.label === label) ? label : 'other';
