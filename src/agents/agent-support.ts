@@ -1,6 +1,7 @@
-import { parseAccountId, type AccountHistory, type AssociationSet, type HubSpotObject, type ObjectType } from '../core/objects.ts';
+import { parseAccountId, type AccountHistory, type AssociationSet, type EngagementType, type HubSpotObject, type ObjectType } from '../core/objects.ts';
 import { AppError } from '../errors.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
+import { HISTORY_PROPERTIES } from '../hubspot/properties.ts';
 import type { Embedder } from '../text/embedder.ts';
 import type { RetrievalMode } from '../retrieval/hybrid-search.ts';
 import { buildContext, type AgentContext } from '../retrieval/context-builder.ts';
@@ -21,6 +22,44 @@ export async function readTrigger(gateway: HubSpotGateway, type: ObjectType, id:
   const [obj] = await gateway.batchRead(type, [id], { properties });
   if (!obj) throw new TriggerNotFoundError(type, id);
   return obj;
+}
+
+/** The engagement that triggered a run, read once (readTriggerEngagement). */
+export interface TriggerEngagement {
+  type: EngagementType;
+  object: HubSpotObject;
+  /** All its associations, when the indexed snapshot held it (else engagementTargets reads them). */
+  associations?: AssociationSet;
+  /** The account's indexed snapshot, when there is one: the context is built from it. */
+  history?: AccountHistory;
+}
+
+/**
+ * The trigger engagement read once. A webhook run reads the account's indexed snapshot (`deps.readHistory`),
+ * which holds the engagement exactly as its ingest indexed it, with its properties and associations: no HubSpot
+ * request at all. Without a snapshot, or when it does not hold the engagement (an API run on an account indexed
+ * before the engagement existed), the engagement is read from HubSpot (and its associations later, by
+ * `triggerTargets`).
+ */
+export async function readTriggerEngagement(
+  deps: Pick<AgentDeps, 'gateway' | 'readHistory'>,
+  type: EngagementType,
+  id: string,
+  accountId: string,
+  properties: readonly string[],
+): Promise<TriggerEngagement> {
+  const history = deps.readHistory ? await deps.readHistory(accountId) : undefined;
+  const held = history?.engagements.find((e) => e.type === type && e.object.id === id);
+  if (history && held && properties.every((p) => HISTORY_PROPERTIES[type].includes(p))) {
+    return { type, object: held.object, associations: held.associations, history };
+  }
+  return { type, object: await readTrigger(deps.gateway, type, id, [...properties]), ...(history ? { history } : {}) };
+}
+
+/** The trigger engagement's associations with this account's records: from the snapshot, or read from HubSpot. */
+export async function triggerTargets(gateway: HubSpotGateway, t: TriggerEngagement, history: AccountHistory): Promise<AssociationSet> {
+  const own = accountRecords(history);
+  return t.associations ? ownAssociations(t.associations, own) : engagementTargets(gateway, t.type, t.object.id, own);
 }
 
 /** The account's own record: the company, or the contact of a contact-only account. */
@@ -60,7 +99,10 @@ export function accountRecords(history: AccountHistory): AccountRecords {
  * (The write-back checks every target against HubSpot's associations again when it decides.)
  */
 export async function engagementTargets(gateway: HubSpotGateway, type: ObjectType, id: string, own: AccountRecords): Promise<AssociationSet> {
-  const all = (await gateway.engagementAssociations(type, [id])).get(id);
+  return ownAssociations((await gateway.engagementAssociations(type, [id])).get(id), own);
+}
+
+function ownAssociations(all: Partial<AssociationSet> | undefined, own: AccountRecords): AssociationSet {
   const keep = (ids: string[] | undefined, mine: ReadonlySet<string>) => (ids ?? []).filter((x) => mine.has(x));
   return {
     companies: keep(all?.companies, own.companies),

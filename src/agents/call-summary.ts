@@ -1,5 +1,5 @@
 import type { AssociationSet, HubSpotObject } from '../core/objects.ts';
-import { accountRecords, accountTarget, agentContext, currentValues, engagementTargets, readTrigger, recordIdsOf } from './agent-support.ts';
+import { accountTarget, agentContext, currentValues, readTriggerEngagement, recordIdsOf, triggerTargets } from './agent-support.ts';
 import type { AgentDefinition } from './definition.ts';
 import { summarizeCallOffline } from './offline/call-summary.ts';
 import { fenceChunks, referenceChunks, renderFacts, renderTimeline, type PromptChunks } from './prompt-context.ts';
@@ -68,14 +68,20 @@ export const callSummaryAgent: AgentDefinition<CallState, CallSummaryOutput> = {
   async prepare({ deps, trigger, now }) {
     const type = trigger.objectType === 'meetings' ? 'meetings' : 'calls';
     const source = SOURCES[type];
-    const call = await readTrigger(deps.gateway, type, trigger.objectId, [...source.properties]);
+    const read = await readTriggerEngagement(deps, type, trigger.objectId, trigger.accountId, source.properties);
+    const call = read.object;
     const pick = (keys: readonly string[]) => keys.map((k) => call.properties[k] ?? '').filter(Boolean).join('\n');
     const title = pick(source.title) || (type === 'calls' ? 'Call' : 'Meeting');
     const body = pick(source.body);
     // Creation webhooks carry no content: an empty call ends the job cleanly, its content update re-triggers it.
     if (body.trim() === '') return { skip: `${type} ${call.id} has no content` };
-    const context = await agentContext(deps, trigger, trigger.accountId, 'call_summary', { queryText: `${title}\n${body}`, triggerIds: [`${type}:${call.id}`], now });
-    const assoc = await engagementTargets(deps.gateway, type, call.id, accountRecords(context.history));
+    const context = await agentContext(deps, trigger, trigger.accountId, 'call_summary', {
+      queryText: `${title}\n${body}`,
+      triggerIds: [`${type}:${call.id}`],
+      now,
+      ...(read.history ? { history: read.history } : {}),
+    });
+    const assoc = await triggerTargets(deps.gateway, read, context.history);
     const chunks = referenceChunks(context.chunks);
     return {
       context,

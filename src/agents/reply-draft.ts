@@ -1,6 +1,6 @@
 import type { AssociationSet, HubSpotObject } from '../core/objects.ts';
 import type { AgentDeps } from './agent-types.ts';
-import { accountRecords, accountTarget, agentContext, engagementTargets, readTrigger, recordIdsOf } from './agent-support.ts';
+import { accountTarget, agentContext, readTriggerEngagement, recordIdsOf, triggerTargets } from './agent-support.ts';
 import type { AgentDefinition } from './definition.ts';
 import { draftReplyOffline } from './offline/reply-draft.ts';
 import { fenceChunks, referenceChunks, renderFacts, type PromptChunks } from './prompt-context.ts';
@@ -55,11 +55,12 @@ export const replyDraftAgent: AgentDefinition<DraftState, ReplyDraftOutput> = {
   schemaName: 'reply_draft',
 
   async prepare({ deps, trigger, now }) {
-    const email = await readTrigger(deps.gateway, 'emails', trigger.objectId, EMAIL_PROPERTIES);
     const accountId = trigger.accountId;
+    const read = await readTriggerEngagement(deps, 'emails', trigger.objectId, accountId, EMAIL_PROPERTIES);
+    const email = read.object;
     if (!isIncoming(email)) return { skip: 'not an incoming e-mail' };
     const sender = senderOf(email);
-    const history = deps.readHistory ? await deps.readHistory(accountId) : (await deps.gateway.accountHistories([accountId]))[0];
+    const history = read.history ?? (await deps.gateway.accountHistories([accountId]))[0];
     const from = await senderContact(deps.gateway, email, sender.email, history?.contacts ?? []);
     if (from.kind === 'other_account') return { skip: `the sender is contact ${from.contactId} of another account; ${accountId} was only copied` };
     const subject = email.properties.hs_email_subject ?? '';
@@ -70,7 +71,7 @@ export const replyDraftAgent: AgentDefinition<DraftState, ReplyDraftOutput> = {
       now,
       ...(history ? { history } : {}),
     });
-    const assoc = await engagementTargets(deps.gateway, 'emails', email.id, accountRecords(context.history));
+    const assoc = await triggerTargets(deps.gateway, read, context.history);
     const chunks = referenceChunks(context.chunks);
     const owner = context.facts.company?.owner ?? context.facts.contacts[0]?.owner ?? null;
     return {

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callSummaryAgent } from '../../src/agents/call-summary.ts';
+import { OfflineProvider } from '../../src/agents/offline-provider.ts';
+import { runAgent } from '../../src/agents/runner.ts';
 import { ingestRecord, type IngestHandlerDeps } from '../../src/events/ingest-jobs.ts';
 import { HistorySnapshots } from '../../src/ingest/history-snapshots.ts';
 import { Indexer } from '../../src/ingest/indexer.ts';
@@ -17,6 +20,7 @@ type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 let sandbox: Sandbox;
 let stack: IngestStack;
 let deps: IngestHandlerDeps;
+let snapshots: HistorySnapshots;
 let portalId: string;
 let companyId: string;
 let cleanup: () => void;
@@ -51,7 +55,8 @@ beforeAll(async () => {
   cleanup = tmp.cleanup;
   stack = await openIngestStack({ baseUrl: sandbox.url, accessToken: sandbox.token, dataDir: tmp.dir, rateLimitPer10s: 5000, pool: false });
   portalId = await stack.gateway.portalId();
-  const indexer = new Indexer({ store: stack.store, embedder: stack.embedder, gateway: stack.gateway, snapshots: new HistorySnapshots(stack.cache!) });
+  snapshots = new HistorySnapshots(stack.cache!);
+  const indexer = new Indexer({ store: stack.store, embedder: stack.embedder, gateway: stack.gateway, snapshots });
   deps = { indexer, gateway: stack.gateway };
   const truth = sandbox.groundTruth();
   await indexer.reindexAccounts(portalId, [...truth.companies.map((c) => c.id), ...truth.contactsWithoutCompany.map((id) => `contact:${id}`)]);
@@ -86,6 +91,32 @@ describe('HubSpot requests of one webhook-triggered ingest', () => {
     expect(warm).toBeLessThanOrEqual(10);
     expect((await stack.store.listChunkKeys(portalId, companyId)).some((k) => k.sourceId === `notes:${noteId}`)).toBe(true);
     await expectSameAsFullRead();
+  });
+
+  it('the call summary its ingest starts reads the call from the indexed snapshot: one request (the target’s ai_* values)', async () => {
+    const { ids } = await simulate('call', { companyId });
+    const callId = ids.calls![0]!;
+    await ingestRecord(deps, record({ objectType: 'calls', objectId: callId, reason: 'creation' }));
+    const snap = await snapshots.get(portalId, companyId);
+    expect(snap?.history.engagements.some((e) => e.type === 'calls' && e.object.id === callId)).toBe(true);
+    const agentDeps = {
+      gateway: stack.gateway,
+      store: stack.store,
+      embedder: stack.embedder,
+      provider: new OfflineProvider(),
+      readHistory: async (a: string) => (a === companyId ? snap!.history : undefined),
+    };
+    const trigger = { portalId, runId: 'calls-read-once', objectType: 'calls' as const, objectId: callId, accountId: companyId };
+    // Without the snapshot (an API run) the call, its associations and the account are read from HubSpot; this
+    // run also loads the owners and pipelines, which every run shares for ten minutes.
+    const { readHistory: _snapshot, ...cold } = agentDeps;
+    const without = await requestsDuring(() => runAgent(callSummaryAgent, cold, { ...trigger, runId: 'calls-read-cold' }));
+    const result = { proposals: [] as unknown[] };
+    const n = await requestsDuring(async () => Object.assign(result, await runAgent(callSummaryAgent, agentDeps, trigger)));
+    console.log(`HubSpot requests of a call summary run: ${n} with the indexed snapshot, ${without} without`);
+    expect(result.proposals.length).toBeGreaterThan(0);
+    expect(n).toBe(1);
+    expect(without).toBeGreaterThan(n);
   });
 
   it('a deal stage change costs at most 10 requests and indexes the same', async () => {
