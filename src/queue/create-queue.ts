@@ -1,4 +1,5 @@
 import type { Logger } from '../logging.ts';
+import type { ForegroundGate } from './foreground.ts';
 import type { JobQueue } from './queue.ts';
 
 export interface CreateQueueOptions {
@@ -11,6 +12,8 @@ export interface CreateQueueOptions {
   backoffBaseMs?: number;
   /** Embedded only: how long a claimed job is reserved before another worker may take it. */
   leaseMs?: number;
+  /** Embedded only: this process's webhook deliveries, which its workers let go first (ForegroundGate). */
+  foreground?: ForegroundGate;
   logger?: Logger;
 }
 
@@ -18,7 +21,8 @@ export interface CreateQueueOptions {
 export async function createQueue(opts: CreateQueueOptions): Promise<JobQueue> {
   if (opts.redisUrl) {
     const { BullQueue } = await import('./bullmq-queue.ts');
-    const queue = new BullQueue({ ...opts, redisUrl: opts.redisUrl });
+    const { foreground: _embeddedOnly, ...bull } = opts;
+    const queue = new BullQueue({ ...bull, redisUrl: opts.redisUrl });
     return queue;
   }
   const { EmbeddedQueue } = await import('./embedded-queue.ts');

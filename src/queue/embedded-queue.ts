@@ -33,6 +33,11 @@ export interface EmbeddedQueueOptions {
   pollMs?: number;
   /** How long completed jobs are kept before pruning. */
   completedRetentionMs?: number;
+  /**
+   * Webhook deliveries this process answers: its workers step aside while one is in flight (see ForegroundGate),
+   * since they share its event loop. An embedded-only notion: BullMQ workers run beside the API, not inside it.
+   */
+  foreground?: ForegroundGate;
   logger?: Logger;
 }
 
@@ -71,7 +76,7 @@ export class EmbeddedQueue implements JobQueue {
     this.assertOpen();
     const worker = new EmbeddedWorker(this.journal, this.wake, handlers, {
       concurrency: Math.max(1, opts?.concurrency ?? 1),
-      foreground: opts?.foreground,
+      foreground: this.opts.foreground,
       leaseMs: this.opts.leaseMs ?? DEFAULT_LEASE_MS,
       pollMs: this.opts.pollMs ?? DEFAULT_POLL_MS,
       backoffBaseMs: this.opts.backoffBaseMs,

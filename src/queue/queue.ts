@@ -1,5 +1,3 @@
-import type { ForegroundGate } from './foreground.ts';
-
 /**
  * Durable job queue port. Adapters: embedded (SQLite journal, workers in-process) and BullMQ on Redis.
  * `enqueue` resolves only once the jobs are durable: the webhook route acknowledges after it.
@@ -93,11 +91,6 @@ export interface WorkOptions {
   concurrency?: number;
   /** BullMQ: a concurrency per job type over `concurrency` (each type has its own worker there). */
   concurrencyOf?: Partial<Record<JobType, number>>;
-  /**
-   * Embedded queue: workers step aside while this process answers webhook deliveries (see ForegroundGate).
-   * BullMQ workers run in their own processes in production and ignore it.
-   */
-  foreground?: ForegroundGate;
 }
 
 export interface JobQueue {

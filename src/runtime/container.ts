@@ -182,6 +182,8 @@ export function createContainer(config: Config, logger: Logger): Container {
     (s) => s.close(),
   );
 
+  // Shared by the webhook route (which holds it) and the embedded queue's workers (which wait on it).
+  const foreground = new ForegroundGate();
   let stopQueueMetrics = (): void => undefined;
   const queue = res.lazy(
     'queue',
@@ -191,6 +193,7 @@ export function createContainer(config: Config, logger: Logger): Container {
         dataDir: config.dataDir,
         prefix: config.REDIS_PREFIX,
         defaultMaxAttempts: config.JOB_MAX_ATTEMPTS,
+        foreground,
         logger: logger.child({ module: 'queue' }),
       });
       stopQueueMetrics = collectQueueStats(() => q.stats());
@@ -343,7 +346,7 @@ export function createContainer(config: Config, logger: Logger): Container {
     embedder,
     store,
     queue,
-    foreground: new ForegroundGate(),
+    foreground,
     actionWaiters: new ActionWaiters(),
     provider,
     indexer,

@@ -128,6 +128,5 @@ export async function startWorkers(c: Container): Promise<WorkerHandle> {
   return queue.work(handlers, {
     concurrency: c.config.QUEUE_CONCURRENCY,
     concurrencyOf: { 'webhook.batch': c.config.WEBHOOK_BATCH_CONCURRENCY },
-    foreground: c.foreground,
   });
 }

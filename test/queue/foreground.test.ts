@@ -84,10 +84,10 @@ describe('ForegroundGate', () => {
 
   it('makes embedded workers wait for deliveries to be answered, but never longer than maxDeferMs a round', async () => {
     // A delivery in flight holds the job back for as long as it lasts (here: as long as the test wants).
-    const queue = await createQueue({ dataDir: tmp.dir, prefix: uniqueName('fgw'), defaultMaxAttempts: 3 });
     const gate = new ObservedGate(600_000);
+    const queue = await createQueue({ dataDir: tmp.dir, prefix: uniqueName('fgw'), defaultMaxAttempts: 3, foreground: gate });
     const ran: number[] = [];
-    const worker = queue.work({ 'ingest.record': async () => void ran.push(performance.now()) }, { foreground: gate });
+    const worker = queue.work({ 'ingest.record': async () => void ran.push(performance.now()) });
     const leave = gate.enter();
     await queue.enqueue([{ type: 'ingest.record', payload: {} }]);
     await waitFor(() => gate.waitedWhileBusy > 0, 30_000, 'the worker finding a delivery in flight');
@@ -101,12 +101,12 @@ describe('ForegroundGate', () => {
     await queue.close();
 
     // Deliveries that never stop still let the job through, after maxDeferMs.
-    const queue2 = await createQueue({ dataDir: tmp.dir, prefix: uniqueName('fgw'), defaultMaxAttempts: 3 });
     const busyForever = new ObservedGate(1_000);
+    const queue2 = await createQueue({ dataDir: tmp.dir, prefix: uniqueName('fgw'), defaultMaxAttempts: 3, foreground: busyForever });
     busyForever.enter();
     await queue2.enqueue([{ type: 'ingest.record', payload: {} }]);
     const startedAt = performance.now(); // the worker's first round starts after this
-    const worker2 = queue2.work({ 'ingest.record': async () => void ran.push(performance.now()) }, { foreground: busyForever });
+    const worker2 = queue2.work({ 'ingest.record': async () => void ran.push(performance.now()) });
     await queue2.drain(60_000);
     expect(ran).toHaveLength(2);
     expect(busyForever.waitedWhileBusy).toBeGreaterThan(0);
