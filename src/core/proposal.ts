@@ -99,6 +99,11 @@ export interface SubmitResult {
   /** What happened: applied (with HubSpot's answer), queued for review, rejected, or dry-run. */
   status: 'applied' | 'pending_review' | 'rejected' | 'dry_run' | 'failed' | 'duplicate';
   detail?: string;
+  /**
+   * A failed write that may succeed later (HubSpot 5xx, 429, timeout): its intent is kept, so running the same job
+   * again writes it once (an engagement is looked up by its marker first). A permanent failure (4xx) is not.
+   */
+  retryable?: boolean;
 }
 
 /** The write-back module's entry point, as seen by agents' callers. */

@@ -33,6 +33,18 @@ import type { ScorerModel } from '../agents/scorer/model.ts';
  * proposals target only that account's records, and the write-back rejects any target outside it.
  */
 
+/**
+ * Some of a run's writes failed in a way that may pass later (HubSpot 5xx, 429, timeout). Thrown after the run's
+ * other proposals were handled, so the queue runs the job again with back-off: the agent proposes the same ids,
+ * what was written is recognised as written, and the failed writes are tried once more (no duplicate note).
+ */
+export class WritebackRetryError extends AppError {
+  readonly retryable = true;
+  constructor(failed: number, cause: string) {
+    super('WRITEBACK_TRANSIENT', `${failed} write(s) failed transiently and will be retried with the job: ${cause}`);
+  }
+}
+
 export interface GenerationHandlerDeps {
   gateway: HubSpotGateway;
   /** Where the per-account jobs of a trigger shared by several accounts go. */
@@ -136,6 +148,8 @@ export function createGenerationHandlers(deps: GenerationHandlerDeps): Partial<R
       const byStatus: Record<string, number> = {};
       for (const s of submitted) byStatus[s.status] = (byStatus[s.status] ?? 0) + 1;
       log.info({ proposals: result.proposals.length, byStatus, model: result.trace.model, usage: result.trace.usage }, 'proposals submitted');
+      const transient = submitted.filter((s) => s.status === 'failed' && s.retryable);
+      if (transient.length > 0) throw new WritebackRetryError(transient.length, transient[0]!.detail ?? 'HubSpot did not answer');
     };
 
   return Object.fromEntries((Object.keys(AGENT_DEFINITIONS) as AgentName[]).map((agent) => [`generate.${agent}`, handlerFor(agent)]));

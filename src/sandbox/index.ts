@@ -6,7 +6,7 @@ import type { SandboxContext } from './context.ts';
 import { DEFAULT_APP_ID, DEFAULT_PORTAL_ID, generatePortal } from './generator.ts';
 import type { TextStyle } from './phrasing/types.ts';
 import { Rng } from './prng.ts';
-import { buildSandboxServer } from './server.ts';
+import { buildSandboxServer, type FaultSettings } from './server.ts';
 import { Simulator } from './simulate.ts';
 import { search } from './search.ts';
 import { SearchIndex } from './search-index.ts';
@@ -77,7 +77,7 @@ export interface SandboxHandle {
   flushWebhooks(): Promise<void>;
   metrics(): { requests: number; http429: number; byRoute: Record<string, number> };
   /** Changes fault injection while running (also `PUT /_sandbox/faults`). */
-  setFaults(f: { faultRate?: number; latencyMs?: number }): void;
+  setFaults(f: { faultRate?: number; latencyMs?: number; failRoute?: FaultSettings['failRoute'] }): void;
   /** Starts a new day for the daily limit (also `POST /_sandbox/new-day`). */
   newDay(): void;
   close(): Promise<void>;

@@ -49,6 +49,12 @@ function delayWhileConnected(req: FastifyRequest, ms: number): Promise<void> {
 export interface FaultSettings {
   faultRate: number;
   latencyMs: number;
+  /**
+   * Fails the next `times` requests of one route (`POST /crm/v3/objects/:objectType`) with `status`. With
+   * `afterHandling` the request is carried out first and only its answer is lost: HubSpot made the note, the
+   * client saw a 500 (what a caller's idempotency has to survive).
+   */
+  failRoute?: { route: string; status: number; times: number; afterHandling?: boolean };
 }
 
 export function buildSandboxServer(
@@ -79,9 +85,16 @@ export function buildSandboxServer(
     }
   });
 
+  const answerLost = new WeakSet<object>();
   app.addHook('onRequest', async (req, reply) => {
     if (req.url.startsWith('/_sandbox')) return;
     ctx.counters.requests++;
+    const targeted = faults.failRoute;
+    if (targeted && targeted.times > 0 && `${req.method} ${req.routeOptions.url ?? ''}` === targeted.route) {
+      targeted.times -= 1;
+      if (!targeted.afterHandling) throw new HubSpotHttpError(targeted.status, 'INTERNAL_ERROR', 'Internal error (injected by the sandbox)');
+      answerLost.add(req);
+    }
     const auth = req.headers.authorization;
     if (!auth) throw unauthorized(true);
     // The scheme is case-insensitive (RFC 9110 §11.1), as HubSpot treats it: `bearer x` is the same credential.
@@ -124,6 +137,13 @@ export function buildSandboxServer(
       const status = faultRng.pick(FAULTS);
       throw new HubSpotHttpError(status, 'INTERNAL_ERROR', status === 504 ? 'Gateway timeout' : 'Internal error (injected by the sandbox)');
     }
+  });
+
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (!answerLost.has(req)) return payload;
+    const status = faults.failRoute?.status ?? 500;
+    void reply.code(status);
+    return JSON.stringify(new HubSpotHttpError(status, 'INTERNAL_ERROR', 'Internal error (injected by the sandbox after the request was carried out)').body);
   });
 
   app.addHook('onResponse', async (req, reply) => {

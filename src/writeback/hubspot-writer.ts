@@ -1,7 +1,9 @@
 import type { ObjectType, RecordType } from '../core/objects.ts';
 import { ASSOCIATION_TYPE_IDS } from '../core/objects.ts';
 import type { Proposal } from '../core/proposal.ts';
+import { HubSpotTransientError } from '../hubspot/errors.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
+import { DEFAULT_BACKOFF, retryDelayMs } from '../hubspot/retry-policy.ts';
 import { AI_ENGAGEMENT_PROPERTY } from './ai-properties.ts';
 import { hasMarker, noteBody, taskBody } from './note-format.ts';
 
@@ -31,6 +33,11 @@ export interface PropertyWrite {
 }
 
 const BATCH = 100;
+/**
+ * Tries of one engagement create after HubSpot answered 5xx or timed out. The gateway does not retry a create
+ * that HubSpot may have processed; the writer can, because it first looks for the engagement by its marker.
+ */
+const CREATE_TRIES = 3;
 
 export class HubSpotWriter {
   constructor(
@@ -85,14 +92,29 @@ export class HubSpotWriter {
           };
     if (await this.hasAiFlag(kind)) properties[AI_ENGAGEMENT_PROPERTY.name] = 'true';
     // One engagement on every relevant record (the decision checked each belongs to the account), not a copy per record.
-    const created = await this.gateway.create(
-      kind,
-      properties,
-      [p.target, ...(p.associations ?? [])].map((t) => ({ toObjectType: t.objectType, toObjectId: t.objectId, associationTypeId: ASSOCIATION_TYPE_IDS[kind][t.objectType] })),
-    );
-    // Only now is the id known; HubSpot's attribution (our app id as sourceId) covers the creation event itself.
-    await this.onOwnWrite({ portalId: await this.portalId(), objectType: kind, objectId: created.id });
-    return { id: created.id, reused: false, properties: created.properties };
+    const associations = [p.target, ...(p.associations ?? [])].map((t) => ({
+      toObjectType: t.objectType,
+      toObjectId: t.objectId,
+      associationTypeId: ASSOCIATION_TYPE_IDS[kind][t.objectType],
+    }));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const created = await this.gateway.create(kind, properties, associations);
+        // Only now is the id known; HubSpot's attribution (our app id as sourceId) covers the creation event itself.
+        await this.onOwnWrite({ portalId: await this.portalId(), objectType: kind, objectId: created.id });
+        return { id: created.id, reused: false, properties: created.properties };
+      } catch (err) {
+        // A 5xx or a timeout may hide a create that HubSpot made: look for it before trying again, so a retried
+        // write never leaves a second note. Other errors (4xx: the request itself is wrong) are the caller's.
+        if (!(err instanceof HubSpotTransientError) || attempt + 1 >= CREATE_TRIES) throw err;
+        const landed = await this.findByMarker(kind, target, p.target.objectId, p.id);
+        if (landed) {
+          await this.onOwnWrite({ portalId: await this.portalId(), objectType: kind, objectId: landed });
+          return { id: landed, reused: true, properties: {} };
+        }
+        await new Promise((r) => setTimeout(r, retryDelayMs(err, attempt, 10_000, DEFAULT_BACKOFF)));
+      }
+    }
   }
 
   private readonly aiFlag = new Map<'notes' | 'tasks', Promise<boolean>>();

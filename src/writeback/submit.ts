@@ -199,11 +199,7 @@ async function flushProperties(
     }
   } catch (err) {
     ctx.logger.warn({ err, count: batch.length }, 'write-back batch update failed');
-    for (const item of batch) {
-      await ctx.writes.markFailed(item.proposal.id);
-      await ctx.audit.append({ ...auditFields(item.proposal, meta.traceId), event: 'failed', actor: meta.actor, decision: 'apply', status: 'failed', outcome: errorOutcome(err) });
-      results[item.index] = { proposal: item.proposal, decision: item.decision, status: 'failed', detail: errorMessage(err) };
-    }
+    for (const item of batch) results[item.index] = await writeFailed(ctx, item.proposal, item.decision, err, meta);
   }
 }
 
@@ -230,10 +226,28 @@ export async function applyEngagement(
     return { proposal: p, decision: meta.decision, status: 'applied', detail: `${p.kind} ${created.id}${created.reused ? ' (found from an earlier attempt)' : ''}` };
   } catch (err) {
     ctx.logger.warn({ err, proposalId: p.id }, 'write-back engagement create failed');
-    await ctx.writes.markFailed(p.id);
-    await ctx.audit.append({ ...auditFields(p, meta.traceId), event: 'failed', actor: meta.actor, decision: 'apply', status: 'failed', outcome: errorOutcome(err) });
-    return { proposal: p, decision: meta.decision, status: 'failed', detail: errorMessage(err) };
+    return writeFailed(ctx, p, meta.decision, err, meta);
   }
+}
+
+/**
+ * A write HubSpot refused or did not answer. A transient failure (5xx, 429, timeout: the HubSpot error says
+ * `retryable`) keeps its intent and says so, so the job runs again and writes it once; anything else fails the
+ * write for good.
+ */
+async function writeFailed(ctx: WritebackContext, p: Proposal, decision: Decision, err: unknown, meta: { actor: string; traceId: string | null }): Promise<SubmitResult> {
+  const retryable = (err as { retryable?: unknown } | null)?.retryable === true;
+  if (!retryable) await ctx.writes.markFailed(p.id);
+  await ctx.audit.append({
+    ...auditFields(p, meta.traceId),
+    event: 'failed',
+    actor: meta.actor,
+    decision: 'apply',
+    status: 'failed',
+    outcome: errorOutcome(err),
+    detail: retryable ? 'transient HubSpot failure: the job tries again' : 'HubSpot refused the write',
+  });
+  return { proposal: p, decision, status: 'failed', detail: errorMessage(err), ...(retryable ? { retryable: true } : {}) };
 }
 
 export function auditFields(p: Proposal, traceId: string | null) {

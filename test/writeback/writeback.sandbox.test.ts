@@ -15,7 +15,7 @@ describe('write-back against the sandbox', () => {
 
   beforeAll(async () => {
     h = await startHarness();
-    companies = await firstIds(h, 'companies', 8);
+    companies = await firstIds(h, 'companies', 12);
     contacts = await firstIds(h, 'contacts', 8);
   });
   afterAll(async () => h?.close());
@@ -172,6 +172,56 @@ describe('write-back against the sandbox', () => {
     expect(result!.status).toBe('applied');
     expect(result!.detail).toContain('found from an earlier attempt');
     expect(await aiNotes('companies', company, p.id)).toEqual([created.id]);
+  });
+
+  describe('a note write that HubSpot answers with a 5xx', () => {
+    const CREATE = 'POST /crm/v3/objects/:type';
+    const fail = (status: number, times: number, afterHandling = false) => h.sandbox.setFaults({ failRoute: { route: CREATE, status, times, afterHandling } });
+    afterAll(() => h.sandbox.setFaults({ failRoute: { route: CREATE, status: 500, times: 0 } }));
+    const note = (runId: string, company: string) => proposal({ runId, target: { objectType: 'companies', objectId: company }, kind: 'note', value: `Call summary of ${runId}.` });
+
+    it('is tried again once HubSpot answers: one note', async () => {
+      fail(500, 1);
+      const p = note('run-5xx-once', companies[8]!);
+      const [r] = await h.writeback.submit([p], trace('run-5xx-once'));
+      expect(r!.status).toBe('applied');
+      expect(await aiNotes('companies', companies[8]!, p.id)).toHaveLength(1);
+    });
+
+    it('whose 500 hid a note HubSpot made is found, not written twice', async () => {
+      fail(500, 1, true);
+      const p = note('run-5xx-lost', companies[9]!);
+      const [r] = await h.writeback.submit([p], trace('run-5xx-lost'));
+      expect(r).toMatchObject({ status: 'applied' });
+      expect(r!.detail).toContain('found from an earlier attempt');
+      expect(await aiNotes('companies', companies[9]!, p.id)).toHaveLength(1);
+    });
+
+    it('that keeps failing is left for the job to retry (retryable, intent kept), and the retry writes it once', async () => {
+      fail(503, 50);
+      const p = note('run-5xx-down', companies[10]!);
+      const [r] = await h.writeback.submit([p], trace('run-5xx-down'));
+      fail(503, 0);
+      expect(r).toMatchObject({ status: 'failed', retryable: true });
+      const failed = (await h.writeback.audit({ proposalId: p.id, event: 'failed' }))[0]!;
+      expect(failed.detail).toContain('the job tries again');
+      expect(await aiNotes('companies', companies[10]!, p.id)).toEqual([]);
+      // The job's next attempt (same run, same proposal ids) writes the note, once.
+      const [again] = await h.writeback.submit([p], trace('run-5xx-down'));
+      expect(again!.status).toBe('applied');
+      expect((await h.writeback.submit([p], trace('run-5xx-down')))[0]!.status).toBe('duplicate');
+      expect(await aiNotes('companies', companies[10]!, p.id)).toHaveLength(1);
+    });
+
+    it('refused with a 4xx fails for good, and says so', async () => {
+      fail(400, 1);
+      const p = note('run-4xx', companies[11]!);
+      const [r] = await h.writeback.submit([p], trace('run-4xx'));
+      expect(r!.status).toBe('failed');
+      expect(r!.retryable).toBeUndefined();
+      expect((await h.writeback.audit({ proposalId: p.id, event: 'failed' }))[0]!.detail).toBe('HubSpot refused the write');
+      expect(await aiNotes('companies', companies[11]!, p.id)).toEqual([]);
+    });
   });
 
   it('acceptance 3: undo of a run restores the records exactly and archives AI notes', async () => {
