@@ -51,6 +51,31 @@ async function withinMs<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   }
 }
 
+/**
+ * The `portal` label of the per-portal metrics, with bounded cardinality: the configured portals by name
+ * (METRICS_PORTALS), else the first `max` portals this process sees (METRICS_PORTAL_LABELS); every other portal is
+ * counted as "other", and a job without a portal as "none". A deployment with thousands of portals keeps at most
+ * max + 2 series per metric and label set.
+ */
+const portalLabels = { allow: undefined as ReadonlySet<string> | undefined, max: 20, seen: new Set<string>() };
+
+export function configurePortalLabels(opts: { allow?: readonly string[]; max?: number }): void {
+  portalLabels.allow = opts.allow && opts.allow.length > 0 ? new Set(opts.allow) : undefined;
+  portalLabels.max = opts.max ?? 20;
+  portalLabels.seen.clear();
+}
+
+export function portalLabel(portalId: string): string {
+  if (!portalId) return 'none';
+  if (portalLabels.allow) return portalLabels.allow.has(portalId) ? portalId : 'other';
+  if (portalLabels.seen.has(portalId)) return portalId;
+  if (portalLabels.seen.size < portalLabels.max) {
+    portalLabels.seen.add(portalId);
+    return portalId;
+  }
+  return 'other';
+}
+
 export const metrics = {
   webhookEvents: new client.Counter({
     name: 'hubspot_ai_webhook_events_total',
@@ -143,6 +168,30 @@ export const metrics = {
     name: 'hubspot_ai_cost_usd_total',
     help: 'Estimated provider cost in USD by kind (embedding, chat) and model.',
     labelNames: ['kind', 'model'] as const,
+    registers: [registry],
+  }),
+  portalJobs: new client.Counter({
+    name: 'hubspot_ai_portal_jobs_total',
+    help: 'Finished job attempts by portal (bounded: METRICS_PORTALS or the first METRICS_PORTAL_LABELS, then "other"), type and outcome.',
+    labelNames: ['portal', 'type', 'outcome'] as const,
+    registers: [registry],
+  }),
+  portalModelTokens: new client.Counter({
+    name: 'hubspot_ai_portal_model_tokens_total',
+    help: 'Chat model tokens (input + output, not cached answers) by portal (bounded, see hubspot_ai_portal_jobs_total).',
+    labelNames: ['portal'] as const,
+    registers: [registry],
+  }),
+  portalModelCostUsd: new client.Counter({
+    name: 'hubspot_ai_portal_model_cost_usd_total',
+    help: 'Chat model cost in USD by portal (bounded, see hubspot_ai_portal_jobs_total).',
+    labelNames: ['portal'] as const,
+    registers: [registry],
+  }),
+  portalQuotaRefusals: new client.Counter({
+    name: 'hubspot_ai_portal_quota_refusals_total',
+    help: 'Generations refused because the portal spent its model quota (MODEL_QUOTA_SPENT), by portal (bounded).',
+    labelNames: ['portal'] as const,
     registers: [registry],
   }),
   decisions: new client.Counter({

@@ -10,7 +10,9 @@ export type AgentErrorCode =
   | 'MODEL_TIMEOUT'
   | 'MODEL_UNAVAILABLE'
   | 'MODEL_AUTH'
-  | 'MODEL_REFUSAL';
+  | 'MODEL_REFUSAL'
+  /** The portal's model token or cost quota for the period is spent (agents/model-quota.ts): not retried. */
+  | 'MODEL_QUOTA_SPENT';
 
 /** Codes worth retrying later: the model or its server may recover. The others need a human or a code fix. */
 const RETRYABLE: ReadonlySet<AgentErrorCode> = new Set(['MODEL_RATE_LIMIT', 'MODEL_TIMEOUT', 'MODEL_UNAVAILABLE']);

@@ -29,6 +29,8 @@ export const API_ERRORS = {
   MODEL_TIMEOUT: 503,
   MODEL_UNAVAILABLE: 503,
   HUBSPOT_UNAVAILABLE: 503,
+  // The portal spent its model quota for the period: no model call until it ends.
+  MODEL_QUOTA_SPENT: 429,
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;

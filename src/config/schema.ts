@@ -243,6 +243,13 @@ export const configSchema = z
     PORTAL_SCOPES_MAX: z.coerce.number().int().min(1).max(100_000).default(200),
     /** A portal's gateway and write-back unused this long are closed (built again on its next event or request). */
     PORTAL_SCOPE_IDLE_MS: z.coerce.number().int().min(1_000).default(15 * 60_000),
+    /** Per-portal model quota for each period (a portal's policy `modelQuota` overrides): tokens and/or USD. */
+    MODEL_QUOTA_TOKENS: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).optional()),
+    MODEL_QUOTA_COST_USD: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().min(0).optional()),
+    MODEL_QUOTA_PERIOD: z.enum(['day', 'month']).default('month'),
+    /** Metrics labelled by portal: these portals by name (comma-separated), others as "other"; unset: the first METRICS_PORTAL_LABELS seen. */
+    METRICS_PORTALS: optionalString,
+    METRICS_PORTAL_LABELS: z.coerce.number().int().min(0).max(1000).default(20),
     DRY_RUN: bool.default(false),
     /** One HubSpot task per record for its owner while AI suggestions wait for review. */
     OWNER_TASKS: bool.default(true),

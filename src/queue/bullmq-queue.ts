@@ -2,7 +2,7 @@ import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullm
 import { Redis } from 'ioredis';
 import { errorMessage } from '../errors.ts';
 import { silentLogger, throttledWarn, type Logger } from '../logging.ts';
-import { metrics } from '../metrics.ts';
+import { metrics, portalLabel } from '../metrics.ts';
 import { backoffDelayMs, requestedRetryDelayMs } from './backoff.ts';
 import {
   isPermanentFailure,
@@ -224,6 +224,7 @@ export class BullQueue implements JobQueue {
     } finally {
       controllers.delete(abort);
       metrics.jobDuration.observe({ type, outcome }, (performance.now() - started) / 1000);
+      metrics.portalJobs.inc({ portal: portalLabel(portalOfJob(type, job.data)), type, outcome });
     }
   }
 

@@ -3,13 +3,14 @@ import { EventEmitter } from 'node:events';
 import { openSqlite, releaseSqlite, sqlitePath } from '../db/sqlite.ts';
 import { errorMessage } from '../errors.ts';
 import { silentLogger, type Logger } from '../logging.ts';
-import { metrics } from '../metrics.ts';
+import { metrics, portalLabel } from '../metrics.ts';
 import { backoffDelayMs, requestedRetryDelayMs } from './backoff.ts';
 import { EmbeddedJournal, type ClaimedRow, type Settlement } from './embedded-journal.ts';
 import {
   isPermanentFailure,
   JOB_TYPES,
   PermanentJobError,
+  portalOfJob,
   type DeadJob,
   type JobHandler,
   type JobQueue,
@@ -268,9 +269,11 @@ class EmbeddedWorker {
     const handler = this.handlers[row.type];
     const started = performance.now();
     let outcome = 'completed';
+    let payload: unknown;
     try {
       if (!handler) throw new PermanentJobError(`no handler for ${row.type}`);
-      await handler({ id: String(row.id), type: row.type, payload: JSON.parse(row.payload), attempt: row.attempts, maxAttempts: row.max_attempts, signal });
+      payload = JSON.parse(row.payload);
+      await handler({ id: String(row.id), type: row.type, payload, attempt: row.attempts, maxAttempts: row.max_attempts, signal });
       if (signal.aborted) return; // released during shutdown: the job is someone else's now
       this.settlements.push({ id: row.id, outcome: 'completed' });
     } catch (err) {
@@ -288,6 +291,7 @@ class EmbeddedWorker {
       );
     } finally {
       metrics.jobDuration.observe({ type: row.type, outcome }, (performance.now() - started) / 1000);
+      metrics.portalJobs.inc({ portal: portalLabel(portalOfJob(row.type, payload)), type: row.type, outcome });
     }
   }
 

@@ -4,6 +4,7 @@ import { AgentError } from '../agents/errors.ts';
 import { AppError } from '../errors.ts';
 import { HubSpotError, HubSpotRateLimitError } from '../hubspot/errors.ts';
 import type { Container } from './container.ts';
+import { portalProvider } from './model-quotas.ts';
 
 /** Adapts the retrieval and agent modules to the accounts API (and maps their not-found errors to 404s). */
 export function createAccountsService(c: Container): AccountsService {
@@ -64,7 +65,7 @@ export function createAccountsService(c: Container): AccountsService {
       const { runAgentForAccount } = await import('../agents/run-agent.ts');
       const scope = await c.portal(portalId).catch((e: unknown) => notFound(e, accountId));
       const { gateway, writeback } = scope;
-      const [store, embedder, provider] = await Promise.all([c.store(), c.embedder(), c.provider()]);
+      const [store, embedder, provider] = await Promise.all([c.store(), c.embedder(), portalProvider(c, scope)]);
       if ((await store.listChunkKeys(portalId, accountId)).length === 0) {
         throw apiError('NOT_FOUND', `Account ${accountId} is not in the index (unknown account, or not ingested yet)`);
       }

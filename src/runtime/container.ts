@@ -18,7 +18,7 @@ import { Resources } from './lazy.ts';
 import { ForegroundGate } from '../queue/foreground.ts';
 import { ActionWaiters } from '../actions/waiters.ts';
 import { onCheckpointError } from '../db/checkpointer.ts';
-import { collectQueueStats, collectScorerFigures } from '../metrics.ts';
+import { collectQueueStats, collectScorerFigures, configurePortalLabels } from '../metrics.ts';
 import { tracingEnabled } from '../tracing.ts';
 import { PortalNotServedError, PortalScopes, policyFileFor, type PortalScope } from './portal-scopes.ts';
 
@@ -66,6 +66,7 @@ export interface Container {
 
 export function createContainer(config: Config, logger: Logger): Container {
   const res = new Resources();
+  configurePortalLabels({ allow: config.METRICS_PORTALS?.split(',').map((p) => p.trim()).filter(Boolean), max: config.METRICS_PORTAL_LABELS });
   onCheckpointError((message) => logger.warn({ err: message }, 'SQLite background checkpoint failed; the write-ahead log keeps growing until it succeeds'));
 
   const redis = res.lazy<Redis | undefined>(
@@ -233,7 +234,7 @@ export function createContainer(config: Config, logger: Logger): Container {
     (i) => i.close(),
   );
 
-  const makeWriteback = async (gw: HubSpotGateway, portal?: string): Promise<WritebackService> => {
+  const makeWriteback = async (gw: HubSpotGateway, portal?: string, policyPortal = portal): Promise<WritebackService> => {
       const [{ createWriteback }, { loadPolicy }, { recordOwnWrite }] = await Promise.all([
         import('../writeback/create-writeback.ts'),
         import('../writeback/policy.ts'),
@@ -244,7 +245,7 @@ export function createContainer(config: Config, logger: Logger): Container {
         gateway: gw,
         ...(portal === undefined ? {} : { portalId: portal }),
         sql: await sql(),
-        policy: loadPolicy(portal === undefined ? config.POLICY_FILE : policyFileFor(config, portal)),
+        policy: loadPolicy(policyPortal === undefined ? config.POLICY_FILE : policyFileFor(config, policyPortal)),
         dryRun: config.DRY_RUN,
         killSwitch: config.KILL_SWITCH,
         appId: config.HUBSPOT_APP_ID,
@@ -258,7 +259,16 @@ export function createContainer(config: Config, logger: Logger): Container {
         logger: logger.child({ module: 'writeback', ...(portal === undefined ? {} : { portalId: portal }) }),
       });
   };
-  const writeback = res.lazy('writeback', async () => makeWriteback(await gateway()), (w) => w.close());
+  const writeback = res.lazy(
+    'writeback',
+    async () => {
+      const gw = await gateway();
+      // The served portal's own policy file counts for it too (PORTAL_POLICY_DIR), not only for the other portals.
+      const policyPortal = config.PORTAL_POLICY_DIR ? (config.oauth?.portalId ?? (await gw.portalId().catch(() => undefined))) : undefined;
+      return makeWriteback(gw, undefined, policyPortal);
+    },
+    (w) => w.close(),
+  );
 
   let stopScorerFigures = (): void => undefined;
   const scorers = res.lazy(

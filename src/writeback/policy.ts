@@ -103,6 +103,17 @@ export const PolicySchema = z
         minValidatedPrecision: threshold.default(0.9),
       })
       .default({ fields: { companies: ['industry', 'numberofemployees'] }, confidenceThreshold: 0.9, minValidatedPrecision: 0.9 }),
+    /**
+     * This portal's model quota (a per-portal policy file): overrides MODEL_QUOTA_TOKENS, MODEL_QUOTA_COST_USD and
+     * MODEL_QUOTA_PERIOD field by field. Once spent, its generations are refused until the period ends.
+     */
+    modelQuota: z
+      .strictObject({
+        tokens: z.number().int().min(0).optional(),
+        costUsd: z.number().min(0).optional(),
+        period: z.enum(['day', 'month']).optional(),
+      })
+      .optional(),
   });
 
 export type Policy = z.output<typeof PolicySchema>;
