@@ -1,3 +1,4 @@
+import type { ModelValidationRecord } from './validation/record.ts';
 import crypto from 'node:crypto';
 import type { ObjectType } from '../core/objects.ts';
 import { parseAccountId } from '../core/objects.ts';
@@ -28,6 +29,8 @@ export interface RunAgentDeps {
   sink: ProposalSink;
   scorer?: ScorerModel | null;
   enrichment?: EnrichmentProvider | null;
+  /** Models' validation records (AgentDeps.validations); the ones committed with the code when absent. */
+  validations?: readonly ModelValidationRecord[];
   logger?: Logger;
 }
 
@@ -51,7 +54,7 @@ export async function runAgentForAccount(deps: RunAgentDeps, req: RunAgentReques
   const runId = req.runId ?? `manual-${req.agent}-${crypto.randomUUID()}`;
   const def = AGENT_DEFINITIONS[req.agent];
   const trigger = await triggerFor(deps.store, def, req);
-  const agentDeps: AgentDeps = { gateway: deps.gateway, store: deps.store, embedder: deps.embedder, provider: deps.provider, scorer: deps.scorer ?? null, enrichment: deps.enrichment ?? null, logger: deps.logger };
+  const agentDeps: AgentDeps = { gateway: deps.gateway, store: deps.store, embedder: deps.embedder, provider: deps.provider, scorer: deps.scorer ?? null, enrichment: deps.enrichment ?? null, ...(deps.validations ? { validations: deps.validations } : {}), logger: deps.logger };
   const t: AgentTrigger = { portalId: req.portalId, runId, objectType: trigger.objectType, objectId: trigger.objectId, accountId: req.accountId, event: `manual run by ${req.actor}` };
   const result: AgentResult = await runAgent(def, agentDeps, t);
   const submitted = result.proposals.length === 0 ? [] : await deps.sink.submit(result.proposals, result.trace, { dryRun: req.dryRun, actor: req.actor });

@@ -12,7 +12,7 @@ export async function generateCommand(agent: string, accountId: string, opts: { 
     const [store, embedder, gateway, provider, sink, portalId] = await Promise.all([c.store(), c.embedder(), c.gateway(), c.provider(), c.writeback(), c.portalId()]);
     const scorer = (await (await c.scorers()).latest(portalId))?.model ?? null;
     const result = await runAgentForAccount(
-      { store, embedder, gateway, provider, sink, scorer, enrichment: await c.enrichment(), logger: c.logger },
+      { store, embedder, gateway, provider, sink, scorer, enrichment: await c.enrichment(), validations: await (await c.validations()).records(), logger: c.logger },
       { portalId, accountId, agent: agent as AgentName, dryRun: Boolean(opts.dryRun) || c.config.DRY_RUN, actor: 'cli' },
     );
     if (opts.json) printJson(result);

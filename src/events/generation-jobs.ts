@@ -13,6 +13,7 @@ import { AgentError } from '../agents/errors.ts';
 import type { LlmProvider } from '../agents/provider.ts';
 import { AGENT_DEFINITIONS } from '../agents/registry.ts';
 import { runAgent } from '../agents/runner.ts';
+import type { ModelValidationRecord } from '../agents/validation/record.ts';
 import type { ScorerModel } from '../agents/scorer/model.ts';
 
 /**
@@ -59,6 +60,8 @@ export interface GenerationHandlerDeps {
   snapshots?: Pick<HistorySnapshots, 'get'>;
   /** The enrichment provider (AgentDeps.enrichment). */
   enrichment?: EnrichmentProvider | null;
+  /** Models' validation records (AgentDeps.validations), read per job so a newly stored record is picked up. */
+  validations?: readonly ModelValidationRecord[] | (() => Promise<readonly ModelValidationRecord[]>);
   logger?: Logger;
   tokenBudget?: number;
 }
@@ -112,6 +115,7 @@ export function createGenerationHandlers(deps: GenerationHandlerDeps): Partial<R
         provider: deps.provider,
         scorer: await scorer(),
         enrichment: deps.enrichment ?? null,
+        ...(deps.validations ? { validations: typeof deps.validations === 'function' ? await deps.validations() : deps.validations } : {}),
         logger: log,
         ...(deps.tokenBudget ? { tokenBudget: deps.tokenBudget } : {}),
       };

@@ -71,7 +71,7 @@ export function createAccountsService(c: Container): AccountsService {
       }
       const scorer = (await (await c.scorers()).latest(portalId))?.model ?? null;
       return runAgentForAccount(
-        { store, embedder, gateway, provider, sink: writeback, scorer, enrichment: await c.enrichment(), logger: c.logger },
+        { store, embedder, gateway, provider, sink: writeback, scorer, enrichment: await c.enrichment(), validations: await (await c.validations()).records(), logger: c.logger },
         { portalId, accountId, agent, dryRun: opts.dryRun || c.config.DRY_RUN, actor: opts.actor },
       ).catch((e: unknown) => generationFailed(e, accountId));
     },

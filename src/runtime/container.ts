@@ -11,6 +11,7 @@ import type { VectorStore } from '../retrieval/vector-store.ts';
 import type { LlmProvider } from '../agents/provider.ts';
 import type { WritebackService } from '../writeback/create-writeback.ts';
 import type { ScorerStore } from '../agents/scorer/scorer-store.ts';
+import type { ValidationStore } from '../agents/validation/validation-store.ts';
 import type { EnrichmentProvider } from '../enrichment/provider.ts';
 import { throttledWarn, type Logger } from '../logging.ts';
 import { AppError, errorMessage } from '../errors.ts';
@@ -59,6 +60,8 @@ export interface Container {
   scorers(): Promise<ScorerStore>;
   /** The enrichment provider (ENRICHMENT_URL), or null: enrichment then reads the account history only. */
   enrichment(): Promise<EnrichmentProvider | null>;
+  /** Models' held-out validation records (confidence caps of judgments), in the SQL database, seeded from the code. */
+  validations(): Promise<ValidationStore>;
   /** Health checks for /readyz and `doctor`: one per configured backend. */
   readiness(): Array<{ name: string; check: () => Promise<void> }>;
   close(): Promise<void>;
@@ -281,6 +284,11 @@ export function createContainer(config: Config, logger: Logger): Container {
     async () => stopScorerFigures(),
   );
 
+  const validations = res.lazy('validations', async () => {
+    const [{ SqlValidationStore }, { VALIDATION_RECORDS }] = await Promise.all([import('../agents/validation/validation-store.ts'), import('../agents/judgment-validation.ts')]);
+    return new SqlValidationStore(await sql(), VALIDATION_RECORDS);
+  });
+
   const enrichment = res.lazy(
     'enrichment',
     async () =>
@@ -363,6 +371,7 @@ export function createContainer(config: Config, logger: Logger): Container {
     writeback,
     scorers,
     enrichment,
+    validations,
     readiness() {
       const checks: Array<{ name: string; check: () => Promise<void> }> = [
         { name: config.backends.sql === 'postgres' ? 'postgres' : 'sqlite', check: async () => void (await sql()).db.selectNoFrom((eb) => eb.val(1).as('one')).execute() },

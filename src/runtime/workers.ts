@@ -100,6 +100,7 @@ async function portalHandlers(c: Container, scope: PortalScope): Promise<Handler
       provider,
       scorer,
       enrichment: await c.enrichment(),
+      validations: async () => (await c.validations()).records(),
       sink: writeback,
       logger: log('agents'),
     }),
