@@ -35,5 +35,5 @@ describe.each(backends)('model validation records (%s)', (_, make) => {
     expect(await b.records()).toEqual([newer]);
     await b.save(newer);
     expect(await b.records()).toEqual([newer]);
-  });
+  }, 60_000);
 });
