@@ -20,7 +20,7 @@ import { createSql, type SqlHandle } from '../../src/db/sql.ts';
 import { runBackfill } from '../../src/ingest/backfill.ts';
 import type { GeneratePayload } from '../../src/queue/jobs.ts';
 import { createQueue } from '../../src/queue/create-queue.ts';
-import { PermanentJobError, type JobContext, type JobQueue } from '../../src/queue/queue.ts';
+import { isPermanentFailure, PermanentJobError, type JobContext, type JobQueue } from '../../src/queue/queue.ts';
 import { startSandbox, type GroundTruth, type SandboxHandle } from '../../src/sandbox/index.ts';
 import { startOpenAICompatibleServer, structuredOutputName, type ChatCompletionRequest, type OpenAICompatibleServer } from '../../src/testing/openai-compatible-server.ts';
 import { createWriteback, type WritebackService } from '../../src/writeback/create-writeback.ts';
@@ -329,6 +329,31 @@ describe('generation jobs hand proposals to the write-back module', () => {
     for (const id of ids) expect(audit.some((a) => a.runId === id)).toBe(true);
     const agents = new Set(audit.filter((a) => ids.includes(a.runId ?? '')).map((a) => a.agent));
     expect([...agents].sort()).toEqual(['account_summary', 'call_summary', 'lead_score']);
+  });
+});
+
+describe('a generation whose note HubSpot cannot take yet', () => {
+  it('fails its job retryably while HubSpot answers 5xx, and the retry writes the note once', async () => {
+    const call = truth.calls.find((c) => c.companyId && c.dealIds.length > 0 && c.id !== truth.calls[0]?.id)!;
+    const handlers = createGenerationHandlers({ gateway: stack.gateway, store: stack.store, embedder: stack.embedder, provider: new OfflineProvider(), sink: writeback, queue });
+    const job: JobContext<GeneratePayload> = {
+      id: 'job-5xx-note', type: 'generate.call_summary', attempt: 1, maxAttempts: 3, signal: new AbortController().signal,
+      payload: { portalId: truth.portalId, objectType: 'calls', objectId: call.id, accountId: call.companyId!, trigger: { subscriptionType: 'object.creation', occurredAt: Date.now() } },
+    };
+    sandbox.setFaults({ failRoute: { route: 'POST /crm/v3/objects/:type', status: 502, times: 50 } });
+    let err: unknown;
+    try {
+      err = await handlers['generate.call_summary']!(job).catch((e: unknown) => e);
+    } finally {
+      sandbox.setFaults({ failRoute: { route: 'POST /crm/v3/objects/:type', status: 502, times: 0 } });
+    }
+    expect(err).toMatchObject({ code: 'WRITEBACK_TRANSIENT', retryable: true });
+    expect(isPermanentFailure(err)).toBe(false);
+    await handlers['generate.call_summary']!({ ...job, attempt: 2 });
+    const notes = (await writeback.audit({ runId: job.id, event: 'applied' })).filter((a) => a.kind === 'note');
+    expect(notes).toHaveLength(1);
+    await handlers['generate.call_summary']!({ ...job, attempt: 3 });
+    expect((await writeback.audit({ runId: job.id, event: 'applied' })).filter((a) => a.kind === 'note')).toHaveLength(1);
   });
 });
 
