@@ -11,7 +11,10 @@
  *   BENCH_SIZES=10000,100000  BENCH_DIMS=384,1536  BENCH_QUERIES=60  BENCH_REPEATS=5  BENCH_MMAP=1  BENCH_OVERSAMPLE=40,400
  *   BENCH_VEC0=1 (also the previous coarse stage: sqlite-vec's vec_accounts bit index)  npm run bench:similar
  */
-import { openSqlite, releaseSqlite, sqlitePath } from '../src/db/sqlite.ts';
+import { SqliteFiles, sqlitePath } from '../src/db/sqlite.ts';
+
+// As in the product: one shared connection per file, WAL checkpoints in a background thread.
+const sqliteFiles = new SqliteFiles();
 import { SqliteVectorStore } from '../src/retrieval/sqlite-vector-store.ts';
 import type { AccountFilter } from '../src/retrieval/vector-store.ts';
 import { tempDir } from '../test/support/tmp.ts';
@@ -65,7 +68,7 @@ async function run(accounts: number, dims: number): Promise<Row[]> {
   try {
     const t0 = performance.now();
     const profiles = syntheticProfiles({ portalId: PORTAL, count: accounts, dims });
-    const db = openSqlite(sqlitePath(tmp.dir));
+    const db = sqliteFiles.open(sqlitePath(tmp.dir));
     // BENCH_MMAP=1: memory-map the file and enlarge the page cache (per connection) to see what I/O costs.
     if (process.env.BENCH_MMAP === '1') {
       db.pragma('mmap_size = 1073741824');
@@ -136,7 +139,7 @@ async function run(accounts: number, dims: number): Promise<Row[]> {
     const previous = vec0 ? [await measure(vec0, 'sqlite-vec bit index + exact rerank')] : [];
     await vec0?.close();
     await store.close();
-    releaseSqlite(db);
+    sqliteFiles.release(db);
     return [
       { accounts, dims, method: 'exact float brute force', p50: pct(tExact, 50), p95: pct(tExact, 95), cpuP50: pct(cExact, 50), cpuP95: pct(cExact, 95), recall: 1 },
       ours,

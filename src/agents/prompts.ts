@@ -21,14 +21,16 @@ export interface PromptTemplate {
 }
 
 const DEFAULT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../prompts');
-const loaded = new Map<string, PromptTemplate>();
 
 function versionNumber(file: string): number {
   const m = /^v(\d+)\.md$/.exec(file);
   return m ? Number(m[1]) : -1;
 }
 
-/** The newest version of a prompt unless `version` pins one. Cached for the process lifetime. */
+/**
+ * The newest version of a prompt unless `version` pins one. Read on each call (a directory listing and a small
+ * file, next to a model call): no process-wide cache to own, and an added version is used without a restart.
+ */
 export function loadPrompt(name: string, opts: { version?: string; dir?: string } = {}): PromptTemplate {
   const dir = opts.dir ?? DEFAULT_DIR;
   const folder = path.join(dir, name);
@@ -39,14 +41,9 @@ export function loadPrompt(name: string, opts: { version?: string; dir?: string 
     if (!newest) throw new AppError('PROMPT_NOT_FOUND', `No prompt files in ${folder}`);
     version = newest.replace(/\.md$/, '');
   }
-  const key = `${dir}\u0000${name}\u0000${version}`;
-  const cached = loaded.get(key);
-  if (cached) return cached;
   const file = path.join(folder, `${version}.md`);
   if (!fs.existsSync(file)) throw new AppError('PROMPT_NOT_FOUND', `Prompt ${name}/${version} not found at ${file}`);
-  const tpl = parsePromptFile(fs.readFileSync(file, 'utf8'), name, version);
-  loaded.set(key, tpl);
-  return tpl;
+  return parsePromptFile(fs.readFileSync(file, 'utf8'), name, version);
 }
 
 export function parsePromptFile(text: string, name: string, version: string): PromptTemplate {

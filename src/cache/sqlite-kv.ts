@@ -1,4 +1,4 @@
-import { openSqlite, releaseSqlite, sqlitePath, type SqliteDb } from '../db/sqlite.ts';
+import { ownConnection, sqlitePath, type SqliteConnections, type SqliteDb } from '../db/sqlite.ts';
 import { CacheError } from './cache-error.ts';
 import type { KeyValueCache } from './kv.ts';
 
@@ -13,6 +13,8 @@ export interface SqliteKvOptions {
   file?: string;
   /** Injectable clock (ms) so expiry can be tested without waiting. */
   now?: () => number;
+  /** The container's connection registry; without one the cache opens a connection of its own. */
+  sqlite?: SqliteConnections;
 }
 
 const PURGE_EVERY_WRITES = 5_000;
@@ -20,6 +22,7 @@ const PURGE_EVERY_WRITES = 5_000;
 export class SqliteKv implements KeyValueCache {
   readonly kind = 'sqlite' as const;
   private readonly db: SqliteDb;
+  private readonly sqlite: SqliteConnections;
   private readonly now: () => number;
   private writes = 0;
   private closed = false;
@@ -29,7 +32,8 @@ export class SqliteKv implements KeyValueCache {
     const file = opts.file ?? (opts.dataDir ? sqlitePath(opts.dataDir) : undefined);
     if (!file) throw new TypeError('SqliteKv needs dataDir or file');
     this.now = opts.now ?? Date.now;
-    this.db = openSqlite(file);
+    this.sqlite = opts.sqlite ?? ownConnection;
+    this.db = this.sqlite.open(file);
     this.db.exec(`CREATE TABLE IF NOT EXISTS cache_kv (key TEXT PRIMARY KEY, value BLOB NOT NULL, expires_at INTEGER) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS cache_kv_expires ON cache_kv (expires_at) WHERE expires_at IS NOT NULL;`);
     this.stmts = this.prepare();
@@ -119,7 +123,7 @@ export class SqliteKv implements KeyValueCache {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    releaseSqlite(this.db);
+    this.sqlite.release(this.db);
   }
 
   /** Deletes expired rows; returns how many. */

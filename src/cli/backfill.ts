@@ -1,4 +1,3 @@
-import { SqlCheckpointStore } from '../ingest/checkpoint-store.ts';
 import { createProgressReporter } from '../ingest/progress.ts';
 import { withContainer } from './context.ts';
 import { CliExit, EXIT } from './exit-codes.ts';
@@ -12,18 +11,12 @@ export async function backfillCommand(opts: { since?: string; concurrency: numbe
   if (opts.reindex && opts.since) throw new CliExit(EXIT.USAGE, '--reindex rebuilds everything: it cannot be combined with --since');
   return withContainer(async (c) => {
     if (opts.reindex) {
-      // Before the container opens the store: its init() refuses vectors of another dimension.
-      const { createVectorStore } = await import('../retrieval/create-vector-store.ts');
+      await c.dropVectorIndex();
       const e = await c.embedder();
-      const raw = await createVectorStore({ qdrantUrl: c.config.QDRANT_URL, qdrantApiKey: c.config.QDRANT_API_KEY, dataDir: c.config.dataDir, chunkDimensions: e.dimensions, accountDimensions: e.dimensions, embeddingModel: e.model });
-      await raw.reset();
-      await raw.close();
       c.logger.warn({ model: e.model, dimensions: e.dimensions }, 'vector index dropped: rebuilding it from HubSpot');
     }
     const { runBackfill, BackfillStoppedError } = await import('../ingest/backfill.ts');
-    const [gateway, indexer, store, sql] = await Promise.all([c.gateway(), c.indexer(), c.store(), c.sql()]);
-    const checkpoints = new SqlCheckpointStore(sql, false);
-    await checkpoints.init();
+    const [gateway, indexer, store, checkpoints] = await Promise.all([c.gateway(), c.indexer(), c.store(), c.checkpoints()]);
     const progress = createProgressReporter({ logger: c.logger.child({ module: 'backfill' }), tty: opts.json ? false : undefined });
     const controller = new AbortController();
     const onSignal = () => controller.abort();

@@ -212,11 +212,8 @@ function step(s: string): void {
 
 async function runDemoBackfill(c: Container) {
   const { runBackfill } = await import('../ingest/backfill.ts');
-  const { SqlCheckpointStore } = await import('../ingest/checkpoint-store.ts');
   const { createProgressReporter } = await import('../ingest/progress.ts');
-  const [gateway, indexer, store, sql] = await Promise.all([c.gateway(), c.indexer(), c.store(), c.sql()]);
-  const checkpoints = new SqlCheckpointStore(sql, false);
-  await checkpoints.init();
+  const [gateway, indexer, store, checkpoints] = await Promise.all([c.gateway(), c.indexer(), c.store(), c.checkpoints()]);
   return runBackfill(
     { gateway, indexer, store, checkpoints, logger: c.logger.child({ module: 'backfill' }), progress: createProgressReporter({ logger: c.logger }) },
     { concurrency: 4 },

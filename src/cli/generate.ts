@@ -9,8 +9,11 @@ export async function generateCommand(agent: string, accountId: string, opts: { 
   if (!/^(contact:)?\d+$/.test(accountId)) throw new CliExit(EXIT.USAGE, `accountId must be a company id or contact:<id> (got "${accountId}")`);
   await withContainer(async (c) => {
     const { runAgentForAccount } = await import('../agents/run-agent.ts');
-    const [store, embedder, gateway, provider, sink, portalId] = await Promise.all([c.store(), c.embedder(), c.gateway(), c.provider(), c.writeback(), c.portalId()]);
-    const scorer = (await (await c.scorers()).latest(portalId))?.model ?? null;
+    const portalId = await c.portalId();
+    // The portal's scope: its gateway, write-back and current scorer (from the database), as the workers load them.
+    const { gateway, writeback: sink, scorer: currentScorer } = await c.portal(portalId);
+    const [store, embedder, provider] = await Promise.all([c.store(), c.embedder(), c.provider()]);
+    const scorer = await currentScorer();
     const result = await runAgentForAccount(
       { store, embedder, gateway, provider, sink, scorer, enrichment: await c.enrichment(), validations: await (await c.validations()).records(), logger: c.logger },
       { portalId, accountId, agent: agent as AgentName, dryRun: Boolean(opts.dryRun) || c.config.DRY_RUN, actor: 'cli' },

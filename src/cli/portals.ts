@@ -29,7 +29,7 @@ async function knownPortals(c: Container): Promise<Map<string, { status: string;
     if (id) out.set(id, { status: 'served (private app)', since: null });
   }
   const db = (await c.sql()).db as unknown as Kysely<Record<string, { portal_id: string | null; requested_at: number }>>;
-  for (const table of ['audit_entries', 'writeback_reviews', 'lead_scorers']) {
+  for (const table of ['audit_entries', 'writeback_reviews', 'model_records']) {
     const rows = await db.selectFrom(table).select(raw<string>`distinct portal_id`.as('portal_id')).execute().catch(() => []);
     for (const r of rows) if (r.portal_id && !out.has(r.portal_id)) out.set(r.portal_id, { status: 'not served (data only)', since: null });
   }

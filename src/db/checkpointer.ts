@@ -6,12 +6,12 @@ import { Worker } from 'node:worker_threads';
  * 1,000 pages copies the whole WAL into the database file and fsyncs it, inside that commit: on this machine a
  * 20 MB WAL took ~290 ms, which landed on whichever webhook acknowledgement happened to commit then. Instead,
  * connections opened by `openSqlite` keep only a far-off safety net (`SAFETY_NET_PAGES`), and one background
- * thread per process holds its own connection to each open file and runs PASSIVE checkpoints every
+ * thread per connection registry (sqlite.ts `SqliteFiles`, one per container) holds its own connection to each open file and runs PASSIVE checkpoints every
  * second (PASSIVE never blocks writers or readers, and never commits, so it cannot invalidate a snapshot). The
  * first commit after a complete checkpoint restarts the WAL from its beginning, so it stays small.
  */
 export const SAFETY_NET_PAGES = 16_384; // 64 MB of 4 KB pages: only reached if the checkpointer is stuck
-let intervalMs = 1_000;
+const DEFAULT_INTERVAL_MS = 1_000;
 const REMOVE_WAIT_MS = 5_000;
 
 const SOURCE = `
@@ -59,61 +59,84 @@ parentPort.on('message', (m) => {
 setInterval(checkpoint, workerData.intervalMs);
 `;
 
-let worker: Worker | undefined;
-const files = new Set<string>();
-let onError: (message: string) => void = () => undefined;
-
-/** How often the background thread checkpoints; takes effect when the thread next starts (tests). */
-export function setCheckpointInterval(ms: number): void {
-  intervalMs = ms;
-}
-
-/** Where checkpoint errors go (the logger, once one exists); they are reported once per distinct message. */
-export function onCheckpointError(fn: (message: string) => void): void {
-  onError = fn;
-}
-
-/** Starts checkpointing `file` in the background thread (started on first use, never keeping the process alive). */
-export function watchFile(file: string): void {
-  if (files.has(file)) return;
-  files.add(file);
-  if (!worker) {
-    const thread = new Worker(SOURCE, {
-      eval: true,
-      // Plain JavaScript: none of the parent's flags (such as `--import tsx`), so the thread starts in milliseconds.
-      execArgv: [],
-      workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), intervalMs },
-    });
-    thread.on('message', (m: { type: string; message: string }) => {
-      if (m.type === 'error') onError(m.message);
-    });
-    thread.on('error', (err) => onError(`checkpointer thread failed: ${err.message}`));
-    thread.on('exit', () => {
-      // A thread terminated by unwatchFile may exit after its successor started: only the current one counts.
-      if (worker !== thread) return;
-      worker = undefined;
-      // Files still open fall back to the safety-net auto-checkpoint of their own connections.
-      files.clear();
-    });
-    thread.unref(); // after the listeners: adding a 'message' listener refs the thread again
-    worker = thread;
-  }
-  worker.postMessage({ type: 'add', file });
+export interface CheckpointerOptions {
+  /** How often the background thread checkpoints (default 1 s; tests use less). */
+  intervalMs?: number;
+  /** Where checkpoint errors go (the logger); each distinct message is reported once. */
+  onError?: (message: string) => void;
 }
 
 /**
- * Stops checkpointing `file` and waits (synchronously, bounded) until the background connection is closed, so
- * that when the caller closes its own connection nothing in this process holds the file any more (a test can
- * delete the directory; another process can take over).
+ * The background checkpoint thread of one connection registry. The thread starts with the first watched file,
+ * never keeps the process alive, and stops when the last file is unwatched or on `close()`.
  */
-export function unwatchFile(file: string): void {
-  if (!files.delete(file) || !worker) return;
-  const done = new Int32Array(new SharedArrayBuffer(4));
-  worker.postMessage({ type: 'remove', file, done });
-  Atomics.wait(done, 0, 0, REMOVE_WAIT_MS);
-  if (files.size === 0) {
-    const w = worker;
-    worker = undefined;
-    void w.terminate();
+export class Checkpointer {
+  private worker: Worker | undefined;
+  private readonly files = new Set<string>();
+  private readonly intervalMs: number;
+  private readonly onError: (message: string) => void;
+
+  constructor(opts: CheckpointerOptions = {}) {
+    this.intervalMs = opts.intervalMs ?? DEFAULT_INTERVAL_MS;
+    this.onError = opts.onError ?? (() => undefined);
+  }
+
+  /** Whether the background thread is running (tests check that a closed container leaves none behind). */
+  get running(): boolean {
+    return this.worker !== undefined;
+  }
+
+  /** Starts checkpointing `file` in the background thread (started on first use). */
+  watch(file: string): void {
+    if (this.files.has(file)) return;
+    this.files.add(file);
+    if (!this.worker) {
+      const thread = new Worker(SOURCE, {
+        eval: true,
+        // Plain JavaScript: none of the parent's flags (such as `--import tsx`), so the thread starts in milliseconds.
+        execArgv: [],
+        workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), intervalMs: this.intervalMs },
+      });
+      thread.on('message', (m: { type: string; message: string }) => {
+        if (m.type === 'error') this.onError(m.message);
+      });
+      thread.on('error', (err) => this.onError(`checkpointer thread failed: ${err.message}`));
+      thread.on('exit', () => {
+        // A thread terminated by unwatch may exit after its successor started: only the current one counts.
+        if (this.worker !== thread) return;
+        this.worker = undefined;
+        // Files still open fall back to the safety-net auto-checkpoint of their own connections.
+        this.files.clear();
+      });
+      thread.unref(); // after the listeners: adding a 'message' listener refs the thread again
+      this.worker = thread;
+    }
+    this.worker.postMessage({ type: 'add', file });
+  }
+
+  /**
+   * Stops checkpointing `file` and waits (synchronously, bounded) until the background connection is closed, so
+   * that when the caller closes its own connection nothing in this process holds the file any more (a test can
+   * delete the directory; another process can take over).
+   */
+  unwatch(file: string): void {
+    if (!this.files.delete(file) || !this.worker) return;
+    const done = new Int32Array(new SharedArrayBuffer(4));
+    this.worker.postMessage({ type: 'remove', file, done });
+    Atomics.wait(done, 0, 0, REMOVE_WAIT_MS);
+    if (this.files.size === 0) void this.stop();
+  }
+
+  /** Unwatches every file and stops the thread. */
+  async close(): Promise<void> {
+    for (const file of [...this.files]) this.unwatch(file);
+    await this.stop();
+  }
+
+  private async stop(): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    this.files.clear();
+    if (w) await w.terminate();
   }
 }

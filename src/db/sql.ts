@@ -1,5 +1,5 @@
 import { Kysely, SqliteDialect, type Dialect } from 'kysely';
-import { openSqlite, releaseSqlite, sqlitePath } from './sqlite.ts';
+import { ownConnection, sqlitePath, type SqliteConnections } from './sqlite.ts';
 
 /**
  * One SQL layer for the audit log, review queue and checkpoints: PostgreSQL when DATABASE_URL is set, the
@@ -11,17 +11,20 @@ import { openSqlite, releaseSqlite, sqlitePath } from './sqlite.ts';
 export interface SqlHandle<DB = any> {
   db: Kysely<DB>;
   dialect: 'sqlite' | 'postgres';
+  /** Set by db/migrator.ts `ensureSchema`: the migration of this database, run once per handle. */
+  schema?: Promise<void> | undefined;
   close(): Promise<void>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function createSql<DB = any>(opts: { databaseUrl?: string; dataDir: string; schema?: string }): Promise<SqlHandle<DB>> {
+export async function createSql<DB = any>(opts: { databaseUrl?: string; dataDir: string; schema?: string; sqlite?: SqliteConnections }): Promise<SqlHandle<DB>> {
   if (opts.databaseUrl) {
     const [{ default: pg }, { PostgresDialect }] = await Promise.all([import('pg'), import('kysely')]);
     // BIGINT as numbers: our counters and ms timestamps stay far below 2^53.
-    pg.types.setTypeParser(20, (v: string) => Number(v));
+    // Set on this pool only (not pg's process-wide parsers), so another pg user in the process sees pg's defaults.
+    const types = { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === 20 && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser };
     // A connection that cannot be made in 10 s fails the query instead of waiting forever (a blackholed host).
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10, connectionTimeoutMillis: 10_000 });
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10, connectionTimeoutMillis: 10_000, types });
     pool.on('error', () => undefined); // an idle client's lost connection: the pool replaces it, the next query reports
     if (opts.schema) {
       const schema = opts.schema;
@@ -40,7 +43,8 @@ export async function createSql<DB = any>(opts: { databaseUrl?: string; dataDir:
     const db = new Kysely<DB>({ dialect });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
-  const sqlite = openSqlite(sqlitePath(opts.dataDir));
+  const connections = opts.sqlite ?? ownConnection;
+  const sqlite = connections.open(sqlitePath(opts.dataDir));
   // Kysely must not close the shared connection itself.
   const db = new Kysely<DB>({
     dialect: new SqliteDialect({ database: { close: () => undefined, prepare: (s: string) => sqlite.prepare(s) } }),
@@ -50,7 +54,7 @@ export async function createSql<DB = any>(opts: { databaseUrl?: string; dataDir:
     dialect: 'sqlite',
     close: async () => {
       await db.destroy();
-      releaseSqlite(sqlite);
+      connections.release(sqlite);
     },
   };
 }

@@ -2,31 +2,28 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
-import { SAFETY_NET_PAGES, unwatchFile, watchFile } from './checkpointer.ts';
+import { Checkpointer, SAFETY_NET_PAGES, type CheckpointerOptions } from './checkpointer.ts';
 
 export type SqliteDb = Database.Database;
 
 /**
  * The embedded default keeps everything in one SQLite file under DATA_DIR: vectors, cache, queue journal,
- * audit, reviews, checkpoints. One connection per process per file; WAL so readers never block the writer.
+ * audit, reviews, checkpoints. WAL so readers never block the writer.
  */
-const open = new Map<string, { db: SqliteDb; refs: number }>();
-
 export const SQLITE_FILE = 'hubspot-ai.db';
 
 export function sqlitePath(dataDir: string): string {
   return path.join(dataDir, SQLITE_FILE);
 }
 
-/** Opens (or shares) the SQLite file with sqlite-vec loaded. Call `releaseSqlite` when done. */
-export function openSqlite(file: string): SqliteDb {
-  const key = file === ':memory:' ? `:memory:${Math.random()}` : path.resolve(file);
-  const existing = open.get(key);
-  if (existing && existing.db.open) {
-    existing.refs += 1;
-    return existing.db;
-  }
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(key), { recursive: true });
+/** Where an SQLite adapter gets its connection and gives it back: a container's `SqliteFiles`, or its own. */
+export interface SqliteConnections {
+  open(file: string): SqliteDb;
+  release(db: SqliteDb): void;
+}
+
+function connect(file: string): SqliteDb {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL'); // durable across process crashes in WAL mode; fsync at checkpoints
@@ -35,27 +32,82 @@ export function openSqlite(file: string): SqliteDb {
   // Memory-mapped reads: vector scans read pages without copying them through SQLite's page cache.
   db.pragma('mmap_size = 1073741824');
   sqliteVec.load(db);
-  if (file !== ':memory:') {
-    // Checkpoints run in a background thread (checkpointer.ts), not inside whichever commit crosses 1,000 pages.
-    db.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
-    db.pragma('journal_size_limit = 67108864');
-    watchFile(key);
-  }
-  open.set(key, { db, refs: 1 });
   return db;
 }
 
+/**
+ * A connection of its own (sqlite-vec loaded, SQLite's own auto-checkpoint): for an adapter built outside a
+ * container, a test or a bench. Close it with `releaseSqlite`.
+ */
+export function openSqlite(file: string): SqliteDb {
+  return connect(file);
+}
+
 export function releaseSqlite(db: SqliteDb): void {
-  for (const [key, entry] of open) {
-    if (entry.db === db) {
-      entry.refs -= 1;
-      if (entry.refs <= 0) {
-        open.delete(key);
-        unwatchFile(key);
-        if (db.open) db.close();
-      }
-      return;
-    }
-  }
   if (db.open) db.close();
+}
+
+/** Adapters built without a registry open their own connection and close it when they close. */
+export const ownConnection: SqliteConnections = { open: openSqlite, release: releaseSqlite };
+
+/**
+ * The SQLite connection registry of one container: one shared connection per file (reference-counted), and the
+ * background checkpoint thread for them (checkpointer.ts). `close()` closes every connection still open and
+ * stops the thread, so two containers in one process share nothing and a closed one leaves nothing running.
+ */
+export class SqliteFiles implements SqliteConnections {
+  private readonly open_ = new Map<string, { db: SqliteDb; refs: number }>();
+  readonly checkpointer: Checkpointer;
+
+  constructor(opts: CheckpointerOptions = {}) {
+    this.checkpointer = new Checkpointer(opts);
+  }
+
+  /** Opens (or shares) the file with sqlite-vec loaded. Call `release` when done. */
+  open(file: string): SqliteDb {
+    const key = file === ':memory:' ? `:memory:${this.open_.size}:${Math.random()}` : path.resolve(file);
+    const existing = this.open_.get(key);
+    if (existing && existing.db.open) {
+      existing.refs += 1;
+      return existing.db;
+    }
+    const db = connect(file);
+    if (file !== ':memory:') {
+      // Checkpoints run in a background thread (checkpointer.ts), not inside whichever commit crosses 1,000 pages.
+      db.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
+      db.pragma('journal_size_limit = 67108864');
+      this.checkpointer.watch(key);
+    }
+    this.open_.set(key, { db, refs: 1 });
+    return db;
+  }
+
+  release(db: SqliteDb): void {
+    for (const [key, entry] of this.open_) {
+      if (entry.db === db) {
+        entry.refs -= 1;
+        if (entry.refs <= 0) this.drop(key);
+        return;
+      }
+    }
+    if (db.open) db.close();
+  }
+
+  /** Files with a connection open now (tests). */
+  get openFiles(): string[] {
+    return [...this.open_.keys()];
+  }
+
+  /** Closes whatever is still open (an adapter that was never closed) and stops the checkpoint thread. */
+  async close(): Promise<void> {
+    for (const key of [...this.open_.keys()]) this.drop(key);
+    await this.checkpointer.close();
+  }
+
+  private drop(key: string): void {
+    const entry = this.open_.get(key);
+    this.open_.delete(key);
+    this.checkpointer.unwatch(key);
+    if (entry?.db.open) entry.db.close();
+  }
 }

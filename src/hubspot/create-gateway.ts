@@ -5,7 +5,7 @@ import type { Config } from '../config/config.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import type { AccessTokenSource } from './access-token-source.ts';
 import type { HubSpotGateway } from './gateway.ts';
-import { sharedMemoryWindowStore } from './memory-window-store.ts';
+import { MemoryWindowStore, type MemoryWindowStores } from './memory-window-store.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { RedisWindowStore } from './redis-window-store.ts';
 import { RequestExecutor } from './request-executor.ts';
@@ -38,6 +38,8 @@ export interface HubSpotGatewayOptions {
    * token shares one budget (serve, its worker process, a backfill). Without either, the budget is this process's.
    */
   limiterFile?: string;
+  /** Neither Redis nor a limiter file: in-process window logs shared by the gateways given the same registry (else one of its own). */
+  memoryWindows?: MemoryWindowStores;
   /** Redis key prefix for the limiter (tests use a unique one). Default `hubspot-ai`. */
   redisKeyPrefix?: string;
   logger?: Logger;
@@ -70,7 +72,7 @@ export function createHubSpotGateway(opts: HubSpotGatewayOptions): HubSpotGatewa
     ? new RedisWindowStore(opts.redis, opts.redisKeyPrefix ?? 'hubspot-ai', limiterKey)
     : opts.limiterFile
       ? new SqliteWindowStore(opts.limiterFile, limiterKey)
-      : sharedMemoryWindowStore(limiterKey);
+      : (opts.memoryWindows?.for(limiterKey) ?? new MemoryWindowStore());
   const limiter = new RateLimiter(store, {
     burstPerWindow: opts.rateLimitPer10s,
     searchPerSecond: opts.searchPerSecond,

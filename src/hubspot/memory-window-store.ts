@@ -1,9 +1,8 @@
 import type { LimitKind, WindowSpec, WindowStore } from './window-store.ts';
 
 /**
- * The in-process window log (see window-store.ts for the algorithm). One instance per limiter key is shared by
- * every gateway in the process through `sharedMemoryWindowStore`, so two callers holding the same token never
- * get two budgets.
+ * The in-process window log (see window-store.ts for the algorithm). Gateways given the same `MemoryWindowStores`
+ * share one instance per limiter key, so two callers holding the same token never get two budgets.
  */
 export class MemoryWindowStore implements WindowStore {
   private readonly logs: Record<LimitKind, Map<string, number>> = { burst: new Map(), search: new Map() };
@@ -52,14 +51,16 @@ export class MemoryWindowStore implements WindowStore {
   }
 }
 
-const shared = new Map<string, MemoryWindowStore>();
+/** In-process window logs by limiter key (a hash of portal URL and token), owned by whoever builds the gateways. */
+export class MemoryWindowStores {
+  private readonly stores = new Map<string, MemoryWindowStore>();
 
-/** The process-wide store for a limiter key (a hash of portal URL and token). */
-export function sharedMemoryWindowStore(limiterKey: string): MemoryWindowStore {
-  let store = shared.get(limiterKey);
-  if (!store) {
-    store = new MemoryWindowStore();
-    shared.set(limiterKey, store);
+  for(limiterKey: string): MemoryWindowStore {
+    let store = this.stores.get(limiterKey);
+    if (!store) {
+      store = new MemoryWindowStore();
+      this.stores.set(limiterKey, store);
+    }
+    return store;
   }
-  return store;
 }

@@ -1,5 +1,6 @@
 import { sql as rawSql } from 'kysely';
 import { createSql, type SqlHandle } from '../db/sql.ts';
+import { ensureSchema } from '../db/migrator.ts';
 
 /**
  * Durable checkpoints of long ingest jobs (the backfill), one JSON document per job key in the
@@ -26,30 +27,15 @@ interface CheckpointTable {
 }
 
 export class SqlCheckpointStore implements CheckpointStore {
-  private ready: Promise<void> | null = null;
-
   /** `owned`: close the SQL handle with the store (false when the handle is shared with other stores). */
   constructor(
     private readonly handle: SqlHandle<CheckpointTable>,
     private readonly owned = false,
   ) {}
 
-  /** Creates the table if missing. Called lazily by every operation; idempotent. */
+  /** Creates or upgrades the tables (the one migrator, db/migrator.ts). Called by every operation; idempotent. */
   init(): Promise<void> {
-    this.ready ??= this.handle.db.schema
-      .createTable('ingest_checkpoints')
-      .ifNotExists()
-      .addColumn('id', 'varchar(255)', (c) => c.primaryKey())
-      .addColumn('state', 'text', (c) => c.notNull())
-      .addColumn('updated_at', 'bigint', (c) => c.notNull())
-      .execute()
-      .then(() => undefined)
-      .catch((err: unknown) => {
-        // Let a later call retry instead of caching the failure forever.
-        this.ready = null;
-        throw err;
-      });
-    return this.ready;
+    return ensureSchema(this.handle);
   }
 
   async load<T>(key: string): Promise<T | null> {

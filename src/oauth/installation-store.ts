@@ -1,6 +1,6 @@
-import { Migrator, type Kysely, type Migration } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { SqlHandle } from '../db/sql.ts';
-import { errorMessage } from '../errors.ts';
+import { ensureSchema } from '../db/migrator.ts';
 
 /**
  * The portals that installed the app through OAuth, in the shared SQL layer (the SQLite file or PostgreSQL).
@@ -54,41 +54,8 @@ export interface InstallationStore {
   markUninstalled(portalId: string, reason: string, at: number): Promise<boolean>;
 }
 
-function migrations(dialect: SqlHandle['dialect']): Record<string, Migration> {
-  const ms = dialect === 'postgres' ? 'bigint' : 'integer';
-  return {
-    '0001_oauth_installations': {
-      async up(db: Kysely<unknown>) {
-        await db.schema
-          .createTable('oauth_installations')
-          .addColumn('portal_id', 'text', (c) => c.primaryKey())
-          .addColumn('status', 'text', (c) => c.notNull())
-          .addColumn('access_token', 'text', (c) => c.notNull())
-          .addColumn('refresh_token', 'text', (c) => c.notNull())
-          .addColumn('expires_at', ms, (c) => c.notNull())
-          .addColumn('scopes', 'text', (c) => c.notNull())
-          .addColumn('installed_at', ms, (c) => c.notNull())
-          .addColumn('updated_at', ms, (c) => c.notNull())
-          .addColumn('uninstalled_at', ms)
-          .addColumn('uninstall_reason', 'text')
-          .execute();
-      },
-    },
-  };
-}
-
 export async function createSqlInstallationStore(handle: SqlHandle): Promise<InstallationStore> {
-  const migrator = new Migrator({
-    db: handle.db,
-    provider: { getMigrations: async () => migrations(handle.dialect) },
-    migrationTableName: 'oauth_migrations',
-    migrationLockTableName: 'oauth_migrations_lock',
-  });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    throw new Error(`OAuth store migrations failed${failed ? ` at ${failed}` : ''}: ${errorMessage(error)}`, { cause: error });
-  }
+  await ensureSchema(handle);
   return new SqlInstallationStore(handle.db as Kysely<OAuthDb>);
 }
 

@@ -1,6 +1,7 @@
 import type { Logger } from '../logging.ts';
 import type { ForegroundGate } from './foreground.ts';
 import type { JobQueue } from './queue.ts';
+import type { SqliteConnections } from '../db/sqlite.ts';
 
 export interface CreateQueueOptions {
   /** Set: BullMQ on this Redis. Unset: the embedded queue in the SQLite file under `dataDir`. */
@@ -15,6 +16,8 @@ export interface CreateQueueOptions {
   /** Embedded only: this process's webhook deliveries, which its workers let go first (ForegroundGate). */
   foreground?: ForegroundGate;
   logger?: Logger;
+  /** Embedded only: the container's SQLite connection registry. */
+  sqlite?: SqliteConnections;
 }
 
 /** Picks the queue adapter. bullmq/ioredis are imported only when Redis is configured. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { openSqlite, releaseSqlite, sqlitePath } from '../db/sqlite.ts';
+import { ownConnection, sqlitePath, type SqliteConnections } from '../db/sqlite.ts';
 import { errorMessage } from '../errors.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import { metrics, portalLabel } from '../metrics.ts';
@@ -40,6 +40,8 @@ export interface EmbeddedQueueOptions {
    */
   foreground?: ForegroundGate;
   logger?: Logger;
+  /** The container's SQLite connection registry; without one the queue opens a connection of its own. */
+  sqlite?: SqliteConnections;
 }
 
 const DEFAULT_LEASE_MS = 30_000;
@@ -57,7 +59,7 @@ export class EmbeddedQueue implements JobQueue {
   private closed = false;
 
   constructor(private readonly opts: EmbeddedQueueOptions) {
-    this.db = openSqlite(sqlitePath(opts.dataDir));
+    this.db = (opts.sqlite ?? ownConnection).open(sqlitePath(opts.dataDir));
     this.journal = new EmbeddedJournal(this.db, opts.prefix ?? 'hsai');
     this.wake.setMaxListeners(0);
   }
@@ -130,7 +132,7 @@ export class EmbeddedQueue implements JobQueue {
     await Promise.all([...this.workers].map((w) => w.close(DEFAULT_CLOSE_TIMEOUT_MS)));
     this.workers.clear();
     this.closed = true;
-    releaseSqlite(this.db);
+    (this.opts.sqlite ?? ownConnection).release(this.db);
   }
 
   private assertOpen(): void {

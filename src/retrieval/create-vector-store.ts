@@ -1,5 +1,6 @@
 import { silentLogger, type Logger } from '../logging.ts';
 import type { VectorStore } from './vector-store.ts';
+import type { SqliteConnections } from '../db/sqlite.ts';
 
 export interface CreateVectorStoreOptions {
   /** Set: Qdrant. Unset: the embedded SQLite store in DATA_DIR. */
@@ -14,6 +15,8 @@ export interface CreateVectorStoreOptions {
   /** Qdrant only: prefix of the collection names (tests, side-by-side reindexing). */
   collectionPrefix?: string;
   logger?: Logger;
+  /** SQLite only: the container's connection registry. */
+  sqlite?: SqliteConnections;
 }
 
 /**
@@ -30,7 +33,7 @@ export async function createVectorStore(opts: CreateVectorStoreOptions): Promise
   }
   const { SqliteVectorStore } = await import('./sqlite-vector-store.ts');
   logger.debug({ dataDir: opts.dataDir }, 'vector store: sqlite');
-  return new SqliteVectorStore({ dataDir: opts.dataDir, ...dims(opts) });
+  return new SqliteVectorStore({ dataDir: opts.dataDir, ...(opts.sqlite ? { sqlite: opts.sqlite } : {}), ...dims(opts) });
 }
 
 function dims(o: CreateVectorStoreOptions) {

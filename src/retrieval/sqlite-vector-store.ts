@@ -1,4 +1,4 @@
-import { openSqlite, releaseSqlite, sqlitePath, type SqliteDb } from '../db/sqlite.ts';
+import { ownConnection, sqlitePath, type SqliteConnections, type SqliteDb } from '../db/sqlite.ts';
 import type { SourceType } from '../core/objects.ts';
 import type {
   AccountFilter, AccountHit, AccountProfile, ChunkFilter, ChunkHit, ChunkKey, ChunkPayload, ChunkRecord, VectorStore,
@@ -15,6 +15,8 @@ export interface SqliteVectorStoreOptions {
   /** An open connection (shared, not closed by the store) or a DATA_DIR whose SQLite file the store opens. */
   db?: SqliteDb;
   dataDir?: string;
+  /** With dataDir: the container's connection registry; without one the store opens a connection of its own. */
+  sqlite?: SqliteConnections;
   chunkDimensions: number;
   accountDimensions: number;
   /** The embedder's model, recorded with the index: opening it with another model is refused. */
@@ -66,7 +68,7 @@ export class SqliteVectorStore implements VectorStore {
       this.db = opts.db;
       this.ownsDb = false;
     } else if (opts.dataDir) {
-      this.db = openSqlite(sqlitePath(opts.dataDir));
+      this.db = (opts.sqlite ?? ownConnection).open(sqlitePath(opts.dataDir));
       this.ownsDb = true;
     } else {
       throw new TypeError('SqliteVectorStore needs a db or a dataDir');
@@ -244,7 +246,7 @@ export class SqliteVectorStore implements VectorStore {
 
   async close(): Promise<void> {
     this.ready = false;
-    if (this.ownsDb) releaseSqlite(this.db);
+    if (this.ownsDb) (this.opts.sqlite ?? ownConnection).release(this.db);
   }
 
   private knn(portalId: string, accountId: string | null, vector: Float32Array, k: number, filter: ChunkFilter = {}): ChunkHit[] {

@@ -69,7 +69,7 @@ export function createAccountsService(c: Container): AccountsService {
       if ((await store.listChunkKeys(portalId, accountId)).length === 0) {
         throw apiError('NOT_FOUND', `Account ${accountId} is not in the index (unknown account, or not ingested yet)`);
       }
-      const scorer = (await (await c.scorers()).latest(portalId))?.model ?? null;
+      const scorer = await scope.scorer();
       return runAgentForAccount(
         { store, embedder, gateway, provider, sink: writeback, scorer, enrichment: await c.enrichment(), validations: await (await c.validations()).records(), logger: c.logger },
         { portalId, accountId, agent, dryRun: opts.dryRun || c.config.DRY_RUN, actor: opts.actor },

@@ -12,13 +12,15 @@ import type { LlmProvider } from '../agents/provider.ts';
 import type { WritebackService } from '../writeback/create-writeback.ts';
 import type { ScorerStore } from '../agents/scorer/scorer-store.ts';
 import type { ValidationStore } from '../agents/validation/validation-store.ts';
+import type { CheckpointStore } from '../ingest/checkpoint-store.ts';
+import type { ModelRecordStore } from '../db/model-records.ts';
 import type { EnrichmentProvider } from '../enrichment/provider.ts';
 import { throttledWarn, type Logger } from '../logging.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import { Resources } from './lazy.ts';
 import { ForegroundGate } from '../queue/foreground.ts';
 import { ActionWaiters } from '../actions/waiters.ts';
-import { onCheckpointError } from '../db/checkpointer.ts';
+import type { SqliteFiles } from '../db/sqlite.ts';
 import { collectQueueStats, collectScorerFigures, configurePortalLabels } from '../metrics.ts';
 import { tracingEnabled } from '../tracing.ts';
 import { PortalNotServedError, PortalScopes, policyFileFor, type PortalScope } from './portal-scopes.ts';
@@ -48,6 +50,15 @@ export interface Container {
   forgetPortal(portalId: string): Promise<void>;
   embedder(): Promise<Embedder>;
   store(): Promise<VectorStore>;
+  /**
+   * Drops the vector index (`backfill --reindex`), before `store()` opens it: its init() refuses vectors of
+   * another embedding model or dimension.
+   */
+  dropVectorIndex(): Promise<void>;
+  /** Checkpoints of long ingest jobs (the backfill), in the SQL database. */
+  checkpoints(): Promise<CheckpointStore>;
+  /** Trained models and validation records of every kind, in the SQL database. */
+  modelRecords(): Promise<ModelRecordStore>;
   queue(): Promise<JobQueue>;
   /** Webhook deliveries in flight in this process; in-process workers step aside for them. */
   foreground: ForegroundGate;
@@ -64,13 +75,23 @@ export interface Container {
   validations(): Promise<ValidationStore>;
   /** Health checks for /readyz and `doctor`: one per configured backend. */
   readiness(): Array<{ name: string; check: () => Promise<void> }>;
+  /** What this container holds open in the process now (tests: nothing after `close()`). */
+  held(): { sqliteFiles: string[]; checkpointThread: boolean };
   close(): Promise<void>;
 }
 
 export function createContainer(config: Config, logger: Logger): Container {
   const res = new Resources();
   configurePortalLabels({ allow: config.METRICS_PORTALS?.split(',').map((p) => p.trim()).filter(Boolean), max: config.METRICS_PORTAL_LABELS });
-  onCheckpointError((message) => logger.warn({ err: message }, 'SQLite background checkpoint failed; the write-ahead log keeps growing until it succeeds'));
+  // This container's SQLite connections (one per file, shared by its adapters) and their checkpoint thread.
+  let sqliteFiles: SqliteFiles | undefined;
+  const sqlite = async (): Promise<SqliteFiles> => {
+    const { SqliteFiles } = await import('../db/sqlite.ts');
+    sqliteFiles ??= new SqliteFiles({
+      onError: (message) => logger.warn({ err: message }, 'SQLite background checkpoint failed; the write-ahead log keeps growing until it succeeds'),
+    });
+    return sqliteFiles;
+  };
 
   const redis = res.lazy<Redis | undefined>(
     'redis',
@@ -94,14 +115,20 @@ export function createContainer(config: Config, logger: Logger): Container {
 
   const sql = res.lazy(
     'sql',
-    async () => (await import('../db/sql.ts')).createSql({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir }),
+    async () =>
+      (await import('../db/sql.ts')).createSql({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, ...(config.DATABASE_URL ? {} : { sqlite: await sqlite() }) }),
     (h) => h.close(),
   );
 
   const cache = res.lazy(
     'cache',
     async () =>
-      (await import('../cache/create-cache.ts')).createCache({ redisUrl: config.REDIS_URL, dataDir: config.dataDir, keyPrefix: `${config.REDIS_PREFIX}:` }),
+      (await import('../cache/create-cache.ts')).createCache({
+        redisUrl: config.REDIS_URL,
+        dataDir: config.dataDir,
+        keyPrefix: `${config.REDIS_PREFIX}:`,
+        ...(config.REDIS_URL ? {} : { sqlite: await sqlite() }),
+      }),
     (c) => c.close(),
   );
 
@@ -167,24 +194,48 @@ export function createContainer(config: Config, logger: Logger): Container {
     (e) => e.close(),
   );
 
-  const store = res.lazy(
-    'store',
-    async () => {
+  const openStore = async (): Promise<VectorStore> => {
       const e = await embedder();
-      const s = await (await import('../retrieval/create-vector-store.ts')).createVectorStore({
+      return (await import('../retrieval/create-vector-store.ts')).createVectorStore({
         qdrantUrl: config.QDRANT_URL,
         qdrantApiKey: config.QDRANT_API_KEY,
         dataDir: config.dataDir,
+        ...(config.QDRANT_URL ? {} : { sqlite: await sqlite() }),
         chunkDimensions: e.dimensions,
         accountDimensions: e.dimensions,
         embeddingModel: e.model,
         logger: logger.child({ module: 'vectors' }),
       });
+  };
+  let storeOpened = false;
+  const store = res.lazy(
+    'store',
+    async () => {
+      storeOpened = true;
+      const s = await openStore();
       await s.init();
       return s;
     },
     (s) => s.close(),
   );
+  const dropVectorIndex = async (): Promise<void> => {
+    if (storeOpened) return (await store()).reset();
+    const raw = await openStore();
+    try {
+      await raw.reset();
+    } finally {
+      await raw.close();
+    }
+  };
+
+  const checkpoints = res.lazy('checkpoints', async () => {
+    const { SqlCheckpointStore } = await import('../ingest/checkpoint-store.ts');
+    const s = new SqlCheckpointStore(await sql());
+    await s.init();
+    return s;
+  });
+
+  const modelRecords = res.lazy('model-records', async () => new (await import('../db/model-records.ts')).SqlModelRecordStore(await sql()));
 
   // Shared by the webhook route (which holds it) and the embedded queue's workers (which wait on it).
   const foreground = new ForegroundGate();
@@ -198,6 +249,7 @@ export function createContainer(config: Config, logger: Logger): Container {
         prefix: config.REDIS_PREFIX,
         defaultMaxAttempts: config.JOB_MAX_ATTEMPTS,
         foreground,
+        ...(config.REDIS_URL ? {} : { sqlite: await sqlite() }),
         logger: logger.child({ module: 'queue' }),
       });
       stopQueueMetrics = collectQueueStats(() => q.stats());
@@ -363,6 +415,9 @@ export function createContainer(config: Config, logger: Logger): Container {
     usePortal: async (id, work) => (await portalScopes()).use(id, work),
     embedder,
     store,
+    dropVectorIndex,
+    checkpoints,
+    modelRecords,
     queue,
     foreground,
     actionWaiters: new ActionWaiters(),
@@ -381,8 +436,13 @@ export function createContainer(config: Config, logger: Logger): Container {
       ];
       return checks;
     },
+    held() {
+      return { sqliteFiles: sqliteFiles?.openFiles ?? [], checkpointThread: sqliteFiles?.checkpointer.running ?? false };
+    },
     async close() {
       await res.closeAll((name, err) => logger.warn({ err, resource: name }, 'error while closing'));
+      // Last: whatever an adapter left open, and the checkpoint thread.
+      await sqliteFiles?.close();
     },
   };
   return self;

@@ -45,7 +45,7 @@ const PORTAL_TABLES: Array<{ table: string; column: string; like?: (portalId: st
   { table: 'writeback_writes', column: 'portal_id' },
   { table: 'writeback_owner_tasks', column: 'portal_id' },
   { table: 'lead_scorer_reports', column: 'portal_id' },
-  { table: 'lead_scorers', column: 'portal_id' },
+  { table: 'model_records', column: 'portal_id' },
   { table: 'oauth_installations', column: 'portal_id' },
   { table: 'ingest_checkpoints', column: 'id', like: (p) => `backfill:${p}:%` },
 ];

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { setCheckpointInterval, SAFETY_NET_PAGES } from '../../src/db/checkpointer.ts';
-import { openSqlite, releaseSqlite, sqlitePath } from '../../src/db/sqlite.ts';
+import { SAFETY_NET_PAGES } from '../../src/db/checkpointer.ts';
+import { SqliteFiles, sqlitePath } from '../../src/db/sqlite.ts';
 import { tempDir } from '../support/tmp.ts';
 import { waitFor } from '../queue/queue.contract.ts';
 
@@ -23,9 +23,11 @@ function checkpointed(file: string): boolean {
 
 describe('background WAL checkpoints', () => {
   it('keeps the write-ahead log small without checkpointing inside commits, and lets go of the file on release', async () => {
-    setCheckpointInterval(50);
+    const errors: string[] = [];
+    const files = new SqliteFiles({ intervalMs: 50, onError: (m) => errors.push(m) });
     const file = sqlitePath(tmp.dir);
-    const db = openSqlite(file);
+    const db = files.open(file);
+    expect(files.checkpointer.running).toBe(true);
     // Commits alone would only checkpoint at the far-off safety net.
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(SAFETY_NET_PAGES);
     db.exec('CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB)');
@@ -45,9 +47,13 @@ describe('background WAL checkpoints', () => {
     // Each round's pages were checkpointed before the next round, so the log restarted instead of growing.
     expect(walPages).toBeLessThan(rowsPerRound * 3);
     expect((db.prepare('SELECT COUNT(*) AS n FROM blobs').get() as { n: number }).n).toBe(rounds * rowsPerRound);
-    releaseSqlite(db);
+    files.release(db);
+    // The registry's last file released: its thread is gone.
+    expect(files.checkpointer.running).toBe(false);
+    expect(files.openFiles).toEqual([]);
     // The last connection closed (ours, after the background one) checkpoints and removes the log.
     expect(fs.existsSync(`${file}-wal`)).toBe(false);
-    setCheckpointInterval(1_000);
+    expect(errors).toEqual([]);
+    await files.close();
   });
 });

@@ -1,33 +1,20 @@
-import { Migrator, type Kysely, type Migration } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { SqlHandle } from '../../db/sql.ts';
-import { AppError, errorMessage } from '../../errors.ts';
+import { ensureSchema } from '../../db/migrator.ts';
+import { SqlModelRecordStore, type ModelRecordStore } from '../../db/model-records.ts';
+import { AppError } from '../../errors.ts';
 import { SCORER_MODEL_VERSION, type ScorerModel } from './model.ts';
 import type { LiveReport } from './live-report.ts';
 import { validationStatus } from './validation.ts';
 
 /**
- * Trained lead scorers, in the shared SQL layer (the SQLite file, or PostgreSQL when DATABASE_URL is set), so every
- * API and worker process of a deployment scores with the same model and reads the same validation. One row per
- * training run, never updated: the newest row of a portal is its current scorer, older ones are its history
- * (`hubspot-ai scorer report` compares them). The validation figures sit in columns as well as in the model, so
- * a person can query them.
+ * Trained lead scorers, as model records (db/model-records.ts, kind `lead_scorer`) in the shared SQL layer (the
+ * SQLite file, or PostgreSQL when DATABASE_URL is set), so every API and worker process of a deployment scores
+ * with the same model and reads the same validation. One record per training run, never updated: the newest of a
+ * portal is its current scorer, older ones are its history (`hubspot-ai scorer report` compares them). The
+ * validation's headline figures are the record's figures, so a person can query them.
  */
-
-export interface ScorersTable {
-  id: number;
-  portal_id: string;
-  version: string;
-  trained_at: string;
-  validated: number;
-  auc: number;
-  auc_low: number;
-  auc_high: number;
-  ece: number;
-  closed_deals: number;
-  confidence_bound: number;
-  model: string;
-  created_at: number;
-}
+export const LEAD_SCORER_KIND = 'lead_scorer';
 
 /** One row per `scorer report` run: drift over time, and the figures `/metrics` exposes. */
 export interface ScorerReportsTable {
@@ -44,7 +31,6 @@ export interface ScorerReportsTable {
 }
 
 interface ScorerDb {
-  lead_scorers: ScorersTable;
   lead_scorer_reports: ScorerReportsTable;
 }
 
@@ -66,103 +52,44 @@ export interface ScorerStore {
   figures(portalId: string): Promise<Record<string, number>>;
 }
 
-function migrations(dialect: SqlHandle['dialect']): Record<string, Migration> {
-  const real = dialect === 'postgres' ? 'double precision' : 'real';
-  return {
-    '0001_lead_scorers': {
-      async up(db: Kysely<unknown>) {
-        await db.schema
-          .createTable('lead_scorers')
-          .addColumn('id', dialect === 'postgres' ? 'serial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
-          .addColumn('portal_id', 'text', (c) => c.notNull())
-          .addColumn('version', 'text', (c) => c.notNull())
-          .addColumn('trained_at', 'text', (c) => c.notNull())
-          .addColumn('validated', 'integer', (c) => c.notNull())
-          .addColumn('auc', real, (c) => c.notNull())
-          .addColumn('auc_low', real, (c) => c.notNull())
-          .addColumn('auc_high', real, (c) => c.notNull())
-          .addColumn('ece', real, (c) => c.notNull())
-          .addColumn('closed_deals', 'integer', (c) => c.notNull())
-          .addColumn('confidence_bound', real, (c) => c.notNull())
-          .addColumn('model', 'text', (c) => c.notNull())
-          .addColumn('created_at', dialect === 'postgres' ? 'bigint' : 'integer', (c) => c.notNull())
-          .execute();
-        await db.schema.createIndex('lead_scorers_portal').on('lead_scorers').columns(['portal_id', 'id']).execute();
-      },
-    },
-    '0002_lead_scorer_reports': {
-      async up(db: Kysely<unknown>) {
-        await db.schema
-          .createTable('lead_scorer_reports')
-          .addColumn('id', dialect === 'postgres' ? 'serial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
-          .addColumn('portal_id', 'text', (c) => c.notNull())
-          .addColumn('scorer_id', 'integer')
-          .addColumn('at', dialect === 'postgres' ? 'bigint' : 'integer', (c) => c.notNull())
-          .addColumn('live_outcomes', 'integer', (c) => c.notNull())
-          .addColumn('live_auc', real)
-          .addColumn('live_ece', real)
-          .addColumn('auc_drift', real)
-          .addColumn('retrain', 'integer', (c) => c.notNull())
-          .addColumn('report', 'text', (c) => c.notNull())
-          .execute();
-        await db.schema.createIndex('lead_scorer_reports_portal').on('lead_scorer_reports').columns(['portal_id', 'id']).execute();
-      },
-    },
-  };
-}
-
 export class SqlScorerStore implements ScorerStore {
   private readonly db: Kysely<ScorerDb>;
-  private ready: Promise<void> | undefined;
+  private readonly records: ModelRecordStore;
 
   constructor(private readonly handle: SqlHandle) {
     this.db = handle.db as Kysely<ScorerDb>;
+    this.records = new SqlModelRecordStore(handle);
   }
 
   private init(): Promise<void> {
-    this.ready ??= (async () => {
-      const migrator = new Migrator({
-        db: this.handle.db,
-        provider: { getMigrations: async () => migrations(this.handle.dialect) },
-        migrationTableName: 'scorer_migrations',
-        migrationLockTableName: 'scorer_migrations_lock',
-      });
-      const { error } = await migrator.migrateToLatest();
-      if (error) throw new AppError('SCORER_STORE', `lead scorer table migration failed: ${errorMessage(error)}`, { cause: error });
-    })();
-    this.ready.catch(() => (this.ready = undefined));
-    return this.ready;
+    return ensureSchema(this.handle);
   }
 
   async save(portalId: string, model: ScorerModel, now = new Date()): Promise<number> {
-    await this.init();
     const v = model.validation;
     const status = validationStatus(v);
-    const row = await this.db
-      .insertInto('lead_scorers')
-      .values({
-        portal_id: portalId,
-        version: model.version,
-        trained_at: model.trainedAt,
-        validated: status.validated ? 1 : 0,
+    return this.records.save({
+      kind: LEAD_SCORER_KIND,
+      portalId,
+      name: LEAD_SCORER_KIND,
+      version: model.version,
+      validated: status.validated,
+      figures: {
         auc: v?.auc ?? model.evaluation.auc,
         auc_low: v?.aucInterval[0] ?? 0,
         auc_high: v?.aucInterval[1] ?? 1,
         ece: v?.ece ?? model.evaluation.ece,
         closed_deals: v?.closedDeals ?? model.trainingSize,
         confidence_bound: status.confidenceBound,
-        model: JSON.stringify(model),
-        created_at: now.getTime(),
-      } as never)
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return Number(row.id);
+      },
+      validation: v ?? null,
+      artefact: model,
+      createdAt: now.getTime(),
+    });
   }
 
   async latestId(portalId: string): Promise<number | null> {
-    await this.init();
-    const row = await this.db.selectFrom('lead_scorers').select('id').where('portal_id', '=', portalId).orderBy('id', 'desc').limit(1).executeTakeFirst();
-    return row ? Number(row.id) : null;
+    return this.records.latestId(LEAD_SCORER_KIND, portalId, LEAD_SCORER_KIND);
   }
 
   async saveReport(portalId: string, report: LiveReport, now = new Date()): Promise<void> {
@@ -223,14 +150,13 @@ export class SqlScorerStore implements ScorerStore {
   }
 
   async latest(portalId: string): Promise<StoredScorer | null> {
-    await this.init();
-    const row = await this.db.selectFrom('lead_scorers').select(['id', 'model']).where('portal_id', '=', portalId).orderBy('id', 'desc').limit(1).executeTakeFirst();
-    if (!row) return null;
-    const model = JSON.parse(row.model) as ScorerModel;
+    const record = await this.records.latest(LEAD_SCORER_KIND, portalId, LEAD_SCORER_KIND);
+    if (!record) return null;
+    const model = record.artefact as ScorerModel;
     if (model.version !== SCORER_MODEL_VERSION) {
       throw new AppError('SCORER_VERSION', `the stored lead scorer is ${String(model.version)}; retrain with \`hubspot-ai train-scorer\``);
     }
-    return { id: Number(row.id), model };
+    return { id: record.id, model };
   }
 }
 

@@ -1,0 +1,66 @@
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.ts';
+import { silentLogger } from '../../src/logging.ts';
+import { createContainer, type Container } from '../../src/runtime/container.ts';
+import { sqlitePath } from '../../src/db/sqlite.ts';
+import { tempDir } from '../support/tmp.ts';
+
+const tmp = tempDir('hsai-containers-');
+afterAll(() => tmp.cleanup());
+
+function embedded(dir: string): Container {
+  return createContainer(loadConfig({ DATA_DIR: dir, HUBSPOT_ACCESS_TOKEN: 'unused', REDIS_URL: '', DATABASE_URL: '', QDRANT_URL: '' }), silentLogger);
+}
+
+/** Touches every SQLite-backed part: the SQL layer (with its migrations), the cache, the queue, the vector store. */
+async function use(c: Container, key: string): Promise<void> {
+  await (await c.cache()).set(key, Buffer.from(key));
+  await (await c.queue()).enqueue([{ type: 'ingest.account', payload: { key }, key }]);
+  await (await c.store()).ping();
+  await (await c.sql()).db.selectNoFrom((eb) => eb.val(1).as('one')).execute();
+  await (await c.scorers()).latestId('p1');
+}
+
+describe('the container owns its state', () => {
+  it('two containers in one process share no connection, thread or cache, and leave nothing open when closed', async () => {
+    const a = embedded(path.join(tmp.dir, 'a'));
+    const b = embedded(path.join(tmp.dir, 'b'));
+    await use(a, 'only-in-a');
+    await use(b, 'only-in-b');
+
+    expect(a.held().sqliteFiles).toEqual([path.resolve(sqlitePath(path.join(tmp.dir, 'a')))]);
+    expect(b.held().sqliteFiles).toEqual([path.resolve(sqlitePath(path.join(tmp.dir, 'b')))]);
+    expect(a.held().checkpointThread).toBe(true);
+    expect(b.held().checkpointThread).toBe(true);
+    // No cross-talk: each sees only its own data.
+    expect((await (await a.cache()).get('only-in-b'))).toBeNull();
+    expect(await (await b.cache()).get('only-in-a')).toBeNull();
+    expect((await (await a.queue()).stats()).total.waiting).toBe(1);
+    expect((await (await b.queue()).stats()).total.waiting).toBe(1);
+
+    await a.close();
+    expect(a.held()).toEqual({ sqliteFiles: [], checkpointThread: false });
+    // The other container is untouched by the first one's close.
+    expect((await (await b.cache()).get('only-in-b'))?.toString()).toBe('only-in-b');
+    expect(b.held().checkpointThread).toBe(true);
+    await b.close();
+    expect(b.held()).toEqual({ sqliteFiles: [], checkpointThread: false });
+  });
+
+  it('two containers on the same data directory each hold their own connection; closing one leaves the other working', async () => {
+    const dir = path.join(tmp.dir, 'same');
+    const a = embedded(dir);
+    const b = embedded(dir);
+    await use(a, 'written-by-a');
+    await use(b, 'written-by-b');
+    // The same file, so each reads what the other wrote, through its own connection.
+    expect((await (await b.cache()).get('written-by-a'))?.toString()).toBe('written-by-a');
+    await a.close();
+    expect(a.held()).toEqual({ sqliteFiles: [], checkpointThread: false });
+    expect((await (await b.cache()).get('written-by-a'))?.toString()).toBe('written-by-a');
+    expect(await (await b.queue()).ping()).toBeUndefined();
+    await b.close();
+    expect(b.held()).toEqual({ sqliteFiles: [], checkpointThread: false });
+  });
+});
