@@ -29,6 +29,8 @@ export interface GenerationTask<T> {
   extract: () => unknown;
   /** Part of the response-cache key: the account's content version. */
   cacheKey?: string;
+  /** The portal the task works for: its cached response is keyed by it, so purging the portal removes it. */
+  portalId?: string;
   signal?: AbortSignal;
 }
 

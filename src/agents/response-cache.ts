@@ -23,11 +23,17 @@ export function responseCacheKey(parts: {
   messages: ChatMessage[];
   cacheKey?: string;
   temperature?: number;
+  portalId?: string;
 }): string {
   const h = createHash('sha256');
   h.update(JSON.stringify([parts.model, parts.promptVersion, parts.schemaName, parts.cacheKey ?? '', parts.temperature ?? null]));
   for (const m of parts.messages) h.update(`\u0000${m.role}\u0000${m.content}`);
-  return PREFIX + h.digest('hex');
+  return (parts.portalId === undefined ? PREFIX : portalResponsePrefix(parts.portalId)) + h.digest('hex');
+}
+
+/** Where one portal's cached model responses live in the cache (a purge deletes them by prefix). */
+export function portalResponsePrefix(portalId: string): string {
+  return `${PREFIX}p${portalId}:`;
 }
 
 export async function readCachedResponse(cache: KeyValueCache | undefined, key: string): Promise<CachedResponse | null> {

@@ -38,6 +38,7 @@ export async function runAgent<S, O>(
       schemaName: def.schemaName,
       extract: () => def.extract(prepared),
       cacheKey: `${prepared.context.portalId}:${prepared.context.accountId}:${prepared.context.contentVersion}`,
+      portalId: prepared.context.portalId,
       ...(trigger.signal ? { signal: trigger.signal } : {}),
     }),
   );

@@ -1,4 +1,5 @@
 import { AGENTS, type AgentName } from '../core/proposal.ts';
+import { portalEmbedder } from '../text/embedder.ts';
 import { withContainer } from './context.ts';
 import { CliExit, EXIT } from './exit-codes.ts';
 import { printJson, printTable } from './output.ts';
@@ -12,7 +13,7 @@ export async function generateCommand(agent: string, accountId: string, opts: { 
     const portalId = await c.portalId();
     // The portal's scope: its gateway, write-back and current scorer (from the database), as the workers load them.
     const { gateway, writeback: sink, scorer: currentScorer } = await c.portal(portalId);
-    const [store, embedder, provider] = await Promise.all([c.store(), c.embedder(), c.provider()]);
+    const [store, embedder, provider] = await Promise.all([c.store(), c.embedder().then((e) => portalEmbedder(e, portalId)), c.provider()]);
     const scorer = await currentScorer();
     const result = await runAgentForAccount(
       { store, embedder, gateway, provider, sink, scorer, enrichment: await c.enrichment(), validations: await (await c.validations()).records(), logger: c.logger },

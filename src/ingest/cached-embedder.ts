@@ -8,11 +8,17 @@ import type { EmbedRole, Embedder, EmbeddingResult } from '../text/embedder.ts';
  * a stale vector; values are raw little-endian float32 bytes (1.5 KB for 384 dims). Re-ingesting unchanged
  * text costs no provider call; identical texts within one call are embedded once.
  */
-export function embeddingCacheKey(model: string, dimensions: number, text: string, tag = ''): string {
+export function embeddingCacheKey(model: string, dimensions: number, text: string, tag = '', portalId?: string): string {
   const hash = createHash('sha256');
   // A role's prefix or input type is hashed with the text; untagged keys stay what they were before roles.
   if (tag) hash.update(tag).update('\u0000');
-  return `emb:${model}:${dimensions}:${hash.update(text).digest('hex')}`;
+  // A portal's entries start with its prefix (portalEmbeddingPrefix), so a purge deletes them by prefix.
+  return `${portalId === undefined ? 'emb:' : portalEmbeddingPrefix(portalId)}${model}:${dimensions}:${hash.update(text).digest('hex')}`;
+}
+
+/** Where one portal's cached embeddings live in the cache. */
+export function portalEmbeddingPrefix(portalId: string): string {
+  return `emb:p${portalId}:`;
 }
 
 export function vectorToBytes(vector: Float32Array): Buffer {
@@ -30,6 +36,8 @@ export function bytesToVector(bytes: Buffer, dimensions: number): Float32Array |
 export interface CachedEmbedderOptions {
   /** Cache lifetime in seconds; unset keeps vectors until evicted (they never go stale for a fixed model). */
   ttlSeconds?: number;
+  /** The portal whose texts this view embeds: its entries are keyed by it (forPortal). */
+  portalId?: string;
 }
 
 export class CachedEmbedder implements Embedder {
@@ -51,7 +59,7 @@ export class CachedEmbedder implements Embedder {
   async embed(texts: string[], role: EmbedRole = 'document'): Promise<EmbeddingResult> {
     if (texts.length === 0) return { vectors: [], tokens: 0, cacheHits: 0 };
     const tag = this.inner.cacheTag(role);
-    const keys = texts.map((t) => embeddingCacheKey(this.model, this.dimensions, t, tag));
+    const keys = texts.map((t) => embeddingCacheKey(this.model, this.dimensions, t, tag, this.opts.portalId));
     const cached = await this.cache.getMany(keys);
     const vectors = new Array<Float32Array>(texts.length);
     const missing = new Map<string, { text: string; positions: number[] }>();
@@ -87,12 +95,17 @@ export class CachedEmbedder implements Embedder {
     return this.inner.cacheTag(role);
   }
 
+  forPortal(portalId: string): Embedder {
+    return new CachedEmbedder(this.inner, this.cache, { ...this.opts, portalId });
+  }
+
   ping(): Promise<void> {
     return this.inner.ping();
   }
 
-  /** The cache is shared with other users (LLM responses, dedupe keys): its owner closes it. */
+  /** The cache is shared with other users (LLM responses, dedupe keys): its owner closes it. A portal's view
+   * shares the embedder with every portal: the process-wide one closes it. */
   close(): Promise<void> {
-    return this.inner.close();
+    return this.opts.portalId === undefined ? this.inner.close() : Promise.resolve();
   }
 }

@@ -3,6 +3,7 @@ import { apiError } from '../api/errors.ts';
 import { AgentError } from '../agents/errors.ts';
 import { AppError } from '../errors.ts';
 import { HubSpotError, HubSpotRateLimitError } from '../hubspot/errors.ts';
+import { portalEmbedder } from '../text/embedder.ts';
 import type { Container } from './container.ts';
 import { portalProvider } from './model-quotas.ts';
 
@@ -40,13 +41,13 @@ export function createAccountsService(c: Container): AccountsService {
 
     async search(portalId, query, filters, limit) {
       const { searchAccounts } = await import('../retrieval/account-search.ts');
-      const [store, embedder] = await Promise.all([c.store(), c.embedder()]);
+      const [store, embedder] = await Promise.all([c.store(), c.embedder().then((e) => portalEmbedder(e, portalId))]);
       return searchAccounts(store, embedder, portalId, query, { filters, limit });
     },
 
     async context(portalId, accountId, q, k) {
       const { hybridSearch } = await import('../retrieval/hybrid-search.ts');
-      const [store, embedder] = await Promise.all([c.store(), c.embedder()]);
+      const [store, embedder] = await Promise.all([c.store(), c.embedder().then((e) => portalEmbedder(e, portalId))]);
       if ((await store.listChunkKeys(portalId, accountId)).length === 0 && !(await store.getProfile(portalId, accountId))) {
         throw apiError('NOT_FOUND', `Account ${accountId} is not in the index (unknown account, or not ingested yet)`);
       }
@@ -65,7 +66,7 @@ export function createAccountsService(c: Container): AccountsService {
       const { runAgentForAccount } = await import('../agents/run-agent.ts');
       const scope = await c.portal(portalId).catch((e: unknown) => notFound(e, accountId));
       const { gateway, writeback } = scope;
-      const [store, embedder, provider] = await Promise.all([c.store(), c.embedder(), portalProvider(c, scope)]);
+      const [store, embedder, provider] = await Promise.all([c.store(), c.embedder().then((e) => portalEmbedder(e, portalId)), portalProvider(c, scope)]);
       if ((await store.listChunkKeys(portalId, accountId)).length === 0) {
         throw apiError('NOT_FOUND', `Account ${accountId} is not in the index (unknown account, or not ingested yet)`);
       }

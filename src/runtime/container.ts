@@ -4,7 +4,7 @@ import type { KeyValueCache } from '../cache/kv.ts';
 import type { SqlHandle } from '../db/sql.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
 import type { OAuthRuntime } from '../oauth/create-oauth.ts';
-import type { Embedder } from '../text/embedder.ts';
+import { portalEmbedder, type Embedder } from '../text/embedder.ts';
 import type { Indexer } from '../ingest/indexer.ts';
 import type { JobQueue } from '../queue/queue.ts';
 import type { VectorStore } from '../retrieval/vector-store.ts';
@@ -284,7 +284,10 @@ export function createContainer(config: Config, logger: Logger): Container {
     async () => {
       const [{ Indexer }, { HistorySnapshots }] = await Promise.all([import('../ingest/indexer.ts'), import('../ingest/history-snapshots.ts')]);
       const snapshots = new HistorySnapshots(await cache());
-      return new Indexer({ store: await store(), embedder: await embedder(), gateway: await gateway(), pool: await workPool(), snapshots, logger: logger.child({ module: 'indexer' }) });
+      // Embeddings cached under the served portal's key, so a purge of that portal removes them.
+      const [e, served] = await Promise.all([embedder(), portalId().catch(() => undefined)]);
+      const emb = served === undefined ? e : portalEmbedder(e, served);
+      return new Indexer({ store: await store(), embedder: emb, gateway: await gateway(), pool: await workPool(), snapshots, logger: logger.child({ module: 'indexer' }) });
     },
     (i) => i.close(),
   );
@@ -389,7 +392,7 @@ export function createContainer(config: Config, logger: Logger): Container {
     const gw = createHubSpotGateway({ ...opts, oauth: { portalId: id, tokens: o!.tokens.sourceFor(id) } });
     const wb = await makeWriteback(gw, id);
     const snapshots = new HistorySnapshots(await cache());
-    const idx = new Indexer({ store: await store(), embedder: await embedder(), gateway: gw, pool: await workPool(), snapshots, logger: logger.child({ module: 'indexer', portalId: id }) });
+    const idx = new Indexer({ store: await store(), embedder: portalEmbedder(await embedder(), id), gateway: gw, pool: await workPool(), snapshots, logger: logger.child({ module: 'indexer', portalId: id }) });
     const close = async () => void (await Promise.allSettled([wb.close(), idx.close(), gw.close()]));
     return { portalId: id, gateway: gw, writeback: wb, indexer: idx, scorer, close } as PortalScope;
   };

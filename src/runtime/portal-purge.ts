@@ -4,6 +4,8 @@ import { errorMessage } from '../errors.ts';
 import type { KeyValueCache } from '../cache/kv.ts';
 import type { JobQueue } from '../queue/queue.ts';
 import type { VectorStore } from '../retrieval/vector-store.ts';
+import { portalEmbeddingPrefix } from '../ingest/cached-embedder.ts';
+import { portalResponsePrefix } from '../agents/response-cache.ts';
 
 /** What a purge needs of the composition root (a structural slice of its Container). */
 export interface PurgeDeps {
@@ -25,8 +27,9 @@ type Container = PurgeDeps;
  *   4. the cache: its webhook high-water marks and own-write markers (keys named by portal);
  *   5. SQL: audit rows, traces, reviews, writes, owner tasks, scorers and their reports, backfill checkpoints and
  *      the installation row.
+ *   4b. the embeddings and model responses cached for its texts (keyed by portal, never shared between portals);
  * Not attributable to a portal and so left: webhook dedupe markers (opaque hashes, no content, gone after 3 days)
- * and the content-addressed embedding and model-response caches, which portals with the same text share.
+ * and entries cached before portals keyed them (unkeyed `emb:`/`llm:v1:` keys; they expire or are cleared whole).
  */
 
 export interface PortalFootprint {
@@ -50,9 +53,13 @@ const PORTAL_TABLES: Array<{ table: string; column: string; like?: (portalId: st
   { table: 'ingest_checkpoints', column: 'id', like: (p) => `backfill:${p}:%` },
 ];
 
-/** Cache key prefixes that name a portal (events/event-ledger.ts, events/echo.ts). */
+/**
+ * Cache key prefixes that name a portal: webhook high-water marks and own-write markers (events/event-ledger.ts,
+ * events/echo.ts), and the embeddings and model responses cached for its texts (keyed by portal so that they go
+ * with it: ingest/cached-embedder.ts, agents/response-cache.ts).
+ */
 export function portalCachePrefixes(portalId: string): string[] {
-  return [`events:hwm:${portalId}:`, `events:own:${portalId}:`];
+  return [`events:hwm:${portalId}:`, `events:own:${portalId}:`, portalEmbeddingPrefix(portalId), portalResponsePrefix(portalId)];
 }
 
 function missingTable(err: unknown): boolean {

@@ -2,6 +2,7 @@ import type { HubSpotEvent } from '../webhooks/hubspot-event.ts';
 import type { WebhookBatchPayload } from '../queue/jobs.ts';
 import { PermanentJobError, type JobHandler, type JobType, type WorkerHandle } from '../queue/queue.ts';
 import { errorMessage } from '../errors.ts';
+import { portalEmbedder } from '../text/embedder.ts';
 import type { Container } from './container.ts';
 import { portalProvider } from './model-quotas.ts';
 import { isPortalGone, type PortalScope } from './portal-scopes.ts';
@@ -86,7 +87,7 @@ async function portalHandlers(c: Container, scope: PortalScope): Promise<Handler
     import('../events/generation-jobs.ts'),
     import('../actions/run-action.ts'),
   ]);
-  const [queue, store, embedder, provider] = await Promise.all([c.queue(), c.store(), c.embedder(), portalProvider(c, scope)]);
+  const [queue, store, embedder, provider] = await Promise.all([c.queue(), c.store(), c.embedder().then((e) => portalEmbedder(e, scope.portalId)), portalProvider(c, scope)]);
   const { gateway, indexer, writeback, scorer } = scope;
   const log = (module: string) => c.logger.child({ module, portalId: scope.portalId });
   return {

@@ -26,6 +26,16 @@ export interface Embedder {
   embed(texts: string[], role?: EmbedRole): Promise<EmbeddingResult>;
   /** What besides the text distinguishes this role's vectors ('' when none): part of the embedding cache key. */
   cacheTag(role: EmbedRole): string;
+  /**
+   * The same embedder for one HubSpot portal: its cache entries are keyed by the portal, so purging the portal
+   * removes them (and no portal is served another's cached vector). Absent when nothing is cached.
+   */
+  forPortal?(portalId: string): Embedder;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The portal's view of an embedder (its cache keyed by the portal), or the embedder itself when it caches nothing. */
+export function portalEmbedder(e: Embedder, portalId: string): Embedder {
+  return e.forPortal?.(portalId) ?? e;
 }

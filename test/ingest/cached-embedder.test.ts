@@ -22,6 +22,22 @@ describe('CachedEmbedder', () => {
     tmp.cleanup();
   });
 
+  it("keys a portal's view by the portal: no portal is served another's cached vector, and its entries purge by prefix", async () => {
+    const embedder = await createEmbedder({ provider: 'openai', model: 'text-embedding-3-small', dimensions: 64, baseURL: server.url, cache });
+    const [a, b] = [embedder.forPortal!('901'), embedder.forPortal!('9011')];
+    const calls = server.requests.length;
+    expect((await a.embed(['shared words of two portals'])).cacheHits).toBe(0);
+    expect((await b.embed(['shared words of two portals'])).cacheHits).toBe(0);
+    expect(server.requests.length).toBe(calls + 2);
+    expect((await a.embed(['shared words of two portals'])).cacheHits).toBe(1);
+    expect(embeddingCacheKey('m', 8, 'x', '', '901')).toMatch(/^emb:p901:m:8:/);
+    expect(await cache.deletePrefix('emb:p901:')).toBe(1);
+    expect((await b.embed(['shared words of two portals'])).cacheHits).toBe(1);
+    // A view shares the process-wide embedder: closing it leaves that one working.
+    await a.close();
+    expect((await embedder.embed(['still open'])).vectors).toHaveLength(1);
+  });
+
   it('embeds only misses, once per distinct text, and reports hits and miss tokens', async () => {
     const embedder = await createEmbedder({ provider: 'openai', model: 'text-embedding-3-small', dimensions: 64, baseURL: server.url, cache });
     const first = await embedder.embed(['alpha beta', 'gamma', 'alpha beta']);
