@@ -6,6 +6,7 @@ import { oauthMigrations } from './migrations/oauth.ts';
 import { scorerMigrations } from './migrations/scorer.ts';
 import { checkpointMigrations } from './migrations/checkpoints.ts';
 import { modelRecordMigrations } from './migrations/model-records.ts';
+import { validationMigrations } from './migrations/validations.ts';
 
 /**
  * The one migrator of every table in the SQL layer (the SQLite file, or PostgreSQL when DATABASE_URL is set):
@@ -25,6 +26,7 @@ const GROUPS: Array<{ group: string; legacy?: string; migrations: (dialect: SqlH
   { group: 'scorer', legacy: 'scorer_migrations', migrations: scorerMigrations },
   { group: 'checkpoints', migrations: checkpointMigrations },
   { group: 'models', migrations: modelRecordMigrations },
+  { group: 'validations', legacy: 'model_validation_migrations', migrations: validationMigrations },
 ];
 
 function qualified(index: number, group: string, name: string): string {

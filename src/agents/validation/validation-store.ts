@@ -1,4 +1,5 @@
-import { Migrator, type Kysely, type Migration } from 'kysely';
+import type { Kysely } from 'kysely';
+import { ensureSchema } from '../../db/migrator.ts';
 import type { SqlHandle } from '../../db/sql.ts';
 import { AppError, errorMessage } from '../../errors.ts';
 import type { ModelValidationRecord } from './record.ts';
@@ -33,26 +34,6 @@ export interface ValidationStore {
   save(record: ModelValidationRecord, now?: Date): Promise<void>;
 }
 
-function migrations(dialect: SqlHandle['dialect']): Record<string, Migration> {
-  return {
-    '0001_model_validations': {
-      async up(db: Kysely<unknown>) {
-        await db.schema
-          .createTable('model_validations')
-          .addColumn('provider', 'text', (c) => c.notNull())
-          .addColumn('model', 'text', (c) => c.notNull())
-          .addColumn('measured_at', 'text', (c) => c.notNull())
-          .addColumn('version', 'integer', (c) => c.notNull())
-          .addColumn('data', 'text', (c) => c.notNull())
-          .addColumn('record', 'text', (c) => c.notNull())
-          .addColumn('created_at', dialect === 'postgres' ? 'bigint' : 'integer', (c) => c.notNull())
-          .addPrimaryKeyConstraint('model_validations_pk', ['provider', 'model', 'measured_at'])
-          .execute();
-      },
-    },
-  };
-}
-
 /** How long a process keeps the records it read before asking the database again (a new record reaches it then). */
 const REFRESH_MS = 60_000;
 
@@ -70,14 +51,11 @@ export class SqlValidationStore implements ValidationStore {
 
   private init(): Promise<void> {
     this.ready ??= (async () => {
-      const migrator = new Migrator({
-        db: this.handle.db,
-        provider: { getMigrations: async () => migrations(this.handle.dialect) },
-        migrationTableName: 'model_validation_migrations',
-        migrationLockTableName: 'model_validation_migrations_lock',
-      });
-      const { error } = await migrator.migrateToLatest();
-      if (error) throw new AppError('VALIDATION_STORE', `model validation table migration failed: ${errorMessage(error)}`, { cause: error });
+      try {
+        await ensureSchema(this.handle); // the one migrator of every SQL table creates model_validations
+      } catch (error) {
+        throw new AppError('VALIDATION_STORE', `model validation table migration failed: ${errorMessage(error)}`, { cause: error });
+      }
       for (const r of this.seed) await this.insert(r, new Date());
     })();
     this.ready.catch(() => (this.ready = undefined));
