@@ -56,7 +56,7 @@ describe.skipIf(!built)('compiled JavaScript (dist/)', () => {
     } finally {
       await stopCli(p);
     }
-  }, 180_000);
+  }, 300_000);
 
   it('runs a backfill (worker threads included) and, with Redis, a worker that completes a job', async () => {
     const dataDir = fs.mkdtempSync(path.join(tmp.dir, 'w-'));
@@ -75,7 +75,7 @@ describe.skipIf(!built)('compiled JavaScript (dist/)', () => {
       await waitUntilServing(w, `http://127.0.0.1:${workerPort}/healthz`);
       const contact = ((await (await fetch(`${sandbox.url}/crm/v3/objects/contacts?limit=1`, { headers: { authorization: `Bearer ${sandbox.token}` } })).json()) as { results: Array<{ id: string }> }).results[0]!.id;
       await queue.enqueue([{ type: 'ingest.record', payload: { portalId: sandbox.portalId, objectType: 'contacts', objectId: contact, reason: 'manual', occurredAt: Date.now() } }]);
-      await waitFor(async () => (await queue.stats())['ingest.record'].completed === 1, 60_000, 'the job completed by the compiled worker');
+      await waitFor(async () => (await queue.stats())['ingest.record'].completed === 1, 150_000, 'the job completed by the compiled worker');
       // Scraped as Prometheus scrapes it (its Accept header): the text exposition format, every sample well formed.
       const scrape = await fetch(`http://127.0.0.1:${workerPort}/metrics`, { headers: { accept: PROMETHEUS_ACCEPT } });
       expect(scrape.status).toBe(200);
@@ -97,5 +97,5 @@ describe.skipIf(!built)('compiled JavaScript (dist/)', () => {
       await stopCli(w);
       await queue.close();
     }
-  }, 180_000);
+  }, 300_000);
 });
