@@ -39,7 +39,7 @@ export async function doctorCommand(opts: { json?: boolean }): Promise<number> {
 
 export async function runDoctor(config: Config, c: Container): Promise<Check[]> {
   const checks: Check[] = [];
-  const hub = await checkHubSpot(config);
+  const hub = config.oauth ? await checkPortals(config, c) : await checkHubSpot(config);
   checks.push(...hub);
 
   checks.push(
@@ -141,6 +141,69 @@ async function checkHubSpot(config: Config): Promise<Check[]> {
     out.push({ name: 'ai_* properties', ok: false, detail: errorMessage(err), fix: 'grant crm.schemas.*.read and run `hubspot-ai setup`' });
   }
   await g.close();
+  return out;
+}
+
+/**
+ * OAuth mode: every installed portal on its own (its token valid or refreshable, the scopes the product reads,
+ * its rate-limit headroom as HubSpot reports it); uninstalled portals are listed and skipped.
+ */
+async function checkPortals(config: Config, c: Container): Promise<Check[]> {
+  const o = await c.oauth();
+  if (!o) return [];
+  const all = await o.tokens.list();
+  if (all.length === 0) {
+    return [{ name: 'portals', ok: false, detail: 'no portal has installed the app yet', fix: 'open /oauth/install on the running service to install it' }];
+  }
+  const out: Check[] = [];
+  for (const inst of all) {
+    const id = inst.portalId;
+    if (inst.status !== 'installed') {
+      out.push({ name: `portal ${id}`, ok: true, skipped: true, detail: `uninstalled (${inst.uninstallReason ?? 'no reason recorded'}): no work runs for it` });
+      continue;
+    }
+    let token: string;
+    try {
+      token = await withTimeout(o.tokens.accessToken(id), 15_000);
+      out.push({ name: `portal ${id} token`, ok: true, detail: 'access token valid (refreshed when due)' });
+    } catch (err) {
+      out.push({ name: `portal ${id} token`, ok: false, detail: errorMessage(err), fix: `install the app again on portal ${id} (/oauth/install?portal_id=${id})` });
+      continue;
+    }
+    try {
+      const scope = await c.portal(id);
+      const missing: string[] = [];
+      for (const type of OBJECT_TYPES) {
+        await withTimeout(scope.gateway.listObjects(type, { limit: 1 }), 15_000).catch((err: unknown) => missing.push(`crm.objects.${type}.read (${errorMessage(err)})`));
+      }
+      out.push(
+        missing.length === 0
+          ? { name: `portal ${id} scopes`, ok: true, detail: 'every object type the product reads is readable' }
+          : { name: `portal ${id} scopes`, ok: false, detail: `missing: ${missing.join('; ')}`, fix: 'add those scopes to the app and have the portal install it again' },
+      );
+    } catch (err) {
+      out.push({ name: `portal ${id} scopes`, ok: false, detail: errorMessage(err) });
+    }
+    try {
+      const res = await fetch(`${config.hubspot.baseUrl}/crm/v3/objects/companies?limit=1`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
+      await res.arrayBuffer();
+      const max = Number(res.headers.get('x-hubspot-ratelimit-max'));
+      const remaining = Number(res.headers.get('x-hubspot-ratelimit-remaining'));
+      if (!res.headers.has('x-hubspot-ratelimit-max') || !Number.isFinite(max) || !Number.isFinite(remaining) || max <= 0) {
+        out.push({ name: `portal ${id} rate limit`, ok: res.ok, detail: res.ok ? 'HubSpot sent no rate-limit headers' : `HubSpot answered ${res.status}` });
+      } else {
+        const share = remaining / max;
+        out.push({
+          name: `portal ${id} rate limit`,
+          ok: share >= 0.1,
+          detail: `${remaining} of ${max} requests left in the current window (${Math.round(share * 100)} %)`,
+          ...(share < 0.1 ? { fix: 'another integration (or a backfill) is using this portal\'s budget; lower HUBSPOT_RATE_LIMIT or wait' } : {}),
+        });
+      }
+    } catch (err) {
+      out.push({ name: `portal ${id} rate limit`, ok: false, detail: errorMessage(err) });
+    }
+  }
   return out;
 }
 
