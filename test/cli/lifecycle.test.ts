@@ -230,6 +230,12 @@ describe('serve workers', () => {
   });
 });
 
+async function firstContacts(sb: SandboxHandle, n: number): Promise<string[]> {
+  const r = await fetch(`${sb.url}/crm/v3/objects/contacts?limit=${n}`, { headers: { authorization: `Bearer ${sb.token}` } });
+  const body = (await r.json()) as { results: Array<{ id: string }> };
+  return body.results.map((c) => c.id);
+}
+
 async function firstContact(sb: SandboxHandle): Promise<string> {
   const r = await fetch(`${sb.url}/crm/v3/objects/contacts?limit=1`, { headers: { authorization: `Bearer ${sb.token}` } });
   const body = (await r.json()) as { results: Array<{ id: string }> };
@@ -256,11 +262,16 @@ describeRedis('worker', (redisUrl) => {
       expect(ready.status).toBe(200);
       expect(((await ready.json()) as { checks: Array<{ name: string }> }).checks.map((c) => c.name)).toContain('redis-queue');
 
-      const contactId = await firstContact(sandbox);
+      const [contactId, warmId] = await firstContacts(sandbox, 2);
+      // The worker takes jobs once its start-up lookup of the token's portal has answered, which can come after
+      // /readyz on a busy machine: a first job completed says it is consuming, so the slow HubSpot below delays
+      // the job under test and not that lookup.
+      await producer.enqueue([{ type: 'ingest.record', payload: { portalId: sandbox.portalId, objectType: 'contacts', objectId: warmId!, reason: 'manual', occurredAt: Date.now() } }]);
+      await waitFor(async () => (await producer.stats())['ingest.record'].completed === 1, 150_000, 'a first job completed');
       sandbox.setFaults({ latencyMs: 60_000 });
       const before = sandbox.metrics().requests;
-      await producer.enqueue([{ type: 'ingest.record', payload: { portalId: sandbox.portalId, objectType: 'contacts', objectId: contactId, reason: 'manual', occurredAt: Date.now() } }]);
-      await waitFor(() => sandbox.metrics().requests > before, 30_000, 'the ingest job calling HubSpot');
+      await producer.enqueue([{ type: 'ingest.record', payload: { portalId: sandbox.portalId, objectType: 'contacts', objectId: contactId!, reason: 'manual', occurredAt: Date.now() } }]);
+      await waitFor(async () => sandbox.metrics().requests > before && (await producer.stats())['ingest.record'].active === 1, 30_000, 'the ingest job calling HubSpot');
 
       const metrics = await (await fetch(`http://127.0.0.1:${workerPort}/metrics`)).text();
       // Collected on scrape: the queue gauge shows the running job without anyone asking for stats.
@@ -281,7 +292,7 @@ describeRedis('worker', (redisUrl) => {
     const again = startCli(['worker'], env);
     try {
       // A cold start of the worker plus the job: seconds when idle, a minute or more on a loaded machine.
-      await waitFor(async () => (await producer.stats())['ingest.record'].completed === 1, 150_000, 'the handed-back job completed');
+      await waitFor(async () => (await producer.stats())['ingest.record'].completed === 2, 150_000, 'the handed-back job completed');
       again.child.kill('SIGTERM');
       expect((await again.exited).code).toBe(0);
       expect(shutdownMs(again)).toBeLessThan(10_000);
