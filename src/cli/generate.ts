@@ -16,7 +16,7 @@ export async function generateCommand(agent: string, accountId: string, opts: { 
     const [store, embedder, provider] = await Promise.all([c.store(), c.embedder().then((e) => portalEmbedder(e, portalId)), c.provider()]);
     const scorer = await currentScorer();
     const result = await runAgentForAccount(
-      { store, embedder, gateway, provider, sink, scorer, enrichment: await c.enrichment(), validations: await (await c.validations()).records(), logger: c.logger },
+      { store, embedder, gateway, provider, sink, scorer, enrichment: await c.enrichment(), validations: await (await c.validations()).records(portalId), logger: c.logger },
       { portalId, accountId, agent: agent as AgentName, dryRun: Boolean(opts.dryRun) || c.config.DRY_RUN, actor: 'cli' },
     );
     if (opts.json) printJson(result);

@@ -60,8 +60,11 @@ export interface GenerationHandlerDeps {
   snapshots?: Pick<HistorySnapshots, 'get'>;
   /** The enrichment provider (AgentDeps.enrichment). */
   enrichment?: EnrichmentProvider | null;
-  /** Models' validation records (AgentDeps.validations), read per job so a newly stored record is picked up. */
-  validations?: readonly ModelValidationRecord[] | (() => Promise<readonly ModelValidationRecord[]>);
+  /**
+   * Models' validation records (AgentDeps.validations), read per job (for the job's portal: its own measurements
+   * and the deployment's) so a newly stored record is picked up.
+   */
+  validations?: readonly ModelValidationRecord[] | ((portalId: string) => Promise<readonly ModelValidationRecord[]>);
   logger?: Logger;
   tokenBudget?: number;
 }
@@ -115,7 +118,7 @@ export function createGenerationHandlers(deps: GenerationHandlerDeps): Partial<R
         provider: deps.provider,
         scorer: await scorer(),
         enrichment: deps.enrichment ?? null,
-        ...(deps.validations ? { validations: typeof deps.validations === 'function' ? await deps.validations() : deps.validations } : {}),
+        ...(deps.validations ? { validations: typeof deps.validations === 'function' ? await deps.validations(p.portalId) : deps.validations } : {}),
         logger: log,
         ...(deps.tokenBudget ? { tokenBudget: deps.tokenBudget } : {}),
       };

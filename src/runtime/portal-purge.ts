@@ -25,8 +25,8 @@ type Container = PurgeDeps;
  *   2. the queue: its waiting, delayed, dead and finished jobs (and webhook batches of only its events);
  *   3. the vector store: every chunk and account profile of the portal;
  *   4. the cache: its webhook high-water marks and own-write markers (keys named by portal);
- *   5. SQL: audit rows, traces, reviews, writes, owner tasks, scorers and their reports, backfill checkpoints and
- *      the installation row.
+ *   5. SQL: audit rows, traces, reviews, writes, owner tasks, scorers and their reports, validation records
+ *      measured on its data, backfill checkpoints and the installation row.
  *   4b. the embeddings and model responses cached for its texts (keyed by portal, never shared between portals);
  * Not attributable to a portal and so left: webhook dedupe markers (opaque hashes, no content, gone after 3 days)
  * and entries cached before portals keyed them (unkeyed `emb:`/`llm:v1:` keys; they expire or are cleared whole).
@@ -49,6 +49,7 @@ const PORTAL_TABLES: Array<{ table: string; column: string; like?: (portalId: st
   { table: 'writeback_owner_tasks', column: 'portal_id' },
   { table: 'lead_scorer_reports', column: 'portal_id' },
   { table: 'model_records', column: 'portal_id' },
+  { table: 'model_validations', column: 'portal_id' },
   { table: 'oauth_installations', column: 'portal_id' },
   { table: 'ingest_checkpoints', column: 'id', like: (p) => `backfill:${p}:%` },
 ];

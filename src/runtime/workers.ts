@@ -101,7 +101,7 @@ async function portalHandlers(c: Container, scope: PortalScope): Promise<Handler
       provider,
       scorer,
       enrichment: await c.enrichment(),
-      validations: async () => (await c.validations()).records(),
+      validations: async (portalId) => (await c.validations()).records(portalId),
       sink: writeback,
       logger: log('agents'),
     }),

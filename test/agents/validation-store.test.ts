@@ -36,4 +36,22 @@ describe.each(backends)('model validation records (%s)', (_, make) => {
     await b.save(newer);
     expect(await b.records()).toEqual([newer]);
   }, 60_000);
+
+  it("a record measured on a portal's data serves that portal only, ahead of the deployment's", async () => {
+    const sql = await make();
+    open.push(sql);
+    const store = new SqlValidationStore(sql, VALIDATION_RECORDS);
+    const seed = VALIDATION_RECORDS[0]!;
+    const own = { ...seed, measuredAt: '2020-01-01T00:00:00.000Z', data: 'portal 77 live outcomes' };
+    await store.save(own, { portalId: '77' });
+    // Older than the seed, still the portal's choice: it was measured on the data it will judge.
+    expect(await store.records('77')).toEqual([own]);
+    // Another portal, and the deployment, see the deployment's newest (the seed, or a newer one stored above).
+    const deployment = await store.records();
+    expect(deployment).toHaveLength(1);
+    expect(deployment[0]!.data).not.toBe(own.data);
+    expect(await store.records('78')).toEqual(deployment);
+    expect((await store.list('77')).filter((r) => r.portalId === '77').map((r) => r.record)).toEqual([own]);
+    expect((await store.list('78')).every((r) => r.portalId === '')).toBe(true);
+  }, 60_000);
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VALIDATION_RECORDS } from '../../src/agents/judgment-validation.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { PermanentJobError, type JobContext } from '../../src/queue/queue.ts';
 import { createJobHandlers } from '../../src/runtime/workers.ts';
@@ -129,6 +130,9 @@ describe('tenancy: two portals in one deployment', () => {
         { type: 'ingest.account', payload: { portalId: String(portal), accountId: companies[0] }, delayMs: 3_600_000 },
         { type: 'webhook.batch', payload: { source: 'webhook', receivedAt: Date.now(), events: [{ portalId: portal, objectId: 1 }] }, delayMs: 3_600_000 },
       ]);
+      // A validation record measured on the portal's own data (hubspot-ai validate) is the portal's.
+      const seed = VALIDATION_RECORDS[0]!;
+      await (await c.validations()).save({ ...seed, measuredAt: `2099-01-0${portal - A + 1}T00:00:00.000Z`, data: `portal ${portal} live outcomes` }, { portalId: String(portal) });
     }
     const before = await portalFootprint(c, String(A));
     const b = await portalFootprint(c, String(B));
@@ -136,6 +140,7 @@ describe('tenancy: two portals in one deployment', () => {
     expect(b.sql.writeback_reviews).toBeGreaterThan(0);
     expect(b.sql.audit_entries).toBeGreaterThan(0);
     expect(b.sql.oauth_installations).toBe(1);
+    expect(b.sql.model_validations).toBe(1);
 
     const report = await purgePortal(c, String(B), { actor: 'test' });
     expect(report).toMatchObject({ uninstalled: true, jobs: 2 });
@@ -152,6 +157,9 @@ describe('tenancy: two portals in one deployment', () => {
     // A is untouched, and its audit rows are still protected by the database.
     expect(await portalFootprint(c, String(A))).toEqual(before);
     expect(await cache.get(`events:hwm:${A}:companies:${s.sb.portal(A).groundTruth().companies[0]!.id}:life`)).not.toBeNull();
+    // The deployment's own records (the committed seed) serve every portal and stay; A still sees its own.
+    expect((await (await c.validations()).records(String(A))).map((r) => r.data)).toEqual([`portal ${A} live outcomes`]);
+    expect((await (await c.validations()).records()).map((r) => r.data)).toEqual(VALIDATION_RECORDS.map((r) => r.data));
     await expect(raw`DELETE FROM audit_entries WHERE portal_id = ${String(A)}`.execute((await c.sql()).db)).rejects.toThrow(/append-only/);
     // B's users now find nothing: B is not served any more.
     expect((await s.app.inject({ method: 'GET', url: '/v1/reviews', headers: auth(REV_B) })).statusCode).toBe(404);
