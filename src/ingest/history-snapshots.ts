@@ -10,8 +10,12 @@ import type { AccountHistory } from '../core/objects.ts';
  *     HubSpot again (a handful of requests instead of ~50);
  *   - the generation job the ingest enqueues reads it instead of HubSpot, so an agent sees exactly what was
  *     indexed, and one event costs one history read.
- * Snapshots live in the key-value cache (the SQLite file, or Redis), gzipped, for `ttlSeconds` after the last
- * write: only accounts with recent activity keep one; any other account is read whole, as before.
+ * Snapshots live in the key-value cache (the SQLite file, or Redis), gzipped, for as long as the account is indexed:
+ * every reconciliation that reads an account whole leaves one (a backfill, an `ingest.account` job, an event's
+ * fallback), removing the account removes it, and a portal's purge removes them all. A snapshot is used only
+ * while its version is the one the vector store holds (`contentVersion`), so freshness is decided by the store,
+ * which every process shares, never by this process's memory. `ttlSeconds` bounds their lifetime when memory
+ * matters more than requests (an account without one is read whole, ~50 requests).
  *
  * A per-account lease in the same cache keeps two processes from applying changes to one snapshot at once (a
  * lost update would drop a source from the index); whoever cannot get it reads the account whole and leaves no
@@ -30,8 +34,12 @@ export interface SnapshotLease {
   release(): Promise<void>;
 }
 
-const DAY_SECONDS = 24 * 3600;
 const LEASE_SECONDS = 120;
+
+/** Every snapshot key of a portal starts with this (a purge deletes them). */
+export function portalSnapshotPrefix(portalId: string): string {
+  return `snapshot:v1:${portalId}:`;
+}
 
 export class HistorySnapshots {
   constructor(
@@ -40,7 +48,7 @@ export class HistorySnapshots {
   ) {}
 
   private key(portalId: string, accountId: string): string {
-    return `snapshot:v1:${portalId}:${accountId}`;
+    return `${portalSnapshotPrefix(portalId)}${accountId}`;
   }
 
   async get(portalId: string, accountId: string): Promise<IndexedSnapshot | null> {
@@ -56,9 +64,9 @@ export class HistorySnapshots {
 
   async put(snaps: IndexedSnapshot[]): Promise<void> {
     if (snaps.length === 0) return;
-    const ttlSeconds = this.opts.ttlSeconds ?? DAY_SECONDS;
+    const ttl = this.opts.ttlSeconds;
     await this.kv.setMany(
-      snaps.map((s) => ({ key: this.key(s.history.portalId, s.history.accountId), value: gzipSync(JSON.stringify(s)), ttlSeconds })),
+      snaps.map((s) => ({ key: this.key(s.history.portalId, s.history.accountId), value: gzipSync(JSON.stringify(s)), ...(ttl ? { ttlSeconds: ttl } : {}) })),
     );
   }
 
@@ -66,13 +74,22 @@ export class HistorySnapshots {
     for (const a of accountIds) await this.kv.delete(this.key(portalId, a));
   }
 
-  /** Takes the accounts' leases, waiting up to `leaseWaitMs` (default 10 s) for each one held elsewhere. */
-  async lease(portalId: string, accountIds: string[]): Promise<SnapshotLease> {
+  /**
+   * Takes the accounts' leases, waiting up to `waitMs` (default `leaseWaitMs`, 10 s) for each one held elsewhere;
+   * 0 takes the free ones only (a backfill, which reads its accounts whole anyway).
+   */
+  async lease(portalId: string, accountIds: string[], waitMs = this.opts.leaseWaitMs ?? 10_000): Promise<SnapshotLease> {
     const token = Buffer.from(randomUUID());
     const held = new Set<string>();
-    const deadline = Date.now() + (this.opts.leaseWaitMs ?? 10_000);
+    const deadline = Date.now() + waitMs;
+    const ids = [...new Set(accountIds)].sort();
+    if (waitMs <= 0) {
+      // Nobody waits: one round trip takes whichever leases are free.
+      const got = await this.kv.setManyIfAbsent(ids.map((a) => ({ key: `${this.key(portalId, a)}:lease`, value: token, ttlSeconds: LEASE_SECONDS })));
+      ids.forEach((a, i) => got[i] && held.add(a));
+    }
     // Sorted, so that two holders of overlapping sets wait for each other in the same order.
-    for (const a of [...new Set(accountIds)].sort()) {
+    for (const a of waitMs <= 0 ? [] : ids) {
       const key = `${this.key(portalId, a)}:lease`;
       for (let wait = 5; ; wait = Math.min(wait * 2, 200)) {
         if (await this.kv.setIfAbsent(key, token, LEASE_SECONDS)) {
@@ -86,11 +103,9 @@ export class HistorySnapshots {
     return {
       held,
       release: async () => {
-        for (const a of held) {
-          const key = `${this.key(portalId, a)}:lease`;
-          const current = await this.kv.get(key);
-          if (current && current.equals(token)) await this.kv.delete(key);
-        }
+        const keys = [...held].map((a) => `${this.key(portalId, a)}:lease`);
+        const current = keys.length > 0 ? await this.kv.getMany(keys) : [];
+        for (const [i, key] of keys.entries()) if (current[i]?.equals(token)) await this.kv.delete(key);
       },
     };
   }

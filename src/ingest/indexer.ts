@@ -135,7 +135,24 @@ export class Indexer {
   async reindexAccounts(portalId: string, accountIds: string[], source: AccountSource = this.gateway): Promise<IndexResult> {
     const ids = [...new Set(accountIds)];
     if (ids.length === 0) return emptyIndexResult();
-    return this.withAccountLocks(ids.map((id) => lockKey(portalId, id)), () => this.readAndIndex(portalId, ids, source));
+    return this.withAccountLocks(ids.map((id) => lockKey(portalId, id)), async () => {
+      const snapshots = this.snapshots;
+      if (!snapshots) return this.readAndIndex(portalId, ids, source);
+      // The whole history is in hand: leave it as the accounts' snapshots, so that their next event patches it
+      // (a handful of requests) instead of reading them whole again. An account whose lease an event holds
+      // elsewhere gets no snapshot from us (theirs stays usable only while its version is the store's).
+      const lease = await snapshots.lease(portalId, ids, 0);
+      try {
+        const written: IndexedSnapshot[] = [];
+        const result = await this.readAndIndex(portalId, ids, source, (history, version) => {
+          if (lease.held.has(history.accountId)) written.push({ history, version, indexedAt: Date.now() });
+        });
+        await snapshots.put(written);
+        return result;
+      } finally {
+        await lease.release();
+      }
+    });
   }
 
   /**

@@ -6,6 +6,7 @@ import type { JobQueue } from '../queue/queue.ts';
 import type { VectorStore } from '../retrieval/vector-store.ts';
 import { portalEmbeddingPrefix } from '../ingest/cached-embedder.ts';
 import { portalResponsePrefix } from '../agents/response-cache.ts';
+import { portalSnapshotPrefix } from '../ingest/history-snapshots.ts';
 
 /** What a purge needs of the composition root (a structural slice of its Container). */
 export interface PurgeDeps {
@@ -60,7 +61,7 @@ const PORTAL_TABLES: Array<{ table: string; column: string; like?: (portalId: st
  * with it: ingest/cached-embedder.ts, agents/response-cache.ts).
  */
 export function portalCachePrefixes(portalId: string): string[] {
-  return [`events:hwm:${portalId}:`, `events:own:${portalId}:`, portalEmbeddingPrefix(portalId), portalResponsePrefix(portalId)];
+  return [`events:hwm:${portalId}:`, `events:own:${portalId}:`, portalEmbeddingPrefix(portalId), portalResponsePrefix(portalId), portalSnapshotPrefix(portalId)];
 }
 
 function missingTable(err: unknown): boolean {
