@@ -32,6 +32,9 @@ function connect(file: string): SqliteDb {
   // Memory-mapped reads: vector scans read pages without copying them through SQLite's page cache.
   db.pragma('mmap_size = 1073741824');
   sqliteVec.load(db);
+  // SQLite's own lower() folds ASCII only; PostgreSQL's folds every letter. One answer in both dialects (review
+  // search for "ünïcode" finds "Ünïcode").
+  db.function('lower', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v) as string | null);
   return db;
 }
 
