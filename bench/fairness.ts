@@ -11,9 +11,11 @@
  * child process (HubSpot's servers); HubSpot's rate limit is the product's own (HUBSPOT_RATE_LIMIT, per portal).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { portalOfJob } from '../src/queue/queue.ts';
 import { repsOption, spread, verdict } from './lib/reps.ts';
 
 for (const k of ['REDIS_URL', 'DATABASE_URL', 'QDRANT_URL', 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'HUBSPOT_ACCESS_TOKEN']) delete process.env[k];
@@ -26,6 +28,7 @@ const { values: args } = parseArgs({
     'coalesce-ms': { type: 'string', default: '2000' },
     'rate-limit': { type: 'string', default: '190' },
     reps: { type: 'string' },
+    profile: { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -37,7 +40,7 @@ const GOAL_RATIO = 1.5;
 const A = 7001;
 const B = 7002;
 
-const [{ startPortalsProcess }, { freePort }, { loadConfig }, { createContainer }, { buildServiceApp }, { createLogger }, { STATE_COOKIE }, { startWorkers }, { runBackfill }, { SqlCheckpointStore }, { tempDir }] =
+const [{ startPortalsProcess }, { freePort }, { loadConfig }, { createContainer }, { buildServiceApp }, { createLogger }, { STATE_COOKIE }, { createJobHandlers }, { runBackfill }, { SqlCheckpointStore }, { tempDir }] =
   await Promise.all([
     import('./lib/portals-process.ts'),
     import('../src/runtime/free-port.ts'),
@@ -137,14 +140,51 @@ try {
     await checkpoints.init();
     await runBackfill({ gateway: scopeB.gateway, indexer: scopeB.indexer, store: await container.store(), checkpoints }, { concurrency: 2 });
   }
-  const workers = await startWorkers(container);
   const queue = await container.queue();
+  // The product's own handlers and worker options (runtime/workers.ts), timed per job for the breakdown.
+  const runs: Array<{ type: string; portal: string; start: number; end: number }> = [];
+  const handlers = await createJobHandlers(container);
+  const timed = Object.fromEntries(
+    Object.entries(handlers).map(([type, h]) => [
+      type,
+      async (job: Parameters<NonNullable<typeof h>>[0]) => {
+        const start = Date.now();
+        try {
+          await h(job);
+        } finally {
+          runs.push({ type, portal: portalOfJob(job.type, job.payload), start, end: Date.now() });
+        }
+      },
+    ]),
+  );
+  const workers = queue.work(timed, { concurrency: container.config.QUEUE_CONCURRENCY, concurrencyOf: { 'webhook.batch': container.config.WEBHOOK_BATCH_CONCURRENCY } });
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   const settle = async () => {
     await sb.flushWebhooks();
     await queue.drain(120_000);
   };
   await settle();
   const companies = await sb.companies(B);
+
+  /** Where one sample's time went: B's jobs in order, the waits between them, and the run of each. */
+  type Stages = Record<string, number>;
+  const stagesOf = (t0: number, tWrite: number): Stages => {
+    const mine = runs.filter((r) => r.portal === String(B) && r.start >= t0).sort((a, b) => a.start - b.start);
+    const first = (type: string) => mine.find((r) => r.type === type);
+    const batch = first('webhook.batch');
+    const ingest = first('ingest.record');
+    const gen = first('generate.call_summary');
+    if (!batch || !ingest || !gen) return {};
+    return {
+      'to batch': batch.start - t0,
+      'batch run': batch.end - batch.start,
+      'wait ingest': ingest.start - batch.end,
+      'ingest run': ingest.end - ingest.start,
+      'wait generate': gen.start - ingest.end,
+      'generate to write': tWrite - gen.start,
+    };
+  };
+  const phaseStages: Stages[] = [];
 
   let n = 0;
   const sample = async (): Promise<number> => {
@@ -165,22 +205,40 @@ try {
       if (first) {
         const ms = Date.parse(first.at) - t0;
         await settle();
+        phaseStages.push(stagesOf(t0, Date.parse(first.at)));
         return ms;
       }
       await new Promise((r) => setTimeout(r, 20));
     }
   };
 
+  /** With --profile: the median of each stage over the phase's samples and the event loop's delay. */
+  const phaseStart = () => {
+    phaseStages.length = 0;
+    loopDelay.reset();
+    loopDelay.enable();
+  };
+  const phaseProfile = (label: string) => {
+    loopDelay.disable();
+    if (!args.profile) return;
+    const names = Object.keys(phaseStages.find((s) => Object.keys(s).length > 0) ?? {});
+    const parts = names.map((k) => `${k} ${quantile(phaseStages.map((s) => s[k] ?? 0), 0.5)}`);
+    say(`    ${label} medians (ms): ${parts.join(', ')}; event-loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, max ${(loopDelay.max / 1e6).toFixed(0)} ms`);
+  };
+
   const reps: Array<{ idle: number[]; busy: number[]; loadIdle: string; loadBusy: string; finishedEarly: boolean }> = [];
   for (let r = 1; r <= REPS; r++) {
     const idle: number[] = [];
+    phaseStart();
     for (let i = 0; i < SAMPLES; i++) idle.push(await sample());
     const loadIdle = load();
     say(`rep ${r}: A idle     p50 ${quantile(idle, 0.5)} ms  p95 ${quantile(idle, 0.95)} ms  (load ${loadIdle})`);
+    phaseProfile('A idle');
     say(`rep ${r}: starting A's backfill (${COMPANIES_A} companies) in its own process …`);
     backfill = await startBackfillOfA();
     const busy: number[] = [];
     let finishedEarly = false;
+    phaseStart();
     for (let i = 0; i < SAMPLES; i++) {
       busy.push(await sample());
       if (backfill.exitCode !== null) {
@@ -192,6 +250,7 @@ try {
     await stopBackfill(backfill);
     backfill = undefined;
     say(`rep ${r}: A backfill p50 ${quantile(busy, 0.5)} ms  p95 ${quantile(busy, 0.95)} ms  (load ${loadBusy}${finishedEarly ? `; A's backfill finished after ${busy.length} samples` : ''})`);
+    phaseProfile('A backfilling');
     reps.push({ idle, busy, loadIdle, loadBusy, finishedEarly });
   }
   await workers.close(10_000);

@@ -2,7 +2,7 @@
  * Several sandbox portals behind one base URL (src/sandbox/portals.ts, with HubSpot's OAuth endpoints) in a child
  * process, for benchmarks: HubSpot's side of a request runs on HubSpot's servers, not on the event loop being
  * measured. The child reports the front door's URL and the app's credentials, then answers `flush` (deliver every
- * pending webhook), `companies` (a portal's company ids) and `rss` over IPC.
+ * pending webhook), `companies` (a portal's company ids), `counts` (its live objects) and `rss` over IPC.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import type { PortalsOptions } from '../../src/sandbox/portals.ts';
@@ -15,6 +15,8 @@ export interface PortalsProcess {
   pid: number;
   flushWebhooks(): Promise<void>;
   companies(portalId: number | string): Promise<string[]>;
+  /** A portal's live object counts (notes included: the product's own notes land there). */
+  counts(portalId: number | string): Promise<Record<string, number>>;
   rssBytes(): Promise<number>;
   close(): Promise<void>;
 }
@@ -49,6 +51,7 @@ export async function startPortalsProcess(opts: Omit<PortalsOptions, 'logger'>):
     pid: child.pid!,
     flushWebhooks: () => ask('flush'),
     companies: (portalId) => ask('companies', String(portalId)),
+    counts: (portalId) => ask('counts', String(portalId)),
     rssBytes: () => ask('rss'),
     async close() {
       const exited = new Promise((r) => child.once('exit', r));
@@ -68,6 +71,7 @@ if (process.argv.includes('--portals-child')) {
           try {
             if (m.ask === 'flush') process.send!({ id: m.id, reply: await sb.flushWebhooks() });
             else if (m.ask === 'companies') process.send!({ id: m.id, reply: companiesOf(sb.portal(m.arg!).groundTruth()) });
+            else if (m.ask === 'counts') process.send!({ id: m.id, reply: sb.portal(m.arg!).groundTruth().counts });
             else if (m.ask === 'rss') process.send!({ id: m.id, reply: process.memoryUsage().rss });
             else if (m.ask === 'close') {
               await sb.close();
