@@ -67,6 +67,35 @@ describe('SqliteVectorStore', () => {
     releaseSqlite(db);
   });
 
+  it("finds an account's vec0 storage chunks through an index, kept through deletes and a reset", async () => {
+    const db = openSqlite(sqlitePath(freshDir()));
+    const store = new SqliteVectorStore({ db, ...CONTRACT_DIMS });
+    await store.init();
+    // The statement vec0 runs on every KNN and insert to find a partition's chunks (sqlite-vec 0.1.9).
+    const plan = () =>
+      (db.prepare(`EXPLAIN QUERY PLAN SELECT chunk_id, validity, rowids FROM vec_chunks_chunks WHERE partition00 = ? AND partition01 = ?`)
+        .all('p', 'a') as Array<{ detail: string }>).map((r) => r.detail).join('; ');
+    const accountsPlan = () =>
+      (db.prepare(`EXPLAIN QUERY PLAN SELECT chunk_id, validity, rowids FROM vec_accounts_chunks WHERE partition00 = ?`)
+        .all('p') as Array<{ detail: string }>).map((r) => r.detail).join('; ');
+    expect(plan()).toMatch(/USING INDEX vec_chunks_chunks_partition \(partition00=\? AND partition01=\?\)/);
+    expect(accountsPlan()).toMatch(/USING INDEX vec_accounts_chunks_partition \(partition00=\?\)/);
+    const chunks = ['a', 'b', 'c'].flatMap((accountId, a) =>
+      Array.from({ length: 40 }, (_, i) => chunk({ portalId: 'p', accountId, id: `${accountId}-${i}`, vector: axisVector(CONTRACT_DIMS.chunkDimensions, (a + i) % 16) })),
+    );
+    await store.upsertChunks(chunks);
+    await store.deleteAccount('p', 'b');
+    await store.deleteChunks('p', ['a-0', 'a-1']);
+    const hits = await store.searchDense('p', 'a', axisVector(CONTRACT_DIMS.chunkDimensions, 2), 3);
+    expect(hits.map((h) => h.chunk.id)).toEqual(['a-18', 'a-2', 'a-34']);
+    expect(await store.searchDense('p', 'b', axisVector(CONTRACT_DIMS.chunkDimensions, 2), 3)).toEqual([]);
+    expect((db.prepare(`PRAGMA integrity_check`).get() as { integrity_check: string }).integrity_check).toBe('ok');
+    await store.reset();
+    expect(plan()).toMatch(/USING INDEX vec_chunks_chunks_partition/);
+    await store.close();
+    releaseSqlite(db);
+  });
+
   it('rolls back a batch when one chunk is invalid', async () => {
     const store = await make();
     const good = chunk({ portalId: 'p', accountId: 'a', id: 'ok' });
