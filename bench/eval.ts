@@ -16,6 +16,7 @@ import { defaultRetrievalMode } from '../src/agents/agent-support.ts';
 import { OfflineProvider } from '../src/agents/offline-provider.ts';
 import type { AccountHistory } from '../src/core/objects.ts';
 import type { KeyValueCache } from '../src/cache/kv.ts';
+import { createCache } from '../src/cache/create-cache.ts';
 import { createEmbedder } from '../src/ingest/create-embedder.ts';
 import type { Embedder } from '../src/text/embedder.ts';
 import { startSandbox } from '../src/sandbox/index.ts';
@@ -47,13 +48,21 @@ async function evalSeed(args: EvalArgs, seed: number, log: (m: string) => void):
   const started = performance.now();
   const sandbox = await startSandbox({ port: 0, seed, companies: args.companies, style: args.style, rateLimit: 0, ...(args.whales !== undefined ? { whales: args.whales } : {}) });
   const tmp = tempDir('hsai-eval-');
+  let kept: KeyValueCache | undefined;
+  // The model's embeddings outlive the run when asked (the stack's own cache is in the temporary directory).
+  const keptCache = async (cache: KeyValueCache): Promise<KeyValueCache> => {
+    if (!args.embeddingCache) return cache;
+    fs.mkdirSync(args.embeddingCache, { recursive: true });
+    return (kept ??= await createCache({ dataDir: args.embeddingCache }));
+  };
+  const embedderOverCache = async (cache: KeyValueCache) => modelEmbedder(await keptCache(cache));
   try {
     log(`seed ${seed}: indexing ${args.companies} companies (${args.style} style, ${args.embedder} embedder)…`);
     const stack = await openEvalStack({
       baseUrl: sandbox.url,
       accessToken: sandbox.token,
       dataDir: tmp.dir,
-      ...(args.embedder === 'openai' ? { concurrency: 2, embedder: modelEmbedder } : {}),
+      ...(args.embedder === 'openai' ? { concurrency: 2, embedder: embedderOverCache } : {}),
       // The scorer reads HubSpot only: a scorer-only run need not index the portal.
       ...([...args.sections].every((s) => s === 'scorer') ? { index: false } : {}),
     });
@@ -109,7 +118,7 @@ async function evalSeed(args: EvalArgs, seed: number, log: (m: string) => void):
     if (args.sections.has('similar')) {
       log(`seed ${seed}: similar accounts by hidden need cluster…`);
       const other = args.similarEmbedder !== args.embedder;
-      const embedder = other ? (args.similarEmbedder === 'openai' ? await modelEmbedder(stack.cache) : stack.embedder) : stack.embedder;
+      const embedder = other ? (args.similarEmbedder === 'openai' ? await embedderOverCache(stack.cache) : stack.embedder) : stack.embedder;
       const s = await evaluateSimilar({ store: stack.store, embedder, portalId: truth.portalId, truth, readHistory, rebuildShown: other });
       report.similarEmbeddingModel = embedder.model;
       report.similar = {
@@ -161,6 +170,7 @@ async function evalSeed(args: EvalArgs, seed: number, log: (m: string) => void):
     await stack.close();
     return report;
   } finally {
+    await kept?.close();
     await sandbox.close();
     tmp.cleanup();
   }

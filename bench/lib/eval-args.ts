@@ -18,18 +18,26 @@ export interface EvalArgs {
   maxQuestions: number | undefined;
   outDir: string;
   json: boolean;
+  /**
+   * A directory whose SQLite cache keeps the model's embeddings between runs (`--embedder openai` only): a CPU
+   * model server embeds a 100-company portal in tens of minutes, so re-measuring after a ranking change should
+   * cost only the queries.
+   */
+  embeddingCache: string | undefined;
 }
 
 export const USAGE = `npm run eval -- [--seed 7 | --seeds 7,11,13] [--companies 300] [--style dev|test] [--embedder offline|openai]
                 [--similar-embedder offline|openai]
                 [--whales N] [--sections retrieval,callSummary,similar,scorer,grounding] [--train-seeds 101,102]
                 [--train-companies 1000] [--max-questions N] [--out eval-out] [--json]
+                [--embedding-cache DIR]
 
   --style       dev: the phrasing cue lists were tuned on; test: phrasings written apart (report these)
   --embedder    offline: the lexical hashing embedder; openai: the OpenAI-compatible server configured by
                 OPENAI_BASE_URL / OPENAI_API_KEY / EMBEDDING_MODEL / EMBEDDING_DIMENSIONS
   --similar-embedder  the embedder of similar-accounts profiles only (two texts per account: a CPU model server
                 can embed them for hundreds of accounts while the chunks stay on the offline embedder)
+  --embedding-cache  keep the model's embeddings in DIR between runs (chunks are embedded once per seed)
   --train-seeds seeds of the portals the lead scorer is trained on (default: seed+101, seed+202, seed+303)`;
 
 function ints(v: string, name: string): number[] {
@@ -55,6 +63,7 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
       'max-questions': { type: 'string' },
       out: { type: 'string', default: 'eval-out' },
       json: { type: 'boolean', default: false },
+      'embedding-cache': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -88,5 +97,6 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
     maxQuestions: values['max-questions'] ? ints(values['max-questions'], 'max-questions')[0] : undefined,
     outDir: values.out,
     json: values.json,
+    embeddingCache: values['embedding-cache'],
   };
 }

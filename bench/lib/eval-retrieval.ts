@@ -4,7 +4,8 @@ import { callSummaryAgent } from '../../src/agents/call-summary.ts';
 import { leadScoreAgent } from '../../src/agents/lead-score.ts';
 import { replyDraftAgent } from '../../src/agents/reply-draft.ts';
 import { runAgent } from '../../src/agents/runner.ts';
-import { EVIDENCE_SOURCE_TYPES, parseAccountId } from '../../src/core/objects.ts';
+import { parseAccountId } from '../../src/core/objects.ts';
+import { HISTORY_SOURCE_TYPES } from '../../src/retrieval/context-builder.ts';
 import type { RetrievalMode } from '../../src/retrieval/hybrid-search.ts';
 import type { ChunkPayload, VectorStore } from '../../src/retrieval/vector-store.ts';
 import type { Evidence, EvidenceTask, GroundTruth } from '../../src/sandbox/types.ts';
@@ -110,7 +111,8 @@ export async function evaluateRetrieval(
     }
     return p;
   };
-  const evidenceTypes = new Set<string>(EVIDENCE_SOURCE_TYPES);
+  // The candidates are what the agents search (the history, not the record chunks whose fields they see as facts).
+  const evidenceTypes = new Set<string>(HISTORY_SOURCE_TYPES);
   const out = {} as Record<EvidenceTask, TaskRetrieval>;
 
   for (const task of TASKS) {

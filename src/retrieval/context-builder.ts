@@ -230,6 +230,13 @@ function isEvidenceOf(chunk: Pick<ChunkPayload, 'accountId' | 'sourceType'>, acc
   return chunk.accountId === accountId && chunk.sourceType !== 'ai_output';
 }
 
+/**
+ * What retrieval searches: the account's history. The company, contact and deal records are not searched: their
+ * fields are already in `facts`, and a record chunk in the ranked list only repeated them while taking one of the
+ * few slots a buried e-mail or note needs.
+ */
+export const HISTORY_SOURCE_TYPES = EVIDENCE_SOURCE_TYPES.filter((t) => t !== 'record');
+
 export async function buildContext(input: BuildContextInput): Promise<AgentContext> {
   const [history, lookups, version] = await Promise.all([
     input.history ? Promise.resolve(input.history) : input.gateway.accountHistories([input.accountId]).then((h) => h[0]),
@@ -263,7 +270,7 @@ export async function buildContext(input: BuildContextInput): Promise<AgentConte
       query,
       k,
       mode: input.mode ?? 'hybrid',
-      filter: { sourceTypes: [...EVIDENCE_SOURCE_TYPES] },
+      filter: { sourceTypes: HISTORY_SOURCE_TYPES },
       ...(input.now ? { now: input.now } : {}),
     });
   const lists = await Promise.all([...(input.facets ?? []).map((f) => search(f, input.perFacet ?? 2)), search(input.query, input.k ?? 12)]);
