@@ -1,7 +1,7 @@
 import type { Proposal } from '../core/proposal.ts';
 import { wilsonLower } from './scorer/validation.ts';
 import { OFFLINE_EXTRACTIVE_V1 } from './validation/offline-extractive-v1.ts';
-import type { ModelValidationRecord } from './validation/record.ts';
+import type { FieldValidation, ModelValidationRecord, Tally } from './validation/record.ts';
 
 export type { FieldValidation, ModelValidationRecord, Tally } from './validation/record.ts';
 
@@ -86,4 +86,25 @@ export function judgmentRater(records: readonly ModelValidationRecord[], provide
       return { confidence: Math.floor(confidence * 100) / 100, modelValidation };
     },
   };
+}
+
+const ZERO: Tally = { n: 0, right: 0 };
+/** The tally with the lower 95 % bound (the more pessimistic measurement). */
+const lower = (a: Tally | undefined, b: Tally | undefined): Tally => {
+  const x = a ?? ZERO;
+  const y = b ?? ZERO;
+  return wilsonLower(x.right, x.n) <= wilsonLower(y.right, y.n) ? { n: x.n, right: x.right } : { n: y.n, right: y.right };
+};
+
+/**
+ * Composes a record's tallies from two measurements (development and held-out data): per field and value class, the
+ * one with the lower 95 % bound; a field or class absent from either counts as unmeasured (n 0: not validated).
+ */
+export function pessimistic(a: Record<string, FieldValidation>, b: Record<string, FieldValidation>): Record<string, FieldValidation> {
+  const out: Record<string, FieldValidation> = {};
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const classes = new Set([...Object.keys(a[key]?.byValue ?? {}), ...Object.keys(b[key]?.byValue ?? {})]);
+    out[key] = { ...lower(a[key], b[key]), ...(classes.size ? { byValue: Object.fromEntries([...classes].sort().map((c) => [c, lower(a[key]?.byValue?.[c], b[key]?.byValue?.[c])])) } : {}) };
+  }
+  return out;
 }

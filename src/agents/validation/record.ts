@@ -23,6 +23,20 @@ export interface ModelValidationRecord {
   /** Where it was measured: never the data its figures are reported on. */
   data: string;
   command: string;
-  /** Keyed `<agent>.<field>`, e.g. `account_summary.ai_churn_risk`. */
+  /**
+   * Keyed `<agent>.<field>`, e.g. `account_summary.ai_churn_risk`: the tallies the confidence bound is computed
+   * from. With `measurements`, each field and value class holds the measurement whose 95 % lower bound is the lowest
+   * (a class missing from one of them counts as unmeasured), so no bound exceeds what the held-out data showed.
+   */
   fields: Record<string, FieldValidation>;
+  /**
+   * The measurements the record was composed from: the development data (the extractor's rules were written
+   * against its phrasing) and held-out data (phrasing written apart, seeds never reported on).
+   */
+  measurements?: Array<{ role: 'development' | 'held-out' | 'live'; data: string; fields: Record<string, FieldValidation> }>;
+  /**
+   * The code the figures describe: a hash of the judged extractor's sources and the judged prompts' ids when the
+   * record was measured (calibrate); a test fails when the code has moved on since.
+   */
+  codeVersion?: string;
 }
