@@ -7,6 +7,7 @@ import { scorerMigrations } from './migrations/scorer.ts';
 import { checkpointMigrations } from './migrations/checkpoints.ts';
 import { modelRecordMigrations } from './migrations/model-records.ts';
 import { validationMigrations } from './migrations/validations.ts';
+import { quotaMigrations } from './migrations/quotas.ts';
 
 /**
  * The one migrator of every table in the SQL layer (the SQLite file, or PostgreSQL when DATABASE_URL is set):
@@ -27,6 +28,7 @@ const GROUPS: Array<{ group: string; legacy?: string; migrations: (dialect: SqlH
   { group: 'checkpoints', migrations: checkpointMigrations },
   { group: 'models', migrations: modelRecordMigrations },
   { group: 'validations', legacy: 'model_validation_migrations', migrations: validationMigrations },
+  { group: 'quotas', migrations: quotaMigrations },
 ];
 
 function qualified(index: number, group: string, name: string): string {

@@ -1,23 +1,25 @@
 import type { LlmProvider } from '../agents/provider.ts';
-import { QuotaLedger, resolveQuota, withModelQuota } from '../agents/model-quota.ts';
+import { resolveQuota, withModelQuota } from '../agents/model-quota.ts';
+import { errorMessage } from '../errors.ts';
 import { metrics, portalLabel } from '../metrics.ts';
-import { traceUsageSince } from '../writeback/usage-ledger.ts';
+import { SqlQuotaCounter } from '../writeback/usage-ledger.ts';
 import type { Container } from './container.ts';
 import type { PortalScope } from './portal-scopes.ts';
 
-/** One spending ledger per container (every portal's jobs and API calls in this process share it). */
-const ledgers = new WeakMap<Container, QuotaLedger>();
+/** One counter per container over its SQL database (every process on that database shares the rows). */
+const counters = new WeakMap<Container, SqlQuotaCounter>();
 
 /**
  * The model provider a portal's agents use (jobs, workflow actions, on-demand API runs): the container's shared
  * provider behind the portal's quota (its policy's `modelQuota` over MODEL_QUOTA_*), counting its tokens and
- * cost in the per-portal metrics. A spent quota refuses with MODEL_QUOTA_SPENT (agents/model-quota.ts).
+ * cost in the per-portal metrics. A spent quota refuses with MODEL_QUOTA_SPENT (agents/model-quota.ts), counted in
+ * the metrics, logged, and recorded in the portal's audit log (`quota_refused`, with the task and the reason).
  */
 export async function portalProvider(c: Container, scope: PortalScope): Promise<LlmProvider> {
-  let ledger = ledgers.get(c);
-  if (!ledger) {
-    ledger = new QuotaLedger(async (portalId, since) => traceUsageSince((await c.sql()).db, portalId, since));
-    ledgers.set(c, ledger);
+  let counter = counters.get(c);
+  if (!counter) {
+    counter = new SqlQuotaCounter(await c.sql());
+    counters.set(c, counter);
   }
   const defaults = { period: c.config.MODEL_QUOTA_PERIOD, tokens: c.config.MODEL_QUOTA_TOKENS, costUsd: c.config.MODEL_QUOTA_COST_USD };
   const quota = resolveQuota(defaults, scope.writeback.policy.modelQuota);
@@ -26,10 +28,13 @@ export async function portalProvider(c: Container, scope: PortalScope): Promise<
   return withModelQuota(await c.provider(), {
     portalId: scope.portalId,
     quota,
-    ledger,
-    onRefusal: (reason) => {
+    counter,
+    onRefusal: async (reason, task) => {
       metrics.portalQuotaRefusals.inc({ portal: portal() });
-      log.warn({ quota }, reason);
+      log.warn({ quota, task: task.task }, reason);
+      await scope.writeback
+        .recordEvent({ event: 'quota_refused', actor: 'system', agent: task.task, status: 'refused', reasons: ['MODEL_QUOTA_SPENT'], detail: reason })
+        .catch((err: unknown) => log.error({ err: errorMessage(err) }, 'could not record the quota refusal in the audit log'));
     },
     onUsage: (u) => {
       metrics.portalModelTokens.inc({ portal: portal() }, u.inputTokens + u.outputTokens);

@@ -51,6 +51,7 @@ const PORTAL_TABLES: Array<{ table: string; column: string; like?: (portalId: st
   { table: 'lead_scorer_reports', column: 'portal_id' },
   { table: 'model_records', column: 'portal_id' },
   { table: 'model_validations', column: 'portal_id' },
+  { table: 'model_quota_spend', column: 'portal_id' },
   { table: 'oauth_installations', column: 'portal_id' },
   { table: 'ingest_checkpoints', column: 'id', like: (p) => `backfill:${p}:%` },
 ];

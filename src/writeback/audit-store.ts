@@ -24,6 +24,8 @@ export const AUDIT_EVENTS = [
   'review_stale',
   'undone',
   'undo_skipped',
+  /** A generation refused before its model call: the portal's model quota is spent (no proposal). */
+  'quota_refused',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 

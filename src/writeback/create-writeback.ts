@@ -5,7 +5,7 @@ import type { GenerationTrace, Proposal, ProposalSink, SubmitResult } from '../c
 import type { SqlHandle } from '../db/sql.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
 import { silentLogger, type Logger } from '../logging.ts';
-import { AuditStore, type AuditEntry, type AuditFilter } from './audit-store.ts';
+import { AuditStore, type AuditEntry, type AuditFilter, type NewAuditEntry } from './audit-store.ts';
 import type { WritebackContext } from './context.ts';
 import { dashboardStats, type DashboardStats } from './dashboard-stats.ts';
 import { dryRunReport, type DryRunReport } from './dry-run-report.ts';
@@ -38,6 +38,8 @@ export interface WritebackService extends ProposalSink {
   approve(id: string, opts: { actor: string; editedValue?: string }): Promise<ReviewActionResult>;
   reject(id: string, opts: { actor: string; reason: string }): Promise<ReviewActionResult>;
   audit(filter?: AuditFilter): Promise<AuditEntry[]>;
+  /** Appends an audit entry about this portal's work that is not a proposal's step (a refused generation). */
+  recordEvent(entry: NewAuditEntry): Promise<void>;
   undo(opts: UndoOptions): Promise<UndoReport>;
   dryRunReport(opts?: { since?: string | Date; until?: string | Date }): Promise<DryRunReport>;
   setup(): Promise<SetupReport>;
@@ -130,6 +132,7 @@ export async function createWriteback(opts: WritebackOptions): Promise<Writeback
     },
     reject: (id, o) => rejectReview(ctx, id, o),
     audit: (filter = {}) => ctx.audit.list(filter),
+    recordEvent: (entry) => ctx.audit.append(entry),
     undo: (o) => undoWrites(ctx, o),
     dryRunReport: (o = {}) => dryRunReport(ctx, o),
     setup: async () => {
