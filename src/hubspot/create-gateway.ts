@@ -51,6 +51,11 @@ export interface HubSpotGatewayOptions {
    * every history read (core/product-output.ts).
    */
   appId?: string;
+  /**
+   * Concurrent reads of one kind share requests (coalescing.ts); default on. Off: every call is requests of its
+   * own (the limiter's tests, which need many).
+   */
+  coalesce?: boolean;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -88,7 +93,10 @@ export function createHubSpotGateway(opts: HubSpotGatewayOptions): HubSpotGatewa
     logger,
     ...(opts.oauth ? { auth: opts.oauth.tokens } : {}),
   });
-  return new SdkHubSpotGateway(createSdk(baseUrl, opts.oauth ? undefined : opts.accessToken), executor, opts.appId === undefined ? {} : { appId: opts.appId });
+  return new SdkHubSpotGateway(createSdk(baseUrl, opts.oauth ? undefined : opts.accessToken), executor, {
+    ...(opts.appId === undefined ? {} : { appId: opts.appId }),
+    ...(opts.coalesce === false ? { coalesce: false } : {}),
+  });
 }
 
 /**

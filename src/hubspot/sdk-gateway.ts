@@ -2,6 +2,7 @@ import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/
 import { PropertyCreateFieldTypeEnum, PropertyCreateTypeEnum } from '@hubspot/api-client/lib/codegen/crm/properties/index.js';
 import type { AccountHistory, AssociationSet, Engagement, EngagementType, HubSpotObject, ObjectType } from '../core/objects.ts';
 import { accountsOf } from './account-resolver.ts';
+import { Coalescer } from './coalescing.ts';
 import { readAccountHistories, readEngagementsById } from './account-histories.ts';
 import {
   ASSOCIATION_BATCH_SIZE,
@@ -28,11 +29,21 @@ const LIST_PAGE_MAX = 100;
  */
 export class SdkHubSpotGateway implements HubSpotGateway {
   private portal: Promise<string> | undefined;
+  /** Concurrent jobs' association reads of one kind (`from`, `to`), merged into shared requests. */
+  private readonly associationReads = new Coalescer<string[]>((group, ids) => {
+    const [from, to] = group.split('\n') as [ObjectType, ObjectType];
+    return this.readAssociations(from, to, ids);
+  });
+  /** Concurrent jobs' batch reads of one type with the same properties, merged likewise. */
+  private readonly objectReads = new Coalescer<HubSpotObject>(async (group, ids) => {
+    const { type, properties, propertiesWithHistory } = JSON.parse(group) as { type: ObjectType; properties: string[]; propertiesWithHistory: string[] };
+    return new Map((await this.readObjects(type, ids, { properties, propertiesWithHistory })).map((o) => [o.id, o]));
+  });
 
   constructor(
     private readonly sdk: Sdk,
     private readonly executor: RequestExecutor,
-    private readonly opts: { appId?: string } = {},
+    private readonly opts: { appId?: string; coalesce?: boolean } = {},
   ) {}
 
   portalId(): Promise<string> {
@@ -85,7 +96,14 @@ export class SdkHubSpotGateway implements HubSpotGateway {
   }
 
   async batchRead(type: ObjectType, ids: string[], opts: { properties?: string[]; propertiesWithHistory?: string[] } = {}): Promise<HubSpotObject[]> {
-    const withHistory = (opts.propertiesWithHistory?.length ?? 0) > 0;
+    const wanted = unique(ids);
+    const group = JSON.stringify({ type, properties: opts.properties ?? [], propertiesWithHistory: opts.propertiesWithHistory ?? [] });
+    const found = this.opts.coalesce === false ? await this.objectReads.readNow(group, wanted) : await this.objectReads.load(group, wanted);
+    return wanted.map((id) => found.get(id)).filter((o): o is HubSpotObject => o !== undefined);
+  }
+
+  private async readObjects(type: ObjectType, ids: string[], opts: { properties: string[]; propertiesWithHistory: string[] }): Promise<HubSpotObject[]> {
+    const withHistory = opts.propertiesWithHistory.length > 0;
     const batches = chunk(unique(ids), withHistory ? BATCH_READ_WITH_HISTORY_SIZE : BATCH_READ_SIZE);
     const pages = await mapLimit(batches, CALL_CONCURRENCY, (batch) =>
       this.call({
@@ -93,7 +111,7 @@ export class SdkHubSpotGateway implements HubSpotGateway {
         send: () =>
           this.sdk.objects.batchApi.read(
             type,
-            { inputs: batch.map((id) => ({ id })), properties: opts.properties ?? [], propertiesWithHistory: opts.propertiesWithHistory ?? [] },
+            { inputs: batch.map((id) => ({ id })), properties: opts.properties, propertiesWithHistory: opts.propertiesWithHistory },
             false,
             callOptions,
           ),
@@ -123,6 +141,13 @@ export class SdkHubSpotGateway implements HubSpotGateway {
   }
 
   async batchAssociations(fromType: ObjectType, toType: ObjectType, ids: string[]): Promise<Map<string, string[]>> {
+    const wanted = unique(ids);
+    const group = `${fromType}\n${toType}`;
+    const found = this.opts.coalesce === false ? await this.associationReads.readNow(group, wanted) : await this.associationReads.load(group, wanted);
+    return new Map(wanted.map((id) => [id, found.get(id) ?? []]));
+  }
+
+  private async readAssociations(fromType: ObjectType, toType: ObjectType, ids: string[]): Promise<Map<string, string[]>> {
     const found = new Map<string, Set<string>>(unique(ids).map((id) => [id, new Set()]));
     let pending: Array<{ id: string; after?: string }> = [...found.keys()].map((id) => ({ id }));
     // HubSpot pages per input id: ids with more associations come back with `paging.next.after`, and are asked

@@ -179,6 +179,23 @@ describe('HubSpot requests of one webhook-triggered ingest', () => {
     await expectSameAsFullRead();
   });
 
+  it('one delivery touching four accounts: their ingests, run together as the queue runs them, share requests', async () => {
+    // companies[2] was indexed without snapshots by the baseline above; the others still have theirs.
+    const companies = sandbox.groundTruth().companies.filter((_, i) => i !== 2).slice(1, 5).map((c) => c.id);
+    const notes: string[] = [];
+    for (const [i, company] of companies.entries()) notes.push((await simulate('note', { companyId: company, text: `Pilot review ${i} for the tealcrest rollout.` })).ids.notes![0]!);
+    const r: Array<{ patched: number; current: string[] }> = [];
+    const together = await requestsDuring(async () =>
+      r.push(...(await Promise.all(notes.map((id) => ingestRecord(deps, record({ objectType: 'notes', objectId: id, reason: 'creation' })))))),
+    );
+    console.log(`HubSpot requests, one delivery of ${companies.length} notes on ${companies.length} accounts ingested together: ${together} (one alone: 5)`);
+    expect(r.map((x) => x.current)).toEqual(companies.map((c) => [c]));
+    expect(r.every((x) => x.patched === 1)).toBe(true);
+    // One alone costs 5 (the note and its four association kinds): together they share those 5.
+    expect(together).toBeLessThanOrEqual(LIMIT);
+    await expectSameAsFullRead();
+  });
+
   it('a day later (longer than snapshots used to live), the first event still patches: at most 10 requests', async () => {
     const later = new SqliteKv({ dataDir, now: () => Date.now() + 2 * 24 * 3600_000 });
     try {

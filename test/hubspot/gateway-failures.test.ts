@@ -78,6 +78,8 @@ describe('HubSpot gateway failures', () => {
     const slept: number[] = [];
     const gw = createHubSpotGateway({
       ...base,
+      // A burst of 15 requests, not one shared read: the limiter is what is tested.
+      coalesce: false,
       maxRetries: 6,
       baseUrl: sb.url,
       accessToken: sb.token,

@@ -34,7 +34,7 @@ describeRedis('HubSpot rate limiter shared through Redis', (url) => {
   it('two gateway instances sharing Redis stay under the limit together: no 429 at all', async () => {
     const sb = await startSandbox({ port: 0, seed: 7, companies: 16, rateLimit: 10 });
     // maxRetries 0: a single 429 would fail a call, so success proves the shared budget held.
-    const opts = { baseUrl: sb.url, accessToken: sb.token, rateLimitPer10s: 10, searchPerSecond: 5, timeoutMs: 10_000, maxRetries: 0, redis, redisKeyPrefix: prefix };
+    const opts = { baseUrl: sb.url, accessToken: sb.token, rateLimitPer10s: 10, searchPerSecond: 5, timeoutMs: 10_000, maxRetries: 0, redis, redisKeyPrefix: prefix, coalesce: false };
     const a = createHubSpotGateway(opts);
     const b = createHubSpotGateway(opts);
     try {
