@@ -13,12 +13,13 @@ import type { DraftsResult, FastPaths, WorkTask } from './work-pool-worker.ts';
  * with the HTTP client and the store, so a backfill would run CPU-bound and leave HubSpot's request budget
  * unused; webhook-driven re-indexing of one account stays in-thread (the messaging would cost more).
  *
- * Threads start on first use, are sized to leave one core to the main thread, run at a lower priority (nice) so
- * the main thread's I/O goes first, and stop after a while without work: an owner that never calls `close()`
- * still exits cleanly. Results are exactly what the in-thread code returns (same functions, structured clones).
+ * Threads start on first use, one per core, run at a lower priority (nice) so the main thread's I/O goes first
+ * (the main thread mostly waits on HubSpot and SQLite; with one core left to it, a backfill's chunking and
+ * embedding ran serially in one thread while the other core idled), and stop after a while without work: an
+ * owner that never calls `close()` still exits cleanly. Results are exactly what the in-thread code returns (same functions, structured clones).
  */
 export interface WorkPoolOptions {
-  /** Worker threads; default cores - 1, at least 1. */
+  /** Worker threads; default one per core. */
   threads?: number;
   /** How long an idle thread lives. */
   idleMs?: number;
@@ -90,9 +91,12 @@ export class WorkPool {
 /** Texts per embedding task: below this, one thread's share is not worth a message. */
 const MIN_TEXTS_PER_TASK = 32;
 
-/** One core stays with the main thread (HTTP client, store); at least one worker. */
+/**
+ * One thread per core. The threads run niced, so the main thread (HTTP client, store, acknowledgements in `serve`)
+ * still goes first when it has work; when it waits, both cores chunk and embed.
+ */
 export function defaultPoolSize(): number {
-  return Math.max(1, os.availableParallelism() - 1);
+  return Math.max(1, os.availableParallelism());
 }
 
 /**

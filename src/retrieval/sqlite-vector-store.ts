@@ -104,6 +104,14 @@ export class SqliteVectorStore implements VectorStore {
       `INSERT INTO vec_chunks (rowid, portal_id, account_id, embedding, source_type, occurred_ms, source_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
     const insertFts = this.db.prepare(`INSERT INTO fts_chunks (rowid, text, scope) VALUES (?, ?, ?)`);
+    // A batch holds a few accounts' chunks: their scope tokens (two digests each) are computed once per account.
+    const scopes = new Map<string, string>();
+    const scopeOf = (portalId: string, accountId: string) => {
+      const key = `${portalId}\u0000${accountId}`;
+      let scope = scopes.get(key);
+      if (scope === undefined) scopes.set(key, (scope = scopeText(portalId, accountId)));
+      return scope;
+    };
     this.db.transaction(() => {
       for (const c of chunks) {
         const existing = find.get(c.portalId, c.id) as { seq: number } | undefined;
@@ -116,7 +124,7 @@ export class SqliteVectorStore implements VectorStore {
         );
         const seq = BigInt(r.lastInsertRowid);
         insertVec.run(seq, c.portalId, c.accountId, toBlob(c.vector), c.sourceType, BigInt(ms), c.sourceId);
-        insertFts.run(seq, c.text, scopeText(c.portalId, c.accountId));
+        insertFts.run(seq, c.text, scopeOf(c.portalId, c.accountId));
       }
     })();
   }
