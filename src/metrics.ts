@@ -11,36 +11,15 @@ client.collectDefaultMetrics({ register: registry });
 
 /** Job counts by type, then by state (the queue port's `stats()`). */
 type QueueStatsSource = () => Promise<{ [type: string]: object }>;
-let queueStatsSource: QueueStatsSource | undefined;
 
 /** The current lead scorer's validation and its latest live report, by figure (scorer-store.ts `figures`). */
 type ScorerFiguresSource = () => Promise<Record<string, number>>;
-let scorerFiguresSource: ScorerFiguresSource | undefined;
 
 /** The figures `hubspot_ai_lead_scorer` exposes (its `figure` label values). */
 const SCORER_FIGURES: ReadonlySet<string> = new Set([
   'validated', 'confidence_bound', 'heldout_auc', 'heldout_auc_low', 'closed_deals',
   'live_outcomes', 'live_auc', 'live_ece', 'auc_drift', 'ece_drift', 'confidence_gap', 'confidence_outcomes', 'overconfident', 'retrain',
 ]);
-
-/** Makes `hubspot_ai_lead_scorer` read the scorer store at scrape time; the composition root registers it. */
-export function collectScorerFigures(source: ScorerFiguresSource): () => void {
-  scorerFiguresSource = source;
-  return () => {
-    if (scorerFiguresSource === source) scorerFiguresSource = undefined;
-  };
-}
-
-/**
- * Makes `hubspot_ai_queue_jobs` read the queue when Prometheus scrapes (not only when someone asks for stats).
- * The composition root registers its queue and removes it on close; a scrape waits at most 2 s for the counts.
- */
-export function collectQueueStats(source: QueueStatsSource): () => void {
-  queueStatsSource = source;
-  return () => {
-    if (queueStatsSource === source) queueStatsSource = undefined;
-  };
-}
 
 async function withinMs<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
@@ -88,37 +67,6 @@ export const metrics = {
     help: 'Webhook HTTP requests, by endpoint and status code.',
     labelNames: ['endpoint', 'status'] as const,
     registers: [registry],
-  }),
-  queueDepth: new client.Gauge({
-    name: 'hubspot_ai_queue_jobs',
-    help: 'Jobs in the queue by type and state (waiting, active, delayed, completed, failed = retrying, dead), read at scrape time.',
-    labelNames: ['type', 'state'] as const,
-    registers: [registry],
-    async collect() {
-      const source = queueStatsSource;
-      if (!source) return;
-      // A queue that cannot answer (Redis down) must not hang the scrape: the gauge keeps its last values.
-      const stats = await withinMs(source().catch(() => undefined), 2_000);
-      if (!stats) return;
-      for (const [type, byState] of Object.entries(stats)) {
-        if (type === 'total') continue;
-        for (const [state, n] of Object.entries(byState as Record<string, number>)) this.set({ type, state }, n);
-      }
-    },
-  }),
-  leadScorer: new client.Gauge({
-    name: 'hubspot_ai_lead_scorer',
-    help: 'The current lead scorer by figure: validated (1/0), confidence_bound, heldout_auc, heldout_auc_low, closed_deals; and from the latest `hubspot-ai scorer report`: live_auc, live_ece, auc_drift (held-out minus live), ece_drift (live minus held-out), confidence_gap (|right rate - confidence| over live outcomes; goal <= 0.05), confidence_outcomes, overconfident (1/0), live_outcomes, retrain (1/0).',
-    labelNames: ['figure'] as const,
-    registers: [registry],
-    async collect() {
-      const source = scorerFiguresSource;
-      if (!source) return;
-      const figures = await withinMs(source().catch(() => undefined), 2_000);
-      if (!figures) return;
-      // Only the documented figures become label values: the label set stays bounded whatever the store returns.
-      for (const [figure, value] of Object.entries(figures)) if (SCORER_FIGURES.has(figure) && Number.isFinite(value)) this.set({ figure }, value);
-    },
   }),
   httpDuration: new client.Histogram({
     name: 'http_request_duration_seconds',
@@ -201,3 +149,77 @@ export const metrics = {
     registers: [registry],
   }),
 };
+
+/**
+ * The gauges read from one container's state at scrape time (its queue's job counts, its lead scorer's figures), in
+ * a registry of that container: two containers in one process each expose their own, and a closed container's go
+ * with it. `/metrics` serves them merged with the process-wide registry above (`metricsText`).
+ */
+export class ContainerMetrics {
+  readonly registry = new client.Registry();
+  // Read by the gauges' collect(), whose `this` is the gauge.
+  private readonly sources: { queue?: QueueStatsSource | undefined; scorer?: ScorerFiguresSource | undefined } = {};
+
+  constructor() {
+    const sources = this.sources;
+    new client.Gauge({
+      name: 'hubspot_ai_queue_jobs',
+      help: 'Jobs in the queue by type and state (waiting, active, delayed, completed, failed = retrying, dead), read at scrape time.',
+      labelNames: ['type', 'state'] as const,
+      registers: [this.registry],
+      async collect() {
+        const source = sources.queue;
+        if (!source) return;
+        // A queue that cannot answer (Redis down) must not hang the scrape: the gauge keeps its last values.
+        const stats = await withinMs(source().catch(() => undefined), 2_000);
+        if (!stats) return;
+        for (const [type, byState] of Object.entries(stats)) {
+          if (type === 'total') continue;
+          for (const [state, n] of Object.entries(byState as Record<string, number>)) this.set({ type, state }, n);
+        }
+      },
+    });
+    new client.Gauge({
+      name: 'hubspot_ai_lead_scorer',
+      help: 'The current lead scorer by figure: validated (1/0), confidence_bound, heldout_auc, heldout_auc_low, closed_deals; and from the latest `hubspot-ai scorer report`: live_auc, live_ece, auc_drift (held-out minus live), ece_drift (live minus held-out), confidence_gap (|right rate - confidence| over live outcomes; goal <= 0.05), confidence_outcomes, overconfident (1/0), live_outcomes, retrain (1/0).',
+      labelNames: ['figure'] as const,
+      registers: [this.registry],
+      async collect() {
+        const source = sources.scorer;
+        if (!source) return;
+        const figures = await withinMs(source().catch(() => undefined), 2_000);
+        if (!figures) return;
+        // Only the documented figures become label values: the label set stays bounded whatever the store returns.
+        for (const [figure, value] of Object.entries(figures)) if (SCORER_FIGURES.has(figure) && Number.isFinite(value)) this.set({ figure }, value);
+      },
+    });
+  }
+
+  /** Makes `hubspot_ai_queue_jobs` read this queue when Prometheus scrapes; returns the function that stops it. */
+  collectQueueStats(source: QueueStatsSource): () => void {
+    this.sources.queue = source;
+    return () => {
+      if (this.sources.queue === source) this.sources.queue = undefined;
+    };
+  }
+
+  /** Makes `hubspot_ai_lead_scorer` read this scorer store at scrape time; returns the function that stops it. */
+  collectScorerFigures(source: ScorerFiguresSource): () => void {
+    this.sources.scorer = source;
+    return () => {
+      if (this.sources.scorer === source) this.sources.scorer = undefined;
+    };
+  }
+
+  close(): void {
+    this.sources.queue = undefined;
+    this.sources.scorer = undefined;
+    this.registry.clear();
+  }
+}
+
+/** The Prometheus text of the process-wide metrics and, when given, one container's. */
+export async function metricsText(container?: ContainerMetrics): Promise<{ contentType: string; body: string }> {
+  const merged = container ? client.Registry.merge([registry, container.registry]) : registry;
+  return { contentType: registry.contentType, body: await merged.metrics() };
+}

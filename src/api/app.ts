@@ -12,7 +12,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { AppError } from '../errors.ts';
 import { logSerializers, silentLogger, type Logger } from '../logging.ts';
-import { metrics } from '../metrics.ts';
+import { metrics, type ContainerMetrics } from '../metrics.ts';
 import { tracingEnabled } from '../tracing.ts';
 import { documentRoute, openApiTransform, SECURITY_SCHEMES } from './openapi.ts';
 import { traceRoute } from './trace-route.ts';
@@ -42,6 +42,8 @@ export interface AppDeps {
   /** TRUST_PROXY: false (default), a hop count, or proxy addresses/CIDRs allowed to set X-Forwarded-For. */
   trustProxy?: false | number | string[];
   readiness?: ReadinessCheck[];
+  /** The container's scrape-time gauges (queue, lead scorer), served on /metrics beside the process-wide ones. */
+  containerMetrics?: ContainerMetrics;
   routes?: RouteGroup[];
   /** Advertised in the OpenAPI document. */
   version?: string;
@@ -151,7 +153,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
-  await app.register(healthRoutes, { checks: deps.readiness ?? [] });
+  await app.register(healthRoutes, { checks: deps.readiness ?? [], metrics: deps.containerMetrics });
   await app.register(sessionRoutes, { tokens: deps.tokens, now });
   for (const group of deps.routes ?? []) {
     await app.register(group.plugin, group.opts ?? {});

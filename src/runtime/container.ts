@@ -21,7 +21,7 @@ import { Resources } from './lazy.ts';
 import { ForegroundGate } from '../queue/foreground.ts';
 import { ActionWaiters } from '../actions/waiters.ts';
 import type { SqliteFiles } from '../db/sqlite.ts';
-import { collectQueueStats, collectScorerFigures, configurePortalLabels } from '../metrics.ts';
+import { ContainerMetrics, configurePortalLabels } from '../metrics.ts';
 import { tracingEnabled } from '../tracing.ts';
 import { PortalNotServedError, PortalScopes, policyFileFor, type PortalScope } from './portal-scopes.ts';
 
@@ -75,6 +75,8 @@ export interface Container {
   validations(): Promise<ValidationStore>;
   /** Health checks for /readyz and `doctor`: one per configured backend. */
   readiness(): Array<{ name: string; check: () => Promise<void> }>;
+  /** This container's scrape-time gauges (queue jobs, lead scorer), served on /metrics with the process-wide metrics. */
+  metrics: ContainerMetrics;
   /** What this container holds open in the process now (tests: nothing after `close()`). */
   held(): { sqliteFiles: string[]; checkpointThread: boolean };
   close(): Promise<void>;
@@ -82,6 +84,7 @@ export interface Container {
 
 export function createContainer(config: Config, logger: Logger): Container {
   const res = new Resources();
+  const containerMetrics = new ContainerMetrics();
   configurePortalLabels({ allow: config.METRICS_PORTALS?.split(',').map((p) => p.trim()).filter(Boolean), max: config.METRICS_PORTAL_LABELS });
   // This container's SQLite connections (one per file, shared by its adapters) and their checkpoint thread.
   let sqliteFiles: SqliteFiles | undefined;
@@ -252,7 +255,7 @@ export function createContainer(config: Config, logger: Logger): Container {
         ...(config.REDIS_URL ? {} : { sqlite: await sqlite() }),
         logger: logger.child({ module: 'queue' }),
       });
-      stopQueueMetrics = collectQueueStats(() => q.stats());
+      stopQueueMetrics = containerMetrics.collectQueueStats(() => q.stats());
       // Tracing on: the trace context rides along in each job (imported only then).
       return tracingEnabled() ? new (await import('../queue/traced-queue.ts')).TracedQueue(q) : q;
     },
@@ -333,7 +336,7 @@ export function createContainer(config: Config, logger: Logger): Container {
     'scorers',
     async () => {
       const store = new (await import('../agents/scorer/scorer-store.ts')).SqlScorerStore(await sql());
-      stopScorerFigures = collectScorerFigures(async () => store.figures(await portalId()));
+      stopScorerFigures = containerMetrics.collectScorerFigures(async () => store.figures(await portalId()));
       return store;
     },
     async () => stopScorerFigures(),
@@ -424,6 +427,7 @@ export function createContainer(config: Config, logger: Logger): Container {
     queue,
     foreground,
     actionWaiters: new ActionWaiters(),
+    metrics: containerMetrics,
     provider,
     indexer,
     writeback,
@@ -446,6 +450,7 @@ export function createContainer(config: Config, logger: Logger): Container {
       await res.closeAll((name, err) => logger.warn({ err, resource: name }, 'error while closing'));
       // Last: whatever an adapter left open, and the checkpoint thread.
       await sqliteFiles?.close();
+      containerMetrics.close();
     },
   };
   return self;

@@ -75,6 +75,7 @@ export async function buildServiceApp(c: Container): Promise<FastifyInstance> {
     rateLimitPerMinute: cfg.API_RATE_LIMIT_PER_MINUTE,
     trustProxy: cfg.TRUST_PROXY,
     readiness: c.readiness(),
+    containerMetrics: c.metrics,
     routes,
   });
 }

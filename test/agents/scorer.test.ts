@@ -3,7 +3,7 @@ import { auc, expectedCalibrationError } from '../../src/agents/scorer/evaluatio
 import type { Observation } from '../../src/agents/scorer/features.ts';
 import { scoreObservation } from '../../src/agents/scorer/model.ts';
 import { liveReport } from '../../src/agents/scorer/live-report.ts';
-import { collectScorerFigures, registry } from '../../src/metrics.ts';
+import { ContainerMetrics } from '../../src/metrics.ts';
 import { currentScorer, SqlScorerStore } from '../../src/agents/scorer/scorer-store.ts';
 import { trainScorer, type TrainingExample } from '../../src/agents/scorer/train.ts';
 import { bootstrapAucInterval, heldOutConfidenceBound, validationStatus, wilsonLower } from '../../src/agents/scorer/validation.ts';
@@ -157,9 +157,10 @@ describe('lead scorer', () => {
         expect(await store.figures('p1')).toMatchObject({
           live_outcomes: 40, live_auc: 0.7, live_ece: 0.05, auc_drift: 0.1, retrain: 1, ece_drift: 0.02, confidence_gap: 0.2, confidence_outcomes: 40, overconfident: 1,
         });
-        const stop = collectScorerFigures(async () => ({ ...(await store.figures('p1')), not_a_figure: 3 }));
+        const scoped = new ContainerMetrics();
+        const stop = scoped.collectScorerFigures(async () => ({ ...(await store.figures('p1')), not_a_figure: 3 }));
         try {
-          const metric = await registry.getSingleMetricAsString('hubspot_ai_lead_scorer');
+          const metric = await scoped.registry.getSingleMetricAsString('hubspot_ai_lead_scorer');
           expect(metric).toMatch(/hubspot_ai_lead_scorer\{figure="auc_drift"\} 0\.1/);
           expect(metric).toMatch(/hubspot_ai_lead_scorer\{figure="confidence_gap"\} 0\.2/);
           expect(metric).toMatch(/hubspot_ai_lead_scorer\{figure="overconfident"\} 1/);
@@ -167,6 +168,7 @@ describe('lead scorer', () => {
           expect(metric).not.toContain('not_a_figure');
         } finally {
           stop();
+          scoped.close();
         }
       } finally {
         if (backend === 'postgres') await handle.db.schema.dropSchema(schema).ifExists().cascade().execute();

@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config/config.ts';
 import { silentLogger } from '../../src/logging.ts';
 import { createContainer, type Container } from '../../src/runtime/container.ts';
 import { sqlitePath } from '../../src/db/sqlite.ts';
+import { metricsText } from '../../src/metrics.ts';
 import { tempDir } from '../support/tmp.ts';
 
 const tmp = tempDir('hsai-containers-');
@@ -62,5 +63,30 @@ describe('the container owns its state', () => {
     expect(await (await b.queue()).ping()).toBeUndefined();
     await b.close();
     expect(b.held()).toEqual({ sqliteFiles: [], checkpointThread: false });
+  });
+
+  it("two containers' scrape-time metrics are their own: each counts its own queue, and a closed one's are gone", async () => {
+    const a = embedded(path.join(tmp.dir, 'metrics-a'));
+    const b = embedded(path.join(tmp.dir, 'metrics-b'));
+    try {
+      const qa = await a.queue();
+      const qb = await b.queue();
+      await qa.enqueue([{ type: 'ingest.account', payload: { key: 'a1' }, key: 'a1' }]);
+      await qa.enqueue([{ type: 'ingest.account', payload: { key: 'a2' }, key: 'a2' }]);
+      await qb.enqueue([{ type: 'ingest.account', payload: { key: 'b1' }, key: 'b1' }]);
+      const waiting = async (c: Container) => {
+        const { body } = await metricsText(c.metrics);
+        return Number(/hubspot_ai_queue_jobs\{type="ingest\.account",state="waiting"\} (\d+)/.exec(body)?.[1]);
+      };
+      expect(a.metrics).not.toBe(b.metrics);
+      expect(await waiting(a)).toBe(2);
+      expect(await waiting(b)).toBe(1);
+      await a.close();
+      expect(await a.metrics.registry.getMetricsAsJSON()).toEqual([]);
+      expect(await waiting(b)).toBe(1);
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
 });

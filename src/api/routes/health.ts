@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { registry } from '../../metrics.ts';
+import { metricsText, type ContainerMetrics } from '../../metrics.ts';
 
 const Readiness = z.object({
   status: z.enum(['ready', 'not_ready']),
@@ -16,7 +16,7 @@ export interface ReadinessCheck {
  * `/healthz`: the process is alive. `/readyz`: every configured backend answers (503 naming the failing ones).
  * `/metrics`: Prometheus text format.
  */
-export const healthRoutes: FastifyPluginAsync<{ checks: ReadinessCheck[] }> = async (app, opts) => {
+export const healthRoutes: FastifyPluginAsync<{ checks: ReadinessCheck[]; metrics?: ContainerMetrics | undefined }> = async (app, opts) => {
   app.get(
     '/healthz',
     { config: { auth: 'public' }, schema: { tags: ['operations'], summary: 'Liveness: the process answers', response: { 200: z.object({ status: z.literal('ok') }) } } },
@@ -47,7 +47,8 @@ export const healthRoutes: FastifyPluginAsync<{ checks: ReadinessCheck[] }> = as
   );
 
   app.get('/metrics', { config: { auth: 'public' }, schema: { hide: true } }, async (_req, reply) => {
-    return reply.type(registry.contentType).send(await registry.metrics());
+    const { contentType, body } = await metricsText(opts.metrics);
+    return reply.type(contentType).send(body);
   });
 };
 
