@@ -1,13 +1,13 @@
 /**
  * `npm run bench:drafts [-- --companies 1000 --reps 3]`: the CPU a backfill spends per record on building chunks
- * (normalisation, e-mail de-quoting, chunking, the profile text), the work the backfill's pool threads do between
+ * (normalisation, e-mail de-quoting, chunking, the profile digest), the work the backfill's pool threads do between
  * HubSpot's answers and the embedder.
  *
  * Reads the whole sandbox portal once (seed 7, in-process, no rate limit; the reading is not measured), then per
  * repetition, in this one process:
  *   - de-quoting every e-mail with email-reply-parser itself (the baseline) and with ours (reply-text.ts), on the
  *     same texts: CPU of each, the ratio, and whether every text is identical;
- *   - building every account's chunk drafts and profile text as the pool threads do: CPU-s per 1,000 records.
+ *   - building every account's chunk drafts and profile digest as the pool threads do: CPU-s per 1,000 records.
  * Goal: the de-quoted texts identical to the library's in every repetition, and less CPU than it.
  */
 import os from 'node:os';
@@ -16,7 +16,7 @@ import type { AccountHistory } from '../src/core/objects.ts';
 import { createHubSpotGateway } from '../src/hubspot/create-gateway.ts';
 import { PortalScan } from '../src/hubspot/portal-scan.ts';
 import { DraftMemo, draftsOfHistory } from '../src/ingest/draft-memo.ts';
-import { buildProfileText } from '../src/retrieval/account-profile.ts';
+import { digestHistory } from '../src/retrieval/account-profile.ts';
 import { startSandbox } from '../src/sandbox/index.ts';
 import { htmlToText } from '../src/text/normalize/html.ts';
 import { libraryVisibleText, replyRulesReady, visibleReplyText } from '../src/text/normalize/reply-text.ts';
@@ -67,7 +67,7 @@ for (let r = 0; r < reps; r += 1) {
   const [chunks, drafts] = cpuSeconds(() =>
     histories.reduce((n, h) => {
       const d = draftsOfHistory(h, memo);
-      buildProfileText(h, undefined, d);
+      digestHistory(h, d);
       return n + d.length;
     }, 0),
   );
@@ -83,7 +83,7 @@ process.stdout.write(
     ``,
     `de-quoting   library ${spread(rows.map((x) => x.library), f2)} CPU-s, ours ${spread(rows.map((x) => x.ours), f2)} CPU-s: ${spread(rows.map((x) => x.library / x.ours), (x) => `${x.toFixed(1)}×`)} less CPU`,
     `identical    ${rows.map((x) => `${x.identical}/${emailTexts.length}`).join(', ')} texts equal to the library's`,
-    `drafts       ${spread(rows.map((x) => (x.drafts / records) * 1000), (x) => x.toFixed(3))} CPU-s per 1,000 records (${spread(rows.map((x) => x.drafts), f2)} CPU-s for ${rows[0]!.chunks.toLocaleString('en')} chunks and ${histories.length} profile texts)`,
+    `drafts       ${spread(rows.map((x) => (x.drafts / records) * 1000), (x) => x.toFixed(3))} CPU-s per 1,000 records (${spread(rows.map((x) => x.drafts), f2)} CPU-s for ${rows[0]!.chunks.toLocaleString('en')} chunks and ${histories.length} profile digests)`,
     `goal         identical texts and less CPU than the library in every repetition: ${verdict(allIdentical && faster)}`,
     `load         ${os.loadavg().map((x) => x.toFixed(1)).join(', ')} (1/5/15-minute load average, ${os.availableParallelism()} cores shared; CPU-s are this process's own)`,
     ``,

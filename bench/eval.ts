@@ -119,7 +119,7 @@ async function evalSeed(args: EvalArgs, seed: number, log: (m: string) => void):
       log(`seed ${seed}: similar accounts by hidden need cluster…`);
       const other = args.similarEmbedder !== args.embedder;
       const embedder = other ? (args.similarEmbedder === 'openai' ? await embedderOverCache(stack.cache) : stack.embedder) : stack.embedder;
-      const s = await evaluateSimilar({ store: stack.store, embedder, portalId: truth.portalId, truth, readHistory, rebuildShown: other });
+      const s = await evaluateSimilar({ store: stack.store, termStats: stack.termStats, embedder, portalId: truth.portalId, truth, readHistory, rebuildShown: other });
       report.similarEmbeddingModel = embedder.model;
       report.similar = {
         ...s,
@@ -127,8 +127,6 @@ async function evalSeed(args: EvalArgs, seed: number, log: (m: string) => void):
         hiddenClusterP10Ci: roundInterval(s.hiddenClusterP10Ci),
         hiddenClusterP10NoFirmographics: round(s.hiddenClusterP10NoFirmographics),
         hiddenClusterP10NoFirmographicsCi: roundInterval(s.hiddenClusterP10NoFirmographicsCi),
-        themedHistoryP10: round(s.themedHistoryP10),
-        themedHistoryP10Ci: roundInterval(s.themedHistoryP10Ci),
         randomP10: round(s.randomP10),
         segmentP10: round(s.segmentP10),
         outcomeAuc: round(s.outcomeAuc),

@@ -112,7 +112,6 @@ export function renderReport(out: Record<string, unknown> | EvalReport, reports:
   const s = o.similar as Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
   if (s) {
     rows.push(['similar accounts hidden-cluster P@10, history only', `${f3(s.hiddenClusterP10NoFirmographics)}${ci(s.hiddenClusterP10NoFirmographicsCi)}`, `random ${f3(s.randomP10)}`, '≥ 0.8 (real model)', yes((num(s.hiddenClusterP10NoFirmographics) ?? 0) >= 0.8)]);
-    rows.push(['… candidate profile: themed history sentences (not yet indexed)', `${f3(s.themedHistoryP10)}${ci(s.themedHistoryP10Ci)}`, `random ${f3(s.randomP10)}`, '≥ 0.8 (real model)', yes((num(s.themedHistoryP10) ?? 0) >= 0.8)]);
     rows.push(['similar accounts hidden-cluster P@10, firmographics shown', `${f3(s.hiddenClusterP10)}${ci(s.hiddenClusterP10Ci)}`, `same-segment P@10 ${f3(s.segmentP10)}`, '-', '-']);
     rows.push(['neighbours\' outcomes predict own (AUC)', f3(s.outcomeAuc), `firmographic look-alikes ${f3(s.outcomeAucFirmographicLookalikes)}`, '-', '-']);
   }
@@ -154,7 +153,6 @@ export function perSeedTable(reports: EvalReport[]): string {
     cols.push(['next-step R · P', (r) => `${f3(g(r, 'callSummary', 'nextStepRecall'))} · ${f3(g(r, 'callSummary', 'nextStepPrecision'))}`]);
     cols.push(['objection R', (r) => f3(g(r, 'callSummary', 'objectionRecall'))]);
   }
-  if (has('similar')) cols.push(['similar P@10 themed candidate', (r) => `${f3(g(r, 'similar', 'themedHistoryP10'))}${ci(g(r, 'similar', 'themedHistoryP10Ci'))}`]);
   if (has('similar')) cols.push(['similar P@10 history (random)', (r) => `${f3(g(r, 'similar', 'hiddenClusterP10NoFirmographics'))}${ci(g(r, 'similar', 'hiddenClusterP10NoFirmographicsCi'))} (${f3(g(r, 'similar', 'randomP10'))})`]);
   if (has('scorer')) {
     cols.push(['scorer AUC (CRM only)', (r) => `${f3(g(r, 'scorer', 'auc'))}${ci(g(r, 'scorer', 'aucCi'))} (${f3(g(r, 'scorer', 'crmOnlyAuc'))})`]);

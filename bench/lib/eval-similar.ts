@@ -1,19 +1,22 @@
 import type { AccountHistory } from '../../src/core/objects.ts';
 import type { Embedder } from '../../src/text/embedder.ts';
 import { auc } from '../../src/agents/scorer/evaluation.ts';
-import { buildAccountProfile, buildProfileText, documentFrequencies, historyTexts } from '../../src/retrieval/account-profile.ts';
+import { AccountProfiler } from '../../src/ingest/account-profiler.ts';
+import type { TermStatsStore } from '../../src/ingest/term-stats.ts';
 import { similarAccounts } from '../../src/retrieval/similar-accounts.ts';
 import type { VectorStore } from '../../src/retrieval/vector-store.ts';
 import type { GroundTruth } from '../../src/sandbox/types.ts';
 import { mean, meanInterval, type Interval } from './eval-stats.ts';
-import { cosine, meanVector, themedSentences } from './similar-themes.ts';
 
 /**
  * Similar accounts judged by a variable no CRM field holds: the account's hidden need cluster, which only shapes
- * how its history is worded. precision@10 = share of an account's 10 nearest companies in the same cluster.
- *   - firmographics shown: the profiles the product built at indexing (industry, size, history);
- *   - firmographics hidden: profiles rebuilt with industry, head count, revenue, location and description
- *     blanked, from the history alone (another portal id in the same store, the same similar-accounts code);
+ * how its history is worded. precision@10 = share of an account's 10 nearest companies in the same cluster, read
+ * through the similar-accounts API's own function (`similarAccounts`) from the profiles the product serves.
+ *   - firmographics shown: the profiles the indexer built during the backfill (incrementally, with the portal's
+ *     term statistics as they grew, then refreshed for drift at the backfill's end): exactly what the API serves;
+ *   - firmographics hidden: the same profiler run over the histories with industry, head count, revenue,
+ *     location and description blanked (another portal id in the same stores). The profile never embeds those
+ *     fields, so the two agree unless it starts to;
  *   - randomP10: what random neighbours give (cluster shares);
  *   - outcomeAuc: does the neighbours' outcome (any deal won, among neighbours with closed deals) rank the
  *     account's own outcome? Beside it, the same from firmographic look-alikes (same industry and size band).
@@ -31,9 +34,6 @@ export interface SimilarScores {
   outcomeAuc: number;
   outcomeAucFirmographicLookalikes: number;
   outcomeAccounts: number;
-  /** The candidate profile of similar-themes.ts (history only; not yet what the indexer stores). */
-  themedHistoryP10: number;
-  themedHistoryP10Ci: Interval;
 }
 
 const FIRMOGRAPHIC_FIELDS = ['industry', 'numberofemployees', 'annualrevenue', 'country', 'city', 'state', 'description'];
@@ -52,14 +52,16 @@ async function neighbours(store: VectorStore, portalId: string, id: string, comp
 
 export async function evaluateSimilar(input: {
   store: VectorStore;
+  /** The term statistics the indexer keeps (the served profiles' own). */
+  termStats: TermStatsStore;
   embedder: Embedder;
   portalId: string;
   truth: GroundTruth;
   readHistory: (accountId: string) => Promise<AccountHistory | undefined>;
   /**
-   * Rebuild the firmographics-shown profiles too (with `embedder`) instead of reading the ones the indexer stored:
-   * lets profiles be measured with another embedder than the chunks (a CPU model server embeds two texts per
-   * account in seconds, every chunk of a portal in hours).
+   * Rebuild the firmographics-shown profiles too (with `embedder`, by the indexer's own profiler) instead of
+   * reading the ones the indexer stored: lets profiles be measured with another embedder than the chunks (a CPU
+   * model server embeds eight sentences per account in minutes, every chunk of a portal in hours).
    */
   rebuildShown?: boolean;
 }): Promise<SimilarScores> {
@@ -69,35 +71,21 @@ export async function evaluateSimilar(input: {
   const cluster = new Map(companies.map((c) => [c.id, c.needCluster]));
   const segment = new Map(companies.map((c) => [c.id, c.segment]));
 
-  // Rebuild every company's profile from its history alone, under a separate portal id.
+  // The product's profiler over the history alone (and, for another embedder, over the full records too), each
+  // under a portal id of its own: its own term statistics, its own profiles, the stored chunks as its text.
   const hiddenPortal = `${portalId}-nofirmo`;
-  const historyOnly = new Map<string, string[]>();
   const shownPortal = input.rebuildShown ? `${portalId}-firmo` : portalId;
+  const profiler = new AccountProfiler({ store, stats: input.termStats, embedder: input.embedder });
+  const updates = [];
   for (const c of companies) {
     const h = await input.readHistory(c.id);
     if (!h) continue;
     const keys = await store.listChunkKeys(portalId, c.id);
     const chunks = await store.getChunks(portalId, keys.map((k) => k.id));
-    historyOnly.set(c.id, historyTexts(withoutFirmographics(h), chunks));
-    const variants = [{ ...withoutFirmographics(h), portalId: hiddenPortal }, ...(input.rebuildShown ? [{ ...h, portalId: shownPortal }] : [])];
-    // Built as the indexer builds profiles (no portal-wide term frequencies), so only the firmographics differ.
-    for (const history of variants) {
-      const p = await buildAccountProfile({ history, chunks, embedder: input.embedder, text: buildProfileText(history, undefined, chunks) });
-      if (p) await store.upsertProfiles([p]);
-    }
+    updates.push({ history: { ...withoutFirmographics(h), portalId: hiddenPortal }, chunks });
+    if (input.rebuildShown) updates.push({ history: { ...h, portalId: shownPortal }, chunks });
   }
-
-  // The candidate: mean embedding of each account's themed sentences, nearest 10 by exact cosine.
-  const docs = documentFrequencies(historyOnly.values());
-  const themed = new Map<string, number[]>();
-  for (const [id, texts] of historyOnly) {
-    const s = themedSentences(texts, docs);
-    if (s.length) themed.set(id, meanVector((await input.embedder.embed(s)).vectors));
-  }
-  const themedP10 = [...themed].map(([id, v]) => {
-    const nn = [...themed].filter(([o]) => o !== id).map(([o, w]) => ({ o, s: cosine(v, w) })).sort((a, b) => b.s - a.s).slice(0, 10);
-    return nn.filter((n) => cluster.get(n.o) === cluster.get(id)).length / Math.max(1, nn.length);
-  });
+  await profiler.update(updates);
 
   const shown: number[] = [];
   const hidden: number[] = [];
@@ -141,7 +129,5 @@ export async function evaluateSimilar(input: {
     outcomeAuc: auc(outcomeScores, outcomeLabels),
     outcomeAucFirmographicLookalikes: auc(lookalikeScores, outcomeLabels),
     outcomeAccounts: outcomeLabels.length,
-    themedHistoryP10: mean(themedP10),
-    themedHistoryP10Ci: meanInterval(themedP10),
   };
 }

@@ -8,6 +8,8 @@ import { createEmbedder } from '../../src/ingest/create-embedder.ts';
 import type { Embedder } from '../../src/text/embedder.ts';
 import { WorkPool } from '../../src/ingest/work-pool.ts';
 import { Indexer } from '../../src/ingest/indexer.ts';
+import { SqlTermStatsStore, type TermStatsStore } from '../../src/ingest/term-stats.ts';
+import { createSql } from '../../src/db/sql.ts';
 import { SqliteVectorStore } from '../../src/retrieval/sqlite-vector-store.ts';
 import type { VectorStore } from '../../src/retrieval/vector-store.ts';
 
@@ -20,6 +22,8 @@ export interface EvalStack {
   cache: KeyValueCache;
   embedder: Embedder;
   store: VectorStore;
+  /** The portal term statistics behind the served account profiles (the SQL layer's, as in the product). */
+  termStats: TermStatsStore;
   portalId: string;
   backfill: BackfillSummary;
   close(): Promise<void>;
@@ -51,7 +55,9 @@ export async function openEvalStack(opts: {
   const store = new SqliteVectorStore({ dataDir: opts.dataDir, chunkDimensions: embedder.dimensions, accountDimensions: embedder.dimensions, embeddingModel: embedder.model });
   await store.init();
   const checkpoints = await createCheckpointStore({ dataDir: opts.dataDir });
-  const indexer = new Indexer({ store, embedder, gateway, pool });
+  const sql = await createSql({ dataDir: opts.dataDir });
+  const termStats = new SqlTermStatsStore(sql);
+  const indexer = new Indexer({ store, embedder, gateway, pool, termStats });
   const backfill = opts.index === false ? NOT_INDEXED : await runBackfill({ gateway, indexer, store, checkpoints }, { concurrency: opts.concurrency ?? 4 });
   const portalId = await gateway.portalId();
   return {
@@ -59,10 +65,12 @@ export async function openEvalStack(opts: {
     cache,
     embedder,
     store,
+    termStats,
     portalId,
     backfill,
     async close() {
       await checkpoints.close();
+      await sql.close();
       await store.close();
       await embedder.close();
       await pool.close();

@@ -8,6 +8,7 @@ import { checkpointMigrations } from './migrations/checkpoints.ts';
 import { modelRecordMigrations } from './migrations/model-records.ts';
 import { validationMigrations } from './migrations/validations.ts';
 import { quotaMigrations } from './migrations/quotas.ts';
+import { termStatsMigrations } from './migrations/term-stats.ts';
 
 /**
  * The one migrator of every table in the SQL layer (the SQLite file, or PostgreSQL when DATABASE_URL is set):
@@ -29,6 +30,7 @@ const GROUPS: Array<{ group: string; legacy?: string; migrations: (dialect: SqlH
   { group: 'models', migrations: modelRecordMigrations },
   { group: 'validations', legacy: 'model_validation_migrations', migrations: validationMigrations },
   { group: 'quotas', migrations: quotaMigrations },
+  { group: 'term-stats', migrations: termStatsMigrations },
 ];
 
 function qualified(index: number, group: string, name: string): string {

@@ -262,6 +262,16 @@ export async function runBackfill(deps: BackfillDeps, opts: BackfillOptions = {}
       failure = err;
     }
   }
+  if (failure === null && !opts.signal?.aborted) {
+    try {
+      // Profiles built during the run saw the portal's term statistics as they grew: one pass rebuilds each profile
+      // not built on the final ones (at most once per account, from its stored chunks; account-profiler.ts).
+      const rebuilt = await indexer.refreshDriftedProfiles(portalId, { ratio: 0 });
+      if (rebuilt > 0) logger.info({ portalId, rebuilt }, 'account profiles refreshed for the final term statistics');
+    } catch (err) {
+      failure = err;
+    }
+  }
 
   const done = failure === null && !opts.signal?.aborted;
   await checkpoint(done ? 'completed' : 'running').catch((err: unknown) => logger.error({ err }, 'could not save the backfill checkpoint'));

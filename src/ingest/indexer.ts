@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { contactAccountId, parseAccountId, type AccountHistory } from '../core/objects.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
 import { silentLogger, type Logger } from '../logging.ts';
-import { buildAccountProfile, type ProfileText } from '../retrieval/account-profile.ts';
+import type { HistoryDigest } from '../retrieval/account-profile.ts';
+import { AccountProfiler, DRIFT_BATCH } from './account-profiler.ts';
 import { chunkSetVersion, contentVersion } from '../retrieval/content-version.ts';
 import type { ChunkPayload, ChunkRecord, VectorStore } from '../retrieval/vector-store.ts';
 import type { ChunkDraft } from '../text/chunker.ts';
@@ -11,6 +12,7 @@ import { DraftMemo, draftsOfHistory } from './draft-memo.ts';
 import type { HistorySnapshots, IndexedSnapshot } from './history-snapshots.ts';
 import type { Embedder } from '../text/embedder.ts';
 import type { WorkPool } from './work-pool.ts';
+import { MemoryTermStatsStore, type TermStatsStore } from './term-stats.ts';
 
 /**
  * The indexer reconciles each account's stored chunks with its current HubSpot history: it embeds only chunks
@@ -76,6 +78,11 @@ export interface IndexerDeps {
   pool?: WorkPool;
   /** Indexed snapshots for the event path (`refreshAccounts`); without them every event reads its accounts whole. */
   snapshots?: HistorySnapshots;
+  /**
+   * The portals' term statistics behind account profiles (the container passes the SQL one); without it they
+   * live in this process only.
+   */
+  termStats?: TermStatsStore;
 }
 
 /** Told each reconciled history with the content version it produced. */
@@ -93,8 +100,8 @@ interface AccountPlan {
   history: AccountHistory;
   chunks: PlannedChunk[];
   staleIds: string[];
-  /** Profile text computed with the drafts in a work-pool thread, if they were made there. */
-  profileText?: ProfileText;
+  /** The profile's history digest, computed with the drafts in a work-pool thread if they were made there. */
+  digest?: HistoryDigest;
 }
 
 export class Indexer {
@@ -104,6 +111,7 @@ export class Indexer {
   private readonly logger: Logger;
   private readonly drafts = new DraftMemo();
   private readonly pool: WorkPool | undefined;
+  private readonly profiler: AccountProfiler;
   /** The indexed snapshots this indexer keeps (generation jobs read them). */
   readonly snapshots: HistorySnapshots | undefined;
   /** Per-account tail of work in this process: two reconciliations of one account never interleave. */
@@ -116,6 +124,7 @@ export class Indexer {
     this.logger = deps.logger ?? silentLogger;
     this.pool = deps.pool;
     this.snapshots = deps.snapshots;
+    this.profiler = new AccountProfiler({ store: this.store, stats: deps.termStats ?? new MemoryTermStatsStore(), embedder: this.embedder, logger: this.logger });
   }
 
   /** Nothing to release: the work pool belongs to whoever passed it. */
@@ -170,7 +179,7 @@ export class Indexer {
     const ids = [...new Set(accountIds)];
     const versions = new Map<string, string>();
     if (ids.length === 0) return { ...emptyIndexResult(), versions, patched: 0 };
-    return this.withAccountLocks(ids.map((id) => lockKey(portalId, id)), async () => {
+    const result = await this.withAccountLocks(ids.map((id) => lockKey(portalId, id)), async () => {
       const snapshots = this.snapshots;
       const lease = snapshots ? await snapshots.lease(portalId, ids) : undefined;
       try {
@@ -197,6 +206,21 @@ export class Indexer {
       } finally {
         await lease?.release();
       }
+    });
+    // After our locks are released: the rebuild takes the drifted accounts' own locks.
+    result.profilesUpdated += await this.refreshDriftedProfiles(portalId, { limit: DRIFT_BATCH });
+    return result;
+  }
+
+  /**
+   * Rebuilds the portal's profiles whose term statistics drifted by more than `ratio` (account-profiler.ts; 0:
+   * every profile not built on today's statistics, the backfill's last step): at most `limit`, all when omitted.
+   * Returns how many were rebuilt.
+   */
+  async refreshDriftedProfiles(portalId: string, opts: { limit?: number; ratio?: number } = {}): Promise<number> {
+    return this.profiler.refreshDrifted(portalId, {
+      ...opts,
+      lock: (ids, fn) => this.withAccountLocks(ids.map((id) => lockKey(portalId, id)), fn),
     });
   }
 
@@ -252,6 +276,7 @@ export class Indexer {
   private async removeUnlocked(portalId: string, accountId: string): Promise<number> {
     const keys = await this.store.listChunkKeys(portalId, accountId);
     await this.store.deleteAccount(portalId, accountId);
+    await this.profiler.forget(portalId, [accountId]);
     await this.snapshots?.delete(portalId, [accountId]);
     if (keys.length > 0) this.logger.info({ portalId, accountId, chunks: keys.length }, 'account removed from the index');
     return keys.length;
@@ -305,7 +330,7 @@ export class Indexer {
     for (const [i, history] of histories.entries()) {
       const { drafts: accountDrafts, profile } = drafts[i]!;
       const plan = await this.plan(history, accountDrafts);
-      if (profile) plan.profileText = profile;
+      if (profile) plan.digest = profile;
       plans.push(plan);
       result.accounts += 1;
       result.records += countRecords(history);
@@ -342,9 +367,10 @@ export class Indexer {
 
     // Profile embeddings are billed like chunk embeddings: count them into the same totals.
     const counted = countingEmbedder(this.embedder, result);
-    for (const plan of plans) {
-      if (await this.refreshProfile(plan, counted)) result.profilesUpdated += 1;
-    }
+    result.profilesUpdated += await this.profiler.update(
+      plans.map((p) => ({ history: p.history, chunks: p.chunks.map((c) => c.payload), ...(p.digest ? { digest: p.digest } : {}) })),
+      counted,
+    );
     this.logger.debug(
       { accounts: result.accounts, embedded: result.chunksEmbedded, deleted: result.chunksDeleted },
       'accounts reconciled',
@@ -353,7 +379,7 @@ export class Indexer {
   }
 
   /** Chunk drafts of each history, in order; off the main thread (with the profile text) when the batch is large. */
-  private async draftsOf(histories: AccountHistory[]): Promise<Array<{ drafts: ChunkDraft[]; profile?: ProfileText }>> {
+  private async draftsOf(histories: AccountHistory[]): Promise<Array<{ drafts: ChunkDraft[]; profile?: HistoryDigest }>> {
     const pool = this.pool;
     if (pool && histories.length >= POOL_MIN_ACCOUNTS) return Promise.all(histories.map((h) => pool.drafts(h)));
     return histories.map((h) => ({ drafts: draftsOfHistory(h, this.drafts) }));
@@ -403,22 +429,6 @@ export class Indexer {
       )
       .digest('hex')
       .slice(0, 32);
-  }
-
-  /** Rebuilds the account profile unless its content hash is unchanged; true when it was written. */
-  private async refreshProfile(plan: AccountPlan, embedder: Embedder): Promise<boolean> {
-    const { portalId, accountId } = plan.history;
-    const current = await this.store.getProfile(portalId, accountId);
-    const profile = await buildAccountProfile({
-      history: plan.history,
-      chunks: plan.chunks.map((c) => c.payload),
-      embedder,
-      previousContentHash: current?.contentHash,
-      ...(plan.profileText ? { text: plan.profileText } : {}),
-    });
-    if (!profile || profile.contentHash === current?.contentHash) return false;
-    await this.store.upsertProfiles([profile]);
-    return true;
   }
 
   private async withAccountLocks<T>(keys: string[], fn: () => Promise<T>): Promise<T> {

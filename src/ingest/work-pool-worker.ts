@@ -1,6 +1,6 @@
 import type { AccountHistory } from '../core/objects.ts';
 import type { ChunkDraft } from '../text/chunker.ts';
-import { buildProfileText, type ProfileText } from '../retrieval/account-profile.ts';
+import { digestHistory, type HistoryDigest } from '../retrieval/account-profile.ts';
 import { replyRulesInUse } from '../text/normalize/reply-text.ts';
 import { DraftMemo, draftsOfHistory } from './draft-memo.ts';
 import { embedTerms, lexicalTerms } from './embedders/offline-hash-embedder.ts';
@@ -15,10 +15,10 @@ export type WorkTask =
   | { kind: 'embed'; texts: string[]; dimensions: number }
   | { kind: 'fast-paths' };
 
-/** An account's chunk drafts, and the text of its profile over those chunks (what the indexer would compute). */
+/** An account's chunk drafts, and its profile's history digest over those chunks (what the indexer would compute). */
 export interface DraftsResult {
   drafts: ChunkDraft[];
-  profile: ProfileText;
+  profile: HistoryDigest;
 }
 
 /** Which of the fast paths with a library fallback a thread runs (the results are the same either way). */
@@ -43,7 +43,7 @@ export default function work(task: WorkTask): WorkResult {
         seen.add(key);
         return true;
       });
-      return { drafts, profile: buildProfileText(task.history, undefined, kept) };
+      return { drafts, profile: digestHistory(task.history, kept) };
     }
     case 'embed': {
       const packed = new Float32Array(task.texts.length * task.dimensions);

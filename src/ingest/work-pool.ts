@@ -36,7 +36,7 @@ export class WorkPool {
 
   /**
    * Chunk drafts of one account history (draft-memo.ts `draftsOfHistory`, with the thread's own memo) and its
-   * profile text over them (account-profile.ts `buildProfileText`).
+   * profile's history digest over them (account-profile.ts `digestHistory`).
    */
   async drafts(history: AccountHistory): Promise<DraftsResult> {
     return (await this.run({ kind: 'drafts', history })) as DraftsResult;

@@ -2,77 +2,141 @@ import { createHash } from 'node:crypto';
 import type { AccountHistory, Engagement } from '../core/objects.ts';
 import { evidenceEngagements } from '../core/product-output.ts';
 import type { Embedder } from '../text/embedder.ts';
-import { firmographicsOf, humanize, type Firmographics } from './firmographics.ts';
+import { firmographicsOf, humanize } from './firmographics.ts';
 import { contentTerms, rawTerms, termFrequencies } from './text-terms.ts';
-import { blend } from './vector-math.ts';
+import { normalized } from './vector-math.ts';
 import type { AccountProfile, ChunkPayload } from './vector-store.ts';
 
 /**
- * The account profile: one vector per account for "similar accounts".
+ * The account profile: one vector per account for "similar accounts", built from the account's history alone.
  *
- * Design: the vector is a weighted blend of two embeddings from the configured embedder:
- *   - a digest of the history: its most salient terms (the account's own names, speaker labels and location left
- *     out), weight 0.45: what the account talks about and needs;
- *   - the firmographic phrase (industry and size band, e.g. "financial services · mid-market"), weight 0.2: a
- *     tie-breaker, no more. Industry and size are filters of the similar-accounts API; when they dominated the
- *     vector (weight 0.8), "similar" only restated the CRM's segment fields, and neighbours found that way said
- *     nothing about what an account needs (the eval's hidden-need clusters, `npm run eval`).
- * Blending two embeddings (instead of appending a one-hot block) keeps the profile in the embedder's own
- * dimensions and works the same with a semantic or the lexical offline embedder. Lifecycle is left out on
- * purpose: it is a filter, not a similarity.
+ * Design: the vector is the mean embedding of the account's THEMED_SENTENCES most "themed" history sentences. A
+ * sentence scores by its terms that some accounts of the portal share but most do not (2 ≤ document frequency
+ * ≤ THEMED_MAX_SHARE · accounts, weight log(N/df), over √terms): names (one account) and boilerplate (nearly
+ * every account) score nothing, so what remains is what the account needs and how it buys. Only whole sentences
+ * count (ending in . ! ?), not subject lines or headers, which carry product names rather than needs.
+ *
+ * The document frequencies are the portal's (one "document" per account), maintained incrementally as accounts
+ * are indexed (ingest/term-stats.ts) and never mixed across portals. Firmographic fields (industry, size, location,
+ * description) and the record chunks never enter the vector: they are filters of the similar-accounts API and
+ * reasons shown beside a neighbour. When industry and size band were embedded into the vector, "similar" only
+ * restated the CRM's segment fields and said nothing about what an account needs (`npm run eval`, similar).
+ * Only an account with no history at all falls back to an embedding of its firmographic phrase, so that it still
+ * has a profile (and can be found through the filters).
+ *
+ * Options chosen on development seeds 504–505 (dev style, lexical embedder): k = 8, maxShare = 0.5.
  */
 
-export const FIRMOGRAPHIC_WEIGHT = 0.2;
-export const HISTORY_WEIGHT = 0.45;
+export const THEMED_SENTENCES = 8;
+export const THEMED_MAX_SHARE = 0.5;
 export const TOPIC_COUNT = 12;
-/** Terms embedded in the history digest: more than the topics shown, so the digest carries what the account is about. */
-export const DIGEST_TERM_COUNT = 32;
 
-/** Portal-wide document frequencies of terms (one "document" per account), for TF-IDF salience. */
+/** Portal-wide document frequencies of terms (one "document" per account). */
 export interface TermDocumentFrequencies {
   documents: number;
   df: ReadonlyMap<string, number>;
 }
 
-export interface ProfileText {
-  firmographics: Firmographics;
-  /** Embedded with FIRMOGRAPHIC_WEIGHT. */
-  firmographicText: string;
-  /** Embedded with HISTORY_WEIGHT. */
-  digestText: string;
-  topics: string[];
+/**
+ * What an account's history contributes to its profile before portal statistics are known (computed in the
+ * work-pool threads during a backfill): the account's distinct terms (its "document" for the portal's document
+ * frequencies), its candidate sentences with their terms, and its topic candidates with their counts.
+ */
+export interface HistoryDigest {
+  terms: string[];
+  sentences: Array<{ text: string; terms: string[] }>;
+  /** [term, count] of content terms, speaker labels and numbers left out (for topics). */
+  termCounts: Array<[string, number]>;
 }
 
 /** Texts of the history: normalized chunk texts when the indexer has them, else the raw engagement properties. */
-export function historyTexts(history: AccountHistory, chunks?: Array<Pick<ChunkPayload, 'text' | 'sourceType'>>): string[] {
-  // Profiles describe what people did: the records' own text and the product's earlier output stay out.
+export function historyTexts(history: AccountHistory | undefined, chunks?: Array<Pick<ChunkPayload, 'text' | 'sourceType'>>): string[] {
+  // Profiles describe what people did: the records' own text (firmographics, description) and the product's
+  // earlier output stay out.
   if (chunks && chunks.length > 0) return chunks.filter((c) => c.sourceType !== 'record' && c.sourceType !== 'ai_output').map((c) => c.text);
+  if (!history) return [];
   const texts = evidenceEngagements(history.engagements).map(engagementText);
   for (const t of history.tickets) texts.push([t.properties.subject, t.properties.content].filter(Boolean).join('\n'));
   for (const d of history.deals) if (d.properties.dealname) texts.push(d.properties.dealname);
-  if (history.company?.properties.description) texts.push(history.company.properties.description);
   return texts.filter((t) => t.trim().length > 0);
 }
 
-export function buildProfileText(history: AccountHistory, docs?: TermDocumentFrequencies, chunks?: Array<Pick<ChunkPayload, 'text' | 'sourceType'>>): ProfileText {
-  const firmographics = firmographicsOf(history);
+const SPEAKER = /^\s*(?:\[[^\]]*\]\s*)?[^:]{1,80}:\s+/;
+
+/**
+ * Reads the chunks when given (the indexer always gives them), so a profile rebuilt later from the stored chunks
+ * is the one the indexer built. The account's own names need no list: a name one account uses has document
+ * frequency 1, which weighs nothing.
+ */
+export function digestHistory(history: AccountHistory | undefined, chunks?: Array<Pick<ChunkPayload, 'text' | 'sourceType'>>): HistoryDigest {
   const texts = historyTexts(history, chunks);
-  const terms = salientTerms(texts, new Set([...ownNames(history), ...speakerNames(texts)]), docs, DIGEST_TERM_COUNT);
-  const topics = terms.slice(0, TOPIC_COUNT);
-  const industry = firmographics.industry ? humanize(firmographics.industry) : 'unknown industry';
-  const firmographicText = `${industry} · ${firmographics.sizeBand ?? 'unknown size'}`;
-  // Location is a filter, not what an account is like: it stays out of the digest.
-  return { firmographics, firmographicText, digestText: terms.length ? terms.join(' ') : 'no history', topics };
+  const terms = new Set<string>();
+  for (const t of texts) for (const term of contentTerms(t)) terms.add(term);
+  const seen = new Set<string>();
+  const sentences: HistoryDigest['sentences'] = [];
+  for (const raw of texts.flatMap((t) => t.split(/(?<=[.!?])\s+|\n+/))) {
+    const s = raw.replace(SPEAKER, '').trim();
+    if (s.length <= 20 || s.length >= 300 || !/[.!?]$/.test(s) || /^(?:re|fwd?):/i.test(s) || seen.has(s)) continue;
+    seen.add(s);
+    sentences.push({ text: s, terms: [...new Set(contentTerms(s))] });
+  }
+  const exclude = speakerNames(texts);
+  const counts = termFrequencies(texts.flatMap((t) => contentTerms(t)).filter((t) => !exclude.has(t) && !/^\d+$/.test(t)));
+  return { terms: [...terms].sort(), sentences, termCounts: [...counts] };
+}
+
+/** Weight of a term in the portal: log(N/df) inside the band 2 ≤ df ≤ maxShare · N, else 0. */
+function themeWeight(docs: TermDocumentFrequencies, term: string, maxShare: number): number {
+  const df = docs.df.get(term) ?? 0;
+  return df >= 2 && df <= maxShare * docs.documents ? Math.log(docs.documents / df) : 0;
+}
+
+/** The account's k most themed sentences, best first (ties by text, so the choice is deterministic). */
+export function themedSentences(digest: HistoryDigest, docs: TermDocumentFrequencies, k = THEMED_SENTENCES, maxShare = THEMED_MAX_SHARE): string[] {
+  const score = (terms: string[]) => (terms.length ? terms.reduce((a, t) => a + themeWeight(docs, t, maxShare), 0) / Math.sqrt(terms.length) : 0);
+  return digest.sentences
+    .map((s) => ({ s: s.text, v: score(s.terms) }))
+    .filter((x) => x.v > 0)
+    .sort((a, b) => b.v - a.v || a.s.localeCompare(b.s))
+    .slice(0, k)
+    .map((x) => x.s);
+}
+
+/** Topics shown as "shared topics": log-scaled term frequency × the portal weight of the term. */
+export function profileTopics(digest: HistoryDigest, docs: TermDocumentFrequencies, count = TOPIC_COUNT): string[] {
+  return digest.termCounts
+    .map(([term, n]) => ({ term, score: (1 + Math.log(n)) * themeWeight(docs, term, THEMED_MAX_SHARE) }))
+    .filter((s) => s.score > 0)
+    .sort((a, b) => b.score - a.score || a.term.localeCompare(b.term))
+    .slice(0, count)
+    .map((s) => s.term);
+}
+
+/** The terms whose document frequencies a profile of this digest reads. */
+export function termsToLookUp(digest: HistoryDigest): string[] {
+  const out = new Set<string>();
+  for (const s of digest.sentences) for (const t of s.terms) out.add(t);
+  for (const [t] of digest.termCounts) out.add(t);
+  return [...out];
+}
+
+/** What a profile carries from the CRM record: shown beside a neighbour and used as filters, never embedded. */
+export type ProfileRecord = Pick<AccountProfile, 'name' | 'industry' | 'sizeBand' | 'lifecycle' | 'isCustomer'>;
+
+export function profileRecordOf(history: AccountHistory): ProfileRecord {
+  const f = firmographicsOf(history);
+  return { name: f.name, industry: f.industry, sizeBand: f.sizeBand, lifecycle: f.lifecycle, isCustomer: f.isCustomer };
 }
 
 export interface BuildProfileInput {
-  history: AccountHistory;
+  portalId: string;
+  accountId: string;
+  record: ProfileRecord;
   embedder: Embedder;
-  /** The account's chunks (normalized text); without them engagement properties are read directly. */
-  chunks?: ChunkPayload[];
-  /** `buildProfileText(history, docs, chunks)` when already computed (the indexer's work-pool threads do). */
-  text?: ProfileText;
-  docs?: TermDocumentFrequencies;
+  /** `digestHistory(history, chunks)`, computed by the caller (the indexer's work-pool threads do). */
+  digest: HistoryDigest;
+  /** The portal's document frequencies, at least for `termsToLookUp(digest)`. */
+  docs: TermDocumentFrequencies;
   /** When the new content hash equals this, nothing is embedded and null is returned. */
   previousContentHash?: string;
   now?: Date;
@@ -80,57 +144,53 @@ export interface BuildProfileInput {
 
 /** Builds the profile, or null when it is unchanged since `previousContentHash` (no embedding call then). */
 export async function buildAccountProfile(input: BuildProfileInput): Promise<AccountProfile | null> {
-  const { history, embedder } = input;
-  const t = input.text ?? buildProfileText(history, input.docs, input.chunks);
-  const f = t.firmographics;
+  const { record: f, embedder, digest, docs } = input;
+  const sentences = themedSentences(digest, docs);
+  const topics = profileTopics(digest, docs);
+  // No themed sentence (a tiny portal, or an account whose history is all names and boilerplate): its topics or
+  // terms; no history at all: the firmographic phrase, so that the account still has a profile.
+  const texts = sentences.length > 0 ? sentences : topics.length > 0 ? [topics.join(' ')] : digest.terms.length > 0 ? [digest.terms.slice(0, 64).join(' ')] : [firmographicPhrase(f.industry, f.sizeBand)];
   const contentHash = createHash('sha256')
-    .update(JSON.stringify([embedder.model, embedder.dimensions, t.firmographicText, t.digestText, f.name, f.industry, f.sizeBand, f.lifecycle, f.isCustomer, t.topics]))
+    .update(JSON.stringify([embedder.model, embedder.dimensions, texts, f.name, f.industry, f.sizeBand, f.lifecycle, f.isCustomer, topics]))
     .digest('hex')
     .slice(0, 32);
   if (contentHash === input.previousContentHash) return null;
-  const { vectors } = await embedder.embed([t.firmographicText, t.digestText]);
-  const [firmo, digest] = vectors;
-  if (!firmo || !digest) throw new Error(`embedder ${embedder.model} returned ${vectors.length} vectors for 2 texts`);
+  const { vectors } = await embedder.embed(texts);
+  if (vectors.length !== texts.length) throw new Error(`embedder ${embedder.model} returned ${vectors.length} vectors for ${texts.length} texts`);
   return {
-    portalId: history.portalId,
-    accountId: history.accountId,
-    name: f.name,
-    industry: f.industry,
-    sizeBand: f.sizeBand,
-    lifecycle: f.lifecycle,
-    isCustomer: f.isCustomer,
-    topics: t.topics,
+    portalId: input.portalId,
+    accountId: input.accountId,
+    ...f,
+    topics,
     updatedAt: (input.now ?? new Date()).toISOString(),
     contentHash,
     embeddingModel: embedder.model,
-    vector: blend([
-      { vector: firmo, weight: FIRMOGRAPHIC_WEIGHT },
-      { vector: digest, weight: HISTORY_WEIGHT },
-    ]),
+    vector: meanOfUnitVectors(vectors),
   };
 }
 
-/**
- * Top terms by log-scaled term frequency × smoothed IDF (IDF only when portal-wide frequencies are known).
- * The account's own names (company, contacts) are excluded: they say nothing about what the account is like.
- */
-export function salientTerms(texts: string[], exclude: ReadonlySet<string>, docs?: TermDocumentFrequencies, count = TOPIC_COUNT): string[] {
-  const tf = termFrequencies(texts.flatMap((t) => contentTerms(t)).filter((t) => !exclude.has(t) && !/^\d+$/.test(t)));
-  const scored = [...tf].map(([term, n]) => {
-    const idf = docs ? Math.log(1 + docs.documents / (1 + (docs.df.get(term) ?? 0))) : 1;
-    return { term, score: (1 + Math.log(n)) * idf };
-  });
-  scored.sort((a, b) => b.score - a.score || a.term.localeCompare(b.term));
-  return scored.slice(0, count).map((s) => s.term);
+function firmographicPhrase(industry: string | null, sizeBand: string | null): string {
+  return `${industry ? humanize(industry) : 'unknown industry'} · ${sizeBand ?? 'unknown size'}`;
 }
 
-/** Counts, per term, how many of the given accounts' histories contain it (input to TF-IDF salience). */
-export function documentFrequencies(historiesTexts: Iterable<string[]>): TermDocumentFrequencies {
+/** The normalized mean of the vectors, each normalized first (one long sentence does not outweigh the others). */
+export function meanOfUnitVectors(vectors: Float32Array[]): Float32Array {
+  const d = vectors[0]?.length ?? 0;
+  const out = new Float32Array(d);
+  for (const v of vectors) {
+    const u = normalized(v);
+    for (let i = 0; i < d; i++) out[i]! += u[i]!;
+  }
+  return normalized(out);
+}
+
+/** Counts, per term, how many of the given accounts' histories contain it (tests and one-off tools). */
+export function documentFrequencies(digests: Iterable<Pick<HistoryDigest, 'terms'>>): TermDocumentFrequencies {
   const df = new Map<string, number>();
   let documents = 0;
-  for (const texts of historiesTexts) {
+  for (const d of digests) {
     documents += 1;
-    for (const term of new Set(texts.flatMap((t) => contentTerms(t)))) df.set(term, (df.get(term) ?? 0) + 1);
+    for (const term of d.terms) df.set(term, (df.get(term) ?? 0) + 1);
   }
   return { documents, df };
 }
@@ -144,14 +204,6 @@ function speakerNames(texts: string[]): Set<string> {
     }
   }
   return out;
-}
-
-function ownNames(h: AccountHistory): Set<string> {
-  const names: string[] = [];
-  const c = h.company?.properties;
-  if (c) names.push(c.name ?? '', c.domain ?? '');
-  for (const p of h.contacts) names.push(p.properties.firstname ?? '', p.properties.lastname ?? '', p.properties.email ?? '');
-  return new Set(names.flatMap((n) => rawTerms(n)));
 }
 
 const ENGAGEMENT_FIELDS: Record<Engagement['type'], string[]> = {

@@ -282,6 +282,9 @@ export function createContainer(config: Config, logger: Logger): Container {
     (p) => p.close(),
   );
 
+  // Portal term statistics of account profiles: in the SQL layer (the SQLite file, or PostgreSQL).
+  const termStats = res.lazy('term-stats', async () => new (await import('../ingest/term-stats.ts')).SqlTermStatsStore(await sql()));
+
   const indexer = res.lazy(
     'indexer',
     async () => {
@@ -290,7 +293,7 @@ export function createContainer(config: Config, logger: Logger): Container {
       // Embeddings cached under the served portal's key, so a purge of that portal removes them.
       const [e, served] = await Promise.all([embedder(), portalId().catch(() => undefined)]);
       const emb = served === undefined ? e : portalEmbedder(e, served);
-      return new Indexer({ store: await store(), embedder: emb, gateway: await gateway(), pool: await workPool(), snapshots, logger: logger.child({ module: 'indexer' }) });
+      return new Indexer({ store: await store(), embedder: emb, gateway: await gateway(), pool: await workPool(), snapshots, termStats: await termStats(), logger: logger.child({ module: 'indexer' }) });
     },
     (i) => i.close(),
   );
@@ -395,7 +398,7 @@ export function createContainer(config: Config, logger: Logger): Container {
     const gw = createHubSpotGateway({ ...opts, oauth: { portalId: id, tokens: o!.tokens.sourceFor(id) } });
     const wb = await makeWriteback(gw, id);
     const snapshots = new HistorySnapshots(await cache());
-    const idx = new Indexer({ store: await store(), embedder: portalEmbedder(await embedder(), id), gateway: gw, pool: await workPool(), snapshots, logger: logger.child({ module: 'indexer', portalId: id }) });
+    const idx = new Indexer({ store: await store(), embedder: portalEmbedder(await embedder(), id), gateway: gw, pool: await workPool(), snapshots, termStats: await termStats(), logger: logger.child({ module: 'indexer', portalId: id }) });
     const close = async () => void (await Promise.allSettled([wb.close(), idx.close(), gw.close()]));
     return { portalId: id, gateway: gw, writeback: wb, indexer: idx, scorer, close } as PortalScope;
   };

@@ -27,7 +27,8 @@ type Container = PurgeDeps;
  *   3. the vector store: every chunk and account profile of the portal;
  *   4. the cache: its webhook high-water marks and own-write markers (keys named by portal);
  *   5. SQL: audit rows, traces, reviews, writes, owner tasks, scorers and their reports, validation records
- *      measured on its data, backfill checkpoints and the installation row.
+ *      measured on its data, backfill checkpoints, the term statistics of its account profiles and the
+ *      installation row.
  *   4b. the embeddings and model responses cached for its texts (keyed by portal, never shared between portals);
  * Not attributable to a portal and so left: webhook dedupe markers (opaque hashes, no content, gone after 3 days)
  * and entries cached before portals keyed them (unkeyed `emb:`/`llm:v1:` keys; they expire or are cleared whole).
@@ -54,6 +55,8 @@ const PORTAL_TABLES: Array<{ table: string; column: string; like?: (portalId: st
   { table: 'model_quota_spend', column: 'portal_id' },
   { table: 'oauth_installations', column: 'portal_id' },
   { table: 'ingest_checkpoints', column: 'id', like: (p) => `backfill:${p}:%` },
+  { table: 'portal_term_df', column: 'portal_id' },
+  { table: 'account_term_sets', column: 'portal_id' },
 ];
 
 /**

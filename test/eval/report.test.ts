@@ -58,23 +58,3 @@ describe('eval report across seeds', () => {
     expect(() => parseEvalArgs(['--seeds', '7,11', '--train-seeds', '11,20'])).toThrow(/test seed/);
   });
 });
-
-describe('themed sentences (the candidate account profile)', () => {
-  it('picks sentences of terms some accounts share, not names, boilerplate or subject lines', async () => {
-    const { themedSentences } = await import('../../bench/lib/similar-themes.ts');
-    const { documentFrequencies } = await import('../../src/retrieval/account-profile.ts');
-    const boiler = 'Thanks again for the meeting today with the whole team.';
-    const accounts = Array.from({ length: 10 }, (_, i) => [
-      boiler,
-      `Zorblax${i} Quennitt${i} called about the invoice number.`,
-      ['Every change must be auditable for the compliance audit.', 'Volumes keep rising, we need to scale to more sites.', 'Licence costs are too high, savings matter most.'][i % 3]!,
-      'Re: auditable compliance sites scale',
-    ]);
-    const docs = documentFrequencies(accounts);
-    const picked = themedSentences(accounts[0]!, docs, 2);
-    expect(picked[0]).toBe('Every change must be auditable for the compliance audit.');
-    expect(picked).not.toContain(boiler);
-    expect(picked.some((s) => s.startsWith('Re:'))).toBe(false);
-    expect(themedSentences(accounts[1]!, docs, 1)).toEqual(['Volumes keep rising, we need to scale to more sites.']);
-  });
-});

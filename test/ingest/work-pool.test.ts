@@ -4,7 +4,7 @@ import { createHubSpotGateway } from '../../src/hubspot/create-gateway.ts';
 import { DraftMemo, draftsOfHistory } from '../../src/ingest/draft-memo.ts';
 import { OfflineHashEmbedder } from '../../src/ingest/embedders/offline-hash-embedder.ts';
 import { WorkPool } from '../../src/ingest/work-pool.ts';
-import { buildProfileText } from '../../src/retrieval/account-profile.ts';
+import { digestHistory } from '../../src/retrieval/account-profile.ts';
 import { startSandbox } from '../../src/sandbox/index.ts';
 
 /**
@@ -36,9 +36,9 @@ describe('WorkPool', () => {
       const inThread = histories.map((h) => draftsOfHistory(h, memo));
       expect(pooled.flatMap((p) => p.drafts).length).toBeGreaterThan(50);
       expect(pooled.map((p) => p.drafts)).toEqual(inThread);
-      // The profile text over those drafts is the one the indexer computes in-thread from its (deduplicated) chunks.
+      // The profile's history digest over those drafts is the one the indexer computes in-thread from its (deduplicated) chunks.
       const firstOfEach = (drafts: typeof inThread[number]) => drafts.filter((d, i) => drafts.findIndex((x) => x.sourceId === d.sourceId && x.chunkIndex === d.chunkIndex) === i);
-      expect(pooled.map((p) => p.profile)).toEqual(histories.map((h, i) => buildProfileText(h, undefined, firstOfEach(inThread[i]!))));
+      expect(pooled.map((p) => p.profile)).toEqual(histories.map((h, i) => digestHistory(h, firstOfEach(inThread[i]!))));
     } finally {
       await pool.close();
     }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OfflineHashEmbedder } from '../../src/ingest/embedders/offline-hash-embedder.ts';
 import { searchAccounts } from '../../src/retrieval/account-search.ts';
-import { buildAccountProfile } from '../../src/retrieval/account-profile.ts';
+import { AccountProfiler } from '../../src/ingest/account-profiler.ts';
+import { MemoryTermStatsStore } from '../../src/ingest/term-stats.ts';
 import { hybridSearch } from '../../src/retrieval/hybrid-search.ts';
 import { applyRecency, maximalMarginalRelevance, reciprocalRankFusion } from '../../src/retrieval/rank-fusion.ts';
 import { evaluateRetrievalModes } from '../../src/retrieval/retrieval-eval.ts';
@@ -81,12 +82,10 @@ describe('hybrid search on the embedded store', () => {
       ),
     );
     await store.upsertChunks([chunk({ portalId: P, accountId: 'other', id: 'x1', text: 'Globex has no interest in SSO or discounts at all.', vector: (await embedder.embed(['Globex'])).vectors[0]! })]);
-    const profile = await buildAccountProfile({
+    await new AccountProfiler({ store, stats: new MemoryTermStatsStore(), embedder }).update([{
       history: { portalId: P, accountId: 'acme', company: { id: 'acme', properties: { name: 'Acme', industry: 'FINANCIAL_SERVICES', numberofemployees: '200' } }, contacts: [], deals: [], tickets: [], engagements: [] },
       chunks: texts.map(([id, sourceId, , text]) => ({ ...chunk({ portalId: P, accountId: 'acme', id, sourceId, text }) })),
-      embedder,
-    });
-    await store.upsertProfiles([profile!]);
+    }]);
   });
   afterAll(async () => {
     await store.close();

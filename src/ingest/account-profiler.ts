@@ -1,0 +1,134 @@
+import type { AccountHistory } from '../core/objects.ts';
+import { silentLogger, type Logger } from '../logging.ts';
+import { buildAccountProfile, digestHistory, profileRecordOf, termsToLookUp, type HistoryDigest, type ProfileRecord } from '../retrieval/account-profile.ts';
+import type { ChunkPayload, VectorStore } from '../retrieval/vector-store.ts';
+import type { Embedder } from '../text/embedder.ts';
+import type { TermStatsStore } from './term-stats.ts';
+
+/**
+ * Keeps account profiles (retrieval/account-profile.ts) in step with the accounts' histories and the portal's
+ * term statistics; the indexer calls it after every reconciliation, the similar-accounts API reads what it wrote.
+ *
+ * Drift: a profile depends on the portal's document frequencies, which move as accounts are indexed. Each
+ * profile remembers the portal's account count N it was built at; it is rebuilt (from its stored chunks, no
+ * HubSpot read) once today's count differs from that by more than DRIFT_RATIO either way. Because the trigger is
+ * geometric, a portal that grows from 0 to n accounts rebuilds each profile O(log) times in the worst case and
+ * O(n) profiles in total (an account indexed at N is rebuilt at 1.25·N, 1.56·N, …: Σ ≈ n / ln 1.25), never an
+ * O(n²) pass. A completed backfill rebuilds, once, every profile not built on the portal's final statistics (so
+ * its index does not depend on the order its batches finished in); the event path refreshes at most DRIFT_BATCH
+ * per event, so a trickle of new accounts keeps the portal fresh at a bounded cost per event. A term's
+ * frequency can also move while N stays put (a topic spreading across the same accounts); such a change reaches a
+ * profile when its account is next indexed or the portal's size next crosses the ratio.
+ * A profile rebuilt from the stored chunks is the one a re-index would build (the digest reads chunks only).
+ */
+export const DRIFT_RATIO = 0.25;
+export const DRIFT_BATCH = 16;
+
+export interface ProfileUpdate {
+  history: AccountHistory;
+  /** The account's current chunks (normalized text). */
+  chunks: Array<Pick<ChunkPayload, 'text' | 'sourceType'>>;
+  /** Computed in a work-pool thread over the same chunks; computed here otherwise. */
+  digest?: HistoryDigest;
+}
+
+export class AccountProfiler {
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly deps: { store: VectorStore; stats: TermStatsStore; embedder: Embedder; logger?: Logger },
+  ) {
+    this.logger = deps.logger ?? silentLogger;
+  }
+
+  /**
+   * Counts the accounts' terms into their portal's statistics, then rebuilds each profile whose content changed.
+   * Returns how many profiles were written. `embedder`: the indexer passes one that bills into its totals.
+   */
+  async update(updates: ProfileUpdate[], embedder: Embedder = this.deps.embedder): Promise<number> {
+    let written = 0;
+    for (const [portalId, items] of groupBy(updates, (u) => u.history.portalId)) {
+      const digests = items.map((u) => u.digest ?? digestHistory(u.history, u.chunks));
+      await this.deps.stats.apply(portalId, items.map((u, i) => ({ accountId: u.history.accountId, terms: digests[i]!.terms })));
+      const built = await this.build(
+        portalId,
+        items.map((u, i) => ({ accountId: u.history.accountId, record: profileRecordOf(u.history), digest: digests[i]! })),
+        embedder,
+      );
+      written += built;
+    }
+    return written;
+  }
+
+  /** Takes removed accounts out of their portal's statistics (their profiles go with the account). */
+  async forget(portalId: string, accountIds: string[]): Promise<void> {
+    await this.deps.stats.apply(portalId, accountIds.map((accountId) => ({ accountId, terms: null })));
+  }
+
+  /**
+   * Rebuilds profiles built when the portal's size differed by more than `ratio` (default DRIFT_RATIO; 0: every
+   * profile not built at today's size), at most `limit` (all when omitted, in pages). `lock` runs the rebuild of a
+   * page under the accounts' locks (the indexer's). Returns how many were rebuilt.
+   */
+  async refreshDrifted(portalId: string, opts: { limit?: number; ratio?: number; lock?: <T>(ids: string[], fn: () => Promise<T>) => Promise<T> } = {}): Promise<number> {
+    const lock = opts.lock ?? (<T>(_ids: string[], fn: () => Promise<T>) => fn());
+    let left = opts.limit ?? Number.POSITIVE_INFINITY;
+    let rebuilt = 0;
+    const tried = new Set<string>();
+    while (left > 0) {
+      const { accountIds } = await this.deps.stats.drifted(portalId, opts.ratio ?? DRIFT_RATIO, Math.min(left, 100));
+      const page = accountIds.filter((id) => !tried.has(id));
+      if (page.length === 0) break;
+      for (const id of page) tried.add(id);
+      left -= page.length;
+      rebuilt += await lock(page, async () => {
+        const items: Array<{ accountId: string; record: ProfileRecord; digest: HistoryDigest }> = [];
+        const empty: string[] = [];
+        for (const accountId of page) {
+          const current = await this.deps.store.getProfile(portalId, accountId);
+          const keys = await this.deps.store.listChunkKeys(portalId, accountId);
+          if (!current && keys.length === 0) {
+            empty.push(accountId); // removed meanwhile: its next index or removal settles its statistics
+            continue;
+          }
+          const chunks = await this.deps.store.getChunks(portalId, keys.map((k) => k.id));
+          const record: ProfileRecord = current
+            ? { name: current.name, industry: current.industry, sizeBand: current.sizeBand, lifecycle: current.lifecycle, isCustomer: current.isCustomer }
+            : { name: accountId, industry: null, sizeBand: null, lifecycle: null, isCustomer: false };
+          items.push({ accountId, record, digest: digestHistory(undefined, chunks) });
+        }
+        if (empty.length > 0) await this.deps.stats.markProfiled(portalId, empty, (await this.deps.stats.frequencies(portalId, [])).documents);
+        return this.build(portalId, items, this.deps.embedder);
+      });
+    }
+    if (rebuilt > 0) this.logger.info({ portalId, rebuilt }, 'account profiles rebuilt after the portal term statistics drifted');
+    return rebuilt;
+  }
+
+  private async build(portalId: string, items: Array<{ accountId: string; record: ProfileRecord; digest: HistoryDigest }>, embedder: Embedder): Promise<number> {
+    if (items.length === 0) return 0;
+    const docs = await this.deps.stats.frequencies(portalId, [...new Set(items.flatMap((i) => termsToLookUp(i.digest)))]);
+    let written = 0;
+    for (const item of items) {
+      const current = await this.deps.store.getProfile(portalId, item.accountId);
+      const profile = await buildAccountProfile({ portalId, accountId: item.accountId, record: item.record, digest: item.digest, docs, embedder, ...(current ? { previousContentHash: current.contentHash } : {}) });
+      if (profile) {
+        await this.deps.store.upsertProfiles([profile]);
+        written += 1;
+      }
+    }
+    await this.deps.stats.markProfiled(portalId, items.map((i) => i.accountId), docs.documents);
+    return written;
+  }
+}
+
+function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const x of xs) {
+    const k = key(x);
+    const list = out.get(k);
+    if (list) list.push(x);
+    else out.set(k, [x]);
+  }
+  return out;
+}
