@@ -71,6 +71,11 @@ export function accountTarget(accountId: string): Target {
 /** Current values of the fields an agent proposes, so the write-back can check nothing changed meanwhile. */
 export async function currentValues(gateway: HubSpotGateway, target: Target, fields: string[]): Promise<Record<string, string | null>> {
   const [obj] = await gateway.batchRead(target.objectType, [target.objectId], { properties: fields });
+  return valuesOf(obj, fields);
+}
+
+/** These fields of a record already read (null when unset or when there is no record). */
+export function valuesOf(obj: HubSpotObject | undefined, fields: readonly string[]): Record<string, string | null> {
   const out: Record<string, string | null> = {};
   for (const f of fields) out[f] = obj?.properties[f] ?? null;
   return out;

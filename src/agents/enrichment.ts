@@ -1,7 +1,7 @@
 import { parseAccountId, type HubSpotObject } from '../core/objects.ts';
 import type { Proposal } from '../core/proposal.ts';
 import type { ProviderFacts } from '../enrichment/provider.ts';
-import { accountTarget, agentContext, currentValues, recordIdsOf, TriggerNotFoundError } from './agent-support.ts';
+import { accountTarget, agentContext, recordIdsOf, TriggerNotFoundError, valuesOf } from './agent-support.ts';
 import type { AgentDefinition } from './definition.ts';
 import type { JudgmentRater } from './judgment-validation.ts';
 import { enrichmentOffline } from './offline/enrichment.ts';
@@ -68,7 +68,10 @@ interface EnrichmentState {
   provider: { name: string; facts: ProviderFacts | null } | null;
 }
 
-const READ = ['name', 'domain', 'website', ...ENRICHMENT_FIELDS];
+/** The fields whose current values go with the proposals (the write-back compares them before it writes). */
+const CURRENT = [...ENRICHMENT_FIELDS, 'ai_last_run', 'ai_model'];
+/** The company is read once per run: what the prompt needs, who set each firmographic, and the current values. */
+const READ = ['name', 'domain', 'website', ...CURRENT];
 
 export const enrichmentAgent: AgentDefinition<EnrichmentState, EnrichmentOutput> = {
   name: 'enrichment',
@@ -100,7 +103,7 @@ export const enrichmentAgent: AgentDefinition<EnrichmentState, EnrichmentOutput>
 
   async propose({ output, prepared, base, run, judge }) {
     const target = accountTarget(run.trigger.accountId);
-    const current = await currentValues(run.deps.gateway, target, [...ENRICHMENT_FIELDS, 'ai_last_run', 'ai_model']);
+    const current = valuesOf(prepared.state.company, CURRENT);
     const proposals = enrichmentProposals({ output, refs: prepared.refs, provider: prepared.state.provider, current, currentSources: setBy(prepared.state.company), target, base, judge });
     return proposals.length ? [...proposals, ...runMetadataProposals(base, target, current)] : [];
   },

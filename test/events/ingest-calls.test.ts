@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accountSummaryAgent } from '../../src/agents/account-summary.ts';
 import { callSummaryAgent } from '../../src/agents/call-summary.ts';
+import { enrichmentAgent } from '../../src/agents/enrichment.ts';
+import { leadScoreAgent } from '../../src/agents/lead-score.ts';
 import { OfflineProvider } from '../../src/agents/offline-provider.ts';
 import { runAgent } from '../../src/agents/runner.ts';
 import { SqliteKv } from '../../src/cache/sqlite-kv.ts';
@@ -143,6 +146,29 @@ describe('HubSpot requests of one webhook-triggered ingest', () => {
     expect(result.proposals.length).toBeGreaterThan(0);
     expect(n).toBe(1);
     expect(without).toBeGreaterThan(n);
+  });
+
+  it('lead score, account summary and enrichment read their target once, the history from the snapshot', async () => {
+    const snap = await snapshots.get(portalId, companyId);
+    expect(snap).not.toBeNull();
+    const agentDeps = {
+      gateway: stack.gateway,
+      store: stack.store,
+      embedder: stack.embedder,
+      provider: new OfflineProvider(),
+      readHistory: async (a: string) => (a === companyId ? snap!.history : undefined),
+    };
+    const { readHistory: _snapshot, ...cold } = agentDeps;
+    const trigger = { portalId, objectType: 'companies' as const, objectId: companyId, accountId: companyId };
+    // [agent, requests with the snapshot]: the target's current values (enrichment: with who set them, one read);
+    // the lead score also reads which contacts are on the open deal (not in a history).
+    for (const [agent, expected] of [[leadScoreAgent, 2], [accountSummaryAgent, 1], [enrichmentAgent, 1]] as const) {
+      const without = await requestsDuring(() => runAgent(agent, cold, { ...trigger, runId: `${agent.name}-cold` }));
+      const n = await requestsDuring(() => runAgent(agent, agentDeps, { ...trigger, runId: `${agent.name}-snapshot` }));
+      console.log(`HubSpot requests of a ${agent.name} run: ${n} with the indexed snapshot, ${without} without`);
+      expect(n, agent.name).toBeLessThanOrEqual(expected);
+      expect(without, agent.name).toBeGreaterThan(n);
+    }
   });
 
   it('a deal stage change costs at most 10 requests, its first one after the backfill included, and indexes the same', async () => {
