@@ -143,6 +143,14 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 dependency unav
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => run(async () => (await import('./cli/generate.ts')).scorerReportCommand(opts), ALL));
 
+  const validate = program.command('validate').description("Validate the models' judgments against what happened later");
+  validate
+    .command('judgments')
+    .description('Churn ratings against the deals that closed after them, next steps against the work logged after them')
+    .option('--write', "store the result as this portal's validation record (it can only lower the stored bounds)")
+    .option('--json', 'print as JSON')
+    .action(async (opts: { write?: boolean; json?: boolean }) => run(async () => (await import('./cli/generate.ts')).validateJudgmentsCommand(opts), ALL));
+
   program
     .command('audit')
     .description('Print the audit log')

@@ -15,6 +15,9 @@ type QueueStatsSource = () => Promise<{ [type: string]: object }>;
 /** The current lead scorer's validation and its latest live report, by figure (scorer-store.ts `figures`). */
 type ScorerFiguresSource = () => Promise<Record<string, number>>;
 
+/** The figures `hubspot_ai_judgments` exposes (the latest `validate judgments` run, judgment-report.ts). */
+const JUDGMENT_FIGURES: ReadonlySet<string> = new Set(['churn_outcomes', 'churn_right_rate', 'churn_bound_gap', 'followthrough_steps', 'followthrough_rate', 'recalibrate']);
+
 /** The figures `hubspot_ai_lead_scorer` exposes (its `figure` label values). */
 const SCORER_FIGURES: ReadonlySet<string> = new Set([
   'validated', 'confidence_bound', 'heldout_auc', 'heldout_auc_low', 'closed_deals',
@@ -158,7 +161,7 @@ export const metrics = {
 export class ContainerMetrics {
   readonly registry = new client.Registry();
   // Read by the gauges' collect(), whose `this` is the gauge.
-  private readonly sources: { queue?: QueueStatsSource | undefined; scorer?: ScorerFiguresSource | undefined } = {};
+  private readonly sources: { queue?: QueueStatsSource | undefined; scorer?: ScorerFiguresSource | undefined; judgments?: ScorerFiguresSource | undefined } = {};
 
   constructor() {
     const sources = this.sources;
@@ -193,6 +196,27 @@ export class ContainerMetrics {
         for (const [figure, value] of Object.entries(figures)) if (SCORER_FIGURES.has(figure) && Number.isFinite(value)) this.set({ figure }, value);
       },
     });
+    new client.Gauge({
+      name: 'hubspot_ai_judgments',
+      help: 'Live drift of churn ratings and next steps, from the latest `hubspot-ai validate judgments`: churn_outcomes (ratings with a deal closed after them), churn_right_rate, churn_bound_gap (largest stored bound minus live right rate over value classes with >= 30 outcomes; > 0 means the bound promises more than the portal shows), followthrough_steps, followthrough_rate (next steps matched by work logged within 30 days), recalibrate (1/0).',
+      labelNames: ['figure'] as const,
+      registers: [this.registry],
+      async collect() {
+        const source = sources.judgments;
+        if (!source) return;
+        const figures = await withinMs(source().catch(() => undefined), 2_000);
+        if (!figures) return;
+        for (const [figure, value] of Object.entries(figures)) if (JUDGMENT_FIGURES.has(figure) && Number.isFinite(value)) this.set({ figure }, value);
+      },
+    });
+  }
+
+  /** Makes `hubspot_ai_judgments` read the latest judgment report at scrape time; returns the function that stops it. */
+  collectJudgmentFigures(source: ScorerFiguresSource): () => void {
+    this.sources.judgments = source;
+    return () => {
+      if (this.sources.judgments === source) this.sources.judgments = undefined;
+    };
   }
 
   /** Makes `hubspot_ai_queue_jobs` read this queue when Prometheus scrapes; returns the function that stops it. */
@@ -214,6 +238,7 @@ export class ContainerMetrics {
   close(): void {
     this.sources.queue = undefined;
     this.sources.scorer = undefined;
+    this.sources.judgments = undefined;
     this.registry.clear();
   }
 }

@@ -65,3 +65,22 @@ export async function scorerReportCommand(opts: { json?: boolean }): Promise<voi
     if (opts.json) printJson(result);
   });
 }
+
+/** `hubspot-ai validate judgments [--write]`: live drift of churn ratings and next steps for the portal. */
+export async function validateJudgmentsCommand(opts: { write?: boolean; json?: boolean }): Promise<void> {
+  await withContainer(async (c) => {
+    const { validateJudgments } = await import('../writeback/scorer-report/judgment-report.ts');
+    const portalId = await c.portalId();
+    const [{ gateway, writeback }, provider, validations, records] = await Promise.all([c.portal(portalId), c.provider(), c.validations(), c.modelRecords()]);
+    const result = await validateJudgments(
+      {
+        portalId, gateway, validations, records,
+        audit: (filter) => writeback.audit(filter),
+        model: { provider: provider.provider, model: provider.model },
+        ...(opts.json ? {} : { print: (l: string) => process.stdout.write(`${l}\n`) }),
+      },
+      { write: Boolean(opts.write) },
+    );
+    if (opts.json) printJson(result);
+  });
+}

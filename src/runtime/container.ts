@@ -238,7 +238,17 @@ export function createContainer(config: Config, logger: Logger): Container {
     return s;
   });
 
-  const modelRecords = res.lazy('model-records', async () => new (await import('../db/model-records.ts')).SqlModelRecordStore(await sql()));
+  let stopJudgmentFigures = (): void => undefined;
+  const modelRecords = res.lazy(
+    'model-records',
+    async () => {
+      const store = new (await import('../db/model-records.ts')).SqlModelRecordStore(await sql());
+      // The latest `validate judgments` run of the portal (writeback/scorer-report/judgment-report.ts).
+      stopJudgmentFigures = containerMetrics.collectJudgmentFigures(async () => (await store.latest('judgment_report', await portalId()))?.figures ?? {});
+      return store;
+    },
+    async () => stopJudgmentFigures(),
+  );
 
   // Shared by the webhook route (which holds it) and the embedded queue's workers (which wait on it).
   const foreground = new ForegroundGate();

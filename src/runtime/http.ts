@@ -52,6 +52,7 @@ export async function buildServiceApp(c: Container): Promise<FastifyInstance> {
     { name: 'reviews', plugin: reviewRoutes, opts: { writeback } },
     { name: 'audit', plugin: auditRoutes, opts: { writeback } },
     { name: 'review-page', plugin: reviewPage, opts: {} },
+    { name: 'validations', plugin: (await import('../api/routes/validations.ts')).validationRoutes, opts: { validations: validationService(c) } },
     { name: 'dashboard', plugin: dashboardRoutes, opts: { writeback } },
     {
       name: 'hubspot',
@@ -78,4 +79,20 @@ export async function buildServiceApp(c: Container): Promise<FastifyInstance> {
     containerMetrics: c.metrics,
     routes,
   });
+}
+
+/** The validation routes' service: the portal's records, and `validate judgments` for one portal. */
+function validationService(c: Container): import('../api/routes/validations.ts').ValidationService {
+  return {
+    defaultPortal: () => c.portalId(),
+    async list(portalId, limit) {
+      await c.portal(portalId); // a portal this deployment does not serve has no records to show
+      return (await c.validations()).list(portalId, limit);
+    },
+    async validateJudgments(portalId, write) {
+      const { validateJudgments } = await import('../writeback/scorer-report/judgment-report.ts');
+      const [{ gateway, writeback }, provider, validations, records] = await Promise.all([c.portal(portalId), c.provider(), c.validations(), c.modelRecords()]);
+      return validateJudgments({ portalId, gateway, validations, records, audit: (f) => writeback.audit(f), model: { provider: provider.provider, model: provider.model } }, { write });
+    },
+  };
 }
