@@ -239,6 +239,7 @@ export class ContainerMetrics {
     this.sources.queue = undefined;
     this.sources.scorer = undefined;
     this.sources.judgments = undefined;
+    this.sources.judgments = undefined;
     this.registry.clear();
   }
 }

@@ -83,11 +83,22 @@ export async function migrateAll(handle: SqlHandle): Promise<void> {
     migrationLockTableName: LOCK_TABLE,
     allowUnorderedMigrations: true,
   });
-  const { error, results } = await migrator.migrateToLatest();
+  let { error, results } = await migrator.migrateToLatest();
+  // Kysely looks for its bookkeeping tables by listing the tables of every schema the role can use; a schema that
+  // another client drops during that listing fails it with invalid_schema_name (3F000). That schema is not ours:
+  // list again.
+  for (let attempt = 1; error && attempt < 5 && droppedOtherSchema(error, schema); attempt++) {
+    ({ error, results } = await migrator.migrateToLatest());
+  }
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new Error(`database migrations failed${failed ? ` at ${failed}` : ''}: ${errorMessage(error)}`, { cause: error });
   }
+}
+
+function droppedOtherSchema(error: unknown, ours: string | undefined): boolean {
+  const e = error as { code?: unknown; message?: unknown };
+  return e?.code === '3F000' && !(ours && typeof e.message === 'string' && e.message.includes(`"${ours}"`));
 }
 
 /** Migrates once per handle (every store calls it before its first query; a failure is retried next time). */
