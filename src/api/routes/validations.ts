@@ -70,7 +70,7 @@ export const validationRoutes: FastifyPluginAsync<ValidationRoutesOptions> = asy
       schema: {
         summary: "Validation records that cap the portal's judgments, newest first",
         tags: ['validations'],
-        querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), portalId: z.string().optional() }),
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), portalId: z.string().regex(/^\d{1,20}$/, 'a portal id is digits').optional() }),
         response: { 200: z.object({ portalId: z.string(), records: z.array(z.object({ portalId: z.string().describe("'' for the whole deployment"), createdAt: z.number(), record })) }) },
       },
     },
@@ -87,7 +87,7 @@ export const validationRoutes: FastifyPluginAsync<ValidationRoutesOptions> = asy
       schema: {
         summary: 'Validate churn ratings and next steps against what happened later; optionally store the result',
         tags: ['validations'],
-        querystring: z.object({ write: z.enum(['true', 'false']).default('false'), portalId: z.string().optional() }),
+        querystring: z.object({ write: z.enum(['true', 'false']).default('false'), portalId: z.string().regex(/^\d{1,20}$/, 'a portal id is digits').optional() }),
         response: { 200: report },
       },
     },
