@@ -65,6 +65,9 @@ const OPERATIONS: Record<string, Operation> = {
   'GET /v1/jobs/stats': { id: 'getJobStats' },
   'GET /v1/jobs/dead': { id: 'listDeadJobs' },
   'POST /v1/jobs/dead/retry': { id: 'retryDeadJobs' },
+  // A portalId this deployment does not serve is 404.
+  'GET /v1/validations': { id: 'listValidations', errors: [404] },
+  'POST /v1/validations/judgments': { id: 'validateJudgments', errors: [404] },
 };
 
 /** `POST /v1/reviews/:id/approve` → `postReviewsIdApprove`: for routes added without an entry above. */
