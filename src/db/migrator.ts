@@ -22,6 +22,8 @@ import { termStatsMigrations } from './migrations/term-stats.ts';
 export const MIGRATION_TABLE = 'schema_migrations';
 const LOCK_TABLE = 'schema_migrations_lock';
 
+// A group's number is its place in this list and is part of its migrations' names: append new groups, never insert
+// or reorder (that would rename migrations a database has already run).
 const GROUPS: Array<{ group: string; legacy?: string; migrations: (dialect: SqlHandle['dialect']) => Record<string, Migration> }> = [
   { group: 'writeback', legacy: 'writeback_migrations', migrations: writebackMigrations },
   { group: 'oauth', legacy: 'oauth_migrations', migrations: oauthMigrations },
