@@ -70,8 +70,44 @@ async function adoptLegacyBookkeeping(db: Kysely<unknown>): Promise<void> {
   }
 }
 
-/** Brings every table up to date; fails with the migration that failed. */
+/**
+ * Brings every table up to date; fails with the migration that failed.
+ *
+ * SQLite: Kysely takes no lock there (its adapter relies on one connection per process), so two processes opening a
+ * fresh file at once both saw nothing applied and the second failed with "table ... already exists". The whole run
+ * is one IMMEDIATE transaction instead: the file's write lock is taken before the applied migrations are read, a
+ * second process waits for it (busy_timeout) and then finds them all applied. SQLite's DDL is transactional, so a
+ * failed run leaves nothing half-made. PostgreSQL: Kysely's advisory lock inside one transaction.
+ */
 export async function migrateAll(handle: SqlHandle): Promise<void> {
+  if (handle.dialect !== 'sqlite') return migrateLocked(handle);
+  await beginImmediate(handle.db);
+  try {
+    await migrateLocked(handle);
+  } catch (err) {
+    await sql`ROLLBACK`.execute(handle.db).catch(() => undefined);
+    throw err;
+  }
+  await sql`COMMIT`.execute(handle.db);
+}
+
+/** How long a process waits in total for another one's migration of the same SQLite file. */
+const SQLITE_LOCK_WAIT_MS = 120_000;
+
+async function beginImmediate(db: Kysely<unknown>): Promise<void> {
+  const deadline = Date.now() + SQLITE_LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      // Waits up to the connection's busy_timeout inside SQLite, then reports SQLITE_BUSY.
+      await sql`BEGIN IMMEDIATE`.execute(db);
+      return;
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
+    }
+  }
+}
+
+async function migrateLocked(handle: SqlHandle): Promise<void> {
   await adoptLegacyBookkeeping(handle.db);
   // PostgreSQL: the bookkeeping tables of this schema (the search_path's first), not a same-named table that
   // Kysely would otherwise accept from any other schema of the database.
@@ -87,8 +123,8 @@ export async function migrateAll(handle: SqlHandle): Promise<void> {
   });
   let { error, results } = await migrator.migrateToLatest();
   // Kysely looks for its bookkeeping tables by listing the tables of every schema the role can use; a schema that
-  // another client drops during that listing fails it with invalid_schema_name (3F000). That schema is not ours:
-  // list again.
+  // another client drops during that listing fails it with invalid_schema_name (3F000) or undefined_table (42P01,
+  // naming the other schema's table). That schema is not ours: list again.
   for (let attempt = 1; error && attempt < 5 && droppedOtherSchema(error, schema); attempt++) {
     ({ error, results } = await migrator.migrateToLatest());
   }
@@ -100,7 +136,9 @@ export async function migrateAll(handle: SqlHandle): Promise<void> {
 
 function droppedOtherSchema(error: unknown, ours: string | undefined): boolean {
   const e = error as { code?: unknown; message?: unknown };
-  return e?.code === '3F000' && !(ours && typeof e.message === 'string' && e.message.includes(`"${ours}"`));
+  // 3F000: schema "x" does not exist; 42P01: relation "x.table" does not exist (dropped between listing and reading).
+  if (e?.code !== '3F000' && e?.code !== '42P01') return false;
+  return !(ours && typeof e.message === 'string' && (e.message.includes(`"${ours}"`) || e.message.includes(`"${ours}.`)));
 }
 
 /** Migrates once per handle (every store calls it before its first query; a failure is retried next time). */

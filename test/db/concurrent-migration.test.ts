@@ -1,0 +1,55 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { allMigrations } from '../../src/db/migrator.ts';
+import { tempDir } from '../support/tmp.ts';
+import { uniqueName } from '../support/services.ts';
+
+/**
+ * Two processes (`serve` and its worker, or a backfill started beside them) open a fresh SQLite file and migrate it
+ * at the same moment: one takes the write lock and migrates, the other waits, then finds every migration applied.
+ */
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CHILD = path.join(root, 'test/fixtures/migrate-child.ts');
+const tmp = tempDir('hsai-migrate-race-');
+afterAll(() => tmp.cleanup());
+
+type Outcome = { code: number | null; last: Record<string, unknown> | string };
+
+function child(dataDir: string) {
+  const c = spawn(process.execPath, ['--import', 'tsx', CHILD], { cwd: root, env: { ...process.env, DATA_DIR: dataDir }, stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    c.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.startsWith('ready\n')) resolve();
+    });
+    c.on('exit', (code) => reject(new Error(`migrate child exited with ${code} before it was ready: ${out}`)));
+  });
+  const done = new Promise<Outcome>((resolve) =>
+    c.on('exit', (code) => {
+      const last = out.trim().split('\n').pop() ?? '';
+      resolve({ code, last: last.startsWith('{') ? (JSON.parse(last) as Record<string, unknown>) : out });
+    }),
+  );
+  return { c, ready, done };
+}
+
+describe('two processes migrating one fresh SQLite file at the same moment', () => {
+  it('both succeed and every migration is recorded once', async () => {
+    const expected = Object.keys(allMigrations('sqlite')).length;
+    // A few rounds: each is a fresh file, both processes released together.
+    for (let round = 0; round < 3; round++) {
+      const dir = path.join(tmp.dir, uniqueName('race'));
+      const children = [child(dir), child(dir)];
+      await Promise.all(children.map((x) => x.ready));
+      for (const x of children) x.c.stdin.end('go\n');
+      const outcomes = await Promise.all(children.map((x) => x.done));
+      expect(outcomes).toEqual([
+        { code: 0, last: { migrations: expected } },
+        { code: 0, last: { migrations: expected } },
+      ]);
+    }
+  }, 120_000);
+});
