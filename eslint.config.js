@@ -24,6 +24,20 @@ export default tseslint.config(
       '@typescript-eslint/only-throw-error': 'off',
     },
   },
+  {
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          // better-sqlite3's `db.transaction(fn)()` is DEFERRED: it fails with SQLITE_BUSY, without waiting, when it
+          // reads before writing while another process holds the write lock.
+          selector: "CallExpression[callee.type='CallExpression'][callee.callee.property.name='transaction']",
+          message: 'Use writeTransaction(db, fn) from src/db/sqlite.ts (BEGIN IMMEDIATE), or .immediate().',
+        },
+      ],
+    },
+  },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
   {
     // Browser JavaScript served as is by the review page.

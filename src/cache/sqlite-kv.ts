@@ -1,4 +1,4 @@
-import { ownConnection, sqlitePath, type SqliteConnections, type SqliteDb } from '../db/sqlite.ts';
+import { ownConnection, sqlitePath, writeTransaction, type SqliteConnections, type SqliteDb } from '../db/sqlite.ts';
 import { CacheError } from './cache-error.ts';
 import type { KeyValueCache } from './kv.ts';
 
@@ -82,9 +82,9 @@ export class SqliteKv implements KeyValueCache {
     if (entries.length === 0) return;
     // One transaction: one fsync for the whole batch instead of one per row.
     this.run(() =>
-      this.db.transaction(() => {
+      writeTransaction(this.db, () => {
         for (const e of entries) this.stmts.set.run(e.key, e.value, this.expiry(e.ttlSeconds));
-      })(),
+      }),
     );
     this.afterWrites(entries.length);
   }
@@ -101,7 +101,7 @@ export class SqliteKv implements KeyValueCache {
     const now = this.now();
     // One transaction: the webhook batch processor claims ~100 dedupe keys at once; one commit instead of 100.
     const results = this.run(() =>
-      this.db.transaction(() => entries.map((e) => this.stmts.setIfAbsent.run(e.key, e.value, this.expiry(e.ttlSeconds), now).changes === 1))(),
+      writeTransaction(this.db, () => entries.map((e) => this.stmts.setIfAbsent.run(e.key, e.value, this.expiry(e.ttlSeconds), now).changes === 1)),
     );
     this.afterWrites(entries.length);
     return results;

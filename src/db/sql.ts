@@ -45,9 +45,11 @@ export async function createSql<DB = any>(opts: { databaseUrl?: string; dataDir:
   }
   const connections = opts.sqlite ?? ownConnection;
   const sqlite = connections.open(sqlitePath(opts.dataDir));
-  // Kysely must not close the shared connection itself.
+  // Kysely must not close the shared connection itself. Its transactions start with a plain (deferred) `begin`:
+  // made IMMEDIATE, so a transaction that reads before it writes waits for another process's write lock instead
+  // of failing with SQLITE_BUSY (see writeTransaction in sqlite.ts).
   const db = new Kysely<DB>({
-    dialect: new SqliteDialect({ database: { close: () => undefined, prepare: (s: string) => sqlite.prepare(s) } }),
+    dialect: new SqliteDialect({ database: { close: () => undefined, prepare: (s: string) => sqlite.prepare(s === 'begin' ? 'begin immediate' : s) } }),
   });
   return {
     db,

@@ -16,6 +16,17 @@ export function sqlitePath(dataDir: string): string {
   return path.join(dataDir, SQLITE_FILE);
 }
 
+/**
+ * Runs `fn` as a write transaction that takes the file's write lock at BEGIN (IMMEDIATE), waiting for it up to
+ * the connection's busy_timeout. Every write transaction goes through here: a deferred one (better-sqlite3's
+ * default) starts as a reader, and when its first write finds another process holding the lock SQLite answers
+ * SQLITE_BUSY at once, without waiting (the busy timeout cannot help a reader upgrade: its snapshot may be stale).
+ * That failed a job whenever another process (a `hubspot-ai backfill`) was writing the same file.
+ */
+export function writeTransaction<T>(db: SqliteDb, fn: () => T): T {
+  return db.transaction(fn).immediate();
+}
+
 /** Where an SQLite adapter gets its connection and gives it back: a container's `SqliteFiles`, or its own. */
 export interface SqliteConnections {
   open(file: string): SqliteDb;

@@ -1,4 +1,4 @@
-import type { SqliteDb } from '../db/sqlite.ts';
+import { writeTransaction, type SqliteDb } from '../db/sqlite.ts';
 import { EmbeddingModelChangedError, REINDEX_HINT } from './retrieval-errors.ts';
 
 /**
@@ -44,7 +44,7 @@ const TABLES = ['vec_chunks', 'fts_chunks', 'vec_accounts', 'retrieval_chunks', 
 export function createSchema(db: SqliteDb, dims: SchemaDims): void {
   assertPositiveInt('chunkDimensions', dims.chunkDimensions);
   assertPositiveInt('accountDimensions', dims.accountDimensions);
-  db.transaction(() => {
+  writeTransaction(db, () => {
     db.exec(`CREATE TABLE IF NOT EXISTS retrieval_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
     checkDimension(db, 'chunk_dimensions', 'chunk', dims.chunkDimensions);
     checkDimension(db, 'account_dimensions', 'account profile', dims.accountDimensions);
@@ -116,7 +116,7 @@ export function createSchema(db: SqliteDb, dims: SchemaDims): void {
       CREATE INDEX IF NOT EXISTS vec_accounts_chunks_partition ON vec_accounts_chunks (partition00);
     `);
     if (dims.embeddingModel) checkModel(db, dims.embeddingModel);
-  })();
+  });
 }
 
 /** Files written before the model was recorded name it on their chunks; the first one found speaks for all. */
@@ -128,9 +128,9 @@ function checkModel(db: SqliteDb, wanted: string): void {
 }
 
 export function dropSchema(db: SqliteDb): void {
-  db.transaction(() => {
+  writeTransaction(db, () => {
     for (const t of TABLES) db.exec(`DROP TABLE IF EXISTS ${t}`);
-  })();
+  });
 }
 
 function checkDimension(db: SqliteDb, key: string, what: string, wanted: number): void {

@@ -1,4 +1,4 @@
-import { ownConnection, sqlitePath, type SqliteConnections, type SqliteDb } from '../db/sqlite.ts';
+import { ownConnection, sqlitePath, writeTransaction, type SqliteConnections, type SqliteDb } from '../db/sqlite.ts';
 import type { SourceType } from '../core/objects.ts';
 import type {
   AccountFilter, AccountHit, AccountProfile, ChunkFilter, ChunkHit, ChunkKey, ChunkPayload, ChunkRecord, VectorStore,
@@ -112,7 +112,7 @@ export class SqliteVectorStore implements VectorStore {
       if (scope === undefined) scopes.set(key, (scope = scopeText(portalId, accountId)));
       return scope;
     };
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const c of chunks) {
         const existing = find.get(c.portalId, c.id) as { seq: number } | undefined;
         // Replace in place, keeping the seq: vec0 cannot update partition keys, so delete and re-insert all three rows.
@@ -126,25 +126,21 @@ export class SqliteVectorStore implements VectorStore {
         insertVec.run(seq, c.portalId, c.accountId, toBlob(c.vector), c.sourceType, BigInt(ms), c.sourceId);
         insertFts.run(seq, c.text, scopeOf(c.portalId, c.accountId));
       }
-    })();
+    });
   }
 
   async deleteChunks(portalId: string, ids: string[]): Promise<void> {
     this.ensureReady();
     if (ids.length === 0) return;
-    const rows = this.db
-      .prepare(`SELECT seq FROM retrieval_chunks WHERE portal_id = ? AND id IN (SELECT value FROM json_each(?))`)
-      .all(portalId, JSON.stringify(ids)) as Array<{ seq: number }>;
-    this.db.transaction(() => this.deleteSeqs(rows.map((r) => r.seq)))();
+    const find = this.db.prepare(`SELECT seq FROM retrieval_chunks WHERE portal_id = ? AND id IN (SELECT value FROM json_each(?))`);
+    writeTransaction(this.db, () => this.deleteSeqs((find.all(portalId, JSON.stringify(ids)) as Array<{ seq: number }>).map((r) => r.seq)));
   }
 
   async deleteSources(portalId: string, sourceIds: string[]): Promise<void> {
     this.ensureReady();
     if (sourceIds.length === 0) return;
-    const rows = this.db
-      .prepare(`SELECT seq FROM retrieval_chunks WHERE portal_id = ? AND source_id IN (SELECT value FROM json_each(?))`)
-      .all(portalId, JSON.stringify(sourceIds)) as Array<{ seq: number }>;
-    this.db.transaction(() => this.deleteSeqs(rows.map((r) => r.seq)))();
+    const find = this.db.prepare(`SELECT seq FROM retrieval_chunks WHERE portal_id = ? AND source_id IN (SELECT value FROM json_each(?))`);
+    writeTransaction(this.db, () => this.deleteSeqs((find.all(portalId, JSON.stringify(sourceIds)) as Array<{ seq: number }>).map((r) => r.seq)));
   }
 
   async accountsHoldingSources(portalId: string, sourceIds: string[]): Promise<string[]> {
@@ -158,13 +154,13 @@ export class SqliteVectorStore implements VectorStore {
 
   async deleteAccount(portalId: string, accountId: string): Promise<void> {
     this.ensureReady();
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       const rows = this.db
         .prepare(`SELECT seq FROM retrieval_chunks WHERE portal_id = ? AND account_id = ?`)
         .all(portalId, accountId) as Array<{ seq: number }>;
       this.deleteSeqs(rows.map((r) => r.seq));
       this.accounts.delete(portalId, accountId);
-    })();
+    });
   }
 
   async listChunkKeys(portalId: string, accountId: string): Promise<ChunkKey[]> {
@@ -216,7 +212,7 @@ export class SqliteVectorStore implements VectorStore {
 
   async upsertProfiles(profiles: AccountProfile[]): Promise<void> {
     this.ensureReady();
-    this.db.transaction(() => this.accounts.upsertMany(profiles))();
+    writeTransaction(this.db, () => this.accounts.upsertMany(profiles));
   }
 
   async getProfile(portalId: string, accountId: string): Promise<AccountProfile | null> {
