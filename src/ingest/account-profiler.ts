@@ -1,7 +1,7 @@
 import type { AccountHistory } from '../core/objects.ts';
 import { silentLogger, type Logger } from '../logging.ts';
-import { buildAccountProfile, digestHistory, profileRecordOf, termsToLookUp, type HistoryDigest, type ProfileRecord } from '../retrieval/account-profile.ts';
-import type { ChunkPayload, VectorStore } from '../retrieval/vector-store.ts';
+import { buildAccountProfile, digestHistory, profileRecordOf, profileSourceKey, termsToLookUp, type HistoryDigest, type ProfileRecord } from '../retrieval/account-profile.ts';
+import type { AccountProfile, ChunkPayload, VectorStore } from '../retrieval/vector-store.ts';
 import type { Embedder } from '../text/embedder.ts';
 import type { TermStatsStore } from './term-stats.ts';
 
@@ -18,8 +18,16 @@ import type { TermStatsStore } from './term-stats.ts';
  * its index does not depend on the order its batches finished in); the event path refreshes at most DRIFT_BATCH
  * per event, so a trickle of new accounts keeps the portal fresh at a bounded cost per event. A term's
  * frequency can also move while N stays put (a topic spreading across the same accounts); such a change reaches a
- * profile when its account is next indexed or the portal's size next crosses the ratio.
+ * profile when its account's history next changes or the portal's size next crosses the ratio.
  * A profile rebuilt from the stored chunks is the one a re-index would build (the digest reads chunks only).
+ *
+ * Unchanged accounts: re-indexing an account whose history and record are what its stored profile was built from
+ * (the first part of the profile's content hash, account-profile.ts `profileSourceKey`) counts its terms but
+ * builds nothing: its sentences can change only with the portal's statistics, which is the drift pass's job. A
+ * backfill over an unchanged portal therefore embeds nothing, even in a new process whose statistics start empty
+ * and grow while it re-counts the portal: sentences chosen on those partial statistics would be embedded only
+ * for the final pass to return to the stored ones. Such an account keeps its drift mark (a new process's
+ * in-memory statistics start at 0, so the backfill's final pass checks it against the full statistics).
  */
 export const DRIFT_RATIO = 0.25;
 export const DRIFT_BATCH = 16;
@@ -50,12 +58,14 @@ export class AccountProfiler {
     for (const [portalId, items] of groupBy(updates, (u) => u.history.portalId)) {
       const digests = items.map((u) => u.digest ?? digestHistory(u.history, u.chunks));
       await this.deps.stats.apply(portalId, items.map((u, i) => ({ accountId: u.history.accountId, terms: digests[i]!.terms })));
-      const built = await this.build(
-        portalId,
-        items.map((u, i) => ({ accountId: u.history.accountId, record: profileRecordOf(u.history), digest: digests[i]! })),
-        embedder,
-      );
-      written += built;
+      const changed: BuildItem[] = [];
+      for (const [i, u] of items.entries()) {
+        const item = { accountId: u.history.accountId, record: profileRecordOf(u.history), digest: digests[i]! };
+        const current = await this.deps.store.getProfile(portalId, item.accountId);
+        if (current?.contentHash.startsWith(profileSourceKey(item.digest, item.record, embedder))) continue;
+        changed.push({ ...item, current });
+      }
+      written += await this.build(portalId, changed, embedder);
     }
     return written;
   }
@@ -82,7 +92,7 @@ export class AccountProfiler {
       for (const id of page) tried.add(id);
       left -= page.length;
       rebuilt += await lock(page, async () => {
-        const items: Array<{ accountId: string; record: ProfileRecord; digest: HistoryDigest }> = [];
+        const items: BuildItem[] = [];
         const empty: string[] = [];
         for (const accountId of page) {
           const current = await this.deps.store.getProfile(portalId, accountId);
@@ -95,7 +105,7 @@ export class AccountProfiler {
           const record: ProfileRecord = current
             ? { name: current.name, industry: current.industry, sizeBand: current.sizeBand, lifecycle: current.lifecycle, isCustomer: current.isCustomer }
             : { name: accountId, industry: null, sizeBand: null, lifecycle: null, isCustomer: false };
-          items.push({ accountId, record, digest: digestHistory(undefined, chunks) });
+          items.push({ accountId, record, digest: digestHistory(undefined, chunks), current });
         }
         if (empty.length > 0) await this.deps.stats.markProfiled(portalId, empty, (await this.deps.stats.frequencies(portalId, [])).documents);
         return this.build(portalId, items, this.deps.embedder);
@@ -105,13 +115,13 @@ export class AccountProfiler {
     return rebuilt;
   }
 
-  private async build(portalId: string, items: Array<{ accountId: string; record: ProfileRecord; digest: HistoryDigest }>, embedder: Embedder): Promise<number> {
+  private async build(portalId: string, items: BuildItem[], embedder: Embedder): Promise<number> {
     if (items.length === 0) return 0;
     const docs = await this.deps.stats.frequencies(portalId, [...new Set(items.flatMap((i) => termsToLookUp(i.digest)))]);
     let written = 0;
     for (const item of items) {
-      const current = await this.deps.store.getProfile(portalId, item.accountId);
-      const profile = await buildAccountProfile({ portalId, accountId: item.accountId, record: item.record, digest: item.digest, docs, embedder, ...(current ? { previousContentHash: current.contentHash } : {}) });
+      const current = item.current;
+      const profile = await buildAccountProfile({ portalId, accountId: item.accountId, record: item.record, digest: item.digest, docs, embedder, ...(current ? { previous: current } : {}) });
       if (profile) {
         await this.deps.store.upsertProfiles([profile]);
         written += 1;
@@ -120,6 +130,14 @@ export class AccountProfiler {
     await this.deps.stats.markProfiled(portalId, items.map((i) => i.accountId), docs.documents);
     return written;
   }
+}
+
+/** A profile to build, with the stored one (read under the account's lock by the caller). */
+interface BuildItem {
+  accountId: string;
+  record: ProfileRecord;
+  digest: HistoryDigest;
+  current: AccountProfile | null;
 }
 
 function groupBy<T>(xs: T[], key: (x: T) => string): Map<string, T[]> {

@@ -47,6 +47,11 @@ export interface HistoryDigest {
   sentences: Array<{ text: string; terms: string[] }>;
   /** [term, count] of content terms, speaker labels and numbers left out (for topics). */
   termCounts: Array<[string, number]>;
+  /**
+   * What the history contributes, as 16 hex digits: equal for equal histories whatever order their chunks came
+   * in (a work-pool thread's drafts or the store's chunks). Part of a profile's content hash.
+   */
+  fingerprint: string;
 }
 
 /** Texts of the history: normalized chunk texts when the indexer has them, else the raw engagement properties. */
@@ -82,7 +87,23 @@ export function digestHistory(history: AccountHistory | undefined, chunks?: Arra
   }
   const exclude = speakerNames(texts);
   const counts = termFrequencies(texts.flatMap((t) => contentTerms(t)).filter((t) => !exclude.has(t) && !/^\d+$/.test(t)));
-  return { terms: [...terms].sort(), sentences, termCounts: [...counts] };
+  const sortedTerms = [...terms].sort();
+  const termCounts = [...counts];
+  const fingerprint = shortHash([sortedTerms, sentences.map((x) => x.text).sort(), [...termCounts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+  return { terms: sortedTerms, sentences, termCounts, fingerprint };
+}
+
+function shortHash(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
+}
+
+/**
+ * The first 16 hex digits of the content hash of a profile built from this digest and record with this embedder: when a
+ * stored profile's hash starts with it, the account's history and record are what the profile was built from,
+ * and only a change in the portal's statistics (the drift pass, account-profiler.ts) can change its sentences.
+ */
+export function profileSourceKey(digest: HistoryDigest, record: ProfileRecord, embedder: Pick<Embedder, 'model' | 'dimensions'>): string {
+  return shortHash([digest.fingerprint, embedder.model, embedder.dimensions, record.name, record.industry, record.sizeBand, record.lifecycle, record.isCustomer]);
 }
 
 /** Weight of a term in the portal: log(N/df) inside the band 2 ≤ df ≤ maxShare · N, else 0. */
@@ -137,12 +158,15 @@ export interface BuildProfileInput {
   digest: HistoryDigest;
   /** The portal's document frequencies, at least for `termsToLookUp(digest)`. */
   docs: TermDocumentFrequencies;
-  /** When the new content hash equals this, nothing is embedded and null is returned. */
-  previousContentHash?: string;
+  /**
+   * The stored profile: when the new content hash equals its, nothing is embedded and null is returned; when only
+   * the record changed (same sentences), its vector is reused.
+   */
+  previous?: Pick<AccountProfile, 'contentHash' | 'vector' | 'embeddingModel'>;
   now?: Date;
 }
 
-/** Builds the profile, or null when it is unchanged since `previousContentHash` (no embedding call then). */
+/** Builds the profile, or null when it is unchanged since `previous` (no embedding call then). */
 export async function buildAccountProfile(input: BuildProfileInput): Promise<AccountProfile | null> {
   const { record: f, embedder, digest, docs } = input;
   const sentences = themedSentences(digest, docs);
@@ -150,13 +174,14 @@ export async function buildAccountProfile(input: BuildProfileInput): Promise<Acc
   // No themed sentence (a tiny portal, or an account whose history is all names and boilerplate): its topics or
   // terms; no history at all: the firmographic phrase, so that the account still has a profile.
   const texts = sentences.length > 0 ? sentences : topics.length > 0 ? [topics.join(' ')] : digest.terms.length > 0 ? [digest.terms.slice(0, 64).join(' ')] : [firmographicPhrase(f.industry, f.sizeBand)];
-  const contentHash = createHash('sha256')
-    .update(JSON.stringify([embedder.model, embedder.dimensions, texts, f.name, f.industry, f.sizeBand, f.lifecycle, f.isCustomer, topics]))
-    .digest('hex')
-    .slice(0, 32);
-  if (contentHash === input.previousContentHash) return null;
-  const { vectors } = await embedder.embed(texts);
-  if (vectors.length !== texts.length) throw new Error(`embedder ${embedder.model} returned ${vectors.length} vectors for ${texts.length} texts`);
+  // Three parts of 16 hex digits: what the account's history and record are (profileSourceKey), what the profile
+  // shows (its texts and topics), and what its vector embeds (reused when only the record changed).
+  const textsKey = shortHash([embedder.model, embedder.dimensions, texts]);
+  const contentHash = profileSourceKey(digest, f, embedder) + shortHash([textsKey, topics]) + textsKey;
+  const previous = input.previous;
+  if (contentHash === previous?.contentHash) return null;
+  const reuse = previous && previous.embeddingModel === embedder.model && previous.vector.length === embedder.dimensions && previous.contentHash.length === 48 && previous.contentHash.slice(32) === textsKey;
+  const vector = reuse ? previous.vector : await embedTexts(embedder, texts);
   return {
     portalId: input.portalId,
     accountId: input.accountId,
@@ -165,8 +190,14 @@ export async function buildAccountProfile(input: BuildProfileInput): Promise<Acc
     updatedAt: (input.now ?? new Date()).toISOString(),
     contentHash,
     embeddingModel: embedder.model,
-    vector: meanOfUnitVectors(vectors),
+    vector,
   };
+}
+
+async function embedTexts(embedder: Embedder, texts: string[]): Promise<Float32Array> {
+  const { vectors } = await embedder.embed(texts);
+  if (vectors.length !== texts.length) throw new Error(`embedder ${embedder.model} returned ${vectors.length} vectors for ${texts.length} texts`);
+  return meanOfUnitVectors(vectors);
 }
 
 function firmographicPhrase(industry: string | null, sizeBand: string | null): string {

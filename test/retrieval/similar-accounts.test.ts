@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OfflineHashEmbedder } from '../../src/ingest/embedders/offline-hash-embedder.ts';
 import { AccountProfiler } from '../../src/ingest/account-profiler.ts';
 import { MemoryTermStatsStore } from '../../src/ingest/term-stats.ts';
-import { buildAccountProfile, digestHistory, documentFrequencies, profileRecordOf, themedSentences } from '../../src/retrieval/account-profile.ts';
+import { buildAccountProfile, digestHistory, documentFrequencies, historyTexts, profileRecordOf, profileSourceKey, themedSentences } from '../../src/retrieval/account-profile.ts';
+import type { Embedder } from '../../src/text/embedder.ts';
 import { sizeBandOf } from '../../src/retrieval/firmographics.ts';
 import { AccountNotFoundError } from '../../src/retrieval/retrieval-errors.ts';
 import { similarAccounts } from '../../src/retrieval/similar-accounts.ts';
@@ -63,7 +64,40 @@ describe('account profiles and similar accounts (offline embedder, synthetic seg
     const digests = companies.map((x) => digestHistory(x.history));
     const input = { portalId: PORTAL, accountId: c.id, record: profileRecordOf(c.history), digest: digests[0]!, docs: documentFrequencies(digests), embedder };
     const first = await buildAccountProfile(input);
-    expect(await buildAccountProfile({ ...input, previousContentHash: first!.contentHash })).toBeNull();
+    expect(await buildAccountProfile({ ...input, previous: first! })).toBeNull();
+  });
+
+  it('reuses the stored vector when only the record changed, and keys the history apart from the statistics', async () => {
+    const c = companies[0]!;
+    const digests = companies.map((x) => digestHistory(x.history));
+    let calls = 0;
+    const inner: Embedder = embedder;
+    const counting: Embedder = {
+      provider: embedder.provider,
+      model: embedder.model,
+      dimensions: embedder.dimensions,
+      embed: (texts, role) => ((calls += 1), inner.embed(texts, role)),
+      cacheTag: (role) => inner.cacheTag(role),
+      ping: () => embedder.ping(),
+      close: async () => {},
+    };
+    const input = { portalId: PORTAL, accountId: c.id, record: profileRecordOf(c.history), digest: digests[0]!, docs: documentFrequencies(digests), embedder: counting };
+    const first = (await buildAccountProfile(input))!;
+    expect(calls).toBe(1);
+    expect(first.contentHash.startsWith(profileSourceKey(input.digest, input.record, embedder))).toBe(true);
+    const renamed = (await buildAccountProfile({ ...input, record: { ...input.record, name: 'Renamed Inc.' }, previous: first }))!;
+    expect(calls).toBe(1);
+    expect(renamed.name).toBe('Renamed Inc.');
+    expect(Array.from(renamed.vector)).toEqual(Array.from(first.vector));
+    expect(renamed.contentHash.startsWith(profileSourceKey(input.digest, input.record, embedder))).toBe(false);
+    // Other statistics, same history: the history key stays, the chosen sentences (and so the hash) move.
+    const fewer = documentFrequencies(digests.slice(0, 40));
+    const moved = (await buildAccountProfile({ ...input, docs: fewer, previous: first }))!;
+    expect(moved.contentHash.slice(0, 16)).toBe(first.contentHash.slice(0, 16));
+    expect(moved.contentHash).not.toBe(first.contentHash);
+    // The digest's key does not depend on the order of the history's texts.
+    const reversed = digestHistory(undefined, historyTexts(c.history).reverse().map((text) => ({ text, sourceType: 'note' as const })));
+    expect(reversed.fingerprint).toBe(digestHistory(undefined, historyTexts(c.history).map((text) => ({ text, sourceType: 'note' as const }))).fingerprint);
   });
 
   it('finds accounts with similar histories: same-industry precision@10 ≥ 0.8 from history sentences alone', async () => {
