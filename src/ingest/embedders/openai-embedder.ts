@@ -75,7 +75,7 @@ export class OpenAIEmbedder implements Embedder {
     this.policy = { ...DEFAULT_RETRY, ...(opts.maxRetries !== undefined ? { maxRetries: opts.maxRetries } : {}), ...opts.retry };
     this.limits = {
       ...OPENAI_LIMITS,
-      ...(this.profile.tokenizer === 'cl100k' ? {} : { maxInputs: this.profile.batchSize, counted: 'estimate' as const }),
+      ...(this.profile.tokenizer === 'cl100k' ? {} : { maxInputs: this.profile.batchSize, maxInputTokens: this.profile.maxInputTokens, counted: 'estimate' as const }),
       ...(opts.profile?.batchSize !== undefined ? { maxInputs: opts.profile.batchSize } : {}),
       ...opts.limits,
     };

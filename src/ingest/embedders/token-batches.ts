@@ -11,7 +11,8 @@ export interface BatchLimits {
   maxInputTokens: number;
   /**
    * `estimate`: the model does not use cl100k, so counts are only an estimate: requests are bounded by
-   * `maxInputs`, and inputs are not cut (the server applies its own context limit, e.g. by windows or truncation).
+   * `maxInputs`, and an input is cut at `maxInputTokens` estimated tokens (CHARS_PER_TOKEN characters each, at a
+   * word boundary), never sent whole for the server to spend seconds on text the model does not read.
    */
   counted?: 'cl100k' | 'estimate';
 }
@@ -30,7 +31,7 @@ export function planBatches(texts: string[], limits: BatchLimits = OPENAI_LIMITS
   let current: PlannedBatch = { indices: [], inputs: [], tokens: 0 };
   const estimate = limits.counted === 'estimate';
   for (const [i, text] of texts.entries()) {
-    const { input, tokens } = estimate ? { input: text.trim() === '' ? ' ' : text, tokens: estimateTokens(text) } : prepareInput(text, limits.maxInputTokens);
+    const { input, tokens } = estimate ? estimatedInput(text, limits.maxInputTokens) : prepareInput(text, limits.maxInputTokens);
     if (current.inputs.length > 0 && (current.inputs.length >= limits.maxInputs || current.tokens + tokens > limits.maxTokens)) {
       batches.push(current);
       current = { indices: [], inputs: [], tokens: 0 };
@@ -44,8 +45,24 @@ export function planBatches(texts: string[], limits: BatchLimits = OPENAI_LIMITS
 }
 
 /** About four characters a token for English text with most subword tokenizers; never used for billing OpenAI. */
+export const CHARS_PER_TOKEN = 4;
+
 function estimateTokens(text: string): number {
-  return Math.max(1, Math.ceil(text.length / 4));
+  return Math.max(1, Math.ceil(text.length / CHARS_PER_TOKEN));
+}
+
+/**
+ * An input for a model whose tokenizer we do not have, cut at about its token limit. A model with a 512-token
+ * window reads ~2,000 characters of English; what lies beyond would only slow a CPU server down (the server
+ * truncates or windows it anyway).
+ */
+function estimatedInput(text: string, maxInputTokens: number): { input: string; tokens: number } {
+  if (text.trim() === '') return { input: ' ', tokens: 1 };
+  const maxChars = maxInputTokens * CHARS_PER_TOKEN;
+  if (text.length <= maxChars) return { input: text, tokens: estimateTokens(text) };
+  const space = text.lastIndexOf(' ', maxChars);
+  const input = text.slice(0, space > maxChars / 2 ? space : maxChars);
+  return { input, tokens: estimateTokens(input) };
 }
 
 /**
