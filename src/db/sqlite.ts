@@ -40,8 +40,11 @@ function connect(file: string): SqliteDb {
   db.pragma('synchronous = NORMAL'); // durable across process crashes in WAL mode; fsync at checkpoints
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
-  // Memory-mapped reads: vector scans read pages without copying them through SQLite's page cache.
-  db.pragma('mmap_size = 1073741824');
+  // Memory-mapped reads: vector scans read pages without copying them through SQLite's page cache. As much of the
+  // file as this build of SQLite maps (SQLITE_MAX_MMAP_SIZE, just under 2 GiB): pages beyond it are read with a
+  // system call each into a 16 MB cache that per-account queries over many accounts keep missing (measured with
+  // bench:million's 2.6 GB file). Mapped pages are the OS page cache: RSS counts them as file pages, not heap.
+  db.pragma('mmap_size = 2147418112');
   sqliteVec.load(db);
   // SQLite's own lower() folds ASCII only; PostgreSQL's folds every letter. One answer in both dialects (review
   // search for "ünïcode" finds "Ünïcode").

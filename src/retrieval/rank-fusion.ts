@@ -1,4 +1,4 @@
-import { contentTerms } from './text-terms.ts';
+import { TermIds } from './text-terms.ts';
 import type { ChunkHit, ChunkPayload } from './vector-store.ts';
 
 /**
@@ -54,17 +54,36 @@ export function maximalMarginalRelevance(hits: ChunkHit[], k: number, opts: { la
   const maxPerSource = opts.maxPerSource ?? 3;
   const top = hits[0]?.score ?? 0;
   if (top <= 0) return hits.slice(0, k);
-  const pool = hits.map((h) => ({ hit: h, rel: h.score / top, terms: new Set(contentTerms(h.chunk.text)), maxSim: 0 }));
-  const picked: typeof pool = [];
+  // Candidates best first (ties keep their input order). A candidate's value is at most λ·relevance, so the search
+  // for the next pick stops at the first one whose λ·relevance cannot reach the best value found: the candidates
+  // below it are neither tokenised nor compared. Each
+  // candidate's similarity to the picks is brought up to date only when it is looked at. The picks are exactly
+  // those of the plain O(k·n) definition (tested against it).
+  const termIds = new TermIds();
+  const pool: Candidate[] = hits
+    .map((hit, index) => ({ hit, index, rel: hit.score / top, terms: undefined, maxSim: 0, compared: 0 }))
+    .sort((a, b) => b.rel - a.rel || a.index - b.index);
+  const termsOf = (c: Candidate) => (c.terms ??= termIds.of(c.hit.chunk.text));
+  // The terms of each pick, as a membership array over the ids known when it was picked: a term first seen
+  // later cannot be one of its terms.
+  const pickedTerms: Uint8Array[] = [];
+  const bounded = lambda <= 1; // the bound needs −(1−λ)·similarity ≤ 0
+  const picked: Candidate[] = [];
   const perSource = new Map<string, number>();
   while (picked.length < k && pool.length > 0) {
     let bestIdx = -1;
     let bestValue = -Infinity;
     for (let i = 0; i < pool.length; i++) {
       const c = pool[i]!;
+      if (bounded && lambda * c.rel < bestValue) break;
       if ((perSource.get(c.hit.chunk.sourceId) ?? 0) >= maxPerSource) continue;
+      for (; c.compared < picked.length; c.compared++) {
+        const p = picked[c.compared]!;
+        const sameSource = c.hit.chunk.sourceId === p.hit.chunk.sourceId ? 0.5 : 0;
+        c.maxSim = Math.max(c.maxSim, sameSource, jaccard(termsOf(c), termsOf(p), pickedTerms[c.compared]!));
+      }
       const value = lambda * c.rel - (1 - lambda) * c.maxSim;
-      if (value > bestValue) {
+      if (value > bestValue || (bestIdx >= 0 && value === bestValue && c.index < pool[bestIdx]!.index)) {
         bestValue = value;
         bestIdx = i;
       }
@@ -72,20 +91,34 @@ export function maximalMarginalRelevance(hits: ChunkHit[], k: number, opts: { la
     if (bestIdx < 0) break;
     const [chosen] = pool.splice(bestIdx, 1);
     picked.push(chosen!);
+    if (picked.length === k) break;
+    const terms = termsOf(chosen!);
+    const members = new Uint8Array(termIds.size);
+    for (const id of terms) members[id] = 1;
+    pickedTerms.push(members);
     perSource.set(chosen!.hit.chunk.sourceId, (perSource.get(chosen!.hit.chunk.sourceId) ?? 0) + 1);
-    for (const c of pool) {
-      const sameSource = c.hit.chunk.sourceId === chosen!.hit.chunk.sourceId ? 0.5 : 0;
-      c.maxSim = Math.max(c.maxSim, sameSource, jaccard(c.terms, chosen!.terms));
-    }
   }
   return picked.map((p) => p.hit);
 }
 
-function jaccard(a: Set<string>, b: Set<string>): number {
-  if (a.size === 0 || b.size === 0) return 0;
+interface Candidate {
+  hit: ChunkHit;
+  /** Position in the input: breaks ties as the input order does. */
+  index: number;
+  rel: number;
+  /** Distinct content term ids, computed when first compared. */
+  terms: number[] | undefined;
+  /** Highest similarity to the first `compared` picks. */
+  maxSim: number;
+  compared: number;
+}
+
+/** Jaccard similarity of a candidate's distinct terms and a pick's (its terms and their membership array). */
+function jaccard(terms: readonly number[], pickTerms: readonly number[], pickMembers: Uint8Array): number {
+  if (terms.length === 0 || pickTerms.length === 0) return 0;
   let inter = 0;
-  for (const t of a) if (b.has(t)) inter++;
-  return inter / (a.size + b.size - inter);
+  for (const id of terms) if (id < pickMembers.length && pickMembers[id] === 1) inter++;
+  return inter / (terms.length + pickTerms.length - inter);
 }
 
 export function byScore(a: ChunkHit, b: ChunkHit): number {

@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import { ownConnection, sqlitePath, writeTransaction, type SqliteConnections, type SqliteDb } from '../db/sqlite.ts';
 import type { SourceType } from '../core/objects.ts';
 import type {
@@ -48,6 +49,12 @@ interface ChunkRow {
  */
 const ACCOUNT_BM25_MAX_CHUNKS = 500;
 
+/**
+ * Prepared statements kept per store. Compiling a KNN over vec0 (its xBestIndex included) cost about as much as
+ * running it; filters make a few shapes (an IN list per length), so the cache is bounded.
+ */
+const STATEMENT_CACHE_SIZE = 64;
+
 const PAYLOAD_COLUMNS = `c.seq, c.portal_id, c.id, c.account_id, c.source_type, c.source_id, c.chunk_index, c.related_ids,
   c.occurred_at, c.direction, c.speakers, c.text, c.content_hash, c.embedding_model`;
 
@@ -62,6 +69,7 @@ export class SqliteVectorStore implements VectorStore {
   private readonly ownsDb: boolean;
   private readonly accounts: SqliteAccountIndex;
   private ready = false;
+  private readonly statements = new Map<string, Statement>();
 
   constructor(private readonly opts: SqliteVectorStoreOptions) {
     if (opts.db) {
@@ -82,6 +90,7 @@ export class SqliteVectorStore implements VectorStore {
   }
 
   async reset(): Promise<void> {
+    this.statements.clear();
     this.accounts.invalidate();
     dropSchema(this.db);
     createSchema(this.db, this.opts);
@@ -95,15 +104,15 @@ export class SqliteVectorStore implements VectorStore {
         throw new RangeError(`chunk ${c.id}: vector has ${c.vector.length} dimensions, the store expects ${this.opts.chunkDimensions}`);
       }
     }
-    const find = this.db.prepare(`SELECT seq FROM retrieval_chunks WHERE portal_id = ? AND id = ?`);
-    const insert = this.db.prepare(
+    const find = this.statement(`SELECT seq FROM retrieval_chunks WHERE portal_id = ? AND id = ?`);
+    const insert = this.statement(
       `INSERT INTO retrieval_chunks (seq, portal_id, id, account_id, source_type, source_id, chunk_index, related_ids, occurred_at,
          occurred_ms, direction, speakers, text, content_hash, embedding_model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const insertVec = this.db.prepare(
+    const insertVec = this.statement(
       `INSERT INTO vec_chunks (rowid, portal_id, account_id, embedding, source_type, occurred_ms, source_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     );
-    const insertFts = this.db.prepare(`INSERT INTO fts_chunks (rowid, text, scope) VALUES (?, ?, ?)`);
+    const insertFts = this.statement(`INSERT INTO fts_chunks (rowid, text, scope) VALUES (?, ?, ?)`);
     // A batch holds a few accounts' chunks: their scope tokens (two digests each) are computed once per account.
     const scopes = new Map<string, string>();
     const scopeOf = (portalId: string, accountId: string) => {
@@ -250,6 +259,7 @@ export class SqliteVectorStore implements VectorStore {
 
   async close(): Promise<void> {
     this.ready = false;
+    this.statements.clear();
     if (this.ownsDb) (this.opts.sqlite ?? ownConnection).release(this.db);
   }
 
@@ -262,8 +272,8 @@ export class SqliteVectorStore implements VectorStore {
     where.addIn('v.source_type', filter.sourceTypes).addIn('v.source_id', filter.sourceIds);
     if (filter.since) where.add('v.occurred_ms >= ?', BigInt(timeMs(filter.since)));
     if (filter.until) where.add('v.occurred_ms <= ?', BigInt(timeMs(filter.until)));
-    const rows = this.db
-      .prepare(
+    const rows = this
+      .statement(
         `SELECT ${PAYLOAD_COLUMNS}, v.distance AS distance
          FROM (SELECT rowid, distance FROM vec_chunks v WHERE ${where.sql()}) v
          JOIN retrieval_chunks c ON c.seq = v.rowid ORDER BY v.distance, c.id`,
@@ -281,8 +291,8 @@ export class SqliteVectorStore implements VectorStore {
     this.ensureReady();
     const terms = ftsQueryTerms(query);
     if (terms.length === 0 || k <= 0) return [];
-    const rows = this.db
-      .prepare(`SELECT ${PAYLOAD_COLUMNS}, c.occurred_ms FROM retrieval_chunks c WHERE c.portal_id = ? AND c.account_id = ? LIMIT ?`)
+    const rows = this
+      .statement(`SELECT ${PAYLOAD_COLUMNS}, c.occurred_ms FROM retrieval_chunks c WHERE c.portal_id = ? AND c.account_id = ? LIMIT ?`)
       .all(portalId, accountId, ACCOUNT_BM25_MAX_CHUNKS + 1) as Array<ChunkRow & { occurred_ms: number }>;
     if (rows.length > ACCOUNT_BM25_MAX_CHUNKS) return this.bm25(accountScopeToken(portalId, accountId), query, k, filter);
     // Statistics over every chunk of the account; the filter only chooses among them afterwards.
@@ -308,8 +318,8 @@ export class SqliteVectorStore implements VectorStore {
     if (filter.since) where.add('c.occurred_ms >= ?', timeMs(filter.since));
     if (filter.until) where.add('c.occurred_ms <= ?', timeMs(filter.until));
     // Column weights: the scope tokens must not influence the score.
-    const rows = this.db
-      .prepare(
+    const rows = this
+      .statement(
         `SELECT ${PAYLOAD_COLUMNS}, bm25(fts_chunks, 1.0, 0.0) AS rank FROM fts_chunks JOIN retrieval_chunks c ON c.seq = fts_chunks.rowid
          WHERE ${where.sql()} ORDER BY rank, c.id LIMIT ?`,
       )
@@ -319,14 +329,24 @@ export class SqliteVectorStore implements VectorStore {
 
   /** Call inside a transaction. */
   private deleteSeqs(seqs: number[]): void {
-    const delVec = this.db.prepare(`DELETE FROM vec_chunks WHERE rowid = ?`);
-    const delFts = this.db.prepare(`DELETE FROM fts_chunks WHERE rowid = ?`);
-    const delRow = this.db.prepare(`DELETE FROM retrieval_chunks WHERE seq = ?`);
+    const delVec = this.statement(`DELETE FROM vec_chunks WHERE rowid = ?`);
+    const delFts = this.statement(`DELETE FROM fts_chunks WHERE rowid = ?`);
+    const delRow = this.statement(`DELETE FROM retrieval_chunks WHERE seq = ?`);
     for (const seq of seqs) {
       delVec.run(BigInt(seq));
       delFts.run(seq);
       delRow.run(seq);
     }
+  }
+
+  /** The connection's compiled statement for `sql`, prepared on first use (see STATEMENT_CACHE_SIZE). */
+  private statement(sql: string): Statement {
+    let stmt = this.statements.get(sql);
+    if (stmt) return stmt;
+    if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.delete(this.statements.keys().next().value!);
+    stmt = this.db.prepare(sql);
+    this.statements.set(sql, stmt);
+    return stmt;
   }
 
   private ensureReady(): void {

@@ -36,7 +36,48 @@ export function unicodeTerms(text: string): string[] {
 
 /** Content terms: no stopwords, no single characters, no pure numbers longer than 4 digits (ids, phone numbers). */
 export function contentTerms(text: string): string[] {
-  return rawTerms(text).filter((t) => t.length > 1 && !STOPWORDS.has(t) && !/^\d{5,}$/.test(t));
+  return rawTerms(text).filter((t) => t.length > 1 && !STOPWORDS.has(t) && !LONG_NUMBER.test(t));
+}
+
+const LONG_NUMBER = /^\d{5,}$/;
+
+/**
+ * Distinct content terms (as `contentTerms` finds them) of several texts, as small integer ids shared by those
+ * texts: comparing two texts is then array indexing instead of hashing strings, and no per-text Set is built (what
+ * MMR paid for every candidate of every query).
+ */
+export class TermIds {
+  private readonly ids = new Map<string, number>();
+  /** For each id, the last text that listed it (to list each term once per text). */
+  private readonly lastText: number[] = [];
+  private texts = 0;
+
+  /** How many distinct terms have been seen: every id is below it. */
+  get size(): number {
+    return this.ids.size;
+  }
+
+  /** The text's distinct content terms, as ids in order of first occurrence. */
+  of(text: string): number[] {
+    const text_ = ++this.texts;
+    const out: number[] = [];
+    const terms = NON_ASCII.test(text) ? contentTerms(text) : text.toLowerCase().split(ASCII_SPLIT);
+    for (const t of terms) {
+      // contentTerms' filter, inlined for the ASCII split (its own output passes it unchanged).
+      if (t.length < 2 || STOPWORDS.has(t) || (t.length >= 5 && LONG_NUMBER.test(t))) continue;
+      let id = this.ids.get(t);
+      if (id === undefined) {
+        id = this.ids.size;
+        this.ids.set(t, id);
+        this.lastText.push(0);
+      }
+      if (this.lastText[id] !== text_) {
+        this.lastText[id] = text_;
+        out.push(id);
+      }
+    }
+    return out;
+  }
 }
 
 export function termFrequencies(terms: Iterable<string>): Map<string, number> {

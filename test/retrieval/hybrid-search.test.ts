@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OfflineHashEmbedder } from '../../src/ingest/embedders/offline-hash-embedder.ts';
 import { searchAccounts } from '../../src/retrieval/account-search.ts';
@@ -7,6 +8,7 @@ import { hybridSearch } from '../../src/retrieval/hybrid-search.ts';
 import { applyRecency, maximalMarginalRelevance, reciprocalRankFusion } from '../../src/retrieval/rank-fusion.ts';
 import { evaluateRetrievalModes } from '../../src/retrieval/retrieval-eval.ts';
 import { SqliteVectorStore } from '../../src/retrieval/sqlite-vector-store.ts';
+import { contentTerms } from '../../src/retrieval/text-terms.ts';
 import { packToBudget } from '../../src/retrieval/token-budget.ts';
 import type { ChunkHit, ChunkRecord } from '../../src/retrieval/vector-store.ts';
 import { tempDir } from '../support/tmp.ts';
@@ -18,6 +20,35 @@ const hit = (id: string, score: number, over: Partial<ChunkRecord> = {}): ChunkH
   const { vector: _v, ...payload } = chunk({ portalId: P, accountId: 'a', id, ...over });
   return { chunk: payload, score };
 };
+
+/** MMR as defined, O(k·n) comparisons, the reference for the pruned implementation. */
+function plainMmr(hits: ChunkHit[], k: number, lambda: number, maxPerSource: number): string[] {
+  const top = hits[0]?.score ?? 0;
+  if (top <= 0) return hits.slice(0, k).map((h) => h.chunk.id);
+  const pool = hits.map((h) => ({ h, rel: h.score / top, terms: new Set(contentTerms(h.chunk.text)), maxSim: 0 }));
+  const picked: typeof pool = [];
+  const perSource = new Map<string, number>();
+  while (picked.length < k && pool.length > 0) {
+    let best = -1;
+    let bestValue = -Infinity;
+    pool.forEach((c, i) => {
+      if ((perSource.get(c.h.chunk.sourceId) ?? 0) >= maxPerSource) return;
+      const value = lambda * c.rel - (1 - lambda) * c.maxSim;
+      if (value > bestValue) [best, bestValue] = [i, value];
+    });
+    if (best < 0) break;
+    const [chosen] = pool.splice(best, 1);
+    picked.push(chosen!);
+    perSource.set(chosen!.h.chunk.sourceId, (perSource.get(chosen!.h.chunk.sourceId) ?? 0) + 1);
+    for (const c of pool) {
+      const shared = [...c.terms].filter((t) => chosen!.terms.has(t)).length;
+      const union = c.terms.size + chosen!.terms.size - shared;
+      const jaccard = c.terms.size === 0 || chosen!.terms.size === 0 ? 0 : shared / union;
+      c.maxSim = Math.max(c.maxSim, c.h.chunk.sourceId === chosen!.h.chunk.sourceId ? 0.5 : 0, jaccard);
+    }
+  }
+  return picked.map((p) => p.h.chunk.id);
+}
 
 describe('rank fusion', () => {
   it('fuses by reciprocal rank, rewarding agreement', () => {
@@ -46,6 +77,29 @@ describe('rank fusion', () => {
     expect(picked.filter((h) => h.chunk.sourceId === 'emails:1')).toHaveLength(2);
     expect(picked.map((h) => h.chunk.id)).toContain('o');
     expect(picked[0]!.chunk.id).toBe('t0');
+  });
+
+  it('MMR picks exactly what its plain definition picks (every candidate scored against every pick)', () => {
+    const words = fc.constantFrom('renewal', 'pricing', 'security', 'sso', 'pilot', 'legal', 'the', 'budget', 'q3');
+    const hitArb = fc.record({
+      score: fc.oneof(fc.double({ min: 0.01, max: 1, noNaN: true }), fc.constantFrom(0.5, 0.25)),
+      source: fc.integer({ min: 0, max: 4 }),
+      text: fc.array(words, { maxLength: 8 }).map((ws) => ws.join(' ')),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(hitArb, { maxLength: 30 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer({ min: 1, max: 4 }),
+        (raw, k, lambda, maxPerSource) => {
+          const hits = raw.map((h, i) => hit(`h${i}`, h.score, { sourceId: `notes:${h.source}`, text: h.text }));
+          const picked = maximalMarginalRelevance(hits, k, { lambda, maxPerSource }).map((h) => h.chunk.id);
+          expect(picked).toEqual(plainMmr(hits, k, lambda, maxPerSource));
+        },
+      ),
+      { numRuns: 1_000 },
+    );
   });
 
   it('packs whole chunks into a token budget and keeps their ids', () => {
