@@ -11,7 +11,11 @@
  *   - the baseline in the same run: the same dense top-8 over the whole portal (no account partition);
  *   - index size on disk, RSS, and the time to re-open the file and answer a first query.
  * Goals at 1,000,000 chunks: dense p95 ≤ 1 ms, hybrid p95 ≤ 5 ms, in each of `--reps` (BENCH_REPEATS, default 5)
- * repetitions of the queries; the spread of the repetitions' p95 is printed.
+ * repetitions of the queries, after at least 200 warm-up queries on other accounts (the first printed apart). Each goal is
+ * printed met / NOT MET per repetition on wall time and on this process's CPU time (what a loaded 2-core host can
+ * still measure), with `uptime` before and after. Each query also records its preemptions (involuntary context
+ * switches), page faults and overlapping GC pauses, printed for the slowest 5%, and a hybrid query's steps (KNN,
+ * rows, BM25, fusion, MMR) are timed apart on fresh accounts: what a slow tail spends its time on.
  *
  * Vectors are synthetic (account-clustered unit vectors), texts are drawn from a CRM vocabulary so BM25 has real
  * postings. Building is resumable: with `--data-dir` the file is kept, and a second run continues from the
@@ -28,10 +32,13 @@ import { SqliteFiles, sqlitePath } from '../src/db/sqlite.ts';
 const sqliteFiles = new SqliteFiles();
 import type { Embedder } from '../src/text/embedder.ts';
 import { hybridSearch } from '../src/retrieval/hybrid-search.ts';
+import { applyRecency, maximalMarginalRelevance, reciprocalRankFusion } from '../src/retrieval/rank-fusion.ts';
+import { toBlob } from '../src/retrieval/vector-math.ts';
 import { accountScopeToken, ftsMatchExpression } from '../src/retrieval/fts-query.ts';
 import { SqliteVectorStore } from '../src/retrieval/sqlite-vector-store.ts';
 import type { ChunkRecord } from '../src/retrieval/vector-store.ts';
-import { repsOption } from './lib/reps.ts';
+import { QueryProbe, percentile as pct, rssParts, slowTail, uptimeLine, type QuerySample } from './lib/query-probe.ts';
+import { repsOption, spread, verdict } from './lib/reps.ts';
 import { seededRandom } from './lib/similar-data.ts';
 
 const { values: args } = parseArgs({
@@ -133,17 +140,6 @@ function hash(s: string): number {
   return h >>> 0;
 }
 
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-}
-
-/** CPU milliseconds of this process since `since` (what a query costs without other load on the cores). */
-function cpuMs(since: NodeJS.CpuUsage): number {
-  const d = process.cpuUsage(since);
-  return (d.user + d.system) / 1000;
-}
-
 function bytesOf(dir: string): number {
   return fs.readdirSync(dir).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
 }
@@ -151,6 +147,7 @@ function bytesOf(dir: string): number {
 const keep = args['data-dir'] !== undefined;
 const dir = args['data-dir'] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'hsai-bench-million-'));
 fs.mkdirSync(dir, { recursive: true });
+const uptimeBefore = uptimeLine();
 say(`index of ${CHUNKS.toLocaleString('en')} chunks over ${ACCOUNTS.toLocaleString('en')} accounts, ${DIMS} dims, in ${dir}; load average ${os.loadavg()[0]!.toFixed(1)}`);
 
 try {
@@ -194,20 +191,46 @@ try {
   await store.searchDense(PORTAL, first.accountId, first.vector, 8);
   const reopenMs = performance.now() - r0;
 
+  let current = first.vector;
+  const embedder: Embedder = {
+    provider: 'offline',
+    model: 'synthetic',
+    dimensions: DIMS,
+    embed: async () => ({ vectors: [current], tokens: 0, cacheHits: 0 }),
+    cacheTag: () => '',
+    ping: async () => undefined,
+    close: async () => undefined,
+  };
   // ---- per-account dense top-8, with recall against exact cosine over the account's vectors. The exact answer
   // comes from the generator (an account's chunks are one range of indices), not from the file: reading vec0
   // without a KNN constraint scans every partition of the table on each query.
-  const dense: number[] = [];
-  const denseCpu: number[] = [];
+  const probe = new QueryProbe();
+  // The first queries of a process pay for its warm-up (V8 compiling the query path on its threads, page tables of
+  // the mapped file filling): measured apart, on other accounts, and not part of the goal, which is about a
+  // running server. Re-open above is the cold figure of a single query.
+  const coldRnd = seededRandom(5);
+  const cold = { dense: [] as QuerySample[], hybrid: [] as QuerySample[] };
+  // Hundreds of queries: V8 optimises the hot functions after many calls, on threads whose CPU this process pays.
+  for (let n = 0; n < Math.max(QUERIES, 200); n++) {
+    const q = queryOf(Math.floor(coldRnd() * CHUNKS));
+    let open = probe.begin();
+    await store.searchDense(PORTAL, q.accountId, q.vector, 8);
+    cold.dense.push(probe.end(open));
+    current = q.vector;
+    open = probe.begin();
+    await hybridSearch({ store, embedder, portalId: PORTAL, accountId: q.accountId, query: q.text, k: 8, mode: 'hybrid' });
+    cold.hybrid.push(probe.end(open));
+  }
+  await probe.settle();
+  const dense: QuerySample[] = [];
   const denseHits: string[][] = [];
   for (const q of queries) {
-    const s = performance.now();
-    const c = process.cpuUsage();
+    const open = probe.begin();
     const hits = await store.searchDense(PORTAL, q.accountId, q.vector, 8);
-    denseCpu.push(cpuMs(c));
-    dense.push(performance.now() - s);
+    dense.push(probe.end(open));
     denseHits.push(hits.map((h) => h.chunk.id));
   }
+  await probe.settle();
   // After the timed loop, so its garbage is not collected during a measured query.
   let found = 0;
   let wanted = 0;
@@ -241,27 +264,45 @@ try {
     keywordFts5.push(performance.now() - s);
   }
 
-  // ---- hybrid, as the agents call it (the embedder answers the query's synthetic vector)
-  let current = first.vector;
-  const embedder: Embedder = {
-    provider: 'offline',
-    model: 'synthetic',
-    dimensions: DIMS,
-    embed: async () => ({ vectors: [current], tokens: 0, cacheHits: 0 }),
-    cacheTag: () => '',
-    ping: async () => undefined,
-    close: async () => undefined,
-  };
-  const hybrid: number[] = [];
-  const hybridCpu: number[] = [];
-  for (const q of queries) {
+  // ---- hybrid, as the agents call it (the embedder answers the query's synthetic vector), on accounts the loops
+  // above did not touch: each query's first touch of its account is part of what it costs.
+
+  const hybridRnd = seededRandom(7);
+  const hybridQueries = Array.from({ length: QUERIES * REPEATS }, () => queryOf(Math.floor(hybridRnd() * CHUNKS)));
+  const hybrid: QuerySample[] = [];
+  for (const q of hybridQueries) {
     current = q.vector;
-    const s = performance.now();
-    const c = process.cpuUsage();
+    const open = probe.begin();
     await hybridSearch({ store, embedder, portalId: PORTAL, accountId: q.accountId, query: q.text, k: 8, mode: 'hybrid' });
-    hybridCpu.push(cpuMs(c));
-    hybrid.push(performance.now() - s);
+    hybrid.push(probe.end(open));
   }
+  await probe.settle();
+
+  // ---- where a hybrid query's time goes: its steps one by one (as hybridSearch runs them), on fresh accounts.
+  // The KNN alone is timed first (the account's first touch), then the dense candidates with their rows.
+  const knnOnly = db.prepare(`SELECT rowid, distance FROM vec_chunks WHERE embedding MATCH ? AND k = ? AND portal_id = ? AND account_id = ?`);
+  const stepsRnd = seededRandom(13);
+  const steps = { knn: [] as QuerySample[], dense: [] as QuerySample[], keyword: [] as QuerySample[], fusion: [] as QuerySample[], mmr: [] as QuerySample[] };
+  const candidates = 40; // hybridSearch's default for k = 8
+  for (let n = 0; n < QUERIES * REPEATS; n++) {
+    const q = queryOf(Math.floor(stepsRnd() * CHUNKS));
+    let open = probe.begin();
+    knnOnly.all(toBlob(q.vector), candidates, PORTAL, q.accountId);
+    steps.knn.push(probe.end(open));
+    open = probe.begin();
+    const d = await store.searchDense(PORTAL, q.accountId, q.vector, candidates);
+    steps.dense.push(probe.end(open));
+    open = probe.begin();
+    const kw = await store.searchKeyword(PORTAL, q.accountId, q.text, candidates);
+    steps.keyword.push(probe.end(open));
+    open = probe.begin();
+    const fused = applyRecency(reciprocalRankFusion([d, kw]), { halfLifeDays: 180, now: new Date() });
+    steps.fusion.push(probe.end(open));
+    open = probe.begin();
+    maximalMarginalRelevance(fused, 8);
+    steps.mmr.push(probe.end(open));
+  }
+  await probe.settle();
 
   // ---- baseline: the same top-8 over the whole portal (what an index without account partitions scans)
   const portalWide: number[] = [];
@@ -270,18 +311,32 @@ try {
     await store.searchDenseAll(PORTAL, q.vector, 8);
     portalWide.push(performance.now() - s);
   }
-  const rss = process.memoryUsage().rss;
+  const rss = rssParts();
+  const gc = probe.gcTotals();
+  probe.close();
   await store.close();
   sqliteFiles.release(db);
 
   const f = (x: number) => x.toFixed(2);
-  // The p95 of each repetition (QUERIES consecutive queries); a goal must hold in every one.
-  const p95s = (xs: number[]) => Array.from({ length: REPEATS }, (_, r) => pct(xs.slice(r * QUERIES, (r + 1) * QUERIES), 95));
-  const spread = (xs: number[]) => `${f(Math.min(...xs))}–${f(Math.max(...xs))}`;
-  const denseReps = p95s(dense);
-  const hybridReps = p95s(hybrid);
-  const denseP95 = Math.max(...denseReps);
-  const hybridP95 = Math.max(...hybridReps);
+  // Each repetition is QUERIES consecutive queries; a goal must hold in every one.
+  const reps = <T>(xs: T[]) => Array.from({ length: REPEATS }, (_, r) => xs.slice(r * QUERIES, (r + 1) * QUERIES));
+  const p95s = (xs: number[]) => reps(xs).map((r) => pct(r, 95));
+  const wall = (xs: QuerySample[]) => xs.map((x) => x.wallMs);
+  const cpu = (xs: QuerySample[]) => xs.map((x) => x.cpuMs);
+  const list = (xs: number[]) => xs.map(f).join(' ');
+  const goal = (name: string, samples: QuerySample[], limit: number) => {
+    const w = p95s(wall(samples));
+    const c = p95s(cpu(samples));
+    const met = (xs: number[]) => xs.filter((x) => x <= limit).length;
+    return [
+      `  ${name} p95 ≤ ${limit} ms, wall: ${verdict(met(w) === REPEATS)} (${met(w)} of ${REPEATS} repetitions: ${list(w)} ms)`,
+      `  ${name} p95 ≤ ${limit} ms, CPU:  ${verdict(met(c) === REPEATS)} (${met(c)} of ${REPEATS} repetitions: ${list(c)} ms)`,
+    ];
+  };
+  const step = (name: string, xs: QuerySample[]) =>
+    `  ${name.padEnd(22)} CPU p50 ${f(pct(cpu(xs), 50))} ms, p95 ${f(pct(cpu(xs), 95))} ms; wall p95 ${f(pct(wall(xs), 95))} ms`;
+  const denseOk = p95s(wall(dense)).every((x) => x <= 1);
+  const hybridOk = p95s(wall(hybrid)).every((x) => x <= 5);
   const keywordRatio = pct(keywordFts5, 50) / pct(keyword, 50);
   const lines = [
     `million-chunk benchmark: ${CHUNKS.toLocaleString('en')} chunks, ${ACCOUNTS.toLocaleString('en')} accounts (~${Math.round(CHUNKS / ACCOUNTS)} chunks each), ${DIMS} dims, ${REPEATS} × ${QUERIES} queries`,
@@ -291,18 +346,31 @@ try {
       : `build          ${built.toLocaleString('en')} chunks in ${buildS.toFixed(0)} s (${Math.round(built / Math.max(buildS, 1e-9)).toLocaleString('en')}/s)${have > 0 ? `, continuing ${have.toLocaleString('en')}` : ''}`,
     `disk           ${(diskBytes / 2 ** 30).toFixed(2)} GiB (${Math.round(diskBytes / CHUNKS).toLocaleString('en')} bytes per chunk)`,
     `re-open        ${reopenMs.toFixed(0)} ms to open the file and answer a first query`,
-    `dense top-8    p50 ${f(pct(dense, 50))} ms, p95 ${spread(denseReps)} ms over ${REPEATS} repetitions (CPU p50 ${f(pct(denseCpu, 50))} ms, p95 ${spread(p95s(denseCpu))} ms), recall@8 ${(found / wanted).toFixed(3)} vs exact`,
+    `dense top-8    p50 ${f(pct(wall(dense), 50))} ms, p95 ${spread(p95s(wall(dense)))} ms over ${REPEATS} repetitions (CPU p50 ${f(pct(cpu(dense), 50))} ms, p95 ${spread(p95s(cpu(dense)))} ms), recall@8 ${(found / wanted).toFixed(3)} vs exact`,
+    `               ${slowTail(dense)}`,
+    `               the first ${QUERIES} after opening (of a warm-up of ${cold.dense.length} on other accounts, not in the goal): p95 ${f(pct(wall(cold.dense.slice(0, QUERIES)), 95))} ms, CPU p95 ${f(pct(cpu(cold.dense.slice(0, QUERIES)), 95))} ms`,
     `keyword top-8  p50 ${f(pct(keyword, 50))} ms, p95 ${spread(p95s(keyword))} ms; FTS5 bm25() over the same matches p50 ${f(pct(keywordFts5, 50))} ms, p95 ${spread(p95s(keywordFts5))} ms: ${keywordRatio.toFixed(1)}× faster`,
-    `hybrid top-8   p50 ${f(pct(hybrid, 50))} ms, p95 ${spread(hybridReps)} ms over ${REPEATS} repetitions (CPU p50 ${f(pct(hybridCpu, 50))} ms, p95 ${spread(p95s(hybridCpu))} ms)`,
-    `goal           dense p95 ≤ 1 ms in every repetition: ${denseP95 <= 1 ? 'met' : 'NOT MET'}; hybrid p95 ≤ 5 ms in every repetition: ${hybridP95 <= 5 ? 'met' : 'NOT MET'}${CHUNKS < 1_000_000 ? ` (at ${CHUNKS.toLocaleString('en')} chunks, not the goal's 1,000,000)` : ''}`,
-    `               on CPU time (this process, what the other load on the cores does not add): dense ${Math.max(...p95s(denseCpu)) <= 1 ? 'met' : 'NOT MET'}, hybrid ${Math.max(...p95s(hybridCpu)) <= 5 ? 'met' : 'NOT MET'}`,
-    `baseline       portal-wide dense top-8 p50 ${f(pct(portalWide, 50))} ms (${BASELINE_QUERIES} queries): per-account is ${(pct(portalWide, 50) / pct(dense, 50)).toFixed(0)}× faster`,
-    `rss            ${(rss / 2 ** 20).toFixed(0)} MiB at the end`,
-    `load average   ${os.loadavg().map((x) => x.toFixed(1)).join(', ')} (2 cores shared)`,
+    `hybrid top-8   p50 ${f(pct(wall(hybrid), 50))} ms, p95 ${spread(p95s(wall(hybrid)))} ms over ${REPEATS} repetitions (CPU p50 ${f(pct(cpu(hybrid), 50))} ms, p95 ${spread(p95s(cpu(hybrid)))} ms)`,
+    `               ${slowTail(hybrid)}`,
+    `               the first ${QUERIES} after opening (of a warm-up of ${cold.dense.length} on other accounts, not in the goal): p95 ${f(pct(wall(cold.hybrid.slice(0, QUERIES)), 95))} ms, CPU p95 ${f(pct(cpu(cold.hybrid.slice(0, QUERIES)), 95))} ms`,
+    `hybrid steps   one query's steps timed apart (${QUERIES * REPEATS} fresh accounts, ${candidates} candidates a list):`,
+    step('KNN alone (first touch)', steps.knn),
+    step('dense with rows', steps.dense),
+    step('keyword (BM25)', steps.keyword),
+    step('fusion + recency', steps.fusion),
+    step('MMR', steps.mmr),
+    `gc             ${gc.count} pauses, ${gc.ms.toFixed(1)} ms in all, longest ${gc.maxMs.toFixed(2)} ms (whole run, build included)`,
+    `baseline       portal-wide dense top-8 p50 ${f(pct(portalWide, 50))} ms (${BASELINE_QUERIES} queries): per-account is ${(pct(portalWide, 50) / pct(wall(dense), 50)).toFixed(0)}× faster`,
+    `rss            ${rss.rss.toFixed(0)} MiB at the end${rss.anon !== undefined ? ` (${rss.anon.toFixed(0)} MiB heap and caches, ${rss.file!.toFixed(0)} MiB mapped file pages)` : ''}`,
+    `load           before: ${uptimeBefore}`,
+    `               after:  ${uptimeLine()} (2 cores shared)`,
+    `goal${CHUNKS < 1_000_000 ? ` (at ${CHUNKS.toLocaleString('en')} chunks, not the goal's 1,000,000)` : ''}: every repetition's p95; CPU time is this process's, which load on the shared cores does not add to`,
+    ...goal('dense top-8 ', dense, 1),
+    ...goal('hybrid top-8', hybrid, 5),
     ``,
   ];
   process.stdout.write(lines.join('\n'));
-  process.exitCode = denseP95 <= 1 && hybridP95 <= 5 ? 0 : 1;
+  process.exitCode = denseOk && hybridOk ? 0 : 1;
 } finally {
   if (!keep) fs.rmSync(dir, { recursive: true, force: true });
 }
