@@ -13,7 +13,6 @@
  * the increment per portal; the peak while the N portals worked. The sandbox portals run in a child process, so
  * HubSpot's memory is not counted. Goal: RSS with N portals ≤ 2 × RSS with 1 portal.
  */
-import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 
@@ -37,14 +36,14 @@ const ids = Array.from({ length: N }, (_, i) => FIRST + i);
 const marker = (p: number | string) => `xtalk-${p}-mark`;
 const MARKER = /xtalk-(\d+)-mark/g;
 
-const [{ startPortalsProcess }, { freePort }, { loadConfig }, { createContainer }, { buildServiceApp }, { createLogger }, { STATE_COOKIE }, { startWorkers }, { tempDir }] = await Promise.all([
+const [{ startPortalsProcess }, { freePort }, { loadConfig }, { createContainer }, { buildServiceApp }, { createLogger }, { installPortal, oauthDeploymentEnv, sandboxOAuthApp }, { startWorkers }, { tempDir }] = await Promise.all([
   import('./lib/portals-process.ts'),
   import('../src/runtime/free-port.ts'),
   import('../src/config/config.ts'),
   import('../src/runtime/container.ts'),
   import('../src/runtime/http.ts'),
   import('../src/logging.ts'),
-  import('../src/oauth/routes.ts'),
+  import('../src/testing/oauth-install.ts'),
   import('../src/runtime/workers.ts'),
   import('../test/support/tmp.ts'),
 ]);
@@ -69,23 +68,15 @@ const publicUrl = `http://127.0.0.1:${port}`;
 say(`generating ${N} sandbox portals (${COMPANIES} companies each) in a child process …`);
 const sb = await startPortalsProcess({
   portals: ids.map((portalId, i) => ({ portalId, companies: COMPANIES, whales: 0, seed: 100 + i })),
-  oauth: { clientId: 'portals-bench-client', clientSecret: 'portals-bench-client-secret-0123', redirectUris: [`${publicUrl}/oauth/callback`] },
+  oauth: sandboxOAuthApp('portals-bench', publicUrl),
   rateLimit: 0,
   webhookTarget: `${publicUrl}/webhooks/hubspot`,
   webhookBatchMs: 50,
 });
 const tmp = tempDir('hsai-portals-');
 const config = loadConfig({
-  DATA_DIR: tmp.dir,
-  HUBSPOT_AUTH: 'oauth',
-  HUBSPOT_BASE_URL: sb.url,
-  HUBSPOT_CLIENT_ID: sb.clientId,
-  HUBSPOT_CLIENT_SECRET: sb.clientSecret,
-  HUBSPOT_APP_ID: sb.appId,
-  TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-  WEBHOOK_PUBLIC_URL: publicUrl,
+  ...oauthDeploymentEnv(sb, { dataDir: tmp.dir, publicUrl }),
   WEBHOOK_COALESCE_MS: args['coalesce-ms'],
-  OWNER_TASKS: 'false',
   LOG_LEVEL: 'warn',
 });
 const container = createContainer(config, createLogger('warn', 'bench-portals'));
@@ -97,12 +88,7 @@ const sql = await container.sql();
 const store = await container.store();
 
 async function install(portalId: number): Promise<void> {
-  const start = await app.inject({ method: 'GET', url: `/oauth/install?portal_id=${portalId}` });
-  const cookie = start.cookies.find((c) => c.name === STATE_COOKIE)!;
-  const hop = await fetch(start.headers.location as string, { redirect: 'manual' });
-  const back = new URL(hop.headers.get('location')!);
-  const done = await app.inject({ method: 'GET', url: `/oauth/callback${back.search}`, cookies: { [STATE_COOKIE]: cookie.value } });
-  if (done.statusCode !== 200) throw new Error(`install of ${portalId} failed: ${done.statusCode} ${done.body}`);
+  await installPortal(app, portalId);
   await (await container.portal(String(portalId))).writeback.setup();
 }
 

@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import type { GenerationTrace, Proposal } from '../../src/core/proposal.ts';
 import { createLogger, type Logger } from '../../src/logging.ts';
-import { STATE_COOKIE } from '../../src/oauth/routes.ts';
 import { createContainer, type Container } from '../../src/runtime/container.ts';
 import { buildServiceApp } from '../../src/runtime/http.ts';
 import { startSandboxPortals, type PortalsHandle } from '../../src/sandbox/portals.ts';
+import { installPortal, oauthDeploymentEnv, sandboxOAuthApp, walkInstall, type InstallFlow } from '../../src/testing/oauth-install.ts';
 import { tempDir } from '../support/tmp.ts';
 
 export const PUBLIC_URL = 'http://127.0.0.1:39998';
@@ -31,16 +30,7 @@ export interface TenantStack {
   close(): Promise<void>;
 }
 
-export interface InstallFlow {
-  /** The install link's answer (302 to HubSpot's authorize page, with the state cookie). */
-  start: LightMyRequestResponse;
-  cookie: { name: string; value: string; httpOnly?: boolean; sameSite?: string };
-  authorize: URL;
-  /** The callback's answer to the redirect HubSpot's authorize page made. */
-  callback: LightMyRequestResponse;
-  /** The callback's query string, to replay it. */
-  callbackSearch: string;
-}
+export type { InstallFlow };
 
 export async function startTenantStack(opts: {
   portals: Array<{ portalId: number; companies: number; seed?: number }>;
@@ -51,41 +41,20 @@ export async function startTenantStack(opts: {
 }): Promise<TenantStack> {
   const sb = await startSandboxPortals({
     portals: opts.portals,
-    oauth: { clientId: 'tenancy-client-id', clientSecret: 'tenancy-client-secret-0123', redirectUris: [`${PUBLIC_URL}/oauth/callback`] },
+    oauth: sandboxOAuthApp('tenancy', PUBLIC_URL),
     rateLimit: 0,
   });
   const tmp = tempDir('hsai-tenancy-');
   const defaultPortal = opts.defaultPortal === undefined ? opts.portals[0]!.portalId : opts.defaultPortal;
   const config = loadConfig({
-    DATA_DIR: tmp.dir,
-    HUBSPOT_AUTH: 'oauth',
-    HUBSPOT_BASE_URL: sb.url,
-    HUBSPOT_CLIENT_ID: sb.clientId,
-    HUBSPOT_CLIENT_SECRET: sb.clientSecret,
-    HUBSPOT_APP_ID: sb.appId,
+    ...oauthDeploymentEnv(sb, { dataDir: tmp.dir, publicUrl: PUBLIC_URL }),
     ...(defaultPortal === null ? {} : { HUBSPOT_PORTAL_ID: String(defaultPortal) }),
-    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    WEBHOOK_PUBLIC_URL: PUBLIC_URL,
     HUBSPOT_MAX_RETRIES: '0',
-    OWNER_TASKS: 'false',
     LOG_LEVEL: 'silent',
     ...opts.env,
   });
   const container = createContainer(config, opts.logger ?? createLogger('silent', 'tenancy-test'));
   const app = await buildServiceApp(container);
-  const installFlow = async (portalId: number): Promise<InstallFlow> => {
-    const start = await app.inject({ method: 'GET', url: `/oauth/install?portal_id=${portalId}` });
-    const cookie = start.cookies.find((c) => c.name === STATE_COOKIE)!;
-    const authorize = new URL(start.headers.location as string);
-    const hop = await fetch(authorize, { redirect: 'manual' });
-    const back = new URL(hop.headers.get('location')!);
-    const callback = await app.inject({ method: 'GET', url: `/oauth/callback${back.search}`, cookies: { [STATE_COOKIE]: cookie.value } });
-    return { start, cookie, authorize, callback, callbackSearch: back.search };
-  };
-  const install = async (portalId: number) => {
-    const { callback } = await installFlow(portalId);
-    if (callback.statusCode !== 200) throw new Error(`install of ${portalId} failed: ${callback.statusCode} ${callback.body}`);
-  };
   return {
     sb,
     config,
@@ -93,8 +62,8 @@ export async function startTenantStack(opts: {
     app,
     portals: opts.portals.map((p) => String(p.portalId)),
     dataDir: tmp.dir,
-    installFlow,
-    install,
+    installFlow: (portalId) => walkInstall(app, portalId),
+    install: (portalId) => installPortal(app, portalId),
     close: async () => {
       await app.close();
       await container.close();
