@@ -19,6 +19,7 @@ import { traceRoute } from './trace-route.ts';
 import { registerSecurity } from './auth.ts';
 import { ApiError } from './errors.ts';
 import { answerMethodNotAllowed } from './method-not-allowed.ts';
+import { releaseHolds } from './tenancy.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 import type { ApiToken, RouteEntry } from './route-options.ts';
 import { sessionRoutes } from './routes/session.ts';
@@ -76,8 +77,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
+    // The handler is done with its portal: a purge waiting for it may start (api/tenancy.ts).
+    releaseHolds(req);
   });
   app.addHook('onResponse', async (req, reply) => {
+    releaseHolds(req);
     metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
 

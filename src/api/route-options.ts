@@ -20,6 +20,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the auth hook: who is calling (token name) and with which role. */
     principal?: { name: string; role: Role; portals?: string[] };
+    /** Holds on portals the request works on (api/tenancy.ts), released once it has answered. */
+    portalHolds?: Array<() => void>;
   }
 }
 

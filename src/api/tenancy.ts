@@ -12,7 +12,11 @@ import './route-options.ts';
 
 /** A deployment serving many portals: one write-back service per portal. */
 export interface PortalWritebacks {
-  forPortal(portalId: string): Promise<WritebackService>;
+  /**
+   * The portal's write-back service and a hold on the portal: until `release()`, the portal is not purged in this
+   * process (a purge waits for it). PortalNotServedError (code PORTAL_NOT_SERVED) when the portal is not served.
+   */
+  lease(portalId: string): Promise<{ writeback: WritebackService; release: () => void }>;
   /** The portal a request works on when it names none (and its caller is not limited to exactly one). */
   defaultPortal(): Promise<string>;
 }
@@ -57,9 +61,32 @@ export async function portalOf(req: FastifyRequest, defaultPortal: () => Promise
   return portal;
 }
 
-/** The write-back service of the request's portal. */
+/**
+ * Keeps a hold on a portal until the request has answered: released when its handler's answer is sent (or the
+ * request ends otherwise), so a purge of the portal never interleaves with a request working on it.
+ */
+export function holdUntilAnswered(req: FastifyRequest, release: () => void): void {
+  (req.portalHolds ??= []).push(release);
+}
+
+/** Releases a request's holds (the app's onSend and onResponse hooks; twice is harmless). */
+export function releaseHolds(req: FastifyRequest): void {
+  const holds = req.portalHolds;
+  if (!holds) return;
+  req.portalHolds = undefined;
+  for (const release of holds) release();
+}
+
+/** The write-back service of a portal, held for the request (PortalNotServedError passes through). */
+export async function heldWriteback(source: PortalWritebacks, req: FastifyRequest, portalId: string): Promise<WritebackService> {
+  const { writeback, release } = await source.lease(portalId);
+  holdUntilAnswered(req, release);
+  return writeback;
+}
+
+/** The write-back service of the request's portal, held until the request has answered. */
 export async function writebackOf(source: WritebackSource, req: FastifyRequest): Promise<WritebackService> {
-  if (!('forPortal' in source)) {
+  if (!('lease' in source)) {
     const portal = await source.portalId();
     const named = requestedPortal(req);
     if (named !== undefined && named !== portal) throw apiError('NOT_FOUND', `this service does not serve HubSpot portal ${named}`);
@@ -68,7 +95,7 @@ export async function writebackOf(source: WritebackSource, req: FastifyRequest):
   }
   const portal = await portalOf(req, () => source.defaultPortal());
   try {
-    return await source.forPortal(portal);
+    return await heldWriteback(source, req, portal);
   } catch (err) {
     if ((err as { code?: unknown }).code === 'PORTAL_NOT_SERVED') throw apiError('NOT_FOUND', `this service does not serve HubSpot portal ${portal}`);
     throw err;

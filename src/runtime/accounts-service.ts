@@ -6,6 +6,7 @@ import { HubSpotError, HubSpotRateLimitError } from '../hubspot/errors.ts';
 import { portalEmbedder } from '../text/embedder.ts';
 import type { Container } from './container.ts';
 import { portalProvider } from './model-quotas.ts';
+import { isPortalGone, PortalNotServedError, type PortalScope } from './portal-scopes.ts';
 
 /** Adapts the retrieval and agent modules to the accounts API (and maps their not-found errors to 404s). */
 export function createAccountsService(c: Container): AccountsService {
@@ -30,51 +31,71 @@ export function createAccountsService(c: Container): AccountsService {
     return notFound(err, accountId);
   };
 
+  /**
+   * Each call holds its portal while it works (portal-scopes.ts), so a purge of the portal waits for the request.
+   * Reads of a portal this deployment does not serve hold nothing and find nothing, as before.
+   */
+  const held = async <T>(portalId: string, work: (scope: PortalScope | undefined) => Promise<T>): Promise<T> => {
+    const lease = await c.leasePortal(portalId).catch((err: unknown) => {
+      if (isPortalGone(err)) return undefined;
+      throw err;
+    });
+    try {
+      return await work(lease?.scope);
+    } finally {
+      lease?.release();
+    }
+  };
+
   return {
     defaultPortal: () => c.portalId(),
 
-    async similar(portalId, accountId, opts) {
-      const { similarAccounts } = await import('../retrieval/similar-accounts.ts');
-      const store = await c.store();
-      return similarAccounts(store, portalId, accountId, opts).catch((e: unknown) => notFound(e, accountId));
-    },
+    similar: (portalId, accountId, opts) =>
+      held(portalId, async () => {
+        const { similarAccounts } = await import('../retrieval/similar-accounts.ts');
+        const store = await c.store();
+        return similarAccounts(store, portalId, accountId, opts).catch((e: unknown) => notFound(e, accountId));
+      }),
 
-    async search(portalId, query, filters, limit) {
-      const { searchAccounts } = await import('../retrieval/account-search.ts');
-      const [store, embedder] = await Promise.all([c.store(), c.embedder().then((e) => portalEmbedder(e, portalId))]);
-      return searchAccounts(store, embedder, portalId, query, { filters, limit });
-    },
+    search: (portalId, query, filters, limit) =>
+      held(portalId, async () => {
+        const { searchAccounts } = await import('../retrieval/account-search.ts');
+        const [store, embedder] = await Promise.all([c.store(), c.embedder().then((e) => portalEmbedder(e, portalId))]);
+        return searchAccounts(store, embedder, portalId, query, { filters, limit });
+      }),
 
-    async context(portalId, accountId, q, k) {
-      const { hybridSearch } = await import('../retrieval/hybrid-search.ts');
-      const [store, embedder] = await Promise.all([c.store(), c.embedder().then((e) => portalEmbedder(e, portalId))]);
-      if ((await store.listChunkKeys(portalId, accountId)).length === 0 && !(await store.getProfile(portalId, accountId))) {
-        throw apiError('NOT_FOUND', `Account ${accountId} is not in the index (unknown account, or not ingested yet)`);
-      }
-      const hits = await hybridSearch({ store, embedder, portalId, accountId, query: q, k, mode: 'hybrid' });
-      return hits.map((h) => ({
-        id: h.chunk.id,
-        sourceType: h.chunk.sourceType,
-        sourceId: h.chunk.sourceId,
-        occurredAt: h.chunk.occurredAt,
-        score: h.score,
-        text: h.chunk.text,
-      }));
-    },
+    context: (portalId, accountId, q, k) =>
+      held(portalId, async () => {
+        const { hybridSearch } = await import('../retrieval/hybrid-search.ts');
+        const [store, embedder] = await Promise.all([c.store(), c.embedder().then((e) => portalEmbedder(e, portalId))]);
+        if ((await store.listChunkKeys(portalId, accountId)).length === 0 && !(await store.getProfile(portalId, accountId))) {
+          throw apiError('NOT_FOUND', `Account ${accountId} is not in the index (unknown account, or not ingested yet)`);
+        }
+        const hits = await hybridSearch({ store, embedder, portalId, accountId, query: q, k, mode: 'hybrid' });
+        return hits.map((h) => ({
+          id: h.chunk.id,
+          sourceType: h.chunk.sourceType,
+          sourceId: h.chunk.sourceId,
+          occurredAt: h.chunk.occurredAt,
+          score: h.score,
+          text: h.chunk.text,
+        }));
+      }),
 
-    async generate(portalId, accountId, agent, opts) {
-      const { runAgentForAccount } = await import('../agents/run-agent.ts');
-      const scope = await c.portal(portalId).catch((e: unknown) => notFound(e, accountId));
-      const { gateway, writeback } = scope;
-      const [store, embedder, provider] = await Promise.all([c.store(), c.embedder().then((e) => portalEmbedder(e, portalId)), portalProvider(c, scope)]);
-      if ((await store.listChunkKeys(portalId, accountId)).length === 0) {
-        throw apiError('NOT_FOUND', `Account ${accountId} is not in the index (unknown account, or not ingested yet)`);
-      }
-      const scorer = await scope.scorer();
-      return runAgentForAccount(
-        { store, embedder, gateway, provider, sink: writeback, scorer, enrichment: await c.enrichment(), validations: await (await c.validations()).records(portalId), logger: c.logger },
-        { portalId, accountId, agent, dryRun: opts.dryRun || c.config.DRY_RUN, actor: opts.actor },
-      ).catch((e: unknown) => generationFailed(e, accountId));
-    },
+    generate: (portalId, accountId, agent, opts) =>
+      held(portalId, async (scope) => {
+        const { runAgentForAccount } = await import('../agents/run-agent.ts');
+        if (!scope) return notFound(new PortalNotServedError(portalId, 'not installed or removed'), accountId);
+        const { gateway, writeback } = scope;
+        const [store, embedder, provider] = await Promise.all([c.store(), c.embedder().then((e) => portalEmbedder(e, portalId)), portalProvider(c, scope)]);
+        if ((await store.listChunkKeys(portalId, accountId)).length === 0) {
+          throw apiError('NOT_FOUND', `Account ${accountId} is not in the index (unknown account, or not ingested yet)`);
+        }
+        const scorer = await scope.scorer();
+        return runAgentForAccount(
+          { store, embedder, gateway, provider, sink: writeback, scorer, enrichment: await c.enrichment(), validations: await (await c.validations()).records(portalId), logger: c.logger },
+          { portalId, accountId, agent, dryRun: opts.dryRun || c.config.DRY_RUN, actor: opts.actor },
+        ).catch((e: unknown) => generationFailed(e, accountId));
+      }),
   };
 }

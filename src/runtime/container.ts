@@ -23,7 +23,7 @@ import { ActionWaiters } from '../actions/waiters.ts';
 import type { SqliteFiles } from '../db/sqlite.ts';
 import { ContainerMetrics, configurePortalLabels } from '../metrics.ts';
 import { tracingEnabled } from '../tracing.ts';
-import { PortalNotServedError, PortalScopes, policyFileFor, type PortalScope } from './portal-scopes.ts';
+import { PortalNotServedError, PortalScopes, policyFileFor, type PortalLease, type PortalScope } from './portal-scopes.ts';
 
 /**
  * The composition root: builds each port's adapter from the configuration, lazily, once per process, and
@@ -44,8 +44,12 @@ export interface Container {
   serves(portalId: string): Promise<boolean>;
   /** One portal's gateway, write-back, indexer and scorer, built once; PortalNotServedError when not served. */
   portal(portalId: string): Promise<PortalScope>;
-  /** Runs work (a job) with a portal's scope, which is not evicted while it runs. */
+  /** Runs work (a job) with a portal's scope, holding a lease on it (portal-scopes.ts) while it runs. */
   usePortal<T>(portalId: string, work: (scope: PortalScope) => Promise<T>): Promise<T>;
+  /** A lease on a portal's scope until `release()` (an API request, until it has answered). */
+  leasePortal(portalId: string): Promise<PortalLease>;
+  /** Runs work (a purge) with the portal to itself: its jobs and requests in this process finish first, new ones wait. */
+  exclusivePortal<T>(portalId: string, work: () => Promise<T>): Promise<T>;
   /** Drops a portal's scope in this process (after it was removed, uninstalled or purged). */
   forgetPortal(portalId: string): Promise<void>;
   embedder(): Promise<Embedder>;
@@ -148,9 +152,14 @@ export function createContainer(config: Config, logger: Logger): Container {
     runtime.tokens.onUninstalled(async (id) => {
       await self.forgetPortal(id);
       if (!config.PURGE_ON_UNINSTALL) return;
-      const { purgePortal } = await import('./portal-purge.ts');
-      const report = await purgePortal(self, id, { actor: 'uninstall (PURGE_ON_UNINSTALL)' });
-      logger.warn({ portalId: id, jobs: report.jobs, vectors: report.vectors, rows: report.sql }, 'uninstalled portal purged');
+      // Not awaited: the uninstall may come from a job's token refresh (that job holds the portal, and the purge
+      // waits for the portal's work to end) or from a webhook HubSpot wants answered within seconds.
+      void import('./portal-purge.ts')
+        .then(({ purgePortal }) => purgePortal(self, id, { actor: 'uninstall (PURGE_ON_UNINSTALL)' }))
+        .then(
+          (report) => logger.warn({ portalId: id, jobs: report.jobs, vectors: report.vectors, rows: report.sql }, 'uninstalled portal purged'),
+          (err: unknown) => logger.error({ portalId: id, err: errorMessage(err) }, 'the purge of an uninstalled portal failed: run `hubspot-ai portals purge`'),
+        );
     });
     return runtime;
   });
@@ -432,6 +441,8 @@ export function createContainer(config: Config, logger: Logger): Container {
     portal: async (id) => (await portalScopes()).get(id),
     forgetPortal: (id) => scopes.forget(id),
     usePortal: async (id, work) => (await portalScopes()).use(id, work),
+    leasePortal: async (id) => (await portalScopes()).lease(id),
+    exclusivePortal: async (id, work) => (await portalScopes()).exclusive(id, work),
     embedder,
     store,
     dropVectorIndex,

@@ -19,8 +19,14 @@ export async function buildServiceApp(c: Container): Promise<FastifyInstance> {
   ]);
   const { hubspotRoutes } = await import('../api/routes/hubspot.ts');
   const [queue, oauth] = await Promise.all([c.queue(), c.oauth()]);
-  // Each request works on one portal's write-back service (api/tenancy.ts).
-  const writeback: PortalWritebacks = { forPortal: async (id) => (await c.portal(id)).writeback, defaultPortal: () => c.portalId() };
+  // Each request works on one portal's write-back service, holding the portal until it has answered (api/tenancy.ts).
+  const writeback: PortalWritebacks = {
+    lease: async (id) => {
+      const { scope, release } = await c.leasePortal(id);
+      return { writeback: scope.writeback, release };
+    },
+    defaultPortal: () => c.portalId(),
+  };
   const lifecycle = oauth ? (await import('../oauth/lifecycle.ts')).applyAppLifecycle : undefined;
   const routes: RouteGroup[] = [
     {
@@ -85,14 +91,14 @@ export async function buildServiceApp(c: Container): Promise<FastifyInstance> {
 function validationService(c: Container): import('../api/routes/validations.ts').ValidationService {
   return {
     defaultPortal: () => c.portalId(),
-    async list(portalId, limit) {
-      await c.portal(portalId); // a portal this deployment does not serve has no records to show
-      return (await c.validations()).list(portalId, limit);
-    },
+    // Each holds the portal while it works (a portal this deployment does not serve has no records to show).
+    list: (portalId, limit) => c.usePortal(portalId, async () => (await c.validations()).list(portalId, limit)),
     async validateJudgments(portalId, write) {
       const { validateJudgments } = await import('../writeback/scorer-report/judgment-report.ts');
-      const [{ gateway, writeback }, provider, validations, records] = await Promise.all([c.portal(portalId), c.provider(), c.validations(), c.modelRecords()]);
-      return validateJudgments({ portalId, gateway, validations, records, audit: (f) => writeback.audit(f), model: { provider: provider.provider, model: provider.model } }, { write });
+      return c.usePortal(portalId, async ({ gateway, writeback }) => {
+        const [provider, validations, records] = await Promise.all([c.provider(), c.validations(), c.modelRecords()]);
+        return validateJudgments({ portalId, gateway, validations, records, audit: (f) => writeback.audit(f), model: { provider: provider.provider, model: provider.model } }, { write });
+      });
     },
   };
 }

@@ -12,6 +12,7 @@ import { portalSnapshotPrefix } from '../ingest/history-snapshots.ts';
 export interface PurgeDeps {
   oauth(): Promise<{ tokens: { uninstall(portalId: string, reason: string): Promise<boolean> } } | undefined>;
   forgetPortal(portalId: string): Promise<void>;
+  exclusivePortal<T>(portalId: string, work: () => Promise<T>): Promise<T>;
   sql(): Promise<SqlHandle>;
   queue(): Promise<Pick<JobQueue, 'removePortalJobs'>>;
   store(): Promise<Pick<VectorStore, 'listAccounts' | 'deleteAccount' | 'stats'>>;
@@ -22,7 +23,9 @@ type Container = PurgeDeps;
 /**
  * Purging a portal: everything this deployment holds of it goes, from every store, and the fact of the purge is
  * recorded (portal id, time, actor) so the audit log's append-only guard lets exactly that portal's rows go.
- *   1. its work stops: OAuth mode uninstalls it (tokens erased, webhooks dropped); this process drops its scope;
+ *   1. its work stops: OAuth mode uninstalls it (tokens erased, webhooks dropped); then the purge takes the portal
+ *      to itself in this process (PortalScopes.exclusive): the jobs and API requests holding it finish first, new
+ *      ones wait until the purge is over (and then find the portal not served), so none writes between the steps;
  *   2. the queue: its waiting, delayed, dead and finished jobs (and webhook batches of only its events);
  *   3. the vector store: every chunk and account profile of the portal;
  *   4. the cache: its webhook high-water marks and own-write markers (keys named by portal);
@@ -112,16 +115,19 @@ export async function purgePortal(c: Container, portalId: string, opts: { actor:
   const oauth = await c.oauth();
   step('stopping its work');
   const uninstalled = oauth ? await oauth.tokens.uninstall(portalId, `purged by ${opts.actor}`) : false;
-  await c.forgetPortal(portalId);
+  step('waiting for its running jobs and requests');
+  return c.exclusivePortal(portalId, () => removeEverything(c, portalId, uninstalled, opts.actor, step));
+}
 
+async function removeEverything(c: Container, portalId: string, uninstalled: boolean, actor: string, step: (s: string) => void): Promise<PurgeReport> {
   const handle = await c.sql();
   const { migrateWriteback } = await import('../writeback/sql-schema.ts');
   await migrateWriteback(handle);
   const db = handle.db as unknown as Kysely<{ portal_purges: { portal_id: string; requested_at: number; requested_by: string } }>;
   await db
     .insertInto('portal_purges')
-    .values({ portal_id: portalId, requested_at: Date.now(), requested_by: opts.actor })
-    .onConflict((oc) => oc.column('portal_id').doUpdateSet({ requested_at: Date.now(), requested_by: opts.actor }))
+    .values({ portal_id: portalId, requested_at: Date.now(), requested_by: actor })
+    .onConflict((oc) => oc.column('portal_id').doUpdateSet({ requested_at: Date.now(), requested_by: actor }))
     .execute();
 
   step('removing its jobs');

@@ -69,8 +69,32 @@ export interface PortalScopesOptions {
 interface Entry {
   scope: Promise<PortalScope>;
   lastUsed: number;
-  /** Work running with the scope (jobs): never evicted while above zero. */
+  /** Work running with the scope (jobs, API requests): never evicted while above zero. */
   leases: number;
+  /** Forgotten while leased: closed when its last lease is released, not under the work using it. */
+  retired?: boolean;
+}
+
+/** A hold on a portal's scope: released once, when the work that took it is over. */
+export interface PortalLease {
+  scope: PortalScope;
+  release: () => void;
+}
+
+/** A purge (or another exclusive change) that could not start because the portal's work did not end in time. */
+export class PortalBusyError extends AppError {
+  readonly retryable = true;
+  constructor(readonly portalId: string, holders: number, waitedMs: number) {
+    super('PORTAL_BUSY', `HubSpot portal ${portalId} still has ${holders} job(s) or request(s) running after ${Math.round(waitedMs / 1000)} s: nothing was purged, try again`);
+  }
+}
+
+/** Per portal: how many leases are out, and the exclusive hold (a purge) new leases wait behind. */
+interface Gate {
+  holders: number;
+  exclusive: Promise<void> | undefined;
+  /** Wakes an exclusive hold waiting for the last lease. */
+  drained: (() => void) | undefined;
 }
 
 /**
@@ -81,6 +105,7 @@ interface Entry {
  */
 export class PortalScopes {
   private readonly scopes = new Map<string, Entry>();
+  private readonly gates = new Map<string, Gate>();
   private readonly max: number;
   private readonly idleMs: number;
   private readonly now: () => number;
@@ -98,15 +123,95 @@ export class PortalScopes {
     return this.entry(portalId).scope;
   }
 
-  /** Runs `work` with the portal's scope; the scope is not evicted before `work` settles (jobs). */
+  /** Runs `work` with the portal's scope, holding a lease on it until `work` settles (jobs). */
   async use<T>(portalId: string, work: (scope: PortalScope) => Promise<T>): Promise<T> {
-    const e = this.entry(portalId);
-    e.leases += 1;
+    const lease = await this.lease(portalId);
     try {
-      return await work(await e.scope);
+      return await work(lease.scope);
     } finally {
-      e.leases -= 1;
-      e.lastUsed = this.now();
+      lease.release();
+    }
+  }
+
+  /**
+   * Holds the portal's scope until `release()` (an API request holds one until it has answered): the scope is
+   * not evicted meanwhile, and an exclusive hold (`exclusive`, a purge) waits for every lease to be released.
+   * While an exclusive hold runs, new leases wait for it to end, then build the scope again (a purged, uninstalled
+   * portal is then not served).
+   */
+  async lease(portalId: string): Promise<PortalLease> {
+    const gate = await this.openGate(portalId);
+    gate.holders += 1;
+    let e: Entry | undefined;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      if (e) {
+        e.leases -= 1;
+        e.lastUsed = this.now();
+        if (e.leases === 0 && e.retired) void e.scope.then((sc) => this.opts.close(sc)).catch(() => undefined);
+      }
+      gate.holders -= 1;
+      if (gate.holders === 0) {
+        gate.drained?.();
+        if (!gate.exclusive) this.gates.delete(portalId);
+      }
+    };
+    try {
+      e = this.entry(portalId);
+      e.leases += 1;
+      return { scope: await e.scope, release };
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
+  /**
+   * Runs `work` with the portal to itself: new leases wait, the running ones are waited for (at most `waitMs`,
+   * else PortalBusyError and nothing ran), the portal's scope is dropped, then `work` runs. A purge runs so, so no
+   * job or API request of the portal interleaves with it in this process.
+   */
+  async exclusive<T>(portalId: string, work: () => Promise<T>, opts: { waitMs?: number } = {}): Promise<T> {
+    const gate = await this.openGate(portalId);
+    let done!: () => void;
+    gate.exclusive = new Promise<void>((resolve) => (done = resolve));
+    const waitMs = opts.waitMs ?? 60_000;
+    const started = this.now();
+    try {
+      if (gate.holders > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        const drained = await new Promise<boolean>((resolve) => {
+          gate.drained = () => resolve(true);
+          timer = setTimeout(() => resolve(false), waitMs);
+        }).finally(() => {
+          clearTimeout(timer);
+          gate.drained = undefined;
+        });
+        if (!drained) throw new PortalBusyError(portalId, gate.holders, this.now() - started);
+      }
+      await this.forget(portalId);
+      return await work();
+    } finally {
+      gate.exclusive = undefined;
+      if (gate.holders === 0) this.gates.delete(portalId);
+      done();
+    }
+  }
+
+  /** Leases out on a portal now (jobs and requests running with its scope). */
+  holders(portalId: string): number {
+    return this.gates.get(portalId)?.holders ?? 0;
+  }
+
+  /** The portal's gate once no exclusive hold is on it (a finished hold may have dropped the gate: fetched anew). */
+  private async openGate(portalId: string): Promise<Gate> {
+    for (;;) {
+      let g = this.gates.get(portalId);
+      if (!g) this.gates.set(portalId, (g = { holders: 0, exclusive: undefined, drained: undefined }));
+      if (!g.exclusive) return g;
+      await g.exclusive;
     }
   }
 
@@ -146,11 +251,20 @@ export class PortalScopes {
     }
   }
 
-  /** Drops a portal's scope (removed, uninstalled or purged) and closes what it owns. */
+  /**
+   * Drops a portal's scope (removed, uninstalled or purged) and closes what it owns: at once if nothing holds it,
+   * else when the last job or request holding it is done (closing its gateway under a running request would fail
+   * that request midway). The next use builds the scope again (an uninstalled portal is then not served).
+   */
   async forget(portalId: string): Promise<void> {
     const e = this.scopes.get(portalId);
     this.scopes.delete(portalId);
-    if (e) await e.scope.then((s) => this.opts.close(s)).catch(() => undefined);
+    if (!e) return;
+    if (e.leases > 0) {
+      e.retired = true;
+      return;
+    }
+    await e.scope.then((s) => this.opts.close(s)).catch(() => undefined);
   }
 
   /** Portals with a scope built in this process (bounded by `max` plus the scopes jobs hold). */

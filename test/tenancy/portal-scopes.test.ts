@@ -99,3 +99,62 @@ describe('portal scopes stay bounded', () => {
     expect(h.scopes.built()).toEqual([]);
   });
 });
+
+describe('a purge has the portal to itself', () => {
+  it('waits for the leases out (jobs, requests); new leases wait for it and then build the scope again', async () => {
+    const h = harness();
+    const events: string[] = [];
+    const request = await h.scopes.lease('1');
+    const job = h.scopes.use('1', async () => {
+      await new Promise<void>((r) => setImmediate(r));
+      events.push('job done');
+    });
+    await job;
+    expect(h.scopes.holders('1')).toBe(1);
+    const purge = h.scopes.exclusive('1', async () => {
+      events.push('purge runs');
+      return 'purged';
+    });
+    await settled();
+    // A lease asked for while the purge waits: it waits behind the purge.
+    const later = h.scopes.lease('1').then((l) => {
+      events.push('later lease');
+      return l;
+    });
+    // Another portal is not held up.
+    await h.scopes.use('2', async () => void events.push('portal 2'));
+    await settled();
+    expect(events).toEqual(['job done', 'portal 2']);
+    request.release();
+    request.release(); // twice is harmless
+    expect(await purge).toBe('purged');
+    const l = await later;
+    expect(events).toEqual(['job done', 'portal 2', 'purge runs', 'later lease']);
+    // The purge dropped the scope it found; the lease after it built a new one.
+    expect(h.closed).toEqual(['1']);
+    expect(h.built.filter((id) => id === '1')).toHaveLength(2);
+    l.release();
+    expect(h.scopes.holders('1')).toBe(0);
+  });
+
+  it('fails with PORTAL_BUSY, running nothing, when the work does not end in time; the portal stays usable', async () => {
+    const h = harness();
+    const request = await h.scopes.lease('1');
+    let ran = false;
+    await expect(h.scopes.exclusive('1', async () => void (ran = true), { waitMs: 50 })).rejects.toMatchObject({ code: 'PORTAL_BUSY' });
+    expect(ran).toBe(false);
+    expect(h.closed).toEqual([]);
+    const again = await h.scopes.lease('1');
+    expect(h.scopes.holders('1')).toBe(2);
+    again.release();
+    request.release();
+    expect(await h.scopes.exclusive('1', async () => 'ok')).toBe('ok');
+  });
+
+  it('a scope that failed to build releases its lease', async () => {
+    const h = harness();
+    await expect(h.scopes.lease('0')).rejects.toThrow(/not served/);
+    expect(h.scopes.holders('0')).toBe(0);
+    expect(await h.scopes.exclusive('0', async () => 'free')).toBe('free');
+  });
+});

@@ -4,7 +4,7 @@ import { RECORD_TYPES } from '../../core/objects.ts';
 import { formatIssues } from '../../webhooks/event-schema.ts';
 import type { SignatureVersion } from '../../webhooks/verify-signature.ts';
 import type { WritebackService } from '../../writeback/create-writeback.ts';
-import type { WritebackSource } from '../tenancy.ts';
+import { heldWriteback, type WritebackSource } from '../tenancy.ts';
 import type { Logger } from '../../logging.ts';
 import { apiError } from '../errors.ts';
 import { toApiError, toDto } from './reviews.ts';
@@ -52,7 +52,7 @@ export const cardRoutes: FastifyPluginAsync<{ writeback: WritebackSource; verify
     const q = CallerQuery.safeParse(req.query ?? {});
     if (!q.success) throw apiError('BAD_REQUEST', `card request without HubSpot's user and portal: ${formatIssues(q.error.issues)}`);
     // HubSpot signed the portal: the card works on that portal's reviews only, and on none of a portal not served.
-    const wb = await portalWriteback(source, q.data.portalId);
+    const wb = await portalWriteback(source, req, q.data.portalId);
     const who: HubSpotCaller = { portalId: q.data.portalId, userId: q.data.userId, userEmail: q.data.userEmail ?? null, appId: q.data.appId ?? null };
     req.hubspotCaller = who;
     return { who, body, wb };
@@ -107,10 +107,10 @@ export const cardRoutes: FastifyPluginAsync<{ writeback: WritebackSource; verify
   });
 };
 
-async function portalWriteback(source: WritebackSource, portalId: string): Promise<WritebackService> {
-  if ('forPortal' in source) {
+async function portalWriteback(source: WritebackSource, req: FastifyRequest, portalId: string): Promise<WritebackService> {
+  if ('lease' in source) {
     try {
-      return await source.forPortal(portalId);
+      return await heldWriteback(source, req, portalId);
     } catch (err) {
       if ((err as { code?: unknown }).code === 'PORTAL_NOT_SERVED') throw apiError('FORBIDDEN', `this service does not serve portal ${portalId}`);
       throw err;
