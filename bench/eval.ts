@@ -130,7 +130,13 @@ async function evalSeed(args: EvalArgs, seed: number, log: (m: string) => void):
         randomP10: round(s.randomP10),
         segmentP10: round(s.segmentP10),
         outcomeAuc: round(s.outcomeAuc),
+        outcomeAucCi: roundInterval(s.outcomeAucCi),
         outcomeAucFirmographicLookalikes: round(s.outcomeAucFirmographicLookalikes),
+        outcomeAucFirmographicLookalikesCi: roundInterval(s.outcomeAucFirmographicLookalikesCi),
+        outcomeAucRandomNeighbours: round(s.outcomeAucRandomNeighbours),
+        outcomeAucRandomNeighboursCi: roundInterval(s.outcomeAucRandomNeighboursCi),
+        outcomeAucClusterCeiling: round(s.outcomeAucClusterCeiling),
+        outcomeAucClusterCeilingCi: roundInterval(s.outcomeAucClusterCeilingCi),
       };
     }
     if (args.sections.has('scorer')) {

@@ -113,7 +113,7 @@ export function renderReport(out: Record<string, unknown> | EvalReport, reports:
   if (s) {
     rows.push(['similar accounts hidden-cluster P@10, history only', `${f3(s.hiddenClusterP10NoFirmographics)}${ci(s.hiddenClusterP10NoFirmographicsCi)}`, `random ${f3(s.randomP10)}`, '≥ 0.8 (real model)', yes((num(s.hiddenClusterP10NoFirmographics) ?? 0) >= 0.8)]);
     rows.push(['similar accounts hidden-cluster P@10, firmographics shown', `${f3(s.hiddenClusterP10)}${ci(s.hiddenClusterP10Ci)}`, `same-segment P@10 ${f3(s.segmentP10)}`, '-', '-']);
-    rows.push(['neighbours\' outcomes predict own (AUC)', f3(s.outcomeAuc), `firmographic look-alikes ${f3(s.outcomeAucFirmographicLookalikes)}`, '-', '-']);
+    rows.push([`neighbours' outcomes predict own (AUC, ${cnt(s.outcomeAccounts)} accounts)`, `${f3(s.outcomeAuc)}${ci(s.outcomeAucCi)}`, `random neighbours ${f3(s.outcomeAucRandomNeighbours)}${ci(s.outcomeAucRandomNeighboursCi)} · look-alikes ${f3(s.outcomeAucFirmographicLookalikes)}${ci(s.outcomeAucFirmographicLookalikesCi)} · whole cluster (ceiling) ${f3(s.outcomeAucClusterCeiling)}${ci(s.outcomeAucClusterCeilingCi)}`, '-', '-']);
   }
   const sc = o.scorer as Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
   if (sc) {

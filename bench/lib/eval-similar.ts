@@ -6,7 +6,7 @@ import type { TermStatsStore } from '../../src/ingest/term-stats.ts';
 import { similarAccounts } from '../../src/retrieval/similar-accounts.ts';
 import type { VectorStore } from '../../src/retrieval/vector-store.ts';
 import type { GroundTruth } from '../../src/sandbox/types.ts';
-import { mean, meanInterval, type Interval } from './eval-stats.ts';
+import { bootstrap, mean, meanInterval, seededRandom, type Interval } from './eval-stats.ts';
 
 /**
  * Similar accounts judged by a variable no CRM field holds: the account's hidden need cluster, which only shapes
@@ -19,7 +19,13 @@ import { mean, meanInterval, type Interval } from './eval-stats.ts';
  *     fields, so the two agree unless it starts to;
  *   - randomP10: what random neighbours give (cluster shares);
  *   - outcomeAuc: does the neighbours' outcome (any deal won, among neighbours with closed deals) rank the
- *     account's own outcome? Beside it, the same from firmographic look-alikes (same industry and size band).
+ *     account's own outcome? Beside it, with 95% bootstrap intervals over the accounts: the same from random
+ *     neighbours (chance), from firmographic look-alikes (same industry and size band), and from the account's
+ *     whole hidden cluster (every other account of the cluster: the ceiling that perfect neighbours reach). The
+ *     generator ties outcomes to the cluster only through one driver of each deal's win probability (the
+ *     cluster's need fit, sandbox/lead-model.ts), beside segment fit, champions, meetings, competitors, budget
+ *     and label noise; so even the ceiling is modest, and 100 companies give ~65 accounts with a closed deal,
+ *     which leaves intervals ±0.14 wide.
  */
 
 export interface SimilarScores {
@@ -32,7 +38,13 @@ export interface SimilarScores {
   /** The old label (same industry × size band), for comparison: what the profile used to copy. */
   segmentP10: number;
   outcomeAuc: number;
+  outcomeAucCi: Interval;
   outcomeAucFirmographicLookalikes: number;
+  outcomeAucFirmographicLookalikesCi: Interval;
+  outcomeAucRandomNeighbours: number;
+  outcomeAucRandomNeighboursCi: Interval;
+  outcomeAucClusterCeiling: number;
+  outcomeAucClusterCeilingCi: Interval;
   outcomeAccounts: number;
 }
 
@@ -99,7 +111,10 @@ export async function evaluateSimilar(input: {
   const base = mean([...own.values()].map((w) => (w ? 1 : 0)));
   const outcomeScores: number[] = [];
   const lookalikeScores: number[] = [];
+  const randomScores: number[] = [];
+  const ceilingScores: number[] = [];
   const outcomeLabels: boolean[] = [];
+  const rand = seededRandom(0x5eed);
   for (const c of companies) {
     if (!(await store.getProfile(shownPortal, c.id))) continue;
     const same = (list: string[], key: Map<string, string>) => (list.length ? list.filter((n) => key.get(n) === key.get(c.id)).length / list.length : 0);
@@ -115,6 +130,12 @@ export async function evaluateSimilar(input: {
       outcomeScores.push(fromNeighbours.length ? mean(fromNeighbours) : base);
       const lookalikes = companies.filter((o) => o.id !== c.id && o.segment === c.segment && own.has(o.id)).map((o) => (own.get(o.id) ? 1 : 0));
       lookalikeScores.push(lookalikes.length ? mean(lookalikes) : base);
+      const others = companies.filter((o) => o.id !== c.id);
+      const randomTen = Array.from({ length: Math.min(10, others.length) }, () => others[Math.floor(rand() * others.length)]!.id);
+      const fromRandom = withOutcome(randomTen);
+      randomScores.push(fromRandom.length ? mean(fromRandom) : base);
+      const sameCluster = withOutcome(others.filter((o) => o.needCluster === c.needCluster).map((o) => o.id));
+      ceilingScores.push(sameCluster.length ? mean(sameCluster) : base);
       outcomeLabels.push(own.get(c.id)!);
     }
   }
@@ -127,7 +148,18 @@ export async function evaluateSimilar(input: {
     randomP10: mean(rnd),
     segmentP10: mean(seg),
     outcomeAuc: auc(outcomeScores, outcomeLabels),
+    outcomeAucCi: aucInterval(outcomeScores, outcomeLabels),
     outcomeAucFirmographicLookalikes: auc(lookalikeScores, outcomeLabels),
+    outcomeAucFirmographicLookalikesCi: aucInterval(lookalikeScores, outcomeLabels),
+    outcomeAucRandomNeighbours: auc(randomScores, outcomeLabels),
+    outcomeAucRandomNeighboursCi: aucInterval(randomScores, outcomeLabels),
+    outcomeAucClusterCeiling: auc(ceilingScores, outcomeLabels),
+    outcomeAucClusterCeilingCi: aucInterval(ceilingScores, outcomeLabels),
     outcomeAccounts: outcomeLabels.length,
   };
+}
+
+/** 95% bootstrap interval of the AUC over the accounts. */
+function aucInterval(scores: number[], labels: boolean[]): Interval {
+  return bootstrap(scores.length, (idx) => auc(idx.map((i) => scores[i]!), idx.map((i) => labels[i]!)));
 }
