@@ -1,4 +1,5 @@
 import { ownConnection, sqlitePath, writeTransaction, type SqliteConnections, type SqliteDb } from '../db/sqlite.ts';
+import { migrateSqliteFile } from '../db/migrator.ts';
 import { CacheError } from './cache-error.ts';
 import type { KeyValueCache } from './kv.ts';
 
@@ -34,8 +35,7 @@ export class SqliteKv implements KeyValueCache {
     this.now = opts.now ?? Date.now;
     this.sqlite = opts.sqlite ?? ownConnection;
     this.db = this.sqlite.open(file);
-    this.db.exec(`CREATE TABLE IF NOT EXISTS cache_kv (key TEXT PRIMARY KEY, value BLOB NOT NULL, expires_at INTEGER) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS cache_kv_expires ON cache_kv (expires_at) WHERE expires_at IS NOT NULL;`);
+    migrateSqliteFile(this.db, 'main'); // cache_kv (db/migrations/cache-kv.ts), with whatever else the file still lacks
     this.stmts = this.prepare();
     this.purgeExpired();
   }

@@ -1,6 +1,7 @@
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import { errorMessage } from '../errors.ts';
 import type { SqlHandle } from './sql.ts';
+import { writeTransaction, type SqliteDb } from './sqlite.ts';
 import { writebackMigrations } from './migrations/writeback.ts';
 import { oauthMigrations } from './migrations/oauth.ts';
 import { scorerMigrations } from './migrations/scorer.ts';
@@ -9,22 +10,41 @@ import { modelRecordMigrations } from './migrations/model-records.ts';
 import { validationMigrations } from './migrations/validations.ts';
 import { quotaMigrations } from './migrations/quotas.ts';
 import { termStatsMigrations } from './migrations/term-stats.ts';
+import { cacheKvMigrations } from './migrations/cache-kv.ts';
+import { queueJobMigrations } from './migrations/queue-jobs.ts';
+import { vectorTableMigrations } from './migrations/vector-tables.ts';
+import { windowLogMigrations } from './migrations/window-log.ts';
+import type { SqliteFileContext, SqliteFileMigration } from './migrations/sqlite-file.ts';
+
+export type { SqliteFileContext } from './migrations/sqlite-file.ts';
 
 /**
- * The one migrator of every table in the SQL layer (the SQLite file, or PostgreSQL when DATABASE_URL is set):
- * one bookkeeping table, one lock, one order. Each module's migrations form a group; a migration's name is
- * `<nn>_<group>/<name>`, so groups run in the order below and a group's new migration runs after every older
- * one of any group. Databases from before kept one bookkeeping table per module: those rows are adopted.
+ * The one migrator of every table: one bookkeeping table per database, one lock, one order. Each module's
+ * migrations form a group; a migration's name is `<nn>_<group>/<name>`, so groups run in the order below and a
+ * group's new migration runs after every older one of any group. Databases from before kept one bookkeeping table
+ * per module: those rows are adopted.
  *
- * Tables outside the SQL layer belong to their embedded adapter's own SQLite connection and are created by it
- * (cache_kv, queue_jobs, the vector tables, the limiter file's window log).
+ * Two kinds of group share that list, that bookkeeping and that lock:
+ * - SQL-layer groups (Kysely, both dialects): the SQLite file, or PostgreSQL when DATABASE_URL is set. `migrateAll`
+ *   runs them before a store's first query.
+ * - SQLite-file groups (plain SQLite DDL): tables only the embedded adapters have (cache_kv, queue_jobs, the vector
+ *   tables in the main file; the limiter's window log in its own file). `migrateSqliteFile` runs them synchronously
+ *   on the adapter's connection when it opens the file, under the file's write lock. Their first migrations adopt
+ *   the tables older versions created with CREATE TABLE IF NOT EXISTS.
  */
 export const MIGRATION_TABLE = 'schema_migrations';
 const LOCK_TABLE = 'schema_migrations_lock';
 
+/** Which SQLite file a SQLite-file group belongs to: the main one under DATA_DIR, or the limiter's. */
+export type SqliteFileKind = 'main' | 'limiter';
+
+type Group =
+  | { group: string; legacy?: string; migrations: (dialect: SqlHandle['dialect']) => Record<string, Migration> }
+  | { group: string; file: SqliteFileKind; fileMigrations: () => Record<string, SqliteFileMigration> };
+
 // A group's number is its place in this list and is part of its migrations' names: append new groups, never insert
 // or reorder (that would rename migrations a database has already run).
-const GROUPS: Array<{ group: string; legacy?: string; migrations: (dialect: SqlHandle['dialect']) => Record<string, Migration> }> = [
+const GROUPS: Group[] = [
   { group: 'writeback', legacy: 'writeback_migrations', migrations: writebackMigrations },
   { group: 'oauth', legacy: 'oauth_migrations', migrations: oauthMigrations },
   { group: 'scorer', legacy: 'scorer_migrations', migrations: scorerMigrations },
@@ -33,18 +53,31 @@ const GROUPS: Array<{ group: string; legacy?: string; migrations: (dialect: SqlH
   { group: 'validations', legacy: 'model_validation_migrations', migrations: validationMigrations },
   { group: 'quotas', migrations: quotaMigrations },
   { group: 'term-stats', migrations: termStatsMigrations },
+  { group: 'cache', file: 'main', fileMigrations: cacheKvMigrations },
+  { group: 'queue', file: 'main', fileMigrations: queueJobMigrations },
+  { group: 'vectors', file: 'main', fileMigrations: vectorTableMigrations },
+  { group: 'limiter', file: 'limiter', fileMigrations: windowLogMigrations },
 ];
 
 function qualified(index: number, group: string, name: string): string {
   return `${String(index + 1).padStart(2, '0')}_${group}/${name}`;
 }
 
+/** The SQL-layer migrations (what `migrateAll` runs), by qualified name. */
 export function allMigrations(dialect: SqlHandle['dialect']): Record<string, Migration> {
   const out: Record<string, Migration> = {};
-  GROUPS.forEach(({ group, migrations }, i) => {
-    for (const [name, m] of Object.entries(migrations(dialect))) out[qualified(i, group, name)] = m;
+  GROUPS.forEach((g, i) => {
+    if (!('migrations' in g)) return;
+    for (const [name, m] of Object.entries(g.migrations(dialect))) out[qualified(i, g.group, name)] = m;
   });
   return out;
+}
+
+/** The SQLite-file migrations of one file (what `migrateSqliteFile` runs), in order. */
+export function sqliteFileMigrations(file: SqliteFileKind): Array<{ name: string; group: string; migration: SqliteFileMigration }> {
+  return GROUPS.flatMap((g, i) =>
+    'file' in g && g.file === file ? Object.entries(g.fileMigrations()).map(([name, migration]) => ({ name: qualified(i, g.group, name), group: g.group, migration })) : [],
+  );
 }
 
 /** Rows of the per-module bookkeeping tables of older versions become rows of the one table; those tables go. */
@@ -55,7 +88,9 @@ async function adoptLegacyBookkeeping(db: Kysely<unknown>): Promise<void> {
     .addColumn('name', 'varchar(255)', (c) => c.notNull().primaryKey())
     .addColumn('timestamp', 'varchar(255)', (c) => c.notNull())
     .execute();
-  for (const [i, { group, legacy }] of GROUPS.entries()) {
+  for (const [i, g] of GROUPS.entries()) {
+    const legacy = 'legacy' in g ? g.legacy : undefined;
+    const group = g.group;
     if (!legacy) continue;
     const rows = await sql<{ name: string; timestamp: string }>`SELECT name, timestamp FROM ${sql.table(legacy)}`
       .execute(db)
@@ -93,6 +128,7 @@ export async function migrateAll(handle: SqlHandle): Promise<void> {
 
 /** How long a process waits in total for another one's migration of the same SQLite file. */
 const SQLITE_LOCK_WAIT_MS = 120_000;
+const SQLITE_FILE_LOCK_WAIT_MS = 20_000;
 
 async function beginImmediate(db: Kysely<unknown>): Promise<void> {
   const deadline = Date.now() + SQLITE_LOCK_WAIT_MS;
@@ -113,10 +149,12 @@ async function migrateLocked(handle: SqlHandle): Promise<void> {
   // Kysely would otherwise accept from any other schema of the database.
   const schema =
     handle.dialect === 'postgres' ? (await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(handle.db)).rows[0]?.schema : undefined;
+  // Read before Kysely holds the connection (inside our write lock on SQLite, so nothing changes meanwhile).
+  const fileMigrationsRun = await sqliteFileMigrationsRun(handle);
   const migrator = new Migrator({
     db: handle.db,
     ...(schema ? { migrationTableSchema: schema } : {}),
-    provider: { getMigrations: async () => allMigrations(handle.dialect) },
+    provider: { getMigrations: async () => ({ ...allMigrations(handle.dialect), ...fileMigrationsRun }) },
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: LOCK_TABLE,
     allowUnorderedMigrations: true,
@@ -131,6 +169,78 @@ async function migrateLocked(handle: SqlHandle): Promise<void> {
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new Error(`database migrations failed${failed ? ` at ${failed}` : ''}: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+/**
+ * The SQLite-file migrations this file has run (by its adapters), as entries Kysely accepts as executed: it refuses
+ * a bookkeeping row it has no migration for. Pending ones are left to their adapters (the vector tables need the
+ * store's dimensions), so these are never run from here.
+ */
+async function sqliteFileMigrationsRun(handle: SqlHandle): Promise<Record<string, Migration>> {
+  if (handle.dialect !== 'sqlite') return {};
+  const run = new Set((await sql<{ name: string }>`SELECT name FROM ${sql.table(MIGRATION_TABLE)}`.execute(handle.db)).rows.map((r) => r.name));
+  const out: Record<string, Migration> = {};
+  for (const { name } of sqliteFileMigrations('main')) {
+    if (run.has(name)) out[name] = { up: async () => Promise.reject(new Error(`${name} runs when its adapter opens the file`)) };
+  }
+  return out;
+}
+
+/**
+ * Runs the pending SQLite-file migrations of `file` on an adapter's connection, synchronously (adapters open their
+ * file in a constructor). Those that need context the caller does not have (`ctx`) wait for an adapter that has it.
+ * Under the file's write lock (an IMMEDIATE transaction, or the caller's transaction when one is open): a second
+ * process waits, then re-reads what is applied and finds nothing left to do.
+ */
+export function migrateSqliteFile(db: SqliteDb, file: SqliteFileKind, ctx: SqliteFileContext = {}): void {
+  const wanted = sqliteFileMigrations(file).filter((m) => !m.migration.needs || ctx[m.migration.needs] !== undefined);
+  const pending = (): typeof wanted => {
+    const run = appliedNames(db);
+    return wanted.filter((m) => !run.has(m.name));
+  };
+  if (pending().length === 0) return; // the common case: one read, no write lock
+  const migrate = (): void => {
+    db.exec(`CREATE TABLE IF NOT EXISTS ${MIGRATION_TABLE} (name varchar(255) NOT NULL PRIMARY KEY, timestamp varchar(255) NOT NULL)`);
+    const record = db.prepare(`INSERT INTO ${MIGRATION_TABLE} (name, timestamp) VALUES (?, ?)`);
+    for (const m of pending()) {
+      m.migration.up(db, ctx);
+      record.run(m.name, new Date().toISOString());
+    }
+  };
+  // Waiting here blocks the event loop, so not for long: a lock still held after this is another connection of this
+  // very process migrating asynchronously (share one connection per file, as the container's SqliteFiles does).
+  const deadline = Date.now() + SQLITE_FILE_LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      writeTransaction(db, migrate); // a savepoint when the connection is already in a transaction
+      return;
+    } catch (err) {
+      // busy_timeout elapsed while another process migrates (or writes a long batch): wait again.
+      if ((err as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
+    }
+  }
+}
+
+function appliedNames(db: SqliteDb): Set<string> {
+  try {
+    return new Set((db.prepare(`SELECT name FROM ${MIGRATION_TABLE}`).all() as Array<{ name: string }>).map((r) => r.name));
+  } catch {
+    return new Set(); // no bookkeeping table yet: a fresh file
+  }
+}
+
+/**
+ * Forgets that a SQLite-file group ran, in the caller's transaction: after its tables were dropped (the vector
+ * index rebuilt with other dimensions), the next open runs the group again.
+ */
+export function forgetSqliteFileGroup(db: SqliteDb, group: string): void {
+  const names = sqliteFileMigrations('main').concat(sqliteFileMigrations('limiter')).filter((m) => m.group === group).map((m) => m.name);
+  if (names.length === 0) throw new RangeError(`no SQLite-file group ${group}`);
+  try {
+    db.prepare(`DELETE FROM ${MIGRATION_TABLE} WHERE name IN (SELECT value FROM json_each(?))`).run(JSON.stringify(names));
+  } catch (err) {
+    if (!/no such table/.test(errorMessage(err))) throw err;
   }
 }
 

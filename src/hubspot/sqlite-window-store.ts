@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AppError } from '../errors.ts';
+import { migrateSqliteFile } from '../db/migrator.ts';
 import type { LimitKind, WindowSpec, WindowStore } from './window-store.ts';
 
 /**
@@ -15,17 +16,6 @@ import type { LimitKind, WindowSpec, WindowStore } from './window-store.ts';
  * event loop): a busy file is retried after a short asynchronous pause.
  */
 export const LIMITER_FILE = 'hubspot-limiter.db';
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS window_log (
-  limiter TEXT NOT NULL, kind TEXT NOT NULL, member TEXT NOT NULL, expires_at INTEGER NOT NULL,
-  PRIMARY KEY (limiter, kind, member)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS window_log_expiry ON window_log (limiter, kind, expires_at);
-CREATE TABLE IF NOT EXISTS window_pause (
-  limiter TEXT NOT NULL, kind TEXT NOT NULL, until INTEGER NOT NULL,
-  PRIMARY KEY (limiter, kind)
-) WITHOUT ROWID;`;
 
 /** How long opening the file may wait for another process's transaction (only at start, never per request). */
 const OPEN_BUSY_TIMEOUT_MS = 5_000;
@@ -53,7 +43,7 @@ export class SqliteWindowStore implements WindowStore {
     this.db.pragma('journal_mode = WAL');
     // No fsync per request: an entry lost to a power cut describes a request of a process that died with it.
     this.db.pragma('synchronous = NORMAL');
-    this.db.exec(SCHEMA);
+    migrateSqliteFile(this.db, 'limiter'); // window_log, window_pause (db/migrations/window-log.ts)
     this.db.pragma('busy_timeout = 0');
     const s = (q: string): Statement => this.db.prepare(q);
     this.sql = {

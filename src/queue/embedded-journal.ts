@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDb } from '../db/sqlite.ts';
+import { migrateSqliteFile } from '../db/migrator.ts';
 import { JOB_TYPES, portalOfJob, type DeadJob, type JobSpec, type JobStats, type JobType } from './queue.ts';
 
 /**
@@ -23,31 +24,6 @@ export interface ClaimedRow {
   max_attempts: number;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS queue_jobs (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  queue TEXT NOT NULL,
-  type TEXT NOT NULL,
-  portal TEXT NOT NULL DEFAULT '',
-  payload TEXT NOT NULL,
-  key TEXT,
-  state TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  max_attempts INTEGER NOT NULL,
-  run_at INTEGER NOT NULL,
-  lease_owner TEXT,
-  lease_until INTEGER,
-  last_error TEXT,
-  created_at INTEGER NOT NULL,
-  finished_at INTEGER
-);
-CREATE INDEX IF NOT EXISTS queue_jobs_ready ON queue_jobs (queue, state, run_at);
-CREATE INDEX IF NOT EXISTS queue_jobs_key ON queue_jobs (queue, key, state) WHERE key IS NOT NULL;
-DROP INDEX IF EXISTS queue_jobs_finished;
-`;
-/** After the portal column exists (journals written before fair scheduling gain it, their jobs in portal ''). */
-const PORTAL_INDEX = `CREATE INDEX IF NOT EXISTS queue_jobs_portal ON queue_jobs (queue, state, portal, run_at)`;
-
 /** How a finished attempt ends; settled together with the next claim (group commit, see `settleAndClaim`). */
 export type Settlement =
   | { id: number; outcome: 'completed' }
@@ -66,10 +42,7 @@ export class EmbeddedJournal {
     private readonly db: SqliteDb,
     private readonly queue: string,
   ) {
-    db.exec(SCHEMA);
-    const columns = db.prepare(`PRAGMA table_info(queue_jobs)`).all() as Array<{ name: string }>;
-    if (!columns.some((c) => c.name === 'portal')) db.exec(`ALTER TABLE queue_jobs ADD COLUMN portal TEXT NOT NULL DEFAULT ''`);
-    db.exec(PORTAL_INDEX);
+    migrateSqliteFile(db, 'main'); // queue_jobs (db/migrations/queue-jobs.ts), with whatever else the file still lacks
   }
 
   private sql(text: string): Statement {

@@ -1,4 +1,5 @@
 import { writeTransaction, type SqliteDb } from '../db/sqlite.ts';
+import { forgetSqliteFileGroup, migrateSqliteFile } from '../db/migrator.ts';
 import { EmbeddingModelChangedError, REINDEX_HINT } from './retrieval-errors.ts';
 
 /**
@@ -17,15 +18,12 @@ import { EmbeddingModelChangedError, REINDEX_HINT } from './retrieval-errors.ts'
  * - `retrieval_meta`: the dimensions and embedding model the file was built with, to refuse a silent model change.
  *
  * vec0 metadata columns cannot hold NULL: absent values are stored as ''.
- */
-
-/**
- * Vectors per vec0 storage chunk. vec0 allocates a whole chunk per partition (per account here): at its default
+ *
+ * Vectors per vec0 storage chunk: 32. vec0 allocates a whole chunk per partition (per account here): at its default
  * of 1,024 an account with 30 chunks took 1.5 MB of zeroes at 384 dimensions, 20× its vectors. Accounts hold
- * tens of chunks, so 32 wastes little and a whale spans more chunks at no measurable cost. Files created before
- * keep their layout until `backfill --reindex` rebuilds them.
+ * tens of chunks, so 32 wastes little and a whale spans more chunks at no measurable cost (db/migrations/
+ * vector-tables.ts declares it). Files created before keep their layout until `backfill --reindex` rebuilds them.
  */
-export const VEC_CHUNK_SIZE = 32;
 
 export interface SchemaDims {
   chunkDimensions: number;
@@ -34,87 +32,21 @@ export interface SchemaDims {
   embeddingModel?: string;
 }
 
-/** Bits of the quantized account index: vec0 bit vectors need a multiple of 8. */
-export function accountBitDimensions(accountDimensions: number): number {
-  return Math.ceil(accountDimensions / 8) * 8;
-}
+export { accountBitDimensions } from '../db/migrations/vector-tables.ts';
 
 const TABLES = ['vec_chunks', 'fts_chunks', 'vec_accounts', 'retrieval_chunks', 'retrieval_accounts', 'retrieval_meta'];
 
+/**
+ * Opens the store's tables: the migrator creates them (db/migrations/vector-tables.ts, with these dimensions) or
+ * adopts those of an older file; then the dimensions and model they were built with must be the configured ones.
+ */
 export function createSchema(db: SqliteDb, dims: SchemaDims): void {
   assertPositiveInt('chunkDimensions', dims.chunkDimensions);
   assertPositiveInt('accountDimensions', dims.accountDimensions);
+  migrateSqliteFile(db, 'main', { vectors: { chunkDimensions: dims.chunkDimensions, accountDimensions: dims.accountDimensions } });
   writeTransaction(db, () => {
-    db.exec(`CREATE TABLE IF NOT EXISTS retrieval_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
     checkDimension(db, 'chunk_dimensions', 'chunk', dims.chunkDimensions);
     checkDimension(db, 'account_dimensions', 'account profile', dims.accountDimensions);
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS retrieval_chunks (
-        seq INTEGER PRIMARY KEY,
-        portal_id TEXT NOT NULL,
-        id TEXT NOT NULL,
-        account_id TEXT NOT NULL,
-        source_type TEXT NOT NULL,
-        source_id TEXT NOT NULL,
-        chunk_index INTEGER NOT NULL,
-        related_ids TEXT NOT NULL,
-        occurred_at TEXT NOT NULL,
-        occurred_ms INTEGER NOT NULL,
-        direction TEXT,
-        speakers TEXT NOT NULL,
-        text TEXT NOT NULL,
-        content_hash TEXT NOT NULL,
-        embedding_model TEXT NOT NULL,
-        UNIQUE (portal_id, id)
-      );
-      -- Ordered like listChunkKeys reads an account. The earlier (portal_id, account_id) index lost to the source
-      -- index there (it also serves that ORDER BY), and every account read scanned its whole portal.
-      DROP INDEX IF EXISTS retrieval_chunks_account;
-      CREATE INDEX IF NOT EXISTS retrieval_chunks_account_source ON retrieval_chunks (portal_id, account_id, source_id, chunk_index);
-      CREATE INDEX IF NOT EXISTS retrieval_chunks_source ON retrieval_chunks (portal_id, source_id);
-      CREATE VIRTUAL TABLE IF NOT EXISTS vec_chunks USING vec0(
-        portal_id TEXT PARTITION KEY,
-        account_id TEXT PARTITION KEY,
-        embedding FLOAT[${dims.chunkDimensions}] distance_metric=cosine,
-        source_type TEXT,
-        occurred_ms INTEGER,
-        source_id TEXT,
-        chunk_size=${VEC_CHUNK_SIZE}
-      );
-      CREATE VIRTUAL TABLE IF NOT EXISTS fts_chunks USING fts5(
-        text, scope, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2'
-      );
-      CREATE TABLE IF NOT EXISTS retrieval_accounts (
-        seq INTEGER PRIMARY KEY,
-        portal_id TEXT NOT NULL,
-        account_id TEXT NOT NULL,
-        name TEXT NOT NULL,
-        industry TEXT,
-        size_band TEXT,
-        lifecycle TEXT,
-        is_customer INTEGER NOT NULL,
-        topics TEXT NOT NULL,
-        updated_at TEXT NOT NULL,
-        content_hash TEXT NOT NULL,
-        embedding_model TEXT NOT NULL,
-        vector BLOB NOT NULL,
-        UNIQUE (portal_id, account_id)
-      );
-      CREATE VIRTUAL TABLE IF NOT EXISTS vec_accounts USING vec0(
-        portal_id TEXT PARTITION KEY,
-        embedding BIT[${accountBitDimensions(dims.accountDimensions)}],
-        industry TEXT,
-        size_band TEXT,
-        lifecycle TEXT,
-        is_customer INTEGER
-      );
-      -- vec0 finds a partition's storage chunks (on every KNN and every insert) with
-      -- SELECT ... FROM <table>_chunks WHERE partition00 = ? AND partition01 = ? and creates no index for it: at
-      -- 20,000 accounts each per-account query scanned 40,000 rows (~3 ms of the 1 ms goal). Ordinary indexes on
-      -- the shadow tables are maintained by SQLite and dropped with them.
-      CREATE INDEX IF NOT EXISTS vec_chunks_chunks_partition ON vec_chunks_chunks (partition00, partition01);
-      CREATE INDEX IF NOT EXISTS vec_accounts_chunks_partition ON vec_accounts_chunks (partition00);
-    `);
     if (dims.embeddingModel) checkModel(db, dims.embeddingModel);
   });
 }
@@ -127,9 +59,11 @@ function checkModel(db: SqliteDb, wanted: string): void {
   if (!row) db.prepare(`INSERT INTO retrieval_meta (key, value) VALUES ('embedding_model', ?)`).run(wanted);
 }
 
+/** Drops the index (`backfill --reindex`); the next `createSchema` builds it again, with the dimensions it is given. */
 export function dropSchema(db: SqliteDb): void {
   writeTransaction(db, () => {
     for (const t of TABLES) db.exec(`DROP TABLE IF EXISTS ${t}`);
+    forgetSqliteFileGroup(db, 'vectors');
   });
 }
 

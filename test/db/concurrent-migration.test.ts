@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { allMigrations } from '../../src/db/migrator.ts';
+import { allMigrations, sqliteFileMigrations } from '../../src/db/migrator.ts';
 import { tempDir } from '../support/tmp.ts';
 import { uniqueName } from '../support/services.ts';
 
@@ -17,8 +17,8 @@ afterAll(() => tmp.cleanup());
 
 type Outcome = { code: number | null; last: Record<string, unknown> | string };
 
-function child(dataDir: string) {
-  const c = spawn(process.execPath, ['--import', 'tsx', CHILD], { cwd: root, env: { ...process.env, DATA_DIR: dataDir }, stdio: ['pipe', 'pipe', 'inherit'] });
+function child(dataDir: string, fileFirst: boolean) {
+  const c = spawn(process.execPath, ['--import', 'tsx', CHILD], { cwd: root, env: { ...process.env, DATA_DIR: dataDir, ...(fileFirst ? { FILE_FIRST: '1' } : {}) }, stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   const ready = new Promise<void>((resolve, reject) => {
     c.stdout.on('data', (d: Buffer) => {
@@ -37,12 +37,12 @@ function child(dataDir: string) {
 }
 
 describe('two processes migrating one fresh SQLite file at the same moment', () => {
-  it('both succeed and every migration is recorded once', async () => {
-    const expected = Object.keys(allMigrations('sqlite')).length;
-    // A few rounds: each is a fresh file, both processes released together.
+  it('both succeed and every migration (SQL layer and the embedded adapters\' tables) is recorded once', async () => {
+    const expected = Object.keys(allMigrations('sqlite')).length + sqliteFileMigrations('main').length;
+    // Three rounds on fresh files, both processes released together: the embedded adapters' groups first in neither, in one, in both.
     for (let round = 0; round < 3; round++) {
       const dir = path.join(tmp.dir, uniqueName('race'));
-      const children = [child(dir), child(dir)];
+      const children = [child(dir, round % 2 === 1), child(dir, round === 2)];
       await Promise.all(children.map((x) => x.ready));
       for (const x of children) x.c.stdin.end('go\n');
       const outcomes = await Promise.all(children.map((x) => x.done));
