@@ -1,5 +1,10 @@
+// LangChain's run context in Node (AsyncLocalStorage): callbacks given to a structured-output runnable reach the chat
+// model it invokes inside, even when that runnable passes no config (see `callOnce`).
+import '@langchain/core/context';
+import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type { BaseMessage } from '@langchain/core/messages';
+import type { ChatGeneration, LLMResult } from '@langchain/core/outputs';
 import type { KeyValueCache } from '../cache/kv.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import { metrics } from '../metrics.ts';
@@ -171,13 +176,45 @@ export class LangChainProvider implements LlmProvider {
       ...(this.structuredOutput.method ? { method: this.structuredOutput.method } : {}),
       ...(this.structuredOutput.strict === undefined ? {} : { strict: this.structuredOutput.strict }),
     });
-    const result: unknown = await structured.invoke(
-      messages.map((m) => [m.role, m.content] as [string, string]),
-      { timeout: this.opts.timeoutMs, ...(task.signal ? { signal: task.signal } : {}) },
-    );
+    // The model's answer as the model run ended, whatever the structured-output step does with it afterwards.
+    let answered: BaseMessage | undefined;
+    const watch = BaseCallbackHandler.fromMethods({
+      awaitHandlers: true, // recorded before invoke() settles, not in the background
+      handleLLMStart() {
+        answered = undefined; // a repair or retry inside the runnable: only the last answer counts
+      },
+      handleLLMEnd(output: LLMResult) {
+        answered = (output.generations[0]?.[0] as ChatGeneration | undefined)?.message;
+      },
+      handleLLMError() {
+        answered = undefined;
+      },
+    } as Parameters<typeof BaseCallbackHandler.fromMethods>[0]);
+    let result: unknown;
+    try {
+      result = await structured.invoke(
+        messages.map((m) => [m.role, m.content] as [string, string]),
+        { timeout: this.opts.timeoutMs, callbacks: [watch], ...(task.signal ? { signal: task.signal } : {}) },
+      );
+    } catch (err) {
+      // The model answered, then reading that answer failed: a model whose `withStructuredOutput` ignores
+      // `includeRaw` (LangChain's FakeListChatModel, some community models) parses it itself and throws JSON.parse's
+      // bare SyntaxError on text that is not JSON. That is bad output, validated and repaired like any other. An
+      // error before an answer (a connection, an unreadable HTTP body: the SDK's SyntaxError too) has no answer
+      // recorded and stays the model's unavailability (mapModelError).
+      if (answered && !task.signal?.aborted && !(err instanceof AgentError)) {
+        this.logger.warn({ task: task.task, error: String(err) }, 'the model answered but its structured output could not be read');
+        return this.attemptOf(answered);
+      }
+      throw err;
+    }
     // A model whose `withStructuredOutput` ignores `includeRaw` answers with the parsed value itself.
     if (!isRawResult(result)) return { raw: JSON.stringify(result ?? null), inputTokens: 0, outputTokens: 0 };
-    const raw = result.raw;
+    return this.attemptOf(result.raw);
+  }
+
+  /** The answer's text with its usage; refusals thrown, truncated or oversized answers marked. */
+  private attemptOf(raw: BaseMessage): Attempt {
     const refusal = refusalOf(raw);
     if (refusal) throw new AgentError('MODEL_REFUSAL', `model refused: ${refusal.slice(0, 300)}`);
     const text = answerText(raw);

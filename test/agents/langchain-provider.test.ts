@@ -157,6 +157,12 @@ describe('CHAT_MODEL=openai:<model>: ChatOpenAI against an OpenAI-compatible ser
     expect(chatRequests()).toHaveLength(3);
   });
 
+  it('a garbled HTTP body (the SDK\'s SyntaxError before any answer) stays MODEL_UNAVAILABLE, retryable, with no repair turn', async () => {
+    server.injectFaults({ invalidJson: true });
+    await expect((await openai({ maxRetries: 0 })).generate(task())).rejects.toMatchObject({ code: 'MODEL_UNAVAILABLE', retryable: true });
+    expect(chatRequests()).toHaveLength(1);
+  });
+
   it('times out a hung request as MODEL_TIMEOUT and retries it', async () => {
     server.injectFaults({ hang: true });
     const r = await (await openai({ timeoutMs: 300 })).generate(task());
