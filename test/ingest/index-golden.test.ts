@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBackfill } from '../../src/ingest/backfill.ts';
 import { DraftMemo, draftsOfHistory } from '../../src/ingest/draft-memo.ts';
+import { openSqlite, releaseSqlite, sqlitePath } from '../../src/db/sqlite.ts';
 import { startSandbox } from '../../src/sandbox/index.ts';
 import { tempDir } from '../support/tmp.ts';
 import { openIngestStack, type IngestStack } from '../fixtures/backfill-stack.ts';
@@ -21,12 +22,14 @@ type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
 let sandbox: Sandbox;
 let stack: IngestStack;
+let dataDir: string;
 const cleanups: Array<() => void> = [];
 
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0, seed: 7, companies: 40, rateLimit: 10_000, faultRate: 0, latencyMs: 0 });
   const tmp = tempDir('hsai-golden-');
   cleanups.push(tmp.cleanup);
+  dataDir = tmp.dir;
   stack = await openIngestStack({ baseUrl: sandbox.url, accessToken: sandbox.token, dataDir: tmp.dir, rateLimitPer10s: 10_000 });
 });
 
@@ -52,6 +55,30 @@ describe('the index a backfill builds', () => {
     }
     expect(summary.chunks).toBe(chunks);
     await expect(`${JSON.stringify({ chunks, accounts }, null, 1)}\n`).toMatchFileSnapshot('./__snapshots__/backfill-index.json');
+  });
+
+  it('stores the vectors the code before the optimisation stored (every chunk and profile vector, bit for bit)', async () => {
+    // Read from the file itself: the store's port has no call that returns a chunk's vector, and where a vector
+    // came from (cache, work-pool thread, this thread) must not change a bit of it.
+    const portalId = await stack.gateway.portalId();
+    const db = openSqlite(sqlitePath(dataDir));
+    try {
+      const rows = db
+        .prepare(`SELECT c.account_id AS accountId, c.id, v.embedding FROM retrieval_chunks c JOIN vec_chunks v ON v.rowid = c.seq WHERE c.portal_id = ?`)
+        .all(portalId) as Array<{ accountId: string; id: string; embedding: Buffer }>;
+      expect(rows.length).toBeGreaterThan(0);
+      const byAccount = new Map<string, string[]>();
+      for (const r of rows) byAccount.set(r.accountId, [...(byAccount.get(r.accountId) ?? []), `${r.id} ${sha(r.embedding.toString('base64'))}`]);
+      const accounts: Record<string, string> = {};
+      for (const accountId of [...byAccount.keys()].sort()) {
+        const profile = await stack.store.getProfile(portalId, accountId);
+        const profileBytes = profile ? Buffer.from(profile.vector.buffer, profile.vector.byteOffset, profile.vector.byteLength).toString('base64') : '-';
+        accounts[accountId] = sha(`${byAccount.get(accountId)!.sort().join('\n')}\nprofile ${sha(profileBytes)}`);
+      }
+      await expect(`${JSON.stringify({ vectors: rows.length, accounts }, null, 1)}\n`).toMatchFileSnapshot('./__snapshots__/backfill-vectors.json');
+    } finally {
+      releaseSqlite(db);
+    }
   });
 
   it('has chunk drafts (texts and metadata) that are the ones the code before the optimisation made, in-thread', { timeout: 120_000 }, async () => {
