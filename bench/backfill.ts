@@ -15,6 +15,7 @@
  * 429s, 0 tokens on the re-run.
  */
 import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -36,6 +37,8 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     'rate-limit': { type: 'string', default: '190' },
     json: { type: 'boolean', default: false },
+    /** Writes a CPU profile of the main thread during the first run to this file (open it in Chrome DevTools). */
+    profile: { type: 'string' },
   },
 });
 const companies = Number(args.companies);
@@ -133,7 +136,9 @@ try {
     if (i > 0) await sleep(10_500);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hsai-bench-backfill-'));
     dataDirs.push(dir);
+    const profiler = i === 0 && args.profile ? await startProfile() : undefined;
     const r = await ourRun(`run ${i + 1} of ${runs}`, dir);
+    if (profiler) await profiler.stop(args.profile!);
     say(`  ${r.recordsPerSecond.toFixed(1)} records/s, ${r.recordsPerRequest.toFixed(1)} records/request, ${pct(r.budgetShare)} of the budget, ${r.http429} 429s (load ${r.load.toFixed(1)})`);
     results.push(r);
   }
@@ -223,6 +228,23 @@ try {
 } finally {
   await sandbox.close();
   for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** The main thread's CPU profile (the inspector samples only the thread it is attached to). */
+async function startProfile(): Promise<{ stop(file: string): Promise<void> }> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 500 });
+  await session.post('Profiler.start');
+  return {
+    async stop(file) {
+      const { profile } = await session.post('Profiler.stop');
+      fs.writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+      say(`  main-thread CPU profile: ${file}`);
+    },
+  };
 }
 
 function round(x: number, digits = 1): number {

@@ -17,7 +17,11 @@ export interface CreateEmbedderOptions {
   baseURL?: string;
   timeoutMs?: number;
   maxRetries?: number;
-  /** When given, the embedder is wrapped by the embedding cache. */
+  /**
+   * When given, a model's embedder is wrapped by the embedding cache. The offline embedder never is: its vectors
+   * are a pure function of the text and hashing one costs less CPU than looking it up (a key digest, a query, a
+   * blob copy) and storing it, on the main thread that also drives HubSpot's requests (`npm run bench:backfill`).
+   */
   cache?: KeyValueCache;
   /** Worker threads for the offline embedder's large batches (its work is CPU, not I/O). */
   pool?: WorkPool;
@@ -34,7 +38,7 @@ export interface CreateEmbedderOptions {
  */
 export async function createEmbedder(opts: CreateEmbedderOptions): Promise<Embedder> {
   const embedder = await createAdapter(opts);
-  return opts.cache ? new CachedEmbedder(embedder, opts.cache) : embedder;
+  return opts.cache && opts.provider !== 'offline' ? new CachedEmbedder(embedder, opts.cache) : embedder;
 }
 
 async function createAdapter(opts: CreateEmbedderOptions): Promise<Embedder> {

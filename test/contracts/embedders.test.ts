@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteKv } from '../../src/cache/sqlite-kv.ts';
 import { AppError } from '../../src/errors.ts';
 import { createEmbedder } from '../../src/ingest/create-embedder.ts';
+import { CachedEmbedder } from '../../src/ingest/cached-embedder.ts';
 import { OfflineHashEmbedder } from '../../src/ingest/embedders/offline-hash-embedder.ts';
 import { OpenAIEmbedder } from '../../src/ingest/embedders/openai-embedder.ts';
 import { cosine } from '../../src/retrieval/vector-math.ts';
@@ -138,7 +139,8 @@ contract('offline hashing embedder', () => ({
 contract('offline hashing embedder behind the embedding cache', () => ({
   make: async () => {
     cache ??= new SqliteKv({ dataDir: tmp.dir });
-    return createEmbedder({ provider: 'offline', model: 'offline-hash', dimensions: 128, cache });
+    // createEmbedder leaves the offline embedder uncached: the cache wraps it here so the cache itself keeps the contract.
+    return new CachedEmbedder(new OfflineHashEmbedder({ model: 'offline-hash', dimensions: 128 }), cache);
   },
   sameVectorCosine: 0.999999,
 }));

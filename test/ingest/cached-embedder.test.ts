@@ -77,13 +77,24 @@ describe('CachedEmbedder', () => {
     expect(offline).toBeInstanceOf(OfflineHashEmbedder);
     expect(offline).toMatchObject({ provider: 'offline', model: 'offline-hash-v1', dimensions: 384 });
   });
+
+  it('caches a model, never the offline embedder (hashing a text costs less than a cache round trip)', async () => {
+    const offline = await createEmbedder({ provider: 'offline', model: 'offline-hash-v1', dimensions: 24, cache });
+    expect(offline).toBeInstanceOf(OfflineHashEmbedder);
+    await offline.embed(['never cached offline']);
+    expect(await cache.get(embeddingCacheKey('offline-hash-v1', 24, 'never cached offline'))).toBeNull();
+    const model = await createEmbedder({ provider: 'openai', model: 'text-embedding-3-small', dimensions: 24, baseURL: server.url, cache });
+    expect(model).toBeInstanceOf(CachedEmbedder);
+    await model.embed(['cached for a model']);
+    expect(await cache.get(embeddingCacheKey('text-embedding-3-small', 24, 'cached for a model'))).not.toBeNull();
+  });
 });
 
 describeRedis('CachedEmbedder', (url) => {
   it('shares vectors through Redis', async () => {
     const kv = await createRedisKv({ url, keyPrefix: `${uniqueName('emb')}:` });
-    const a = await createEmbedder({ provider: 'offline', model: 'offline-hash-v1', dimensions: 48, cache: kv });
-    const b = await createEmbedder({ provider: 'offline', model: 'offline-hash-v1', dimensions: 48, cache: kv });
+    const a = new CachedEmbedder(new OfflineHashEmbedder({ dimensions: 48 }), kv);
+    const b = new CachedEmbedder(new OfflineHashEmbedder({ dimensions: 48 }), kv);
     const first = await a.embed(['renewal risk']);
     const second = await b.embed(['renewal risk']);
     expect(second.cacheHits).toBe(1);

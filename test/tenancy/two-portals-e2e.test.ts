@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { embeddingCacheKey } from '../../src/ingest/cached-embedder.ts';
+import { CachedEmbedder, embeddingCacheKey } from '../../src/ingest/cached-embedder.ts';
 import type { WorkerHandle } from '../../src/queue/queue.ts';
 import { portalCachePrefixes, portalFootprint } from '../../src/runtime/portal-purge.ts';
 import { startWorkers } from '../../src/runtime/workers.ts';
@@ -105,10 +105,12 @@ describe('two portals through OAuth: webhook ▸ ingest ▸ proposal ▸ review 
     const beforeB = await portalFootprint(c, String(B));
     expect(beforeB.vectors.chunks).toBeGreaterThan(0);
     expect(beforeB.sql.writeback_reviews).toBeGreaterThan(0);
-    // B's chunks were embedded through B's view of the embedding cache: their vectors are under B's prefix.
+    // A model's vectors of B's chunks are cached through B's view of the embedding cache, under B's prefix (this
+    // stack's offline embedder is never cached: hashing is cheaper than the cache), as B's cached view writes them.
     const store = await c.store();
     const embedder = await c.embedder();
     const [chunk] = await store.getChunks(String(B), (await store.listChunkKeys(String(B), company[B]!)).map((k) => k.id).slice(0, 1));
+    await new CachedEmbedder(embedder, cache).forPortal(String(B)).embed([chunk!.text]);
     const key = embeddingCacheKey(embedder.model, embedder.dimensions, chunk!.text, embedder.cacheTag('document'), String(B));
     expect(key.startsWith(portalCachePrefixes(String(B))[2]!)).toBe(true);
     expect(await cache.get(key)).not.toBeNull();
