@@ -108,7 +108,11 @@ export interface SubmitResult {
 
 /** The write-back module's entry point, as seen by agents' callers. */
 export interface ProposalSink {
-  submit(proposals: Proposal[], trace: GenerationTrace, opts?: { dryRun?: boolean; actor?: string }): Promise<SubmitResult[]>;
+  /**
+   * `finalAttempt`: the job submitting these will not run again, so a write HubSpot fails transiently is not left
+   * as an intent for a retry that never comes: it is marked failed, audited and queued for a person to review.
+   */
+  submit(proposals: Proposal[], trace: GenerationTrace, opts?: { dryRun?: boolean; actor?: string; finalAttempt?: boolean }): Promise<SubmitResult[]>;
 }
 
 /** HubSpot's limit on a text property value and a note or task body. */

@@ -151,7 +151,12 @@ export function createGenerationHandlers(deps: GenerationHandlerDeps): Partial<R
         log.info({ reason: result.trace.response }, 'no proposals');
         return;
       }
-      const submitted = await deps.sink.submit(result.proposals, result.trace, { ...(p.dryRun ? { dryRun: true } : {}), actor: `agent:${agent}` });
+      const submitted = await deps.sink.submit(result.proposals, result.trace, {
+        ...(p.dryRun ? { dryRun: true } : {}),
+        actor: `agent:${agent}`,
+        // No retry follows the last attempt: a write that fails transiently then goes to review, not to a lost intent.
+        finalAttempt: job.attempt >= job.maxAttempts,
+      });
       const byStatus: Record<string, number> = {};
       for (const s of submitted) byStatus[s.status] = (byStatus[s.status] ?? 0) + 1;
       log.info({ proposals: result.proposals.length, byStatus, model: result.trace.model, usage: result.trace.usage }, 'proposals submitted');

@@ -115,7 +115,7 @@ export async function createWriteback(opts: WritebackOptions): Promise<Writeback
   return {
     dryRun: opts.dryRun,
     policy: opts.policy,
-    submit: (proposals: Proposal[], trace: GenerationTrace, o?: { dryRun?: boolean; actor?: string }): Promise<SubmitResult[]> =>
+    submit: (proposals: Proposal[], trace: GenerationTrace, o?: { dryRun?: boolean; actor?: string; finalAttempt?: boolean }): Promise<SubmitResult[]> =>
       withSpan('writeback.submit', { 'agent': trace.agent, 'proposals': proposals.length }, () => submitProposals(ctx, proposals, trace, o)),
     approve: (id, o) => withSpan('writeback.approve', { 'review.id': id }, () => approveReview(ctx, id, o)),
     listReviews: (filter = {}) => listReviews(ctx, opts.resolveEvidence, filter),

@@ -19,8 +19,9 @@ export async function submitProposals(
   ctx: WritebackContext,
   proposals: Proposal[],
   trace: GenerationTrace,
-  opts: { dryRun?: boolean; actor?: string } = {},
+  opts: { dryRun?: boolean; actor?: string; finalAttempt?: boolean } = {},
 ): Promise<SubmitResult[]> {
+  const finalAttempt = opts.finalAttempt === true;
   // A caller can ask for a shadow run, never for a real write while the service is in shadow mode.
   const dryRun = ctx.dryRun || opts.dryRun === true;
   const actor = opts.actor ?? `agent:${trace.agent}`;
@@ -132,11 +133,11 @@ export async function submitProposals(
       batch.push({ proposal: p, decision, previous: existing?.previousValue ?? state.value, index: results.length });
       results.push({ proposal: p, decision, status: 'applied' });
     } else {
-      results.push(await applyEngagement(ctx, p, p.value, { decision, actor, traceId, retry: existing !== undefined }));
+      results.push(await applyEngagement(ctx, p, p.value, { decision, actor, traceId, retry: existing !== undefined, finalAttempt }));
     }
   }
 
-  if (batch.length) await flushProperties(ctx, batch, results, { actor, traceId });
+  if (batch.length) await flushProperties(ctx, batch, results, { actor, traceId, finalAttempt });
   return results;
 }
 
@@ -169,7 +170,7 @@ async function flushProperties(
   ctx: WritebackContext,
   batch: Array<{ proposal: Proposal; decision: Decision; previous: string | null; index: number }>,
   results: SubmitResult[],
-  meta: { actor: string; traceId: string },
+  meta: { actor: string; traceId: string; finalAttempt: boolean },
 ): Promise<void> {
   const writes: PropertyWrite[] = batch.map(({ proposal: p }) => ({ objectType: p.target.objectType, objectId: p.target.objectId, field: p.field!, value: p.value }));
   try {
@@ -199,7 +200,7 @@ async function flushProperties(
     }
   } catch (err) {
     ctx.logger.warn({ err, count: batch.length }, 'write-back batch update failed');
-    for (const item of batch) results[item.index] = await writeFailed(ctx, item.proposal, item.decision, err, meta);
+    for (const item of batch) results[item.index] = await writeFailed(ctx, item.proposal, item.decision, err, { ...meta, observedValue: item.previous });
   }
 }
 
@@ -208,7 +209,7 @@ export async function applyEngagement(
   ctx: WritebackContext,
   p: Proposal,
   text: string,
-  meta: { decision: Decision; actor: string; traceId: string | null; retry: boolean },
+  meta: { decision: Decision; actor: string; traceId: string | null; retry: boolean; finalAttempt?: boolean },
 ): Promise<SubmitResult> {
   try {
     const created = await ctx.writer.createEngagement(p, text, { checkExisting: meta.retry });
@@ -226,17 +227,26 @@ export async function applyEngagement(
     return { proposal: p, decision: meta.decision, status: 'applied', detail: `${p.kind} ${created.id}${created.reused ? ' (found from an earlier attempt)' : ''}` };
   } catch (err) {
     ctx.logger.warn({ err, proposalId: p.id }, 'write-back engagement create failed');
-    return writeFailed(ctx, p, meta.decision, err, meta);
+    return writeFailed(ctx, p, meta.decision, err, { ...meta, observedValue: null });
   }
 }
 
 /**
  * A write HubSpot refused or did not answer. A transient failure (5xx, 429, timeout: the HubSpot error says
- * `retryable`) keeps its intent and says so, so the job runs again and writes it once; anything else fails the
- * write for good.
+ * `retryable`) keeps its intent and says so, so the job runs again and writes it once; on the job's last attempt
+ * nothing would run again, so the write is marked failed and queued for review (approving it writes it, once);
+ * anything else fails the write for good.
  */
-async function writeFailed(ctx: WritebackContext, p: Proposal, decision: Decision, err: unknown, meta: { actor: string; traceId: string | null }): Promise<SubmitResult> {
-  const retryable = (err as { retryable?: unknown } | null)?.retryable === true;
+async function writeFailed(
+  ctx: WritebackContext,
+  p: Proposal,
+  decision: Decision,
+  err: unknown,
+  meta: { actor: string; traceId: string | null; finalAttempt?: boolean | undefined; observedValue: string | null },
+): Promise<SubmitResult> {
+  const transient = (err as { retryable?: unknown } | null)?.retryable === true;
+  if (transient && meta.finalAttempt) return handOver(ctx, p, decision, err, meta);
+  const retryable = transient;
   if (!retryable) await ctx.writes.markFailed(p.id);
   await ctx.audit.append({
     ...auditFields(p, meta.traceId),
@@ -248,6 +258,34 @@ async function writeFailed(ctx: WritebackContext, p: Proposal, decision: Decisio
     detail: retryable ? 'transient HubSpot failure: the job tries again' : 'HubSpot refused the write',
   });
   return { proposal: p, decision, status: 'failed', detail: errorMessage(err), ...(retryable ? { retryable: true } : {}) };
+}
+
+/** A transient failure on the job's last attempt: the intent becomes a failed write and a review a person decides. */
+async function handOver(
+  ctx: WritebackContext,
+  p: Proposal,
+  decision: Decision,
+  err: unknown,
+  meta: { actor: string; traceId: string | null; observedValue: string | null },
+): Promise<SubmitResult> {
+  await ctx.writes.markFailed(p.id);
+  const { review } = await ctx.reviews.enqueue({
+    proposal: p,
+    reasons: [...decision.reasons, `write_failed: HubSpot did not take the write on the job's last attempt (${errorMessage(err).slice(0, 300)}); approve to write it again`],
+    observedValue: meta.observedValue,
+    ownerId: null,
+    traceId: meta.traceId,
+  });
+  await ctx.audit.append({
+    ...auditFields(p, meta.traceId),
+    event: 'failed',
+    actor: meta.actor,
+    decision: 'apply',
+    status: 'pending_review',
+    outcome: errorOutcome(err),
+    detail: `transient HubSpot failure on the job's last attempt: write marked failed, queued for review ${review.id}`,
+  });
+  return { proposal: p, decision, status: 'pending_review', detail: review.id };
 }
 
 export function auditFields(p: Proposal, traceId: string | null) {

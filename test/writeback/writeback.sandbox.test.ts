@@ -213,6 +213,27 @@ describe('write-back against the sandbox', () => {
       expect(await aiNotes('companies', companies[10]!, p.id)).toHaveLength(1);
     });
 
+    it('that keeps failing on the job\'s last attempt is marked failed, audited and queued for review; approving writes it once', async () => {
+      fail(503, 50);
+      const p = note('run-5xx-last', companies[10]!);
+      const [r] = await h.writeback.submit([p], trace('run-5xx-last'), { finalAttempt: true });
+      fail(503, 0);
+      // No intent left behind for a retry that never comes.
+      expect(r).toMatchObject({ status: 'pending_review' });
+      expect(r!.retryable).toBeUndefined();
+      expect(await h.writeback.audit({ proposalId: p.id, event: 'failed' })).toEqual([
+        expect.objectContaining({ status: 'pending_review', detail: expect.stringContaining(`queued for review ${r!.detail}`) }),
+      ]);
+      const [review] = await h.writeback.listReviews({ status: 'pending' }).then((all) => all.filter((x) => x.id === r!.detail));
+      expect(review?.reasons.some((reason) => reason.startsWith('write_failed:'))).toBe(true);
+      expect(await aiNotes('companies', companies[10]!, p.id)).toEqual([]);
+      const approved = await h.writeback.approve(r!.detail!, { actor: 'rita' });
+      expect(approved.status).toBe('approved');
+      expect(await aiNotes('companies', companies[10]!, p.id)).toHaveLength(1);
+      // A job run again later (same proposal) finds it handled.
+      expect((await h.writeback.submit([p], trace('run-5xx-last')))[0]!.status).toBe('duplicate');
+    });
+
     it('refused with a 4xx fails for good, and says so', async () => {
       fail(400, 1);
       const p = note('run-4xx', companies[11]!);
