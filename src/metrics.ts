@@ -1,13 +1,26 @@
 import client from 'prom-client';
 
 /**
- * Prometheus metrics, one registry per process. Modules increment these directly; `/metrics` serves them.
- * Names are stable: dashboards depend on them (deploy/grafana/hubspot-ai.json). Process and Node.js metrics keep
- * their standard names (`process_cpu_user_seconds_total`, `nodejs_eventloop_lag_seconds`, ...) so stock Node.js
- * dashboards work, and HTTP latency is the usual `http_request_duration_seconds`.
+ * Prometheus metrics. Every counter, histogram and gauge of the product lives in one `ContainerMetrics` (its own
+ * registry), created by the container and closed with it, and handed to the modules that count (gateway, queue,
+ * embedder, provider, write-back, API): two containers in one process never share a value, a portal-label
+ * configuration or a scrape-time source. Names are stable: dashboards depend on them (deploy/grafana/hubspot-ai.json).
+ *
+ * The process's own metrics (`process_cpu_user_seconds_total`, `nodejs_eventloop_lag_seconds`, GC, heap, ...) keep
+ * their standard names so stock Node.js dashboards work. They describe the process, which the containers in it do
+ * share; they are collected once per process, on the first scrape, because prom-client starts an event-loop
+ * monitor and a GC observer per collection that nothing can stop: one per container would pile up in a test run.
  */
-export const registry = new client.Registry();
-client.collectDefaultMetrics({ register: registry });
+let processRegistry: client.Registry | undefined;
+
+/** The process's CPU, memory, event loop, GC and handle metrics, started on first use. */
+export function processMetrics(): client.Registry {
+  if (!processRegistry) {
+    processRegistry = new client.Registry();
+    client.collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
 
 /** Job counts by type, then by state (the queue port's `stats()`). */
 type QueueStatsSource = () => Promise<{ [type: string]: object }>;
@@ -33,137 +46,126 @@ async function withinMs<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   }
 }
 
+export interface PortalLabelOptions {
+  /** METRICS_PORTALS: the portals labelled by id; every other one is "other". */
+  allow?: readonly string[] | undefined;
+  /** METRICS_PORTAL_LABELS: without an allow list, the first `max` portals seen are labelled by id. Default 20. */
+  max?: number | undefined;
+}
+
 /**
- * The `portal` label of the per-portal metrics, with bounded cardinality: the configured portals by name
- * (METRICS_PORTALS), else the first `max` portals this process sees (METRICS_PORTAL_LABELS); every other portal is
- * counted as "other", and a job without a portal as "none". A deployment with thousands of portals keeps at most
- * max + 2 series per metric and label set.
+ * One container's metrics: the counters and histograms its modules increment, and the gauges read from its state
+ * at scrape time (its queue's job counts, its lead scorer's figures), in a registry of its own. Two containers in
+ * one process count apart, and a closed container's metrics go with it. `/metrics` serves them merged with the
+ * process's own metrics (`metricsText`). Modules built outside a container (tests, benches) get a fresh one.
  */
-const portalLabels = { allow: undefined as ReadonlySet<string> | undefined, max: 20, seen: new Set<string>() };
-
-export function configurePortalLabels(opts: { allow?: readonly string[]; max?: number }): void {
-  portalLabels.allow = opts.allow && opts.allow.length > 0 ? new Set(opts.allow) : undefined;
-  portalLabels.max = opts.max ?? 20;
-  portalLabels.seen.clear();
-}
-
-export function portalLabel(portalId: string): string {
-  if (!portalId) return 'none';
-  if (portalLabels.allow) return portalLabels.allow.has(portalId) ? portalId : 'other';
-  if (portalLabels.seen.has(portalId)) return portalId;
-  if (portalLabels.seen.size < portalLabels.max) {
-    portalLabels.seen.add(portalId);
-    return portalId;
-  }
-  return 'other';
-}
-
-export const metrics = {
-  webhookEvents: new client.Counter({
+export class ContainerMetrics {
+  readonly registry = new client.Registry();
+  readonly webhookEvents = new client.Counter({
     name: 'hubspot_ai_webhook_events_total',
     help: 'Webhook events by subscription type and result: accepted or ignored when received; processed, duplicate, stale, echo or ignored when processed.',
     labelNames: ['subscription_type', 'result'] as const,
-    registers: [registry],
-  }),
-  webhookRequests: new client.Counter({
+    registers: [this.registry],
+  });
+  readonly webhookRequests = new client.Counter({
     name: 'hubspot_ai_webhook_requests_total',
     help: 'Webhook HTTP requests, by endpoint and status code.',
     labelNames: ['endpoint', 'status'] as const,
-    registers: [registry],
-  }),
-  httpDuration: new client.Histogram({
+    registers: [this.registry],
+  });
+  readonly httpDuration = new client.Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request duration by method, route (the route pattern, or "unmatched") and status code.',
     labelNames: ['method', 'route', 'status_code'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  }),
-  jobDuration: new client.Histogram({
+    registers: [this.registry],
+  });
+  readonly jobDuration = new client.Histogram({
     name: 'hubspot_ai_job_duration_seconds',
     help: 'Job run time by type and outcome.',
     labelNames: ['type', 'outcome'] as const,
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-    registers: [registry],
-  }),
-  hubspotRequests: new client.Counter({
+    registers: [this.registry],
+  });
+  readonly hubspotRequests = new client.Counter({
     name: 'hubspot_ai_hubspot_requests_total',
     help: 'HubSpot API calls by operation and status class.',
     labelNames: ['operation', 'status'] as const,
-    registers: [registry],
-  }),
-  hubspot429: new client.Counter({
+    registers: [this.registry],
+  });
+  readonly hubspot429 = new client.Counter({
     name: 'hubspot_ai_hubspot_429_total',
     help: 'HubSpot 429 answers by policy name.',
     labelNames: ['policy'] as const,
-    registers: [registry],
-  }),
-  embeddingTokens: new client.Counter({
+    registers: [this.registry],
+  });
+  readonly embeddingTokens = new client.Counter({
     name: 'hubspot_ai_embedding_tokens_total',
     help: 'Embedding tokens sent to the provider, by model; counted by the server (usage), by cl100k (exact for OpenAI models) or estimated (other models without usage).',
     labelNames: ['model', 'counted'] as const,
-    registers: [registry],
-  }),
-  embeddingCacheHits: new client.Counter({
+    registers: [this.registry],
+  });
+  readonly embeddingCacheHits = new client.Counter({
     name: 'hubspot_ai_embedding_cache_hits_total',
     help: 'Embedding inputs answered by the cache.',
     labelNames: ['model'] as const,
-    registers: [registry],
-  }),
-  modelTokens: new client.Counter({
+    registers: [this.registry],
+  });
+  readonly modelTokens = new client.Counter({
     name: 'hubspot_ai_model_tokens_total',
     help: 'Chat model tokens by model and direction (input, output).',
     labelNames: ['model', 'direction'] as const,
-    registers: [registry],
-  }),
-  costUsd: new client.Counter({
+    registers: [this.registry],
+  });
+  readonly costUsd = new client.Counter({
     name: 'hubspot_ai_cost_usd_total',
     help: 'Estimated provider cost in USD by kind (embedding, chat) and model.',
     labelNames: ['kind', 'model'] as const,
-    registers: [registry],
-  }),
-  portalJobs: new client.Counter({
+    registers: [this.registry],
+  });
+  readonly portalJobs = new client.Counter({
     name: 'hubspot_ai_portal_jobs_total',
     help: 'Finished job attempts by portal (bounded: METRICS_PORTALS or the first METRICS_PORTAL_LABELS, then "other"), type and outcome.',
     labelNames: ['portal', 'type', 'outcome'] as const,
-    registers: [registry],
-  }),
-  portalModelTokens: new client.Counter({
+    registers: [this.registry],
+  });
+  readonly portalModelTokens = new client.Counter({
     name: 'hubspot_ai_portal_model_tokens_total',
     help: 'Chat model tokens (input + output, not cached answers) by portal (bounded, see hubspot_ai_portal_jobs_total).',
     labelNames: ['portal'] as const,
-    registers: [registry],
-  }),
-  portalModelCostUsd: new client.Counter({
+    registers: [this.registry],
+  });
+  readonly portalModelCostUsd = new client.Counter({
     name: 'hubspot_ai_portal_model_cost_usd_total',
     help: 'Chat model cost in USD by portal (bounded, see hubspot_ai_portal_jobs_total).',
     labelNames: ['portal'] as const,
-    registers: [registry],
-  }),
-  portalQuotaRefusals: new client.Counter({
+    registers: [this.registry],
+  });
+  readonly portalQuotaRefusals = new client.Counter({
     name: 'hubspot_ai_portal_quota_refusals_total',
     help: 'Generations refused because the portal spent its model quota (MODEL_QUOTA_SPENT), by portal (bounded).',
     labelNames: ['portal'] as const,
-    registers: [registry],
-  }),
-  decisions: new client.Counter({
+    registers: [this.registry],
+  });
+  readonly decisions = new client.Counter({
     name: 'hubspot_ai_decisions_total',
     help: 'Write-back decisions by agent and outcome (apply, review, reject).',
     labelNames: ['agent', 'outcome'] as const,
-    registers: [registry],
-  }),
-};
-
-/**
- * The gauges read from one container's state at scrape time (its queue's job counts, its lead scorer's figures), in
- * a registry of that container: two containers in one process each expose their own, and a closed container's go
- * with it. `/metrics` serves them merged with the process-wide registry above (`metricsText`).
- */
-export class ContainerMetrics {
-  readonly registry = new client.Registry();
+    registers: [this.registry],
+  });
   // Read by the gauges' collect(), whose `this` is the gauge.
   private readonly sources: { queue?: QueueStatsSource | undefined; scorer?: ScorerFiguresSource | undefined; judgments?: ScorerFiguresSource | undefined } = {};
 
-  constructor() {
+  /**
+   * The `portal` label of the per-portal metrics, with bounded cardinality: the configured portals by name, else
+   * the first `max` portals this container sees; every other portal is counted as "other", and a job without a
+   * portal as "none". A deployment with thousands of portals keeps at most max + 2 series per metric and label set.
+   */
+  private readonly portals: { allow: ReadonlySet<string> | undefined; max: number; seen: Set<string> };
+
+  constructor(opts: { portalLabels?: PortalLabelOptions } = {}) {
+    const allow = opts.portalLabels?.allow?.filter(Boolean) ?? [];
+    this.portals = { allow: allow.length > 0 ? new Set(allow) : undefined, max: opts.portalLabels?.max ?? 20, seen: new Set() };
     const sources = this.sources;
     new client.Gauge({
       name: 'hubspot_ai_queue_jobs',
@@ -235,17 +237,31 @@ export class ContainerMetrics {
     };
   }
 
+  /** The `portal` label value for a portal (see `portals`). */
+  portalLabel(portalId: string): string {
+    if (!portalId) return 'none';
+    const p = this.portals;
+    if (p.allow) return p.allow.has(portalId) ? portalId : 'other';
+    if (p.seen.has(portalId)) return portalId;
+    if (p.seen.size < p.max) {
+      p.seen.add(portalId);
+      return portalId;
+    }
+    return 'other';
+  }
+
   close(): void {
     this.sources.queue = undefined;
     this.sources.scorer = undefined;
     this.sources.judgments = undefined;
-    this.sources.judgments = undefined;
+    this.portals.seen.clear();
     this.registry.clear();
   }
 }
 
-/** The Prometheus text of the process-wide metrics and, when given, one container's. */
+/** The Prometheus text of one container's metrics (when given) and the process's own. */
 export async function metricsText(container?: ContainerMetrics): Promise<{ contentType: string; body: string }> {
-  const merged = container ? client.Registry.merge([registry, container.registry]) : registry;
-  return { contentType: registry.contentType, body: await merged.metrics() };
+  const process = processMetrics();
+  const merged = container ? client.Registry.merge([process, container.registry]) : process;
+  return { contentType: process.contentType, body: await merged.metrics() };
 }

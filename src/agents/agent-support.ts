@@ -162,6 +162,7 @@ export async function agentContext(
     facets: TASK_FACETS[task] ?? [],
     query: taskQuery(task, opts.queryText),
     tokenBudget: deps.tokenBudget ?? 6000,
+    ...(deps.lookups ? { lookups: deps.lookups } : {}),
     mode: deps.retrievalMode ?? defaultRetrievalMode(deps.embedder),
     ...(opts.triggerIds ? { triggerIds: opts.triggerIds } : {}),
     ...(opts.now ? { now: opts.now } : {}),

@@ -4,7 +4,9 @@ import type { HubSpotGateway } from '../hubspot/gateway.ts';
 import type { Embedder } from '../text/embedder.ts';
 import type { Logger } from '../logging.ts';
 import type { RetrievalMode } from '../retrieval/hybrid-search.ts';
+import type { LookupsCache } from '../retrieval/reference-lookups.ts';
 import type { VectorStore } from '../retrieval/vector-store.ts';
+import type { Tracing } from '../tracing.ts';
 import type { EnrichmentProvider } from '../enrichment/provider.ts';
 import type { ModelValidationRecord } from './judgment-validation.ts';
 import type { LlmProvider } from './provider.ts';
@@ -33,6 +35,10 @@ export interface AgentDeps {
   validations?: readonly ModelValidationRecord[];
   /** Clock for `ai_last_run`, staleness and recency (tests pin it). */
   now?: () => Date;
+  /** The container's owners and pipelines cache; without it each run reads them. */
+  lookups?: LookupsCache;
+  /** The container's tracing (a span around the model call). */
+  tracing?: Tracing;
 }
 
 /** The object that triggered a run, and the run it belongs to. */

@@ -2,6 +2,7 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import type { KeyValueCache } from '../cache/kv.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import { silentLogger, type Logger } from '../logging.ts';
+import type { ContainerMetrics } from '../metrics.ts';
 import { OfflineProvider } from './offline-provider.ts';
 import type { LlmProvider } from './provider.ts';
 
@@ -32,6 +33,8 @@ export interface CreateProviderOptions {
   logger?: Logger;
   /** A chat model built by the caller (any LangChain `BaseChatModel`): used as is, whatever `provider` says. */
   chatModel?: BaseChatModel;
+  /** The container's metrics (tokens, cost). */
+  metrics?: ContainerMetrics;
 }
 
 /** The OpenAI family gets strict tool-calling structured output (see langchain-provider.ts). */
@@ -64,6 +67,7 @@ export async function createProvider(opts: CreateProviderOptions): Promise<LlmPr
     ...(OPENAI_FAMILY.has(opts.provider) ? { structuredOutput: { method: 'functionCalling', strict: true } } : {}),
     ...(opts.maxRetries === undefined ? {} : { maxRetries: opts.maxRetries }),
     ...(opts.cache === undefined ? {} : { cache: opts.cache }),
+    ...(opts.metrics === undefined ? {} : { metrics: opts.metrics }),
   });
 }
 

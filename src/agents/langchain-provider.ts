@@ -7,7 +7,7 @@ import type { BaseMessage } from '@langchain/core/messages';
 import type { ChatGeneration, LLMResult } from '@langchain/core/outputs';
 import type { KeyValueCache } from '../cache/kv.ts';
 import { silentLogger, type Logger } from '../logging.ts';
-import { metrics } from '../metrics.ts';
+import { ContainerMetrics } from '../metrics.ts';
 import { AgentError } from './errors.ts';
 import { mapModelError } from './model-errors.ts';
 import { chatCostUsd } from './pricing.ts';
@@ -47,6 +47,8 @@ export interface LangChainProviderOptions {
   maxRetryAfterMs?: number;
   /** First back-off step when the server gives no Retry-After. */
   backoffBaseMs?: number;
+  /** The container's metrics (tokens, cost); default a fresh set of this provider's own. */
+  metrics?: ContainerMetrics;
 }
 
 /** An answer longer than this is not a summary, a draft or a score: refused before parsing. */
@@ -68,8 +70,10 @@ export class LangChainProvider implements LlmProvider {
   private readonly structuredOutput: { method?: string; strict?: boolean };
   private readonly cache: KeyValueCache | undefined;
   private readonly logger: Logger;
+  private readonly metrics: ContainerMetrics;
 
   constructor(options: LangChainProviderOptions) {
+    this.metrics = options.metrics ?? new ContainerMetrics();
     this.chatModel = options.chatModel;
     this.provider = options.provider;
     this.model = options.model;
@@ -138,9 +142,9 @@ export class LangChainProvider implements LlmProvider {
 
   private record(usage: { inputTokens: number; outputTokens: number }): number {
     const cost = chatCostUsd(this.model, usage.inputTokens, usage.outputTokens);
-    metrics.modelTokens.inc({ model: this.model, direction: 'input' }, usage.inputTokens);
-    metrics.modelTokens.inc({ model: this.model, direction: 'output' }, usage.outputTokens);
-    if (cost > 0) metrics.costUsd.inc({ kind: 'chat', model: this.model }, cost);
+    this.metrics.modelTokens.inc({ model: this.model, direction: 'input' }, usage.inputTokens);
+    this.metrics.modelTokens.inc({ model: this.model, direction: 'output' }, usage.outputTokens);
+    if (cost > 0) this.metrics.costUsd.inc({ kind: 'chat', model: this.model }, cost);
     return cost;
   }
 

@@ -1,5 +1,5 @@
 import type { GenerationTrace } from '../core/proposal.ts';
-import { withSpan } from '../tracing.ts';
+import { NO_TRACING } from '../tracing.ts';
 import type { AgentDeps, AgentResult, AgentTrigger } from './agent-types.ts';
 import type { AgentDefinition, AgentRun, Prepared } from './definition.ts';
 import { EvidenceCheck } from './evidence-check.ts';
@@ -29,7 +29,7 @@ export async function runAgent<S, O>(
     { role: 'user', content: renderPrompt(prompt.user, prepared.slots) },
   ];
   const startedAt = new Date().toISOString();
-  const result = await withSpan('llm.generate', { agent: def.name, 'prompt.version': prompt.id, provider: deps.provider.provider }, () =>
+  const result = await (deps.tracing ?? NO_TRACING).withSpan('llm.generate', { agent: def.name, 'prompt.version': prompt.id, provider: deps.provider.provider }, () =>
     deps.provider.generate({
       task: def.name,
       promptVersion: prompt.id,

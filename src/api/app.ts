@@ -12,8 +12,8 @@ import {
 } from 'fastify-type-provider-zod';
 import { AppError } from '../errors.ts';
 import { logSerializers, silentLogger, type Logger } from '../logging.ts';
-import { metrics, type ContainerMetrics } from '../metrics.ts';
-import { tracingEnabled } from '../tracing.ts';
+import { ContainerMetrics } from '../metrics.ts';
+import { NO_TRACING, type Tracing } from '../tracing.ts';
 import { documentRoute, openApiTransform, SECURITY_SCHEMES } from './openapi.ts';
 import { traceRoute } from './trace-route.ts';
 import { registerSecurity } from './auth.ts';
@@ -43,8 +43,10 @@ export interface AppDeps {
   /** TRUST_PROXY: false (default), a hop count, or proxy addresses/CIDRs allowed to set X-Forwarded-For. */
   trustProxy?: false | number | string[];
   readiness?: ReadinessCheck[];
-  /** The container's scrape-time gauges (queue, lead scorer), served on /metrics beside the process-wide ones. */
+  /** The container's metrics, counted by the app (HTTP durations) and served on /metrics; default a fresh set of the app's own. */
   containerMetrics?: ContainerMetrics;
+  /** The container's tracing: with it on, each route handler runs in a span. */
+  tracing?: Tracing;
   routes?: RouteGroup[];
   /** Advertised in the OpenAPI document. */
   version?: string;
@@ -59,6 +61,8 @@ export interface AppDeps {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const logger = deps.logger ?? silentLogger;
   const now = deps.now ?? Date.now;
+  const metrics = deps.containerMetrics ?? new ContainerMetrics();
+  const tracing = deps.tracing ?? NO_TRACING;
   const app = Fastify({
     // The access log never carries a credential or an e-mail address from a query string, whichever logger the
     // caller passed (logging.ts).
@@ -140,7 +144,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
     if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), auth: 'public' };
     else documentRoute(route);
-    if (tracingEnabled() && !PROBES.has(route.url)) traceRoute(route);
+    if (tracing.enabled && !PROBES.has(route.url)) traceRoute(route, tracing);
   });
   await app.register(swagger, {
     openapi: {
@@ -157,7 +161,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
-  await app.register(healthRoutes, { checks: deps.readiness ?? [], metrics: deps.containerMetrics });
+  await app.register(healthRoutes, { checks: deps.readiness ?? [], metrics });
   await app.register(sessionRoutes, { tokens: deps.tokens, now });
   for (const group of deps.routes ?? []) {
     await app.register(group.plugin, group.opts ?? {});

@@ -3,10 +3,10 @@ import { createLogger, type Logger } from '../logging.ts';
 import { createContainer, type Container } from '../runtime/container.ts';
 
 /** Loads the configuration (failing with every problem listed), a logger, and the container. */
-export function cliContext(overrides?: Partial<NodeJS.ProcessEnv>): { config: Config; logger: Logger; container: Container } {
+export function cliContext(overrides?: Partial<NodeJS.ProcessEnv>, role = 'cli'): { config: Config; logger: Logger; container: Container } {
   const config = loadConfig({ ...process.env, ...overrides });
   const logger = createLogger(config.LOG_LEVEL);
-  return { config, logger, container: createContainer(config, logger) };
+  return { config, logger, container: createContainer(config, logger, { role }) };
 }
 
 /** Runs `fn` with a container and always closes it. */

@@ -1,8 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { errorMessage } from '../errors.ts';
-import type { Config } from '../config/config.ts';
 import type { Logger } from '../logging.ts';
-import { initTracing } from '../tracing.ts';
 import { settlesWithin, ShutdownBudget, untilSignal } from '../runtime/lifecycle.ts';
 import { buildServiceApp } from '../runtime/http.ts';
 import { startWorkers } from '../runtime/workers.ts';
@@ -34,10 +32,10 @@ async function openStore(container: Container): Promise<void> {
  * back to the queue whatever is still running when SHUTDOWN_GRACE_MS is over; then close every backend.
  */
 export async function serveCommand(opts: { workers: boolean }): Promise<void> {
-  const { config, logger, container } = cliContext();
+  const { config, logger, container } = cliContext(undefined, 'serve');
   // Listen for signals from the start: one that arrives while starting up ends the process cleanly after it.
   const stopped = untilSignal(logger);
-  const stopTracing = await startTracing(config, logger, 'serve');
+  await container.tracing(); // first, so that it is closed (and its spans flushed) last
   let workers: WorkerHandle | undefined;
   await openStore(container);
   await container.scorers(); // so that this process's /metrics shows the lead scorer's figures from the start
@@ -69,16 +67,16 @@ export async function serveCommand(opts: { workers: boolean }): Promise<void> {
   );
   const signal = await stopped;
   logger.info({ signal, graceMs: config.SHUTDOWN_GRACE_MS }, 'shutting down: no new requests, finishing in-flight requests and jobs');
-  await stop({ logger, container, graceMs: config.SHUTDOWN_GRACE_MS, app, workers, stopTracing });
+  await stop({ logger, container, graceMs: config.SHUTDOWN_GRACE_MS, app, workers });
 }
 
 /** `hubspot-ai worker`: workers only (production, with REDIS_URL), with their own /metrics, /healthz and /readyz. */
 export async function workerCommand(): Promise<void> {
-  const { config, logger, container } = cliContext();
+  const { config, logger, container } = cliContext(undefined, 'worker');
   const child = process.env[SERVE_CHILD_ENV] === '1';
   // A worker started by `serve` also stops when `serve` is gone (even after a kill -9), instead of lingering.
   const stopped = Promise.race([untilSignal(logger), parentGone().then(() => 'SIGTERM' as const)]);
-  const stopTracing = await startTracing(config, logger, 'worker');
+  await container.tracing(); // first, so that it is closed (and its spans flushed) last
   await openStore(container);
   if (config.backends.queue === 'embedded' && !child) {
     logger.warn('REDIS_URL is not set: this worker serves the embedded queue in this DATA_DIR only (normally `serve` runs workers itself)');
@@ -98,18 +96,7 @@ export async function workerCommand(): Promise<void> {
   );
   const signal = await stopped;
   logger.info({ signal, graceMs: config.SHUTDOWN_GRACE_MS }, 'shutting down workers: finishing in-flight jobs, then handing the rest back');
-  await stop({ logger, container, graceMs: config.SHUTDOWN_GRACE_MS, workers, listener, stopTracing });
-}
-
-/** OpenTelemetry when an OTLP endpoint is configured (the packages load only then). */
-function startTracing(config: Config, logger: Logger, role: string): Promise<() => Promise<void>> {
-  return initTracing({
-    endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
-    tracesEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
-    serviceName: config.OTEL_SERVICE_NAME,
-    role,
-    logger,
-  });
+  await stop({ logger, container, graceMs: config.SHUTDOWN_GRACE_MS, workers, listener });
 }
 
 async function stop(s: {
@@ -119,7 +106,6 @@ async function stop(s: {
   app?: FastifyInstance;
   workers?: WorkerHandle;
   listener?: FastifyInstance;
-  stopTracing: () => Promise<void>;
 }): Promise<void> {
   const budget = new ShutdownBudget(s.graceMs, s.logger);
   if (s.app) {
@@ -133,8 +119,8 @@ async function stop(s: {
   // Jobs still running when the budget is spent go back to the queue (their leases are released).
   await s.workers?.close(budget.remaining());
   await s.listener?.close();
+  // Last the container, which flushes the spans still in memory (bounded: tracing.ts).
   await s.container.close();
-  await settlesWithin(s.stopTracing(), Math.max(500, budget.remaining()));
   budget.done();
   s.logger.info({ shutdownMs: budget.elapsed() }, 'shut down');
   s.logger.flush();

@@ -58,6 +58,9 @@ export interface GenerationHandlerDeps {
   sink: ProposalSink;
   /** The indexer's snapshots: the history an agent reads is the one that was indexed. */
   snapshots?: Pick<HistorySnapshots, 'get'>;
+  /** The container's owners and pipelines cache and tracing, handed to the agents. */
+  lookups?: AgentDeps['lookups'];
+  tracing?: AgentDeps['tracing'];
   /** The enrichment provider (AgentDeps.enrichment). */
   enrichment?: EnrichmentProvider | null;
   /**
@@ -121,6 +124,8 @@ export function createGenerationHandlers(deps: GenerationHandlerDeps): Partial<R
         ...(deps.validations ? { validations: typeof deps.validations === 'function' ? await deps.validations(p.portalId) : deps.validations } : {}),
         logger: log,
         ...(deps.tokenBudget ? { tokenBudget: deps.tokenBudget } : {}),
+        ...(deps.lookups ? { lookups: deps.lookups } : {}),
+        ...(deps.tracing ? { tracing: deps.tracing } : {}),
       };
       const trigger: AgentTrigger = {
         portalId: p.portalId,

@@ -1,6 +1,6 @@
 import type { KeyValueCache } from '../cache/kv.ts';
 import { silentLogger, type Logger } from '../logging.ts';
-import { metrics } from '../metrics.ts';
+import type { ContainerMetrics } from '../metrics.ts';
 import type { GenerationRequest, IngestReason, IngestRecordPayload, WebhookBatchPayload } from '../queue/jobs.ts';
 import type { HubSpotEvent } from '../webhooks/hubspot-event.ts';
 import type { JobHandler, JobQueue, JobSpec } from '../queue/queue.ts';
@@ -25,6 +25,8 @@ export interface BatchProcessorDeps {
   /** HUBSPOT_APP_ID: changes attributed to it are our own writes. */
   appId?: string;
   logger?: Logger;
+  /** The container's metrics (webhook events by result). */
+  metrics?: ContainerMetrics;
 }
 
 export interface BatchOutcome {
@@ -72,7 +74,7 @@ export async function processBatch(deps: BatchProcessorDeps, batch: WebhookBatch
   const accepted: Array<{ c: ClassifiedEvent; e: HubSpotEvent }> = [];
   const count = (e: HubSpotEvent, result: keyof BatchOutcome) => {
     outcome[result] += 1;
-    metrics.webhookEvents.inc({ subscription_type: e.subscriptionType, result });
+    deps.metrics?.webhookEvents.inc({ subscription_type: e.subscriptionType, result });
   };
 
   // Oldest first, so within one batch the newest event of a record is the one that wins.

@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.ts';
 import { silentLogger, type Logger } from '../logging.ts';
+import type { ContainerMetrics } from '../metrics.ts';
+import type { Tracing } from '../tracing.ts';
 import type { AccessTokenSource } from './access-token-source.ts';
 import type { HubSpotGateway } from './gateway.ts';
 import { MemoryWindowStore, type MemoryWindowStores } from './memory-window-store.ts';
@@ -56,6 +58,9 @@ export interface HubSpotGatewayOptions {
    * own (the limiter's tests, which need many).
    */
   coalesce?: boolean;
+  /** The container's metrics and tracing (HubSpot calls, 429s, a span per call). */
+  metrics?: ContainerMetrics;
+  tracing?: Tracing;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -92,6 +97,8 @@ export function createHubSpotGateway(opts: HubSpotGatewayOptions): HubSpotGatewa
     sleep,
     logger,
     ...(opts.oauth ? { auth: opts.oauth.tokens } : {}),
+    metrics: opts.metrics,
+    tracing: opts.tracing,
   });
   return new SdkHubSpotGateway(createSdk(baseUrl, opts.oauth ? undefined : opts.accessToken), executor, {
     ...(opts.appId === undefined ? {} : { appId: opts.appId }),
@@ -103,7 +110,7 @@ export function createHubSpotGateway(opts: HubSpotGatewayOptions): HubSpotGatewa
  * The gateway options from parsed config; the composition root adds the shared Redis client when REDIS_URL is set.
  * Without it the limiter lives in DATA_DIR, so all the processes of one installation share the portal's budget.
  */
-export function hubSpotGatewayOptions(config: Config, deps: { redis?: Redis; logger?: Logger } = {}): HubSpotGatewayOptions {
+export function hubSpotGatewayOptions(config: Config, deps: { redis?: Redis | undefined; logger?: Logger; metrics?: ContainerMetrics; tracing?: Tracing } = {}): HubSpotGatewayOptions {
   return {
     baseUrl: config.hubspot.baseUrl,
     accessToken: config.hubspot.accessToken,
@@ -114,5 +121,7 @@ export function hubSpotGatewayOptions(config: Config, deps: { redis?: Redis; log
     ...(config.HUBSPOT_APP_ID ? { appId: config.HUBSPOT_APP_ID } : {}),
     ...(deps.redis ? { redis: deps.redis } : { limiterFile: path.join(config.dataDir, LIMITER_FILE) }),
     ...(deps.logger ? { logger: deps.logger } : {}),
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    ...(deps.tracing ? { tracing: deps.tracing } : {}),
   };
 }

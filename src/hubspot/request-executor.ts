@@ -1,7 +1,7 @@
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logging.ts';
-import { metrics } from '../metrics.ts';
-import { withSpan } from '../tracing.ts';
+import { ContainerMetrics } from '../metrics.ts';
+import { NO_TRACING, type Tracing } from '../tracing.ts';
 import { errorFromResponse, HubSpotError, HubSpotRateLimitError, HubSpotTransientError, networkErrorOf } from './errors.ts';
 import type { AccessTokenSource } from './access-token-source.ts';
 import type { GatewayStats } from './gateway.ts';
@@ -30,6 +30,9 @@ export interface ExecutorOptions {
   logger: Logger;
   /** OAuth: the token for each attempt, renewed once after a 401. Unset: the SDK's fixed private-app token. */
   auth?: AccessTokenSource;
+  /** The container's metrics (HubSpot calls, 429s); default a fresh set of this executor's own. */
+  metrics?: ContainerMetrics | undefined;
+  tracing?: Tracing | undefined;
 }
 
 class AttemptTimedOut extends Error {}
@@ -41,11 +44,16 @@ class AttemptTimedOut extends Error {}
 export class RequestExecutor {
   private readonly counters: GatewayStats = { requests: 0, http429: 0, retries: 0, errors: 0 };
   private closed = false;
+  private readonly metrics: ContainerMetrics;
+  private readonly tracing: Tracing;
 
   constructor(
     private readonly limiter: RateLimiter,
     private readonly opts: ExecutorOptions,
-  ) {}
+  ) {
+    this.metrics = opts.metrics ?? new ContainerMetrics();
+    this.tracing = opts.tracing ?? NO_TRACING;
+  }
 
   stats(): GatewayStats {
     return { ...this.counters };
@@ -57,7 +65,7 @@ export class RequestExecutor {
   }
 
   call<T>(spec: CallSpec<T>): Promise<T> {
-    return withSpan(`hubspot ${spec.operation}`, { 'hubspot.operation': spec.operation }, () => this.run(spec));
+    return this.tracing.withSpan(`hubspot ${spec.operation}`, { 'hubspot.operation': spec.operation }, () => this.run(spec));
   }
 
   private async run<T>(spec: CallSpec<T>): Promise<T> {
@@ -91,7 +99,7 @@ export class RequestExecutor {
 
       if (err instanceof HubSpotRateLimitError) {
         this.counters.http429++;
-        metrics.hubspot429.inc({ policy: err.policy });
+        this.metrics.hubspot429.inc({ policy: err.policy });
       }
       if (!shouldRetry(err, attempt, this.opts.maxRetries, spec.idempotent ?? true)) {
         this.counters.errors++;
@@ -161,7 +169,7 @@ export class RequestExecutor {
 
   private record(operation: string, exchange: Exchange, fallback: 'ok' | 'timeout' | 'network'): void {
     const status = exchange.status !== undefined ? `${Math.floor(exchange.status / 100)}xx` : fallback === 'ok' ? '2xx' : fallback;
-    metrics.hubspotRequests.inc({ operation, status });
+    this.metrics.hubspotRequests.inc({ operation, status });
   }
 
   private async observe(exchange: Exchange): Promise<void> {

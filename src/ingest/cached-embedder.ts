@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { KeyValueCache } from '../cache/kv.ts';
-import { metrics } from '../metrics.ts';
+import type { ContainerMetrics } from '../metrics.ts';
 import type { EmbedRole, Embedder, EmbeddingResult } from '../text/embedder.ts';
 
 /**
@@ -38,6 +38,8 @@ export interface CachedEmbedderOptions {
   ttlSeconds?: number;
   /** The portal whose texts this view embeds: its entries are keyed by it (forPortal). */
   portalId?: string;
+  /** The container's metrics (cache hits). */
+  metrics?: ContainerMetrics;
 }
 
 export class CachedEmbedder implements Embedder {
@@ -76,7 +78,7 @@ export class CachedEmbedder implements Embedder {
       if (entry) entry.positions.push(i);
       else missing.set(key, { text: texts[i]!, positions: [i] });
     }
-    if (hits > 0) metrics.embeddingCacheHits.inc({ model: this.model }, hits);
+    if (hits > 0) this.opts.metrics?.embeddingCacheHits.inc({ model: this.model }, hits);
     if (missing.size === 0) return { vectors, tokens: 0, cacheHits: hits };
 
     const entries = [...missing.entries()];

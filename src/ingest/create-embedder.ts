@@ -1,5 +1,6 @@
 import type { KeyValueCache } from '../cache/kv.ts';
 import type { Logger } from '../logging.ts';
+import type { ContainerMetrics } from '../metrics.ts';
 import { CachedEmbedder } from './cached-embedder.ts';
 import type { Embedder } from '../text/embedder.ts';
 import type { WorkPool } from './work-pool.ts';
@@ -26,6 +27,8 @@ export interface CreateEmbedderOptions {
   /** Worker threads for the offline embedder's large batches (its work is CPU, not I/O). */
   pool?: WorkPool;
   logger?: Logger;
+  /** The container's metrics (tokens, cost, cache hits). */
+  metrics?: ContainerMetrics;
 }
 
 /**
@@ -38,7 +41,7 @@ export interface CreateEmbedderOptions {
  */
 export async function createEmbedder(opts: CreateEmbedderOptions): Promise<Embedder> {
   const embedder = await createAdapter(opts);
-  return opts.cache && opts.provider !== 'offline' ? new CachedEmbedder(embedder, opts.cache) : embedder;
+  return opts.cache && opts.provider !== 'offline' ? new CachedEmbedder(embedder, opts.cache, opts.metrics ? { metrics: opts.metrics } : {}) : embedder;
 }
 
 async function createAdapter(opts: CreateEmbedderOptions): Promise<Embedder> {
@@ -62,6 +65,7 @@ async function createAdapter(opts: CreateEmbedderOptions): Promise<Embedder> {
         ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
         ...(opts.maxRetries !== undefined ? { maxRetries: opts.maxRetries } : {}),
         ...(opts.logger ? { logger: opts.logger } : {}),
+        ...(opts.metrics ? { metrics: opts.metrics } : {}),
       });
       const dimensions = await embedder.probeDimensions();
       opts.logger?.info(

@@ -2,7 +2,7 @@ import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullm
 import { Redis } from 'ioredis';
 import { errorMessage } from '../errors.ts';
 import { silentLogger, throttledWarn, type Logger } from '../logging.ts';
-import { metrics, portalLabel } from '../metrics.ts';
+import { ContainerMetrics } from '../metrics.ts';
 import { backoffDelayMs, requestedRetryDelayMs } from './backoff.ts';
 import {
   isPermanentFailure,
@@ -25,6 +25,8 @@ export interface BullQueueOptions {
   defaultMaxAttempts: number;
   backoffBaseMs?: number;
   logger?: Logger;
+  /** The container's metrics (job durations, jobs per portal); default a fresh set of this queue's own. */
+  metrics?: ContainerMetrics;
 }
 
 const BACKOFF_TYPE = 'hsai-jitter';
@@ -60,8 +62,10 @@ export class BullQueue implements JobQueue {
   /** One warning per 30 s while Redis is down, not one per reconnection attempt of every connection. */
   private readonly redisWarning: (err: unknown) => void;
   private readonly bullWarning: (err: unknown) => void;
+  private readonly metrics: ContainerMetrics;
 
   constructor(private readonly opts: BullQueueOptions) {
+    this.metrics = opts.metrics ?? new ContainerMetrics();
     this.prefix = opts.prefix ?? 'hsai';
     this.logger = opts.logger ?? silentLogger;
     this.redisWarning = throttledWarn(this.logger, 'redis connection error');
@@ -223,8 +227,8 @@ export class BullQueue implements JobQueue {
       throw err;
     } finally {
       controllers.delete(abort);
-      metrics.jobDuration.observe({ type, outcome }, (performance.now() - started) / 1000);
-      metrics.portalJobs.inc({ portal: portalLabel(portalOfJob(type, job.data)), type, outcome });
+      this.metrics.jobDuration.observe({ type, outcome }, (performance.now() - started) / 1000);
+      this.metrics.portalJobs.inc({ portal: this.metrics.portalLabel(portalOfJob(type, job.data)), type, outcome });
     }
   }
 

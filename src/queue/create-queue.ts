@@ -2,6 +2,7 @@ import type { Logger } from '../logging.ts';
 import type { ForegroundGate } from './foreground.ts';
 import type { JobQueue } from './queue.ts';
 import type { SqliteConnections } from '../db/sqlite.ts';
+import type { ContainerMetrics } from '../metrics.ts';
 
 export interface CreateQueueOptions {
   /** Set: BullMQ on this Redis. Unset: the embedded queue in the SQLite file under `dataDir`. */
@@ -18,6 +19,8 @@ export interface CreateQueueOptions {
   logger?: Logger;
   /** Embedded only: the container's SQLite connection registry. */
   sqlite?: SqliteConnections;
+  /** The container's metrics (job durations, jobs per portal). */
+  metrics?: ContainerMetrics;
 }
 
 /** Picks the queue adapter. bullmq/ioredis are imported only when Redis is configured. */

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { ownConnection, sqlitePath, type SqliteConnections } from '../db/sqlite.ts';
 import { errorMessage } from '../errors.ts';
 import { silentLogger, type Logger } from '../logging.ts';
-import { metrics, portalLabel } from '../metrics.ts';
+import { ContainerMetrics } from '../metrics.ts';
 import { backoffDelayMs, requestedRetryDelayMs } from './backoff.ts';
 import { EmbeddedJournal, type ClaimedRow, type Settlement } from './embedded-journal.ts';
 import {
@@ -42,6 +42,8 @@ export interface EmbeddedQueueOptions {
   logger?: Logger;
   /** The container's SQLite connection registry; without one the queue opens a connection of its own. */
   sqlite?: SqliteConnections;
+  /** The container's metrics (job durations, jobs per portal); default a fresh set of this queue's own. */
+  metrics?: ContainerMetrics;
 }
 
 const DEFAULT_LEASE_MS = 30_000;
@@ -57,8 +59,10 @@ export class EmbeddedQueue implements JobQueue {
   private readonly wake = new EventEmitter();
   private readonly workers = new Set<EmbeddedWorker>();
   private closed = false;
+  private readonly metrics: ContainerMetrics;
 
   constructor(private readonly opts: EmbeddedQueueOptions) {
+    this.metrics = opts.metrics ?? new ContainerMetrics();
     this.db = (opts.sqlite ?? ownConnection).open(sqlitePath(opts.dataDir));
     this.journal = new EmbeddedJournal(this.db, opts.prefix ?? 'hsai');
     this.wake.setMaxListeners(0);
@@ -84,6 +88,7 @@ export class EmbeddedQueue implements JobQueue {
       pollMs: this.opts.pollMs ?? DEFAULT_POLL_MS,
       backoffBaseMs: this.opts.backoffBaseMs,
       retentionMs: this.opts.completedRetentionMs ?? DEFAULT_RETENTION_MS,
+      metrics: this.metrics,
       logger: this.opts.logger ?? silentLogger,
     });
     this.workers.add(worker);
@@ -142,6 +147,7 @@ export class EmbeddedQueue implements JobQueue {
 
 interface WorkerOptions {
   concurrency: number;
+  metrics: ContainerMetrics;
   foreground: ForegroundGate | undefined;
   leaseMs: number;
   pollMs: number;
@@ -292,8 +298,8 @@ class EmbeddedWorker {
         final ? { id: row.id, outcome: 'dead', error: errorMessage(err) } : { id: row.id, outcome: 'retry', error: errorMessage(err), retryAt: Date.now() + delay },
       );
     } finally {
-      metrics.jobDuration.observe({ type: row.type, outcome }, (performance.now() - started) / 1000);
-      metrics.portalJobs.inc({ portal: portalLabel(portalOfJob(row.type, payload)), type: row.type, outcome });
+      this.opts.metrics.jobDuration.observe({ type: row.type, outcome }, (performance.now() - started) / 1000);
+      this.opts.metrics.portalJobs.inc({ portal: this.opts.metrics.portalLabel(portalOfJob(row.type, payload)), type: row.type, outcome });
     }
   }
 

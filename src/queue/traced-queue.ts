@@ -1,4 +1,4 @@
-import { currentTraceparent, withSpan } from '../tracing.ts';
+import type { Tracing } from '../tracing.ts';
 import type { JobHandler, JobQueue, JobSpec, JobType, WorkerHandle, WorkOptions } from './queue.ts';
 
 /**
@@ -10,14 +10,17 @@ import type { JobHandler, JobQueue, JobSpec, JobType, WorkerHandle, WorkOptions 
 export const TRACE_FIELD = '_traceparent';
 
 export class TracedQueue implements JobQueue {
-  constructor(private readonly inner: JobQueue) {}
+  constructor(
+    private readonly inner: JobQueue,
+    private readonly tracing: Tracing,
+  ) {}
 
   get kind(): JobQueue['kind'] {
     return this.inner.kind;
   }
 
   enqueue(jobs: JobSpec[]): Promise<string[]> {
-    const traceparent = currentTraceparent();
+    const traceparent = this.tracing.traceparent();
     if (!traceparent) return this.inner.enqueue(jobs);
     return this.inner.enqueue(
       jobs.map((j) => (isRecord(j.payload) && !(TRACE_FIELD in j.payload) ? { ...j, payload: { ...j.payload, [TRACE_FIELD]: traceparent } } : j)),
@@ -32,7 +35,7 @@ export class TracedQueue implements JobQueue {
       if (!handler) continue;
       traced[type] = async (job) => {
         const parent = isRecord(job.payload) && typeof job.payload[TRACE_FIELD] === 'string' ? job.payload[TRACE_FIELD] : undefined;
-        await withSpan(`job ${type}`, { 'job.type': type, 'job.id': job.id, 'job.attempt': job.attempt }, () => handler(job), parent);
+        await this.tracing.withSpan(`job ${type}`, { 'job.type': type, 'job.id': job.id, 'job.attempt': job.attempt }, () => handler(job), parent);
       };
     }
     return this.inner.work(traced, opts);

@@ -5,6 +5,7 @@ import type { Embedder } from '../text/embedder.ts';
 import { countTokens } from '../text/tokenizer.ts';
 import { contentVersion } from './content-version.ts';
 import { hybridSearch, type RetrievalMode } from './hybrid-search.ts';
+import { readLookups, type Lookups, type LookupsCache } from './reference-lookups.ts';
 import { packToBudget } from './token-budget.ts';
 import type { ChunkPayload, VectorStore } from './vector-store.ts';
 
@@ -98,41 +99,9 @@ export interface BuildContextInput {
   timelineLimit?: number;
   /** An already-read history (saves a gateway round trip when the caller has it). */
   history?: AccountHistory;
+  /** The container's owners and pipelines cache; without it they are read for this context. */
+  lookups?: LookupsCache;
   now?: Date;
-}
-
-const LOOKUP_TTL_MS = 10 * 60_000;
-interface Lookups {
-  at: number;
-  owners: Map<string, string>;
-  stages: Map<string, { stage: string; pipeline: string; isClosed: boolean; isWon: boolean }>;
-}
-// Owners and pipelines change rarely and every run needs them: one read per gateway per TTL.
-const lookupCache = new WeakMap<HubSpotGateway, Promise<Lookups>>();
-
-async function readLookups(gateway: HubSpotGateway): Promise<Lookups> {
-  const [owners, pipelines] = await Promise.all([gateway.listOwners(), gateway.listPipelines('deals')]);
-  const ownerNames = new Map(owners.map((o) => [o.id, [o.firstName, o.lastName].filter(Boolean).join(' ') || o.email]));
-  const stages = new Map<string, { stage: string; pipeline: string; isClosed: boolean; isWon: boolean }>();
-  for (const p of pipelines) {
-    for (const s of p.stages) {
-      const prob = s.metadata?.probability;
-      const isClosed = s.metadata?.isClosed === 'true' || prob === '1.0' || prob === '0.0';
-      stages.set(s.id, { stage: s.label, pipeline: p.label, isClosed, isWon: isClosed && prob === '1.0' });
-    }
-  }
-  return { at: Date.now(), owners: ownerNames, stages };
-}
-
-export async function lookupsFor(gateway: HubSpotGateway): Promise<Lookups> {
-  const cached = lookupCache.get(gateway);
-  if (cached) {
-    const value = await cached.catch(() => null);
-    if (value && Date.now() - value.at < LOOKUP_TTL_MS) return value;
-  }
-  const fresh = readLookups(gateway);
-  lookupCache.set(gateway, fresh);
-  return fresh;
 }
 
 const SHOWN: Record<RecordFacts['objectType'], string[]> = {
@@ -240,7 +209,7 @@ export const HISTORY_SOURCE_TYPES = EVIDENCE_SOURCE_TYPES.filter((t) => t !== 'r
 export async function buildContext(input: BuildContextInput): Promise<AgentContext> {
   const [history, lookups, version] = await Promise.all([
     input.history ? Promise.resolve(input.history) : input.gateway.accountHistories([input.accountId]).then((h) => h[0]),
-    lookupsFor(input.gateway),
+    input.lookups ? input.lookups.get(input.portalId, input.gateway) : readLookups(input.gateway),
     contentVersion(input.store, input.portalId, input.accountId),
   ]);
   if (history && history.accountId !== input.accountId) {

@@ -21,8 +21,9 @@ import { Resources } from './lazy.ts';
 import { ForegroundGate } from '../queue/foreground.ts';
 import { ActionWaiters } from '../actions/waiters.ts';
 import type { SqliteFiles } from '../db/sqlite.ts';
-import { ContainerMetrics, configurePortalLabels } from '../metrics.ts';
-import { tracingEnabled } from '../tracing.ts';
+import { ContainerMetrics } from '../metrics.ts';
+import type { Tracing } from '../tracing.ts';
+import { LookupsCache } from '../retrieval/reference-lookups.ts';
 import { PortalNotServedError, PortalScopes, policyFileFor, type PortalLease, type PortalScope } from './portal-scopes.ts';
 
 /**
@@ -79,17 +80,36 @@ export interface Container {
   validations(): Promise<ValidationStore>;
   /** Health checks for /readyz and `doctor`: one per configured backend. */
   readiness(): Array<{ name: string; check: () => Promise<void> }>;
-  /** This container's scrape-time gauges (queue jobs, lead scorer), served on /metrics with the process-wide metrics. */
+  /** This container's metrics (counters, histograms, scrape-time gauges), served on /metrics with the process's own. */
   metrics: ContainerMetrics;
+  /** This container's tracing (OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set, else off), flushed on close. */
+  tracing(): Promise<Tracing>;
+  /** Owners and pipelines of each portal, cached for the agents. */
+  lookups: LookupsCache;
   /** What this container holds open in the process now (tests: nothing after `close()`). */
   held(): { sqliteFiles: string[]; checkpointThread: boolean };
   close(): Promise<void>;
 }
 
-export function createContainer(config: Config, logger: Logger): Container {
+export function createContainer(config: Config, logger: Logger, opts: { role?: string } = {}): Container {
   const res = new Resources();
-  const containerMetrics = new ContainerMetrics();
-  configurePortalLabels({ allow: config.METRICS_PORTALS?.split(',').map((p) => p.trim()).filter(Boolean), max: config.METRICS_PORTAL_LABELS });
+  const containerMetrics = new ContainerMetrics({
+    portalLabels: { allow: config.METRICS_PORTALS?.split(',').map((p) => p.trim()).filter(Boolean), max: config.METRICS_PORTAL_LABELS },
+  });
+  const lookups = new LookupsCache();
+  // Closed last (registered first): the spans of everything closed before it are flushed.
+  const tracing = res.lazy(
+    'tracing',
+    async () =>
+      (await import('../tracing.ts')).startTracing({
+        endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+        tracesEndpoint: config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+        serviceName: config.OTEL_SERVICE_NAME,
+        role: opts.role ?? 'cli',
+        logger,
+      }),
+    (t) => t.close(),
+  );
   // This container's SQLite connections (one per file, shared by its adapters) and their checkpoint thread.
   let sqliteFiles: SqliteFiles | undefined;
   const sqlite = async (): Promise<SqliteFiles> => {
@@ -169,7 +189,7 @@ export function createContainer(config: Config, logger: Logger): Container {
     async () =>
       {
         const { createHubSpotGateway, hubSpotGatewayOptions } = await import('../hubspot/create-gateway.ts');
-        const opts = hubSpotGatewayOptions(config, { redis: await redis(), logger: logger.child({ module: 'hubspot' }) });
+        const opts = hubSpotGatewayOptions(config, { redis: await redis(), logger: logger.child({ module: 'hubspot' }), metrics: containerMetrics, tracing: await tracing() });
         const o = await oauth();
         if (!o) return createHubSpotGateway(opts);
         // OAuth mode, still one portal per deployment: the configured one, or the only one installed.
@@ -202,6 +222,7 @@ export function createContainer(config: Config, logger: Logger): Container {
         cache: await cache(),
         pool: await workPool(),
         logger: logger.child({ module: 'embeddings' }),
+        metrics: containerMetrics,
       }),
     (e) => e.close(),
   );
@@ -273,10 +294,12 @@ export function createContainer(config: Config, logger: Logger): Container {
         foreground,
         ...(config.REDIS_URL ? {} : { sqlite: await sqlite() }),
         logger: logger.child({ module: 'queue' }),
+        metrics: containerMetrics,
       });
       stopQueueMetrics = containerMetrics.collectQueueStats(() => q.stats());
       // Tracing on: the trace context rides along in each job (imported only then).
-      return tracingEnabled() ? new (await import('../queue/traced-queue.ts')).TracedQueue(q) : q;
+      const t = await tracing();
+      return t.enabled ? new (await import('../queue/traced-queue.ts')).TracedQueue(q, t) : q;
     },
     async (q) => {
       stopQueueMetrics();
@@ -297,6 +320,7 @@ export function createContainer(config: Config, logger: Logger): Container {
         maxRetries: config.LLM_MAX_RETRIES,
         cache: await cache(),
         logger: logger.child({ module: 'llm' }),
+        metrics: containerMetrics,
       }),
     (p) => p.close(),
   );
@@ -340,6 +364,8 @@ export function createContainer(config: Config, logger: Logger): Container {
           return chunks.map((ch) => ({ id: ch.id, text: ch.text, sourceType: ch.sourceType, occurredAt: ch.occurredAt }));
         },
         logger: logger.child({ module: 'writeback', ...(portal === undefined ? {} : { portalId: portal }) }),
+        metrics: containerMetrics,
+        tracing: await tracing(),
       });
   };
   const writeback = res.lazy(
@@ -413,7 +439,7 @@ export function createContainer(config: Config, logger: Logger): Container {
     }
     const { createHubSpotGateway, hubSpotGatewayOptions } = await import('../hubspot/create-gateway.ts');
     const [{ Indexer }, { HistorySnapshots }] = await Promise.all([import('../ingest/indexer.ts'), import('../ingest/history-snapshots.ts')]);
-    const opts = hubSpotGatewayOptions(config, { redis: await redis(), logger: logger.child({ module: 'hubspot', portalId: id }) });
+    const opts = hubSpotGatewayOptions(config, { redis: await redis(), logger: logger.child({ module: 'hubspot', portalId: id }), metrics: containerMetrics, tracing: await tracing() });
     const gw = createHubSpotGateway({ ...opts, oauth: { portalId: id, tokens: o!.tokens.sourceFor(id) } });
     const wb = await makeWriteback(gw, id);
     const snapshots = new HistorySnapshots(await cache());
@@ -439,7 +465,10 @@ export function createContainer(config: Config, logger: Logger): Container {
     portalId,
     serves,
     portal: async (id) => (await portalScopes()).get(id),
-    forgetPortal: (id) => scopes.forget(id),
+    forgetPortal: async (id) => {
+      lookups.forget(id);
+      await scopes.forget(id);
+    },
     usePortal: async (id, work) => (await portalScopes()).use(id, work),
     leasePortal: async (id) => (await portalScopes()).lease(id),
     exclusivePortal: async (id, work) => (await portalScopes()).exclusive(id, work),
@@ -452,6 +481,8 @@ export function createContainer(config: Config, logger: Logger): Container {
     foreground,
     actionWaiters: new ActionWaiters(),
     metrics: containerMetrics,
+    tracing,
+    lookups,
     provider,
     indexer,
     writeback,
@@ -474,6 +505,7 @@ export function createContainer(config: Config, logger: Logger): Container {
       await res.closeAll((name, err) => logger.warn({ err, resource: name }, 'error while closing'));
       // Last: whatever an adapter left open, and the checkpoint thread.
       await sqliteFiles?.close();
+      lookups.clear();
       containerMetrics.close();
     },
   };

@@ -39,6 +39,7 @@ export async function buildServiceApp(c: Container): Promise<FastifyInstance> {
         publicUrl: cfg.WEBHOOK_PUBLIC_URL,
         maxBodyBytes: cfg.WEBHOOK_MAX_BODY_BYTES,
         foreground: c.foreground,
+        metrics: c.metrics,
         logger: c.logger.child({ module: 'webhooks' }),
         ...(oauth && lifecycle
           ? {
@@ -83,6 +84,7 @@ export async function buildServiceApp(c: Container): Promise<FastifyInstance> {
     trustProxy: cfg.TRUST_PROXY,
     readiness: c.readiness(),
     containerMetrics: c.metrics,
+    tracing: await c.tracing(),
     routes,
   });
 }

@@ -1,13 +1,9 @@
 import type { LlmProvider } from '../agents/provider.ts';
 import { resolveQuota, withModelQuota } from '../agents/model-quota.ts';
 import { errorMessage } from '../errors.ts';
-import { metrics, portalLabel } from '../metrics.ts';
 import { SqlQuotaCounter } from '../writeback/usage-ledger.ts';
 import type { Container } from './container.ts';
 import type { PortalScope } from './portal-scopes.ts';
-
-/** One counter per container over its SQL database (every process on that database shares the rows). */
-const counters = new WeakMap<Container, SqlQuotaCounter>();
 
 /**
  * The model provider a portal's agents use (jobs, workflow actions, on-demand API runs): the container's shared
@@ -16,14 +12,12 @@ const counters = new WeakMap<Container, SqlQuotaCounter>();
  * the metrics, logged, and recorded in the portal's audit log (`quota_refused`, with the task and the reason).
  */
 export async function portalProvider(c: Container, scope: PortalScope): Promise<LlmProvider> {
-  let counter = counters.get(c);
-  if (!counter) {
-    counter = new SqlQuotaCounter(await c.sql());
-    counters.set(c, counter);
-  }
+  // Over the container's SQL database (every process on that database shares the rows); it holds no state.
+  const counter = new SqlQuotaCounter(await c.sql());
+  const metrics = c.metrics;
   const defaults = { period: c.config.MODEL_QUOTA_PERIOD, tokens: c.config.MODEL_QUOTA_TOKENS, costUsd: c.config.MODEL_QUOTA_COST_USD };
   const quota = resolveQuota(defaults, scope.writeback.policy.modelQuota);
-  const portal = () => portalLabel(scope.portalId);
+  const portal = () => metrics.portalLabel(scope.portalId);
   const log = c.logger.child({ module: 'model-quota', portalId: scope.portalId });
   return withModelQuota(await c.provider(), {
     portalId: scope.portalId,

@@ -23,7 +23,7 @@ export async function createJobHandlers(c: Container): Promise<Handlers> {
   const [queue, cache] = await Promise.all([c.queue(), c.cache()]);
   const rules = loadRoutingRules(c.config.ROUTING_FILE);
   const logger = c.logger.child({ module: 'events' });
-  const batch = createWebhookBatchHandler({ queue, cache, rules, appId: c.config.HUBSPOT_APP_ID, coalesceMs: c.config.WEBHOOK_COALESCE_MS, logger });
+  const batch = createWebhookBatchHandler({ queue, cache, rules, appId: c.config.HUBSPOT_APP_ID, coalesceMs: c.config.WEBHOOK_COALESCE_MS, logger, metrics: c.metrics });
 
   // Keyed by the scope itself: a portal whose scope was dropped and rebuilt gets fresh handlers.
   const perPortal = new WeakMap<PortalScope, Promise<Handlers>>();
@@ -95,6 +95,8 @@ async function portalHandlers(c: Container, scope: PortalScope): Promise<Handler
     ...createGenerationHandlers({
       gateway,
       queue,
+      lookups: c.lookups,
+      tracing: await c.tracing(),
       ...(indexer.snapshots ? { snapshots: indexer.snapshots } : {}),
       store,
       embedder,
@@ -113,6 +115,8 @@ async function portalHandlers(c: Container, scope: PortalScope): Promise<Handler
       sink: writeback,
       scorer,
       waiters: c.actionWaiters,
+      lookups: c.lookups,
+      tracing: await c.tracing(),
       publicUrl: c.config.WEBHOOK_PUBLIC_URL,
       dryRun: c.config.DRY_RUN,
       logger: log('actions'),

@@ -3,7 +3,6 @@ import type { Kysely } from 'kysely';
 import type { GenerationTrace } from '../core/proposal.ts';
 import { redactPersonalData } from './redact.ts';
 import type { AuditTable, WritebackDb } from './sql-schema.ts';
-import { currentTraceId } from '../tracing.ts';
 
 /**
  * The append-only audit log. Every step of a proposal's life is one row: `decided` (with the proposal, the
@@ -101,7 +100,7 @@ export interface AuditFilter {
 export class AuditStore {
   constructor(
     private readonly db: Kysely<WritebackDb>,
-    private readonly opts: { redactPrompts: boolean; now: () => number; portal: () => Promise<string> },
+    private readonly opts: { redactPrompts: boolean; now: () => number; portal: () => Promise<string>; traceId?: () => string | undefined },
   ) {}
 
   async recordTrace(trace: GenerationTrace): Promise<string> {
@@ -157,7 +156,7 @@ export class AuditStore {
         dry_run: e.dryRun ? 1 : 0,
         proposal: e.proposal === undefined ? null : JSON.stringify(e.proposal),
         detail: e.detail ?? null,
-        otel_trace_id: e.otelTraceId ?? currentTraceId() ?? null,
+        otel_trace_id: e.otelTraceId ?? this.opts.traceId?.() ?? null,
       } as never)
       .execute();
   }

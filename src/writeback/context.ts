@@ -1,6 +1,7 @@
 import type { RecordType } from '../core/objects.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
 import type { Logger } from '../logging.ts';
+import type { ContainerMetrics } from '../metrics.ts';
 import type { AuditStore } from './audit-store.ts';
 import type { HubSpotWriter } from './hubspot-writer.ts';
 import type { OwnerDirectory } from './owner-directory.ts';
@@ -38,6 +39,8 @@ export interface WritebackContext {
   schema: PropertySchema;
   /** How many records of a type the portal holds, for the breaker's fraction rule (null: unknown). */
   recordCount: (type: RecordType) => Promise<number | null>;
+  /** The container's metrics (decisions by agent and outcome). */
+  metrics: ContainerMetrics;
 }
 
 export type WritebackErrorCode = 'REVIEW_NOT_FOUND' | 'REVIEW_NOT_PENDING' | 'INVALID_EDIT' | 'INVALID_UNDO';

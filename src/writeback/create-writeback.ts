@@ -1,4 +1,5 @@
-import { withSpan } from '../tracing.ts';
+import { ContainerMetrics } from '../metrics.ts';
+import { NO_TRACING, type Tracing } from '../tracing.ts';
 import { PropertySchema } from './property-schema.ts';
 import type { RecordType } from '../core/objects.ts';
 import type { GenerationTrace, Proposal, ProposalSink, SubmitResult } from '../core/proposal.ts';
@@ -77,6 +78,9 @@ export interface WritebackOptions {
   now?: () => number;
   /** Whether `close()` also closes `sql` (default false: the container owns it). */
   closeSql?: boolean;
+  /** The container's metrics (decisions) and tracing (a span per submit and approval; trace ids on audit rows). */
+  metrics?: ContainerMetrics;
+  tracing?: Tracing;
 }
 
 export async function createWriteback(opts: WritebackOptions): Promise<WritebackService> {
@@ -90,6 +94,7 @@ export async function createWriteback(opts: WritebackOptions): Promise<Writeback
     resolved.catch(() => (resolved = undefined));
     return resolved;
   };
+  const tracing = opts.tracing ?? NO_TRACING;
   const writer = new HubSpotWriter(opts.gateway, opts.onOwnWrite ?? (async () => undefined), portal);
   const ctx: WritebackContext = {
     gateway: opts.gateway,
@@ -98,7 +103,7 @@ export async function createWriteback(opts: WritebackOptions): Promise<Writeback
     dryRun: opts.dryRun,
     killSwitch: opts.killSwitch,
     appId: opts.appId,
-    audit: new AuditStore(db, { redactPrompts: opts.redactPrompts ?? false, now, portal }),
+    audit: new AuditStore(db, { redactPrompts: opts.redactPrompts ?? false, now, portal, traceId: () => tracing.traceId() }),
     reviews: new ReviewStore(db, now, portal),
     writes: new WriteLog(db, now, portal),
     writer,
@@ -110,14 +115,15 @@ export async function createWriteback(opts: WritebackOptions): Promise<Writeback
     logger: opts.logger ?? silentLogger,
     recordCount: opts.recordCount ?? gatewayRecordCounter(opts.gateway, now),
     schema: new PropertySchema(opts.gateway, now),
+    metrics: opts.metrics ?? new ContainerMetrics(),
   };
 
   return {
     dryRun: opts.dryRun,
     policy: opts.policy,
     submit: (proposals: Proposal[], trace: GenerationTrace, o?: { dryRun?: boolean; actor?: string; finalAttempt?: boolean }): Promise<SubmitResult[]> =>
-      withSpan('writeback.submit', { 'agent': trace.agent, 'proposals': proposals.length }, () => submitProposals(ctx, proposals, trace, o)),
-    approve: (id, o) => withSpan('writeback.approve', { 'review.id': id }, () => approveReview(ctx, id, o)),
+      tracing.withSpan('writeback.submit', { 'agent': trace.agent, 'proposals': proposals.length }, () => submitProposals(ctx, proposals, trace, o)),
+    approve: (id, o) => tracing.withSpan('writeback.approve', { 'review.id': id }, () => approveReview(ctx, id, o)),
     listReviews: (filter = {}) => listReviews(ctx, opts.resolveEvidence, filter),
     countReviews: (filter = {}) => ctx.reviews.count(filter),
     portalId: portal,

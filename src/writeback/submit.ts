@@ -1,7 +1,6 @@
 import { normalizeProposalText, ProposalSchema, type Decision, type GenerationTrace, type Proposal, type SubmitResult } from '../core/proposal.ts';
 import { errorMessage } from '../errors.ts';
 import { accountsOfRecords } from '../hubspot/account-resolver.ts';
-import { metrics } from '../metrics.ts';
 import { decide } from './decide.ts';
 import { sameValue, type WritebackContext } from './context.ts';
 import { notifyOwner } from './owner-tasks.ts';
@@ -88,7 +87,7 @@ export async function submitProposals(
       });
       if (invalid) decision = { ...decision, outcome: 'reject', reasons: [...decision.reasons, `invalid_value: ${invalid}`] };
     }
-    metrics.decisions.inc({ agent: String(p.agent ?? 'unknown'), outcome: decision.outcome });
+    ctx.metrics.decisions.inc({ agent: String(p.agent ?? 'unknown'), outcome: decision.outcome });
     await ctx.audit.append({
       ...base,
       event: 'decided',

@@ -12,7 +12,6 @@ import { SqlQuotaCounter } from '../../src/writeback/usage-ledger.ts';
 import { describeEachDialect, type SqlDatabase } from '../contracts/sql-dialects.ts';
 import { SqlCheckpointStore } from '../../src/ingest/checkpoint-store.ts';
 import { runBackfill } from '../../src/ingest/backfill.ts';
-import { registry } from '../../src/metrics.ts';
 import { portalProvider } from '../../src/runtime/model-quotas.ts';
 import { startWorkers } from '../../src/runtime/workers.ts';
 import { waitFor } from '../queue/queue.contract.ts';
@@ -168,7 +167,7 @@ describe('per-portal model quota in one deployment (sandbox, OAuth)', () => {
       expect(dead[0]).toMatchObject({ type: 'generate.account_summary', payload: { portalId: String(A) }, attempts: 1 });
       expect(dead[0]!.error).toMatch(/MODEL_QUOTA_SPENT: portal 6601 has spent its monthly model quota \(24 of 20 model tokens\)/);
       expect((await queue.stats())['generate.account_summary'].completed).toBe(1);
-      const text = await registry.getSingleMetricAsString('hubspot_ai_portal_quota_refusals_total');
+      const text = await s.container.metrics.registry.getSingleMetricAsString('hubspot_ai_portal_quota_refusals_total');
       expect(text).toMatch(new RegExp(`portal="${A}"\\} [1-9]`));
       expect(text).not.toMatch(new RegExp(`portal="${B}"`));
       // Each refusal is in A's audit log with its reason; B's log has none.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RoutingRule } from '../../src/events/routing.ts';
-import { metrics } from '../../src/metrics.ts';
+import type { ContainerMetrics } from '../../src/metrics.ts';
 import type { JobType } from '../../src/queue/queue.ts';
 import type { AuditEntry } from '../../src/writeback/audit-store.ts';
 import { companyWithOpenDeal, startE2eStack, type E2eStack } from './e2e-stack.ts';
@@ -25,8 +25,8 @@ const RESUMMARIZE: RoutingRule = {
   enabled: true,
 };
 
-/** Webhook events the events module classified as our own echo, by subscription type (process-wide counter). */
-async function echoes(): Promise<Record<string, number>> {
+/** Webhook events the events module classified as our own echo, by subscription type (the container's counter). */
+async function echoes(metrics: ContainerMetrics): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const v of (await metrics.webhookEvents.get()).values) {
     if (v.labels.result === 'echo') out[String(v.labels.subscription_type)] = (out[String(v.labels.subscription_type)] ?? 0) + v.value;
@@ -62,7 +62,7 @@ describe.each<{ attribution: string; env: Record<string, string> }>([
   it('a call is summarized once; the summary note and ai_* writes come back as webhooks and trigger nothing', async () => {
     const before = await completed();
     const batchesBefore = (await s.jobStats())['webhook.batch'].completed;
-    const echoesBefore = await echoes();
+    const echoesBefore = await echoes(s.container.metrics);
     const call = await s.simulate('call', { companyId });
     const callId = call.ids.calls?.[0];
     expect(callId).toBeTruthy();
@@ -85,7 +85,7 @@ describe.each<{ attribution: string; env: Record<string, string> }>([
     expect((await s.jobStats())['webhook.batch'].completed).toBeGreaterThan(batchesBefore + 1);
     // They arrived and were recognised as ours: the deal's ai_* changes (which the rule above matches) and the
     // creation of the AI notes.
-    const echoesAfter = await echoes();
+    const echoesAfter = await echoes(s.container.metrics);
     const grew = (t: string) => (echoesAfter[t] ?? 0) - (echoesBefore[t] ?? 0);
     expect(grew('deal.propertyChange')).toBeGreaterThanOrEqual(props.filter((e) => e.objectType === 'deals').length);
     expect(grew('object.creation')).toBeGreaterThanOrEqual(applied.filter((e) => e.kind === 'note').length);

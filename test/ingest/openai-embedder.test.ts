@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { metrics } from '../../src/metrics.ts';
+import { ContainerMetrics } from '../../src/metrics.ts';
 import { EmbeddingError } from '../../src/ingest/embedders/embedding-error.ts';
 import { hashEmbed } from '../../src/ingest/embedders/offline-hash-embedder.ts';
 import { OpenAIEmbedder, type OpenAIEmbedderOptions } from '../../src/ingest/embedders/openai-embedder.ts';
@@ -30,8 +30,10 @@ describe('OpenAIEmbedder against the OpenAI-compatible server', () => {
   });
 
   it('records usage tokens and cost in the metrics', async () => {
+    const metrics = new ContainerMetrics();
     const before = (await metrics.embeddingTokens.get()).values.find((v) => v.labels.model === 'text-embedding-3-small')?.value ?? 0;
-    const { tokens } = await make().embed(['count these tokens please']);
+    expect(before).toBe(0);
+    const { tokens } = await make({ metrics }).embed(['count these tokens please']);
     const after = (await metrics.embeddingTokens.get()).values.find((v) => v.labels.model === 'text-embedding-3-small')?.value ?? 0;
     expect(after - before).toBe(tokens);
     const cost = (await metrics.costUsd.get()).values.find((v) => v.labels.model === 'text-embedding-3-small' && v.labels.kind === 'embedding');

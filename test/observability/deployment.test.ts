@@ -4,7 +4,7 @@ import YAML from 'yaml';
 import { loadConfig } from '../../src/config/config.ts';
 import { HARD_STOP_MARGIN_MS } from '../../src/runtime/lifecycle.ts';
 import client from 'prom-client';
-import { ContainerMetrics, registry as processRegistry } from '../../src/metrics.ts';
+import { ContainerMetrics, processMetrics } from '../../src/metrics.ts';
 
 /**
  * The deployment files agree with the code: the Grafana dashboard only queries metrics (and labels) the service
@@ -28,7 +28,7 @@ describe('deployment files', () => {
     const exprs = dash.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })));
     expect(exprs.length).toBeGreaterThan(15);
     // What /metrics serves: the process-wide registry merged with a container's scrape-time gauges.
-    const registry = client.Registry.merge([processRegistry, new ContainerMetrics().registry]);
+    const registry = client.Registry.merge([processMetrics(), new ContainerMetrics().registry]);
     const exported = new Map((await registry.getMetricsAsJSON()).map((m) => [m.name, m]));
     for (const { panel, expr } of exprs) {
       const names = expr.match(/\b(?:hubspot_ai|http|process|nodejs)_[a-z0-9_]+/g) ?? [];

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { trace as otelTrace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/logging.ts';
-import { initTracing } from '../../src/tracing.ts';
 import { companyWithOpenDeal, startE2eStack, type E2eStack } from '../e2e/e2e-stack.ts';
 import { waitFor } from '../queue/queue.contract.ts';
 
@@ -22,7 +21,6 @@ interface OtlpSpan {
 describe('OpenTelemetry tracing', () => {
   const spans: OtlpSpan[] = [];
   let collector: http.Server;
-  let stopTracing: () => Promise<void>;
   let s: E2eStack;
 
   beforeAll(async () => {
@@ -37,13 +35,12 @@ describe('OpenTelemetry tracing', () => {
     });
     await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
     const { port } = collector.address() as { port: number };
-    stopTracing = await initTracing({ endpoint: `http://127.0.0.1:${port}`, serviceName: 'hubspot-ai-test', role: 'serve', logger: silentLogger });
-    s = await startE2eStack({ companies: 8 });
+    // The container's own tracing: nothing is registered as OpenTelemetry's process-wide global.
+    s = await startE2eStack({ companies: 8, env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_SERVICE_NAME: 'hubspot-ai-test' } });
   }, 180_000);
 
   afterAll(async () => {
     await s?.close();
-    await stopTracing?.();
     collector?.close();
   });
 
@@ -66,7 +63,7 @@ describe('OpenTelemetry tracing', () => {
     expect(run.length).toBeGreaterThan(1);
     expect(new Set(run.map((e) => e.otelTraceId))).toEqual(new Set([traceId]));
 
-    await stopTracing(); // flushes the batch of spans still in memory
+    await (await s.container.tracing()).close(); // flushes the batch of spans still in memory
     const trace = spans.filter((sp) => sp.traceId === traceId);
     const names = trace.map((sp) => sp.name);
     for (const name of ['POST /webhooks/hubspot', 'job webhook.batch', 'job generate.call_summary', 'llm.generate', 'writeback.submit']) {
@@ -77,6 +74,8 @@ describe('OpenTelemetry tracing', () => {
     const ids = new Set(trace.map((sp) => sp.spanId));
     const roots = trace.filter((sp) => !sp.parentSpanId || !ids.has(sp.parentSpanId));
     expect(roots.map((r) => r.name)).toEqual(['POST /webhooks/hubspot']);
+    // The container's tracing never became OpenTelemetry's process-wide provider: a global tracer records nothing.
+    expect(otelTrace.getTracer('probe').startSpan('probe').isRecording()).toBe(false);
     expect(callId).toBeTruthy();
   });
 

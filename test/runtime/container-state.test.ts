@@ -6,12 +6,13 @@ import { createContainer, type Container } from '../../src/runtime/container.ts'
 import { sqlitePath } from '../../src/db/sqlite.ts';
 import { metricsText } from '../../src/metrics.ts';
 import { tempDir } from '../support/tmp.ts';
+import { waitFor } from '../queue/queue.contract.ts';
 
 const tmp = tempDir('hsai-containers-');
 afterAll(() => tmp.cleanup());
 
-function embedded(dir: string): Container {
-  return createContainer(loadConfig({ DATA_DIR: dir, HUBSPOT_ACCESS_TOKEN: 'unused', REDIS_URL: '', DATABASE_URL: '', QDRANT_URL: '' }), silentLogger);
+function embedded(dir: string, env: Record<string, string> = {}): Container {
+  return createContainer(loadConfig({ DATA_DIR: dir, HUBSPOT_ACCESS_TOKEN: 'unused', REDIS_URL: '', DATABASE_URL: '', QDRANT_URL: '', ...env }), silentLogger);
 }
 
 /** Touches every SQLite-backed part: the SQL layer (with its migrations), the cache, the queue, the vector store. */
@@ -84,6 +85,49 @@ describe('the container owns its state', () => {
       await a.close();
       expect(await a.metrics.registry.getMetricsAsJSON()).toEqual([]);
       expect(await waiting(b)).toBe(1);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('two containers count apart: their counters, portal labels, tracing and lookups cache are their own, and closing one empties only its own', async () => {
+    // a labels the first portal it sees and traces (to a collector that is never reached); b labels only p2.
+    const a = embedded(path.join(tmp.dir, 'counters-a'), { METRICS_PORTAL_LABELS: '1', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' });
+    const b = embedded(path.join(tmp.dir, 'counters-b'), { METRICS_PORTALS: 'p2' });
+    const run = async (c: Container, portals: string[]) => {
+      const q = await c.queue();
+      await q.enqueue(portals.map((portalId, i) => ({ type: 'ingest.account' as const, payload: { portalId, accountId: `acc-${i}` }, key: `${portalId}-${i}` })));
+      const worker = q.work({ 'ingest.account': async () => undefined });
+      try {
+        await waitFor(async () => (await q.stats())['ingest.account'].completed === portals.length, 20_000, 'the jobs to complete');
+      } finally {
+        await worker.close(5_000);
+      }
+    };
+    const jobs = async (c: Container) =>
+      Object.fromEntries(
+        (await c.metrics.portalJobs.get()).values.filter((v) => v.labels.outcome === 'completed').map((v) => [String(v.labels.portal), v.value]),
+      );
+    try {
+      await run(a, ['p1', 'p2', 'p1']);
+      await run(b, ['p1', 'p2']);
+      // a saw p1 first and labels one portal; b labels only the configured p2. Neither sees the other's jobs.
+      expect(await jobs(a)).toEqual({ p1: 2, other: 1 });
+      expect(await jobs(b)).toEqual({ other: 1, p2: 1 });
+      expect((await a.metrics.jobDuration.get()).values.find((v) => v.metricName === 'hubspot_ai_job_duration_seconds_count')?.value).toBe(3);
+      expect((await b.metrics.jobDuration.get()).values.find((v) => v.metricName === 'hubspot_ai_job_duration_seconds_count')?.value).toBe(2);
+      expect((await metricsText(b.metrics)).body).toMatch(/hubspot_ai_portal_jobs_total\{portal="p2",type="ingest\.account",outcome="completed"\} 1/);
+      // /metrics still shows the process's own metrics beside the container's.
+      expect((await metricsText(a.metrics)).body).toContain('# TYPE process_cpu_user_seconds_total');
+
+      expect((await a.tracing()).enabled).toBe(true);
+      expect((await b.tracing()).enabled).toBe(false);
+      expect(a.lookups).not.toBe(b.lookups);
+
+      await a.close();
+      expect(await a.metrics.registry.getMetricsAsJSON()).toEqual([]);
+      expect(await jobs(b)).toEqual({ other: 1, p2: 1 });
     } finally {
       await a.close();
       await b.close();

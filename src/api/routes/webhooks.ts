@@ -4,7 +4,7 @@ import '../route-options.ts';
 import { errorMessage } from '../../errors.ts';
 import { classifyEvent } from '../../events/classify-event.ts';
 import { silentLogger, type Logger } from '../../logging.ts';
-import { metrics } from '../../metrics.ts';
+import { ContainerMetrics } from '../../metrics.ts';
 import type { WebhookBatchPayload } from '../../queue/jobs.ts';
 import type { HubSpotEvent } from '../../webhooks/hubspot-event.ts';
 import type { ForegroundGate } from '../../queue/foreground.ts';
@@ -31,6 +31,8 @@ export interface WebhookRoutesOptions {
   now?: () => number;
   /** OAuth mode: handles app-uninstall events and drops events of portals without the app (src/oauth/lifecycle.ts). */
   lifecycle?: (events: HubSpotEvent[]) => Promise<{ keep: HubSpotEvent[]; dropped: number }>;
+  /** The container's metrics (requests and events received); default a fresh set of the routes' own. */
+  metrics?: ContainerMetrics;
 }
 
 const WORKFLOW_VERSIONS: SignatureVersion[] = ['v2', 'v3'];
@@ -43,6 +45,7 @@ const WORKFLOW_VERSIONS: SignatureVersion[] = ['v2', 'v3'];
 export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (app, opts) => {
   const logger = opts.logger ?? silentLogger;
   const now = opts.now ?? Date.now;
+  const metrics = opts.metrics ?? new ContainerMetrics();
   if (!opts.clientSecret) logger.warn('HUBSPOT_CLIENT_SECRET is not set: every webhook delivery will be refused with 401');
 
   // This plugin's own context: bodies stay raw bytes whatever the content type, because the signature covers

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { ConfigError } from '../../errors.ts';
 import { silentLogger, type Logger } from '../../logging.ts';
-import { metrics } from '../../metrics.ts';
+import { ContainerMetrics } from '../../metrics.ts';
 import type { EmbedRole, Embedder, EmbeddingResult } from '../../text/embedder.ts';
 import { embeddingModelProfile, roleTag, withPrefix, type EmbeddingModelProfile, type ProfileOverrides } from '../../text/embedding-models.ts';
 import { EmbeddingError } from './embedding-error.ts';
@@ -31,6 +31,8 @@ export interface OpenAIEmbedderOptions {
   retry?: Partial<RetryPolicy>;
   limits?: Partial<BatchLimits>;
   logger?: Logger;
+  /** The container's metrics (tokens, cost); default a fresh set of this embedder's own. */
+  metrics?: ContainerMetrics;
 }
 
 /**
@@ -59,8 +61,10 @@ export class OpenAIEmbedder implements Embedder {
   private readonly logger: Logger;
   /** Only the text-embedding-3 family accepts `dimensions`; other models have a fixed size we verify instead. */
   private readonly sendDimensions: boolean;
+  private readonly metrics: ContainerMetrics;
 
   constructor(opts: OpenAIEmbedderOptions) {
+    this.metrics = opts.metrics ?? new ContainerMetrics();
     this.model = opts.model;
     this.profile = embeddingModelProfile(opts.model, opts.profile);
     this.configuredDimensions = opts.dimensions;
@@ -130,9 +134,9 @@ export class OpenAIEmbedder implements Embedder {
       const used = result.usage ?? batch.tokens;
       tokens += used;
       const counted = result.usage !== undefined ? 'server' : this.limits.counted === 'estimate' ? 'estimate' : 'cl100k';
-      metrics.embeddingTokens.inc({ model: this.model, counted }, used);
+      this.metrics.embeddingTokens.inc({ model: this.model, counted }, used);
       const price = PRICE_PER_MILLION[this.model];
-      if (price !== undefined) metrics.costUsd.inc({ kind: 'embedding', model: this.model }, (used * price) / 1_000_000);
+      if (price !== undefined) this.metrics.costUsd.inc({ kind: 'embedding', model: this.model }, (used * price) / 1_000_000);
     }
     return { vectors, tokens, cacheHits: 0 };
   }
