@@ -8,6 +8,7 @@ import { silentLogger, type Logger } from '../logging.ts';
 import type { GeneratePayload, IngestAccountPayload, IngestReason, IngestRecordPayload } from '../queue/jobs.ts';
 import { PermanentJobError, type JobContext, type JobHandler, type JobQueue, type JobSpec } from '../queue/queue.ts';
 import type { Indexer } from '../ingest/indexer.ts';
+import { ingestAssociationChange, ingestDeletion, ingestMerge, ingestNewRecord, type TargetedOutcome } from './targeted-ingest.ts';
 
 /**
  * Queue handlers that keep the index in step with HubSpot events. A record job works out every account whose
@@ -93,16 +94,36 @@ const SOURCE_CHANGES = new Set<IngestReason>(['creation', 'propertyChange', 'res
  * Handles one `ingest.record` job; exported for callers that ingest synchronously (CLI, tests). The common
  * events cost a handful of HubSpot requests: an engagement created or edited is read once with its associations
  * (five requests), its accounts are resolved from those (up to three more), and each account's indexed snapshot
- * gets the engagement applied; a record's property change reads the record and its accounts. Everything else
- * (deletions, merges, association changes between records, new records) and any account without a current
- * snapshot reads the accounts' histories whole.
+ * gets the engagement applied; a record's property change reads the record and its accounts. Deletions, new
+ * records, association changes between records and merges read the changed object (or pair) and take the rest
+ * from the accounts' snapshots (targeted-ingest.ts). Anything those paths cannot know, and any account without a
+ * current snapshot, reads the accounts' histories whole.
  */
 export async function ingestRecord(deps: IngestHandlerDeps, p: IngestRecordPayload): Promise<IngestRecordResult> {
   if (SOURCE_CHANGES.has(p.reason) && !p.mergedObjectIds?.length && !p.related?.length) {
     const fast = ENGAGEMENTS.has(p.objectType) ? await ingestEngagement(deps, p) : await ingestRecordProperties(deps, p);
     if (fast) return fast;
   }
+  const targeted = await ingestTargeted(deps, p);
+  if (targeted) return summary(targeted.current, targeted.refresh, targeted.removedSources, targeted.accountsRemoved, targeted.chunksDeleted);
   return ingestWhole(deps, p);
+}
+
+function ingestTargeted(deps: IngestHandlerDeps, p: IngestRecordPayload): Promise<TargetedOutcome | null> {
+  if (!deps.indexer.snapshots) return Promise.resolve(null);
+  switch (p.reason) {
+    case 'deletion':
+    case 'privacyDeletion':
+      return ingestDeletion(deps, p);
+    case 'creation':
+      return ENGAGEMENTS.has(p.objectType) ? Promise.resolve(null) : ingestNewRecord(deps, p);
+    case 'associationChange':
+      return ingestAssociationChange(deps, p);
+    case 'merge':
+      return ingestMerge(deps, p);
+    default:
+      return Promise.resolve(null);
+  }
 }
 
 async function ingestEngagement(deps: IngestHandlerDeps, p: IngestRecordPayload): Promise<IngestRecordResult | null> {

@@ -71,6 +71,11 @@ export interface HubSpotGateway {
    * so every list is complete. The backfill reads a portal's structure this way (portal-scan.ts).
    */
   listWithAssociations(type: ObjectType, opts: { after?: string; properties?: string[]; associations: ObjectType[] }): Promise<Page<ListedObject>>;
+  /**
+   * One object with the ids of its associated objects of these types, in one request (a type with more than the
+   * first page of associations is completed with the associations API); null when HubSpot no longer has it.
+   */
+  readWithAssociations(type: ObjectType, id: string, opts: { properties?: string[]; associations: ObjectType[] }): Promise<ListedObject | null>;
   /** Batch read by id (≤100 per call internally). Ids that no longer exist are simply absent from the result. */
   batchRead(type: ObjectType, ids: string[], opts?: { properties?: string[]; propertiesWithHistory?: string[] }): Promise<HubSpotObject[]>;
   /**

@@ -95,6 +95,31 @@ export class SdkHubSpotGateway implements HubSpotGateway {
     return { results, after: res.paging?.next?.after };
   }
 
+  async readWithAssociations(type: ObjectType, id: string, opts: { properties?: string[]; associations: ObjectType[] }): Promise<ListedObject | null> {
+    let o;
+    try {
+      o = await this.call({
+        operation: 'objects.get',
+        send: () => this.sdk.objects.basicApi.getById(type, id, opts.properties, undefined, opts.associations, false, undefined, callOptions),
+      });
+    } catch (err) {
+      if (err instanceof HubSpotNotFoundError) return null;
+      throw err;
+    }
+    const associations: Partial<Record<ObjectType, string[]>> = {};
+    const truncated: ObjectType[] = [];
+    for (const [key, list] of Object.entries(o.associations ?? {})) {
+      const to = opts.associations.find((t) => associationKeyMatches(key, t));
+      if (!to) continue;
+      associations[to] = sortIds([...(associations[to] ?? []), ...list.results.map((r) => String(r.id))]);
+      if (list.paging?.next?.after) truncated.push(to);
+    }
+    for (const to of opts.associations) associations[to] ??= [];
+    // HubSpot embeds at most 100 associations of a type: complete the longer lists.
+    await Promise.all(truncated.map(async (to) => (associations[to] = (await this.batchAssociations(type, to, [id])).get(id) ?? [])));
+    return { object: toHubSpotObject(o), associations };
+  }
+
   async batchRead(type: ObjectType, ids: string[], opts: { properties?: string[]; propertiesWithHistory?: string[] } = {}): Promise<HubSpotObject[]> {
     const wanted = unique(ids);
     const group = JSON.stringify({ type, properties: opts.properties ?? [], propertiesWithHistory: opts.propertiesWithHistory ?? [] });

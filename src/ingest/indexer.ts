@@ -175,6 +175,8 @@ export class Indexer {
     portalId: string,
     accountIds: string[],
     patch?: (history: AccountHistory) => AccountHistory | null,
+    /** Whole histories the caller already knows (a new account, built from the records it read), used unread. */
+    known?: ReadonlyMap<string, AccountHistory>,
   ): Promise<IndexResult & { versions: Map<string, string>; patched: number }> {
     const ids = [...new Set(accountIds)];
     const versions = new Map<string, string>();
@@ -187,7 +189,7 @@ export class Indexer {
         const toRead: string[] = [];
         for (const id of ids) {
           const history = patch && snapshots && lease?.held.has(id) ? await this.currentSnapshot(snapshots, portalId, id) : null;
-          const next = history && patch ? patch(history) : null;
+          const next = (history && patch ? patch(history) : null) ?? known?.get(id) ?? null;
           if (next) patched.push(next);
           else toRead.push(id);
         }
@@ -222,6 +224,18 @@ export class Indexer {
       ...opts,
       lock: (ids, fn) => this.withAccountLocks(ids.map((id) => lockKey(portalId, id)), fn),
     });
+  }
+
+  /** The accounts' snapshots that still describe what the store holds, by account (the others are absent). */
+  async currentSnapshots(portalId: string, accountIds: string[]): Promise<Map<string, AccountHistory>> {
+    const out = new Map<string, AccountHistory>();
+    const snapshots = this.snapshots;
+    if (!snapshots) return out;
+    for (const id of new Set(accountIds)) {
+      const h = await this.currentSnapshot(snapshots, portalId, id);
+      if (h) out.set(id, h);
+    }
+    return out;
   }
 
   /** The account's snapshot when it still describes what the store holds (nothing else wrote the index since). */

@@ -12,6 +12,7 @@ import { HistorySnapshots } from '../../src/ingest/history-snapshots.ts';
 import { Indexer } from '../../src/ingest/indexer.ts';
 import type { IngestRecordPayload } from '../../src/queue/jobs.ts';
 import { startSandbox } from '../../src/sandbox/index.ts';
+import { LookupsCache } from '../../src/retrieval/reference-lookups.ts';
 import { tempDir } from '../support/tmp.ts';
 import { indexSnapshot, openIngestStack, type IngestStack } from '../fixtures/backfill-stack.ts';
 
@@ -33,6 +34,7 @@ let dataDir: string;
 let cleanup: () => void;
 
 const LIMIT = 10;
+const lookups = new LookupsCache();
 
 async function simulate(what: string, body: Record<string, unknown>): Promise<{ ids: Record<string, string[] | undefined> }> {
   const res = await fetch(`${sandbox.url}/_sandbox/simulate/${what}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -133,6 +135,8 @@ describe('HubSpot requests of one webhook-triggered ingest', () => {
       store: stack.store,
       embedder: stack.embedder,
       provider: new OfflineProvider(),
+      // The container's owners and pipelines cache, shared by every run.
+      lookups,
       readHistory: async (a: string) => (a === companyId ? snap!.history : undefined),
     };
     const trigger = { portalId, runId: 'calls-read-once', objectType: 'calls' as const, objectId: callId, accountId: companyId };
@@ -156,6 +160,7 @@ describe('HubSpot requests of one webhook-triggered ingest', () => {
       store: stack.store,
       embedder: stack.embedder,
       provider: new OfflineProvider(),
+      lookups,
       readHistory: async (a: string) => (a === companyId ? snap!.history : undefined),
     };
     const { readHistory: _snapshot, ...cold } = agentDeps;
@@ -248,6 +253,126 @@ describe('HubSpot requests of one webhook-triggered ingest', () => {
     console.log(`HubSpot requests, first webhook ingest after a restart: ${requests}`);
     expect(patched).toBe(1);
     expect(requests).toBeLessThanOrEqual(LIMIT);
+    await expectSameAsFullRead();
+  });
+});
+
+/**
+ * The events that change the shape of accounts: deletions, new records, association changes between records and
+ * merges. Each reads the changed object (or pair) and takes the rest from the accounts' snapshots: at most 10
+ * requests, and the index a full re-read gives.
+ */
+describe('HubSpot requests of ingests that change the shape of accounts', () => {
+  const api = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    const res = await fetch(`${sandbox.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${sandbox.token}`, 'content-type': 'application/json' },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${await res.text()}`);
+    return res.status === 204 ? null : res.json();
+  };
+  const company = (i: number) => sandbox.groundTruth().companies[i]!.id;
+  const history = async (account: string) => (await snapshots.get(portalId, account))!.history;
+  const holds = async (account: string, source: string) => (await stack.store.listChunkKeys(portalId, account)).some((k) => k.sourceId === source);
+  const counts: Record<string, number> = {};
+  /** Ingests one job the way the queue runs it; records and checks its HubSpot requests. */
+  const ingest = async (name: string, p: Omit<IngestRecordPayload, 'portalId' | 'occurredAt'>) => {
+    const out = { current: [] as string[] };
+    const n = await requestsDuring(async () => Object.assign(out, await ingestRecord(deps, record(p))));
+    counts[name] = Math.max(counts[name] ?? 0, n);
+    expect(n, name).toBeLessThanOrEqual(LIMIT);
+    return out;
+  };
+  afterAll(() => console.log(`HubSpot requests per ingest, by event kind: ${JSON.stringify(counts)}`));
+
+  it('deletions: a note, a deal and a contact leave every account that held them', async () => {
+    const co = company(3);
+    const { ids } = await simulate('note', { companyId: co, text: 'The gullwing memo, soon deleted.' });
+    const noteId = ids.notes![0]!;
+    await ingestRecord(deps, record({ objectType: 'notes', objectId: noteId, reason: 'creation' }));
+    expect(await holds(co, `notes:${noteId}`)).toBe(true);
+    await api('DELETE', `/crm/v3/objects/notes/${noteId}`);
+    await ingest('note deletion', { objectType: 'notes', objectId: noteId, reason: 'deletion' });
+    expect(await holds(co, `notes:${noteId}`)).toBe(false);
+
+    const h = await history(co);
+    expect(h.deals.length).toBeGreaterThan(0);
+    expect(h.contacts.length).toBeGreaterThan(1);
+    const dealId = h.deals[0]!.id;
+    await api('DELETE', `/crm/v3/objects/deals/${dealId}`);
+    await ingest('deal deletion', { objectType: 'deals', objectId: dealId, reason: 'deletion' });
+    expect(await holds(co, `deals:${dealId}`)).toBe(false);
+
+    const contactId = h.contacts[0]!.id;
+    await api('DELETE', `/crm/v3/objects/contacts/${contactId}`);
+    await ingest('contact deletion', { objectType: 'contacts', objectId: contactId, reason: 'privacyDeletion' });
+    expect(await holds(co, `contacts:${contactId}`)).toBe(false);
+    await expectSameAsFullRead();
+  });
+
+  it('new records: a contact at a company, a lead of its own, a deal on a company and a company', async () => {
+    const co = company(4);
+    const lead = (await simulate('contact', { companyId: co })).ids.contacts![0]!;
+    expect((await ingest('new contact', { objectType: 'contacts', objectId: lead, reason: 'creation' })).current).toEqual([co]);
+    expect(await holds(co, `contacts:${lead}`)).toBe(true);
+
+    const solo = (await simulate('contact', {})).ids.contacts![0]!;
+    expect((await ingest('new contact', { objectType: 'contacts', objectId: solo, reason: 'creation' })).current).toEqual([`contact:${solo}`]);
+    expect(await holds(`contact:${solo}`, `contacts:${solo}`)).toBe(true);
+
+    const deal = (await api('POST', '/crm/v3/objects/deals', {
+      properties: { dealname: 'Osprey expansion', amount: '42000', dealstage: 'appointmentscheduled', pipeline: 'default' },
+      associations: [{ to: { id: co }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 341 }] }],
+    })) as { id: string };
+    expect((await ingest('new deal', { objectType: 'deals', objectId: deal.id, reason: 'creation' })).current).toEqual([co]);
+    expect(await holds(co, `deals:${deal.id}`)).toBe(true);
+
+    const created = (await api('POST', '/crm/v3/objects/companies', { properties: { name: 'Plovercrest Labs', domain: 'plovercrest.example', industry: 'COMPUTER_SOFTWARE' } })) as { id: string };
+    expect((await ingest('new company', { objectType: 'companies', objectId: created.id, reason: 'creation' })).current).toEqual([created.id]);
+    expect(await holds(created.id, `companies:${created.id}`)).toBe(true);
+    await expectSameAsFullRead();
+  });
+
+  it('association changes: a contact and a deal move to another company, each side ingested', async () => {
+    const [from, to] = [company(4), company(5)];
+    const h = await history(from);
+    const contactId = h.contacts.find((c) => c.id !== h.contacts[0]?.id)?.id ?? h.contacts[0]!.id;
+    await api('POST', '/crm/v4/associations/contacts/companies/batch/archive', { inputs: [{ from: { id: contactId }, to: [{ id: from }] }] });
+    await api('PUT', `/crm/v4/objects/contacts/${contactId}/associations/default/companies/${to}`);
+    // Two events (removed, added), each ingested from both of its sides.
+    for (const co of [from, to]) {
+      await ingest('association change (contact)', { objectType: 'contacts', objectId: contactId, reason: 'associationChange', related: [{ objectType: 'companies', objectId: co }] });
+      await ingest('association change (contact)', { objectType: 'companies', objectId: co, reason: 'associationChange', related: [{ objectType: 'contacts', objectId: contactId }] });
+    }
+    expect(await holds(from, `contacts:${contactId}`)).toBe(false);
+    expect(await holds(to, `contacts:${contactId}`)).toBe(true);
+
+    const dealId = (await history(from)).deals[0]!.id;
+    await api('POST', '/crm/v4/associations/deals/companies/batch/archive', { inputs: [{ from: { id: dealId }, to: [{ id: from }] }] });
+    await api('PUT', `/crm/v4/objects/deals/${dealId}/associations/default/companies/${to}`);
+    for (const co of [from, to]) {
+      await ingest('association change (deal)', { objectType: 'deals', objectId: dealId, reason: 'associationChange', related: [{ objectType: 'companies', objectId: co }] });
+      await ingest('association change (deal)', { objectType: 'companies', objectId: co, reason: 'associationChange', related: [{ objectType: 'deals', objectId: dealId }] });
+    }
+    expect(await holds(from, `deals:${dealId}`)).toBe(false);
+    expect(await holds(to, `deals:${dealId}`)).toBe(true);
+    await expectSameAsFullRead();
+  });
+
+  it('merges: two contacts of a company, then two companies', async () => {
+    const co = company(5);
+    const [keep, merged] = (await history(co)).contacts.map((c) => c.id);
+    expect(merged).toBeDefined();
+    await api('POST', '/crm/v3/objects/contacts/merge', { primaryObjectId: keep, objectIdToMerge: merged });
+    await ingest('merge (contacts)', { objectType: 'contacts', objectId: keep!, reason: 'merge', mergedObjectIds: [merged!] });
+    expect(await holds(co, `contacts:${merged}`)).toBe(false);
+    expect(await holds(co, `contacts:${keep}`)).toBe(true);
+
+    const [survivor, gone] = [company(0), company(1)];
+    await api('POST', '/crm/v3/objects/companies/merge', { primaryObjectId: survivor, objectIdToMerge: gone });
+    expect((await ingest('merge (companies)', { objectType: 'companies', objectId: survivor, reason: 'merge', mergedObjectIds: [gone] })).current).toEqual([survivor]);
+    expect(await stack.store.listAccounts(portalId)).not.toContain(gone);
     await expectSameAsFullRead();
   });
 });
