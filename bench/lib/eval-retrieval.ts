@@ -98,8 +98,16 @@ async function runTask(deps: AgentDeps, task: EvidenceTask, trigger: AgentTrigge
 export async function evaluateRetrieval(
   deps: AgentDeps,
   truth: GroundTruth,
-  opts: { maxQuestions?: number; groundingMode: RetrievalMode; onClaims?: (c: ClaimSet) => void; onProgress?: (msg: string) => void },
+  opts: {
+    maxQuestions?: number;
+    groundingMode: RetrievalMode;
+    onClaims?: (c: ClaimSet) => void;
+    onProgress?: (msg: string) => void;
+    /** What is graded: the chunks each agent run retrieved (default: the product's agents themselves). */
+    retrieve?: (deps: AgentDeps, task: EvidenceTask, trigger: AgentTrigger) => Promise<{ chunkIds: string[]; claims: ClaimSet['claims'] }>;
+  },
 ): Promise<Record<EvidenceTask, TaskRetrieval>> {
+  const retrieve = opts.retrieve ?? runTask;
   const store: VectorStore = deps.store;
   const portalId = truth.portalId;
   const pools = new Map<string, Promise<ChunkPayload[]>>();
@@ -153,7 +161,7 @@ export async function evaluateRetrieval(
       });
       for (const mode of MODES) {
         try {
-          const { chunkIds, claims } = await runTask({ ...deps, retrievalMode: mode }, task, { ...trigger, runId: `eval-${task}-${mode}-${done}` });
+          const { chunkIds, claims } = await retrieve({ ...deps, retrievalMode: mode }, task, { ...trigger, runId: `eval-${task}-${mode}-${done}` });
           if (mode === opts.groundingMode) opts.onClaims?.({ task, claims });
           const chunks = await store.getChunks(portalId, chunkIds);
           const byId = new Map(chunks.map((c) => [c.id, c]));

@@ -8,6 +8,7 @@ import { buildContext, type AgentContext } from '../retrieval/context-builder.ts
 import type { AgentName } from '../core/proposal.ts';
 import type { AgentDeps, AgentTrigger } from './agent-types.ts';
 import type { Target } from './proposals.ts';
+import { TASK_DEAL_FACETS } from './deal-facets.ts';
 import { taskQuery, TASK_FACETS } from './prompt-context.ts';
 
 /** Reads and lookups the agents share. */
@@ -159,7 +160,7 @@ export async function agentContext(
     portalId: trigger.portalId,
     accountId,
     task,
-    facets: TASK_FACETS[task] ?? [],
+    facets: TASK_DEAL_FACETS[task] ?? TASK_FACETS[task] ?? [],
     query: taskQuery(task, opts.queryText),
     tokenBudget: deps.tokenBudget ?? 6000,
     ...(deps.lookups ? { lookups: deps.lookups } : {}),

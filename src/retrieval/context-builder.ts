@@ -4,6 +4,7 @@ import type { HubSpotGateway } from '../hubspot/gateway.ts';
 import type { Embedder } from '../text/embedder.ts';
 import { countTokens } from '../text/tokenizer.ts';
 import { contentVersion } from './content-version.ts';
+import { facetSearch, type Facet } from './facet-search.ts';
 import { hybridSearch, type RetrievalMode } from './hybrid-search.ts';
 import { readLookups, type Lookups, type LookupsCache } from './reference-lookups.ts';
 import { packToBudget } from './token-budget.ts';
@@ -90,10 +91,10 @@ export interface BuildContextInput {
   /**
    * Standing questions the task always needs answered whatever the trigger says (requirements, budget,
    * timeline, competition, decision process). Each gets its own search and contributes its best `perFacet`
-   * chunks first: one long mixed query lets the most frequent terms win and buries a single old e-mail that
-   * states the budget.
+   * chunks (a `Facet`: its `quota`) first: one long mixed query lets the most frequent terms win and buries a
+   * single old e-mail that states the budget. A `Facet` searches several phrasings and ranks by its cues.
    */
-  facets?: string[];
+  facets?: Array<string | Facet>;
   perFacet?: number;
   mode?: RetrievalMode;
   timelineLimit?: number;
@@ -242,7 +243,21 @@ export async function buildContext(input: BuildContextInput): Promise<AgentConte
       filter: { sourceTypes: HISTORY_SOURCE_TYPES },
       ...(input.now ? { now: input.now } : {}),
     });
-  const lists = await Promise.all([...(input.facets ?? []).map((f) => search(f, input.perFacet ?? 2)), search(input.query, input.k ?? 12)]);
+  const facetList = (f: string | Facet) =>
+    typeof f === 'string'
+      ? search(f, input.perFacet ?? 2)
+      : facetSearch({
+          store: input.store,
+          embedder: input.embedder,
+          portalId: input.portalId,
+          accountId: input.accountId,
+          facet: f,
+          k: f.quota ?? 1,
+          mode: input.mode ?? 'hybrid',
+          filter: { sourceTypes: HISTORY_SOURCE_TYPES },
+          ...(input.now ? { now: input.now } : {}),
+        });
+  const lists = await Promise.all([...(input.facets ?? []).map(facetList), search(input.query, input.k ?? 12)]);
   const seen = new Set<string>();
   // Round robin over the lists (each facet's best hit, then each one's second…): a plain concatenation let the
   // first facets fill the top of the context and the last ones reach it only when nothing was cut.

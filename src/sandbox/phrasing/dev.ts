@@ -134,6 +134,38 @@ export const DEV_BANK: PhraseBank = {
       fact: (v) => `${v} holds final sign-off authority on contracts.`,
       values: ['our general counsel Ms. Reyes', 'the COO Mr. Lindqvist', 'our CISO Dr. Adeyemi', 'the regional director Ms. Novak'],
     },
+    // Retrieval's development paraphrases: the same five kinds of fact in words the agents' standing questions do
+    // not use (added so that retrieval could be tuned on dev for phrasings it was not written from).
+    {
+      kind: 'requirement',
+      text: (v) => `Non-negotiable for us: ${v}. IT will block the purchase if that is missing.`,
+      fact: (v) => `Hard requirement: the vendor must support ${v}.`,
+      values: ['SAML login through Azure AD', 'hosting inside Canada', 'a full audit log export', 'role-based permissions per region'],
+    },
+    {
+      kind: 'budget',
+      text: (v) => `Finance has reserved ${v} for this initiative in next year's plan.`,
+      fact: (v) => `Budget reserved by finance: ${v}.`,
+      values: ['€90,000', '60k USD', '$1.2M', '85 thousand euros'],
+    },
+    {
+      kind: 'competitor',
+      text: (v) => `To be transparent, ${v} pitched us last month and their offer is still on the table.`,
+      fact: (v) => `Also evaluating the competitor ${v}.`,
+      values: ['Quantiva', 'Orbisoft', 'Helixa', 'Northwind Suite'],
+    },
+    {
+      kind: 'deadline',
+      text: (v) => `Everything has to be running in production by ${v}, otherwise we miss our peak season.`,
+      fact: (v) => `Running in production by ${v} (deadline).`,
+      values: ['June 15', 'the end of Q3', 'early January', '1 October'],
+    },
+    {
+      kind: 'stakeholder',
+      text: (v) => `Nothing of this size gets signed without ${v}, so please copy them on the proposal from now on.`,
+      fact: (v) => `${v} holds final sign-off authority on contracts.`,
+      values: ['our procurement head Mr. Banerjee', 'the CFO Ms. Okafor', 'our VP of Operations Mr. Silva'],
+    },
   ],
   revisions: [
     {
@@ -149,6 +181,20 @@ export const DEV_BANK: PhraseBank = {
       after: (v, old) => `${old} has left the company; ${v} now holds final sign-off authority.`,
       fact: (v) => `${v} holds final sign-off authority.`,
       values: ['Ms. Varga', 'Mr. Oyelaran', 'Ms. Lindgren', 'Mr. Castellanos'],
+    },
+    {
+      kind: 'budget',
+      before: (v) => `Finance reserved ${v} for the rollout this year.`,
+      after: (v, old) => `Correction to my earlier note: we now have ${v} to work with, not ${old}.`,
+      fact: (v) => `Budget after the correction: ${v}.`,
+      values: ['€44,000', '$95k', '70 thousand dollars', '$150,000'],
+    },
+    {
+      kind: 'stakeholder',
+      before: (v) => `${v} is the person who approves this purchase.`,
+      after: (v, old) => `${v} took over approvals from ${old}, who moved to another role.`,
+      fact: (v) => `${v} holds final sign-off authority.`,
+      values: ['Ms. Haddad', 'Mr. Kowalski', 'Ms. Ferreira', 'Mr. Nakamura'],
     },
   ],
   answers: [
@@ -189,7 +235,7 @@ export const DEV_BANK: PhraseBank = {
       'New country offices will need {term} next year.',
     ],
   },
-  budgetConfirmed: ['Our budget for this purchase is approved.'],
+  budgetConfirmed: ['Our budget for this purchase is approved.', 'Finance gave us the green light to buy this.', 'The money for this is cleared on our side now.'],
   foreign: [
     {
       lang: 'de',

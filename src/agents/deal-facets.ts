@@ -1,0 +1,99 @@
+import type { Facet } from '../retrieval/facet-search.ts';
+
+/**
+ * The standing questions of a B2B deal (the MEDDIC/BANT checklist), as facets: several short queries each, in
+ * the words a seller and a buyer use for the same thing, and sentence cues that recognise an answer by its shape
+ * (an amount of money, a date, a title). Written from what each question needs, not from any portal's wording;
+ * `npm run eval -- --style dev` is where they were tuned, and `--style test` only reports.
+ */
+
+const MONTHS = 'jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?';
+const WEEKDAYS = 'monday|tuesday|wednesday|thursday|friday';
+
+/** An amount of money: a currency sign or code, or a number with a thousands/millions word or suffix. */
+export const MONEY = new RegExp(
+  String.raw`(?:[$€£¥]\s?\d|\b\d[\d,.' ]*\s?(?:k|m|mm|bn|K|M)\b|\b\d[\d,.]*\s*(?:thousand|million|grand|usd|eur|gbp|chf|dollars?|euros?|pounds?|francs?)\b|\b(?:usd|eur|gbp|chf)\s?\d)`,
+  'i',
+);
+
+/** A point in time: a month, a quarter, a weekday, a numeric date, the end or start of a period, a holiday. */
+export const DATE = new RegExp(
+  String.raw`(?:\b(?:${MONTHS})\b\.?\s*\d{0,2}|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:${MONTHS})\b|\bq[1-4]\b|\b(?:first|second|third|fourth|last)\s+quarter\b|\b(?:${WEEKDAYS})\b|\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b|\b(?:end|start|beginning|middle)\s+of\s+(?:the\s+)?(?:month|quarter|year|fiscal|q[1-4]|${MONTHS})|\bholiday|\bfiscal year\b|\b20\d\d\b)`,
+  'i',
+);
+
+const cue = (source: string, weight: number) => ({ pattern: new RegExp(source, 'i'), weight });
+
+export const REQUIREMENT: Facet = {
+  name: 'requirement',
+  queries: ['hard requirement the vendor must support', 'mandatory must have feature needed before we can buy', 'security compliance condition we cannot sign without'],
+  cues: [
+    cue(String.raw`\b(?:must|mandatory|required?|requirements?|requires|non[- ]negotiable|must[- ]have|essential|prerequisite|deal[- ]?breaker|showstopper|cannot (?:buy|sign|proceed)|won'?t (?:buy|sign|proceed)|hard (?:stop|line|rule))\b`, 2),
+    cue(String.raw`\b(?:support|provide|offer|include|comply|compliant|certified|hosting|hosted|deployment|deploy|login|sign-on|sso|saml|scim|encrypt\w*|residency|on-?prem\w*|permissions?|provisioning)\b`, 1),
+    cue(String.raw`\b(?:without (?:it|that|this)|if (?:that|it) is missing|otherwise|block|veto|reject\w*)\b`, 1),
+  ],
+  minCue: 3,
+};
+
+export const BUDGET: Facet = {
+  name: 'budget',
+  queries: ['approved budget for the project', 'how much money finance allocated to spend', 'funding amount available for this purchase'],
+  cues: [
+    { pattern: MONEY, weight: 2 },
+    cue(String.raw`\b(?:budget\w*|fund\w*|financ\w*|money|spend\w*|allocat\w*|reserv\w*|aside|afford|purchase|buy|capex|opex|cap\b|ceiling|limit)\b`, 1),
+    cue(String.raw`\b(?:approv\w*|sign(?:ed)?[- ]off|confirm\w*|clear(?:ed)?|green light|authori[sz]\w*|secured|committed|granted|revised|now|update)\b`, 1),
+  ],
+  minCue: 2,
+  quota: 2,
+  supersede: true,
+};
+
+export const TIMELINE: Facet = {
+  name: 'timeline',
+  queries: ['deadline go-live timeline', 'date the rollout has to be finished', 'target launch date in production'],
+  cues: [
+    { pattern: DATE, weight: 2 },
+    cue(String.raw`\b(?:deadline|go[- ]?live|launch\w*|rollout|roll out|cut-?over|due|target|in production|running|finished|complete[d]?|ready|deliver\w*|timeline|schedule|kick-?off)\b`, 1),
+    cue(String.raw`\b(?:by|before|until|no later than|at the latest|latest)\b`, 1),
+  ],
+  minCue: 3,
+  supersede: true,
+};
+
+export const COMPETITION: Facet = {
+  name: 'competition',
+  queries: ['also evaluating a competitor in parallel', 'comparing another vendor offer', 'alternative provider pitched proposal'],
+  cues: [
+    cue(String.raw`\b(?:evaluat\w*|compar\w*|alternatives?|competitors?|competing|competition|shortlist\w*|in the running|other vendors?|another vendor|other (?:offer|provider|option|solution)s?|versus|vs\.?|pitch\w*|bake-?off|rfp|side by side|in parallel|looking at|talking to|considering)\b`, 2),
+    cue(String.raw`\b(?:offer|quote|proposal|demo|pricing|price|cheaper|dashboards?)\b`, 1),
+    // A named vendor: a capitalised word after "from", "with", "to" or before "too"/"as well".
+    { pattern: /\b(?:from|with|at|to|and)\s+[A-Z][a-z]+[A-Z]?\w*|\b[A-Z][a-z]+\w*\s+(?:too|as well|also)\b/, weight: 1 },
+  ],
+  minCue: 2,
+  quota: 1,
+};
+
+export const DECISION: Facet = {
+  name: 'decision',
+  queries: ['final sign-off authority decision maker', 'who approves and signs the contract', 'executive who has to agree before purchase'],
+  cues: [
+    cue(String.raw`\b(?:mr|ms|mrs|dr)\.?\s+[a-z]|\b(?:ceo|cfo|coo|cto|cio|ciso|cro|vp|vice president|director|head of|general counsel|counsel|legal|procurement|board|controller|owner|founder|president|manager)\b`, 2),
+    cue(String.raw`\b(?:sign\w*|signature|approv\w*|authori\w*|decid\w*|decision|veto|final|sign-off|loop(?:ed)? in|copy|in the loop|took over|replac\w*|left the company|responsible|owns)\b`, 1),
+  ],
+  minCue: 3,
+  quota: 2,
+  supersede: true,
+};
+
+export const ESCALATION: Facet = {
+  name: 'escalation',
+  queries: ['issue escalation problem not working', 'complaint outage unhappy with the service'],
+  cues: [cue(String.raw`\b(?:escalat\w*|outage|broken|not working|bug|incident|complain\w*|frustrat\w*|unhappy|churn|cancel\w*|downtime|error)\b`, 2)],
+  minCue: 2,
+};
+
+export const TASK_DEAL_FACETS: Record<string, Facet[]> = {
+  call_summary: [REQUIREMENT, BUDGET, TIMELINE, COMPETITION, DECISION],
+  account_summary: [BUDGET, DECISION, REQUIREMENT, TIMELINE, COMPETITION, ESCALATION],
+  lead_score: [BUDGET, COMPETITION, DECISION, TIMELINE, REQUIREMENT],
+};
