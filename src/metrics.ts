@@ -263,5 +263,7 @@ export class ContainerMetrics {
 export async function metricsText(container?: ContainerMetrics): Promise<{ contentType: string; body: string }> {
   const process = processMetrics();
   const merged = container ? client.Registry.merge([process, container.registry]) : process;
-  return { contentType: process.contentType, body: await merged.metrics() };
+  // prom-client writes a NaN sample as `Nan` (lib/util.js), which the text format does not accept: Prometheus
+  // reads `NaN`. It happens on a first scrape, before the event-loop monitor has a sample (its mean is NaN).
+  return { contentType: process.contentType, body: (await merged.metrics()).replace(/ Nan$/gm, ' NaN') };
 }
