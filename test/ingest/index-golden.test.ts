@@ -15,7 +15,9 @@ import { openIngestStack, type IngestStack } from '../fixtures/backfill-stack.ts
  * the metadata filters use: source type, related records, time, direction, speakers) and its profile hash, as
  * first built by the code before the optimisation. The snapshot file is the "before"; a run of this test is the
  * "after". An intended change of the index (a new normaliser rule) updates it with `npx vitest run -u` and says
- * so in its commit.
+ * so in its commit. The sandbox's dev phrasing bank is this test's input: when it changes, record the snapshots with
+ * the "before" code on the new bank (check out the recording commit, take the new bank, `-u`) and check the current
+ * code against them.
  */
 
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
