@@ -74,6 +74,19 @@ describe('OpenTelemetry tracing', () => {
     const ids = new Set(trace.map((sp) => sp.spanId));
     const roots = trace.filter((sp) => !sp.parentSpanId || !ids.has(sp.parentSpanId));
     expect(roots.map((r) => r.name)).toEqual(['POST /webhooks/hubspot']);
+    // One path, each step once: the generation's job is a child of the ingest job that indexed its content (one
+    // queue hop, no timer), which is a child of the delivery's batch job, a child of the webhook request.
+    const byId = new Map(trace.map((sp) => [sp.spanId, sp]));
+    const generations = trace.filter((sp) => sp.name === 'job generate.call_summary');
+    expect(generations).toHaveLength(1);
+    const chain: string[] = [];
+    for (let sp: OtlpSpan | undefined = generations[0]; sp; sp = sp.parentSpanId ? byId.get(sp.parentSpanId) : undefined) chain.push(sp.name);
+    expect(chain).toEqual(['job generate.call_summary', 'job ingest.record', 'job webhook.batch', 'POST /webhooks/hubspot']);
+    // Within that generation: one model call and one write-back.
+    const under = (sp: OtlpSpan, root: string): boolean => sp.spanId === root || (!!sp.parentSpanId && !!byId.get(sp.parentSpanId) && under(byId.get(sp.parentSpanId)!, root));
+    const inGeneration = trace.filter((sp) => under(sp, generations[0]!.spanId));
+    expect(inGeneration.filter((sp) => sp.name === 'llm.generate')).toHaveLength(1);
+    expect(inGeneration.filter((sp) => sp.name === 'writeback.submit')).toHaveLength(1);
     // The container's tracing never became OpenTelemetry's process-wide provider: a global tracer records nothing.
     expect(otelTrace.getTracer('probe').startSpan('probe').isRecording()).toBe(false);
     expect(callId).toBeTruthy();
