@@ -1,5 +1,5 @@
-import { Kysely, SqliteDialect, type Dialect } from 'kysely';
-import { ownConnection, sqlitePath, type SqliteConnections } from './sqlite.ts';
+import { Kysely, SqliteDialect, type Dialect, type SqliteStatement } from 'kysely';
+import { ownConnection, retryWhileLocked, sqlitePath, type SqliteConnections, type SqliteDb } from './sqlite.ts';
 
 /**
  * One SQL layer for the audit log, review queue and checkpoints: PostgreSQL when DATABASE_URL is set, the
@@ -47,9 +47,10 @@ export async function createSql<DB = any>(opts: { databaseUrl?: string; dataDir:
   const sqlite = connections.open(sqlitePath(opts.dataDir));
   // Kysely must not close the shared connection itself. Its transactions start with a plain (deferred) `begin`:
   // made IMMEDIATE, so a transaction that reads before it writes waits for another process's write lock instead
-  // of failing with SQLITE_BUSY (see writeTransaction in sqlite.ts).
+  // of failing with SQLITE_BUSY, and is retried past busy_timeout like every write transaction (see
+  // writeTransaction in sqlite.ts).
   const db = new Kysely<DB>({
-    dialect: new SqliteDialect({ database: { close: () => undefined, prepare: (s: string) => sqlite.prepare(s === 'begin' ? 'begin immediate' : s) } }),
+    dialect: new SqliteDialect({ database: { close: () => undefined, prepare: (s: string) => (s === 'begin' ? beginImmediate(sqlite) : sqlite.prepare(s)) } }),
   });
   return {
     db,
@@ -58,5 +59,16 @@ export async function createSql<DB = any>(opts: { databaseUrl?: string; dataDir:
       await db.destroy();
       connections.release(sqlite);
     },
+  };
+}
+
+/** Kysely's `begin` as BEGIN IMMEDIATE, retried while another process holds the write lock (nothing ran yet). */
+function beginImmediate(sqlite: SqliteDb): SqliteStatement {
+  const stmt = sqlite.prepare('BEGIN IMMEDIATE');
+  return {
+    reader: false,
+    all: () => [],
+    iterate: () => [][Symbol.iterator](),
+    run: () => retryWhileLocked(() => stmt.run()),
   };
 }

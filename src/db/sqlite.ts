@@ -24,7 +24,40 @@ export function sqlitePath(dataDir: string): string {
  * That failed a job whenever another process (a `hubspot-ai backfill`) was writing the same file.
  */
 export function writeTransaction<T>(db: SqliteDb, fn: () => T): T {
-  return db.transaction(fn).immediate();
+  let began = false;
+  const tx = db.transaction(() => {
+    began = true;
+    return fn();
+  });
+  return retryWhileLocked(() => tx.immediate(), () => !began);
+}
+
+/**
+ * How long a write waits in total for another process's write lock. SQLite's busy handler polls (sleeps of up to
+ * 100 ms) rather than queueing: a process that commits and begins again at once can win every poll of a waiting one
+ * for longer than one busy_timeout (seen in CI: two processes upserting chunks, one failed with SQLITE_BUSY after
+ * 5 s). So an SQLITE_BUSY at BEGIN, before any of the transaction ran, is retried until this deadline.
+ */
+export const WRITE_LOCK_WAIT_MS = 120_000;
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+/**
+ * Runs `begin` (something that takes the write lock, waiting up to busy_timeout inside SQLite) again while it
+ * fails with SQLITE_BUSY and `safeToRetry()` says nothing of the transaction ran, up to WRITE_LOCK_WAIT_MS.
+ */
+export function retryWhileLocked<T>(begin: () => T, safeToRetry: () => boolean = () => true, waitMs = WRITE_LOCK_WAIT_MS): T {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return begin();
+    } catch (err) {
+      if (!isBusy(err) || !safeToRetry() || Date.now() >= deadline) throw err;
+    }
+  }
 }
 
 /** Where an SQLite adapter gets its connection and gives it back: a container's `SqliteFiles`, or its own. */

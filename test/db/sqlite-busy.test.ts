@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteKv } from '../../src/cache/sqlite-kv.ts';
 import { createSql, type SqlHandle } from '../../src/db/sql.ts';
-import { SqliteFiles, sqlitePath } from '../../src/db/sqlite.ts';
+import { openSqlite, releaseSqlite, SqliteFiles, sqlitePath, writeTransaction } from '../../src/db/sqlite.ts';
 import { SqliteVectorStore } from '../../src/retrieval/sqlite-vector-store.ts';
 import { writerChunks, WRITER_DIMS } from '../fixtures/sqlite-writer-chunks.ts';
 import { tempDir } from '../support/tmp.ts';
@@ -102,6 +102,48 @@ describe('two processes writing one SQLite file', () => {
     );
     const { rows } = await sql<{ k: string; n: number }>`SELECT k, n FROM busy_kysely`.execute(handle.db);
     expect(rows).toEqual([{ k: 'first', n: 0 }]);
+  }, 60_000);
+
+  it('a writer kept waiting longer than its busy_timeout retries the BEGIN instead of failing, and runs once', async () => {
+    // SQLite's busy handler polls rather than queueing, so a writer can lose every poll for longer than one
+    // busy_timeout to a process that keeps committing and beginning again. Here the wait is simply longer than a
+    // 20 ms busy_timeout: the BEGIN fails with SQLITE_BUSY several times and is retried; the body runs once.
+    const db = openSqlite(sqlitePath(tmp.dir));
+    try {
+      db.pragma('busy_timeout = 20');
+      db.exec('CREATE TABLE IF NOT EXISTS busy_retry (n INTEGER NOT NULL)');
+      let runs = 0;
+      await whileOtherHoldsLock(async () =>
+        writeTransaction(db, () => {
+          runs += 1;
+          db.prepare('INSERT INTO busy_retry (n) VALUES (?)').run(runs);
+        }),
+      );
+      expect(runs).toBe(1);
+      expect(db.prepare('SELECT n FROM busy_retry').all()).toEqual([{ n: 1 }]);
+      // The SQL layer's transactions (Kysely's `begin`) retry the same way.
+      const shared = files.open(sqlitePath(tmp.dir));
+      try {
+        shared.pragma('busy_timeout = 20');
+        await whileOtherHoldsLock(() => handle.db.transaction().execute(async (tx) => sql`INSERT INTO busy_kysely (k, n) VALUES ('retried', 1)`.execute(tx)));
+      } finally {
+        shared.pragma('busy_timeout = 5000');
+        files.release(shared);
+      }
+      const { rows } = await sql<{ n: number }>`SELECT n FROM busy_kysely WHERE k = 'retried'`.execute(handle.db);
+      expect(rows).toEqual([{ n: 1 }]);
+      // A failure inside the body is not a lock wait: it is thrown at once and the body is not run again.
+      let failing = 0;
+      expect(() =>
+        writeTransaction(db, () => {
+          failing += 1;
+          throw Object.assign(new Error('busy inside'), { code: 'SQLITE_BUSY' });
+        }),
+      ).toThrow('busy inside');
+      expect(failing).toBe(1);
+    } finally {
+      releaseSqlite(db);
+    }
   }, 60_000);
 
   it('both processes upsert chunks at once and every write of both lands', async () => {
