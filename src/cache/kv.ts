@@ -18,6 +18,12 @@ export interface KeyValueCache {
   delete(key: string): Promise<void>;
   /** Deletes every key starting with `prefix` (a portal's keys on purge); returns how many. */
   deletePrefix(prefix: string): Promise<number>;
+  /**
+   * Deletes every key matching a glob `pattern` (`*`, `?` and `[...]` / `[^...]` classes, as Redis MATCH and
+   * SQLite GLOB read them); returns how many. The literal start of the pattern bounds the scan where the backend
+   * can (SQLite: a primary-key range). For maintenance sweeps, not for hot paths.
+   */
+  deleteMatching(pattern: string): Promise<number>;
   /** Readiness probe. */
   ping(): Promise<void>;
   close(): Promise<void>;

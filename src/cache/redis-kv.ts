@@ -92,10 +92,20 @@ export class RedisKv implements KeyValueCache {
   }
 
   async deletePrefix(prefix: string): Promise<number> {
-    // SCAN sees full key names: the client's keyPrefix is added to the pattern and taken off before UNLINK
-    // (which adds it again).
+    return this.scanAndUnlink(`${globEscape(prefix)}*`);
+  }
+
+  async deleteMatching(pattern: string): Promise<number> {
+    return this.scanAndUnlink(pattern);
+  }
+
+  /**
+   * SCAN sees full key names: the client's keyPrefix (escaped) is put before the pattern and taken off before
+   * UNLINK (which adds it again).
+   */
+  private async scanAndUnlink(ownPattern: string): Promise<number> {
     const own = this.client.options.keyPrefix ?? '';
-    const pattern = `${(own + prefix).replace(/[*?[\]\\]/g, '\\$&')}*`;
+    const pattern = globEscape(own) + ownPattern;
     let cursor = '0';
     let n = 0;
     do {
@@ -126,4 +136,9 @@ export class RedisKv implements KeyValueCache {
       throw new CacheError(`Redis cache failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
   }
+}
+
+/** A literal string as a Redis MATCH pattern. */
+function globEscape(s: string): string {
+  return s.replace(/[*?[\]\\]/g, '\\$&');
 }

@@ -116,6 +116,14 @@ export class SqliteKv implements KeyValueCache {
     return this.run(() => Number(this.db.prepare('DELETE FROM cache_kv WHERE key >= ? AND key < ?').run(prefix, `${prefix}\uffff`).changes));
   }
 
+  async deleteMatching(pattern: string): Promise<number> {
+    // SQLite's GLOB reads the same syntax as Redis MATCH; the literal start bounds a primary-key range.
+    const literal = pattern.slice(0, pattern.search(/[*?[]|$/));
+    return this.run(() =>
+      Number(this.db.prepare('DELETE FROM cache_kv WHERE key >= ? AND key < ? AND key GLOB ?').run(literal, `${literal}\uffff`, pattern).changes),
+    );
+  }
+
   async ping(): Promise<void> {
     this.run(() => this.db.prepare('SELECT 1').get());
   }

@@ -149,13 +149,21 @@ export function createContainer(config: Config, logger: Logger, opts: { role?: s
 
   const cache = res.lazy(
     'cache',
-    async () =>
-      (await import('../cache/create-cache.ts')).createCache({
+    async () => {
+      const kv = await (await import('../cache/create-cache.ts')).createCache({
         redisUrl: config.REDIS_URL,
         dataDir: config.dataDir,
         keyPrefix: `${config.REDIS_PREFIX}:`,
         ...(config.REDIS_URL ? {} : { sqlite: await sqlite() }),
-      }),
+      });
+      // Entries cached before portals keyed them belong to no portal (a purge cannot find them): they go first.
+      const { sweepUnscopedCacheKeys } = await import('../cache/unscoped-sweep.ts');
+      await sweepUnscopedCacheKeys(kv).then(
+        (r) => r.deleted > 0 && logger.info({ deleted: r.deleted }, 'removed cache entries written before portals keyed them'),
+        (err: unknown) => logger.warn({ err: errorMessage(err) }, 'could not sweep cache entries written before portals keyed them; next start tries again'),
+      );
+      return kv;
+    },
     (c) => c.close(),
   );
 

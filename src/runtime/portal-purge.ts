@@ -33,8 +33,9 @@ type Container = PurgeDeps;
  *      measured on its data, backfill checkpoints, the term statistics of its account profiles and the
  *      installation row.
  *   4b. the embeddings and model responses cached for its texts (keyed by portal, never shared between portals);
- * Not attributable to a portal and so left: webhook dedupe markers (opaque hashes, no content, gone after 3 days)
- * and entries cached before portals keyed them (unkeyed `emb:`/`llm:v1:` keys; they expire or are cleared whole).
+ * Not attributable to a portal and so left: webhook dedupe markers (opaque hashes, no content, gone after 3 days).
+ * Entries cached before portals keyed them (unkeyed `emb:`/`llm:v1:` keys) are deleted when a process opens the
+ * cache (cache/unscoped-sweep.ts), so none is left to outlive a purge.
  */
 
 export interface PortalFootprint {

@@ -1,5 +1,9 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { KeyValueCache } from '../../src/cache/kv.ts';
+import { sweepUnscopedCacheKeys, UNSCOPED_SWEEP_MARKER } from '../../src/cache/unscoped-sweep.ts';
+import { embeddingCacheKey } from '../../src/ingest/cached-embedder.ts';
+import { responseCacheKey } from '../../src/agents/response-cache.ts';
+import { portalCachePrefixes } from '../../src/runtime/portal-purge.ts';
 
 /**
  * The KeyValueCache contract, run against every adapter. `expire(key)` makes a TTL'd entry's time pass: a fake
@@ -83,6 +87,54 @@ export function kvContract(harness: KvHarness): void {
     expect(await kv.get('short')).toBeNull();
     expect(await kv.getMany(['short-many', 'forever']).then((v) => v.map((x) => x?.toString() ?? null))).toEqual([null, 'z']);
     expect(await kv.setIfAbsent('dedupe', b('2'), 60)).toBe(true);
+  });
+
+  it('deletes keys matching a glob pattern, literal characters and classes included', async () => {
+    for (const k of ['g:a1', 'g:b2', 'g:[x]', 'g:*', 'h:a1', 'ga1']) await kv.set(k, b(k));
+    expect(await kv.deleteMatching('g:[^b]*')).toBe(3);
+    expect((await kv.getMany(['g:a1', 'g:b2', 'g:[x]', 'g:*', 'h:a1', 'ga1'])).map((v) => v?.toString() ?? null)).toEqual([null, 'g:b2', null, null, 'h:a1', 'ga1']);
+    expect(await kv.deleteMatching('g:?2')).toBe(1);
+    expect(await kv.deleteMatching('nothing:*')).toBe(0);
+  });
+
+  it('sweeps the embeddings and model responses cached before portals keyed them, and only those', async () => {
+    const messages = [{ role: 'user' as const, content: 'summarise the call' }];
+    const legacy = [
+      embeddingCacheKey('offline-hash-v1', 384, 'a note'),
+      embeddingCacheKey('text-embedding-3-small', 1536, 'a note', 'passage: '),
+      embeddingCacheKey('paraphrase-MiniLM-L6-v2', 384, 'a model whose name starts with p'),
+      responseCacheKey({ model: 'openai:gpt-4o-mini', promptVersion: 'call-summary@3', schemaName: 'CallSummary', messages }),
+    ];
+    const scoped = [
+      embeddingCacheKey('offline-hash-v1', 384, 'a note', '', '901'),
+      embeddingCacheKey('text-embedding-3-small', 1536, 'a note', 'passage: ', '902'),
+      responseCacheKey({ model: 'openai:gpt-4o-mini', promptVersion: 'call-summary@3', schemaName: 'CallSummary', messages, portalId: '901' }),
+      'events:hwm:901:contact:1',
+      'webhook:dedupe:abc',
+      'embedding-other:1',
+    ];
+    expect(legacy.every((k) => k.startsWith('emb:') || k.startsWith('llm:v1:'))).toBe(true);
+    for (const k of [...legacy, ...scoped]) await kv.set(k, b('v'));
+
+    expect(await sweepUnscopedCacheKeys(kv)).toEqual({ deleted: legacy.length, swept: true });
+    expect(await kv.getMany(legacy)).toEqual(legacy.map(() => null));
+    expect((await kv.getMany(scoped)).every((v) => v?.toString() === 'v')).toBe(true);
+    // The purge of portal 901 then finds every key of it: nothing of it is left under another name.
+    let purged = 0;
+    for (const prefix of portalCachePrefixes('901')) purged += await kv.deletePrefix(prefix);
+    expect(purged).toBe(3);
+
+    // Redis marks the cache swept (its sweep SCANs the whole keyspace) and skips the next start's sweep;
+    // the embedded cache sweeps on every start (range deletes).
+    await kv.set(legacy[0]!, b('v'));
+    const again = await sweepUnscopedCacheKeys(kv);
+    if (kv.kind === 'redis') {
+      expect(again).toEqual({ deleted: 0, swept: false });
+      expect(await kv.get(UNSCOPED_SWEEP_MARKER)).not.toBeNull();
+      expect(await sweepUnscopedCacheKeys(kv, { force: true })).toEqual({ deleted: 1, swept: true });
+    } else {
+      expect(again).toEqual({ deleted: 1, swept: true });
+    }
   });
 
   it('answers ping', async () => {
