@@ -51,6 +51,11 @@ export interface PortalLabelOptions {
   allow?: readonly string[] | undefined;
   /** METRICS_PORTAL_LABELS: without an allow list, the first `max` portals seen are labelled by id. Default 20. */
   max?: number | undefined;
+  /**
+   * False when /metrics is open to anyone (no METRICS_TOKEN): no portal id is a label value, every portal counts
+   * under "all" (a job without a portal stays "none"). Default true.
+   */
+  ids?: boolean | undefined;
 }
 
 /**
@@ -161,11 +166,11 @@ export class ContainerMetrics {
    * the first `max` portals this container sees; every other portal is counted as "other", and a job without a
    * portal as "none". A deployment with thousands of portals keeps at most max + 2 series per metric and label set.
    */
-  private readonly portals: { allow: ReadonlySet<string> | undefined; max: number; seen: Set<string> };
+  private readonly portals: { allow: ReadonlySet<string> | undefined; max: number; seen: Set<string>; ids: boolean };
 
   constructor(opts: { portalLabels?: PortalLabelOptions } = {}) {
     const allow = opts.portalLabels?.allow?.filter(Boolean) ?? [];
-    this.portals = { allow: allow.length > 0 ? new Set(allow) : undefined, max: opts.portalLabels?.max ?? 20, seen: new Set() };
+    this.portals = { allow: allow.length > 0 ? new Set(allow) : undefined, max: opts.portalLabels?.max ?? 20, seen: new Set(), ids: opts.portalLabels?.ids ?? true };
     const sources = this.sources;
     new client.Gauge({
       name: 'hubspot_ai_queue_jobs',
@@ -241,6 +246,7 @@ export class ContainerMetrics {
   portalLabel(portalId: string): string {
     if (!portalId) return 'none';
     const p = this.portals;
+    if (!p.ids) return 'all';
     if (p.allow) return p.allow.has(portalId) ? portalId : 'other';
     if (p.seen.has(portalId)) return portalId;
     if (p.seen.size < p.max) {

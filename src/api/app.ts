@@ -45,6 +45,8 @@ export interface AppDeps {
   readiness?: ReadinessCheck[];
   /** The container's metrics, counted by the app (HTTP durations) and served on /metrics; default a fresh set of the app's own. */
   containerMetrics?: ContainerMetrics;
+  /** METRICS_TOKEN: /metrics answers only `Authorization: Bearer <it>` (401 otherwise); unset, /metrics is open. */
+  metricsToken?: string | undefined;
   /** The container's tracing: with it on, each route handler runs in a span. */
   tracing?: Tracing;
   routes?: RouteGroup[];
@@ -161,7 +163,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
-  await app.register(healthRoutes, { checks: deps.readiness ?? [], metrics });
+  await app.register(healthRoutes, { checks: deps.readiness ?? [], metrics, metricsToken: deps.metricsToken });
   await app.register(sessionRoutes, { tokens: deps.tokens, now });
   for (const group of deps.routes ?? []) {
     await app.register(group.plugin, group.opts ?? {});

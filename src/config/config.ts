@@ -54,7 +54,7 @@ const HINTS: Record<string, string> = {
 };
 
 /** Settings that may hold a secret: each can also come from a file named by `<NAME>_FILE` (Docker/Kubernetes secrets). */
-export const SECRET_SETTINGS = ['HUBSPOT_ACCESS_TOKEN', 'HUBSPOT_CLIENT_SECRET', 'TOKEN_ENCRYPTION_KEY', 'OPENAI_API_KEY', 'AZURE_OPENAI_API_KEY', 'QDRANT_API_KEY', 'API_TOKENS', 'DATABASE_URL', 'REDIS_URL'] as const;
+export const SECRET_SETTINGS = ['HUBSPOT_ACCESS_TOKEN', 'HUBSPOT_CLIENT_SECRET', 'TOKEN_ENCRYPTION_KEY', 'OPENAI_API_KEY', 'AZURE_OPENAI_API_KEY', 'QDRANT_API_KEY', 'API_TOKENS', 'DATABASE_URL', 'REDIS_URL', 'METRICS_TOKEN'] as const;
 
 /** Reads `<NAME>_FILE` secrets into `input`; a trailing newline is dropped. Problems never quote the file's content. */
 function readSecretFiles(env: NodeJS.ProcessEnv, input: Record<string, unknown>): Array<{ path: string; message: string }> {

@@ -249,6 +249,12 @@ export const configSchema = z
     MODEL_QUOTA_PERIOD: z.enum(['day', 'month']).default('month'),
     /** Metrics labelled by portal: these portals by name (comma-separated), others as "other"; unset: the first METRICS_PORTAL_LABELS seen. */
     METRICS_PORTALS: optionalString,
+    /**
+     * Bearer token Prometheus sends to scrape /metrics (also from METRICS_TOKEN_FILE). Set: /metrics answers 401
+     * without it, and the per-portal metrics carry portal ids. Unset: /metrics stays open (probes, local runs) and
+     * every portal is counted under portal="all", so no portal id is ever served without the token.
+     */
+    METRICS_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'use at least 16 characters (openssl rand -hex 24)').optional()),
     METRICS_PORTAL_LABELS: z.coerce.number().int().min(0).max(1000).default(20),
     DRY_RUN: bool.default(false),
     /** One HubSpot task per record for its owner while AI suggestions wait for review. */

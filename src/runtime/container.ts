@@ -94,7 +94,8 @@ export interface Container {
 export function createContainer(config: Config, logger: Logger, opts: { role?: string } = {}): Container {
   const res = new Resources();
   const containerMetrics = new ContainerMetrics({
-    portalLabels: { allow: config.METRICS_PORTALS?.split(',').map((p) => p.trim()).filter(Boolean), max: config.METRICS_PORTAL_LABELS },
+    // Portal ids are label values only when /metrics needs a token (METRICS_TOKEN): an open endpoint never names a portal.
+    portalLabels: { allow: config.METRICS_PORTALS?.split(',').map((p) => p.trim()).filter(Boolean), max: config.METRICS_PORTAL_LABELS, ids: Boolean(config.METRICS_TOKEN) },
   });
   const lookups = new LookupsCache();
   // Closed last (registered first): the spans of everything closed before it are flushed.

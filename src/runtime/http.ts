@@ -84,6 +84,7 @@ export async function buildServiceApp(c: Container): Promise<FastifyInstance> {
     trustProxy: cfg.TRUST_PROXY,
     readiness: c.readiness(),
     containerMetrics: c.metrics,
+    metricsToken: cfg.METRICS_TOKEN,
     tracing: await c.tracing(),
     routes,
   });

@@ -11,7 +11,7 @@ export async function startWorkerListener(c: Container, opts: { port: number; ho
   const app = Fastify({ logger: false });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  await app.register(healthRoutes, { checks: c.readiness(), metrics: c.metrics });
+  await app.register(healthRoutes, { checks: c.readiness(), metrics: c.metrics, metricsToken: c.config.METRICS_TOKEN });
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${req.method} ${req.url.split('?')[0]} (worker: /metrics, /healthz, /readyz)`, requestId: req.id } });
   });

@@ -120,7 +120,7 @@ describe('per-portal model quota in one deployment (sandbox, OAuth)', () => {
   const policies = tempDir('hsai-quota-policies-');
   beforeAll(async () => {
     fs.writeFileSync(path.join(policies.dir, `${A}.yaml`), 'modelQuota:\n  tokens: 20\n  period: month\n');
-    s = await startTenantStack({ portals: [{ portalId: A, companies: 3 }, { portalId: B, companies: 3, seed: 12 }], env: { PORTAL_POLICY_DIR: policies.dir, QUEUE_CONCURRENCY: '2', HUBSPOT_MAX_RETRIES: '3' } });
+    s = await startTenantStack({ portals: [{ portalId: A, companies: 3 }, { portalId: B, companies: 3, seed: 12 }], env: { PORTAL_POLICY_DIR: policies.dir, QUEUE_CONCURRENCY: '2', HUBSPOT_MAX_RETRIES: '3', METRICS_TOKEN: 'a-metrics-token-0123456789' } });
     await s.install(A);
     await s.install(B);
     const sql = await s.container.sql();

@@ -59,6 +59,19 @@ describe('deployment files', () => {
     expect(compose.services.app!.healthcheck!.test).toContain(env.PORT);
   });
 
+  it('Prometheus sends METRICS_TOKEN, from the same .env setting the API and workers read', () => {
+    const prom = YAML.parse(fs.readFileSync('deploy/prometheus/prometheus.yml', 'utf8')) as { scrape_configs: Array<{ authorization?: { type: string; credentials_file: string } }> };
+    const raw = YAML.parse(fs.readFileSync('docker-compose.yml', 'utf8')) as { services: Record<string, { environment?: Record<string, string>; entrypoint?: string[] }> };
+    expect(compose['x-app-env'].METRICS_TOKEN).toBe('${METRICS_TOKEN:-}');
+    const p = raw.services.prometheus!;
+    expect(p.environment?.METRICS_TOKEN).toBe('${METRICS_TOKEN:-}');
+    for (const job of prom.scrape_configs) {
+      expect(job.authorization?.type).toBe('Bearer');
+      // The entrypoint writes the token to the file each job reads ($$ is compose's escape for $).
+      expect(p.entrypoint!.join(' ')).toContain(`printf %s "$$METRICS_TOKEN" > ${job.authorization!.credentials_file}`);
+    }
+  });
+
   it('gives processes enough time to drain before the container is killed', () => {
     const graceMs = loadConfig({ SHUTDOWN_GRACE_MS: compose['x-app-env'].SHUTDOWN_GRACE_MS!.replace(/^\$\{SHUTDOWN_GRACE_MS:-(\d+)\}$/, '$1') }).SHUTDOWN_GRACE_MS;
     for (const name of ['app', 'worker']) {

@@ -93,8 +93,8 @@ describe('the container owns its state', () => {
 
   it('two containers count apart: their counters, portal labels, tracing and lookups cache are their own, and closing one empties only its own', async () => {
     // a labels the first portal it sees and traces (to a collector that is never reached); b labels only p2.
-    const a = embedded(path.join(tmp.dir, 'counters-a'), { METRICS_PORTAL_LABELS: '1', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' });
-    const b = embedded(path.join(tmp.dir, 'counters-b'), { METRICS_PORTALS: 'p2' });
+    const a = embedded(path.join(tmp.dir, 'counters-a'), { METRICS_PORTAL_LABELS: '1', METRICS_TOKEN: 'a-metrics-token-0123456789', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' });
+    const b = embedded(path.join(tmp.dir, 'counters-b'), { METRICS_PORTALS: 'p2', METRICS_TOKEN: 'a-metrics-token-0123456789' });
     const run = async (c: Container, portals: string[]) => {
       const q = await c.queue();
       await q.enqueue(portals.map((portalId, i) => ({ type: 'ingest.account' as const, payload: { portalId, accountId: `acc-${i}` }, key: `${portalId}-${i}` })));

@@ -1,6 +1,8 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { metricsText, type ContainerMetrics } from '../../metrics.ts';
+import { bearerToken } from '../auth.ts';
 
 const Readiness = z.object({
   status: z.enum(['ready', 'not_ready']),
@@ -14,9 +16,12 @@ export interface ReadinessCheck {
 
 /**
  * `/healthz`: the process is alive. `/readyz`: every configured backend answers (503 naming the failing ones).
- * `/metrics`: Prometheus text format.
+ * `/metrics`: Prometheus text format; with `metricsToken` (METRICS_TOKEN) only for `Authorization: Bearer <token>`
+ * (401 otherwise), since its per-portal series then name portals. Without a token the container counts every
+ * portal under portal="all" (ContainerMetrics `ids: false`), so an open /metrics names none.
  */
-export const healthRoutes: FastifyPluginAsync<{ checks: ReadinessCheck[]; metrics?: ContainerMetrics | undefined }> = async (app, opts) => {
+export const healthRoutes: FastifyPluginAsync<{ checks: ReadinessCheck[]; metrics?: ContainerMetrics | undefined; metricsToken?: string | undefined }> = async (app, opts) => {
+  const allowed = metricsGuard(opts.metricsToken);
   app.get(
     '/healthz',
     { config: { auth: 'public' }, schema: { tags: ['operations'], summary: 'Liveness: the process answers', response: { 200: z.object({ status: z.literal('ok') }) } } },
@@ -46,11 +51,29 @@ export const healthRoutes: FastifyPluginAsync<{ checks: ReadinessCheck[]; metric
     },
   );
 
-  app.get('/metrics', { config: { auth: 'public' }, schema: { hide: true } }, async (_req, reply) => {
+  app.get('/metrics', { config: { auth: 'public' }, schema: { hide: true } }, async (req, reply) => {
+    if (!allowed(req.headers.authorization)) {
+      return reply
+        .status(401)
+        .header('www-authenticate', 'Bearer realm="metrics"')
+        .send({ error: { code: 'UNAUTHORIZED', message: 'METRICS_TOKEN is set: scrape /metrics with Authorization: Bearer <METRICS_TOKEN>', requestId: req.id } });
+    }
     const { contentType, body } = await metricsText(opts.metrics);
     return reply.type(contentType).send(body);
   });
 };
+
+/** Whether a request's Authorization header may read /metrics: any without a token, the bearer token's only with one. */
+function metricsGuard(token: string | undefined): (authorization: string | undefined) => boolean {
+  if (!token) return () => true;
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  const want = digest(token);
+  return (authorization) => {
+    const given = bearerToken(authorization);
+    // Digests have one length, so the comparison takes the same time whatever was sent.
+    return given !== undefined && timingSafeEqual(digest(given), want);
+  };
+}
 
 function withTimeout<T>(p: Promise<T>, ms: number, name: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
