@@ -11,10 +11,17 @@ import type { AccountProfile, ChunkPayload } from './vector-store.ts';
  * The account profile: one vector per account for "similar accounts", built from the account's history alone.
  *
  * Design: the vector is the mean embedding of the account's THEMED_SENTENCES most "themed" history sentences. A
- * sentence scores by its terms that some accounts of the portal share but most do not (2 ≤ document frequency
- * ≤ THEMED_MAX_SHARE · accounts, weight log(N/df), over √terms): names (one account) and boilerplate (nearly
- * every account) score nothing, so what remains is what the account needs and how it buys. Only whole sentences
- * count (ending in . ! ?), not subject lines or headers, which carry product names rather than needs.
+ * sentence scores by its terms that some accounts of the portal share but most do not (max(2, THEMED_MIN_SHARE · N)
+ * ≤ document frequency ≤ THEMED_MAX_SHARE · N for N accounts, weight log(N/df), over √terms): names (one account),
+ * coincidences (a word a handful of accounts happen to share) and boilerplate (nearly every account) score
+ * nothing, so what remains is what the account needs and how it buys. Only whole sentences count (ending in
+ * . ! ?), not subject lines or headers, which carry product names rather than needs.
+ *
+ * Why the lower bound is a share and not 2: with df ≥ 2 the highest weights went to words two or three accounts
+ * share by chance (a vendor, a date, a one-off requirement), so the top sentences were mostly one-off facts. Exact
+ * term overlap (the lexical embedder) still found the theme words inside them, but a sentence model embeds what a
+ * sentence is about, and eight one-off facts averaged into a vector that said little about the account's need
+ * (the real model lost 0.07–0.09 precision@10 to the lexical embedder on the dev seeds).
  *
  * The document frequencies are the portal's (one "document" per account), maintained incrementally as accounts
  * are indexed (ingest/term-stats.ts) and never mixed across portals. Firmographic fields (industry, size, location,
@@ -24,11 +31,18 @@ import type { AccountProfile, ChunkPayload } from './vector-store.ts';
  * Only an account with no history at all falls back to an embedding of its firmographic phrase, so that it still
  * has a profile (and can be found through the filters).
  *
- * Options chosen on development seeds 504–505 (dev style, lexical embedder): k = 8, maxShare = 0.5.
+ * Options chosen on development seeds 504–505 (100 companies; dev and test style; lexical embedder and the real model,
+ * never the test seeds): k = 16, minShare = 0.06, maxShare = 0.5 (was k = 8, df ≥ 2).
  */
 
-export const THEMED_SENTENCES = 8;
+export const THEMED_SENTENCES = 16;
+export const THEMED_MIN_SHARE = 0.06;
 export const THEMED_MAX_SHARE = 0.5;
+/**
+ * The version of the sentence choice above, part of a profile's source key: a profile built by an earlier choice
+ * is rebuilt when its account is next indexed, as if its history had changed.
+ */
+const PROFILE_VERSION = 2;
 export const TOPIC_COUNT = 12;
 
 /** Portal-wide document frequencies of terms (one "document" per account). */
@@ -103,18 +117,18 @@ function shortHash(value: unknown): string {
  * and only a change in the portal's statistics (the drift pass, account-profiler.ts) can change its sentences.
  */
 export function profileSourceKey(digest: HistoryDigest, record: ProfileRecord, embedder: Pick<Embedder, 'model' | 'dimensions'>): string {
-  return shortHash([digest.fingerprint, embedder.model, embedder.dimensions, record.name, record.industry, record.sizeBand, record.lifecycle, record.isCustomer]);
+  return shortHash([PROFILE_VERSION, digest.fingerprint, embedder.model, embedder.dimensions, record.name, record.industry, record.sizeBand, record.lifecycle, record.isCustomer]);
 }
 
-/** Weight of a term in the portal: log(N/df) inside the band 2 ≤ df ≤ maxShare · N, else 0. */
-function themeWeight(docs: TermDocumentFrequencies, term: string, maxShare: number): number {
+/** Weight of a term in the portal: log(N/df) inside the band max(2, minShare · N) ≤ df ≤ maxShare · N, else 0. */
+function themeWeight(docs: TermDocumentFrequencies, term: string, maxShare: number, minShare = 0): number {
   const df = docs.df.get(term) ?? 0;
-  return df >= 2 && df <= maxShare * docs.documents ? Math.log(docs.documents / df) : 0;
+  return df >= Math.max(2, minShare * docs.documents) && df <= maxShare * docs.documents ? Math.log(docs.documents / df) : 0;
 }
 
 /** The account's k most themed sentences, best first (ties by text, so the choice is deterministic). */
-export function themedSentences(digest: HistoryDigest, docs: TermDocumentFrequencies, k = THEMED_SENTENCES, maxShare = THEMED_MAX_SHARE): string[] {
-  const score = (terms: string[]) => (terms.length ? terms.reduce((a, t) => a + themeWeight(docs, t, maxShare), 0) / Math.sqrt(terms.length) : 0);
+export function themedSentences(digest: HistoryDigest, docs: TermDocumentFrequencies, k = THEMED_SENTENCES, maxShare = THEMED_MAX_SHARE, minShare = THEMED_MIN_SHARE): string[] {
+  const score = (terms: string[]) => (terms.length ? terms.reduce((a, t) => a + themeWeight(docs, t, maxShare, minShare), 0) / Math.sqrt(terms.length) : 0);
   return digest.sentences
     .map((s) => ({ s: s.text, v: score(s.terms) }))
     .filter((x) => x.v > 0)

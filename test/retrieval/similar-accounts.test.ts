@@ -167,4 +167,15 @@ describe('themed sentences (the served profile)', () => {
     expect(picked.some((s) => s.startsWith('Re:'))).toBe(false);
     expect(themedSentences(digests[1]!, docs, 1)).toEqual(['Volumes keep rising, we need to scale to more sites.']);
   });
+
+  it('leaves out words only a handful of accounts share by chance: a one-off fact is not a theme', () => {
+    const themes = ['Every change must be auditable for the compliance audit.', 'Volumes keep rising, we need to scale to more sites.', 'Licence costs are too high, savings matter most.', 'New hires take weeks to learn the current tool.'];
+    const coincidence = 'Zentrovia asked about the Kalmbridge depot rollout.';
+    const accounts = Array.from({ length: 40 }, (_, i) => [themes[i % 4]!, ...(i < 2 ? [coincidence] : [])]);
+    const digests = accounts.map((texts) => digestHistory(undefined, texts.map((text) => ({ text, sourceType: 'note' as const }))));
+    const docs = documentFrequencies(digests);
+    expect(themedSentences(digests[0]!, docs, 1)).toEqual([themes[0]]);
+    // With a lower bound of 2 accounts, the rarer shared words win: what the share bound is there to prevent.
+    expect(themedSentences(digests[0]!, docs, 1, 0.5, 0)).toEqual([coincidence]);
+  });
 });
