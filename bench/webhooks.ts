@@ -27,6 +27,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { freePort } from '../src/runtime/free-port.ts';
+import { SERVE_CHILD_ENV } from '../src/runtime/worker-process.ts';
 import { signV3 } from '../src/webhooks/verify-signature.ts';
 import { repsOption } from './lib/reps.ts';
 import { startSandboxProcess } from './lib/sandbox-process.ts';
@@ -144,13 +145,25 @@ async function child(mode: Mode): Promise<void> {
         };
         process.send!({ reply: diagnostics });
       }
-      if (msg === 'close') {
-        await app.close();
-        await close();
-        process.exit(0);
-      }
+      if (msg === 'close') await shutdown(0);
     })();
   });
+  // The bench's parent gone (killed by a timeout, Ctrl-C, kill -9: its IPC channel closes) or a signal: stop the
+  // API and the worker process it started instead of serving on as an orphan.
+  process.once('disconnect', () => void shutdown(1));
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => void shutdown(1));
+
+  let stopping = false;
+  async function shutdown(code: number): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    // A worker stuck in a job must not keep this process alive either: the worker process gets its own grace
+    // period (and SIGKILL after it, worker-process.ts), this process at most a little longer.
+    setTimeout(() => process.exit(code || 1), 30_000).unref();
+    await app.close().catch(() => undefined);
+    await close().catch(() => undefined);
+    process.exit(code);
+  }
 }
 
 /** Sums a counter or histogram-count family from a Prometheus text page, filtered by labels. */
@@ -260,6 +273,45 @@ interface Child {
   port: number;
 }
 
+/** The processes this bench started, stopped by `stopAll` if it is interrupted. */
+const children = new Set<ChildProcess>();
+
+function track(proc: ChildProcess): ChildProcess {
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
+  return proc;
+}
+
+/**
+ * Interrupted (a signal, or the process that started this one gone): stop every child, SIGKILL after a grace
+ * period, then exit. Each child also stops by itself when its IPC channel to this process closes, so even a
+ * `kill -9` of this process leaves nothing running.
+ */
+function stopOnInterrupt(): void {
+  let stopping = false;
+  const stopAll = (why: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`bench:webhooks interrupted (${why}): stopping ${children.size} child process(es)`);
+    for (const c of children) c.kill('SIGTERM');
+    const killer = setTimeout(() => {
+      for (const c of children) c.kill('SIGKILL');
+    }, 20_000);
+    const poll = setInterval(() => {
+      if (children.size > 0) return;
+      clearTimeout(killer);
+      clearInterval(poll);
+      process.exit(1);
+    }, 100);
+  };
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => stopAll(signal));
+  // `npm run` and tsx pass signals on, but a SIGKILL of either leaves this process running under another parent.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stopAll('parent process gone');
+  }, 1_000).unref();
+}
+
 async function startChild(mode: Mode, targetEnv: NodeJS.ProcessEnv): Promise<Child> {
   // Only the BullMQ target uses Redis: a REDIS_URL of the shell running the bench must not reach the others.
   const { REDIS_URL: _redis, REDIS_PREFIX: _prefix, ...inherited } = process.env;
@@ -269,11 +321,11 @@ async function startChild(mode: Mode, targetEnv: NodeJS.ProcessEnv): Promise<Chi
   const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
   const logFile = path.join(os.tmpdir(), `hsai-bench-webhooks-${mode}.log`);
   const log = fs.openSync(logFile, 'w');
-  const proc = fork(new URL(import.meta.url).pathname, ['--server', mode], {
+  const proc = track(fork(new URL(import.meta.url).pathname, ['--server', mode], {
     execArgv: ['--import', 'tsx', ...flags],
     stdio: ['ignore', log, log, 'ipc'],
     env,
-  });
+  }));
   fs.closeSync(log);
   proc.once('exit', (code) => {
     if (code !== 0) console.error(`${mode} server exited with ${code}; its log: ${logFile}`);
@@ -302,7 +354,8 @@ async function stopChild(c: Child): Promise<void> {
 async function startWorkerProcess(env: NodeJS.ProcessEnv, workerPort: number): Promise<ChildProcess> {
   const logFile = path.join(os.tmpdir(), 'hsai-bench-webhooks-bullmq-worker.log');
   const log = fs.openSync(logFile, 'w');
-  const proc = fork(BIN, ['worker'], { stdio: ['ignore', log, log, 'ipc'], env: { ...process.env, ...env } });
+  // As `serve`'s own worker child: it stops by itself when this process is gone (its IPC channel closes).
+  const proc = track(fork(BIN, ['worker'], { stdio: ['ignore', log, log, 'ipc'], env: { ...process.env, ...env, [SERVE_CHILD_ENV]: '1' } }));
   fs.closeSync(log);
   os.setPriority(proc.pid!, 10);
   const deadline = Date.now() + 120_000;
@@ -348,7 +401,9 @@ async function main(): Promise<void> {
   if (!process.env.REDIS_URL) console.log('REDIS_URL not set: BullMQ target skipped');
   else if (modes.includes('bullmq')) await checkRedisConfig(process.env.REDIS_URL);
   const companies = Number(process.env.BENCH_COMPANIES ?? 100);
+  stopOnInterrupt();
   const sandbox = await startSandboxProcess({ port: 0, seed: 7, companies, rateLimit: 0, faultRate: 0, latencyMs: 0 });
+  track(sandbox.process);
   const truth = await sandbox.groundTruth();
   const per = Math.ceil(RECORDS / 3);
   portal = {

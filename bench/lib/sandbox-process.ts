@@ -10,6 +10,8 @@ export interface SandboxProcess {
   url: string;
   token: string;
   pid: number;
+  /** The child process (to stop it if the bench is interrupted). */
+  process: ChildProcess;
   metrics(): Promise<{ requests: number; http429: number; byRoute: Record<string, number> }>;
   groundTruth(): Promise<GroundTruth>;
   close(): Promise<void>;
@@ -40,6 +42,7 @@ export async function startSandboxProcess(opts: SandboxOptions): Promise<Sandbox
   return {
     ...ready,
     pid: child.pid!,
+    process: child,
     metrics: () => ask('metrics'),
     groundTruth: () => ask('truth'),
     async close() {
@@ -52,6 +55,8 @@ export async function startSandboxProcess(opts: SandboxOptions): Promise<Sandbox
 
 if (process.argv.includes('--sandbox-child')) {
   const { startSandbox } = await import('../../src/sandbox/index.ts');
+  // The bench that started this process gone (killed, even with SIGKILL: the IPC channel closes): stop too.
+  process.once('disconnect', () => process.exit(1));
   process.once('message', (first: { start: SandboxOptions }) => {
     void (async () => {
       const sandbox = await startSandbox(first.start);
