@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { ownConnection, sqlitePath, type SqliteConnections } from '../db/sqlite.ts';
+import { openSqlite, ownConnection, releaseSqlite, sqlitePath, type SqliteConnections, type SqliteDb } from '../db/sqlite.ts';
 import { errorMessage } from '../errors.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import { ContainerMetrics } from '../metrics.ts';
@@ -50,12 +50,16 @@ const DEFAULT_LEASE_MS = 30_000;
 const DEFAULT_POLL_MS = 200;
 const DEFAULT_RETENTION_MS = 24 * 3600_000;
 const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
+/** How long an enqueue waits for another process's write lock before its last, blocking try (see withWriteLock). */
+const ENQUEUE_LOCK_WAIT_MS = 5_000;
 
 /** The embedded default: jobs journaled in the SQLite file, workers running inside this process. */
 export class EmbeddedQueue implements JobQueue {
   readonly kind = 'embedded' as const;
   private readonly db;
   private readonly journal: EmbeddedJournal;
+  /** Enqueues' own connection, which never waits for the write lock inside a call (see withWriteLock). */
+  private intake: { db: SqliteDb; journal: EmbeddedJournal } | undefined;
   private readonly wake = new EventEmitter();
   private readonly workers = new Set<EmbeddedWorker>();
   private closed = false;
@@ -71,7 +75,7 @@ export class EmbeddedQueue implements JobQueue {
   async enqueue(jobs: JobSpec[]): Promise<string[]> {
     this.assertOpen();
     if (jobs.length === 0) return [];
-    const ids = this.journal.enqueue(jobs, this.opts.defaultMaxAttempts, Date.now());
+    const ids = await this.withWriteLock((journal) => journal.enqueue(jobs, this.opts.defaultMaxAttempts, Date.now()));
     // Wake workers on the next turn: the producer (e.g. the webhook route) answers its caller first instead of
     // running the first slice of a job synchronously inside enqueue().
     setImmediate(() => this.wake.emit('job'));
@@ -137,7 +141,50 @@ export class EmbeddedQueue implements JobQueue {
     await Promise.all([...this.workers].map((w) => w.close(DEFAULT_CLOSE_TIMEOUT_MS)));
     this.workers.clear();
     this.closed = true;
+    if (this.intake) releaseSqlite(this.intake.db);
+    this.intake = undefined;
     (this.opts.sqlite ?? ownConnection).release(this.db);
+  }
+
+  /**
+   * Runs a journal write without blocking the event loop while another process holds the file's write lock.
+   * SQLite's busy timeout waits inside the synchronous call, sleeping 1, 2, 5, 10, 15, 20, 25 ms and more between
+   * tries: every request of this process (the webhook acknowledgements behind this one) would wait with it while
+   * the worker process commits a batch of chunks, and the lock freed after 9 ms is only seen at 18. Instead the
+   * write runs on a connection of its own without a busy timeout and, while the lock is taken, is tried again on
+   * later turns of the loop (every millisecond at first) for up to ENQUEUE_LOCK_WAIT_MS, then once more waiting as
+   * every other write does (failing with SQLITE_BUSY if it must). Inside a transaction of the caller on the shared
+   * connection the write joins it (a savepoint) as before: nothing to wait for.
+   */
+  private async withWriteLock<T>(write: (journal: EmbeddedJournal) => T): Promise<T> {
+    if (this.db.inTransaction) return write(this.journal);
+    const intake = this.openIntake();
+    const deadline = performance.now() + ENQUEUE_LOCK_WAIT_MS;
+    for (let tries = 0; performance.now() < deadline; tries += 1) {
+      try {
+        return write(intake.journal);
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
+      }
+      await sleep(tries < 100 ? 1 : 5);
+      this.assertOpen();
+    }
+    return write(this.journal);
+  }
+
+  private openIntake(): { db: SqliteDb; journal: EmbeddedJournal } {
+    if (!this.intake) {
+      const db = openSqlite(sqlitePath(this.opts.dataDir));
+      try {
+        const journal = new EmbeddedJournal(db, this.opts.prefix ?? 'hsai'); // migrated already: one read
+        db.pragma('busy_timeout = 0');
+        this.intake = { db, journal };
+      } catch (err) {
+        releaseSqlite(db);
+        throw err;
+      }
+    }
+    return this.intake;
   }
 
   private assertOpen(): void {

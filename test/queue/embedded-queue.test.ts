@@ -32,6 +32,28 @@ describe('embedded queue (SQLite journal)', () => {
   });
 });
 
+describe('embedded queue: enqueue while another process writes', () => {
+  it('waits for the file\'s write lock on later turns of the event loop, not inside the call', async () => {
+    const prefix = uniqueName('lock');
+    const q = await createQueue({ dataDir: tmp.dir, prefix, defaultMaxAttempts: 3 });
+    // Another connection (the worker process committing a batch of chunks) holds the write lock.
+    const other = openSqlite(sqlitePath(tmp.dir));
+    other.exec('BEGIN IMMEDIATE');
+    let settled = false;
+    const pending = q.enqueue([{ type: 'ingest.record', payload: { v: 1 } }]).finally(() => (settled = true));
+    // A busy timeout inside the call would have held this (single) thread until it gave up with SQLITE_BUSY, and
+    // the lock could never have been released: the loop keeps turning instead, and the job waits for the lock.
+    for (let turn = 0; turn < 5; turn += 1) await new Promise((r) => setTimeout(r, 1));
+    expect(settled).toBe(false);
+    other.exec('COMMIT');
+    const [id] = await pending;
+    expect(id).toMatch(/^\d+$/);
+    expect((await q.stats()).total.waiting).toBe(1);
+    releaseSqlite(other);
+    await q.close();
+  });
+});
+
 describe('embedded journal: settlements ride on the next claim', () => {
   it('completes, reschedules and dead-letters finished attempts in the transaction that claims the next jobs', () => {
     const prefix = uniqueName('settle');
