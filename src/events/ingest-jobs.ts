@@ -96,13 +96,22 @@ const SOURCE_CHANGES = new Set<IngestReason>(['creation', 'propertyChange', 'res
  * (five requests), its accounts are resolved from those (up to three more), and each account's indexed snapshot
  * gets the engagement applied; a record's property change reads the record and its accounts. Deletions, new
  * records, association changes between records and merges read the changed object (or pair) and take the rest
- * from the accounts' snapshots (targeted-ingest.ts). Anything those paths cannot know, and any account without a
- * current snapshot, reads the accounts' histories whole.
+ * from the accounts' snapshots (targeted-ingest.ts); an account without a current snapshot is read whole, in one
+ * history read with any other the event needs (at most one per event: test/events/history-reads.test.ts). What
+ * those paths cannot know (a new company that arrives with records, an event without its other side) reads the
+ * accounts' histories whole.
  */
 export async function ingestRecord(deps: IngestHandlerDeps, p: IngestRecordPayload): Promise<IngestRecordResult> {
   if (SOURCE_CHANGES.has(p.reason) && !p.mergedObjectIds?.length && !p.related?.length) {
     const fast = ENGAGEMENTS.has(p.objectType) ? await ingestEngagement(deps, p) : await ingestRecordProperties(deps, p);
     if (fast) return fast;
+  }
+  // An engagement's associations changed (HubSpot's generic object events, when it sends them): the engagement is
+  // ingested as it is now, like an edit; the record's side reports the accounts that hold the record.
+  const engagement = p.reason === 'associationChange' ? [p, ...(p.related ?? [])].find((s) => ENGAGEMENTS.has(s.objectType)) : undefined;
+  if (engagement) {
+    const r = await ingestEngagement(deps, { ...p, objectType: engagement.objectType, objectId: engagement.objectId, reason: 'propertyChange' });
+    if (r) return engagement === p ? r : { ...r, current: await deps.indexer.findAccountsHoldingSources(p.portalId, [`${p.objectType}:${p.objectId}`]) };
   }
   const targeted = await ingestTargeted(deps, p);
   if (targeted) return summary(targeted.current, targeted.refresh, targeted.removedSources, targeted.accountsRemoved, targeted.chunksDeleted);

@@ -4,6 +4,7 @@ import {
   RECORD_TYPES,
   type AccountHistory,
   type Engagement,
+  type EngagementType,
   type HubSpotObject,
   type ObjectType,
   type RecordType,
@@ -19,9 +20,10 @@ import type { HubSpotGateway } from '../hubspot/gateway.ts';
  * Ingest of the events that change the shape of accounts (deletions, new records, association changes between
  * records, merges) without reading any account whole: the changed object (or pair) is read, and the accounts'
  * indexed snapshots supply everything else they already hold (records, engagements with their associations).
- * Each path gives the index a full re-read would give (test/events/ingest-calls.test.ts checks it); a path that
- * lacks something (an account without a current snapshot, content no snapshot holds) returns null and the
- * caller reads the accounts whole.
+ * Each path gives the index a full re-read would give (test/events/ingest-calls.test.ts checks it). An account
+ * without a current snapshot (never indexed, or indexed by something that left none) is read whole, together
+ * with any other account a patch cannot serve, in the one history read of the event (Indexer.refreshAccounts):
+ * nothing but HubSpot can say what such an account holds. The other accounts are patched.
  */
 
 /** What these paths use of the ingest handlers' dependencies. */
@@ -54,11 +56,6 @@ async function removeAccounts(indexer: Indexer, portalId: string, ids: Iterable<
   return { accountsRemoved, chunksDeleted };
 }
 
-/** Current snapshots of the given accounts, or null when one of them has none (the caller reads whole). */
-async function allSnapshots(indexer: Indexer, portalId: string, ids: string[]): Promise<Map<string, AccountHistory> | null> {
-  const snaps = await indexer.currentSnapshots(portalId, ids);
-  return ids.every((a) => snaps.has(a)) ? snaps : null;
-}
 
 /**
  * A deleted engagement, contact, deal or ticket: the store says which accounts hold it, each drops it from its
@@ -72,8 +69,7 @@ export async function ingestDeletion(deps: TargetedDeps, p: IngestRecordPayload)
   const source = `${p.objectType}:${p.objectId}`;
   const own = ownAccount(p.objectType, p.objectId);
   const holders = (await indexer.findAccountsHoldingSources(p.portalId, [source])).filter((a) => a !== own);
-  const snaps = await allSnapshots(indexer, p.portalId, holders);
-  if (!snaps) return null;
+  const snaps = await indexer.currentSnapshots(p.portalId, holders);
 
   let patch: (h: AccountHistory) => AccountHistory | null;
   if (isEngagement(p.objectType)) {
@@ -83,7 +79,7 @@ export async function ingestDeletion(deps: TargetedDeps, p: IngestRecordPayload)
   } else {
     // A contact: company-less deals and tickets it brought leave unless another contact of the account has them.
     const keep = await reachable(deps, [...snaps.values()], p.objectId);
-    patch = (h) => withoutRecords(h, { contacts: [p.objectId], deals: keep.drop(h, 'deals'), tickets: keep.drop(h, 'tickets') });
+    patch = (h) => keep.without(h, p.objectId);
   }
   const removed = own ? await removeAccounts(indexer, p.portalId, [own]) : { accountsRemoved: 0, chunksDeleted: 0 };
   const refresh = await indexer.refreshAccounts(p.portalId, holders, patch);
@@ -104,26 +100,36 @@ async function reachable(deps: TargetedDeps, histories: AccountHistory[], withou
     const contacts = companyless.length > 0 ? await deps.gateway.batchAssociations(type, 'contacts', companyless) : new Map<string, string[]>();
     out.set(type, { companies, contacts });
   }
+  const drop = (h: AccountHistory, type: 'deals' | 'tickets'): string[] | null => {
+    const { companies, contacts } = out.get(type)!;
+    // A record these reads did not cover (the snapshot changed since): unknown, the account is read whole.
+    if (h[type].some((o) => !companies.has(o.id))) return null;
+    const mine = new Set(h.contacts.map((c) => c.id).filter((c) => c !== without));
+    const company = h.company?.id;
+    return h[type]
+      .filter((o) => {
+        const cos = companies.get(o.id) ?? [];
+        if (cos.length > 0) return !(company && cos.includes(company));
+        return !(contacts.get(o.id) ?? []).some((c) => mine.has(c));
+      })
+      .map((o) => o.id);
+  };
   return {
-    drop(h: AccountHistory, type: 'deals' | 'tickets'): string[] {
-      const { companies, contacts } = out.get(type)!;
-      const mine = new Set(h.contacts.map((c) => c.id).filter((c) => c !== without));
-      const company = h.company?.id;
-      return h[type]
-        .filter((o) => {
-          const cos = companies.get(o.id) ?? [];
-          if (cos.length > 0) return !(company && cos.includes(company));
-          return !(contacts.get(o.id) ?? []).some((c) => mine.has(c));
-        })
-        .map((o) => o.id);
+    /** The account without contact `ct` and what only it brought; null when these reads cannot tell. */
+    without(h: AccountHistory, ct: string): AccountHistory | null {
+      const [deals, tickets] = [drop(h, 'deals'), drop(h, 'tickets')];
+      return deals && tickets ? withoutRecords(h, { contacts: [ct], deals, tickets }) : null;
     },
   };
 }
 
 /**
- * A new contact, deal or ticket (or company): read once with all its associations. When it arrives with no
- * engagements and no records of its own yet (HubSpot sends later associations as events of their own), it joins
- * the snapshots of the accounts it rolls up to, or starts its own account; otherwise the whole path runs.
+ * A new record, read once with all its associations. It joins the accounts it rolls up to (a company, or a
+ * company-less contact, starts its own) with what it brings: the engagements it already has, read as they are now
+ * (which also refreshes them in the other accounts that hold them: their associations now name this record), and
+ * for a contact its company-less deals and tickets with everything those bring, from the snapshots that hold
+ * them. A company that arrives with contacts, deals or tickets is an account never seen before whose content is
+ * spread over other records' associations: its first read is this event's one history read (the whole path).
  */
 export async function ingestNewRecord(deps: TargetedDeps, p: IngestRecordPayload): Promise<TargetedOutcome | null> {
   const { indexer, gateway } = deps;
@@ -131,29 +137,71 @@ export async function ingestNewRecord(deps: TargetedDeps, p: IngestRecordPayload
   const read = await gateway.readWithAssociations(type, p.objectId, { properties: [...HISTORY_PROPERTIES[type]], associations: [...RECORD_TYPES, ...ENGAGEMENT_TYPES] });
   if (!read) return null;
   const assoc = read.associations;
-  if (ENGAGEMENT_TYPES.some((t) => (assoc[t] ?? []).length > 0)) return null;
   const record = read.object;
-  const none = (...types: RecordType[]) => types.every((t) => (assoc[t] ?? []).length === 0);
+  const ids = (t: ObjectType) => assoc[t] ?? [];
+  if (type === 'companies' && (['contacts', 'deals', 'tickets'] as const).some((t) => ids(t).length > 0)) return null;
+
   let accounts: string[];
-  const known = new Map<string, AccountHistory>();
-  if (type === 'companies') {
-    if (!none('contacts', 'deals', 'tickets')) return null;
-    accounts = [p.objectId];
-    known.set(p.objectId, { ...emptyHistory(p.portalId, p.objectId), company: record });
-  } else if (type === 'contacts') {
-    if (!none('deals', 'tickets')) return null;
-    accounts = contactAccounts(p.objectId, assoc.companies ?? []);
-    const solo = contactAccountId(p.objectId);
-    if (accounts.includes(solo)) known.set(solo, { ...emptyHistory(p.portalId, solo), contacts: [record] });
-  } else {
-    accounts = await dealAccounts(deps, assoc.companies ?? [], assoc.contacts ?? []);
-  }
+  let travelling: Array<{ type: Shape; id: string }> = [];
+  if (type === 'companies') accounts = [p.objectId];
+  else if (type === 'contacts') {
+    accounts = contactAccounts(p.objectId, ids('companies'));
+    travelling = await companyless(deps, assoc);
+  } else accounts = await dealAccounts(deps, ids('companies'), ids('contacts'));
   accounts = unique(accounts).sort();
-  const existing = accounts.filter((a) => !known.has(a));
-  if (!(await allSnapshots(indexer, p.portalId, existing))) return null;
-  const key = type === 'companies' ? undefined : type;
-  const refresh = await indexer.refreshAccounts(p.portalId, accounts, (h) => (key ? withAdded(h, { [key]: [record] }) : null), known);
+
+  const carried = await carriedBy(deps, p.portalId, travelling);
+  const engagements = await readEngagements(deps, (t) => unique([...ids(t), ...(carried.unread.get(t) ?? [])]));
+  // The engagements as read now replace the snapshots' copies (withAdded keeps the last of each).
+  const add = { ...carried.bundle.records, engagements: [...carried.bundle.engagements, ...engagements] };
+  if (type !== 'companies') add[type] = [...(add[type] ?? []), record];
+  const own = ownAccount(type, p.objectId);
+  const known = new Map<string, AccountHistory>();
+  if (own && accounts.includes(own)) {
+    const base = emptyHistory(p.portalId, own);
+    known.set(own, withAdded(type === 'companies' ? { ...base, company: record } : base, add));
+  }
+  const elsewhere = (await indexer.findAccountsHoldingSources(p.portalId, engagements.map((e) => `${e.type}:${e.object.id}`))).filter((a) => !accounts.includes(a));
+  const refresh = await indexer.refreshAccounts(
+    p.portalId,
+    [...accounts, ...elsewhere],
+    // An account of its own (this record's) has no snapshot to patch: `known` is its whole history.
+    (h) => (h.accountId === own ? null : accounts.includes(h.accountId) ? withAdded(h, add) : withAdded(h, { engagements })),
+    known,
+  );
   return { current: accounts, refresh, removedSources: 0, accountsRemoved: 0, chunksDeleted: 0 };
+}
+
+/** Engagements by id, as they are now (one request per id up to four per type; HubSpotGateway.engagements). */
+async function readEngagements(deps: TargetedDeps, ids: (t: EngagementType) => string[]): Promise<Engagement[]> {
+  const read = await Promise.all(ENGAGEMENT_TYPES.map((t) => (ids(t).length > 0 ? deps.gateway.engagements(t, ids(t)) : Promise.resolve([]))));
+  return read.flat();
+}
+
+/**
+ * What deals and tickets joining an account bring: each with its engagements, from a snapshot that holds it. One
+ * no snapshot holds (it rolled up to no account until now, or its accounts have none) is read with the ids of its
+ * engagements (`unread`, for the caller to read with its own).
+ */
+async function carriedBy(deps: TargetedDeps, portalId: string, records: Array<{ type: Shape; id: string }>): Promise<{ bundle: Bundle; unread: Map<EngagementType, string[]> }> {
+  const bundle: Bundle = { records: {}, engagements: [] };
+  const unread = new Map<EngagementType, string[]>();
+  if (records.length === 0) return { bundle, unread };
+  const holders = await deps.indexer.findAccountsHoldingSources(portalId, records.map((r) => `${r.type}:${r.id}`));
+  const snaps = [...(await deps.indexer.currentSnapshots(portalId, holders)).values()];
+  for (const r of records) {
+    const held = bundleFrom(snaps, [r]);
+    if (held) {
+      (bundle.records[r.type] ??= []).push(...(held.records[r.type] ?? []));
+      bundle.engagements.push(...held.engagements);
+      continue;
+    }
+    const read = await deps.gateway.readWithAssociations(r.type, r.id, { properties: [...HISTORY_PROPERTIES[r.type]], associations: [...ENGAGEMENT_TYPES] });
+    if (!read) continue; // deleted meanwhile: its deletion event removes it
+    (bundle.records[r.type] ??= []).push(read.object);
+    for (const t of ENGAGEMENT_TYPES) unread.set(t, [...(unread.get(t) ?? []), ...(read.associations[t] ?? [])]);
+  }
+  return { bundle, unread };
 }
 
 /** What objects bring into an account: themselves, and the engagements (with associations) hanging off them. */
@@ -212,6 +260,7 @@ async function dealAccounts(deps: TargetedDeps, companies: string[], contacts: s
  * contact (the contact moves, with its company-less deals and tickets), company–deal/ticket and contact–deal/ticket
  * (the deal or ticket moves). The moving object is read as it is now with its associations; the accounts it
  * joins take it (and what it brings) from the snapshots of the accounts that held it, the accounts it left drop it.
+ * Other pairs of records move nothing (shapeUnchanged).
  */
 export async function ingestAssociationChange(deps: TargetedDeps, p: IngestRecordPayload): Promise<TargetedOutcome | null> {
   const other = p.related?.[0];
@@ -222,10 +271,31 @@ export async function ingestAssociationChange(deps: TargetedDeps, p: IngestRecor
   for (const t of ['deals', 'tickets'] as const) {
     if (types.has(t) && types.size === 2 && (types.has('companies') || types.has('contacts'))) return moveDealOrTicket(deps, p.portalId, t, idOf(t));
   }
-  return null;
+  // An engagement's associations: the caller ingests the engagement as it is now (an edit).
+  if ([...types].some(isEngagement)) return null;
+  return shapeUnchanged(deps, p);
 }
 
-/** A contact's companies changed: it (with its company-less deals and tickets) leaves and joins accounts. */
+/**
+ * An association that moves nothing between accounts: a deal with a ticket, or two records of one kind (parent and
+ * child companies). Accounts hold deals and tickets through companies and contacts only, and no history holds a
+ * record's links to another of its kind, so no history changes: the accounts holding the object are reconciled
+ * from their snapshots (no request). One without a snapshot is read only when the event asks for a generation,
+ * which needs an indexed history; otherwise its index is as right as before the event.
+ */
+async function shapeUnchanged(deps: TargetedDeps, p: IngestRecordPayload): Promise<TargetedOutcome> {
+  const holders = await deps.indexer.findAccountsHoldingSources(p.portalId, [`${p.objectType}:${p.objectId}`]);
+  const snaps = await deps.indexer.currentSnapshots(p.portalId, holders);
+  const targets = (p.generate?.length ?? 0) > 0 ? holders : holders.filter((a) => snaps.has(a));
+  const refresh = await deps.indexer.refreshAccounts(p.portalId, targets, (h) => h);
+  return { current: holders, refresh, removedSources: 0, accountsRemoved: 0, chunksDeleted: 0 };
+}
+
+/**
+ * A contact's companies changed: it (with its company-less deals and tickets) leaves and joins accounts. What it
+ * brings comes from the snapshots of the accounts that held it; when none holds it, the accounts it joins are read
+ * whole.
+ */
 async function moveContact(deps: TargetedDeps, portalId: string, ct: string): Promise<TargetedOutcome | null> {
   const { indexer, gateway } = deps;
   const read = await gateway.readWithAssociations('contacts', ct, { properties: [...HISTORY_PROPERTIES.contacts], associations: ['companies', 'deals', 'tickets'] });
@@ -233,25 +303,21 @@ async function moveContact(deps: TargetedDeps, portalId: string, ct: string): Pr
   const travelling = await companyless(deps, read.associations);
   const now = contactAccounts(ct, read.associations.companies ?? []);
   const before = await indexer.findAccountsHoldingSources(portalId, [`contacts:${ct}`]);
-  const snaps = await allSnapshots(indexer, portalId, unique([...before, ...now.filter((a) => !a.startsWith('contact:'))]));
-  if (!snaps) return null;
-  const share = bundleFrom(before.map((a) => snaps.get(a)!), [{ type: 'contacts', id: ct }, ...travelling]);
-  if (!share) return null;
-  share.records.contacts = [read.object];
+  const snaps = await indexer.currentSnapshots(portalId, unique([...before, ...now]));
+  const share = bundleFrom(before.filter((a) => snaps.has(a)).map((a) => snaps.get(a)!), [{ type: 'contacts', id: ct }, ...travelling]);
+  if (share) share.records.contacts = [read.object];
   const left = before.filter((a) => !now.includes(a));
   const solo = contactAccountId(ct);
   const removed = await removeAccounts(indexer, portalId, left.filter((a) => a === solo));
   const leftCompanies = left.filter((a) => a !== solo);
-  const keep = leftCompanies.length > 0 ? await reachable(deps, leftCompanies.map((a) => snaps.get(a)!), ct) : undefined;
+  const leftSnaps = leftCompanies.filter((a) => snaps.has(a)).map((a) => snaps.get(a)!);
+  const keep = leftSnaps.length > 0 ? await reachable(deps, leftSnaps, ct) : undefined;
   const known = new Map<string, AccountHistory>();
-  if (now.includes(solo) && !snaps.has(solo)) known.set(solo, withAdded(emptyHistory(portalId, solo), { ...share.records, engagements: share.engagements }));
+  if (share && now.includes(solo) && !snaps.has(solo)) known.set(solo, withAdded(emptyHistory(portalId, solo), { ...share.records, engagements: share.engagements }));
   const refresh = await indexer.refreshAccounts(
     portalId,
     unique([...now, ...leftCompanies]),
-    (h) =>
-      now.includes(h.accountId)
-        ? withAdded(h, { ...share.records, engagements: share.engagements })
-        : withoutRecords(h, { contacts: [ct], deals: keep!.drop(h, 'deals'), tickets: keep!.drop(h, 'tickets') }),
+    (h) => (now.includes(h.accountId) ? (share ? withAdded(h, { ...share.records, engagements: share.engagements }) : null) : (keep?.without(h, ct) ?? null)),
     known,
   );
   return { current: now, refresh, removedSources: 0, ...removed };
@@ -276,23 +342,18 @@ async function moveDealOrTicket(deps: TargetedDeps, portalId: string, type: 'dea
   if (!read) return null;
   const now = await dealAccounts(deps, read.associations.companies ?? [], read.associations.contacts ?? []);
   const before = await indexer.findAccountsHoldingSources(portalId, [`${type}:${id}`]);
-  const snaps = await allSnapshots(indexer, portalId, unique([...before, ...now]));
-  if (!snaps) return null;
   const joined = now.filter((a) => !before.includes(a));
-  const share = joined.length > 0 ? bundleFrom(before.map((a) => snaps.get(a)!), [{ type, id }]) ?? (await freshShare(deps, type, read.object)) : { records: {}, engagements: [] };
-  if (!share) return null;
+  let share: Bundle = { records: {}, engagements: [] };
+  if (joined.length > 0) {
+    // What it brings: from a snapshot that holds it, or (held by none) its engagements read as they are now.
+    const carried = await carriedBy(deps, portalId, [{ type, id }]);
+    share = { records: {}, engagements: [...carried.bundle.engagements, ...(await readEngagements(deps, (t) => unique(carried.unread.get(t) ?? [])))] };
+  }
   share.records[type] = [read.object];
   const refresh = await indexer.refreshAccounts(portalId, unique([...now, ...before]), (h) =>
     now.includes(h.accountId) ? withAdded(h, { ...share.records, engagements: share.engagements }) : withoutRecords(h, { [type]: [id] }),
   );
   return { current: now, refresh, removedSources: 0, accountsRemoved: 0, chunksDeleted: 0 };
-}
-
-/** A deal or ticket no account held yet brings only itself when it has no engagements; else unknown (null). */
-async function freshShare(deps: TargetedDeps, type: 'deals' | 'tickets', record: HubSpotObject): Promise<Bundle | null> {
-  const read = await deps.gateway.readWithAssociations(type, record.id, { associations: [...ENGAGEMENT_TYPES] });
-  if (!read || ENGAGEMENT_TYPES.some((t) => (read.associations[t] ?? []).length > 0)) return null;
-  return { records: { [type]: [record] }, engagements: [] };
 }
 
 /**
@@ -313,9 +374,11 @@ export async function ingestMerge(deps: TargetedDeps, p: IngestRecordPayload): P
   const before = await indexer.findAccountsHoldingSources(p.portalId, sources);
 
   if (type === 'companies') {
-    const snaps = await allSnapshots(indexer, p.portalId, unique([p.objectId, ...before]));
-    if (!snaps || !snaps.has(p.objectId)) return null;
+    // The kept company takes what the merged ones held; a merged one without a snapshot (never indexed, or its
+    // snapshot gone) leaves that unknown, and the kept company is read whole.
+    const snaps = await indexer.currentSnapshots(p.portalId, unique([p.objectId, ...merged]));
     const from = merged.map((m) => snaps.get(m)).filter((h): h is AccountHistory => h !== undefined);
+    const complete = from.length === merged.length;
     const add = {
       contacts: from.flatMap((h) => h.contacts),
       deals: from.flatMap((h) => h.deals),
@@ -324,7 +387,7 @@ export async function ingestMerge(deps: TargetedDeps, p: IngestRecordPayload): P
     };
     const removed = await removeAccounts(indexer, p.portalId, merged);
     const refresh = await indexer.refreshAccounts(p.portalId, [p.objectId], (h) =>
-      withAdded({ ...h, company: read.object, engagements: rekeyed(h.engagements, 'companies', gone, p.objectId) }, add),
+      complete ? withAdded({ ...h, company: read.object, engagements: rekeyed(h.engagements, 'companies', gone, p.objectId) }, add) : null,
     );
     return { current: [p.objectId], refresh, removedSources: merged.length, ...removed };
   }
@@ -332,23 +395,29 @@ export async function ingestMerge(deps: TargetedDeps, p: IngestRecordPayload): P
   const shape: Shape = type;
   const now = shape === 'contacts' ? contactAccounts(p.objectId, read.associations.companies ?? []) : await dealAccounts(deps, read.associations.companies ?? [], read.associations.contacts ?? []);
   const travelling = shape === 'contacts' ? await companyless(deps, read.associations) : [];
-  const snaps = await allSnapshots(indexer, p.portalId, unique([...before, ...now.filter((a) => !a.startsWith('contact:') || before.includes(a))]));
-  if (!snaps) return null;
+  const snaps = await indexer.currentSnapshots(p.portalId, unique([...before, ...now]));
   const held = [...snaps.values()];
-  const share = bundleFrom(held, [...[p.objectId, ...merged].filter((id) => held.some((h) => h[shape].some((o) => o.id === id))).map((id) => ({ type: shape, id })), ...travelling]);
-  if (!share) return null;
-  share.records[shape] = [read.object];
-  const engagements = rekeyed(share.engagements, type, gone, p.objectId);
+  // What the kept and merged records bring, known only when every account that held one has its snapshot; else
+  // the accounts they roll up to now are read whole.
+  const share = before.every((a) => snaps.has(a))
+    ? bundleFrom(held, [...[p.objectId, ...merged].filter((id) => held.some((h) => h[shape].some((o) => o.id === id))).map((id) => ({ type: shape, id })), ...travelling])
+    : null;
+  if (share) share.records[shape] = [read.object];
+  const engagements = share ? rekeyed(share.engagements, type, gone, p.objectId) : [];
   const stale = unique([...before.filter((a) => !now.includes(a)), ...(shape === 'contacts' ? merged.map(contactAccountId) : [])]);
   const removed = await removeAccounts(indexer, p.portalId, stale.filter((a) => a.startsWith('contact:')));
   const known = new Map<string, AccountHistory>();
-  for (const a of now) if (!snaps.has(a)) known.set(a, withAdded(emptyHistory(p.portalId, a), { ...share.records, engagements }));
+  // The kept contact's own account (it has no company), new: built from what it brings. Other accounts without a
+  // snapshot hold more than this merge knows: they are read whole.
+  const solo = shape === 'contacts' ? contactAccountId(p.objectId) : undefined;
+  if (share && solo && now.includes(solo) && !snaps.has(solo)) known.set(solo, withAdded(emptyHistory(p.portalId, solo), { ...share.records, engagements }));
   const refresh = await indexer.refreshAccounts(
     p.portalId,
     unique([...now, ...stale.filter((a) => !a.startsWith('contact:'))]),
     (h) => {
       const without = withoutRecords({ ...h, engagements: rekeyed(h.engagements, type, gone, p.objectId) }, { [shape]: merged });
-      return now.includes(h.accountId) ? withAdded(without, { ...share.records, engagements }) : without;
+      if (!now.includes(h.accountId)) return without;
+      return share ? withAdded(without, { ...share.records, engagements }) : null;
     },
     known,
   );

@@ -29,6 +29,11 @@ export interface GatewayStats {
   retries: number;
   /** Calls that ended in an error thrown to the caller (after retries). */
   errors: number;
+  /**
+   * `accountHistories` calls: each reads its accounts whole (~50 requests, whatever their number up to the batch
+   * sizes). The event path spends at most one per event (test/events/history-reads.test.ts).
+   */
+  historyReads: number;
 }
 
 export interface PropertyDefinition {
@@ -88,8 +93,8 @@ export interface HubSpotGateway {
   /** All associations of engagements to records. */
   engagementAssociations(type: ObjectType, ids: string[]): Promise<Map<string, AssociationSet>>;
   /**
-   * Engagements by id as an account history holds them (properties, all associations, product-output flag):
-   * five requests whatever the number of ids. Ids that no longer exist are absent.
+   * Engagements by id as an account history holds them (properties, all associations, product-output flag): one
+   * request per id for up to four ids, five whatever the number of ids beyond. Ids that no longer exist are absent.
    */
   engagements(type: EngagementType, ids: string[]): Promise<Engagement[]>;
   /**

@@ -42,7 +42,7 @@ class AttemptTimedOut extends Error {}
  * maps failures to typed errors, retries what can be retried, and keeps the counters.
  */
 export class RequestExecutor {
-  private readonly counters: GatewayStats = { requests: 0, http429: 0, retries: 0, errors: 0 };
+  private readonly counters: Omit<GatewayStats, 'historyReads'> = { requests: 0, http429: 0, retries: 0, errors: 0 };
   private closed = false;
   private readonly metrics: ContainerMetrics;
   private readonly tracing: Tracing;
@@ -55,7 +55,7 @@ export class RequestExecutor {
     this.tracing = opts.tracing ?? NO_TRACING;
   }
 
-  stats(): GatewayStats {
+  stats(): Omit<GatewayStats, 'historyReads'> {
     return { ...this.counters };
   }
 

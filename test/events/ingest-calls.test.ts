@@ -225,10 +225,10 @@ describe('HubSpot requests of one webhook-triggered ingest', () => {
     const together = await requestsDuring(async () =>
       r.push(...(await Promise.all(notes.map((id) => ingestRecord(deps, record({ objectType: 'notes', objectId: id, reason: 'creation' })))))),
     );
-    console.log(`HubSpot requests, one delivery of ${companies.length} notes on ${companies.length} accounts ingested together: ${together} (one alone: 5)`);
+    console.log(`HubSpot requests, one delivery of ${companies.length} notes on ${companies.length} accounts ingested together: ${together} (one alone: 1)`);
     expect(r.map((x) => x.current)).toEqual(companies.map((c) => [c]));
     expect(r.every((x) => x.patched === 1)).toBe(true);
-    // One alone costs 5 (the note and its four association kinds): together they share those 5.
+    // One alone costs 1 (the note read with its associations); a batch of five or more shares five requests.
     expect(together).toBeLessThanOrEqual(LIMIT);
     await expectSameAsFullRead();
   });
@@ -276,6 +276,7 @@ describe('HubSpot requests of ingests that change the shape of accounts', () => 
   const history = async (account: string) => (await snapshots.get(portalId, account))!.history;
   const holds = async (account: string, source: string) => (await stack.store.listChunkKeys(portalId, account)).some((k) => k.sourceId === source);
   const counts: Record<string, number> = {};
+  const gw = () => stack.gateway;
   /** Ingests one job the way the queue runs it; records and checks its HubSpot requests. */
   const ingest = async (name: string, p: Omit<IngestRecordPayload, 'portalId' | 'occurredAt'>) => {
     const out = { current: [] as string[] };
@@ -373,6 +374,91 @@ describe('HubSpot requests of ingests that change the shape of accounts', () => 
     await api('POST', '/crm/v3/objects/companies/merge', { primaryObjectId: survivor, objectIdToMerge: gone });
     expect((await ingest('merge (companies)', { objectType: 'companies', objectId: survivor, reason: 'merge', mergedObjectIds: [gone] })).current).toEqual([survivor]);
     expect(await stack.store.listAccounts(portalId)).not.toContain(gone);
+    await expectSameAsFullRead();
+  });
+
+  const assoc = (typeId: number, id: string) => ({ to: { id }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: typeId }] });
+  const create = async (type: string, properties: Record<string, string>, associations: unknown[]) =>
+    ((await api('POST', `/crm/v3/objects/${type}`, { properties, associations })) as { id: string }).id;
+  const note = (text: string, associations: unknown[]) => create('notes', { hs_note_body: text, hs_timestamp: new Date().toISOString() }, associations);
+
+  it('new records that already carry engagements, and a new contact with a company-less deal: no history read', async () => {
+    const [x, y, z] = [company(3), company(4), company(5)];
+    // A company-less deal of one of X's contacts (it rolls up to X through that contact), with a note of its own.
+    const c0 = (await history(x)).contacts[0]!.id;
+    const deal = await create('deals', { dealname: 'Heron renewal', amount: '18000', dealstage: 'appointmentscheduled', pipeline: 'default' }, [assoc(3, c0)]);
+    expect((await ingest('new deal', { objectType: 'deals', objectId: deal, reason: 'creation' })).current).toEqual([x]);
+    const onDeal = await note('Heron renewal: legal review booked.', [assoc(214, deal)]);
+    await ingest('note', { objectType: 'notes', objectId: onDeal, reason: 'creation' });
+    const onY = await note('Kestrel call recap, shared with a partner.', [assoc(190, y)]);
+    await ingest('note', { objectType: 'notes', objectId: onY, reason: 'creation' });
+    const reads = gw().stats().historyReads;
+
+    // A new contact at Z, already on that deal and on Y's note: Z takes the contact, the deal, the deal's note and
+    // Y's note; Y's copy of the note now names the contact; X keeps the deal (through its own contact).
+    const k = await create('contacts', { firstname: 'Ada', lastname: 'Wren', email: 'ada.wren@kestrel.example' }, [assoc(279, z), assoc(4, deal), assoc(201, onY)]);
+    expect((await ingest('new contact carrying a deal and a note', { objectType: 'contacts', objectId: k, reason: 'creation' })).current).toEqual([z]);
+    for (const source of [`contacts:${k}`, `deals:${deal}`, `notes:${onDeal}`, `notes:${onY}`]) expect(await holds(z, source), source).toBe(true);
+    expect(await holds(x, `deals:${deal}`)).toBe(true);
+    expect((await history(y)).engagements.find((e) => e.object.id === onY)?.associations.contacts).toEqual([k]);
+
+    // A new deal at Y that already has a note (logged on the company before the deal existed).
+    const early = await note('Kestrel wants a three-year term.', [assoc(190, y)]);
+    await ingest('note', { objectType: 'notes', objectId: early, reason: 'creation' });
+    const d2 = await create('deals', { dealname: 'Kestrel three-year', amount: '64000', dealstage: 'qualifiedtobuy', pipeline: 'default' }, [assoc(341, y), assoc(213, early)]);
+    expect((await ingest('new deal carrying a note', { objectType: 'deals', objectId: d2, reason: 'creation' })).current).toEqual([y]);
+    expect((await history(y)).engagements.find((e) => e.object.id === early)?.associations.deals).toEqual([d2]);
+    expect(gw().stats().historyReads).toBe(reads);
+    await expectSameAsFullRead();
+  });
+
+  it('associations that move no record between accounts: a deal with a ticket (no request), a note with a company', async () => {
+    const [y, z] = [company(4), company(5)];
+    const ticket = await create('tickets', { subject: 'Export stalls at 80%', hs_pipeline: '0', hs_pipeline_stage: '1' }, [assoc(339, y)]);
+    await ingest('new ticket', { objectType: 'tickets', objectId: ticket, reason: 'creation' });
+    const deal = (await history(y)).deals[0]!.id;
+    await api('PUT', `/crm/v4/objects/deals/${deal}/associations/default/tickets/${ticket}`);
+    const reads = gw().stats().historyReads;
+    const [a, b] = [{ objectType: 'deals' as const, objectId: deal }, { objectType: 'tickets' as const, objectId: ticket }];
+    const sides = [
+      await requestsDuring(() => ingestRecord(deps, record({ ...a, reason: 'associationChange', related: [b] }))),
+      await requestsDuring(() => ingestRecord(deps, record({ ...b, reason: 'associationChange', related: [a] }))),
+    ];
+    counts['association change (deal–ticket)'] = Math.max(...sides);
+    expect(sides).toEqual([0, 0]);
+
+    // A note added to a second company (a generic object event, when HubSpot sends one): it joins that account.
+    const n = await note('Shared roadmap review.', [assoc(190, y)]);
+    await ingest('note', { objectType: 'notes', objectId: n, reason: 'creation' });
+    await api('PUT', `/crm/v4/objects/notes/${n}/associations/default/companies/${z}`);
+    await ingest('association change (note–company)', { objectType: 'notes', objectId: n, reason: 'associationChange', related: [{ objectType: 'companies', objectId: z }] });
+    await ingest('association change (note–company)', { objectType: 'companies', objectId: z, reason: 'associationChange', related: [{ objectType: 'notes', objectId: n }] });
+    expect(await holds(z, `notes:${n}`)).toBe(true);
+    expect(await holds(y, `notes:${n}`)).toBe(true);
+    expect(gw().stats().historyReads).toBe(reads);
+    await expectSameAsFullRead();
+  });
+
+  it('an event whose account has no snapshot reads that account alone, in one history read; the others are patched', async () => {
+    // Company 2 is indexed but its snapshot is gone (as after a cache purge); Y has one.
+    const [bare, y] = [company(2), company(4)];
+    await snapshots.delete(portalId, [bare]);
+    expect(await stack.store.listAccounts(portalId)).toContain(bare);
+    const deal = (await history(y)).deals.at(-1)!.id;
+    await api('POST', '/crm/v4/associations/deals/companies/batch/archive', { inputs: [{ from: { id: deal }, to: [{ id: y }] }] });
+    await api('PUT', `/crm/v4/objects/deals/${deal}/associations/default/companies/${bare}`);
+    const reads = gw().stats().historyReads;
+    const r = { patched: 0, current: [] as string[] };
+    await requestsDuring(async () => Object.assign(r, await ingestRecord(deps, record({ objectType: 'deals', objectId: deal, reason: 'associationChange', related: [{ objectType: 'companies', objectId: y }] }))));
+    expect(r.current).toEqual([bare]);
+    expect(gw().stats().historyReads - reads).toBe(1);
+    expect(r.patched).toBe(1); // Y patched; the bare company read whole (its first read), which leaves it a snapshot
+    expect(await snapshots.get(portalId, bare)).not.toBeNull();
+    expect(await holds(bare, `deals:${deal}`)).toBe(true);
+    expect(await holds(y, `deals:${deal}`)).toBe(false);
+    // Its next event patches.
+    await ingest('association change (deal)', { objectType: 'companies', objectId: bare, reason: 'associationChange', related: [{ objectType: 'deals', objectId: deal }] });
+    expect(gw().stats().historyReads - reads).toBe(1);
     await expectSameAsFullRead();
   });
 });
