@@ -179,6 +179,25 @@ export function interleave<T>(lists: readonly (readonly T[])[]): T[] {
 }
 
 /**
+ * One chunk of every source before a second chunk of any: two facets often pick two chunks of the same long call
+ * (its budget line and its signer line), and a second slot for that call would push out the one e-mail that
+ * states another fact. The order within each pass is kept.
+ */
+export function sourcesFirst<T extends { chunk: Pick<ChunkPayload, 'sourceId'> }>(hits: readonly T[]): T[] {
+  const seen = new Set<string>();
+  const first: T[] = [];
+  const later: T[] = [];
+  for (const h of hits) {
+    if (seen.has(h.chunk.sourceId)) later.push(h);
+    else {
+      seen.add(h.chunk.sourceId);
+      first.push(h);
+    }
+  }
+  return [...first, ...later];
+}
+
+/**
  * The trigger's chunks as indexed. The generation runs after the ingest of its event (the ingest job enqueues
  * it), so they are there; a trigger with nothing to index (an empty call) simply has none.
  */
@@ -253,6 +272,7 @@ export async function buildContext(input: BuildContextInput): Promise<AgentConte
           accountId: input.accountId,
           facet: f,
           k: f.quota ?? 1,
+          excludeSourceIds: triggerSources,
           mode: input.mode ?? 'hybrid',
           filter: { sourceTypes: HISTORY_SOURCE_TYPES },
           ...(input.now ? { now: input.now } : {}),
@@ -268,7 +288,7 @@ export async function buildContext(input: BuildContextInput): Promise<AgentConte
     return true;
   });
   const packed = packToBudget(
-    hits,
+    sourcesFirst(hits),
     Math.max(0, input.tokenBudget - used),
   );
   const retrieved: ContextChunk[] = packed.hits.map(({ chunk }) => ({

@@ -1,7 +1,12 @@
-import { describe, expect, it } from 'vitest';
-import { BUDGET, DATE, DECISION, MONEY, TIMELINE } from '../../src/agents/deal-facets.ts';
-import { chunkSentences, facetCueScore, rankForFacet } from '../../src/retrieval/facet-search.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BUDGET, COMPETITION, DATE, DECISION, MONEY, TIMELINE } from '../../src/agents/deal-facets.ts';
+import { OfflineHashEmbedder } from '../../src/ingest/embedders/offline-hash-embedder.ts';
+import { sourcesFirst } from '../../src/retrieval/context-builder.ts';
+import { chunkSentences, facetCueScore, facetSearch, rankForFacet, statedValues } from '../../src/retrieval/facet-search.ts';
+import { SqliteVectorStore } from '../../src/retrieval/sqlite-vector-store.ts';
 import type { ChunkHit } from '../../src/retrieval/vector-store.ts';
+import { tempDir } from '../support/tmp.ts';
+import { chunk } from './vector-store.contract.ts';
 
 const hit = (id: string, text: string, occurredAt: string, score = 1): ChunkHit => ({
   chunk: {
@@ -59,5 +64,68 @@ describe('rankForFacet', () => {
       hit('new', 'Finance approved $65,000 for the project.', '2025-09-01', 0.5),
     ]);
     expect(ranked.map((h) => h.chunk.id)).toEqual(['old', 'new', 'x']);
+  });
+});
+
+describe('near-duplicates and outdated statements step back', () => {
+  it('a forwarded copy of a statement ranks behind the original, even though it is newer', () => {
+    const ranked = rankForFacet(BUDGET, [
+      hit('fwd', 'FYI see below.\n> Finance has put $80,000 aside for this tool.\n> Thanks', '2025-06-03', 1),
+      hit('orig', 'Hi, Finance has put $80,000 aside for this tool. Thanks', '2025-06-01', 0.8),
+      hit('other', 'The pilot went fine, nothing about money.', '2025-06-02', 0.9),
+    ]);
+    expect(ranked.map((h) => h.chunk.id)).toEqual(['orig', 'other', 'fwd']);
+  });
+
+  it('a statement whose value a newer one revises ranks behind every current answer', () => {
+    const ranked = rankForFacet(BUDGET, [
+      hit('revision', 'Quick correction: we can spend $70,000, the $90,000 from March no longer holds.', '2025-09-01', 0.5),
+      hit('old', 'Finance approved $90,000 for the project.', '2025-03-01', 1),
+      hit('unrelated', 'Finance approved $12,000 for the training budget.', '2025-01-01', 0.7),
+    ]);
+    expect(ranked.map((h) => h.chunk.id)).toEqual(['unrelated', 'revision', 'old']);
+    const signer = rankForFacet(DECISION, [
+      hit('old', 'Ms. Park signs contracts of this size.', '2025-03-01', 1),
+      hit('new', 'Mr. Diallo approves contracts now that Ms. Park moved to another team.', '2025-09-01', 0.4),
+    ]);
+    expect(signer.map((h) => h.chunk.id)).toEqual(['new', 'old']);
+    expect(statedValues('revised from $58,000 to 60k usd by Ms. Varga')).toEqual(['$58,000', '60k usd', 'ms. varga']);
+  });
+
+  it('a newer statement of the same value does not push the older one back (it revises nothing)', () => {
+    const ranked = rankForFacet(BUDGET, [
+      hit('a', 'Finance approved $50,000 for the project.', '2025-03-01', 1),
+      hit('b', 'As agreed, the $50,000 budget is approved.', '2025-09-01', 0.5),
+    ]);
+    expect(ranked.map((h) => h.chunk.id).sort()).toEqual(['a', 'b']);
+    expect(ranked.map((h) => h.chunk.id)).toEqual(['b', 'a']);
+  });
+
+  it('one chunk of every source before a second chunk of any', () => {
+    const h = (id: string, source: string) => ({ chunk: { sourceId: source }, id });
+    expect(sourcesFirst([h('c1', 'calls:1'), h('c2', 'calls:1'), h('e1', 'emails:2'), h('c3', 'calls:1'), h('n1', 'notes:3')]).map((x) => x.id)).toEqual(['c1', 'e1', 'n1', 'c2', 'c3']);
+  });
+});
+
+describe('facetSearch', () => {
+  const tmp = tempDir('facet-search-');
+  afterAll(() => tmp.cleanup());
+
+  it("the trigger's own source cannot take a facet's slot", async () => {
+    const embedder = new OfflineHashEmbedder({ dimensions: 64 });
+    const store = new SqliteVectorStore({ dataDir: tmp.dir, chunkDimensions: 64, accountDimensions: 64 });
+    await store.init();
+    const texts: Array<[string, string]> = [
+      ['calls:1', 'We are also evaluating Zendrix in parallel, comparing their offer.'],
+      ['emails:2', 'To be transparent, Orbisoft pitched us and their offer is on the table.'],
+      ['notes:3', 'The onboarding plan was shared with the team.'],
+    ];
+    const { vectors } = await embedder.embed(texts.map((t) => t[1]));
+    await store.upsertChunks(texts.map(([sourceId, text], i) => chunk({ portalId: 'p', accountId: 'a', id: `c${i}`, sourceId, sourceType: sourceId.startsWith('calls') ? 'call' : sourceId.startsWith('emails') ? 'email' : 'note', text, vector: vectors[i]! })));
+    const search = (exclude?: Set<string>) =>
+      facetSearch({ store, embedder, portalId: 'p', accountId: 'a', facet: COMPETITION, k: 1, ...(exclude ? { excludeSourceIds: exclude } : {}) });
+    expect((await search()).map((h) => h.chunk.sourceId)).toEqual(['calls:1']);
+    expect((await search(new Set(['calls:1']))).map((h) => h.chunk.sourceId)).toEqual(['emails:2']);
+    await store.close();
   });
 });
