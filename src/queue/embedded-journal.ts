@@ -30,6 +30,17 @@ export type Settlement =
   | { id: number; outcome: 'retry'; error: string; retryAt: number }
   | { id: number; outcome: 'dead'; error: string };
 
+/** A job as `queue_jobs` stores it, serialised (see `EmbeddedJournal.rows`). */
+export interface JobRow {
+  type: JobType;
+  key: string | null;
+  portal: string;
+  payload: string;
+  maxAttempts: number;
+  runAt: number;
+  createdAt: number;
+}
+
 const emptyStats = (): JobStats => ({ waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0, dead: 0 });
 
 export class EmbeddedJournal {
@@ -56,6 +67,27 @@ export class EmbeddedJournal {
 
   /** Inserts the jobs in one transaction; a spec whose key matches a waiting job returns that job's id instead. */
   enqueue(jobs: JobSpec[], defaultMaxAttempts: number, now: number): string[] {
+    return this.insert(EmbeddedJournal.rows(jobs, defaultMaxAttempts, now));
+  }
+
+  /**
+   * The jobs' rows, serialised outside any transaction: the file's write lock (which every other process's writes
+   * wait for) is then held for the inserts only, and a write retried while the lock is taken serialises once.
+   */
+  static rows(jobs: JobSpec[], defaultMaxAttempts: number, now: number): JobRow[] {
+    return jobs.map((spec) => ({
+      type: spec.type,
+      key: spec.key ?? null,
+      portal: portalOfJob(spec.type, spec.payload),
+      payload: JSON.stringify(spec.payload ?? null),
+      maxAttempts: Math.max(1, spec.maxAttempts ?? defaultMaxAttempts),
+      runAt: now + Math.max(0, spec.delayMs ?? 0),
+      createdAt: now,
+    }));
+  }
+
+  /** `enqueue` of rows made by `rows`. */
+  insert(rows: JobRow[]): string[] {
     const findWaiting = this.sql(
       `SELECT id FROM queue_jobs WHERE queue = ? AND key = ? AND state = 'waiting' ORDER BY id LIMIT 1`,
     );
@@ -63,19 +95,17 @@ export class EmbeddedJournal {
       `INSERT INTO queue_jobs (queue, type, portal, payload, key, state, max_attempts, run_at, created_at)
        VALUES (?, ?, ?, ?, ?, 'waiting', ?, ?, ?)`,
     );
-    const tx = this.db.transaction((specs: JobSpec[]) =>
-      specs.map((spec) => {
-        if (spec.key) {
-          const existing = findWaiting.get(this.queue, spec.key) as { id: number } | undefined;
+    const tx = this.db.transaction(() =>
+      rows.map((r) => {
+        if (r.key) {
+          const existing = findWaiting.get(this.queue, r.key) as { id: number } | undefined;
           if (existing) return String(existing.id);
         }
-        const maxAttempts = Math.max(1, spec.maxAttempts ?? defaultMaxAttempts);
-        const runAt = now + Math.max(0, spec.delayMs ?? 0);
-        const info = insert.run(this.queue, spec.type, portalOfJob(spec.type, spec.payload), JSON.stringify(spec.payload ?? null), spec.key ?? null, maxAttempts, runAt, now);
+        const info = insert.run(this.queue, r.type, r.portal, r.payload, r.key, r.maxAttempts, r.runAt, r.createdAt);
         return String(info.lastInsertRowid);
       }),
     );
-    return tx.immediate(jobs);
+    return tx.immediate();
   }
 
   /**

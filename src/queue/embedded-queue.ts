@@ -75,7 +75,8 @@ export class EmbeddedQueue implements JobQueue {
   async enqueue(jobs: JobSpec[]): Promise<string[]> {
     this.assertOpen();
     if (jobs.length === 0) return [];
-    const ids = await this.withWriteLock((journal) => journal.enqueue(jobs, this.opts.defaultMaxAttempts, Date.now()));
+    const rows = EmbeddedJournal.rows(jobs, this.opts.defaultMaxAttempts, Date.now());
+    const ids = await this.withWriteLock((journal) => journal.insert(rows));
     // Wake workers on the next turn: the producer (e.g. the webhook route) answers its caller first instead of
     // running the first slice of a job synchronously inside enqueue().
     setImmediate(() => this.wake.emit('job'));
