@@ -14,6 +14,7 @@ import { cacheKvMigrations } from './migrations/cache-kv.ts';
 import { queueJobMigrations } from './migrations/queue-jobs.ts';
 import { vectorTableMigrations } from './migrations/vector-tables.ts';
 import { windowLogMigrations } from './migrations/window-log.ts';
+import { portalLeaseMigrations } from './migrations/portal-leases.ts';
 import type { SqliteFileContext, SqliteFileMigration } from './migrations/sqlite-file.ts';
 
 export type { SqliteFileContext } from './migrations/sqlite-file.ts';
@@ -57,6 +58,7 @@ const GROUPS: Group[] = [
   { group: 'queue', file: 'main', fileMigrations: queueJobMigrations },
   { group: 'vectors', file: 'main', fileMigrations: vectorTableMigrations },
   { group: 'limiter', file: 'limiter', fileMigrations: windowLogMigrations },
+  { group: 'portal-leases', migrations: portalLeaseMigrations },
 ];
 
 function qualified(index: number, group: string, name: string): string {

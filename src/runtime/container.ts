@@ -460,7 +460,13 @@ export function createContainer(config: Config, logger: Logger, opts: { role?: s
     const own = (s as PortalScope & { close?: () => Promise<void> }).close;
     if (own) await own();
   };
-  const scopes = new PortalScopes({ build: buildScope, close: closeScope, max: config.PORTAL_SCOPES_MAX, idleMs: config.PORTAL_SCOPE_IDLE_MS });
+  // Leases every process on this database sees: a purge here waits for other processes' requests and jobs too.
+  const sharedLeases = res.lazy(
+    'portal-leases',
+    async () => new (await import('./shared-portal-leases.ts')).SqlPortalLeases(await sql(), { logger: logger.child({ module: 'portal-leases' }) }),
+    (l) => l.close(),
+  );
+  const scopes = new PortalScopes({ build: buildScope, close: closeScope, max: config.PORTAL_SCOPES_MAX, idleMs: config.PORTAL_SCOPE_IDLE_MS, shared: sharedLeases });
   const portalScopes = res.lazy('portal-scopes', async () => scopes, (s) => s.closeAll());
 
   const self: Container = {

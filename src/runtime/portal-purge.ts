@@ -24,8 +24,10 @@ type Container = PurgeDeps;
  * Purging a portal: everything this deployment holds of it goes, from every store, and the fact of the purge is
  * recorded (portal id, time, actor) so the audit log's append-only guard lets exactly that portal's rows go.
  *   1. its work stops: OAuth mode uninstalls it (tokens erased, webhooks dropped); then the purge takes the portal
- *      to itself in this process (PortalScopes.exclusive): the jobs and API requests holding it finish first, new
- *      ones wait until the purge is over (and then find the portal not served), so none writes between the steps;
+ *      to itself (PortalScopes.exclusive), in this process and in every other one on the same database (the shared
+ *      leases of runtime/shared-portal-leases.ts: an API server's requests and a worker's jobs, when the purge runs
+ *      from the CLI): the jobs and API requests holding it finish first, new ones wait until the purge is over (and
+ *      then find the portal not served), so none writes between the steps;
  *   2. the queue: its waiting, delayed, dead and finished jobs (and webhook batches of only its events);
  *   3. the vector store: every chunk and account profile of the portal;
  *   4. the cache: its webhook high-water marks and own-write markers (keys named by portal);

@@ -6,6 +6,7 @@ import type { Indexer } from '../ingest/indexer.ts';
 import type { ScorerModel } from '../agents/scorer/model.ts';
 import type { WritebackService } from '../writeback/create-writeback.ts';
 import { AppError } from '../errors.ts';
+import type { SharedPortalLeases } from './shared-portal-leases.ts';
 
 /**
  * Everything that works for one HubSpot portal: its gateway (its own token and its own rate limiter, since
@@ -64,6 +65,14 @@ export interface PortalScopesOptions {
   /** A scope unused for this long is closed (default 15 minutes); the next use builds it again. */
   idleMs?: number;
   now?: () => number;
+  /**
+   * The leases other processes on the same database see (runtime/shared-portal-leases.ts): a process's first lease
+   * on a portal is recorded there (and waits while another process purges it), and `exclusive` also waits for
+   * other processes' work on the portal to end. Without it, leases are this process's only.
+   */
+  shared?: () => Promise<SharedPortalLeases | undefined>;
+  /** How often `exclusive` looks again at other processes' leases while waiting (default 100 ms). */
+  sharedPollMs?: number;
 }
 
 interface Entry {
@@ -84,8 +93,9 @@ export interface PortalLease {
 /** A purge (or another exclusive change) that could not start because the portal's work did not end in time. */
 export class PortalBusyError extends AppError {
   readonly retryable = true;
-  constructor(readonly portalId: string, holders: number, waitedMs: number) {
-    super('PORTAL_BUSY', `HubSpot portal ${portalId} still has ${holders} job(s) or request(s) running after ${Math.round(waitedMs / 1000)} s: nothing was purged, try again`);
+  constructor(readonly portalId: string, holders: number, waitedMs: number, elsewhere = false) {
+    const what = elsewhere ? `is still worked on by ${holders} other process(es)` : `still has ${holders} job(s) or request(s) running`;
+    super('PORTAL_BUSY', `HubSpot portal ${portalId} ${what} after ${Math.round(waitedMs / 1000)} s: nothing was purged, try again`);
   }
 }
 
@@ -95,6 +105,8 @@ interface Gate {
   exclusive: Promise<void> | undefined;
   /** Wakes an exclusive hold waiting for the last lease. */
   drained: (() => void) | undefined;
+  /** This process's hold in the shared leases, taken by the first lease and given back after the last. */
+  shared?: Promise<void> | undefined;
 }
 
 /**
@@ -106,6 +118,8 @@ interface Gate {
 export class PortalScopes {
   private readonly scopes = new Map<string, Entry>();
   private readonly gates = new Map<string, Gate>();
+  /** Per portal, the shared-lease writes in order (a release must not overtake the hold after it, nor the reverse). */
+  private readonly sharedOps = new Map<string, Promise<void>>();
   private readonly max: number;
   private readonly idleMs: number;
   private readonly now: () => number;
@@ -154,11 +168,25 @@ export class PortalScopes {
       }
       gate.holders -= 1;
       if (gate.holders === 0) {
+        if (gate.shared) {
+          gate.shared = undefined;
+          void this.sharedOp(portalId, (s) => s.release(portalId)).catch(() => undefined);
+        }
         gate.drained?.();
         if (!gate.exclusive) this.gates.delete(portalId);
       }
     };
     try {
+      if (this.opts.shared) {
+        if (!gate.shared) {
+          const held = this.sharedOp(portalId, (s) => s.hold(portalId));
+          gate.shared = held;
+          held.catch(() => {
+            if (gate.shared === held) gate.shared = undefined;
+          });
+        }
+        await gate.shared;
+      }
       e = this.entry(portalId);
       e.leases += 1;
       return { scope: await e.scope, release };
@@ -191,13 +219,47 @@ export class PortalScopes {
         });
         if (!drained) throw new PortalBusyError(portalId, gate.holders, this.now() - started);
       }
-      await this.forget(portalId);
-      return await work();
+      const shared = await this.opts.shared?.();
+      if (!shared) {
+        await this.forget(portalId);
+        return await work();
+      }
+      // Other processes: new holds there wait from now on; the running ones are waited for in what is left of waitMs.
+      await shared.beginExclusive(portalId);
+      try {
+        for (;;) {
+          const others = await shared.otherHolders(portalId);
+          if (others === 0) break;
+          if (this.now() - started >= waitMs) throw new PortalBusyError(portalId, others, this.now() - started, true);
+          await new Promise((r) => setTimeout(r, this.opts.sharedPollMs ?? 100));
+        }
+        await this.forget(portalId);
+        return await work();
+      } finally {
+        await shared.endExclusive(portalId).catch(() => undefined);
+      }
     } finally {
       gate.exclusive = undefined;
       if (gate.holders === 0) this.gates.delete(portalId);
       done();
     }
+  }
+
+  /** Runs a shared-lease write after the portal's earlier ones. */
+  private sharedOp(portalId: string, op: (s: SharedPortalLeases) => Promise<void>): Promise<void> {
+    const prev = this.sharedOps.get(portalId) ?? Promise.resolve();
+    const next = prev
+      .catch(() => undefined)
+      .then(async () => {
+        const s = await this.opts.shared?.();
+        if (s) await op(s);
+      });
+    this.sharedOps.set(portalId, next);
+    const forget = () => {
+      if (this.sharedOps.get(portalId) === next) this.sharedOps.delete(portalId);
+    };
+    next.then(forget, forget);
+    return next;
   }
 
   /** Leases out on a portal now (jobs and requests running with its scope). */
