@@ -208,6 +208,8 @@ export async function runBackfill(deps: BackfillDeps, opts: BackfillOptions = {}
   };
 
   progress.start({ mode, resumed });
+  // The final profile pass rebuilds most profiles of the run: keep their inputs rather than read them back.
+  const forgetProfiles = indexer.rememberProfiles(portalId);
   try {
     if (mode === 'full') {
       scan = await PortalScan.read(gateway, {
@@ -273,6 +275,7 @@ export async function runBackfill(deps: BackfillDeps, opts: BackfillOptions = {}
     }
   }
 
+  forgetProfiles();
   const done = failure === null && !opts.signal?.aborted;
   await checkpoint(done ? 'completed' : 'running').catch((err: unknown) => logger.error({ err }, 'could not save the backfill checkpoint'));
   progress.stop(snapshot());

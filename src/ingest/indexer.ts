@@ -226,6 +226,15 @@ export class Indexer {
     });
   }
 
+  /**
+   * Keeps each account's profile inputs as this indexer reconciles it, until the returned function is called, so
+   * that `refreshDriftedProfiles` rebuilds those profiles without reading and digesting their chunks again (a
+   * backfill's final pass; account-profiler.ts `remember`).
+   */
+  rememberProfiles(portalId: string): () => void {
+    return this.profiler.remember(portalId);
+  }
+
   /** The accounts' snapshots that still describe what the store holds, by account (the others are absent). */
   async currentSnapshots(portalId: string, accountIds: string[]): Promise<Map<string, AccountHistory>> {
     const out = new Map<string, AccountHistory>();
@@ -377,12 +386,13 @@ export class Indexer {
       result.chunksDeleted += plan.staleIds.length;
     }
 
-    for (const plan of plans) sink?.(plan.history, chunkSetVersion(plan.chunks.map((c) => c.payload)));
+    const versions = plans.map((plan) => chunkSetVersion(plan.chunks.map((c) => c.payload)));
+    plans.forEach((plan, i) => sink?.(plan.history, versions[i]!));
 
     // Profile embeddings are billed like chunk embeddings: count them into the same totals.
     const counted = countingEmbedder(this.embedder, result);
     result.profilesUpdated += await this.profiler.update(
-      plans.map((p) => ({ history: p.history, chunks: p.chunks.map((c) => c.payload), ...(p.digest ? { digest: p.digest } : {}) })),
+      plans.map((p, i) => ({ history: p.history, chunks: p.chunks.map((c) => c.payload), version: versions[i]!, ...(p.digest ? { digest: p.digest } : {}) })),
       counted,
     );
     this.logger.debug(

@@ -182,6 +182,17 @@ export interface BuildProfileInput {
 
 /** Builds the profile, or null when it is unchanged since `previous` (no embedding call then). */
 export async function buildAccountProfile(input: BuildProfileInput): Promise<AccountProfile | null> {
+  const plan = planAccountProfile(input);
+  if (!plan) return null;
+  return { ...plan.profile, vector: plan.vector ?? (await embedTexts(input.embedder, plan.texts)) };
+}
+
+/**
+ * What `buildAccountProfile` builds, before its one embedding call: null when unchanged since `previous`; else the
+ * profile without its vector, the texts whose mean embedding (`meanOfUnitVectors`) is the vector, and the vector
+ * itself when the previous one is reused. Callers that build many profiles embed all their texts in one call.
+ */
+export function planAccountProfile(input: BuildProfileInput): { profile: Omit<AccountProfile, 'vector'>; texts: string[]; vector?: Float32Array } | null {
   const { record: f, embedder, digest, docs } = input;
   const sentences = themedSentences(digest, docs);
   const topics = profileTopics(digest, docs);
@@ -195,8 +206,7 @@ export async function buildAccountProfile(input: BuildProfileInput): Promise<Acc
   const previous = input.previous;
   if (contentHash === previous?.contentHash) return null;
   const reuse = previous && previous.embeddingModel === embedder.model && previous.vector.length === embedder.dimensions && previous.contentHash.length === 48 && previous.contentHash.slice(32) === textsKey;
-  const vector = reuse ? previous.vector : await embedTexts(embedder, texts);
-  return {
+  const profile = {
     portalId: input.portalId,
     accountId: input.accountId,
     ...f,
@@ -204,8 +214,8 @@ export async function buildAccountProfile(input: BuildProfileInput): Promise<Acc
     updatedAt: (input.now ?? new Date()).toISOString(),
     contentHash,
     embeddingModel: embedder.model,
-    vector,
   };
+  return reuse ? { profile, texts, vector: previous.vector } : { profile, texts };
 }
 
 async function embedTexts(embedder: Embedder, texts: string[]): Promise<Float32Array> {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
 import type { SqliteDb } from '../db/sqlite.ts';
 import type { AccountFilter, AccountHit, AccountProfile, AccountProfilePayload } from './vector-store.ts';
 import { accountBitDimensions } from './sqlite-vector-schema.ts';
@@ -61,6 +62,8 @@ export class SqliteAccountIndex {
   /** In-memory indexes by portal, valid for the version row value `known`. */
   private readonly memory = new Map<string, AccountBitIndex>();
   private known: string | null = null;
+  /** The write path's statements, prepared once (a backfill writes a profile per account). */
+  private readonly statements = new Map<string, Statement>();
 
   constructor(
     private readonly db: SqliteDb,
@@ -79,25 +82,26 @@ export class SqliteAccountIndex {
 
   /** Call inside a transaction. */
   delete(portalId: string, accountId: string): void {
-    const row = this.db
-      .prepare(`SELECT seq FROM retrieval_accounts WHERE portal_id = ? AND account_id = ?`)
+    const row = this
+      .statement(`SELECT seq FROM retrieval_accounts WHERE portal_id = ? AND account_id = ?`)
       .get(portalId, accountId) as { seq: number } | undefined;
     if (!row) return;
     this.bumpVersion();
-    this.db.prepare(`DELETE FROM vec_accounts WHERE rowid = ?`).run(BigInt(row.seq));
-    this.db.prepare(`DELETE FROM retrieval_accounts WHERE seq = ?`).run(row.seq);
+    this.statement(`DELETE FROM vec_accounts WHERE rowid = ?`).run(BigInt(row.seq));
+    this.statement(`DELETE FROM retrieval_accounts WHERE seq = ?`).run(row.seq);
     this.memory.get(portalId)?.delete(accountId);
   }
 
-  /** Forgets the in-memory indexes (after the schema was dropped). */
+  /** Forgets the in-memory indexes and prepared statements (after the schema was dropped). */
   invalidate(): void {
     this.memory.clear();
+    this.statements.clear();
     this.known = null;
   }
 
   get(portalId: string, accountId: string): AccountProfile | null {
-    const row = this.db
-      .prepare(`SELECT * FROM retrieval_accounts WHERE portal_id = ? AND account_id = ?`)
+    const row = this
+      .statement(`SELECT * FROM retrieval_accounts WHERE portal_id = ? AND account_id = ?`)
       .get(portalId, accountId) as AccountRow | undefined;
     if (!row?.vector) return null;
     return { ...toPayload(row), vector: fromBlob(row.vector) };
@@ -145,8 +149,8 @@ export class SqliteAccountIndex {
     if (p.vector.length !== this.dimensions) {
       throw new RangeError(`account ${p.accountId}: vector has ${p.vector.length} dimensions, the store expects ${this.dimensions}`);
     }
-    const existing = this.db
-      .prepare(`SELECT seq FROM retrieval_accounts WHERE portal_id = ? AND account_id = ?`)
+    const existing = this
+      .statement(`SELECT seq FROM retrieval_accounts WHERE portal_id = ? AND account_id = ?`)
       .get(p.portalId, p.accountId) as { seq: number } | undefined;
     const values = [
       p.name, p.industry, p.sizeBand, p.lifecycle, p.isCustomer ? 1 : 0, JSON.stringify(p.topics),
@@ -155,24 +159,24 @@ export class SqliteAccountIndex {
     let seq: number;
     if (existing) {
       seq = existing.seq;
-      this.db
-        .prepare(
+      this
+        .statement(
           `UPDATE retrieval_accounts SET name = ?, industry = ?, size_band = ?, lifecycle = ?, is_customer = ?, topics = ?,
              updated_at = ?, content_hash = ?, embedding_model = ?, vector = ? WHERE seq = ?`,
         )
         .run(...values, seq);
-      this.db.prepare(`DELETE FROM vec_accounts WHERE rowid = ?`).run(BigInt(seq));
+      this.statement(`DELETE FROM vec_accounts WHERE rowid = ?`).run(BigInt(seq));
     } else {
-      const r = this.db
-        .prepare(
+      const r = this
+        .statement(
           `INSERT INTO retrieval_accounts (portal_id, account_id, name, industry, size_band, lifecycle, is_customer, topics,
              updated_at, content_hash, embedding_model, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(p.portalId, p.accountId, ...values);
       seq = Number(r.lastInsertRowid);
     }
-    this.db
-      .prepare(
+    this
+      .statement(
         `INSERT INTO vec_accounts (rowid, portal_id, embedding, industry, size_band, lifecycle, is_customer)
          VALUES (?, ?, vec_quantize_binary(?), ?, ?, ?, ?)`,
       )
@@ -181,7 +185,7 @@ export class SqliteAccountIndex {
   }
 
   private readVersion(): string | null {
-    const row = this.db.prepare(`SELECT value FROM retrieval_meta WHERE key = ?`).get(VERSION_KEY) as { value: string } | undefined;
+    const row = this.statement(`SELECT value FROM retrieval_meta WHERE key = ?`).get(VERSION_KEY) as { value: string } | undefined;
     return row?.value ?? null;
   }
 
@@ -194,10 +198,16 @@ export class SqliteAccountIndex {
     if (current !== this.known) this.memory.clear();
     const colon = current?.lastIndexOf(':') ?? -1;
     const next = current && colon > 0 ? `${current.slice(0, colon)}:${Number(current.slice(colon + 1)) + 1}` : `${randomUUID()}:1`;
-    this.db
-      .prepare(`INSERT INTO retrieval_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
+    this
+      .statement(`INSERT INTO retrieval_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
       .run(VERSION_KEY, next);
     this.known = next;
+  }
+
+  private statement(sql: string): Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) this.statements.set(sql, (stmt = this.db.prepare(sql)));
+    return stmt;
   }
 
   /** The portal's in-memory index, (re)loaded from SQLite when missing or stale. */

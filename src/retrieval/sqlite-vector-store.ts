@@ -174,8 +174,8 @@ export class SqliteVectorStore implements VectorStore {
 
   async listChunkKeys(portalId: string, accountId: string): Promise<ChunkKey[]> {
     this.ensureReady();
-    return this.db
-      .prepare(
+    return this
+      .statement(
         `SELECT id, source_id AS sourceId, content_hash AS contentHash FROM retrieval_chunks
          WHERE portal_id = ? AND account_id = ? ORDER BY source_id, chunk_index`,
       )
@@ -196,8 +196,8 @@ export class SqliteVectorStore implements VectorStore {
   async getChunks(portalId: string, ids: string[]): Promise<ChunkPayload[]> {
     this.ensureReady();
     if (ids.length === 0) return [];
-    const rows = this.db
-      .prepare(`SELECT ${PAYLOAD_COLUMNS} FROM retrieval_chunks c WHERE c.portal_id = ? AND c.id IN (SELECT value FROM json_each(?))`)
+    const rows = this
+      .statement(`SELECT ${PAYLOAD_COLUMNS} FROM retrieval_chunks c WHERE c.portal_id = ? AND c.id IN (SELECT value FROM json_each(?))`)
       .all(portalId, JSON.stringify(ids)) as ChunkRow[];
     const byId = new Map(rows.map((r) => [r.id, toPayload(r)]));
     return ids.flatMap((id) => byId.get(id) ?? []);
