@@ -139,7 +139,7 @@ try {
     const profiler = i === 0 && args.profile ? await startProfile() : undefined;
     const r = await ourRun(`run ${i + 1} of ${runs}`, dir);
     if (profiler) await profiler.stop(args.profile!);
-    say(`  ${r.recordsPerSecond.toFixed(1)} records/s, ${r.recordsPerRequest.toFixed(1)} records/request, ${pct(r.budgetShare)} of the budget, ${r.http429} 429s (load ${r.load.toFixed(1)})`);
+    say(`  ${r.recordsPerSecond.toFixed(1)} records/s, ${r.recordsPerRequest.toFixed(1)} records/request, ${pct(r.budgetShare)} of the budget, ${r.http429} 429s, final profile pass ${((r.summary.profilePassMs ?? 0) / 1000).toFixed(1)} s (load ${r.load.toFixed(1)})`);
     results.push(r);
   }
   const first = results[0]!;
@@ -165,6 +165,7 @@ try {
       accounts: r.summary.accounts,
       chunks: r.summary.chunks,
       durationMs: r.summary.durationMs,
+      profilePassMs: r.summary.profilePassMs,
       recordsPerSecond: round(r.recordsPerSecond),
       requests: r.requests,
       recordsPerRequest: round(r.recordsPerRequest),
@@ -217,6 +218,7 @@ try {
         `429s       ${rs.map((r) => r.http429).join(', ')} in our runs (${rs.map((r) => r.summary.retries).join(', ')} retries), ${naive.http429} in the naive run`,
         `re-run     ${second.summary.embeddingTokens} embedding tokens, points ${first.points} → ${second.points}  (goal 0, unchanged: ${met(goals.rerunZeroTokens)}); naive re-run: ${naive.embeddingTokens} tokens, points doubled`,
         `load       ${rs.map((r) => r.load.toFixed(1)).join(', ')} (1-minute load average at the end of each run, 2 cores shared)`,
+        `profiles   ${rs.map((r) => `${((r.summary.profilePassMs ?? 0) / 1000).toFixed(1)} s`).join(', ')} in the final profile pass (after the last request; part of each run's time)`,
         `cpu        ${rs.map((r) => `${r.cpu.process.toFixed(1)} s ours (main thread ${r.cpu.main.toFixed(1)} s) + ${r.cpu.sandbox.toFixed(1)} s sandbox`).join('; ')}`,
         `           ${spread(rs.map((r) => (r.cpu.process / r.summary.records) * 1000), (x) => x.toFixed(2))} CPU-s of ours per 1,000 records (all threads; \`npm run bench:drafts\` splits out chunk building)`,
         `           on ${os.availableParallelism()} idle cores the CPU work alone needs ≥ ${spread(rs.map((r) => Math.max(r.cpu.main, (r.cpu.process + r.cpu.sandbox) / os.availableParallelism())), (x) => `${x.toFixed(1)} s`)}; the request budget needs ${spread(rs.map((r) => (r.requests * 10) / rateLimit), (x) => `${x.toFixed(1)} s`)}`,

@@ -105,6 +105,11 @@ export class AccountProfiler {
     return written;
   }
 
+  /** Whether a backfill keeps this portal's profile inputs now (`remember`). */
+  remembers(portalId: string): boolean {
+    return this.remembered.has(portalId);
+  }
+
   /**
    * Keeps, until the returned function is called, each indexed account's profile inputs for `refreshDrifted`
    * (the backfill's final pass), which then reads and digests only the accounts it has none for.

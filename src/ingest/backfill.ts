@@ -64,6 +64,8 @@ export interface BackfillSummary {
   retries: number;
   requests: number;
   durationMs: number;
+  /** Of which the final profile pass (after the last HubSpot request; absent where no backfill ran). */
+  profilePassMs?: number;
 }
 
 /** The run stopped early with its checkpoint saved: running the same command again continues it. */
@@ -145,6 +147,7 @@ export async function runBackfill(deps: BackfillDeps, opts: BackfillOptions = {}
   let accountsKnown = 0;
   let accountsDone = 0;
   let failure: unknown = null;
+  let profilePassMs = 0;
 
   const summary = (): BackfillSummary => {
     const s = gateway.stats();
@@ -163,6 +166,7 @@ export async function runBackfill(deps: BackfillDeps, opts: BackfillOptions = {}
       retries: s.retries - stats0.retries,
       requests: s.requests - stats0.requests,
       durationMs: Date.now() - startedAt,
+      profilePassMs,
     };
   };
   const snapshot = () => ({
@@ -268,7 +272,9 @@ export async function runBackfill(deps: BackfillDeps, opts: BackfillOptions = {}
     try {
       // Profiles built during the run saw the portal's term statistics as they grew: one pass rebuilds each profile
       // not built on the final ones (at most once per account, from its stored chunks; account-profiler.ts).
+      const passStarted = Date.now();
       const rebuilt = await indexer.refreshDriftedProfiles(portalId, { ratio: 0 });
+      profilePassMs = Date.now() - passStarted;
       if (rebuilt > 0) logger.info({ portalId, rebuilt }, 'account profiles refreshed for the final term statistics');
     } catch (err) {
       failure = err;

@@ -386,13 +386,16 @@ export class Indexer {
       result.chunksDeleted += plan.staleIds.length;
     }
 
-    const versions = plans.map((plan) => chunkSetVersion(plan.chunks.map((c) => c.payload)));
+    // The content version each account now has: for the sink, and for a backfill's final profile pass.
+    const versions = plans.map((plan) =>
+      sink || this.profiler.remembers(plan.history.portalId) ? chunkSetVersion(plan.chunks.map((c) => c.payload)) : undefined,
+    );
     plans.forEach((plan, i) => sink?.(plan.history, versions[i]!));
 
     // Profile embeddings are billed like chunk embeddings: count them into the same totals.
     const counted = countingEmbedder(this.embedder, result);
     result.profilesUpdated += await this.profiler.update(
-      plans.map((p, i) => ({ history: p.history, chunks: p.chunks.map((c) => c.payload), version: versions[i]!, ...(p.digest ? { digest: p.digest } : {}) })),
+      plans.map((p, i) => ({ history: p.history, chunks: p.chunks.map((c) => c.payload), ...(versions[i] ? { version: versions[i] } : {}), ...(p.digest ? { digest: p.digest } : {}) })),
       counted,
     );
     this.logger.debug(
