@@ -21,7 +21,7 @@ import type { AccountProfile, ChunkPayload } from './vector-store.ts';
  * share by chance (a vendor, a date, a one-off requirement), so the top sentences were mostly one-off facts. Exact
  * term overlap (the lexical embedder) still found the theme words inside them, but a sentence model embeds what a
  * sentence is about, and eight one-off facts averaged into a vector that said little about the account's need
- * (the real model lost 0.07–0.09 precision@10 to the lexical embedder on the dev seeds).
+ * (the real model lost 0.05–0.09 precision@10 to the lexical embedder on the dev seeds).
  *
  * The document frequencies are the portal's (one "document" per account), maintained incrementally as accounts
  * are indexed (ingest/term-stats.ts) and never mixed across portals. Firmographic fields (industry, size, location,
