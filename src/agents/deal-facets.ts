@@ -95,5 +95,6 @@ export const ESCALATION: Facet = {
 export const TASK_DEAL_FACETS: Record<string, Facet[]> = {
   call_summary: [REQUIREMENT, BUDGET, TIMELINE, COMPETITION, DECISION],
   account_summary: [BUDGET, DECISION, REQUIREMENT, TIMELINE, COMPETITION, ESCALATION],
-  lead_score: [BUDGET, COMPETITION, DECISION, TIMELINE, REQUIREMENT],
+  // A lead score weighs every open deal's budget and competing vendor: one slot each was one deal's worth.
+  lead_score: [BUDGET, { ...COMPETITION, quota: 2 }, { ...DECISION, quota: 1 }, TIMELINE, REQUIREMENT],
 };
