@@ -19,11 +19,11 @@ export interface KeyValueCache {
   /** Deletes every key starting with `prefix` (a portal's keys on purge); returns how many. */
   deletePrefix(prefix: string): Promise<number>;
   /**
-   * Deletes every key matching a glob `pattern` (`*`, `?` and `[...]` / `[^...]` classes, as Redis MATCH and
-   * SQLite GLOB read them); returns how many. The literal start of the pattern bounds the scan where the backend
-   * can (SQLite: a primary-key range). For maintenance sweeps, not for hot paths.
+   * Deletes every key matching any of the glob `patterns` (`*`, `?` and `[...]` / `[^...]` classes, as Redis MATCH
+   * and SQLite GLOB read them); returns how many. SQLite bounds each pattern by its literal start (a primary-key
+   * range); Redis walks its keyspace once for all of them. For maintenance sweeps, not for hot paths.
    */
-  deleteMatching(pattern: string): Promise<number>;
+  deleteMatching(patterns: readonly string[]): Promise<number>;
   /** Readiness probe. */
   ping(): Promise<void>;
   close(): Promise<void>;

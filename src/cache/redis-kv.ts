@@ -95,23 +95,32 @@ export class RedisKv implements KeyValueCache {
     return this.scanAndUnlink(`${globEscape(prefix)}*`);
   }
 
-  async deleteMatching(pattern: string): Promise<number> {
-    return this.scanAndUnlink(pattern);
+  async deleteMatching(patterns: readonly string[]): Promise<number> {
+    if (patterns.length === 0) return 0;
+    if (patterns.length === 1) return this.scanAndUnlink(patterns[0]!);
+    // One walk of the keyspace for all patterns (SCAN visits every key whatever it matches): MATCH narrows to their
+    // common literal start, each key is then tested against the patterns here.
+    const literals = patterns.map((p) => p.slice(0, p.search(/[*?[\\]|$/)));
+    let common = literals[0]!;
+    for (const l of literals) while (!l.startsWith(common)) common = common.slice(0, -1);
+    const tests = patterns.map(globRegExp);
+    return this.scanAndUnlink(`${globEscape(common)}*`, (key) => tests.some((t) => t.test(key)));
   }
 
   /**
    * SCAN sees full key names: the client's keyPrefix (escaped) is put before the pattern and taken off before
    * UNLINK (which adds it again).
    */
-  private async scanAndUnlink(ownPattern: string): Promise<number> {
+  private async scanAndUnlink(ownPattern: string, keep?: (ownKey: string) => boolean): Promise<number> {
     const own = this.client.options.keyPrefix ?? '';
     const pattern = globEscape(own) + ownPattern;
     let cursor = '0';
     let n = 0;
     do {
-      const [next, keys] = await this.run(() => this.client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000));
+      const [next, keys] = await this.run(() => this.client.scan(cursor, 'MATCH', pattern, 'COUNT', 5000));
       cursor = next;
-      if (keys.length > 0) n += await this.run(() => this.client.unlink(...keys.map((k) => k.slice(own.length))));
+      const mine = keys.map((k) => k.slice(own.length)).filter((k) => !keep || keep(k));
+      if (mine.length > 0) n += await this.run(() => this.client.unlink(...mine));
     } while (cursor !== '0');
     return n;
   }
@@ -136,6 +145,28 @@ export class RedisKv implements KeyValueCache {
       throw new CacheError(`Redis cache failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
   }
+}
+
+/** A Redis MATCH / SQLite GLOB pattern (`*`, `?`, `[...]`, `[^...]`, `\\x`) as a regular expression over a whole key. */
+export function globRegExp(pattern: string): RegExp {
+  const lit = (c: string) => c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\' && i + 1 < pattern.length) re += lit(pattern[++i]!);
+    else if (c === '*') re += '[\\s\\S]*';
+    else if (c === '?') re += '[\\s\\S]';
+    else if (c === '[' && pattern.indexOf(']', i + 2) > 0) {
+      const end = pattern.indexOf(']', i + 2);
+      let body = pattern.slice(i + 1, end);
+      const negated = body.startsWith('^');
+      if (negated) body = body.slice(1);
+      // Ranges (a-z) stay ranges; every other character is literal.
+      re += `[${negated ? '^' : ''}${[...body].map((ch, j, all) => (ch === '-' && j > 0 && j < all.length - 1 ? '-' : lit(ch))).join('')}]`;
+      i = end;
+    } else re += lit(c);
+  }
+  return new RegExp(`^${re}$`);
 }
 
 /** A literal string as a Redis MATCH pattern. */

@@ -116,12 +116,14 @@ export class SqliteKv implements KeyValueCache {
     return this.run(() => Number(this.db.prepare('DELETE FROM cache_kv WHERE key >= ? AND key < ?').run(prefix, `${prefix}\uffff`).changes));
   }
 
-  async deleteMatching(pattern: string): Promise<number> {
-    // SQLite's GLOB reads the same syntax as Redis MATCH; the literal start bounds a primary-key range.
-    const literal = pattern.slice(0, pattern.search(/[*?[]|$/));
-    return this.run(() =>
-      Number(this.db.prepare('DELETE FROM cache_kv WHERE key >= ? AND key < ? AND key GLOB ?').run(literal, `${literal}\uffff`, pattern).changes),
-    );
+  async deleteMatching(patterns: readonly string[]): Promise<number> {
+    // SQLite's GLOB reads the same syntax as Redis MATCH; each pattern's literal start bounds a primary-key range.
+    let n = 0;
+    for (const pattern of patterns) {
+      const literal = pattern.slice(0, pattern.search(/[*?[\\]|$/));
+      n += this.run(() => Number(this.db.prepare('DELETE FROM cache_kv WHERE key >= ? AND key < ? AND key GLOB ?').run(literal, `${literal}\uffff`, pattern).changes));
+    }
+    return n;
   }
 
   async ping(): Promise<void> {

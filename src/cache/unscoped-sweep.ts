@@ -28,8 +28,7 @@ export interface SweepResult {
 export async function sweepUnscopedCacheKeys(cache: KeyValueCache, opts: { force?: boolean } = {}): Promise<SweepResult> {
   const once = cache.kind === 'redis' && !opts.force;
   if (once && (await cache.get(UNSCOPED_SWEEP_MARKER))) return { deleted: 0, swept: false };
-  let deleted = 0;
-  for (const pattern of UNSCOPED_CACHE_PATTERNS) deleted += await cache.deleteMatching(pattern);
+  const deleted = await cache.deleteMatching(UNSCOPED_CACHE_PATTERNS);
   if (cache.kind === 'redis') await cache.set(UNSCOPED_SWEEP_MARKER, Buffer.from(new Date().toISOString()));
   return { deleted, swept: true };
 }

@@ -91,10 +91,14 @@ export function kvContract(harness: KvHarness): void {
 
   it('deletes keys matching a glob pattern, literal characters and classes included', async () => {
     for (const k of ['g:a1', 'g:b2', 'g:[x]', 'g:*', 'h:a1', 'ga1']) await kv.set(k, b(k));
-    expect(await kv.deleteMatching('g:[^b]*')).toBe(3);
+    expect(await kv.deleteMatching(['g:[^b]*'])).toBe(3);
     expect((await kv.getMany(['g:a1', 'g:b2', 'g:[x]', 'g:*', 'h:a1', 'ga1'])).map((v) => v?.toString() ?? null)).toEqual([null, 'g:b2', null, null, 'h:a1', 'ga1']);
-    expect(await kv.deleteMatching('g:?2')).toBe(1);
-    expect(await kv.deleteMatching('nothing:*')).toBe(0);
+    expect(await kv.deleteMatching(['g:?2'])).toBe(1);
+    expect(await kv.deleteMatching(['nothing:*'])).toBe(0);
+    // Several patterns at once (one walk of the keyspace on Redis), classes with ranges, a wildcard made literal by a class.
+    for (const k of ['m:x1', 'm:xa', 'n:y?', 'n:yz', 'q:1']) await kv.set(k, b(k));
+    expect(await kv.deleteMatching(['m:x[0-9]', 'n:y[?]', 'zz*'])).toBe(2);
+    expect((await kv.getMany(['m:x1', 'm:xa', 'n:y?', 'n:yz', 'q:1'])).map((v) => v?.toString() ?? null)).toEqual([null, 'm:xa', null, 'n:yz', 'q:1']);
   });
 
   it('sweeps the embeddings and model responses cached before portals keyed them, and only those', async () => {

@@ -38,7 +38,7 @@ class ObservedCache implements KeyValueCache {
   setManyIfAbsent = (entries: Array<{ key: string; value: Buffer; ttlSeconds?: number }>) => this.track('setManyIfAbsent', () => this.inner.setManyIfAbsent(entries));
   delete = (key: string) => this.track('delete', () => this.inner.delete(key));
   deletePrefix = (prefix: string) => this.track('deletePrefix', () => this.inner.deletePrefix(prefix));
-  deleteMatching = (pattern: string) => this.track('deleteMatching', () => this.inner.deleteMatching(pattern));
+  deleteMatching = (patterns: readonly string[]) => this.track('deleteMatching', () => this.inner.deleteMatching(patterns));
   ping = () => this.inner.ping();
   close = () => this.inner.close();
 }
