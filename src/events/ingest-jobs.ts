@@ -93,7 +93,7 @@ const SOURCE_CHANGES = new Set<IngestReason>(['creation', 'propertyChange', 'res
 /**
  * Handles one `ingest.record` job; exported for callers that ingest synchronously (CLI, tests). The common
  * events cost a handful of HubSpot requests: an engagement created or edited is read once with its associations
- * (five requests), its accounts are resolved from those (up to three more), and each account's indexed snapshot
+ * (one request), its accounts are resolved from those (up to three more), and each account's indexed snapshot
  * gets the engagement applied; a record's property change reads the record and its accounts. Deletions, new
  * records, association changes between records and merges read the changed object (or pair) and take the rest
  * from the accounts' snapshots (targeted-ingest.ts); an account without a current snapshot is read whole, in one
