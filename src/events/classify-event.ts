@@ -42,10 +42,10 @@ export function classifyEvent(e: HubSpotEvent): ClassifiedEvent | null {
 /** The two sides of an association change, when both are objects we index. */
 export function associationSides(e: HubSpotEvent): Array<{ objectType: ObjectType; objectId: string }> {
   const [fromName, toName] = (e.associationType ?? '').toLowerCase().split('_to_');
-  const fromType =
-    (typeof e.fromObjectTypeId === 'string' ? OBJECT_TYPE_BY_ID[e.fromObjectTypeId] : undefined) ?? (fromName ? objectTypeOfSingular(fromName) : undefined);
-  const toType =
-    (typeof e.toObjectTypeId === 'string' ? OBJECT_TYPE_BY_ID[e.toObjectTypeId] : undefined) ?? (toName ? objectTypeOfSingular(toName) : undefined);
+  // A side's name ends with its object type: CONTACT_TO_COMPANY, PARENT_COMPANY_TO_CHILD_COMPANY (a company's parent).
+  const named = (name: string | undefined) => (name ? (objectTypeOfSingular(name) ?? objectTypeOfSingular(name.split('_').at(-1)!)) : undefined);
+  const fromType = (typeof e.fromObjectTypeId === 'string' ? OBJECT_TYPE_BY_ID[e.fromObjectTypeId] : undefined) ?? named(fromName);
+  const toType = (typeof e.toObjectTypeId === 'string' ? OBJECT_TYPE_BY_ID[e.toObjectTypeId] : undefined) ?? named(toName);
   const sides: Array<{ objectType: ObjectType; objectId: string }> = [];
   if (fromType && e.fromObjectId !== undefined) sides.push({ objectType: fromType, objectId: String(e.fromObjectId) });
   if (toType && e.toObjectId !== undefined) sides.push({ objectType: toType, objectId: String(e.toObjectId) });

@@ -412,7 +412,7 @@ describe('HubSpot requests of ingests that change the shape of accounts', () => 
     await expectSameAsFullRead();
   });
 
-  it('associations that move no record between accounts: a deal with a ticket (no request), a note with a company', async () => {
+  it('associations that move no record between accounts: a deal with a ticket, parent and child companies (no request), a note with a company', async () => {
     const [y, z] = [company(4), company(5)];
     const ticket = await create('tickets', { subject: 'Export stalls at 80%', hs_pipeline: '0', hs_pipeline_stage: '1' }, [assoc(339, y)]);
     await ingest('new ticket', { objectType: 'tickets', objectId: ticket, reason: 'creation' });
@@ -426,6 +426,12 @@ describe('HubSpot requests of ingests that change the shape of accounts', () => 
     ];
     counts['association change (deal–ticket)'] = Math.max(...sides);
     expect(sides).toEqual([0, 0]);
+    // A parent company and its child (no pair the sandbox keeps; the ingest needs no read to know it moves nothing).
+    const hierarchy = await requestsDuring(() =>
+      ingestRecord(deps, record({ objectType: 'companies', objectId: y, reason: 'associationChange', related: [{ objectType: 'companies', objectId: z }] })),
+    );
+    counts['association change (parent–child company)'] = hierarchy;
+    expect(hierarchy).toBe(0);
 
     // A note added to a second company (a generic object event, when HubSpot sends one): it joins that account.
     const n = await note('Shared roadmap review.', [assoc(190, y)]);

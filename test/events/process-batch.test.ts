@@ -241,6 +241,7 @@ describe('webhook.batch processing', () => {
       batch(
         ev({ subscriptionType: 'contact.merge', objectId: 10, primaryObjectId: 10, mergedObjectIds: [11, 12], newObjectId: 10 }),
         ev({ subscriptionType: 'contact.associationChange', objectId: undefined, fromObjectId: 20, toObjectId: 30, associationType: 'CONTACT_TO_COMPANY', associationRemoved: true }),
+        ev({ subscriptionType: 'company.associationChange', objectId: undefined, fromObjectId: 40, toObjectId: 41, associationType: 'PARENT_COMPANY_TO_CHILD_COMPANY', associationRemoved: false }),
       ),
       'job-1',
     );
@@ -250,9 +251,12 @@ describe('webhook.batch processing', () => {
         expect.objectContaining({ objectType: 'contacts', objectId: '10', reason: 'merge', mergedObjectIds: ['11', '12'] }),
         expect.objectContaining({ objectType: 'contacts', objectId: '20', reason: 'associationChange', related: [{ objectType: 'companies', objectId: '30' }] }),
         expect.objectContaining({ objectType: 'companies', objectId: '30', reason: 'associationChange', related: [{ objectType: 'contacts', objectId: '20' }] }),
+        // A parent and a child company: both sides named, so the ingest knows the pair moves nothing.
+        expect.objectContaining({ objectType: 'companies', objectId: '40', reason: 'associationChange', related: [{ objectType: 'companies', objectId: '41' }] }),
+        expect.objectContaining({ objectType: 'companies', objectId: '41', reason: 'associationChange', related: [{ objectType: 'companies', objectId: '40' }] }),
       ]),
     );
-    expect(ingest).toHaveLength(3);
+    expect(ingest).toHaveLength(5);
   });
 
   it('ignores events about objects it does not index', async () => {
