@@ -27,8 +27,37 @@ function ownWriteKey(w: { portalId: string | number; objectType: ObjectType; obj
   return `events:own:${w.portalId}:${w.objectType}:${w.objectId}:${w.property ?? '*'}`;
 }
 
+function hash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * The value as HubSpot may hand it back: a property's echo does not always carry the text we wrote. HubSpot stores
+ * a datetime as an instant and sends it as epoch milliseconds or ISO without a zero fraction
+ * (`2026-11-30T23:40:00.000Z` comes back as `...:00Z`), a number without our formatting (`1.50` as `1.5`), a boolean
+ * in lower case. Both sides are reduced to one form before hashing, so such an echo is still recognised as ours;
+ * a person's different value stays different.
+ */
+export function canonicalValue(value: string | null | undefined): string {
+  const text = (value ?? '').trim();
+  if (ISO_DATE_TIME.test(text)) {
+    const ms = Date.parse(text);
+    if (Number.isFinite(ms)) return `#${ms}`;
+  }
+  if (DECIMAL.test(text)) {
+    const n = Number(text);
+    if (Number.isFinite(n)) return `#${n}`;
+  }
+  const lower = text.toLowerCase();
+  if (lower === 'true' || lower === 'false') return lower;
+  return value ?? '';
+}
+
 function valueHash(value: string | null | undefined): string {
-  return createHash('sha256').update(value ?? '').digest('hex').slice(0, 16);
+  return hash(canonicalValue(value));
 }
 
 /**
@@ -79,6 +108,8 @@ export async function echoFlags(cache: KeyValueCache, items: ReadonlyArray<{ c: 
     if (record) return true;
     if (!second) return false;
     if (!(c.action === 'propertyChange' && e.propertyName !== undefined)) return c.action === 'creation' || c.action === 'associationChange';
-    return (JSON.parse(second.toString('utf8')) as string[]).includes(valueHash(e.propertyValue));
+    const ours = JSON.parse(second.toString('utf8')) as string[];
+    // The raw hash too: what a version before canonical hashing recorded (within OWN_WRITE_TTL_SECONDS of an upgrade).
+    return ours.includes(valueHash(e.propertyValue)) || ours.includes(hash(e.propertyValue ?? ''));
   });
 }

@@ -50,7 +50,8 @@ describe.each<{ attribution: string; env: Record<string, string> }>([
     s = await startE2eStack({ companies: 15, extraRules: [RESUMMARIZE], env });
     const truth = s.sandbox.groundTruth();
     companyId = companyWithOpenDeal(truth, truth.whaleAccountIds);
-  }, 120_000);
+    // The backfill and the stack's own settle deadline (150 s) decide; on a busy machine that takes over 2 minutes.
+  }, 300_000);
   afterAll(async () => s?.close());
 
   const completed = async () => {

@@ -235,6 +235,23 @@ describe('webhook.batch processing', () => {
     expect(out.echo).toBe(1);
   });
 
+  it('recognises an echo that HubSpot sends back in its own form (a datetime, a number) and not a person\'s other value', async () => {
+    // A run at a whole second wrote `...:00.000Z`: HubSpot answers `...:00Z` or epoch milliseconds.
+    await recordOwnWrite(cache, { portalId: 1, objectType: 'companies', objectId: 9, property: 'ai_last_run', value: '2026-11-30T23:40:00.000Z' });
+    await recordOwnWrite(cache, { portalId: 1, objectType: 'companies', objectId: 9, property: 'ai_lead_score', value: '64.50' });
+    const rules = { ingest: { objectTypes: ['companies' as const] }, rules: [{ name: 'x', job: 'generate.account_summary' as const, objectTypes: ['companies' as const], actions: ['propertyChange' as const], requireValue: false, enabled: true }] };
+    const change = (propertyName: string, propertyValue: string, at: number) =>
+      ev({ portalId: 1, subscriptionType: 'company.propertyChange', objectId: 9, propertyName, propertyValue, occurredAt: at });
+    const t = Date.now();
+    const echoes = await processBatch({ ...deps, rules }, batch(change('ai_last_run', '2026-11-30T23:40:00Z', t), change('ai_lead_score', '64.5', t)), 'job-1');
+    expect(echoes).toMatchObject({ echo: 2, processed: 0 });
+    expect((await processBatch({ ...deps, rules }, batch(change('ai_last_run', String(Date.parse('2026-11-30T23:40:00Z')), t + 1)), 'job-2')).echo).toBe(1);
+    // A person set another instant: not ours, the rule runs.
+    const human = await processBatch({ ...deps, rules }, batch(change('ai_last_run', '2026-11-30T23:40:01Z', t + 2)), 'job-3');
+    expect(human).toMatchObject({ echo: 0, processed: 1 });
+    expect((await runJobs()).filter((j) => j.type === 'generate.account_summary')).toHaveLength(1);
+  });
+
   it('maps merges and association changes to the records they touch', async () => {
     await processBatch(
       deps,

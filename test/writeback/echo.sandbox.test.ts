@@ -58,10 +58,12 @@ describe('own writes are recognisable in webhooks', () => {
         proposal({ runId, target: { objectType: 'companies', objectId: company! }, field: 'ai_summary', value: 'Echo summary.' }),
         proposal({ runId, agent: 'lead_score', target: { objectType: 'companies', objectId: company! }, field: 'ai_lead_score', value: '64' }),
         proposal({ runId, target: { objectType: 'companies', objectId: company! }, kind: 'note', value: 'Echo note.' }),
+        // A run on a whole second: HubSpot keeps the instant and sends it back without the zero fraction.
+        proposal({ runId, target: { objectType: 'companies', objectId: company! }, field: 'ai_last_run', value: '2026-11-30T23:40:00.000Z', confidence: 1 }),
       ],
       trace(runId),
     );
-    expect(results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied']);
+    expect(results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied', 'applied']);
     await h.writeback.undo({ runId, dryRun: false, actor: 'ops' });
     await h.sandbox.flushWebhooks();
     const ours = [...received];
@@ -72,7 +74,8 @@ describe('own writes are recognisable in webhooks', () => {
     const human = [...received];
 
     const kinds = new Set(ours.map((e) => `${e.subscriptionType}:${e.propertyName ?? ''}`));
-    expect(kinds).toEqual(new Set(['company.propertyChange:ai_summary', 'company.propertyChange:ai_lead_score', 'object.creation:', 'object.deletion:']));
+    expect(kinds).toEqual(new Set(['company.propertyChange:ai_summary', 'company.propertyChange:ai_lead_score', 'company.propertyChange:ai_last_run', 'object.creation:', 'object.deletion:']));
+    expect(ours.find((e) => e.propertyName === 'ai_last_run')?.propertyValue).toBe('2026-11-30T23:40:00Z');
     expect(ours.every((e) => e.changeSource === 'INTEGRATION' && e.sourceId === h.sandbox.appId)).toBe(true);
     expect(human.length).toBeGreaterThan(0);
 
