@@ -1,6 +1,6 @@
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import { errorMessage } from '../errors.ts';
-import type { SqlHandle } from './sql.ts';
+import { pgSchemaLockName, type SqlHandle } from './sql.ts';
 import { writeTransaction, type SqliteDb } from './sqlite.ts';
 import { writebackMigrations } from './migrations/writeback.ts';
 import { oauthMigrations } from './migrations/oauth.ts';
@@ -114,10 +114,10 @@ async function adoptLegacyBookkeeping(db: Kysely<unknown>): Promise<void> {
  * fresh file at once both saw nothing applied and the second failed with "table ... already exists". The whole run
  * is one IMMEDIATE transaction instead: the file's write lock is taken before the applied migrations are read, a
  * second process waits for it (busy_timeout) and then finds them all applied. SQLite's DDL is transactional, so a
- * failed run leaves nothing half-made. PostgreSQL: Kysely's advisory lock inside one transaction.
+ * failed run leaves nothing half-made. PostgreSQL: the schema's advisory lock around the whole run (migratePostgres).
  */
 export async function migrateAll(handle: SqlHandle): Promise<void> {
-  if (handle.dialect !== 'sqlite') return migrateLocked(handle);
+  if (handle.dialect !== 'sqlite') return migratePostgres(handle);
   await beginImmediate(handle.db);
   try {
     await migrateLocked(handle);
@@ -126,6 +126,26 @@ export async function migrateAll(handle: SqlHandle): Promise<void> {
     throw err;
   }
   await sql`COMMIT`.execute(handle.db);
+}
+
+/**
+ * PostgreSQL: Kysely takes its advisory lock only around the migrations themselves; its bookkeeping tables, the
+ * lock row and our adoption of older bookkeeping come before it, so two processes migrating a fresh schema at once
+ * could both try to create them and one failed (a unique violation in the catalogue). The whole run holds the
+ * schema's own advisory lock first, on one connection that every step uses: the second process waits, then finds
+ * everything applied. Kysely's lock is taken inside ours, on the same session (another key, so no self-deadlock).
+ */
+async function migratePostgres(handle: SqlHandle): Promise<void> {
+  await handle.db.connection().execute(async (db) => {
+    const schema = (await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(db)).rows[0]?.schema ?? 'public';
+    const lock = pgSchemaLockName(schema);
+    await sql`SELECT pg_advisory_lock(hashtextextended(${lock}, 0))`.execute(db);
+    try {
+      await migrateLocked({ ...handle, db });
+    } finally {
+      await sql`SELECT pg_advisory_unlock(hashtextextended(${lock}, 0))`.execute(db);
+    }
+  });
 }
 
 /** How long a process waits in total for another one's migration of the same SQLite file. */

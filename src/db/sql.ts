@@ -6,6 +6,14 @@ import { ownConnection, retryWhileLocked, sqlitePath, type SqliteConnections, ty
  * SQLite file otherwise. Write portable Kysely queries; where dialects differ, branch on `dialect`.
  * `pg` is imported lazily so the embedded default never loads it.
  */
+/**
+ * The name of the PostgreSQL advisory lock (`hashtextextended(name, 0)`) that serialises creating and migrating one
+ * schema across processes: held while the schema is created and for a whole `migrateAll`.
+ */
+export function pgSchemaLockName(schema: string): string {
+  return `hubspot-ai:schema:${schema}`;
+}
+
 // Stores declare their own table types; callers that only run raw or schema queries need none.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface SqlHandle<DB = any> {
@@ -33,8 +41,16 @@ export async function createSql<DB = any>(opts: { databaseUrl?: string; dataDir:
       });
       const c = await pool.connect();
       try {
+        // Two processes creating one fresh schema at once: IF NOT EXISTS alone can still fail one of them on the
+        // catalogue's unique index, so the creation waits for the schema's lock (the one migrateAll takes).
+        await c.query('BEGIN');
+        await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [pgSchemaLockName(schema)]);
         await c.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+        await c.query('COMMIT');
         await c.query(`SET search_path TO "${schema}"`);
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw err;
       } finally {
         c.release();
       }

@@ -2,9 +2,11 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { allMigrations, sqliteFileMigrations } from '../../src/db/migrator.ts';
+import { sql } from 'kysely';
+import { createSql, type SqlHandle } from '../../src/db/sql.ts';
+import { allMigrations, MIGRATION_TABLE, migrateAll, sqliteFileMigrations } from '../../src/db/migrator.ts';
 import { tempDir } from '../support/tmp.ts';
-import { uniqueName } from '../support/services.ts';
+import { describePostgres, uniqueName } from '../support/services.ts';
 
 /**
  * Two processes (`serve` and its worker, or a backfill started beside them) open a fresh SQLite file and migrate it
@@ -50,6 +52,32 @@ describe('two processes migrating one fresh SQLite file at the same moment', () 
         { code: 0, last: { migrations: expected } },
         { code: 0, last: { migrations: expected } },
       ]);
+    }
+  }, 120_000);
+});
+
+describePostgres('several processes migrating one fresh PostgreSQL schema at the same moment', (url) => {
+  it('all succeed and every migration is recorded once', async () => {
+    const expected = Object.keys(allMigrations('postgres')).sort();
+    // Several rounds, three migrators each (separate pools, so separate sessions, as separate processes have).
+    // Round 0 also creates the schema from three processes at once; the others start from an empty schema that
+    // exists (created by the first open), all three released together into its bookkeeping and migrations.
+    for (let round = 0; round < 3; round++) {
+      const schema = uniqueName('pgrace');
+      const handles: SqlHandle[] = [];
+      try {
+        const open = () => createSql({ databaseUrl: url, dataDir: tmp.dir, schema }).then((h) => (handles.push(h), h));
+        const outcomes =
+          round === 0
+            ? await Promise.allSettled([0, 1, 2].map(async () => migrateAll(await open())))
+            : await Promise.all([0, 1, 2].map(open)).then((hs) => Promise.allSettled(hs.map((h) => migrateAll(h))));
+        expect(outcomes.filter((o) => o.status === 'rejected').map((o) => String(o.reason))).toEqual([]);
+        const rows = await sql<{ name: string }>`SELECT name FROM ${sql.table(`${schema}.${MIGRATION_TABLE}`)} ORDER BY name`.execute(handles[0]!.db);
+        expect(rows.rows.map((r) => r.name)).toEqual(expected);
+      } finally {
+        await handles[0]?.db.schema.dropSchema(schema).ifExists().cascade().execute();
+        await Promise.all(handles.map((h) => h.close()));
+      }
     }
   }, 120_000);
 });
