@@ -13,7 +13,7 @@ import { recordUrl } from './review-urls.ts';
 import { closeOwnerTaskIfDone } from './owner-tasks.ts';
 import { fieldState, readRecords, recordKey } from './record-state.ts';
 import type { Review, ReviewFilter } from './review-store.ts';
-import { applyEngagement, auditFields, errorOutcome } from './submit.ts';
+import { applyEngagement, auditFailed, auditFields, errorOutcome } from './submit.ts';
 
 /**
  * What reviewers do with the queue. Approval re-reads the record and compares the field with the value the
@@ -135,17 +135,17 @@ export async function approveReview(ctx: WritebackContext, id: string, opts: { a
       const owners = membership.get(recordKey(r.objectType, r.objectId)) ?? [];
       if (!owners.includes(p.accountId)) {
         const detail = `target_outside_account: ${r.objectType}/${r.objectId} now belongs to ${owners.length ? `account ${owners.join(', ')}` : 'no account'}, not to ${p.accountId}; nothing written`;
-        return await fail(ctx, review, opts.actor, base, detail, 'stale');
+        return await stale(ctx, review, opts.actor, base, detail);
       }
     }
     if (p.kind === 'property') {
       const field = p.field!;
       const records = await readRecords(ctx.gateway, [{ objectType: p.target.objectType, objectId: p.target.objectId, field }]);
       const state = fieldState(records.get(recordKey(p.target.objectType, p.target.objectId)), field, { appId: ctx.appId });
-      if (!state.exists) return await fail(ctx, review, opts.actor, base, `${p.target.objectType}/${p.target.objectId} no longer exists in HubSpot`, 'stale');
+      if (!state.exists) return await stale(ctx, review, opts.actor, base, `${p.target.objectType}/${p.target.objectId} no longer exists in HubSpot`);
       if (!sameValue(state.value, review.observedValue)) {
         const detail = `${field} changed from ${JSON.stringify(review.observedValue)} to ${JSON.stringify(state.value)} since the proposal; not overwritten`;
-        return await fail(ctx, review, opts.actor, { ...base, previousValue: state.value }, detail, 'stale');
+        return await stale(ctx, review, opts.actor, { ...base, previousValue: state.value }, detail);
       }
       const { existing } = await ctx.writes.recordIntent({ proposal: p, value, previousValue: state.value, automatic: false, actor: opts.actor });
       if (existing?.state === 'done') throw new WritebackError('REVIEW_NOT_PENDING', `proposal ${p.id} was already written`);
@@ -157,8 +157,12 @@ export async function approveReview(ctx: WritebackContext, id: string, opts: { a
       await ctx.audit.append({ ...base, event: 'applied', decision: 'apply', reasons: decision.reasons, status: 'applied', previousValue: state.value, newValue: value, outcome: { updatedAt: answer?.updatedAt, value: answer?.properties[field] ?? null } });
     } else {
       const { existing } = await ctx.writes.recordIntent({ proposal: p, value, previousValue: null, automatic: false, actor: opts.actor });
-      const result = await applyEngagement(ctx, p, value, { decision, actor: opts.actor, traceId: review.traceId, retry: existing !== undefined });
-      if (result.status !== 'applied') return await fail(ctx, review, opts.actor, base, result.detail ?? 'create failed', 'pending');
+      const result = await applyEngagement(ctx, p, value, { decision, actor: opts.actor, traceId: review.traceId, retry: existing !== undefined, approval: true });
+      if (result.status !== 'applied') {
+        // applyEngagement audited the failure (one 'failed' entry per write); the review only goes back to the queue.
+        await ctx.reviews.transition(id, 'applying', 'pending', { actor: opts.actor, note: `approval failed: ${result.detail ?? 'create failed'}` });
+        return { review: (await ctx.reviews.get(id))!, status: 'failed', detail: result.detail ?? 'create failed' };
+      }
       await ctx.reviews.transition(id, 'applying', 'approved', { actor: opts.actor, note });
       await ctx.audit.append({ ...base, event: 'review_approved', decision: 'apply', reasons: decision.reasons, status: 'approved', newValue: value, detail: result.detail });
     }
@@ -167,7 +171,7 @@ export async function approveReview(ctx: WritebackContext, id: string, opts: { a
   } catch (err) {
     if (err instanceof WritebackError) throw err;
     await ctx.writes.markFailed(p.id);
-    await ctx.audit.append({ ...base, event: 'failed', decision: 'apply', status: 'failed', outcome: errorOutcome(err) });
+    await auditFailed(ctx, base, { status: 'failed', outcome: errorOutcome(err), detail: 'the approval did not write it; the review is back in the queue' });
     // The write failed (HubSpot down, rate limit): the review goes back to the queue so it can be approved again.
     await ctx.reviews.transition(id, 'applying', 'pending', { actor: opts.actor, note: `approval failed: ${errorMessage(err)}` });
     return { review: (await ctx.reviews.get(id))!, status: 'failed', detail: errorMessage(err) };
@@ -189,18 +193,12 @@ function validateApproval(ctx: WritebackContext, review: Review, value: string):
   }
 }
 
-async function fail(
-  ctx: WritebackContext,
-  review: Review,
-  actor: string,
-  base: Omit<NewAuditEntry, 'event'>,
-  detail: string,
-  to: 'stale' | 'pending',
-): Promise<ReviewActionResult> {
-  await ctx.reviews.transition(review.id, 'applying', to, { actor, note: detail });
-  await ctx.audit.append({ ...base, event: to === 'stale' ? 'review_stale' : 'failed', decision: 'review', status: to === 'stale' ? 'stale' : 'failed', detail });
-  if (to === 'stale') await closeOwnerTaskIfDone(ctx, review.objectType, review.objectId);
-  return { review: (await ctx.reviews.get(review.id))!, status: to === 'stale' ? 'stale' : 'failed', detail };
+/** The approval found the record changed or gone: nothing is written, the review is closed as stale. */
+async function stale(ctx: WritebackContext, review: Review, actor: string, base: Omit<NewAuditEntry, 'event'>, detail: string): Promise<ReviewActionResult> {
+  await ctx.reviews.transition(review.id, 'applying', 'stale', { actor, note: detail });
+  await ctx.audit.append({ ...base, event: 'review_stale', decision: 'review', status: 'stale', detail });
+  await closeOwnerTaskIfDone(ctx, review.objectType, review.objectId);
+  return { review: (await ctx.reviews.get(review.id))!, status: 'stale', detail };
 }
 
 export async function rejectReview(ctx: WritebackContext, id: string, opts: { actor: string; reason: string }): Promise<ReviewActionResult> {

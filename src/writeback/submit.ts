@@ -180,7 +180,7 @@ async function flushProperties(
       if (!answer) {
         // A batch update answers per record (207): a record deleted meanwhile is missing from the results.
         await ctx.writes.markFailed(p.id);
-        await ctx.audit.append({ ...auditFields(p, meta.traceId), event: 'failed', actor: meta.actor, decision: 'apply', status: 'failed', outcome: { error: 'record missing from HubSpot answer' } });
+        await auditFailed(ctx, { ...auditFields(p, meta.traceId), actor: meta.actor }, { status: 'failed', outcome: { error: 'record missing from HubSpot answer' }, detail: 'HubSpot did not update the record (deleted meanwhile?)' });
         results[item.index] = { proposal: p, decision: item.decision, status: 'failed', detail: 'HubSpot did not update the record (deleted meanwhile?)' };
         continue;
       }
@@ -203,12 +203,15 @@ async function flushProperties(
   }
 }
 
-/** Creates an AI note or task (the intent is already recorded); shared by automatic apply and approval. */
+/**
+ * Creates an AI note or task (the intent is already recorded); shared by automatic apply and approval. A failure is
+ * audited here, once (`approval`: the caller puts the review back in the queue and audits nothing more).
+ */
 export async function applyEngagement(
   ctx: WritebackContext,
   p: Proposal,
   text: string,
-  meta: { decision: Decision; actor: string; traceId: string | null; retry: boolean; finalAttempt?: boolean },
+  meta: { decision: Decision; actor: string; traceId: string | null; retry: boolean; finalAttempt?: boolean; approval?: boolean },
 ): Promise<SubmitResult> {
   try {
     const created = await ctx.writer.createEngagement(p, text, { checkExisting: meta.retry });
@@ -231,60 +234,51 @@ export async function applyEngagement(
 }
 
 /**
- * A write HubSpot refused or did not answer. A transient failure (5xx, 429, timeout: the HubSpot error says
- * `retryable`) keeps its intent and says so, so the job runs again and writes it once; on the job's last attempt
- * nothing would run again, so the write is marked failed and queued for review (approving it writes it, once);
- * anything else fails the write for good.
+ * A write HubSpot refused or did not answer; audited with one 'failed' entry whatever the path. A transient failure
+ * (5xx, 429, timeout: the HubSpot error says `retryable`) keeps its intent and says so, so the job runs again and
+ * writes it once; on the job's last attempt nothing would run again, so the write is marked failed and queued for
+ * review (approving it writes it, once); anything else fails the write for good. A failed approval keeps the
+ * intent of a transient failure too (approving again looks for what landed before writing).
  */
 async function writeFailed(
   ctx: WritebackContext,
   p: Proposal,
   decision: Decision,
   err: unknown,
-  meta: { actor: string; traceId: string | null; finalAttempt?: boolean | undefined; observedValue: string | null },
+  meta: { actor: string; traceId: string | null; finalAttempt?: boolean | undefined; approval?: boolean | undefined; observedValue: string | null },
 ): Promise<SubmitResult> {
   const transient = (err as { retryable?: unknown } | null)?.retryable === true;
-  if (transient && meta.finalAttempt) return handOver(ctx, p, decision, err, meta);
-  const retryable = transient;
-  if (!retryable) await ctx.writes.markFailed(p.id);
-  await ctx.audit.append({
-    ...auditFields(p, meta.traceId),
-    event: 'failed',
-    actor: meta.actor,
-    decision: 'apply',
-    status: 'failed',
-    outcome: errorOutcome(err),
-    detail: retryable ? 'transient HubSpot failure: the job tries again' : 'HubSpot refused the write',
-  });
-  return { proposal: p, decision, status: 'failed', detail: errorMessage(err), ...(retryable ? { retryable: true } : {}) };
+  const outcome = errorOutcome(err);
+  if (transient && meta.finalAttempt && !meta.approval) {
+    // The job's last attempt: the intent becomes a failed write and a review a person decides.
+    await ctx.writes.markFailed(p.id);
+    const { review } = await ctx.reviews.enqueue({
+      proposal: p,
+      reasons: [...decision.reasons, `write_failed: HubSpot did not take the write on the job's last attempt (${errorMessage(err).slice(0, 300)}); approve to write it again`],
+      observedValue: meta.observedValue,
+      ownerId: null,
+      traceId: meta.traceId,
+    });
+    await auditFailed(ctx, { ...auditFields(p, meta.traceId), actor: meta.actor }, { status: 'pending_review', outcome, detail: `transient HubSpot failure on the job's last attempt: write marked failed, queued for review ${review.id}` });
+    return { proposal: p, decision, status: 'pending_review', detail: review.id };
+  }
+  if (!transient) await ctx.writes.markFailed(p.id);
+  const detail = meta.approval
+    ? `${transient ? 'transient HubSpot failure' : 'HubSpot refused the write'}: the approval did not write it; the review is back in the queue`
+    : transient
+      ? 'transient HubSpot failure: the job tries again'
+      : 'HubSpot refused the write';
+  await auditFailed(ctx, { ...auditFields(p, meta.traceId), actor: meta.actor }, { status: 'failed', outcome, detail });
+  return { proposal: p, decision, status: 'failed', detail: errorMessage(err), ...(transient && !meta.approval ? { retryable: true } : {}) };
 }
 
-/** A transient failure on the job's last attempt: the intent becomes a failed write and a review a person decides. */
-async function handOver(
+/** The one 'failed' audit entry of a write, automatic or approved (`base`: the proposal's audit fields and actor). */
+export function auditFailed(
   ctx: WritebackContext,
-  p: Proposal,
-  decision: Decision,
-  err: unknown,
-  meta: { actor: string; traceId: string | null; observedValue: string | null },
-): Promise<SubmitResult> {
-  await ctx.writes.markFailed(p.id);
-  const { review } = await ctx.reviews.enqueue({
-    proposal: p,
-    reasons: [...decision.reasons, `write_failed: HubSpot did not take the write on the job's last attempt (${errorMessage(err).slice(0, 300)}); approve to write it again`],
-    observedValue: meta.observedValue,
-    ownerId: null,
-    traceId: meta.traceId,
-  });
-  await ctx.audit.append({
-    ...auditFields(p, meta.traceId),
-    event: 'failed',
-    actor: meta.actor,
-    decision: 'apply',
-    status: 'pending_review',
-    outcome: errorOutcome(err),
-    detail: `transient HubSpot failure on the job's last attempt: write marked failed, queued for review ${review.id}`,
-  });
-  return { proposal: p, decision, status: 'pending_review', detail: review.id };
+  base: ReturnType<typeof auditFields> & { actor: string },
+  entry: { status: 'failed' | 'pending_review'; outcome: ReturnType<typeof errorOutcome>; detail: string },
+): Promise<void> {
+  return ctx.audit.append({ ...base, event: 'failed', decision: 'apply', status: entry.status, outcome: entry.outcome, detail: entry.detail });
 }
 
 export function auditFields(p: Proposal, traceId: string | null) {

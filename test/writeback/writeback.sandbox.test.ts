@@ -227,6 +227,15 @@ describe('write-back against the sandbox', () => {
       const [review] = await h.writeback.listReviews({ status: 'pending' }).then((all) => all.filter((x) => x.id === r!.detail));
       expect(review?.reasons.some((reason) => reason.startsWith('write_failed:'))).toBe(true);
       expect(await aiNotes('companies', companies[10]!, p.id)).toEqual([]);
+      // Approved while HubSpot still fails: one more 'failed' entry (the approval's write), the review back in the queue.
+      fail(503, 50);
+      const refused = await h.writeback.approve(r!.detail!, { actor: 'rita' });
+      fail(503, 0);
+      expect(refused).toMatchObject({ status: 'failed', review: { status: 'pending' } });
+      const failed = await h.writeback.audit({ proposalId: p.id, event: 'failed' });
+      expect(failed.map((e) => [e.actor, e.status])).toEqual(expect.arrayContaining([['rita', 'failed'], ['agent:call_summary', 'pending_review']]));
+      expect(failed).toHaveLength(2);
+      expect(failed.find((e) => e.actor === 'rita')?.detail).toContain('the review is back in the queue');
       const approved = await h.writeback.approve(r!.detail!, { actor: 'rita' });
       expect(approved.status).toBe('approved');
       expect(await aiNotes('companies', companies[10]!, p.id)).toHaveLength(1);
