@@ -132,8 +132,36 @@ export async function startWorkers(c: Container): Promise<WorkerHandle> {
     // fatal: the jobs ask again and retry like any other HubSpot error.
     await c.portalId().catch((err) => c.logger.warn({ err: errorMessage(err) }, 'could not ask HubSpot which portal the access token belongs to; jobs will ask again'));
   }
-  return queue.work(handlers, {
+  const worker = queue.work(handlers, {
     concurrency: c.config.QUEUE_CONCURRENCY,
     concurrencyOf: { 'webhook.batch': c.config.WEBHOOK_BATCH_CONCURRENCY },
   });
+  const sweeper = setInterval(() => void sweepInterruptedWrites(c), INTENT_SWEEP_EVERY_MS);
+  sweeper.unref();
+  return {
+    close: async (timeoutMs) => {
+      clearInterval(sweeper);
+      await worker.close(timeoutMs);
+    },
+  };
+}
+
+const INTENT_SWEEP_EVERY_MS = 10 * 60_000;
+
+/**
+ * Writes whose process was killed on the job's last attempt stay intents (no retry resolves them): every few
+ * minutes the workers settle those older than the write-back's timeout, for every portal served (intent-sweep.ts).
+ */
+async function sweepInterruptedWrites(c: Container): Promise<void> {
+  try {
+    const oauth = await c.oauth();
+    const portals = oauth ? (await oauth.tokens.list()).filter((i) => i.status === 'installed').map((i) => i.portalId) : [await c.portalId()];
+    for (const portalId of portals) {
+      await c.usePortal(portalId, (scope) => scope.writeback.sweepInterruptedWrites()).catch((err: unknown) => {
+        c.logger.warn({ portalId, err: errorMessage(err) }, 'interrupted writes not swept; tried again later');
+      });
+    }
+  } catch (err) {
+    c.logger.warn({ err: errorMessage(err) }, 'interrupted writes not swept; tried again later');
+  }
 }

@@ -187,8 +187,9 @@ export class AuditStore {
   }
 
   /** The `decided` row of each proposal, with the full proposal JSON (for reports and undo). */
-  async decisions(f: { since?: string | Date; until?: string | Date; dryRun?: boolean }): Promise<Array<AuditEntry & { proposal: unknown }>> {
+  async decisions(f: { since?: string | Date; until?: string | Date; dryRun?: boolean; proposalId?: string }): Promise<Array<AuditEntry & { proposal: unknown }>> {
     let q = this.db.selectFrom('audit_entries').selectAll().where('portal_id', '=', await this.opts.portal()).where('event', '=', 'decided');
+    if (f.proposalId) q = q.where('proposal_id', '=', f.proposalId);
     if (f.since) q = q.where('at', '>=', toMs(f.since));
     if (f.until) q = q.where('at', '<=', toMs(f.until));
     if (f.dryRun !== undefined) q = q.where('dry_run', '=', f.dryRun ? 1 : 0);

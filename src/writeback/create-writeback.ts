@@ -6,6 +6,7 @@ import type { GenerationTrace, Proposal, ProposalSink, SubmitResult } from '../c
 import type { SqlHandle } from '../db/sql.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
 import { silentLogger, type Logger } from '../logging.ts';
+import { sweepInterruptedWrites, type SweepReport } from './intent-sweep.ts';
 import { AuditStore, type AuditEntry, type AuditFilter, type NewAuditEntry } from './audit-store.ts';
 import type { WritebackContext } from './context.ts';
 import { dashboardStats, type DashboardStats } from './dashboard-stats.ts';
@@ -42,6 +43,8 @@ export interface WritebackService extends ProposalSink {
   /** Appends an audit entry about this portal's work that is not a proposal's step (a refused generation). */
   recordEvent(entry: NewAuditEntry): Promise<void>;
   undo(opts: UndoOptions): Promise<UndoReport>;
+  /** Settles writes whose process stopped after recording the intent (intent-sweep.ts); the workers run it. */
+  sweepInterruptedWrites(opts?: { olderThanMs?: number }): Promise<SweepReport>;
   dryRunReport(opts?: { since?: string | Date; until?: string | Date }): Promise<DryRunReport>;
   setup(): Promise<SetupReport>;
   readonly dryRun: boolean;
@@ -140,6 +143,7 @@ export async function createWriteback(opts: WritebackOptions): Promise<Writeback
     audit: (filter = {}) => ctx.audit.list(filter),
     recordEvent: (entry) => ctx.audit.append(entry),
     undo: (o) => undoWrites(ctx, o),
+    sweepInterruptedWrites: (o) => sweepInterruptedWrites(ctx, o),
     dryRunReport: (o = {}) => dryRunReport(ctx, o),
     setup: async () => {
       const report = await setupAiProperties(opts.gateway);

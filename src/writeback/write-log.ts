@@ -85,6 +85,19 @@ export class WriteLog {
       .execute();
   }
 
+  /** Intents recorded before `olderThan` (ms) and never resolved, oldest first: writes whose process stopped. */
+  async staleIntents(olderThan: number, limit = 200): Promise<WriteRecord[]> {
+    const rows = await this.db
+      .selectFrom('writeback_writes').where('portal_id', '=', await this.portal())
+      .selectAll()
+      .where('state', '=', 'intent')
+      .where('written_at', '<', olderThan)
+      .orderBy('written_at')
+      .limit(limit)
+      .execute();
+    return rows.map(toRecord);
+  }
+
   async markFailed(proposalId: string): Promise<void> {
     await this.db.updateTable('writeback_writes').where('portal_id', '=', await this.portal()).set({ state: 'failed' }).where('proposal_id', '=', proposalId).where('state', '=', 'intent').execute();
   }
