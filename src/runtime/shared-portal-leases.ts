@@ -13,6 +13,12 @@ import { silentLogger, type Logger } from '../logging.ts';
  * then waits until no other process holds a `work` row. Each side writes before it reads, so of two racing, at
  * least one sees the other. Rows carry an expiry that a timer pushes forward while they are held, so a killed
  * process's rows stop counting after `ttlMs`.
+ *
+ * A released `work` row lingers for `lingerMs` before it is deleted: a portal whose jobs follow each other (a
+ * webhook batch, its ingest, its generation) keeps one row instead of writing and deleting one per job, and every
+ * such write waits for the file's write lock that a backfill in another process may hold. A hold that finds its row
+ * still lingering only reads (is a purge running elsewhere?): the row was written before that read, so the
+ * guarantee above holds. A purge elsewhere waits at most `lingerMs` (plus one sweep) longer for a released row.
  */
 export interface SharedPortalLeases {
   /** Records that this process works on the portal; waits while another process purges it. */
@@ -36,6 +42,8 @@ export interface SqlPortalLeasesOptions {
   ttlMs?: number;
   /** How often a waiting hold looks again for the purge to end. Default 100 ms. */
   pollMs?: number;
+  /** How long a released `work` row stays before it is deleted (a new hold in the meantime writes nothing). Default 3 s. */
+  lingerMs?: number;
   logger?: Logger;
   now?: () => number;
 }
@@ -46,11 +54,17 @@ export class SqlPortalLeases implements SharedPortalLeases {
   private readonly db: Kysely<LeaseDb>;
   private readonly ttlMs: number;
   private readonly pollMs: number;
+  private readonly lingerMs: number;
   private readonly logger: Logger;
   private readonly now: () => number;
   /** Rows this process holds ("work:<portal>", "purge:<portal>"): the refresh timer runs while there are any. */
   private readonly held = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  /** Released portals whose `work` row is still in the table, with the time it is to be deleted. */
+  private readonly lingering = new Map<string, number>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  /** Per portal, this process's row writes in order (a sweep's delete never overtakes a hold's insert, nor the reverse). */
+  private readonly writes = new Map<string, Promise<void>>();
   private closed = false;
 
   constructor(
@@ -60,6 +74,7 @@ export class SqlPortalLeases implements SharedPortalLeases {
     this.db = handle.db as Kysely<LeaseDb>;
     this.ttlMs = opts.ttlMs ?? 30_000;
     this.pollMs = opts.pollMs ?? 100;
+    this.lingerMs = Math.max(0, opts.lingerMs ?? 3_000);
     this.logger = opts.logger ?? silentLogger;
     this.now = opts.now ?? Date.now;
   }
@@ -67,16 +82,62 @@ export class SqlPortalLeases implements SharedPortalLeases {
   async hold(portalId: string): Promise<void> {
     await ensureSchema(this.handle);
     for (;;) {
-      await this.put(portalId, 'work');
+      // Still lingering: the row is there (its delete is only ever queued after this point), so only the read is left.
+      const kept = await this.serial(portalId, async () => {
+        if (this.lingering.delete(portalId)) return true;
+        await this.put(portalId, 'work');
+        return false;
+      });
+      if (kept) this.scheduleSweep();
       if (!(await this.purgedElsewhere(portalId))) return;
       // A purge runs in another process: step back so it can finish, and come back once it is over.
-      await this.drop(portalId, 'work');
+      await this.serial(portalId, () => this.drop(portalId, 'work'));
       while (await this.purgedElsewhere(portalId)) await new Promise((r) => setTimeout(r, this.pollMs));
     }
   }
 
   async release(portalId: string): Promise<void> {
-    await this.drop(portalId, 'work');
+    if (this.lingerMs === 0 || this.closed) {
+      await this.serial(portalId, () => this.drop(portalId, 'work'));
+      return;
+    }
+    this.lingering.set(portalId, this.now() + this.lingerMs);
+    this.scheduleSweep();
+  }
+
+  /** Deletes the rows whose linger is over (portals not held again meanwhile). */
+  private sweep(): void {
+    this.sweepTimer = undefined;
+    const now = this.now();
+    for (const [portalId, until] of this.lingering) {
+      if (until > now) continue;
+      this.lingering.delete(portalId);
+      void this.serial(portalId, async () => {
+        // Held again since the sweep began (the hold took it out of `lingering` and kept the row): keep it.
+        if (this.lingering.has(portalId) || this.closed) return;
+        await this.drop(portalId, 'work');
+      }).catch((err: unknown) => this.logger.warn({ err: errorMessage(err), portalId }, 'could not delete a released portal lease'));
+    }
+    this.scheduleSweep();
+  }
+
+  private scheduleSweep(): void {
+    if (this.sweepTimer || this.closed || this.lingering.size === 0) return;
+    const next = Math.min(...this.lingering.values());
+    this.sweepTimer = setTimeout(() => this.sweep(), Math.max(10, next - this.now()));
+    this.sweepTimer.unref();
+  }
+
+  /** Runs a row write of the portal after this process's earlier ones. */
+  private serial<T>(portalId: string, op: () => Promise<T>): Promise<T> {
+    const prev = this.writes.get(portalId) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(op);
+    const tail = next.then(() => undefined, () => undefined);
+    this.writes.set(portalId, tail);
+    void tail.then(() => {
+      if (this.writes.get(portalId) === tail) this.writes.delete(portalId);
+    });
+    return next;
   }
 
   async beginExclusive(portalId: string): Promise<void> {
@@ -105,6 +166,9 @@ export class SqlPortalLeases implements SharedPortalLeases {
     this.closed = true;
     clearInterval(this.timer);
     this.timer = undefined;
+    clearTimeout(this.sweepTimer);
+    this.sweepTimer = undefined;
+    this.lingering.clear();
     if (this.held.size === 0) return;
     this.held.clear();
     await this.db.deleteFrom('portal_leases').where('holder', '=', this.holder).execute().catch(() => undefined);

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createSql, type SqlHandle } from '../../src/db/sql.ts';
 import { loadConfig } from '../../src/config/config.ts';
@@ -19,9 +19,9 @@ const rows = (h: SqlHandle, kind: string, portal: string) =>
   (h.db as Rows).selectFrom('portal_leases').select('holder').where('kind', '=', kind).where('portal_id', '=', portal).execute();
 
 /** One "process": its own SQL connection to the shared file, its own leases and scopes. */
-async function processOn(dir: string, opts: { ttlMs?: number; databaseUrl?: string; schema?: string } = {}) {
+async function processOn(dir: string, opts: { ttlMs?: number; lingerMs?: number; databaseUrl?: string; schema?: string } = {}) {
   const handle = await createSql({ dataDir: dir, ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl, schema: opts.schema! } : {}) });
-  const leases = new SqlPortalLeases(handle, { pollMs: 20, ...opts });
+  const leases = new SqlPortalLeases(handle, { pollMs: 20, lingerMs: 50, ...opts });
   const scopes = new PortalScopes({
     build: async (portalId) => ({ portalId }) as unknown as PortalScope,
     close: async () => undefined,
@@ -111,6 +111,51 @@ describe('portal leases shared by the processes on one database', () => {
       request.release();
       await cli.scopes.exclusive('42', work);
       expect(work).toHaveBeenCalledOnce();
+    } finally {
+      await api.close();
+      await cli.close();
+    }
+  });
+
+  it('a released lease lingers: the next job on the portal writes nothing, and the row goes once the portal is left alone', async () => {
+    const dir = path.join(tmp.dir, 'linger');
+    const api = await processOn(dir, { lingerMs: 300 });
+    const changes = async () => Number((await sql<{ n: number }>`SELECT total_changes() AS n`.execute(api.handle.db)).rows[0]!.n);
+    try {
+      (await api.scopes.lease('42')).release();
+      const before = await changes();
+      for (let i = 0; i < 5; i++) (await api.scopes.lease('42')).release();
+      expect(await changes()).toBe(before);
+      expect(await rows(api.handle, 'work', '42')).toHaveLength(1);
+      await vi.waitFor(async () => expect(await rows(api.handle, 'work', '42')).toEqual([]), { timeout: 10_000, interval: 20 });
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('a purge elsewhere still waits for work that started while the portal\'s lease lingered', async () => {
+    const dir = path.join(tmp.dir, 'linger-purge');
+    const api = await processOn(dir, { lingerMs: 200 });
+    const cli = await processOn(dir);
+    try {
+      (await api.scopes.lease('42')).release();
+      // Work starts again while the released row lingers (the hold reuses the row, writing nothing).
+      const job = await api.scopes.lease('42');
+      const order: string[] = [];
+      const purge = cli.scopes.exclusive('42', async () => void order.push('purge ran'), { waitMs: 30_000 });
+      await vi.waitFor(async () => expect(await rows(cli.handle, 'purge', '42')).toHaveLength(1), { timeout: 10_000, interval: 20 });
+      // Far past the linger, the job still runs and the purge still waits for it.
+      await vi.waitFor(async () => expect(await rows(api.handle, 'work', '42')).toHaveLength(1), { timeout: 10_000, interval: 20 });
+      const lingerOver = Date.now() + 600;
+      await vi.waitFor(() => expect(Date.now()).toBeGreaterThan(lingerOver), { timeout: 10_000, interval: 50 });
+      expect(order).toEqual([]);
+      expect(await cli.leases.otherHolders('42')).toBe(1);
+      order.push('job done');
+      job.release();
+      await purge;
+      expect(order).toEqual(['job done', 'purge ran']);
+      // The next job on the portal waited for the purge and then wrote its row anew.
+      (await api.scopes.lease('42')).release();
     } finally {
       await api.close();
       await cli.close();
