@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { KeyValueCache } from '../cache/kv.ts';
 import type { ObjectType } from '../core/objects.ts';
+import { canonicalValue } from '../core/property-value.ts';
 import type { HubSpotEvent } from '../webhooks/hubspot-event.ts';
 import type { ClassifiedEvent } from './classify-event.ts';
 
@@ -29,31 +30,6 @@ function ownWriteKey(w: { portalId: string | number; objectType: ObjectType; obj
 
 function hash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
-}
-
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
-/**
- * The value as HubSpot may hand it back: a property's echo does not always carry the text we wrote. HubSpot stores
- * a datetime as an instant and sends it as epoch milliseconds or ISO without a zero fraction
- * (`2026-11-30T23:40:00.000Z` comes back as `...:00Z`), a number without our formatting (`1.50` as `1.5`), a boolean
- * in lower case. Both sides are reduced to one form before hashing, so such an echo is still recognised as ours;
- * a person's different value stays different.
- */
-export function canonicalValue(value: string | null | undefined): string {
-  const text = (value ?? '').trim();
-  if (ISO_DATE_TIME.test(text)) {
-    const ms = Date.parse(text);
-    if (Number.isFinite(ms)) return `#${ms}`;
-  }
-  if (DECIMAL.test(text)) {
-    const n = Number(text);
-    if (Number.isFinite(n)) return `#${n}`;
-  }
-  const lower = text.toLowerCase();
-  if (lower === 'true' || lower === 'false') return lower;
-  return value ?? '';
 }
 
 function valueHash(value: string | null | undefined): string {

@@ -52,7 +52,8 @@ export class WritebackError extends AppError {
   }
 }
 
-/** HubSpot clears a property with '' and may return '' or null for it: both mean empty. */
-export function sameValue(a: string | null | undefined, b: string | null | undefined): boolean {
-  return (a ?? '') === (b ?? '');
-}
+/**
+ * Whether HubSpot's value is the one we wrote or saw: compared in HubSpot's form (an instant, a number, a boolean;
+ * '' and null both mean empty), since HubSpot sends `...:00.000Z` back as `...:00Z`.
+ */
+export { samePropertyValue as sameValue } from '../core/property-value.ts';

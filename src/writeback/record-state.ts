@@ -1,5 +1,6 @@
 import type { HubSpotObject, PropertyHistoryEntry, RecordType } from '../core/objects.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
+import { samePropertyValue } from '../core/property-value.ts';
 import type { SetBy } from './decide.ts';
 import { NAME_PROPERTIES } from './record-names.ts';
 
@@ -34,10 +35,10 @@ export interface OwnWriteHint {
 export function whoSet(value: string | null | undefined, history: PropertyHistoryEntry[] | undefined, hint: OwnWriteHint): SetBy {
   if (value === null || value === undefined || value === '') return 'none';
   const latest = newest(history);
-  if (!latest) return hint.ourLastValue === value ? 'ai' : 'human';
+  if (!latest) return hint.ourLastValue !== undefined && samePropertyValue(hint.ourLastValue, value) ? 'ai' : 'human';
   if (PERSON_SOURCES.has(latest.sourceType)) return 'human';
   if (hint.appId && latest.sourceId && sourceIdNamesApp(latest.sourceId, hint.appId)) return 'ai';
-  if (hint.ourLastValue !== undefined && hint.ourLastValue === value && latest.value === value) return 'ai';
+  if (hint.ourLastValue !== undefined && samePropertyValue(hint.ourLastValue, value) && samePropertyValue(latest.value, value)) return 'ai';
   return 'human';
 }
 

@@ -302,6 +302,24 @@ describe('write-back against the sandbox', () => {
     expect((await h.writeback.audit({ event: 'undo_skipped', objectId: company })).length).toBeGreaterThan(0);
   });
 
+  it('a datetime we wrote as ...:00.000Z and HubSpot sends back as ...:00Z is still ours: the next run overwrites it, undo restores it', async () => {
+    // Without our app id in the property history, "ours" rests on comparing HubSpot's value with the one we wrote.
+    const unattributed = await h.another({ appId: undefined });
+    const runId = 'run-datetime-form';
+    const company = companies[9]!;
+    const before = (await readProps(h, 'companies', company, ['ai_last_run'])).ai_last_run ?? '';
+    const write = (value: string) =>
+      unattributed.submit([proposal({ runId, id: `${runId}:${value}`, target: { objectType: 'companies', objectId: company }, field: 'ai_last_run', value, confidence: 1 })], trace(runId));
+    expect((await write('2026-11-30T23:40:00.000Z'))[0]!.status).toBe('applied');
+    expect((await readProps(h, 'companies', company, ['ai_last_run'])).ai_last_run).toBe('2026-11-30T23:40:00Z');
+    const [second] = await write('2026-11-30T23:45:00.000Z');
+    expect(second!.status, second!.decision.reasons.join('; ')).toBe('applied');
+
+    const report = await unattributed.undo({ runId, dryRun: false, actor: 'ops' });
+    expect(report).toMatchObject({ restored: 1, skipped: 0, failed: 0 });
+    expect((await readProps(h, 'companies', company, ['ai_last_run'])).ai_last_run ?? '').toBe(before);
+  });
+
   it('marks an approved review stale when a person changed the field since the proposal', async () => {
     const contact = contacts[2]!;
     const seen = (await readProps(h, 'contacts', contact, ['lifecyclestage'])).lifecyclestage;
