@@ -7,8 +7,17 @@ import type { Facet } from '../retrieval/facet-search.ts';
  * `npm run eval -- --style dev` is where they were tuned, and `--style test` only reports.
  */
 
-const MONTHS = 'jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?';
+// "may" is a month only where a date is meant (see MAY below): as a verb ("we may need") it is the commonest false date.
+const MONTHS = 'jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?';
+/** May the month: with a day or a year beside it, or after a word that introduces a date ("by May", "early may"). */
+const MAY = String.raw`\bmay\s+\d{1,2}(?:st|nd|rd|th)?\b|\bmay\s+20\d\d\b|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?may\b|\b(?:in|by|before|until|till|since|from|through|during|early|mid|late|end of|start of|beginning of|middle of|of)\s+may\b|\b(?:next|last|this)\s+may\b(?!\s+[a-z])`;
 const WEEKDAYS = 'monday|tuesday|wednesday|thursday|friday';
+/**
+ * Named days of the retail and holiday calendar. They name a season people talk about ("stock-outs during Black
+ * Friday") far more often than a date something is due, so they count as a date only after a word that sets a
+ * deadline ("live before Black Friday").
+ */
+const NAMED_DAYS = String.raw`black\s+friday|cyber\s+monday|good\s+friday|easter\s+monday|christmas|thanksgiving|new\s+year'?s?(?:\s+eve)?`;
 
 /** An amount of money: a currency sign or code, or a number with a thousands/millions word or suffix. */
 export const MONEY = new RegExp(
@@ -16,10 +25,25 @@ export const MONEY = new RegExp(
   'i',
 );
 
-/** A point in time: a month, a quarter, a weekday, a numeric date, the end or start of a period, a holiday. */
+/**
+ * A point in time: a month, a quarter, a weekday, a numeric date, the end or start of a period, a holiday. Not a
+ * weekday inside a named day ("Black Friday"), not a version or a rating ("2.1", "4.5"), not "24/7".
+ */
 export const DATE = new RegExp(
-  String.raw`(?:\b(?:${MONTHS})\b\.?\s*\d{0,2}|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:${MONTHS})\b|\bq[1-4]\b|\b(?:first|second|third|fourth|last)\s+quarter\b|\b(?:${WEEKDAYS})\b|\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b|\b(?:end|start|beginning|middle)\s+of\s+(?:the\s+)?(?:month|quarter|year|fiscal|q[1-4]|${MONTHS})|\bholiday|\bfiscal year\b|\b20\d\d\b)`,
+  String.raw`(?:\b(?:${MONTHS})\b\.?\s*\d{0,2}|${MAY}|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:${MONTHS})\b|\bq[1-4]\b|\b(?:first|second|third|fourth|last)\s+quarter\b|(?<!\b(?:black|cyber|good|easter)\s+)\b(?:${WEEKDAYS})\b|\b(?:by|before|until|till|ahead of|in time for|no later than)\s+(?:the\s+)?(?:${NAMED_DAYS})\b|(?<![\d.,/])\b(?!24/7\b)(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|1[0-2])(?:/\d{2,4})?\b(?![.,/]\d)|\b\d{1,2}[.-]\d{1,2}[.-](?:\d{4}|\d{2})\b|\b(?:end|start|beginning|middle)\s+of\s+(?:the\s+)?(?:month|quarter|year|fiscal|q[1-4]|${MONTHS}|may)|\bholidays?\b|\bfiscal year\b|\b20\d\d\b(?!\s*(?:users|seats|people|employees|units|licen[cs]es|records|rows))|\b\d{4}-\d{2}-\d{2}\b)`,
   'i',
+);
+
+/** The amount itself, whole ("$65,000", "70 thousand dollars", "EUR 12000"): the value a budget statement states. */
+export const AMOUNT = new RegExp(
+  String.raw`(?:[$€£¥]\s?\d[\d,.']*\s?(?:k|m|mm|bn|thousand|million)?\b|\b\d[\d,.']*\s?(?:k|m|mm|bn|thousand|million|grand)\b(?:\s(?:usd|eur|gbp|chf|dollars?|euros?|pounds?|francs?))?|\b\d[\d,.']*\s?(?:usd|eur|gbp|chf|dollars?|euros?|pounds?|francs?)\b|\b(?:usd|eur|gbp|chf)\s?\d[\d,.']*)`,
+  'gi',
+);
+
+/** A person as a decision is attributed to them: a titled name ("Ms. Reyes", "dr adeyemi") or a role ("the CFO"). */
+export const PERSON = new RegExp(
+  String.raw`(?:\b(?:mr|ms|mrs|dr|prof)\.?\s+[\p{L}][\p{L}'-]+|\b(?:ceo|cfo|coo|cto|cio|ciso|cro|cmo|general counsel|chief \w+ officer|(?:vp|head|director) of \w+|controller|procurement lead)\b)`,
+  'giu',
 );
 
 const cue = (source: string, weight: number) => ({ pattern: new RegExp(source, 'i'), weight });
@@ -46,6 +70,7 @@ export const BUDGET: Facet = {
   minCue: 2,
   quota: 2,
   supersede: true,
+  value: AMOUNT,
 };
 
 export const TIMELINE: Facet = {
@@ -58,6 +83,7 @@ export const TIMELINE: Facet = {
   ],
   minCue: 3,
   supersede: true,
+  value: DATE,
 };
 
 export const COMPETITION: Facet = {
@@ -83,6 +109,7 @@ export const DECISION: Facet = {
   minCue: 3,
   quota: 2,
   supersede: true,
+  value: PERSON,
 };
 
 export const ESCALATION: Facet = {

@@ -4,7 +4,7 @@ import type { HubSpotGateway } from '../hubspot/gateway.ts';
 import type { Embedder } from '../text/embedder.ts';
 import { countTokens } from '../text/tokenizer.ts';
 import { contentVersion } from './content-version.ts';
-import { facetSearch, type Facet } from './facet-search.ts';
+import { facetSearch, newerVersionsFirst, slotAnswer, type Facet } from './facet-search.ts';
 import { hybridSearch, type RetrievalMode } from './hybrid-search.ts';
 import { readLookups, type Lookups, type LookupsCache } from './reference-lookups.ts';
 import { packToBudget } from './token-budget.ts';
@@ -287,10 +287,13 @@ export async function buildContext(input: BuildContextInput): Promise<AgentConte
     seen.add(h.chunk.id);
     return true;
   });
-  const packed = packToBudget(
-    sourcesFirst(hits),
-    Math.max(0, input.tokenBudget - used),
-  );
+  // A fact stated twice with different values (a revised budget, a new signer) can reach the list through two
+  // facets or the task query, the outdated version first: the newer version moves ahead of it, across all lists.
+  let ordered = sourcesFirst(hits);
+  for (const f of input.facets ?? []) {
+    if (typeof f !== 'string' && f.supersede) ordered = newerVersionsFirst(ordered, (h) => slotAnswer(f, h));
+  }
+  const packed = packToBudget(ordered, Math.max(0, input.tokenBudget - used));
   const retrieved: ContextChunk[] = packed.hits.map(({ chunk }) => ({
     id: chunk.id,
     text: chunk.text,

@@ -24,8 +24,16 @@ export interface Facet {
   minCue?: number;
   /** How many chunks the facet may put at the front of the context. Default 1. */
   quota?: number;
-  /** The newest of the equally strong answers first (a revised budget beats the old one). */
+  /**
+   * The fact is single-valued (the budget, the deadline, the signer): a later statement of another value revises
+   * an earlier one, so the newer answer comes first (see `revises`).
+   */
   supersede?: boolean;
+  /**
+   * What an answer of a single-valued fact states: an amount, a date, a person. Two answers from different
+   * sources that state different values are two versions of the fact. Default: amounts and titled names.
+   */
+  value?: RegExp;
 }
 
 export type FacetSearchInput = Omit<HybridSearchInput, 'query' | 'k'> & {
@@ -42,10 +50,17 @@ export type FacetSearchInput = Omit<HybridSearchInput, 'query' | 'k'> & {
 /** A sentence end, but not the dot of a title or an abbreviation ("Ms. Reyes", "vs. them"). */
 const SENTENCE_END = /(?<=[.!?;])(?<!\b(?:Mr|Ms|Mrs|Dr|Prof|St|vs|etc|e\.g|i\.e|approx|incl)\.)\s+/i;
 
+/**
+ * The indexer's header line of a chunk (`Account: Acme | Email (inbound) | 2025-06-03 | Participants: …`): what the
+ * chunk is, not what anyone said. Its date made every chunk look like a half-answer to "when is the deadline?".
+ */
+const HEADER_LINE = /^Account: [^\n]*\| \d{4}-\d{2}-\d{2}\b/;
+
 /** Sentences of a chunk: transcript turns and lines, then sentence ends (speech-to-text lines have none). */
 export function chunkSentences(text: string): string[] {
   return text
     .split(/\n+/)
+    .filter((line) => !HEADER_LINE.test(line))
     .flatMap((line) => line.split(SENTENCE_END))
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
@@ -76,8 +91,74 @@ const sentenceKey = (s: string) => contentTerms(s).join(' ');
  */
 const VALUE = /(?:[$€£¥]\s?\d[\d,.']*\s?(?:k|m|mm|bn)?|\b\d[\d,.']*\s?(?:k|m|mm|bn|thousand|million)\b(?:\s(?:usd|eur|gbp|dollars|euros|pounds))?|\b(?:mr|ms|mrs|dr)\.?\s+[A-Z][\p{L}'-]+)/giu;
 
-export function statedValues(sentence: string): string[] {
-  return [...sentence.matchAll(VALUE)].map((m) => m[0].toLowerCase().replace(/\s+/g, ' ').trim().replace(/[.,]$/, ''));
+export function statedValues(sentence: string, pattern: RegExp = VALUE): string[] {
+  const global = pattern.global ? pattern : new RegExp(pattern.source, `${pattern.flags}g`);
+  return [...sentence.matchAll(global)].map((m) => normalValue(m[0])).filter((v) => v.length > 0);
+}
+
+/** One form per value: "$65,000", "$65000" and "65k usd" stay different strings, but spacing, case and end dots do not. */
+const normalValue = (v: string) => v.toLowerCase().replace(/\s+/g, ' ').trim().replace(/[.,;:]$/, '');
+
+/**
+ * Words that say a statement changes an earlier one: the generic English of a revision (a value now, new,
+ * updated, moved, cut, replaced, no longer…), not any one writer's phrase.
+ */
+export const CHANGE_MARKER =
+  /\b(?:now|new(?:ly)?|updated?|updating|revis\w*|chang\w*|instead|replac\w*|no longer|any ?more|correct(?:ion|ed|ing)?|actually|took over|tak(?:es|ing) over|moved?|moving|left|leaving|switch\w*|going forward|from now on|increas\w*|reduc\w*|cut|rais\w*|lower\w*|bump\w*|push\w*|postpon\w*|delay\w*|slipp?\w*|brought forward|pulled in|extend\w*|reschedul\w*|shift\w*|adjust\w*|amend\w*|latest|scratch that|rather than|not \$?\d|successor|succeed\w*|step(?:s|ped|ping) (?:down|in)|handed over|hand(?:s|ing) over|taken over|in place of)\b/i;
+
+interface Answer {
+  h: ChunkHit;
+  cue: number;
+  values: string[];
+  changes: boolean;
+}
+
+/**
+ * `newer` revises `older`: both answer a single-valued fact, `newer` is later and from another source, it states a
+ * value `older` does not, and it either says that something changed or answers at least as strongly. Structure
+ * (same fact, another value, later), so that it holds for wordings it was not written from.
+ */
+export function revises(newer: Answer, older: Answer): boolean {
+  return (
+    newer.h.chunk.occurredAt > older.h.chunk.occurredAt &&
+    newer.h.chunk.sourceId !== older.h.chunk.sourceId &&
+    older.values.length > 0 &&
+    newer.values.some((v) => !older.values.includes(v)) &&
+    !newer.values.every((v) => older.values.includes(v)) &&
+    (newer.changes || newer.cue >= older.cue)
+  );
+}
+
+/**
+ * Moves every answer that revises one ranked above it to just before that one (the rest keep their order): the
+ * current version of a fact is read first, the outdated one stays in the list behind it.
+ */
+export function newerVersionsFirst<T>(items: T[], answerOf: (item: T) => Answer | null): T[] {
+  const out = items.slice();
+  const answers = new Map<T, Answer | null>(out.map((x) => [x, answerOf(x)]));
+  for (let i = 0; i < out.length; i++) {
+    const older = answers.get(out[i]!);
+    if (!older || older.values.length === 0) continue;
+    // The newest revision of the item at i takes its place; the loop then looks at position i again.
+    let best = -1;
+    for (let j = i + 1; j < out.length; j++) {
+      const n = answers.get(out[j]!);
+      if (n && revises(n, older) && (best < 0 || n.h.chunk.occurredAt > answers.get(out[best]!)!.h.chunk.occurredAt)) best = j;
+    }
+    if (best >= 0) {
+      const [moved] = out.splice(best, 1);
+      out.splice(i, 0, moved!);
+      i--;
+    }
+  }
+  return out;
+}
+
+/** A chunk as an answer of a single-valued facet (null when it does not answer it). */
+export function slotAnswer(facet: Facet, h: ChunkHit): Answer | null {
+  const best = bestSentence(facet, h.chunk.text);
+  if (best.score < (facet.minCue ?? 1)) return null;
+  return { h, cue: best.score, values: statedValues(best.sentence, facet.value), changes: CHANGE_MARKER.test(best.sentence) };
 }
 
 /**
@@ -94,7 +175,15 @@ export function rankForFacet(facet: Facet, fused: ChunkHit[]): ChunkHit[] {
   const min = facet.minCue ?? 1;
   const scored = fused.map((h, rank) => {
     const best = bestSentence(facet, h.chunk.text);
-    return { h, rank, cue: best.score, key: sentenceKey(best.sentence), values: statedValues(best.sentence), text: h.chunk.text.toLowerCase() };
+    return {
+      h,
+      rank,
+      cue: best.score,
+      key: sentenceKey(best.sentence),
+      values: statedValues(best.sentence, facet.value),
+      changes: CHANGE_MARKER.test(best.sentence),
+      text: h.chunk.text.toLowerCase(),
+    };
   });
   const answers = scored.filter((s) => s.cue >= min);
   const stepBack = new Set<(typeof scored)[number]>();
@@ -126,9 +215,10 @@ export function rankForFacet(facet: Facet, fused: ChunkHit[]): ChunkHit[] {
     const tied = current.filter((a) => a.cue === top).sort((a, b) => b.h.chunk.occurredAt.localeCompare(a.h.chunk.occurredAt) || a.rank - b.rank);
     current.splice(0, tied.length, ...tied);
   }
+  const ordered = facet.supersede ? newerVersionsFirst(current, (a) => a) : current;
   const rest = scored.filter((s) => s.cue < min);
   const back = answers.filter((a) => stepBack.has(a)).sort((a, b) => b.cue - a.cue || a.rank - b.rank);
-  return [...current, ...rest, ...back].map((s) => s.h);
+  return [...ordered, ...rest, ...back].map((s) => s.h);
 }
 
 /** Every query of the facet searched on its own, fused by reciprocal rank, then ranked by the facet's cues. */

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BUDGET, COMPETITION, DATE, DECISION, MONEY, TIMELINE } from '../../src/agents/deal-facets.ts';
 import { OfflineHashEmbedder } from '../../src/ingest/embedders/offline-hash-embedder.ts';
 import { sourcesFirst } from '../../src/retrieval/context-builder.ts';
-import { chunkSentences, facetCueScore, facetSearch, rankForFacet, statedValues } from '../../src/retrieval/facet-search.ts';
+import { chunkSentences, facetCueScore, facetSearch, newerVersionsFirst, rankForFacet, slotAnswer, statedValues } from '../../src/retrieval/facet-search.ts';
 import { SqliteVectorStore } from '../../src/retrieval/sqlite-vector-store.ts';
 import type { ChunkHit } from '../../src/retrieval/vector-store.ts';
 import { tempDir } from '../support/tmp.ts';
@@ -23,6 +23,24 @@ describe('facet cues recognise an answer by its shape', () => {
     for (const s of ['we shipped 3 releases', 'team of 40 people', 'version 2.1']) expect(MONEY.test(s), s).toBe(false);
     for (const s of ['by March 3', 'before the end of Q2', 'on 14/06', 'the first week of November', 'ahead of the holiday break']) expect(DATE.test(s), s).toBe(true);
     expect(DATE.test('the team discussed reporting')).toBe(false);
+  });
+
+  it('"may" the verb, a season named after a weekday, versions and 24/7 are not dates', () => {
+    for (const s of ['go live by May 15', 'in may', 'early May', 'the 3rd of May', 'it has to run next May.', 'live before Black Friday', 'due friday', '31.12.2025', 'by the end of may', 'ready in time for Christmas']) {
+      expect(DATE.test(s), s).toBe(true);
+    }
+    for (const s of ['we may need SSO', 'May I ask a question', 'this may be a problem', 'it may slip', 'They may want a demo', 'stock-outs during Black Friday', 'Cyber Monday traffic doubles', 'version 2.1', 'rated 4.5 by users', 'support 24/7', 'a 50/50 split']) {
+      expect(DATE.test(s), s).toBe(false);
+    }
+    // "We may need it by Friday" still names a date: the weekday.
+    expect(facetCueScore(TIMELINE, 'We may need the rollout finished by Friday.')).toBeGreaterThanOrEqual(3);
+    expect(facetCueScore(TIMELINE, 'We may need a rollout plan that covers Black Friday traffic.')).toBeLessThan(3);
+  });
+
+  it("the indexer's header line is not a sentence anyone said (its date is no deadline)", () => {
+    const text = 'Account: Acme | Email (inbound) | 2025-06-03 | Participants: Jane Doe, Bob Li\nTitle: rollout\nHi, thanks for the call.';
+    expect(chunkSentences(text)).toEqual(['Title: rollout', 'Hi, thanks for the call.']);
+    expect(facetCueScore(TIMELINE, text)).toBeLessThan(2);
   });
 
   it('scores the best sentence of a long chunk in full', () => {
@@ -83,13 +101,47 @@ describe('near-duplicates and outdated statements step back', () => {
       hit('old', 'Finance approved $90,000 for the project.', '2025-03-01', 1),
       hit('unrelated', 'Finance approved $12,000 for the training budget.', '2025-01-01', 0.7),
     ]);
-    expect(ranked.map((h) => h.chunk.id)).toEqual(['unrelated', 'revision', 'old']);
+    // The newer amount also comes before the older, unrelated one (a budget is one value: the latest is current).
+    expect(ranked.map((h) => h.chunk.id)).toEqual(['revision', 'unrelated', 'old']);
     const signer = rankForFacet(DECISION, [
       hit('old', 'Ms. Park signs contracts of this size.', '2025-03-01', 1),
       hit('new', 'Mr. Diallo approves contracts now that Ms. Park moved to another team.', '2025-09-01', 0.4),
     ]);
     expect(signer.map((h) => h.chunk.id)).toEqual(['new', 'old']);
     expect(statedValues('revised from $58,000 to 60k usd by Ms. Varga')).toEqual(['$58,000', '60k usd', 'ms. varga']);
+  });
+
+  it('a revision is found by its structure: the same fact, another value, later, in wordings the cues were not written from', () => {
+    // Each pair: the older statement, then the newer one, written for this test.
+    const pairs: Array<[typeof BUDGET, string, string]> = [
+      [BUDGET, 'Finance has signed off on 80k for the first phase.', 'Heads-up: the figure got cut to 55k after the board meeting.'],
+      [BUDGET, 'We set aside €120,000 for licences this year.', 'Budget is €95,000 going forward, procurement trimmed it.'],
+      [DECISION, 'Contracts like this one are approved by our CFO Ms. Ortega.', 'Mr. Brandt is the one approving it from here on, he replaced Ms. Ortega last month.'],
+      [DECISION, 'Dr. Ito has the final word on the purchase.', 'Final approval moved to Ms. Keller in procurement.'],
+      [TIMELINE, 'The cutover is planned for September 15 at the latest.', 'We pushed the cutover to November 3 because of the audit.'],
+      [TIMELINE, 'Everything must be live by the end of Q1.', 'Target date for go-live is now June 30.'],
+    ];
+    for (const [facet, older, newer] of pairs) {
+      // The older statement is the better retrieved one and, for some, the stronger cue match.
+      const ranked = rankForFacet(facet, [hit('old', older, '2025-03-01', 1), hit('new', newer, '2025-08-01', 0.3), hit('x', 'The workshop went well.', '2025-09-01', 0.9)]);
+      expect(ranked[0]!.chunk.id, `${facet.name}: ${newer}`).toBe('new');
+      expect(ranked.indexOf(ranked.find((h) => h.chunk.id === 'old')!), facet.name).toBeGreaterThan(0);
+    }
+  });
+
+  it('across lists: a newer version moves ahead of the outdated one, everything else keeps its order', () => {
+    const hits = [
+      hit('a', 'The onboarding plan was shared.', '2025-01-01'),
+      hit('old', 'The approved budget is $40,000 for now.', '2025-02-01'),
+      hit('b', 'Reporting came up again.', '2025-03-01'),
+      hit('new', 'We now have $52,000 to work with.', '2025-06-01'),
+      hit('older-doc', 'Budget approved: $30,000.', '2024-06-01'),
+    ];
+    const ordered = newerVersionsFirst(hits, (h) => slotAnswer(BUDGET, h));
+    expect(ordered.map((h) => h.chunk.id)).toEqual(['a', 'new', 'old', 'b', 'older-doc']);
+    // Not a revision: an earlier statement, the same value again, or the same source.
+    expect(newerVersionsFirst([hit('n', 'Budget approved: $30,000.', '2025-06-01'), hit('o', 'Finance approved $30,000 for it.', '2025-01-01')], (h) => slotAnswer(BUDGET, h)).map((h) => h.chunk.id)).toEqual(['n', 'o']);
+    expect(newerVersionsFirst([hit('o', 'Finance approved $30,000 for it.', '2025-01-01'), hit('n', 'As agreed, $30,000 approved.', '2025-06-01')], (h) => slotAnswer(BUDGET, h)).map((h) => h.chunk.id)).toEqual(['o', 'n']);
   });
 
   it('a newer statement of the same value does not push the older one back (it revises nothing)', () => {
