@@ -11,14 +11,31 @@ import type { ClassifiedEvent } from './classify-event.ts';
  *   1. HubSpot's attribution: `changeSource` INTEGRATION/API with `sourceId` naming our app (HUBSPOT_APP_ID);
  *   2. what we wrote ourselves: the write-back module calls `recordOwnWrite` just before each write, so the echo
  *      is recognised even when attribution is missing (private apps, sandbox, older portals).
+ * A note or task the product creates has no id until HubSpot answers, and HubSpot may deliver the new record's
+ * webhook before that answer. So the writer records the create first (no id: `creating`), and again with the id
+ * once it has it. An event on a note or task that is not known as ours while a create of that type is in flight
+ * is `maybe` ours: its generations ride on its ingest job marked `unlessProductOutput`, and the ingest job, which
+ * reads the engagement anyway, drops them when it carries the product's marker (core/product-output.ts). A
+ * person's note made meanwhile still starts its rules.
  */
 export const OWN_WRITE_TTL_SECONDS = 6 * 3600; // webhooks retry for hours; an echo can arrive that late
+/**
+ * How long a create stays "in flight" for its type in the portal: longer than the writer's create can take
+ * (three tries, each up to the gateway's timeout, with backoff). After HubSpot's answer the id is recorded, so
+ * the window only matters for events handled before that answer; it is not cleared (another create may be in
+ * flight), which costs nothing: those events are checked with the read their ingest makes anyway.
+ */
+export const CREATE_IN_FLIGHT_SECONDS = 300;
 const MAX_VALUES_PER_PROPERTY = 8;
+
+/** The record types the product creates (AI notes and tasks, owner tasks). */
+const CREATED_TYPES = new Set<ObjectType>(['notes', 'tasks']);
 
 export interface OwnWrite {
   portalId: string | number;
   objectType: ObjectType;
-  objectId: string | number;
+  /** Omit for a create HubSpot has not answered yet (the record has no id): see `CREATE_IN_FLIGHT_SECONDS`. */
+  objectId?: string | number;
   /** The property written; omit for a record the product created (a note, a task): every event on it is ours. */
   property?: string;
   value?: string | null;
@@ -42,16 +59,23 @@ function valueHash(value: string | null | undefined): string {
  */
 const touchedKey = (w: { portalId: string | number; objectType: ObjectType; objectId: string | number }) => ownWriteKey({ ...w, property: '~touched' });
 
+const creatingKey = (w: { portalId: string | number; objectType: ObjectType }) => `events:own:${w.portalId}:${w.objectType}:~creating`;
+
 /** Remembers a write the product is about to make, so its webhook echo is recognised. */
 export async function recordOwnWrite(cache: KeyValueCache, write: OwnWrite): Promise<void> {
-  const key = ownWriteKey(write);
+  if (write.objectId === undefined) {
+    await cache.set(creatingKey(write), Buffer.from(String(Date.now())), CREATE_IN_FLIGHT_SECONDS);
+    return;
+  }
+  const known = { ...write, objectId: write.objectId };
+  const key = ownWriteKey(known);
   const existing = await cache.get(key);
   const hashes = existing ? (JSON.parse(existing.toString('utf8')) as string[]) : [];
   const h = write.property === undefined ? '*' : valueHash(write.value);
   const next = [h, ...hashes.filter((x) => x !== h)].slice(0, MAX_VALUES_PER_PROPERTY);
   await cache.setMany([
     { key, value: Buffer.from(JSON.stringify(next), 'utf8'), ttlSeconds: OWN_WRITE_TTL_SECONDS },
-    { key: touchedKey(write), value: Buffer.from('1'), ttlSeconds: OWN_WRITE_TTL_SECONDS },
+    { key: touchedKey(known), value: Buffer.from('1'), ttlSeconds: OWN_WRITE_TTL_SECONDS },
   ]);
 }
 
@@ -70,22 +94,36 @@ export async function isEcho(cache: KeyValueCache, c: ClassifiedEvent, e: HubSpo
 
 /** For each event, whether it is the echo of our own write (one cache round trip for the whole batch). */
 export async function echoFlags(cache: KeyValueCache, items: ReadonlyArray<{ c: ClassifiedEvent; e: HubSpotEvent }>, appId: string | undefined): Promise<boolean[]> {
+  return (await echoStates(cache, items, appId)).map((s) => s === 'ours');
+}
+
+/**
+ * `ours`: the echo of our own write; `maybe`: an event on a note or task while the product is creating one of that
+ * type whose id HubSpot has not answered yet (its ingest decides, by the record's marker); `theirs`: anything else.
+ * One cache round trip for the whole batch.
+ */
+export async function echoStates(cache: KeyValueCache, items: ReadonlyArray<{ c: ClassifiedEvent; e: HubSpotEvent }>, appId: string | undefined): Promise<Array<'ours' | 'maybe' | 'theirs'>> {
   if (items.length === 0) return [];
   const keys = items.flatMap(({ c, e }) => {
     const base = { portalId: c.portalId, objectType: c.objectType, objectId: c.objectId };
     const propertyEvent = c.action === 'propertyChange' && e.propertyName !== undefined;
     return [ownWriteKey(base), propertyEvent ? ownWriteKey({ ...base, property: e.propertyName }) : touchedKey(base)];
   });
-  const values = await cache.getMany(keys);
+  const creating = [...new Set(items.filter(({ c }) => CREATED_TYPES.has(c.objectType)).map(({ c }) => creatingKey(c)))];
+  const values = await cache.getMany([...keys, ...creating]);
+  const inFlight = new Set(creating.filter((_, i) => values[keys.length + i]));
   return items.map(({ c, e }, i) => {
-    if (attributedToUs(e, appId)) return true;
-    const record = values[2 * i];
-    const second = values[2 * i + 1];
-    if (record) return true;
-    if (!second) return false;
-    if (!(c.action === 'propertyChange' && e.propertyName !== undefined)) return c.action === 'creation' || c.action === 'associationChange';
-    const ours = JSON.parse(second.toString('utf8')) as string[];
-    // The raw hash too: what a version before canonical hashing recorded (within OWN_WRITE_TTL_SECONDS of an upgrade).
-    return ours.includes(valueHash(e.propertyValue)) || ours.includes(hash(e.propertyValue ?? ''));
+    if (ours(c, e, values[2 * i] ?? null, values[2 * i + 1] ?? null, appId)) return 'ours';
+    return inFlight.has(creatingKey(c)) ? 'maybe' : 'theirs';
   });
+}
+
+function ours(c: ClassifiedEvent, e: HubSpotEvent, record: Buffer | null, second: Buffer | null, appId: string | undefined): boolean {
+  if (attributedToUs(e, appId)) return true;
+  if (record) return true;
+  if (!second) return false;
+  if (!(c.action === 'propertyChange' && e.propertyName !== undefined)) return c.action === 'creation' || c.action === 'associationChange';
+  const hashes = JSON.parse(second.toString('utf8')) as string[];
+  // The raw hash too: what a version before canonical hashing recorded (within OWN_WRITE_TTL_SECONDS of an upgrade).
+  return hashes.includes(valueHash(e.propertyValue)) || hashes.includes(hash(e.propertyValue ?? ''));
 }

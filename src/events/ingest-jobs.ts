@@ -1,3 +1,4 @@
+import { isProductEngagement } from '../core/product-output.ts';
 import { contactAccountId, ENGAGEMENT_TYPES, type EngagementType, type ObjectType, type RecordType } from '../core/objects.ts';
 import { accountsOfAssociations } from '../hubspot/account-resolver.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
@@ -36,6 +37,9 @@ export function createIngestHandlers(deps: IngestHandlerDeps): IngestHandlers {
     // The generation this event's routing asked for starts now that its content is indexed: one queue hop,
     // no timer. A retry after a crash here re-indexes (a no-op) and enqueues again (deduplicated by key).
     const specs = generationSpecs(job.payload, r);
+    if (job.payload.unlessProductOutput && r.productOutput !== false && job.payload.generate?.length) {
+      logger.info({ jobId: job.id, objectType: job.payload.objectType, objectId: job.payload.objectId }, 'generation not started: the trigger is the product\'s own note or task');
+    }
     if (specs.length > 0) {
       if (!deps.queue) throw new PermanentJobError('ingest.record carries generation requests but the ingest handlers have no queue');
       await deps.queue.enqueue(specs);
@@ -84,6 +88,8 @@ export interface IngestRecordResult {
   patched: number;
   /** Content version of every live account reconciled. */
   versions: Map<string, string>;
+  /** The object is a note or task the product wrote (known when the ingest read the engagement itself). */
+  productOutput?: boolean;
 }
 
 const ENGAGEMENTS = new Set<ObjectType>(ENGAGEMENT_TYPES);
@@ -111,7 +117,7 @@ export async function ingestRecord(deps: IngestHandlerDeps, p: IngestRecordPaylo
   const engagement = p.reason === 'associationChange' ? [p, ...(p.related ?? [])].find((s) => ENGAGEMENTS.has(s.objectType)) : undefined;
   if (engagement) {
     const r = await ingestEngagement(deps, { ...p, objectType: engagement.objectType, objectId: engagement.objectId, reason: 'propertyChange' });
-    if (r) return engagement === p ? r : { ...r, current: await deps.indexer.findAccountsHoldingSources(p.portalId, [`${p.objectType}:${p.objectId}`]) };
+    if (r) return engagement === p ? r : { ...r, productOutput: undefined, current: await deps.indexer.findAccountsHoldingSources(p.portalId, [`${p.objectType}:${p.objectId}`]) };
   }
   const targeted = await ingestTargeted(deps, p);
   if (targeted) return summary(targeted.current, targeted.refresh, targeted.removedSources, targeted.accountsRemoved, targeted.chunksDeleted);
@@ -145,7 +151,7 @@ async function ingestEngagement(deps: IngestHandlerDeps, p: IngestRecordPayload)
   const holders = p.reason === 'creation' ? [] : await deps.indexer.findAccountsHoldingSources(p.portalId, [`${type}:${p.objectId}`]);
   const mine = new Set(current);
   const r = await deps.indexer.refreshAccounts(p.portalId, [...current, ...holders], (h) => withEngagement(h, engagement, mine.has(h.accountId)));
-  return summary(current, r, 0, 0, 0);
+  return { ...summary(current, r, 0, 0, 0), productOutput: isProductEngagement(engagement) };
 }
 
 async function ingestRecordProperties(deps: IngestHandlerDeps, p: IngestRecordPayload): Promise<IngestRecordResult | null> {
@@ -226,8 +232,11 @@ async function ingestWhole(deps: IngestHandlerDeps, p: IngestRecordPayload): Pro
  * The generation jobs an ingest job carries, one per account the trigger rolls up to now, each with the content
  * version this ingest indexed for that account. The account is fixed here and never changes afterwards.
  */
-export function generationSpecs(p: IngestRecordPayload, r: Pick<IngestRecordResult, 'current' | 'versions'>): JobSpec<GeneratePayload>[] {
+export function generationSpecs(p: IngestRecordPayload, r: Pick<IngestRecordResult, 'current' | 'versions' | 'productOutput'>): JobSpec<GeneratePayload>[] {
   const specs: JobSpec<GeneratePayload>[] = [];
+  // The note or task the product was creating when the event came: ours, so no rule runs on it (events/echo.ts).
+  // Unread (gone meanwhile) counts as ours too: nothing of it is left to generate from.
+  if (p.unlessProductOutput && r.productOutput !== false) return specs;
   for (const g of p.generate ?? []) {
     for (const accountId of r.current) {
       const contentVersion = r.versions.get(accountId);

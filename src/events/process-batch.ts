@@ -5,7 +5,7 @@ import type { GenerationRequest, IngestReason, IngestRecordPayload, WebhookBatch
 import type { HubSpotEvent } from '../webhooks/hubspot-event.ts';
 import type { JobHandler, JobQueue, JobSpec } from '../queue/queue.ts';
 import { associationSides, classifyEvent, type ClassifiedEvent, type EventAction } from './classify-event.ts';
-import { echoFlags } from './echo.ts';
+import { echoStates } from './echo.ts';
 import { claimEvents, eventDedupeKey, isStale, raiseHighWaterMarks, readHighWaterMarks } from './event-ledger.ts';
 import { DEFAULT_ROUTING, generationJobsFor, shouldIngest, type RoutingConfig } from './routing.ts';
 
@@ -93,10 +93,10 @@ export async function processBatch(deps: BatchProcessorDeps, batch: WebhookBatch
   const [claimed, marks, echoFlagsOfKnown] = await Promise.all([
     claimEvents(deps.cache, known.map(({ e }) => eventDedupeKey(e)), owner),
     readHighWaterMarks(deps.cache, known),
-    echoFlags(deps.cache, known, deps.appId),
+    echoStates(deps.cache, known, deps.appId),
   ]);
   const current: Array<{ c: ClassifiedEvent; e: HubSpotEvent }> = [];
-  const echoes: boolean[] = [];
+  const echoes: Array<'ours' | 'maybe' | 'theirs'> = [];
   for (const [i, item] of known.entries()) {
     if (!claimed[i]) count(item.e, 'duplicate');
     else if (isStale(marks, item.c, item.e)) count(item.e, 'stale');
@@ -106,8 +106,9 @@ export async function processBatch(deps: BatchProcessorDeps, batch: WebhookBatch
     }
   }
   for (const [i, { c, e }] of current.entries()) {
-    // Our own writes' echoes are indexed like any change but start no generation.
-    const generate: GenerationRequest[] = echoes[i]
+    // Our own writes' echoes are indexed like any change but start no generation; a note or task that may be the one
+    // we are creating starts them only if its ingest finds it is not ours.
+    const generate: GenerationRequest[] = echoes[i] === 'ours'
       ? []
       : generationJobsFor(routing, { ...c, propertyName: e.propertyName, propertyValue: e.propertyValue }).map((type) => ({
           type,
@@ -119,8 +120,8 @@ export async function processBatch(deps: BatchProcessorDeps, batch: WebhookBatch
             ...(e.propertyValue === undefined ? {} : { propertyValue: e.propertyValue }),
           },
         }));
-    specs.push(...ingestJobs(c, e, deps.coalesceMs, generate));
-    count(e, echoes[i] ? 'echo' : 'processed');
+    specs.push(...ingestJobs(c, e, deps.coalesceMs, generate, echoes[i] === 'maybe'));
+    count(e, echoes[i] === 'ours' ? 'echo' : 'processed');
     accepted.push({ c, e });
   }
 
@@ -172,9 +173,10 @@ function coalesceByKey(specs: JobSpec[]): JobSpec[] {
  * indexed. Such a job coalesces only with jobs that ask for the same generations (a burst of stage changes makes
  * one summary), never with a plain sync whose payload would not carry them.
  */
-function ingestJobs(c: ClassifiedEvent, e: HubSpotEvent, coalesceMs: number, generate: GenerationRequest[]): JobSpec<IngestRecordPayload>[] {
-  const asks = generate.length > 0 ? { generate } : {};
-  const askKey = generate.length > 0 ? `:then:${generate.map((g) => g.type).sort().join(',')}` : '';
+function ingestJobs(c: ClassifiedEvent, e: HubSpotEvent, coalesceMs: number, generate: GenerationRequest[], maybeOurs = false): JobSpec<IngestRecordPayload>[] {
+  const verify = maybeOurs && generate.length > 0;
+  const asks = generate.length > 0 ? { generate, ...(verify ? { unlessProductOutput: true } : {}) } : {};
+  const askKey = generate.length > 0 ? `:then:${generate.map((g) => g.type).sort().join(',')}${verify ? ':unless-ours' : ''}` : '';
   const base = { portalId: c.portalId, reason: REASON[c.action], occurredAt: e.occurredAt };
   const spec = (payload: IngestRecordPayload, keySuffix = ''): JobSpec<IngestRecordPayload> => ({
     type: 'ingest.record',

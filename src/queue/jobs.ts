@@ -39,6 +39,11 @@ export interface IngestRecordPayload {
    * one per account the object rolls up to then.
    */
   generate?: GenerationRequest[];
+  /**
+   * The object may be the note or task the product was creating when its event came (events/echo.ts): `generate`
+   * is dropped when the object turns out to be the product's own output.
+   */
+  unlessProductOutput?: boolean;
 }
 
 /** A generation job type and the event that asked for it. */

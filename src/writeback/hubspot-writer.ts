@@ -15,12 +15,13 @@ import { hasMarker, noteBody, taskBody } from './note-format.ts';
 
 /**
  * A write the product is about to make (the event module's echo suppression). `property` is omitted for an
- * engagement the product created: every event on that record is ours.
+ * engagement the product created: every event on that record is ours. `objectId` is omitted for a create HubSpot
+ * has not answered yet; the id is announced as soon as it is known.
  */
 export interface OwnWrite {
   portalId: string;
   objectType: ObjectType;
-  objectId: string;
+  objectId?: string;
   property?: string;
   value?: string | null;
 }
@@ -97,10 +98,11 @@ export class HubSpotWriter {
       toObjectId: t.objectId,
       associationTypeId: ASSOCIATION_TYPE_IDS[kind][t.objectType],
     }));
+    // Announced before the create: HubSpot may deliver the new record's webhook before it answers with the id.
+    await this.onOwnWrite({ portalId: await this.portalId(), objectType: kind });
     for (let attempt = 0; ; attempt++) {
       try {
         const created = await this.gateway.create(kind, properties, associations);
-        // Only now is the id known; HubSpot's attribution (our app id as sourceId) covers the creation event itself.
         await this.onOwnWrite({ portalId: await this.portalId(), objectType: kind, objectId: created.id });
         return { id: created.id, reused: false, properties: created.properties };
       } catch (err) {
@@ -148,6 +150,7 @@ export class HubSpotWriter {
   async createTask(properties: Record<string, string>, target: { objectType: RecordType; objectId: string }): Promise<string> {
     // Marked like every engagement the product writes, so the indexer never takes it for the account's history.
     if (await this.hasAiFlag('tasks')) properties = { ...properties, [AI_ENGAGEMENT_PROPERTY.name]: 'true' };
+    await this.onOwnWrite({ portalId: await this.portalId(), objectType: 'tasks' });
     const created = await this.gateway.create('tasks', properties, [
       { toObjectType: target.objectType, toObjectId: target.objectId, associationTypeId: ASSOCIATION_TYPE_IDS.tasks[target.objectType] },
     ]);
