@@ -219,6 +219,12 @@ export const configSchema = z
     ENRICHMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
 
     QDRANT_URL: optionalUrl('the Qdrant REST endpoint, e.g. http://qdrant:6333'),
+    /**
+     * Embedded vector store: at start, `serve` and `worker` compile the query statements and read the SQLite file
+     * into the OS page cache in the background (up to half the free memory), so the first queries after a restart
+     * are not disk reads. Off for hosts where the file is much larger than memory.
+     */
+    VECTOR_PREWARM: bool.default(true),
     QDRANT_API_KEY: optionalString,
     REDIS_URL: optionalUrl('a Redis URL, e.g. redis://localhost:6379'),
     /** Prefix of our keys in Redis (queue and cache), so several deployments can share one Redis. */

@@ -11,6 +11,7 @@ import { accountScopeToken, ftsMatchExpression, ftsQueryTerms, normalizeBm25, po
 import { accountBm25Scores } from './account-bm25.ts';
 import { toBlob } from './vector-math.ts';
 import { SqlConditions } from './sql-conditions.ts';
+import { prewarmFile, type PrewarmReport } from '../db/prewarm-file.ts';
 
 export interface SqliteVectorStoreOptions {
   /** An open connection (shared, not closed by the store) or a DATA_DIR whose SQLite file the store opens. */
@@ -87,6 +88,27 @@ export class SqliteVectorStore implements VectorStore {
   async init(): Promise<void> {
     createSchema(this.db, this.opts);
     this.ready = true;
+  }
+
+  /**
+   * What a server does once at start so that its first queries cost what later ones do: compiles the per-account
+   * query statements (a KNN over vec0 took as long to compile as to run), has vec0 and FTS5 load their structures
+   * (a query on an account that does not exist), then reads the file into the OS page cache (db/prewarm-file.ts):
+   * after a restart, or after other work evicted the file, every first touch of an account's pages is a disk read.
+   * The reads run off the event loop; queries are served meanwhile. `serve` and `worker` start it in the
+   * background (VECTOR_PREWARM); closing the store stops it.
+   */
+  async warm(opts: { signal?: AbortSignal; maxBytes?: number } = {}): Promise<{ statementsMs: number; file?: PrewarmReport }> {
+    this.ensureReady();
+    const started = performance.now();
+    const none = ''; // no portal or account has this id: the statements run, over no rows
+    this.knn(none, none, new Float32Array(this.opts.chunkDimensions), 8);
+    this.accountBm25(none, none, 'warm', 8);
+    this.bm25(accountScopeToken(none, none), 'warm', 8);
+    await this.getChunks(none, [none]);
+    const statementsMs = performance.now() - started;
+    const file = this.db.memory || !this.db.name ? undefined : await prewarmFile(this.db.name, opts);
+    return { statementsMs, ...(file ? { file } : {}) };
   }
 
   async reset(): Promise<void> {

@@ -8,6 +8,7 @@ import { portalEmbedder, type Embedder } from '../text/embedder.ts';
 import type { Indexer } from '../ingest/indexer.ts';
 import type { JobQueue } from '../queue/queue.ts';
 import type { VectorStore } from '../retrieval/vector-store.ts';
+import type { SqliteVectorStore } from '../retrieval/sqlite-vector-store.ts';
 import type { LlmProvider } from '../agents/provider.ts';
 import type { WritebackService } from '../writeback/create-writeback.ts';
 import type { ScorerStore } from '../agents/scorer/scorer-store.ts';
@@ -250,15 +251,28 @@ export function createContainer(config: Config, logger: Logger, opts: { role?: s
       });
   };
   let storeOpened = false;
+  let stopWarming = () => undefined as void;
   const store = res.lazy(
     'store',
     async () => {
       storeOpened = true;
       const s = await openStore();
       await s.init();
+      if (config.VECTOR_PREWARM && s.kind === 'sqlite') {
+        // In the background: queries are served meanwhile; closing the store stops the reads.
+        const warming = new AbortController();
+        stopWarming = () => warming.abort();
+        (s as SqliteVectorStore).warm({ signal: warming.signal }).then(
+          (r) => logger.info({ module: 'vectors', statementsMs: Math.round(r.statementsMs), fileMB: r.file && Math.round(r.file.bytesRead / 2 ** 20), ms: r.file && Math.round(r.file.ms), stopped: r.file?.stopped }, 'vector index warmed'),
+          (err: unknown) => logger.warn({ module: 'vectors', err: errorMessage(err) }, 'vector index warm-up failed (queries are not affected)'),
+        );
+      }
       return s;
     },
-    (s) => s.close(),
+    (s) => {
+      stopWarming();
+      return s.close();
+    },
   );
   const dropVectorIndex = async (): Promise<void> => {
     if (storeOpened) return (await store()).reset();

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqlite, releaseSqlite, sqlitePath } from '../../src/db/sqlite.ts';
 import { SqliteVectorStore } from '../../src/retrieval/sqlite-vector-store.ts';
@@ -138,5 +140,35 @@ describe('SqliteVectorStore', () => {
     expect(hits[0]!.chunk.id).toBe('best');
     expect(hits.every((h) => h.chunk.accountId === 'big')).toBe(true);
     await store.close();
+  });
+});
+
+describe('SqliteVectorStore warm-up at start', () => {
+  it('compiles the query statements and reads the whole file; the store answers as before', async () => {
+    const store = await make();
+    const dataDir = storeDirs.get(store)!;
+    const v = axisVector(CONTRACT_DIMS.chunkDimensions, 0);
+    await store.upsertChunks([chunk({ portalId: 'p1', id: 'c1', accountId: 'a1', text: 'renewal pricing call', vector: v })]);
+    const report = await store.warm();
+    expect(report.file?.file).toBe(sqlitePath(dataDir));
+    expect(report.file?.bytesRead).toBe(report.file?.fileBytes);
+    expect(report.file?.bytesRead).toBeGreaterThan(0);
+    expect(report.file?.stopped).toBeUndefined();
+    expect((await store.searchDense('p1', 'a1', v, 8)).map((h) => h.chunk.id)).toEqual(['c1']);
+    expect((await store.searchKeyword('p1', 'a1', 'renewal', 8)).map((h) => h.chunk.id)).toEqual(['c1']);
+    await store.close();
+  });
+
+  it('reads at most its byte budget, and stops when aborted', async () => {
+    const { prewarmFile } = await import('../../src/db/prewarm-file.ts');
+    const file = path.join(freshDir(), 'index.db');
+    fs.writeFileSync(file, Buffer.alloc(64 * 1024, 1));
+    expect(await prewarmFile(file, { chunkBytes: 4096 })).toMatchObject({ fileBytes: 65536, bytesRead: 65536 });
+    const bounded = await prewarmFile(file, { maxBytes: 8192, chunkBytes: 4096 });
+    expect(bounded).toMatchObject({ bytesRead: 8192, stopped: 'memory' });
+    const controller = new AbortController();
+    controller.abort();
+    const aborted = await prewarmFile(file, { signal: controller.signal });
+    expect(aborted).toMatchObject({ bytesRead: 0, stopped: 'aborted' });
   });
 });
