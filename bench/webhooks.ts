@@ -64,6 +64,54 @@ interface RunDiagnostics {
   loopP99: number;
   loopMax: number;
   writtenMBps: number | null;
+  /** Embedded: the enqueues' (acknowledgements') time by phase during the run, as histogram buckets. */
+  enqueue: EnqueueHistogram | null;
+}
+
+/** Per phase (serialise, lock_wait, write): how many enqueues fell in each bucket (upper bounds in ms, last +Inf). */
+interface EnqueueHistogram {
+  boundsMs: number[];
+  phases: Record<string, number[]>;
+}
+
+type HistogramValues = Array<{ value: number; labels: Record<string, string | number>; metricName?: string }>;
+
+/** Cumulative bucket counts of `hubspot_ai_queue_enqueue_seconds` per phase (bound "+Inf" last). */
+function enqueueBuckets(values: HistogramValues): Map<string, Map<string, number>> {
+  const out = new Map<string, Map<string, number>>();
+  for (const v of values) {
+    if (!v.metricName?.endsWith('_bucket')) continue;
+    const phase = String(v.labels.phase);
+    if (!out.has(phase)) out.set(phase, new Map());
+    out.get(phase)!.set(String(v.labels.le), v.value);
+  }
+  return out;
+}
+
+/** The run's own buckets (now minus the mark), non-cumulative. */
+function enqueueHistogram(now: Map<string, Map<string, number>>, mark: Map<string, Map<string, number>>): EnqueueHistogram {
+  const phases: Record<string, number[]> = {};
+  let boundsMs: number[] = [];
+  for (const [phase, buckets] of now) {
+    const les = [...buckets.keys()];
+    boundsMs = les.map((le) => (le === '+Inf' ? Infinity : Number(le) * 1000));
+    const cumulative = les.map((le) => buckets.get(le)! - (mark.get(phase)?.get(le) ?? 0));
+    phases[phase] = cumulative.map((c, i) => c - (i === 0 ? 0 : cumulative[i - 1]!));
+  }
+  return { boundsMs, phases };
+}
+
+/** One line per phase: how many enqueues took up to each bound, e.g. `lock_wait  ≤1 2981 · ≤5 12 · ≤50 4 · >250 1`. */
+function formatEnqueueHistogram(h: EnqueueHistogram): string[] {
+  return ['serialise', 'lock_wait', 'write'].filter((p) => h.phases[p]).map((phase) => {
+    const counts = h.phases[phase]!;
+    const total = counts.reduce((a, b) => a + b, 0);
+    const cells = counts
+      .map((n, i) => ({ n, label: h.boundsMs[i] === Infinity ? `>${h.boundsMs[i - 1]}` : `≤${h.boundsMs[i]}` }))
+      .filter((c) => c.n > 0)
+      .map((c) => `${c.label} ${c.n}`);
+    return `    ${phase.padEnd(9)} (${total} enqueues, ms) ${cells.join(' · ')}`;
+  });
 }
 
 /** Bytes this process wrote to storage (Linux `/proc/self/io`), or null elsewhere. */
@@ -88,6 +136,7 @@ async function child(mode: Mode): Promise<void> {
   let close = async () => undefined as void;
   let drain = async () => undefined as void;
   let acked = 0;
+  let enqueueValues = async (): Promise<HistogramValues | null> => null;
   if (mode === 'bare') {
     app = Fastify({ logger: false });
     app.post(PATH, async () => ({ ok: true }));
@@ -103,6 +152,7 @@ async function child(mode: Mode): Promise<void> {
     const logger = createLogger(config.LOG_LEVEL);
     const container = createContainer(config, logger);
     const queue = await container.queue();
+    if (queue.kind === 'embedded') enqueueValues = async () => (await container.metrics.enqueueSeconds.get()).values;
     app = await buildServiceApp(container);
     app.addHook('onResponse', async (req, reply) => {
       if (req.url === PATH && reply.statusCode === 200) acked += EVENTS_PER_BATCH;
@@ -118,7 +168,7 @@ async function child(mode: Mode): Promise<void> {
   }
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
-  let mark = { at: performance.now(), written: bytesWritten() };
+  let mark = { at: performance.now(), written: bytesWritten(), enqueue: new Map<string, Map<string, number>>() };
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   process.send!({ port: Number(new URL(address).port) });
   process.on('message', (msg: string) => {
@@ -132,7 +182,8 @@ async function child(mode: Mode): Promise<void> {
       if (msg === 'mark') {
         // Start of a measured run: event-loop delay and bytes written are reported for this run only.
         loopDelay.reset();
-        mark = { at: performance.now(), written: bytesWritten() };
+        const values = await enqueueValues();
+        mark = { at: performance.now(), written: bytesWritten(), enqueue: values ? enqueueBuckets(values) : new Map() };
         process.send!({ reply: null });
       }
       if (msg === 'diagnostics') {
@@ -142,6 +193,7 @@ async function child(mode: Mode): Promise<void> {
           loopP99: loopDelay.percentile(99) / 1e6,
           loopMax: loopDelay.max / 1e6,
           writtenMBps: written === null || mark.written === null ? null : (written - mark.written) / 1e6 / seconds,
+          enqueue: await enqueueValues().then((v) => (v ? enqueueHistogram(enqueueBuckets(v), mark.enqueue) : null)),
         };
         process.send!({ reply: diagnostics });
       }
@@ -457,6 +509,10 @@ async function main(): Promise<void> {
         const after = mode === 'bare' ? undefined : await workerStats(workerPort);
         jobs.push({ ingest: (after?.ingest ?? 0) - (before?.ingest ?? 0), generation: (after?.generation ?? 0) - (before?.generation ?? 0) });
         console.log(`${mode} run ${r + 1}/${REPEATS}: p50 ${rates[r]!.latency.p50} / p99 ${rates[r]!.latency.p99} ms; jobs finished meanwhile: ${jobs[r]!.ingest} ingest, ${jobs[r]!.generation} generation; load ${os.loadavg()[0]!.toFixed(1)}`);
+        // Where the acknowledgements' journal writes spent their time (embedded): waiting for the file's write lock,
+        // or writing (insert, commit, and any checkpoint the commit ran).
+        const enqueue = diags[r]!.enqueue;
+        if (enqueue) for (const line of formatEnqueueHistogram(enqueue)) console.log(line);
       }
       const max = await run(port, { seconds: MAX_SECONDS });
       const rate = rates.reduce((a, b) => (b.latency.p99 > a.latency.p99 ? b : a)); // the worst repetition

@@ -92,6 +92,18 @@ export class ContainerMetrics {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [this.registry],
   });
+  /**
+   * Where an embedded enqueue (a webhook acknowledgement writes one) spends its time: `serialise` (the rows, before
+   * any lock), `lock_wait` (another connection held the journal file's write lock: retried on later turns of the
+   * event loop) and `write` (the inserts and the commit). bench:webhooks prints it per run.
+   */
+  readonly enqueueSeconds = new client.Histogram({
+    name: 'hubspot_ai_queue_enqueue_seconds',
+    help: 'Embedded queue enqueue time by phase: serialise, lock_wait (the journal file was locked by another connection), write (insert and commit).',
+    labelNames: ['phase'] as const,
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
   readonly hubspotRequests = new client.Counter({
     name: 'hubspot_ai_hubspot_requests_total',
     help: 'HubSpot API calls by operation and status class.',

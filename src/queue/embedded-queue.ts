@@ -75,7 +75,9 @@ export class EmbeddedQueue implements JobQueue {
   async enqueue(jobs: JobSpec[]): Promise<string[]> {
     this.assertOpen();
     if (jobs.length === 0) return [];
+    const started = performance.now();
     const rows = EmbeddedJournal.rows(jobs, this.opts.defaultMaxAttempts, Date.now());
+    this.metrics.enqueueSeconds.observe({ phase: 'serialise' }, (performance.now() - started) / 1000);
     const ids = await this.withWriteLock((journal) => journal.insert(rows));
     // Wake workers on the next turn: the producer (e.g. the webhook route) answers its caller first instead of
     // running the first slice of a job synchronously inside enqueue().
@@ -160,17 +162,26 @@ export class EmbeddedQueue implements JobQueue {
   private async withWriteLock<T>(write: (journal: EmbeddedJournal) => T): Promise<T> {
     if (this.db.inTransaction) return write(this.journal);
     const intake = this.openIntake();
-    const deadline = performance.now() + ENQUEUE_LOCK_WAIT_MS;
+    const first = performance.now();
+    const deadline = first + ENQUEUE_LOCK_WAIT_MS;
+    const timed = (journal: EmbeddedJournal): T => {
+      const begin = performance.now();
+      const out = write(journal);
+      const end = performance.now();
+      this.metrics.enqueueSeconds.observe({ phase: 'lock_wait' }, (begin - first) / 1000);
+      this.metrics.enqueueSeconds.observe({ phase: 'write' }, (end - begin) / 1000);
+      return out;
+    };
     for (let tries = 0; performance.now() < deadline; tries += 1) {
       try {
-        return write(intake.journal);
+        return timed(intake.journal);
       } catch (err) {
         if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
       }
       await sleep(tries < 100 ? 1 : 5);
       this.assertOpen();
     }
-    return write(this.journal);
+    return timed(this.journal);
   }
 
   private openIntake(): { db: SqliteDb; journal: EmbeddedJournal } {
