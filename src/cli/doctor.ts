@@ -78,6 +78,15 @@ export async function runDoctor(config: Config, c: Container): Promise<Check[]> 
     return `${redactUrl(config.REDIS_URL ?? '')} answers`;
   }, 'not configured (embedded queue and cache)', 'start Redis or fix REDIS_URL'));
 
+  // The embedded journal (DATA_DIR/hubspot-queue.db): readable and writable by this user, and what it holds now.
+  checks.push(await probe('queue journal', !config.REDIS_URL, async () => {
+    const q = await c.queue();
+    await q.ping();
+    const { total } = await q.stats();
+    const { queuePath } = await import('../db/sqlite.ts');
+    return `${queuePath(config.dataDir)}: ${total.waiting} waiting, ${total.delayed} delayed, ${total.active} running, ${total.dead} dead`;
+  }, 'BullMQ on Redis', `check that ${config.dataDir} exists and is writable by this user`));
+
   checks.push(await probe('postgres', Boolean(config.DATABASE_URL), async () => {
     const h = await c.sql();
     await h.db.selectNoFrom((eb) => eb.val(1).as('one')).execute();

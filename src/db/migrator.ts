@@ -28,16 +28,17 @@ export type { SqliteFileContext } from './migrations/sqlite-file.ts';
  * Two kinds of group share that list, that bookkeeping and that lock:
  * - SQL-layer groups (Kysely, both dialects): the SQLite file, or PostgreSQL when DATABASE_URL is set. `migrateAll`
  *   runs them before a store's first query.
- * - SQLite-file groups (plain SQLite DDL): tables only the embedded adapters have (cache_kv, queue_jobs, the vector
- *   tables in the main file; the limiter's window log in its own file). `migrateSqliteFile` runs them synchronously
+ * - SQLite-file groups (plain SQLite DDL): tables only the embedded adapters have (cache_kv and the vector tables in
+ *   the main file; queue_jobs in the queue journal's file; the limiter's window log in its own file). `migrateSqliteFile` runs them synchronously
  *   on the adapter's connection when it opens the file, under the file's write lock. Their first migrations adopt
  *   the tables older versions created with CREATE TABLE IF NOT EXISTS.
  */
 export const MIGRATION_TABLE = 'schema_migrations';
 const LOCK_TABLE = 'schema_migrations_lock';
 
-/** Which SQLite file a SQLite-file group belongs to: the main one under DATA_DIR, or the limiter's. */
-export type SqliteFileKind = 'main' | 'limiter';
+/** Which SQLite file a SQLite-file group belongs to: the main one under DATA_DIR, the queue journal's, or the limiter's. */
+export type SqliteFileKind = 'main' | 'queue' | 'limiter';
+const FILE_KINDS: SqliteFileKind[] = ['main', 'queue', 'limiter'];
 
 type Group =
   | { group: string; legacy?: string; migrations: (dialect: SqlHandle['dialect']) => Record<string, Migration> }
@@ -55,7 +56,8 @@ const GROUPS: Group[] = [
   { group: 'quotas', migrations: quotaMigrations },
   { group: 'term-stats', migrations: termStatsMigrations },
   { group: 'cache', file: 'main', fileMigrations: cacheKvMigrations },
-  { group: 'queue', file: 'main', fileMigrations: queueJobMigrations },
+  // In the data file until the journal got its own (db/sqlite.ts QUEUE_FILE): data files keep that group's row.
+  { group: 'queue', file: 'queue', fileMigrations: queueJobMigrations },
   { group: 'vectors', file: 'main', fileMigrations: vectorTableMigrations },
   { group: 'limiter', file: 'limiter', fileMigrations: windowLogMigrations },
   { group: 'portal-leases', migrations: portalLeaseMigrations },
@@ -203,7 +205,8 @@ async function sqliteFileMigrationsRun(handle: SqlHandle): Promise<Record<string
   if (handle.dialect !== 'sqlite') return {};
   const run = new Set((await sql<{ name: string }>`SELECT name FROM ${sql.table(MIGRATION_TABLE)}`.execute(handle.db)).rows.map((r) => r.name));
   const out: Record<string, Migration> = {};
-  for (const { name } of sqliteFileMigrations('main')) {
+  // Every kind: a data file of an earlier release recorded the queue group, whose table lived there then.
+  for (const { name } of FILE_KINDS.flatMap((kind) => sqliteFileMigrations(kind))) {
     if (run.has(name)) out[name] = { up: async () => Promise.reject(new Error(`${name} runs when its adapter opens the file`)) };
   }
   return out;
@@ -257,7 +260,7 @@ function appliedNames(db: SqliteDb): Set<string> {
  * index rebuilt with other dimensions), the next open runs the group again.
  */
 export function forgetSqliteFileGroup(db: SqliteDb, group: string): void {
-  const names = sqliteFileMigrations('main').concat(sqliteFileMigrations('limiter')).filter((m) => m.group === group).map((m) => m.name);
+  const names = FILE_KINDS.flatMap((kind) => sqliteFileMigrations(kind)).filter((m) => m.group === group).map((m) => m.name);
   if (names.length === 0) throw new RangeError(`no SQLite-file group ${group}`);
   try {
     db.prepare(`DELETE FROM ${MIGRATION_TABLE} WHERE name IN (SELECT value FROM json_each(?))`).run(JSON.stringify(names));

@@ -7,13 +7,25 @@ import { Checkpointer, SAFETY_NET_PAGES, type CheckpointerOptions } from './chec
 export type SqliteDb = Database.Database;
 
 /**
- * The embedded default keeps everything in one SQLite file under DATA_DIR: vectors, cache, queue journal,
- * audit, reviews, checkpoints. WAL so readers never block the writer.
+ * The embedded default keeps its data in one SQLite file under DATA_DIR: vectors, cache, audit, reviews,
+ * checkpoints. WAL so readers never block the writer.
  */
 export const SQLITE_FILE = 'hubspot-ai.db';
 
 export function sqlitePath(dataDir: string): string {
   return path.join(dataDir, SQLITE_FILE);
+}
+
+/**
+ * The embedded queue's journal has a file of its own beside the data file (queue/embedded-journal.ts): SQLite has
+ * one write lock per file, and a webhook acknowledgement (one journal insert) must never wait for the worker's data
+ * writes (a batch of chunks, a backfill page), only for other journal writes, which last microseconds. Earlier
+ * releases kept the journal in the data file; the queue moves those jobs over when it opens (queue/journal-move.ts).
+ */
+export const QUEUE_FILE = 'hubspot-queue.db';
+
+export function queuePath(dataDir: string): string {
+  return path.join(dataDir, QUEUE_FILE);
 }
 
 /**
@@ -64,6 +76,11 @@ export function retryWhileLocked<T>(begin: () => T, safeToRetry: () => boolean =
 export interface SqliteConnections {
   open(file: string): SqliteDb;
   release(db: SqliteDb): void;
+  /**
+   * True when a background thread checkpoints the files this registry opens (SqliteFiles): another connection to
+   * such a file (the queue's intake) can then leave checkpoints to it instead of running one inside a commit.
+   */
+  readonly checkpointsInBackground?: boolean;
 }
 
 function connect(file: string): SqliteDb {
@@ -108,6 +125,7 @@ export const ownConnection: SqliteConnections = { open: openSqlite, release: rel
 export class SqliteFiles implements SqliteConnections {
   private readonly open_ = new Map<string, { db: SqliteDb; refs: number }>();
   readonly checkpointer: Checkpointer;
+  readonly checkpointsInBackground = true;
 
   constructor(opts: CheckpointerOptions = {}) {
     this.checkpointer = new Checkpointer(opts);

@@ -4,9 +4,17 @@ import { migrateSqliteFile } from '../db/migrator.ts';
 import { JOB_TYPES, portalOfJob, type DeadJob, type JobSpec, type JobStats, type JobType } from './queue.ts';
 
 /**
- * The embedded queue's journal: one row per job in `queue_jobs` inside the shared SQLite file. Every method is a
- * single synchronous statement or an IMMEDIATE transaction, so a row is durable (WAL, synchronous=NORMAL survives
- * a process crash) before the caller's promise resolves, and two processes on the same file never claim one job.
+ * The embedded queue's journal: one row per job in `queue_jobs`, in a SQLite file of its own (db/sqlite.ts
+ * QUEUE_FILE), shared by every process of the installation. Every method is a single synchronous statement or an
+ * IMMEDIATE transaction, so a row is durable (WAL, synchronous=NORMAL survives a process crash) before the caller's
+ * promise resolves, and two processes on the same file never claim one job.
+ *
+ * No transaction here touches the data file: a job's effects (chunks, audit rows, cache entries) commit in the data
+ * file while the job runs, and its completion commits here afterwards (with the worker's next claim). A crash
+ * between the two leaves the job `active` under a lease that runs out, and the job runs again: every handler is
+ * idempotent for that reason (deterministic chunk ids and content hashes, dedupe claims owned by the job id,
+ * idempotency keys on write-back, enqueues deduplicated by key), the same at-least-once contract BullMQ gives. A
+ * transaction spanning both files would buy nothing: SQLite commits attached WAL files one by one, not atomically.
  *
  * States: `waiting` (runnable at `run_at`; a future `run_at` is "delayed"), `active` (claimed under a lease),
  * `completed`, `dead`. A job whose lease ran out (its worker was killed) is claimable again.
@@ -53,7 +61,7 @@ export class EmbeddedJournal {
     private readonly db: SqliteDb,
     private readonly queue: string,
   ) {
-    migrateSqliteFile(db, 'main'); // queue_jobs (db/migrations/queue-jobs.ts), with whatever else the file still lacks
+    migrateSqliteFile(db, 'queue'); // queue_jobs (db/migrations/queue-jobs.ts)
   }
 
   private sql(text: string): Statement {

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { openSqlite, ownConnection, releaseSqlite, sqlitePath, type SqliteConnections, type SqliteDb } from '../db/sqlite.ts';
+import { SAFETY_NET_PAGES } from '../db/checkpointer.ts';
+import { openSqlite, ownConnection, queuePath, releaseSqlite, sqlitePath, type SqliteConnections, type SqliteDb } from '../db/sqlite.ts';
 import { errorMessage } from '../errors.ts';
 import { silentLogger, type Logger } from '../logging.ts';
 import { ContainerMetrics } from '../metrics.ts';
 import { backoffDelayMs, requestedRetryDelayMs } from './backoff.ts';
 import { EmbeddedJournal, type ClaimedRow, type Settlement } from './embedded-journal.ts';
+import { moveJobsFromDataFile } from './journal-move.ts';
 import {
   isPermanentFailure,
   JOB_TYPES,
@@ -53,7 +55,7 @@ const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 /** How long an enqueue waits for another process's write lock before its last, blocking try (see withWriteLock). */
 const ENQUEUE_LOCK_WAIT_MS = 5_000;
 
-/** The embedded default: jobs journaled in the SQLite file, workers running inside this process. */
+/** The embedded default: jobs journaled in a SQLite file of their own under DATA_DIR, workers in this process. */
 export class EmbeddedQueue implements JobQueue {
   readonly kind = 'embedded' as const;
   private readonly db;
@@ -67,8 +69,15 @@ export class EmbeddedQueue implements JobQueue {
 
   constructor(private readonly opts: EmbeddedQueueOptions) {
     this.metrics = opts.metrics ?? new ContainerMetrics();
-    this.db = (opts.sqlite ?? ownConnection).open(sqlitePath(opts.dataDir));
-    this.journal = new EmbeddedJournal(this.db, opts.prefix ?? 'hsai');
+    this.db = (opts.sqlite ?? ownConnection).open(queuePath(opts.dataDir));
+    try {
+      this.journal = new EmbeddedJournal(this.db, opts.prefix ?? 'hsai');
+      const moved = moveJobsFromDataFile(this.db, sqlitePath(opts.dataDir));
+      if (moved > 0) (opts.logger ?? silentLogger).info({ moved }, 'queue journal moved out of the data file into its own file');
+    } catch (err) {
+      (opts.sqlite ?? ownConnection).release(this.db);
+      throw err;
+    }
     this.wake.setMaxListeners(0);
   }
 
@@ -153,7 +162,7 @@ export class EmbeddedQueue implements JobQueue {
    * Runs a journal write without blocking the event loop while another process holds the file's write lock.
    * SQLite's busy timeout waits inside the synchronous call, sleeping 1, 2, 5, 10, 15, 20, 25 ms and more between
    * tries: every request of this process (the webhook acknowledgements behind this one) would wait with it while
-   * the worker process commits a batch of chunks, and the lock freed after 9 ms is only seen at 18. Instead the
+   * the worker process claims or settles jobs, and the lock freed after 1 ms is only seen at 2 or 5. Instead the
    * write runs on a connection of its own without a busy timeout and, while the lock is taken, is tried again on
    * later turns of the loop (every millisecond at first) for up to ENQUEUE_LOCK_WAIT_MS, then once more waiting as
    * every other write does (failing with SQLITE_BUSY if it must). Inside a transaction of the caller on the shared
@@ -186,10 +195,13 @@ export class EmbeddedQueue implements JobQueue {
 
   private openIntake(): { db: SqliteDb; journal: EmbeddedJournal } {
     if (!this.intake) {
-      const db = openSqlite(sqlitePath(this.opts.dataDir));
+      const db = openSqlite(queuePath(this.opts.dataDir));
       try {
         const journal = new EmbeddedJournal(db, this.opts.prefix ?? 'hsai'); // migrated already: one read
         db.pragma('busy_timeout = 0');
+        // The registry's thread checkpoints this file: a commit here (an acknowledgement) must not copy the log
+        // into the file and fsync it itself, as SQLite's default auto-checkpoint at 1,000 pages would.
+        if (this.opts.sqlite?.checkpointsInBackground) db.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
         this.intake = { db, journal };
       } catch (err) {
         releaseSqlite(db);

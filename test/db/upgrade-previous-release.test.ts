@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Migrator, sql, type Kysely } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSql, type SqlHandle } from '../../src/db/sql.ts';
-import { openSqlite, releaseSqlite, sqlitePath, type SqliteDb } from '../../src/db/sqlite.ts';
+import { openSqlite, queuePath, releaseSqlite, sqlitePath, type SqliteDb } from '../../src/db/sqlite.ts';
 import { allMigrations, migrateAll, MIGRATION_TABLE, sqliteFileMigrations } from '../../src/db/migrator.ts';
 import { SqlModelRecordStore } from '../../src/db/model-records.ts';
 import { SqliteKv } from '../../src/cache/sqlite-kv.ts';
@@ -144,11 +144,20 @@ describe('a database of the previous release upgrades through the migrator [sqli
 
       const main = [...Object.keys(allMigrations('sqlite')), ...sqliteFileMigrations('main').map((m) => m.name)].sort();
       expect(await namesOf(h)).toEqual(main);
-      const limiterDb = openSqlite(limiterFile);
+      for (const [file, kind] of [[limiterFile, 'limiter'], [queuePath(dir), 'queue']] as const) {
+        const other = openSqlite(file);
+        try {
+          expect((other.prepare(`SELECT name FROM ${MIGRATION_TABLE}`).all() as Array<{ name: string }>).map((r) => r.name)).toEqual(sqliteFileMigrations(kind).map((m) => m.name));
+        } finally {
+          releaseSqlite(other);
+        }
+      }
+      // The journal moved out of the data file into its own.
+      const data = openSqlite(sqlitePath(dir));
       try {
-        expect((limiterDb.prepare(`SELECT name FROM ${MIGRATION_TABLE}`).all() as Array<{ name: string }>).map((r) => r.name)).toEqual(sqliteFileMigrations('limiter').map((m) => m.name));
+        expect(data.prepare(`SELECT name FROM sqlite_master WHERE name = 'queue_jobs'`).all()).toEqual([]);
       } finally {
-        releaseSqlite(limiterDb);
+        releaseSqlite(data);
       }
     } finally {
       await cache.close();
@@ -159,7 +168,7 @@ describe('a database of the previous release upgrades through the migrator [sqli
     }
   });
 
-  it('a journal from before fair scheduling gains the portal column, its jobs kept in portal ""', async () => {
+  it('a journal from before fair scheduling moves to the journal file, its jobs kept in portal ""', async () => {
     const dir = path.join(tmp.dir, uniqueName('up'));
     const raw = openSqlite(sqlitePath(dir));
     raw.exec(`CREATE TABLE queue_jobs (id INTEGER PRIMARY KEY AUTOINCREMENT, queue TEXT NOT NULL, type TEXT NOT NULL, payload TEXT NOT NULL, key TEXT,
@@ -170,7 +179,7 @@ describe('a database of the previous release upgrades through the migrator [sqli
     const queue = new EmbeddedQueue({ dataDir: dir, defaultMaxAttempts: 3 });
     try {
       expect((await queue.stats())['ingest.account'].waiting).toBe(1);
-      const check = openSqlite(sqlitePath(dir));
+      const check = openSqlite(queuePath(dir));
       try {
         expect(check.prepare(`SELECT portal FROM queue_jobs`).all()).toEqual([{ portal: '' }]);
       } finally {

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { openSqlite, releaseSqlite, sqlitePath } from '../../src/db/sqlite.ts';
+import { openSqlite, queuePath, releaseSqlite, sqlitePath } from '../../src/db/sqlite.ts';
 import { createQueue } from '../../src/queue/create-queue.ts';
 import { EmbeddedJournal } from '../../src/queue/embedded-journal.ts';
 import { uniqueName } from '../support/services.ts';
@@ -20,7 +20,7 @@ describe('embedded queue (SQLite journal)', () => {
     const q = await createQueue({ dataDir: tmp.dir, prefix, defaultMaxAttempts: 3, leaseMs: 200 });
     const [id] = await q.enqueue([{ type: 'ingest.record', payload: { v: 1 } }]);
     // A "process" claims the job and then vanishes without completing it or renewing its lease.
-    const db = openSqlite(sqlitePath(tmp.dir));
+    const db = openSqlite(queuePath(tmp.dir));
     const journal = new EmbeddedJournal(db, prefix);
     expect(journal.claim(['ingest.record'], 1, 'killed-process', 200, Date.now()).map((r) => String(r.id))).toEqual([id]);
     releaseSqlite(db);
@@ -33,11 +33,29 @@ describe('embedded queue (SQLite journal)', () => {
 });
 
 describe('embedded queue: enqueue while another process writes', () => {
-  it('waits for the file\'s write lock on later turns of the event loop, not inside the call', async () => {
+  it('never waits for the data file: the journal has a file of its own', async () => {
+    const prefix = uniqueName('datalock');
+    const q = await createQueue({ dataDir: tmp.dir, prefix, defaultMaxAttempts: 3 });
+    // The worker process in the middle of a long write transaction of the data file (a batch of chunks).
+    const data = openSqlite(sqlitePath(tmp.dir));
+    data.exec('BEGIN IMMEDIATE');
+    try {
+      const [id] = await q.enqueue([{ type: 'ingest.record', payload: { v: 1 } }]);
+      expect(id).toMatch(/^\d+$/);
+      expect((await q.stats()).total.waiting).toBe(1);
+      expect(await q.removePortalJobs('none')).toBe(0);
+    } finally {
+      data.exec('ROLLBACK');
+      releaseSqlite(data);
+      await q.close();
+    }
+  });
+
+  it('waits for the journal file\'s write lock on later turns of the event loop, not inside the call', async () => {
     const prefix = uniqueName('lock');
     const q = await createQueue({ dataDir: tmp.dir, prefix, defaultMaxAttempts: 3 });
-    // Another connection (the worker process committing a batch of chunks) holds the write lock.
-    const other = openSqlite(sqlitePath(tmp.dir));
+    // Another journal writer (the worker process claiming jobs, another API process) holds the write lock.
+    const other = openSqlite(queuePath(tmp.dir));
     other.exec('BEGIN IMMEDIATE');
     let settled = false;
     const pending = q.enqueue([{ type: 'ingest.record', payload: { v: 1 } }]).finally(() => (settled = true));
@@ -57,7 +75,7 @@ describe('embedded queue: enqueue while another process writes', () => {
 describe('embedded journal: settlements ride on the next claim', () => {
   it('completes, reschedules and dead-letters finished attempts in the transaction that claims the next jobs', () => {
     const prefix = uniqueName('settle');
-    const db = openSqlite(sqlitePath(tmp.dir));
+    const db = openSqlite(queuePath(tmp.dir));
     const journal = new EmbeddedJournal(db, prefix);
     const now = Date.now();
     journal.enqueue(
@@ -94,7 +112,7 @@ describe('embedded journal: settlements ride on the next claim', () => {
   // The claim statements name their index (INDEXED BY fails to prepare rather than fall back to a table scan).
   it('claims from the runnable jobs only, however many finished jobs the journal keeps', () => {
     const prefix = uniqueName('big');
-    const db = openSqlite(sqlitePath(tmp.dir));
+    const db = openSqlite(queuePath(tmp.dir));
     const journal = new EmbeddedJournal(db, prefix);
     const now = Date.now();
     journal.enqueue(Array.from({ length: 5_000 }, (_, i) => ({ type: 'ingest.record' as const, payload: { i } })), 3, now);

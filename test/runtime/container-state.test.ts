@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
 import { silentLogger } from '../../src/logging.ts';
 import { createContainer, type Container } from '../../src/runtime/container.ts';
-import { sqlitePath } from '../../src/db/sqlite.ts';
+import { queuePath, sqlitePath } from '../../src/db/sqlite.ts';
 import { metricsText } from '../../src/metrics.ts';
 import { tempDir } from '../support/tmp.ts';
 import { waitFor } from '../queue/queue.contract.ts';
@@ -31,8 +31,10 @@ describe('the container owns its state', () => {
     await use(a, 'only-in-a');
     await use(b, 'only-in-b');
 
-    expect(a.held().sqliteFiles).toEqual([path.resolve(sqlitePath(path.join(tmp.dir, 'a')))]);
-    expect(b.held().sqliteFiles).toEqual([path.resolve(sqlitePath(path.join(tmp.dir, 'b')))]);
+    // The data file and the queue journal's own file.
+    const files = (dir: string) => [sqlitePath(dir), queuePath(dir)].map((f) => path.resolve(f)).sort();
+    expect(a.held().sqliteFiles.sort()).toEqual(files(path.join(tmp.dir, 'a')));
+    expect(b.held().sqliteFiles.sort()).toEqual(files(path.join(tmp.dir, 'b')));
     expect(a.held().checkpointThread).toBe(true);
     expect(b.held().checkpointThread).toBe(true);
     // No cross-talk: each sees only its own data.
