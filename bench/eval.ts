@@ -25,7 +25,7 @@ import { parseEvalArgs, USAGE, type EvalArgs } from './lib/eval-args.ts';
 import { evaluateCallSummaries, rate } from './lib/eval-call-summary.ts';
 import { evaluateGrounding, type Claim } from './lib/eval-grounding.ts';
 import { renderReport, aggregate, type EvalReport } from './lib/eval-report.ts';
-import { evaluateRetrieval } from './lib/eval-retrieval.ts';
+import { evaluateRetrieval, type ClaimSet } from './lib/eval-retrieval.ts';
 import { evaluateScorer, reliabilitySvg } from './lib/eval-scorer.ts';
 import { evaluateSimilar } from './lib/eval-similar.ts';
 import { openEvalStack } from './lib/eval-stack.ts';
@@ -80,8 +80,15 @@ async function evalSeed(args: EvalArgs, seed: number, log: (m: string) => void):
     const claimSets: Array<{ task: string; claims: Claim[] }> = [];
 
     if (args.sections.has('retrieval') || args.sections.has('grounding')) {
-      log(`seed ${seed}: retrieval as the agents run it (hybrid, BM25, dense) with baselines…`);
-      const r = await evaluateRetrieval(deps, truth, { ...(args.maxQuestions ? { maxQuestions: args.maxQuestions } : {}), groundingMode: productMode, onClaims: (c) => claimSets.push(c), onProgress: log });
+      log(`seed ${seed}: retrieval as the agents run it (${args.sections.has('retrieval') ? args.modes.join(', ') : productMode}) with baselines…`);
+      const r = await evaluateRetrieval(deps, truth, {
+        ...(args.maxQuestions ? { maxQuestions: args.maxQuestions } : {}),
+        // Grounding alone needs only the product's own mode (its claims are what is graded).
+        modes: args.sections.has('retrieval') ? args.modes : [productMode],
+        groundingMode: productMode,
+        ...(args.sections.has('grounding') ? { onClaims: (c: ClaimSet) => claimSets.push(c) } : {}),
+        onProgress: log,
+      });
       if (args.sections.has('retrieval')) report.retrieval = r;
     }
     if (args.sections.has('callSummary') || args.sections.has('grounding')) {

@@ -93,13 +93,15 @@ export function renderReport(out: Record<string, unknown> | EvalReport, reports:
   if (r) {
     for (const [task, t] of Object.entries(r)) {
       const best = Math.max(num(t.newestK) ?? 0, num(t.randomK) ?? 0, num(t.positionPrior) ?? 0);
-      const h = num(t.hybrid) ?? 0;
+      const h = num(t.hybrid);
+      // A mode left out by --modes is null: "not run", never a zero.
+      const mode = (m: string) => (t[m] === null ? `${m} not run` : `${m} ${f3(t[m])}`);
       rows.push([
         `retrieval recall@8 ${task} (${cnt(t.questions)} q)`,
-        `hybrid ${f3(t.hybrid)}${ci(t.intervals?.hybrid)} · bm25 ${f3(t.bm25)} · dense ${f3(t.dense)}`,
+        `${mode('hybrid')}${t.hybrid === null ? '' : ci(t.intervals?.hybrid)} · ${mode('bm25')} · ${mode('dense')}`,
         `newest ${f3(t.newestK)} · random ${f3(t.randomK)} · position ${f3(t.positionPrior)}`,
         '≥ 0.9 and best baseline + 0.15',
-        yes(h >= 0.9 && h >= best + 0.15),
+        yes(h === null ? null : h >= 0.9 && h >= best + 0.15),
       ]);
     }
   }
@@ -143,9 +145,12 @@ export function perSeedTable(reports: EvalReport[]): string {
   const has = (section: keyof EvalReport) => reports.some((r) => r[section] !== undefined);
   if (has('retrieval')) {
     for (const task of Object.keys(reports[0]!.retrieval ?? {})) {
-      cols.push([`${task} hybrid (best baseline)`, (r) => {
+      // Hybrid is the mode the goal names; when --modes left it out, the first mode that ran.
+      const ran = (g(reports[0]!, 'retrieval', task)?.modes as string[] | undefined) ?? ['hybrid'];
+      const m = ran.includes('hybrid') ? 'hybrid' : (ran[0] ?? 'hybrid');
+      cols.push([`${task} ${m} (best baseline)`, (r) => {
         const t = g(r, 'retrieval', task);
-        return t ? `${f3(t.hybrid)} (${f3(Math.max(t.newestK ?? 0, t.randomK ?? 0, t.positionPrior ?? 0))})` : '-';
+        return t ? `${f3(t[m])} (${f3(Math.max(t.newestK ?? 0, t.randomK ?? 0, t.positionPrior ?? 0))})` : '-';
       }]);
     }
   }

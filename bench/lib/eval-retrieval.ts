@@ -46,19 +46,25 @@ interface Question {
   pool: Array<{ sourceId: string; recency: number }>;
 }
 
+/**
+ * One agent's figures. A mode that was not run (`--modes`) is `null` in every place it would appear (`hybrid`,
+ * `intervals.hybrid`, `inContext.hybrid`, `outdatedFirst.hybrid`): the keys are always there, so a reader tells
+ * "not measured" from a measured zero. `modes` lists the modes that ran.
+ */
 export interface TaskRetrieval {
   questions: number;
-  hybrid: number;
-  bm25: number;
-  dense: number;
+  modes: RetrievalMode[];
+  hybrid: number | null;
+  bm25: number | null;
+  dense: number | null;
   newestK: number;
   randomK: number;
   positionPrior: number;
-  intervals: Record<'hybrid' | 'bm25' | 'dense' | 'newestK' | 'positionPrior', Interval>;
+  intervals: Record<RetrievalMode, Interval | null> & Record<'newestK' | 'positionPrior', Interval>;
   /** Share of questions whose fact is anywhere in the agent's context (all chunks it was shown). */
-  inContext: Record<RetrievalMode, number>;
+  inContext: Record<RetrievalMode, number | null>;
   /** Of the questions with an outdated near-duplicate: share where the outdated source ranked above the current one. */
-  outdatedFirst: Record<RetrievalMode, number> | null;
+  outdatedFirst: Record<RetrievalMode, number | null> | null;
   failures: number;
 }
 
@@ -100,6 +106,8 @@ export async function evaluateRetrieval(
   truth: GroundTruth,
   opts: {
     maxQuestions?: number;
+    /** The modes each agent runs in (default: all of MODES); the grounding mode runs whenever claims are asked for. */
+    modes?: RetrievalMode[];
     groundingMode: RetrievalMode;
     onClaims?: (c: ClaimSet) => void;
     onProgress?: (msg: string) => void;
@@ -108,6 +116,8 @@ export async function evaluateRetrieval(
   },
 ): Promise<Record<EvidenceTask, TaskRetrieval>> {
   const retrieve = opts.retrieve ?? runTask;
+  const asked = opts.modes ?? MODES;
+  const modes = MODES.filter((m) => asked.includes(m) || (opts.onClaims && m === opts.groundingMode));
   const store: VectorStore = deps.store;
   const portalId = truth.portalId;
   const pools = new Map<string, Promise<ChunkPayload[]>>();
@@ -159,7 +169,7 @@ export async function evaluateRetrieval(
           pool: pool.map((c, i) => ({ sourceId: c.sourceId, recency: i / Math.max(1, pool.length - 1) })),
         };
       });
-      for (const mode of MODES) {
+      for (const mode of modes) {
         try {
           const { chunkIds, claims } = await retrieve({ ...deps, retrievalMode: mode }, task, { ...trigger, runId: `eval-${task}-${mode}-${done}` });
           if (mode === opts.groundingMode) opts.onClaims?.({ task, claims });
@@ -184,7 +194,7 @@ export async function evaluateRetrieval(
       done++;
       if (done % 50 === 0) opts.onProgress?.(`${task}: ${done}/${groups.size} runs`);
     }
-    out[task] = summarize(questions, failures);
+    out[task] = summarize(questions, failures, modes);
   }
   return out;
 }
@@ -214,24 +224,27 @@ export function positionPriorHits(questions: Array<Pick<Question, 'ev' | 'positi
   });
 }
 
-function summarize(qs: Question[], failures: number): TaskRetrieval {
+function summarize(qs: Question[], failures: number, modes: RetrievalMode[] = MODES): TaskRetrieval {
   const hits = (mode: RetrievalMode) => qs.map((q) => ((q.rank[mode] ?? -1) >= 0 && q.rank[mode]! < K ? 1 : 0));
   const newest = qs.map((q) => (q.newest ? 1 : 0));
   const prior = positionPriorHits(qs).map((h) => (h ? 1 : 0));
   const withOld = qs.filter((q) => q.ev.outdatedSourceIds?.length);
   const m = (xs: number[]) => round(mean(xs));
   const ci = (xs: number[]) => roundInterval(meanInterval(xs));
+  const perMode = <T>(f: (mode: RetrievalMode) => T) => Object.fromEntries(MODES.map((mode) => [mode, modes.includes(mode) ? f(mode) : null])) as Record<RetrievalMode, T | null>;
+  const recall = perMode((mode) => m(hits(mode)));
   return {
     questions: qs.length,
-    hybrid: m(hits('hybrid')),
-    bm25: m(hits('bm25')),
-    dense: m(hits('dense')),
+    modes,
+    hybrid: recall.hybrid,
+    bm25: recall.bm25,
+    dense: recall.dense,
     newestK: m(newest),
     randomK: m(qs.map((q) => q.random)),
     positionPrior: m(prior),
-    intervals: { hybrid: ci(hits('hybrid')), bm25: ci(hits('bm25')), dense: ci(hits('dense')), newestK: ci(newest), positionPrior: ci(prior) },
-    inContext: Object.fromEntries(MODES.map((mode) => [mode, m(qs.map((q) => (q.inContext[mode] ? 1 : 0)))])) as Record<RetrievalMode, number>,
-    outdatedFirst: withOld.length ? (Object.fromEntries(MODES.map((mode) => [mode, m(withOld.map((q) => (q.outdatedFirst[mode] ? 1 : 0)))])) as Record<RetrievalMode, number>) : null,
+    intervals: { ...perMode((mode) => ci(hits(mode))), newestK: ci(newest), positionPrior: ci(prior) },
+    inContext: perMode((mode) => m(qs.map((q) => (q.inContext[mode] ? 1 : 0)))),
+    outdatedFirst: withOld.length ? perMode((mode) => m(withOld.map((q) => (q.outdatedFirst[mode] ? 1 : 0)))) : null,
     failures,
   };
 }

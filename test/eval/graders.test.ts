@@ -133,7 +133,15 @@ describe('retrieval grader', () => {
 
   it('scores a retriever that returns random chunks near the random baseline, below the real one', async () => {
     const deps: AgentDeps = { gateway: stack.gateway, store: stack.store, embedder: stack.embedder, provider: new OfflineProvider() };
-    const real = await evaluateRetrieval(deps, truth, { groundingMode: 'bm25', maxQuestions: 8 });
+    // One mode (--modes bm25): the others are null, not zero, and cost no agent runs.
+    const real = await evaluateRetrieval(deps, truth, { modes: ['bm25'], groundingMode: 'bm25', maxQuestions: 8 });
+    for (const t of Object.values(real)) {
+      expect(t.modes).toEqual(['bm25']);
+      expect([t.hybrid, t.dense, t.intervals.hybrid, t.intervals.dense, t.inContext.hybrid, t.inContext.dense]).toEqual([null, null, null, null, null, null]);
+      expect(t.bm25).toEqual(expect.any(Number));
+      expect(t.intervals.bm25).toHaveLength(2);
+      if (t.outdatedFirst) expect([t.outdatedFirst.hybrid, t.outdatedFirst.dense]).toEqual([null, null]);
+    }
     // The deliberately bad retriever: each run's context is 12 random history chunks of the account. (A store that
     // answers random chunks is not enough: the agents search every facet in several phrasings and rank the union by
     // each facet's cues, which on a 10-company portal covers an account's whole history.)
@@ -145,8 +153,12 @@ describe('retrieval grader', () => {
       while (picked.length < 12 && chunks.length > 0) picked.push(chunks.splice(Math.floor(rand() * chunks.length), 1)[0]!.id);
       return { chunkIds: picked, claims: [] };
     };
-    const random = await evaluateRetrieval(deps, truth, { groundingMode: 'bm25', maxQuestions: 8, retrieve: randomChunks });
-    const mean = (r: typeof real, key: 'bm25' | 'randomK') => Object.values(r).reduce((s, t) => s + t[key] * t.questions, 0) / Object.values(r).reduce((s, t) => s + t.questions, 0);
+    // Grounding grades the product mode's claims, so that mode runs even when --modes leaves it out.
+    let claimSets = 0;
+    const random = await evaluateRetrieval(deps, truth, { modes: ['bm25'], groundingMode: 'dense', maxQuestions: 8, retrieve: randomChunks, onClaims: () => claimSets++ });
+    expect(random.call_summary.modes).toEqual(['bm25', 'dense']);
+    expect(claimSets).toBeGreaterThan(0);
+    const mean = (r: typeof real, key: 'bm25' | 'randomK') => Object.values(r).reduce((s, t) => s + (t[key] ?? 0) * t.questions, 0) / Object.values(r).reduce((s, t) => s + t.questions, 0);
     expect(mean(random, 'bm25')).toBeLessThan(mean(real, 'bm25') - 0.2);
     expect(Math.abs(mean(random, 'bm25') - mean(random, 'randomK'))).toBeLessThan(0.25);
   }, 300_000);

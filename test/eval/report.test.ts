@@ -53,6 +53,32 @@ describe('eval report across seeds', () => {
     expect(table[3]).toContain('0.740 [0.64–0.84]');
   });
 
+  it('parses --modes in a fixed order and refuses unknown modes', () => {
+    expect(parseEvalArgs([]).modes).toEqual(['hybrid', 'bm25', 'dense']);
+    expect(parseEvalArgs(['--modes', 'dense, hybrid,dense']).modes).toEqual(['hybrid', 'dense']);
+    expect(() => parseEvalArgs(['--modes', 'hybrid,vector'])).toThrow(/unknown retrieval mode "vector"/);
+    expect(() => parseEvalArgs(['--modes', ','])).toThrow(/at least one/);
+  });
+
+  it('prints a mode left out by --modes as not run, and no goal verdict without hybrid', () => {
+    const task = (hybrid: number | null) => ({ questions: 10, modes: hybrid === null ? ['bm25'] : ['hybrid', 'bm25'], hybrid, bm25: 0.95, dense: null, newestK: 0.4, randomK: 0.3, positionPrior: 0.35, intervals: { hybrid: hybrid === null ? null : [0.8, 1], bm25: [0.9, 1], dense: null, newestK: [0.3, 0.5], positionPrior: [0.3, 0.4] } });
+    const { scorer: _scorer, ...base } = report(7, 0.7, 0.8);
+    const one: EvalReport = { ...base, retrieval: { reply_draft: task(null), lead_score: task(0.92) } };
+    const text = renderReport(one, [one]);
+    const row = (name: string) => text.split('\n').find((l) => l.includes(name))!;
+    expect(row('reply_draft')).toContain('hybrid not run · bm25 0.950 · dense not run');
+    expect(row('reply_draft')).toMatch(/≥ 0\.9 and best baseline \+ 0\.15 +-$/);
+    expect(row('lead_score')).toContain('hybrid 0.920 [0.80–1.00] · bm25 0.950 · dense not run');
+    expect(row('lead_score')).toMatch(/yes/);
+    // Across seeds a mode not run stays null, and the per-seed table shows the mode that ran.
+    const two = [{ ...one, retrieval: { reply_draft: task(null) } }, { ...one, seed: 11, retrieval: { reply_draft: task(null) } }];
+    const agg = aggregate(two) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(agg.retrieval.reply_draft.hybrid).toBeNull();
+    expect(agg.retrieval.reply_draft.intervals.dense).toBeNull();
+    expect(agg.retrieval.reply_draft.bm25.mean).toBeCloseTo(0.95, 6);
+    expect(perSeedTable(two)).toContain('reply_draft bm25 (best baseline)');
+  });
+
   it('parses --seeds and refuses training seeds that are test seeds', () => {
     expect(parseEvalArgs(['--seeds', '7,11,13']).seeds).toEqual([7, 11, 13]);
     expect(() => parseEvalArgs(['--seeds', '7,11', '--train-seeds', '11,20'])).toThrow(/test seed/);
