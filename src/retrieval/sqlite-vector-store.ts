@@ -1,4 +1,5 @@
 import type { Statement } from 'better-sqlite3';
+import { WritePacer } from '../db/write-pacer.ts';
 import { ownConnection, sqlitePath, writeTransaction, type SqliteConnections, type SqliteDb } from '../db/sqlite.ts';
 import type { SourceType } from '../core/objects.ts';
 import type {
@@ -55,14 +56,17 @@ const ACCOUNT_BM25_MAX_CHUNKS = 500;
  * running it; filters make a few shapes (an IN list per length), so the cache is bounded.
  */
 const STATEMENT_CACHE_SIZE = 64;
+/** Chunks per write transaction: about 10 ms of the write lock on an idle 2-core machine. */
+const WRITE_SLICE = 32;
 
 const PAYLOAD_COLUMNS = `c.seq, c.portal_id, c.id, c.account_id, c.source_type, c.source_id, c.chunk_index, c.related_ids,
   c.occurred_at, c.direction, c.speakers, c.text, c.content_hash, c.embedding_model`;
 
 /**
  * The embedded vector store: chunks, BM25 and account profiles in the shared SQLite file (layout in
- * sqlite-vector-schema.ts). better-sqlite3 is synchronous; every batch runs in one transaction, so a crash never
- * leaves a chunk in the payload table without its vector or its FTS row.
+ * sqlite-vector-schema.ts). better-sqlite3 is synchronous; each chunk's rows are written in one transaction, so a
+ * crash never leaves a chunk in the payload table without its vector or its FTS row. Large batches are written in
+ * short, paced transactions (WRITE_SLICE chunks each), so other processes' writes on the file are not held up.
  */
 export class SqliteVectorStore implements VectorStore {
   readonly kind = 'sqlite' as const;
@@ -71,6 +75,7 @@ export class SqliteVectorStore implements VectorStore {
   private readonly accounts: SqliteAccountIndex;
   private ready = false;
   private readonly statements = new Map<string, Statement>();
+  private readonly pacer = new WritePacer();
 
   constructor(private readonly opts: SqliteVectorStoreOptions) {
     if (opts.db) {
@@ -143,21 +148,30 @@ export class SqliteVectorStore implements VectorStore {
       if (scope === undefined) scopes.set(key, (scope = scopeText(portalId, accountId)));
       return scope;
     };
-    writeTransaction(this.db, () => {
-      for (const c of chunks) {
-        const existing = find.get(c.portalId, c.id) as { seq: number } | undefined;
-        // Replace in place, keeping the seq: vec0 cannot update partition keys, so delete and re-insert all three rows.
-        if (existing) this.deleteSeqs([existing.seq]);
-        const ms = timeMs(c.occurredAt);
-        const r = insert.run(
-          existing?.seq ?? null, c.portalId, c.id, c.accountId, c.sourceType, c.sourceId, c.chunkIndex, JSON.stringify(c.relatedIds),
-          c.occurredAt, ms, c.direction, JSON.stringify(c.speakers), c.text, c.contentHash, c.embeddingModel,
-        );
-        const seq = BigInt(r.lastInsertRowid);
-        insertVec.run(seq, c.portalId, c.accountId, toBlob(c.vector), c.sourceType, BigInt(ms), c.sourceId);
-        insertFts.run(seq, c.text, scopeOf(c.portalId, c.accountId));
-      }
-    });
+    // Short transactions, paced (db/write-pacer.ts): a backfill's 256-chunk batches held the file's write lock for
+    // up to a second at a time, while the serving process's webhook jobs waited for it with their event loop blocked.
+    // Each chunk's three rows still go in one transaction.
+    for (let i = 0; i < chunks.length; i += WRITE_SLICE) {
+      await this.pacer.turn();
+      let began = 0;
+      writeTransaction(this.db, () => {
+        began = performance.now();
+        for (const c of chunks.slice(i, i + WRITE_SLICE)) {
+          const existing = find.get(c.portalId, c.id) as { seq: number } | undefined;
+          // Replace in place, keeping the seq: vec0 cannot update partition keys, so delete and re-insert all three rows.
+          if (existing) this.deleteSeqs([existing.seq]);
+          const ms = timeMs(c.occurredAt);
+          const r = insert.run(
+            existing?.seq ?? null, c.portalId, c.id, c.accountId, c.sourceType, c.sourceId, c.chunkIndex, JSON.stringify(c.relatedIds),
+            c.occurredAt, ms, c.direction, JSON.stringify(c.speakers), c.text, c.contentHash, c.embeddingModel,
+          );
+          const seq = BigInt(r.lastInsertRowid);
+          insertVec.run(seq, c.portalId, c.accountId, toBlob(c.vector), c.sourceType, BigInt(ms), c.sourceId);
+          insertFts.run(seq, c.text, scopeOf(c.portalId, c.accountId));
+        }
+      });
+      this.pacer.held(performance.now() - began);
+    }
   }
 
   async deleteChunks(portalId: string, ids: string[]): Promise<void> {

@@ -1,0 +1,37 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * Paces a bulk writer on an SQLite file other processes write too. SQLite has one write lock per file and no
+ * queue for it: a process that wants it while another holds it polls (busy_timeout), sleeping up to 100 ms between
+ * tries, and better-sqlite3 blocks that process's whole event loop meanwhile. A backfill that commits a long
+ * transaction and begins the next at once wins nearly every poll, so a webhook's small write in the serving process
+ * waited hundreds of milliseconds behind it (`npm run bench:fairness`).
+ *
+ * A paced writer writes in short transactions and, after one that held the lock for `h` ms, leaves the lock free
+ * for about as long before its next (at most `maxPauseMs`): its share of the lock stays at or below half while
+ * others want it, and a waiting process finds it free within one of its polls. The pause is async, so the writer's
+ * process keeps fetching and chunking meanwhile; a backfill bounded by HubSpot's request budget loses no speed.
+ */
+export class WritePacer {
+  private freeUntil = 0;
+  private readonly minHoldMs: number;
+  private readonly maxPauseMs: number;
+  private readonly now: () => number;
+
+  constructor(opts: { minHoldMs?: number; maxPauseMs?: number; now?: () => number } = {}) {
+    this.minHoldMs = opts.minHoldMs ?? 2;
+    this.maxPauseMs = opts.maxPauseMs ?? 50;
+    this.now = opts.now ?? (() => performance.now());
+  }
+
+  /** Waits until this writer may take the lock again (at once unless its last transaction held it for long). */
+  async turn(): Promise<void> {
+    // Several callers may wait at once: each looks again when it wakes, after the one before it wrote.
+    for (let wait = this.freeUntil - this.now(); wait > 0; wait = this.freeUntil - this.now()) await sleep(Math.ceil(wait));
+  }
+
+  /** Records that a transaction of this writer held the lock for `heldMs`. */
+  held(heldMs: number): void {
+    if (heldMs >= this.minHoldMs) this.freeUntil = this.now() + Math.min(heldMs, this.maxPauseMs);
+  }
+}
