@@ -62,7 +62,8 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 dependency unav
     .option('--restart', 'ignore a saved checkpoint and start over')
     .option('--reindex', 'drop every vector first (after changing the embedding model) and rebuild the whole index')
     .option('--json', 'print the final summary as JSON')
-    .action(async (opts: { since?: string; concurrency: number; restart?: boolean; reindex?: boolean; json?: boolean }) =>
+    .addOption(new Option('--nice <n>', 'lower this process\'s CPU priority by n (0-19), so serving processes go first').argParser(niceValue).default(15))
+    .action(async (opts: { since?: string; concurrency: number; restart?: boolean; reindex?: boolean; json?: boolean; nice: number }) =>
       run(async () => (await import('./cli/backfill.ts')).backfillCommand(opts), ALL),
     );
 
@@ -220,6 +221,12 @@ interface AuditOpts {
 function positiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function niceValue(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 19) throw new InvalidArgumentError('expected an integer from 0 to 19');
   return n;
 }
 

@@ -1,10 +1,12 @@
+import os from 'node:os';
 import { createProgressReporter } from '../ingest/progress.ts';
 import { withContainer } from './context.ts';
 import { CliExit, EXIT } from './exit-codes.ts';
 import { printJson, printTable } from './output.ts';
 
 /** `hubspot-ai backfill`: the whole portal (or `--since`) into the index, resumable, with progress. */
-export async function backfillCommand(opts: { since?: string; concurrency: number; restart?: boolean; reindex?: boolean; json?: boolean }): Promise<number> {
+export async function backfillCommand(opts: { since?: string; concurrency: number; restart?: boolean; reindex?: boolean; json?: boolean; nice: number }): Promise<number> {
+  lowerPriority(opts.nice);
   if (opts.since !== undefined && Number.isNaN(Date.parse(opts.since))) {
     throw new CliExit(EXIT.USAGE, `--since must be an ISO date or time, e.g. 2026-01-31 or 2026-01-31T08:00:00Z (got "${opts.since}")`);
   }
@@ -55,4 +57,20 @@ export async function indexStatsCommand(opts: { json?: boolean }): Promise<void>
       printTable(Object.entries(stats.chunksBySourceType).map(([sourceType, chunks]) => ({ sourceType, chunks })));
     }
   });
+}
+
+/**
+ * Lowers this process's CPU priority by `nice` (`--nice`, default 15: below `serve`'s worker process at nice 10, see
+ * runtime/worker-process.ts), so on a shared host a portal's webhook jobs get the cores before another portal's
+ * backfill; idle cores are still the backfill's, nice only orders who runs when both want to. On Linux it applies to
+ * the calling thread and every thread started after it (the chunking threads go 5 lower again), which is why it runs
+ * before the container starts any. A host that refuses it only loses the ordering.
+ */
+function lowerPriority(nice: number): void {
+  if (nice <= 0) return;
+  try {
+    os.setPriority(Math.min(19, os.getPriority() + nice));
+  } catch {
+    // lowering one's own priority is always allowed on Linux; elsewhere, run as is
+  }
 }
