@@ -61,7 +61,7 @@ describe.skipIf(!built)('compiled JavaScript (dist/)', () => {
   it('runs a backfill (worker threads included) and, with Redis, a worker that completes a job', async () => {
     const dataDir = fs.mkdtempSync(path.join(tmp.dir, 'w-'));
     const env = { DATA_DIR: dataDir, HUBSPOT_BASE_URL: sandbox.url, HUBSPOT_ACCESS_TOKEN: sandbox.token };
-    const backfill = run(['backfill', '--json'], env);
+    const backfill = run(['backfill', '--nice', '0', '--json'], env);
     expect((await backfill.exited).code, backfill.stderr()).toBe(0);
     expect(JSON.parse(backfill.stdout())).toMatchObject({ accounts: expect.any(Number) });
 

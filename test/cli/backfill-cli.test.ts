@@ -21,7 +21,7 @@ afterAll(async () => {
 
 describe('hubspot-ai backfill and index stats', () => {
   it('indexes every account and reports the summary as JSON; index stats match the sources', async () => {
-    const r = await cli(['backfill', '--json'], env);
+    const r = await cli(['backfill', '--nice', '0', '--json'], env);
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout);
     const truth = sb.groundTruth();
@@ -33,7 +33,7 @@ describe('hubspot-ai backfill and index stats', () => {
     expect(stats.accounts).toBe(truth.accounts);
     expect(stats.sourcesBySourceType).toMatchObject(truth.nonEmptySources);
 
-    const again = JSON.parse((await cli(['backfill', '--json'], env)).stdout);
+    const again = JSON.parse((await cli(['backfill', '--nice', '0', '--json'], env)).stdout);
     expect(again.embeddingTokens).toBe(0);
     expect(JSON.parse((await cli(['index', 'stats', '--json'], env)).stdout).chunks).toBe(stats.chunks);
   }, 180_000);
@@ -52,7 +52,7 @@ describe('hubspot-ai backfill and index stats', () => {
     const renamed = await cli(['index', 'stats', '--json'], { ...env, EMBEDDING_MODEL: 'offline-hash-v2' });
     expect(renamed.code).toBe(3);
     expect(renamed.stderr).toMatch(/"offline-hash-v1" but the embedder is now "offline-hash-v2"[\s\S]*backfill --reindex/);
-    const r = await cli(['backfill', '--reindex', '--json'], other);
+    const r = await cli(['backfill', '--reindex', '--nice', '0', '--json'], other);
     expect(r.code).toBe(0);
     const stats = JSON.parse((await cli(['index', 'stats', '--json'], other)).stdout);
     expect(stats.accounts).toBe(sb.groundTruth().accounts);

@@ -44,6 +44,9 @@ describe('hubspot-ai command line', () => {
     const r = cli(['backfill', '--concurrency', 'x']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/positive integer/);
+    const nice = cli(['backfill', '--nice', '25']);
+    expect(nice.code).toBe(2);
+    expect(nice.stderr).toMatch(/integer from 0 to 19/);
     expect(cli(['no-such-command']).code).toBe(2);
   });
 
