@@ -30,7 +30,7 @@ export const MONEY = new RegExp(
  * weekday inside a named day ("Black Friday"), not a version or a rating ("2.1", "4.5"), not "24/7".
  */
 export const DATE = new RegExp(
-  String.raw`(?:\b(?:${MONTHS})\b\.?\s*\d{0,2}|${MAY}|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:${MONTHS})\b|\bq[1-4]\b|\b(?:first|second|third|fourth|last)\s+quarter\b|(?<!\b(?:black|cyber|good|easter)\s+)\b(?:${WEEKDAYS})\b|\b(?:by|before|until|till|ahead of|in time for|no later than)\s+(?:the\s+)?(?:${NAMED_DAYS})\b|(?<![\d.,/])\b(?!24/7\b)(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|1[0-2])(?:/\d{2,4})?\b(?![.,/]\d)|\b\d{1,2}[.-]\d{1,2}[.-](?:\d{4}|\d{2})\b|\b(?:end|start|beginning|middle)\s+of\s+(?:the\s+)?(?:month|quarter|year|fiscal|q[1-4]|${MONTHS}|may)|\bholidays?\b|\bfiscal year\b|\b20\d\d\b(?!\s*(?:users|seats|people|employees|units|licen[cs]es|records|rows))|\b\d{4}-\d{2}-\d{2}\b)`,
+  String.raw`(?:\b(?:${MONTHS})\b\.?\s*\d{0,2}|${MAY}|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:${MONTHS})\b|\bq[1-4]\b|\b(?:first|second|third|fourth|last)\s+quarter\b|(?<!\b(?:black|cyber|good|easter)\s+)\b(?:${WEEKDAYS})\b|\b(?:by|before|until|till|ahead of|in time for|no later than)\s+(?:the\s+)?(?:${NAMED_DAYS})\b|(?<![\d.,/])\b(?!24/7\b)(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|1[0-2])(?:/\d{2,4})?\b(?![.,/]\d)|\b\d{1,2}[.-]\d{1,2}[.-](?:\d{4}|\d{2})\b|\b(?:end|start|beginning|middle)\s+of\s+(?:the\s+)?(?:month|quarter|year|fiscal|q[1-4]|${MONTHS}|may)|\bholidays?\b|\b(?:summer|winter|spring|autumn|fall|christmas|easter|year[- ]end|peak)\s+(?:break|freeze|shutdown|season|holidays|close)\b|\bfiscal year\b|\b20\d\d\b(?!\s*(?:users|seats|people|employees|units|licen[cs]es|records|rows))|\b\d{4}-\d{2}-\d{2}\b)`,
   'i',
 );
 
@@ -52,9 +52,14 @@ export const REQUIREMENT: Facet = {
   name: 'requirement',
   queries: ['hard requirement the vendor must support', 'mandatory must have feature needed before we can buy', 'security compliance condition we cannot sign without'],
   cues: [
-    cue(String.raw`\b(?:must|mandatory|required?|requirements?|requires|non[- ]negotiable|must[- ]have|essential|prerequisite|deal[- ]?breaker|showstopper|cannot (?:buy|sign|proceed)|won'?t (?:buy|sign|proceed)|hard (?:stop|line|rule))\b`, 2),
-    cue(String.raw`\b(?:support|provide|offer|include|comply|compliant|certified|hosting|hosted|deployment|deploy|login|sign-on|sso|saml|scim|encrypt\w*|residency|on-?prem\w*|permissions?|provisioning)\b`, 1),
-    cue(String.raw`\b(?:without (?:it|that|this)|if (?:that|it) is missing|otherwise|block|veto|reject\w*)\b`, 1),
+    // Necessity that admits no alternative.
+    cue(String.raw`\b(?:must|mandatory|required?|requirements?|requires|non[- ]negotiable|must[- ]have|essential|prerequisite|deal[- ]?breaker|showstopper|no[- ]go|blocker|table stakes|key criteri(?:on|a)|critical|insist\w*|only (?:go ahead|proceed|buy|sign|move forward|consider)\w* if|unless|cannot|can'?t|won'?t|full stop|hard (?:stop|line|rule|requirement)|condition)\b`, 2),
+    // Plain necessity ("we need", "has to").
+    cue(String.raw`\b(?:needs?|needed|has to|have to|got to|expects?)\b`, 1),
+    // A capability a product has or lacks.
+    cue(String.raw`\b(?:support\w*|provide|offer|include|comply|complian\w*|certified|certification|host\w*|deploy\w*|login|log in|sign-on|sso|saml|scim|mfa|2fa|two-factor|authenticat\w*|encrypt\w*|residency|data (?:stays|must stay|resides)|on-?prem\w*|permissions?|access|role-based|provisioning|integrat\w*|api|connector|talk to|sync\w*|audit\w*|pen ?test\w*|security|gdpr|hipaa|soc ?2|iso ?27001|run in|aws|azure|gcp|region|export|backup|uptime|sla)\b`, 1),
+    // What happens without it: the purchase is blocked.
+    cue(String.raw`\b(?:without (?:it|that|this)|if (?:that|it) is missing|otherwise|block\w*|veto|reject\w*|buy|purchase|sign(?:ed|ing)?|contract|go ahead|move forward|proceed|(?:security|legal|it|compliance) (?:team|board|review|department))\b`, 1),
   ],
   minCue: 3,
 };
@@ -64,8 +69,8 @@ export const BUDGET: Facet = {
   queries: ['approved budget for the project', 'how much money finance allocated to spend', 'funding amount available for this purchase'],
   cues: [
     { pattern: MONEY, weight: 2 },
-    cue(String.raw`\b(?:budget\w*|fund\w*|financ\w*|money|spend\w*|allocat\w*|reserv\w*|aside|afford|purchase|buy|capex|opex|cap\b|ceiling|limit)\b`, 1),
-    cue(String.raw`\b(?:approv\w*|sign(?:ed)?[- ]off|confirm\w*|clear(?:ed)?|green light|authori[sz]\w*|secured|committed|granted|revised|now|update)\b`, 1),
+    cue(String.raw`\b(?:budget\w*|fund\w*|financ\w*|money|spend\w*|allocat\w*|reserv\w*|aside|afford|purchase|buy|capex|opex|cap\b|ceiling|limit|earmark\w*|ring[- ]?fenc\w*|pot|envelope|cost|investment|go up to)\b`, 1),
+    cue(String.raw`\b(?:approv\w*|sign(?:ed)?[- ]off|signed off|confirm\w*|clear(?:ed)?|green light|go[- ]ahead|ok(?:ay)?ed|released|authori[sz]\w*|secured|committed|granted|revised)\b`, 1),
   ],
   minCue: 2,
   quota: 2,
@@ -78,8 +83,8 @@ export const TIMELINE: Facet = {
   queries: ['deadline go-live timeline', 'date the rollout has to be finished', 'target launch date in production'],
   cues: [
     { pattern: DATE, weight: 2 },
-    cue(String.raw`\b(?:deadline|go[- ]?live|launch\w*|rollout|roll out|cut-?over|due|target|in production|running|finished|complete[d]?|ready|deliver\w*|timeline|schedule|kick-?off)\b`, 1),
-    cue(String.raw`\b(?:by|before|until|no later than|at the latest|latest)\b`, 1),
+    cue(String.raw`\b(?:deadline|go[- ]?live|live|launch\w*|rollout|roll out|cut-?over|cut over|switch\w* over|migrat\w*|due|target|hard date|in production|running|up and running|in place|operational|finished|done|complete[d]?|ready|deliver\w*|timeline|schedul\w*|slated|planned|kick-?off|start using)\b`, 1),
+    cue(String.raw`\b(?:by|before|until|no later than|at the latest|latest|ahead of|in time for|in (?:early|mid|late)|for the)\b`, 1),
   ],
   minCue: 3,
   supersede: true,
@@ -90,10 +95,10 @@ export const COMPETITION: Facet = {
   name: 'competition',
   queries: ['also evaluating a competitor in parallel', 'comparing another vendor offer', 'alternative provider pitched proposal'],
   cues: [
-    cue(String.raw`\b(?:evaluat\w*|compar\w*|alternatives?|competitors?|competing|competition|shortlist\w*|in the running|other vendors?|another vendor|other (?:offer|provider|option|solution)s?|versus|vs\.?|pitch\w*|bake-?off|rfp|side by side|in parallel|looking at|talking to|considering)\b`, 2),
-    cue(String.raw`\b(?:offer|quote|proposal|demo|pricing|price|cheaper|dashboards?)\b`, 1),
-    // A named vendor: a capitalised word after "from", "with", "to" or before "too"/"as well".
-    { pattern: /\b(?:from|with|at|to|and)\s+[A-Z][a-z]+[A-Z]?\w*|\b[A-Z][a-z]+\w*\s+(?:too|as well|also)\b/, weight: 1 },
+    cue(String.raw`\b(?:evaluat\w*|compar\w*|alternatives?|competitors?|competing|competition|competitive|shortlist\w*|in the running|in the mix|incumbent|benchmark\w*|other (?:vendors?|suppliers?|providers?|tools?|offers?|options?|solutions?|bids?|quotes?|proposals?)|another (?:vendor|supplier|provider|tool|offer|option|solution|bid|quote|proposal)|versus|vs\.?|pitch\w*|bake-?off|rfp|tender|side by side|in parallel|looking at|talking to|speaking (?:to|with)|in talks with|considering|(?:quote|offer|proposal|bid) from|switch\w* from|currently us(?:e|ing))\b`, 2),
+    cue(String.raw`\b(?:offer\w*|quotes?|quoted|proposals?|demo|pricing|prices?|cheaper|discount\w*|for less|dashboards?|against)\b`, 1),
+    // A named vendor: a capitalised word after "from", "with", "evaluating"…, before "too"/"as well", or a web name.
+    { pattern: /\b(?:from|with|at|to|and|against|use|using|evaluating|considering|trialling|trialing)\s+[A-Z][a-z]+[A-Z]?\w*|\b[A-Z][a-z]+\w*\s+(?:too|as well|also|is also|are also)\b|\b[A-Z]\w+\.(?:com|io|ai)\b/, weight: 1 },
   ],
   minCue: 2,
   quota: 1,
@@ -103,8 +108,8 @@ export const DECISION: Facet = {
   name: 'decision',
   queries: ['final sign-off authority decision maker', 'who approves and signs the contract', 'executive who has to agree before purchase'],
   cues: [
-    cue(String.raw`\b(?:mr|ms|mrs|dr)\.?\s+[a-z]|\b(?:ceo|cfo|coo|cto|cio|ciso|cro|vp|vice president|director|head of|general counsel|counsel|legal|procurement|board|controller|owner|founder|president|manager)\b`, 2),
-    cue(String.raw`\b(?:sign\w*|signature|approv\w*|authori\w*|decid\w*|decision|veto|final|sign-off|loop(?:ed)? in|copy|in the loop|took over|replac\w*|left the company|responsible|owns)\b`, 1),
+    cue(String.raw`\b(?:mr|ms|mrs|dr|prof)\.?\s+[a-z]|\b(?:ceo|cfo|coo|cto|cio|ciso|cro|cmo|chief \w+ officer|vp|vice president|director|head of|general counsel|counsel|legal|procurement|board|controller|owner|founder|president|manager|committee)\b`, 2),
+    cue(String.raw`\b(?:sign\w*|signature|approv\w*|approver|authori\w*|decid\w*|decision|veto|final|sign-off|last word|final (?:say|call|word)|call the shots|rests with|sits with|goes to|economic buyer|budget holder|sponsor|loop(?:ed)? in|copy|in the loop|took over|replac\w*|left the company|responsible|owns)\b`, 1),
   ],
   minCue: 3,
   quota: 2,
@@ -122,6 +127,7 @@ export const ESCALATION: Facet = {
 export const TASK_DEAL_FACETS: Record<string, Facet[]> = {
   call_summary: [REQUIREMENT, BUDGET, TIMELINE, COMPETITION, DECISION],
   account_summary: [BUDGET, DECISION, REQUIREMENT, TIMELINE, COMPETITION, ESCALATION],
-  // A lead score weighs every open deal's budget and competing vendor: one slot each was one deal's worth.
-  lead_score: [BUDGET, { ...COMPETITION, quota: 2 }, { ...DECISION, quota: 1 }, TIMELINE, REQUIREMENT],
+  // A lead score weighs every deal's budget and competing vendor: two slots each, given to two deals' answers
+  // before a deal's second answer (account-wide statements count as one more "deal").
+  lead_score: [{ ...BUDGET, perDeal: true }, { ...COMPETITION, quota: 2, perDeal: true }, { ...DECISION, quota: 1 }, TIMELINE, REQUIREMENT],
 };

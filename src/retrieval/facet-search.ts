@@ -34,6 +34,12 @@ export interface Facet {
    * sources that state different values are two versions of the fact. Default: amounts and titled names.
    */
   value?: RegExp;
+  /**
+   * Spread the answers over the deals they are associated with: the best answer of every deal before a second
+   * answer of any (answers on no deal are one more group). For a question asked of every deal (is each deal's
+   * budget confirmed?), not of the account as a whole.
+   */
+  perDeal?: boolean;
 }
 
 export type FacetSearchInput = Omit<HybridSearchInput, 'query' | 'k'> & {
@@ -154,6 +160,23 @@ export function newerVersionsFirst<T>(items: T[], answerOf: (item: T) => Answer 
   return out;
 }
 
+const dealOf = (h: ChunkHit) => h.chunk.relatedIds.find((id) => id.startsWith('deals:')) ?? '';
+
+/** Round robin over the deals the hits are associated with (in order of each deal's first hit), order kept within a deal. */
+export function spreadOverDeals<T extends { h: ChunkHit }>(items: T[]): T[] {
+  const groups = new Map<string, T[]>();
+  for (const x of items) {
+    const key = dealOf(x.h);
+    const g = groups.get(key);
+    if (g) g.push(x);
+    else groups.set(key, [x]);
+  }
+  const out: T[] = [];
+  const lists = [...groups.values()];
+  for (let i = 0; out.length < items.length; i++) for (const g of lists) if (i < g.length) out.push(g[i]!);
+  return out;
+}
+
 /** A chunk as an answer of a single-valued facet (null when it does not answer it). */
 export function slotAnswer(facet: Facet, h: ChunkHit): Answer | null {
   const best = bestSentence(facet, h.chunk.text);
@@ -179,7 +202,8 @@ export function rankForFacet(facet: Facet, fused: ChunkHit[]): ChunkHit[] {
       h,
       rank,
       cue: best.score,
-      key: sentenceKey(best.sentence),
+      // Per deal, the same words about two deals are two statements, not a statement and its copy.
+      key: facet.perDeal ? `${dealOf(h)} ${sentenceKey(best.sentence)}` : sentenceKey(best.sentence),
       values: statedValues(best.sentence, facet.value),
       changes: CHANGE_MARKER.test(best.sentence),
       text: h.chunk.text.toLowerCase(),
@@ -215,7 +239,8 @@ export function rankForFacet(facet: Facet, fused: ChunkHit[]): ChunkHit[] {
     const tied = current.filter((a) => a.cue === top).sort((a, b) => b.h.chunk.occurredAt.localeCompare(a.h.chunk.occurredAt) || a.rank - b.rank);
     current.splice(0, tied.length, ...tied);
   }
-  const ordered = facet.supersede ? newerVersionsFirst(current, (a) => a) : current;
+  const versions = facet.supersede ? newerVersionsFirst(current, (a) => a) : current;
+  const ordered = facet.perDeal ? spreadOverDeals(versions) : versions;
   const rest = scored.filter((s) => s.cue < min);
   const back = answers.filter((a) => stepBack.has(a)).sort((a, b) => b.cue - a.cue || a.rank - b.rank);
   return [...ordered, ...rest, ...back].map((s) => s.h);

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { BUDGET, COMPETITION, DATE, DECISION, MONEY, TIMELINE } from '../../src/agents/deal-facets.ts';
+import { BUDGET, COMPETITION, DATE, DECISION, MONEY, REQUIREMENT, TIMELINE } from '../../src/agents/deal-facets.ts';
 import { OfflineHashEmbedder } from '../../src/ingest/embedders/offline-hash-embedder.ts';
 import { sourcesFirst } from '../../src/retrieval/context-builder.ts';
-import { chunkSentences, facetCueScore, facetSearch, newerVersionsFirst, rankForFacet, slotAnswer, statedValues } from '../../src/retrieval/facet-search.ts';
+import { chunkSentences, facetCueScore, facetSearch, newerVersionsFirst, rankForFacet, slotAnswer, spreadOverDeals, statedValues } from '../../src/retrieval/facet-search.ts';
 import { SqliteVectorStore } from '../../src/retrieval/sqlite-vector-store.ts';
 import type { ChunkHit } from '../../src/retrieval/vector-store.ts';
 import { tempDir } from '../support/tmp.ts';
@@ -35,6 +35,20 @@ describe('facet cues recognise an answer by its shape', () => {
     // "We may need it by Friday" still names a date: the weekday.
     expect(facetCueScore(TIMELINE, 'We may need the rollout finished by Friday.')).toBeGreaterThanOrEqual(3);
     expect(facetCueScore(TIMELINE, 'We may need a rollout plan that covers Black Friday traffic.')).toBeLessThan(3);
+  });
+
+  it('answers in the words buyers use for each standing question, and no answer in small talk or background', () => {
+    // Written for this test from common sales language (the cues were widened with them in view).
+    const answers: Array<[typeof BUDGET, string[]]> = [
+      [REQUIREMENT, ['Anything we buy has to run in our own AWS account.', 'We can only go ahead if you integrate with Workday.', 'For us it is a no-go without two-factor authentication.', 'the thing is it needs to talk to our ERP or it wont fly with IT', 'Unless you can host in the UK this is a blocker for us.']],
+      [BUDGET, ['We have about 60k earmarked for this.', 'finance signed off on ninety thousand for next year', 'We got the go-ahead for the purchase, funds are released.']],
+      [TIMELINE, ['the plan is to switch over in early march', 'We want to be live for the peak season in November.', 'we have to be done before the summer break']],
+      [COMPETITION, ['HubSpot and Pipedrive both sent proposals.', 'to be honest we got a quote from zendesk that is cheaper', 'Our incumbent, Oracle, has offered a discount to stay.', 'Freshworks is also in the mix.']],
+      [DECISION, ['Our VP of Sales, Tom Reed, is the economic buyer.', 'The budget holder is Dr. Patel.', 'Legal has the last word on the contract.', 'The sponsor is our COO.']],
+    ];
+    for (const [facet, sentences] of answers) for (const s of sentences) expect(facetCueScore(facet, s), `${facet.name}: ${s}`).toBeGreaterThanOrEqual(facet.minCue ?? 1);
+    const background = ['We discussed how the portal could help because manual work slows the team.', 'They need audit trails and access controls around the ledger.', 'Adoption risk is moderate: the finance team owns the change.', 'The demo went well and the team liked the dashboards.', 'Please send me the slides from the meeting.'];
+    for (const facet of [REQUIREMENT, BUDGET, TIMELINE, COMPETITION, DECISION]) for (const s of background) expect(facetCueScore(facet, s), `${facet.name}: ${s}`).toBeLessThan(facet.minCue ?? 1);
   });
 
   it("the indexer's header line is not a sentence anyone said (its date is no deadline)", () => {
@@ -151,6 +165,15 @@ describe('near-duplicates and outdated statements step back', () => {
     ]);
     expect(ranked.map((h) => h.chunk.id).sort()).toEqual(['a', 'b']);
     expect(ranked.map((h) => h.chunk.id)).toEqual(['b', 'a']);
+  });
+
+  it("a per-deal question: every deal's best answer before a second answer of any deal", () => {
+    const on = (id: string, deal: string | null) => {
+      const h = hit(id, 'x', '2025-01-01');
+      return { h: { ...h, chunk: { ...h.chunk, relatedIds: deal ? ['contacts:9', `deals:${deal}`] : ['contacts:9'] } } };
+    };
+    const spread = spreadOverDeals([on('acct1', null), on('acct2', null), on('d1a', '1'), on('d1b', '1'), on('d2a', '2')]);
+    expect(spread.map((x) => x.h.chunk.id)).toEqual(['acct1', 'd1a', 'd2a', 'acct2', 'd1b']);
   });
 
   it('one chunk of every source before a second chunk of any', () => {
