@@ -7,6 +7,7 @@ import { createLogger } from '../logging.ts';
 import { createContainer, type Container } from '../runtime/container.ts';
 import { freePort } from '../runtime/free-port.ts';
 import type { AuditEntry } from '../writeback/audit-store.ts';
+import { isUnchanged } from '../writeback/decide.ts';
 import { EXIT } from './exit-codes.ts';
 import { wrapWords } from '../core/wrap.ts';
 
@@ -151,7 +152,7 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
       for (const l of section.lines) out(l);
     }
     out();
-    for (const l of wrap(`Totals: ${report.applied} applied, ${report.review} waiting for review, ${report.rejected} rejected` +
+    for (const l of wrap(`Totals: ${report.applied} applied, ${report.review} waiting for review, ${report.unchanged} unchanged, ${report.rejected} rejected` +
       `${report.failedJobs ? `, ${report.failedJobs} failed jobs (hubspot-ai jobs dead)` : ''}`, '  ')) out(l);
     for (const l of wrap(`AI notes: ${report.notes.notes} written, one per event and agent, each on every relevant record` +
       (report.notes.duplicates ? `; ${report.notes.duplicates} DUPLICATE(S)` : '; no duplicates'), '  ')) out(l);
@@ -313,6 +314,7 @@ async function buildReport(c: Container, events: SimulatedEvent[], since: string
   let appliedNotes = 0;
   let review = 0;
   let rejected = 0;
+  let unchanged = 0;
   let held = 0;
   let replyDraft = false;
   const scores = { applied: 0, review: 0, unvalidated: 0, appliedUnvalidated: 0 };
@@ -334,6 +336,7 @@ async function buildReport(c: Container, events: SimulatedEvent[], since: string
       review++;
       if (d.agent === 'reply_draft') replyDraft = true;
     }
+    else if (outcome === 'reject' && isUnchanged(outcome, d.reasons)) unchanged++;
     else if (outcome === 'reject') rejected++;
     else held++;
     const wasApplied = outcome === 'apply' && (last.status === 'applied' || last.event === 'applied');
@@ -359,7 +362,7 @@ async function buildReport(c: Container, events: SimulatedEvent[], since: string
     const what = d.kind === 'property' ? `${d.field} = ${trim(oneLine(d.proposedValue), 40)}` : `${d.kind}: ${trim(oneLine(d.proposedValue), 50)}`;
     const block = [
       ...wrap(`[${d.agent}] ${d.objectType}:${d.objectId} ${what}`, '      ', '    '),
-      ...wrap(`→ ${label(outcome, last)} at confidence ${(d.confidence ?? 0).toFixed(2)}`, '        ', '      '),
+      ...wrap(`→ ${decisionLabel(outcome, d.reasons, last)} at confidence ${(d.confidence ?? 0).toFixed(2)}`, '        ', '      '),
       ...d.reasons.flatMap((r) => wrap(trim(r, 300), '        ', '      ')),
     ];
     const key = matchEvent(events, d);
@@ -373,7 +376,7 @@ async function buildReport(c: Container, events: SimulatedEvent[], since: string
     notes: [...notesPerRun.values()].reduce((a, b) => a + b, 0),
     duplicates: [...notesPerRun.values()].reduce((a, n) => a + Math.max(0, n - 1), 0),
   };
-  return { sections, applied, appliedNotes, replyDraft, review, rejected, held, failedJobs, decided: decided.length, notes, scores, enrichment };
+  return { sections, applied, appliedNotes, replyDraft, review, unchanged, rejected, held, failedJobs, decided: decided.length, notes, scores, enrichment };
 }
 
 /** Wrapped to 80 columns: the first line after `first`, the rest after `rest`. */
@@ -381,7 +384,9 @@ function wrap(text: string, rest: string, first = ''): string[] {
   return wrapWords(text, { first, rest });
 }
 
-function label(outcome: string, last: AuditEntry): string {
+/** How the demo's report names what became of a proposal (a no-op write is "UNCHANGED", not a refusal). */
+export function decisionLabel(outcome: string, reasons: readonly string[], last: Pick<AuditEntry, 'status' | 'event'>): string {
+  if (isUnchanged(outcome, reasons)) return 'UNCHANGED';
   if (outcome === 'apply') return last.status === 'applied' || last.event === 'applied' ? 'APPLIED' : `apply (${last.status ?? last.event})`;
   if (outcome === 'review') return 'WAITING FOR REVIEW';
   if (outcome === 'reject') return 'REJECTED';

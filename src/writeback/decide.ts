@@ -220,6 +220,19 @@ function truncate(v: string, n = 80): string {
   return v.length > n ? `${v.slice(0, n)}…` : v;
 }
 
+/** The codes that refuse a proposal outright (decide's, and those submit adds after reading HubSpot). */
+const REFUSING = new Set<string>(['invalid_proposal', 'target_outside_account', 'target_outside_portal', 'target_missing', 'not_in_policy', 'denied_by_policy', 'invalid_value']);
+
+/**
+ * A rejection whose only cause is `no_change`: the record already holds the value, so there was nothing to write.
+ * Audited as `rejected` (the audit kinds stay as they are); shown to people as "unchanged", not as a refusal.
+ */
+export function isUnchanged(outcome: string | null | undefined, reasons: readonly string[]): boolean {
+  if (outcome !== 'reject') return false;
+  const codes = reasons.map((r) => (r.includes(':') ? r.slice(0, r.indexOf(':')) : r).trim());
+  return codes.includes('no_change') && !codes.some((c) => REFUSING.has(c));
+}
+
 /** The reason codes of a decision (the part before the colon), for tests and metrics. */
 export function reasonCodes(d: Decision): ReasonCode[] {
   return d.reasons.map((r) => r.slice(0, r.indexOf(':')) as ReasonCode);

@@ -20,6 +20,14 @@ const EVENT_TEXT = {
   undone: 'Undone',
   undo_skipped: 'Undo skipped',
 };
+// A rejection whose only cause is no_change wrote nothing because HubSpot already had the value (decide.ts
+// isUnchanged): shown as unchanged, not as a refusal. These codes refuse a proposal outright.
+const REFUSING = new Set(['invalid_proposal', 'target_outside_account', 'target_outside_portal', 'target_missing', 'not_in_policy', 'denied_by_policy', 'invalid_value']);
+function eventText(e) {
+  const codes = (e.reasons ?? []).map((r) => r.split(':')[0].trim());
+  if (e.event === 'rejected' && codes.includes('no_change') && !codes.some((c) => REFUSING.has(c))) return 'Unchanged: HubSpot already had this value';
+  return EVENT_TEXT[e.event] ?? e.event;
+}
 
 const state = { cursors: [], next: null, reviews: [], focus: -1, role: 'reader' };
 
@@ -305,7 +313,7 @@ async function loadHistory(node, r) {
       const what = e.field ? `${fieldLabel(e.field)}: ${e.previousValue ?? '(empty)'} → ${e.newValue ?? e.proposedValue ?? ''}` : e.kind ? `${e.kind}` : '';
       return el('tr', {},
         el('td', { class: 'when', title: e.at }, formatDate(e.at, true)),
-        el('td', {}, EVENT_TEXT[e.event] ?? e.event),
+        el('td', {}, eventText(e)),
         el('td', { class: 'what' }, what.length > 140 ? `${what.slice(0, 140)}…` : what),
         el('td', {}, e.actor.replace(/^agent:/, 'AI ')),
         el('td', {}, canUndo ? el('button', { type: 'button', class: 'small undo', onclick: () => undo(node, r, e.proposalId) }, 'Undo') : ''),
