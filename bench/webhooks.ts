@@ -68,7 +68,7 @@ interface RunDiagnostics {
   enqueue: EnqueueHistogram | null;
 }
 
-/** Per phase (serialise, lock_wait, write): how many enqueues fell in each bucket (upper bounds in ms, last +Inf). */
+/** Per phase (serialise, lock_wait, begin, insert, commit): how many enqueues fell in each bucket (upper bounds in ms, last +Inf). */
 interface EnqueueHistogram {
   boundsMs: number[];
   phases: Record<string, number[]>;
@@ -103,7 +103,7 @@ function enqueueHistogram(now: Map<string, Map<string, number>>, mark: Map<strin
 
 /** One line per phase: how many enqueues took up to each bound, e.g. `lock_wait  ≤1 2981 · ≤5 12 · ≤50 4 · >250 1`. */
 function formatEnqueueHistogram(h: EnqueueHistogram): string[] {
-  return ['serialise', 'lock_wait', 'write'].filter((p) => h.phases[p]).map((phase) => {
+  return ['serialise', 'lock_wait', 'begin', 'insert', 'commit'].filter((p) => h.phases[p]).map((phase) => {
     const counts = h.phases[phase]!;
     const total = counts.reduce((a, b) => a + b, 0);
     const cells = counts
@@ -510,7 +510,7 @@ async function main(): Promise<void> {
         jobs.push({ ingest: (after?.ingest ?? 0) - (before?.ingest ?? 0), generation: (after?.generation ?? 0) - (before?.generation ?? 0) });
         console.log(`${mode} run ${r + 1}/${REPEATS}: p50 ${rates[r]!.latency.p50} / p99 ${rates[r]!.latency.p99} ms; jobs finished meanwhile: ${jobs[r]!.ingest} ingest, ${jobs[r]!.generation} generation; load ${os.loadavg()[0]!.toFixed(1)}`);
         // Where the acknowledgements' journal writes spent their time (embedded): waiting for the file's write lock,
-        // or writing (insert, commit, and any checkpoint the commit ran).
+        // taking it, the inserts, or the commit (the WAL append, and any checkpoint the commit ran).
         const enqueue = diags[r]!.enqueue;
         if (enqueue) for (const line of formatEnqueueHistogram(enqueue)) console.log(line);
       }

@@ -95,11 +95,12 @@ export class ContainerMetrics {
   /**
    * Where an embedded enqueue (a webhook acknowledgement writes one) spends its time: `serialise` (the rows, before
    * any lock), `lock_wait` (another connection held the journal file's write lock: retried on later turns of the
-   * event loop) and `write` (the inserts and the commit). bench:webhooks prints it per run.
+   * event loop), `begin` (BEGIN IMMEDIATE that got the lock), `insert` (the statements) and `commit` (the WAL
+   * append). bench:webhooks prints it per run.
    */
   readonly enqueueSeconds = new client.Histogram({
     name: 'hubspot_ai_queue_enqueue_seconds',
-    help: 'Embedded queue enqueue time by phase: serialise, lock_wait (the journal file was locked by another connection), write (insert and commit).',
+    help: 'Embedded queue enqueue time by phase: serialise, lock_wait (the journal file was locked by another connection), begin, insert, commit.',
     labelNames: ['phase'] as const,
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
     registers: [this.registry],

@@ -87,7 +87,7 @@ export class EmbeddedQueue implements JobQueue {
     const started = performance.now();
     const rows = EmbeddedJournal.rows(jobs, this.opts.defaultMaxAttempts, Date.now());
     this.metrics.enqueueSeconds.observe({ phase: 'serialise' }, (performance.now() - started) / 1000);
-    const ids = await this.withWriteLock((journal) => journal.insert(rows));
+    const ids = await this.withWriteLock((journal, marks) => journal.insert(rows, marks));
     // Wake workers on the next turn: the producer (e.g. the webhook route) answers its caller first instead of
     // running the first slice of a job synchronously inside enqueue().
     setImmediate(() => this.wake.emit('job'));
@@ -168,17 +168,23 @@ export class EmbeddedQueue implements JobQueue {
    * every other write does (failing with SQLITE_BUSY if it must). Inside a transaction of the caller on the shared
    * connection the write joins it (a savepoint) as before: nothing to wait for.
    */
-  private async withWriteLock<T>(write: (journal: EmbeddedJournal) => T): Promise<T> {
-    if (this.db.inTransaction) return write(this.journal);
+  private async withWriteLock<T>(write: (journal: EmbeddedJournal, marks: WriteMarks) => T): Promise<T> {
+    if (this.db.inTransaction) return write(this.journal, {});
     const intake = this.openIntake();
     const first = performance.now();
     const deadline = first + ENQUEUE_LOCK_WAIT_MS;
     const timed = (journal: EmbeddedJournal): T => {
-      const begin = performance.now();
-      const out = write(journal);
+      const marks: WriteMarks = {};
+      const start = performance.now();
+      const out = write(journal, marks);
       const end = performance.now();
-      this.metrics.enqueueSeconds.observe({ phase: 'lock_wait' }, (begin - first) / 1000);
-      this.metrics.enqueueSeconds.observe({ phase: 'write' }, (end - begin) / 1000);
+      const began = marks.began ?? start;
+      const inserted = marks.inserted ?? end;
+      const observe = (phase: string, ms: number) => this.metrics.enqueueSeconds.observe({ phase }, ms / 1000);
+      observe('lock_wait', start - first);
+      observe('begin', began - start);
+      observe('insert', inserted - began);
+      observe('commit', end - inserted);
       return out;
     };
     for (let tries = 0; performance.now() < deadline; tries += 1) {
@@ -214,6 +220,12 @@ export class EmbeddedQueue implements JobQueue {
   private assertOpen(): void {
     if (this.closed) throw new Error('queue is closed');
   }
+}
+
+/** When a journal write had taken the lock and finished its statements (EmbeddedJournal.insert). */
+interface WriteMarks {
+  began?: number;
+  inserted?: number;
 }
 
 interface WorkerOptions {
