@@ -1,3 +1,4 @@
+import { retrievalModeFor } from '../config/retrieval-mode.ts';
 import { parseAccountId, type AccountHistory, type AssociationSet, type EngagementType, type HubSpotObject, type ObjectType } from '../core/objects.ts';
 import { AppError } from '../errors.ts';
 import type { HubSpotGateway } from '../hubspot/gateway.ts';
@@ -128,16 +129,11 @@ export function recordIdsOf(context: AgentContext): string[] {
 }
 
 /**
- * Retrieval mode when the caller does not pin one, per embedder kind. Offline (the lexical hashing embedder):
- * hybrid, chosen on the development seeds of `npm run eval -- --seeds 501,502 --companies 100 --style dev
- * --sections retrieval` with facet search: hybrid beats BM25 on call summaries (0.96-0.97 vs 0.86-0.91 recall@8) and account
- * summaries (0.95-0.98 vs 0.76-0.79), and loses by at most 0.025 on reply drafts and lead scores; the mean over the four
- * agents is 0.05 higher. With a real model (openai) it stays BM25 until the same comparison is made on dev seeds
- * with that model (`npm run bench:retrieval` had hybrid only tie BM25 before facet search).
+ * Retrieval mode when the caller does not pin one (RETRIEVAL_MODE=auto): the mode measured best for the embedder
+ * kind on the development seeds (the table and its figures: src/config/retrieval-mode.ts).
  */
 export function defaultRetrievalMode(embedder: Embedder): RetrievalMode {
-  const measured: Record<Embedder['provider'], RetrievalMode> = { offline: 'hybrid', openai: 'bm25' };
-  return measured[embedder.provider];
+  return retrievalModeFor(embedder.provider);
 }
 
 /**

@@ -32,6 +32,8 @@ export interface RunAgentDeps {
   /** Models' validation records (AgentDeps.validations); the ones committed with the code when absent. */
   validations?: readonly ModelValidationRecord[];
   logger?: Logger;
+  /** RETRIEVAL_MODE when set to a mode; unset: the embedder kind's measured default. */
+  retrievalMode?: AgentDeps['retrievalMode'];
   /** The container's owners and pipelines cache and tracing (AgentDeps). */
   lookups?: AgentDeps['lookups'];
   tracing?: AgentDeps['tracing'];
@@ -57,7 +59,7 @@ export async function runAgentForAccount(deps: RunAgentDeps, req: RunAgentReques
   const runId = req.runId ?? `manual-${req.agent}-${crypto.randomUUID()}`;
   const def = AGENT_DEFINITIONS[req.agent];
   const trigger = await triggerFor(deps.store, def, req);
-  const agentDeps: AgentDeps = { gateway: deps.gateway, store: deps.store, embedder: deps.embedder, provider: deps.provider, scorer: deps.scorer ?? null, enrichment: deps.enrichment ?? null, ...(deps.validations ? { validations: deps.validations } : {}), logger: deps.logger, ...(deps.lookups ? { lookups: deps.lookups } : {}), ...(deps.tracing ? { tracing: deps.tracing } : {}) };
+  const agentDeps: AgentDeps = { gateway: deps.gateway, store: deps.store, embedder: deps.embedder, provider: deps.provider, scorer: deps.scorer ?? null, enrichment: deps.enrichment ?? null, ...(deps.validations ? { validations: deps.validations } : {}), logger: deps.logger, ...(deps.lookups ? { lookups: deps.lookups } : {}), ...(deps.tracing ? { tracing: deps.tracing } : {}), ...(deps.retrievalMode ? { retrievalMode: deps.retrievalMode } : {}) };
   const t: AgentTrigger = { portalId: req.portalId, runId, objectType: trigger.objectType, objectId: trigger.objectId, accountId: req.accountId, event: `manual run by ${req.actor}` };
   const result: AgentResult = await runAgent(def, agentDeps, t);
   const submitted = result.proposals.length === 0 ? [] : await deps.sink.submit(result.proposals, result.trace, { dryRun: req.dryRun, actor: req.actor });

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { z } from 'zod';
 import { parseEncryptionKey } from './encryption-key.ts';
+import { RETRIEVAL_MODES } from './retrieval-mode.ts';
 
 /**
  * The one configuration schema. Every setting is an environment variable (names listed in the README);
@@ -198,6 +199,8 @@ export const configSchema = z
     /** Inputs per embeddings request (default 2048 for OpenAI's models, 8 for others) and its timeout. */
     EMBEDDING_BATCH_SIZE: z.coerce.number().int().min(1).max(2048).optional(),
     EMBEDDING_TIMEOUT_MS: z.coerce.number().int().min(100).optional(),
+    /** The agents' retrieval mode; `auto`: the one measured best for the embedder kind (src/config/retrieval-mode.ts). */
+    RETRIEVAL_MODE: z.enum(['auto', ...RETRIEVAL_MODES]).default('auto'),
     LLM_PROVIDER: z.enum(['offline', 'openai']).optional(),
     /**
      * `<provider>:<model>` as LangChain names models (`openai:gpt-4o-mini`, `azure_openai:<deployment>`,

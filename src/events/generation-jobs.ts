@@ -70,6 +70,8 @@ export interface GenerationHandlerDeps {
   validations?: readonly ModelValidationRecord[] | ((portalId: string) => Promise<readonly ModelValidationRecord[]>);
   logger?: Logger;
   tokenBudget?: number;
+  /** RETRIEVAL_MODE when set to a mode; unset: the embedder kind's measured default. */
+  retrievalMode?: AgentDeps['retrievalMode'];
 }
 
 function describeEvent(p: GeneratePayload): string {
@@ -124,6 +126,7 @@ export function createGenerationHandlers(deps: GenerationHandlerDeps): Partial<R
         ...(deps.validations ? { validations: typeof deps.validations === 'function' ? await deps.validations(p.portalId) : deps.validations } : {}),
         logger: log,
         ...(deps.tokenBudget ? { tokenBudget: deps.tokenBudget } : {}),
+        ...(deps.retrievalMode ? { retrievalMode: deps.retrievalMode } : {}),
         ...(deps.lookups ? { lookups: deps.lookups } : {}),
         ...(deps.tracing ? { tracing: deps.tracing } : {}),
       };

@@ -93,7 +93,7 @@ export function createAccountsService(c: Container): AccountsService {
         }
         const scorer = await scope.scorer();
         return runAgentForAccount(
-          { store, embedder, gateway, provider, sink: writeback, scorer, enrichment: await c.enrichment(), validations: await (await c.validations()).records(portalId), logger: c.logger, lookups: c.lookups, tracing: await c.tracing() },
+          { store, embedder, gateway, provider, sink: writeback, scorer, enrichment: await c.enrichment(), validations: await (await c.validations()).records(portalId), logger: c.logger, lookups: c.lookups, tracing: await c.tracing(), ...(c.config.RETRIEVAL_MODE === 'auto' ? {} : { retrievalMode: c.config.RETRIEVAL_MODE }) },
           { portalId, accountId, agent, dryRun: opts.dryRun || c.config.DRY_RUN, actor: opts.actor },
         ).catch((e: unknown) => generationFailed(e, accountId));
       }),

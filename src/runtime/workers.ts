@@ -90,6 +90,8 @@ async function portalHandlers(c: Container, scope: PortalScope): Promise<Handler
   const [queue, store, embedder, provider] = await Promise.all([c.queue(), c.store(), c.embedder().then((e) => portalEmbedder(e, scope.portalId)), portalProvider(c, scope)]);
   const { gateway, indexer, writeback, scorer } = scope;
   const log = (module: string) => c.logger.child({ module, portalId: scope.portalId });
+  // RETRIEVAL_MODE=auto leaves the mode to the agents: the embedder kind's measured default.
+  const pinned = c.config.RETRIEVAL_MODE === 'auto' ? {} : { retrievalMode: c.config.RETRIEVAL_MODE };
   return {
     ...createIngestHandlers({ indexer, gateway, queue, logger: log('ingest') }),
     ...createGenerationHandlers({
@@ -106,6 +108,7 @@ async function portalHandlers(c: Container, scope: PortalScope): Promise<Handler
       validations: async (portalId) => (await c.validations()).records(portalId),
       sink: writeback,
       logger: log('agents'),
+      ...pinned,
     }),
     'action.execute': createActionHandler({
       gateway,
@@ -120,6 +123,7 @@ async function portalHandlers(c: Container, scope: PortalScope): Promise<Handler
       publicUrl: c.config.WEBHOOK_PUBLIC_URL,
       dryRun: c.config.DRY_RUN,
       logger: log('actions'),
+      ...pinned,
     }),
   };
 }
