@@ -24,7 +24,7 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { freePort } from '../src/runtime/free-port.ts';
 import { SERVE_CHILD_ENV } from '../src/runtime/worker-process.ts';
@@ -63,6 +63,8 @@ interface WorkerStats {
 interface RunDiagnostics {
   loopP99: number;
   loopMax: number;
+  /** The API's garbage-collection pauses during the run: how many, the longest and their sum (ms). */
+  gc: { count: number; maxMs: number; totalMs: number };
   writtenMBps: number | null;
   /** Embedded: the enqueues' (acknowledgements') time by phase during the run, as histogram buckets. */
   enqueue: EnqueueHistogram | null;
@@ -103,7 +105,7 @@ function enqueueHistogram(now: Map<string, Map<string, number>>, mark: Map<strin
 
 /** One line per phase: how many enqueues took up to each bound, e.g. `lock_wait  ≤1 2981 · ≤5 12 · ≤50 4 · >250 1`. */
 function formatEnqueueHistogram(h: EnqueueHistogram): string[] {
-  return ['serialise', 'lock_wait', 'begin', 'insert', 'commit'].filter((p) => h.phases[p]).map((phase) => {
+  return ['serialise', 'lock_wait', 'begin', 'insert', 'commit', 'redis'].filter((p) => h.phases[p]).map((phase) => {
     const counts = h.phases[phase]!;
     const total = counts.reduce((a, b) => a + b, 0);
     const cells = counts
@@ -152,7 +154,7 @@ async function child(mode: Mode): Promise<void> {
     const logger = createLogger(config.LOG_LEVEL);
     const container = createContainer(config, logger);
     const queue = await container.queue();
-    if (queue.kind === 'embedded') enqueueValues = async () => (await container.metrics.enqueueSeconds.get()).values;
+    enqueueValues = async () => (await container.metrics.enqueueSeconds.get()).values;
     app = await buildServiceApp(container);
     app.addHook('onResponse', async (req, reply) => {
       if (req.url === PATH && reply.statusCode === 200) acked += EVENTS_PER_BATCH;
@@ -168,6 +170,12 @@ async function child(mode: Mode): Promise<void> {
   }
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
+  // A long loop delay is either the API's own garbage collection or something else (CPU taken by other processes,
+  // synchronous work): the run's GC pauses tell them apart.
+  let gc = { count: 0, maxMs: 0, totalMs: 0 };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gc = { count: gc.count + 1, maxMs: Math.max(gc.maxMs, e.duration), totalMs: gc.totalMs + e.duration };
+  }).observe({ entryTypes: ['gc'] });
   let mark = { at: performance.now(), written: bytesWritten(), enqueue: new Map<string, Map<string, number>>() };
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   process.send!({ port: Number(new URL(address).port) });
@@ -182,6 +190,7 @@ async function child(mode: Mode): Promise<void> {
       if (msg === 'mark') {
         // Start of a measured run: event-loop delay and bytes written are reported for this run only.
         loopDelay.reset();
+        gc = { count: 0, maxMs: 0, totalMs: 0 };
         const values = await enqueueValues();
         mark = { at: performance.now(), written: bytesWritten(), enqueue: values ? enqueueBuckets(values) : new Map() };
         process.send!({ reply: null });
@@ -192,6 +201,7 @@ async function child(mode: Mode): Promise<void> {
         const diagnostics: RunDiagnostics = {
           loopP99: loopDelay.percentile(99) / 1e6,
           loopMax: loopDelay.max / 1e6,
+          gc,
           writtenMBps: written === null || mark.written === null ? null : (written - mark.written) / 1e6 / seconds,
           enqueue: await enqueueValues().then((v) => (v ? enqueueHistogram(enqueueBuckets(v), mark.enqueue) : null)),
         };
@@ -508,7 +518,7 @@ async function main(): Promise<void> {
         diags.push(await ask<RunDiagnostics>(server, 'diagnostics'));
         const after = mode === 'bare' ? undefined : await workerStats(workerPort);
         jobs.push({ ingest: (after?.ingest ?? 0) - (before?.ingest ?? 0), generation: (after?.generation ?? 0) - (before?.generation ?? 0) });
-        console.log(`${mode} run ${r + 1}/${REPEATS}: p50 ${rates[r]!.latency.p50} / p99 ${rates[r]!.latency.p99} ms; jobs finished meanwhile: ${jobs[r]!.ingest} ingest, ${jobs[r]!.generation} generation; load ${os.loadavg()[0]!.toFixed(1)}`);
+        console.log(`${mode} run ${r + 1}/${REPEATS}: p50 ${rates[r]!.latency.p50} / p99 ${rates[r]!.latency.p99} ms; jobs finished meanwhile: ${jobs[r]!.ingest} ingest, ${jobs[r]!.generation} generation; API loop delay max ${diags[r]!.loopMax.toFixed(0)} ms, GC ${diags[r]!.gc.count} pauses (longest ${diags[r]!.gc.maxMs.toFixed(1)} ms); load ${os.loadavg()[0]!.toFixed(1)}`);
         // Where the acknowledgements' journal writes spent their time (embedded): waiting for the file's write lock,
         // taking it, the inserts, or the commit (the WAL append, and any checkpoint the commit ran).
         const enqueue = diags[r]!.enqueue;
@@ -555,6 +565,7 @@ async function main(): Promise<void> {
           'non-2xx': r.non2xx + r.errors + r.timeouts,
           'p99 vs bare': b ? (r.latency.p99 / Math.max(1, b.latency.p99)).toFixed(2) : '-',
           'loop delay p99/max ms': label === 'max' ? '-' : `${diag.loopP99.toFixed(1)}/${diag.loopMax.toFixed(0)}`,
+          'API GC pauses n/max/sum ms': label === 'max' ? '-' : `${diag.gc.count}/${diag.gc.maxMs.toFixed(0)}/${diag.gc.totalMs.toFixed(0)}`,
           'disk MB/s': label === 'max' || diag.writtenMBps === null ? '-' : diag.writtenMBps.toFixed(1),
           'jobs done (ingest/gen)': label === 'max' || mode === 'bare' ? '-' : jobs.map((j) => `${j.ingest}/${j.generation}`).join(' '),
         });

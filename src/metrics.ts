@@ -96,11 +96,11 @@ export class ContainerMetrics {
    * Where an embedded enqueue (a webhook acknowledgement writes one) spends its time: `serialise` (the rows, before
    * any lock), `lock_wait` (another connection held the journal file's write lock: retried on later turns of the
    * event loop), `begin` (BEGIN IMMEDIATE that got the lock), `insert` (the statements) and `commit` (the WAL
-   * append). bench:webhooks prints it per run.
+   * append). BullMQ: `redis`, the add's round trip. bench:webhooks prints it per run.
    */
   readonly enqueueSeconds = new client.Histogram({
     name: 'hubspot_ai_queue_enqueue_seconds',
-    help: 'Embedded queue enqueue time by phase: serialise, lock_wait (the journal file was locked by another connection), begin, insert, commit.',
+    help: 'Queue enqueue time by phase: embedded serialise, lock_wait (the journal file was locked by another connection), begin, insert, commit; BullMQ redis (the round trip).',
     labelNames: ['phase'] as const,
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
     registers: [this.registry],

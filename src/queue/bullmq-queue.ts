@@ -33,6 +33,13 @@ const BACKOFF_TYPE = 'hsai-jitter';
 const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 /** Completed jobs are kept a day (stats, forensics); failed ones stay until retried: they are the dead letters. */
 const REMOVE_ON_COMPLETE = { age: 24 * 3600, count: 50_000 };
+/**
+ * A completed webhook delivery carries its whole body (~24 KB for 100 events), and at 1,000 events/s a day of them
+ * would hold up to 50,000 × 24 KB = 1.2 GB of Redis: with AOF on, each rewrite then forks a process that size,
+ * which stalls every client, acknowledgements included. What a delivery led to lives on in its ingest and
+ * generation jobs and the dedupe keys, so an hour (at most 1,000) is kept for forensics.
+ */
+const REMOVE_DELIVERY_ON_COMPLETE = { age: 3600, count: 1_000 };
 const SHUTDOWN = Symbol('shutdown');
 /** BullMQ's lowest priority (2^21): a portal's jobs beyond that many pending share it. */
 const MAX_PRIORITY = 2_097_152;
@@ -80,6 +87,14 @@ export class BullQueue implements JobQueue {
   }
 
   async enqueue(jobs: JobSpec[]): Promise<string[]> {
+    const started = performance.now();
+    const ids = await this.add(jobs);
+    // An acknowledgement's whole wait on Redis (its job's add, queued behind whatever Redis runs for other clients).
+    this.metrics.enqueueSeconds.observe({ phase: 'redis' }, (performance.now() - started) / 1000);
+    return ids;
+  }
+
+  private async add(jobs: JobSpec[]): Promise<string[]> {
     // Resolves once Redis has the jobs (AOF appends them; with appendfsync everysec a Redis *crash* can lose up
     // to a second, a restart loses nothing). One pipeline per job type, all sent at once: a webhook delivery that
     // derives a hundred jobs costs one round trip, not a hundred.
@@ -99,7 +114,7 @@ export class BullQueue implements JobQueue {
               attempts: Math.max(1, spec.maxAttempts ?? this.opts.defaultMaxAttempts),
               backoff: { type: BACKOFF_TYPE },
               delay: Math.max(0, spec.delayMs ?? 0),
-              removeOnComplete: REMOVE_ON_COMPLETE,
+              removeOnComplete: type === 'webhook.batch' ? REMOVE_DELIVERY_ON_COMPLETE : REMOVE_ON_COMPLETE,
               removeOnFail: false,
               ...(priorities[i] ? { priority: priorities[i] } : {}),
               // keepLastIfActive: an event arriving while the record's job runs gets a fresh job after it, never a

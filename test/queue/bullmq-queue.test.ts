@@ -3,6 +3,7 @@ import { expect, it } from 'vitest';
 import { describeRedis, uniqueName } from '../support/services.ts';
 import { createQueue } from '../../src/queue/create-queue.ts';
 import { queueContract, waitFor } from './queue.contract.ts';
+import { ContainerMetrics } from '../../src/metrics.ts';
 
 describeRedis('BullMQ queue', (redisUrl) => {
   queueContract(
@@ -27,6 +28,31 @@ describeRedis('BullMQ queue', (redisUrl) => {
       await handle.close();
       expect(await q.removePortalJobs('202')).toBe(1);
       expect(await pending('202')).toBe(0);
+    } finally {
+      await q.close();
+      redis.disconnect();
+    }
+  });
+
+  it('keeps completed webhook deliveries an hour (their bodies are large), other jobs a day; records each round trip', async () => {
+    const prefix = uniqueName('keep');
+    const metrics = new ContainerMetrics();
+    const q = await createQueue({ redisUrl, dataDir: '/nonexistent', prefix, defaultMaxAttempts: 1, metrics });
+    const redis = new Redis(redisUrl);
+    try {
+      const [delivery, ingest] = await Promise.all([
+        q.enqueue([{ type: 'webhook.batch', payload: { source: 'webhook', receivedAt: 1, events: [] } }]),
+        q.enqueue([{ type: 'ingest.account', payload: { portalId: '101', accountId: 'a' } }]),
+      ]);
+      const keep = async (id: string) => {
+        const cut = id.lastIndexOf('-');
+        const opts = JSON.parse((await redis.hget(`${prefix}:${id.slice(0, cut)}:${id.slice(cut + 1)}`, 'opts'))!) as { removeOnComplete: unknown };
+        return opts.removeOnComplete;
+      };
+      expect(await keep(delivery[0]!)).toEqual({ age: 3600, count: 1000 });
+      expect(await keep(ingest[0]!)).toEqual({ age: 86_400, count: 50_000 });
+      const observed = (await metrics.enqueueSeconds.get()).values.find((v) => v.metricName?.endsWith('_count') && v.labels.phase === 'redis');
+      expect(observed?.value).toBe(2);
     } finally {
       await q.close();
       redis.disconnect();
