@@ -14,11 +14,13 @@ import { CliExit, EXIT } from './exit-codes.ts';
 /**
  * Opens the embedder and the vector store before anything is served: the model server's vector size is read
  * and checked against the stored index now, so a changed model stops the start (naming both sizes and
- * `backfill --reindex`) instead of failing every job later.
+ * `backfill --reindex`) instead of failing every job later. Then the embedded store starts warming in the
+ * background (statements, the file's pages: VECTOR_PREWARM), so the first queries are not disk reads.
  */
 async function openStore(container: Container): Promise<void> {
   try {
     await container.store();
+    await container.warmStore();
   } catch (err) {
     await container.close();
     throw err;

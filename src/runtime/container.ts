@@ -56,6 +56,8 @@ export interface Container {
   forgetPortal(portalId: string): Promise<void>;
   embedder(): Promise<Embedder>;
   store(): Promise<VectorStore>;
+  /** `serve` and `worker` at start: the embedded store's warm-up in the background (VECTOR_PREWARM); once. */
+  warmStore(): Promise<void>;
   /**
    * Drops the vector index (`backfill --reindex`), before `store()` opens it: its init() refuses vectors of
    * another embedding model or dimension.
@@ -251,22 +253,14 @@ export function createContainer(config: Config, logger: Logger, opts: { role?: s
       });
   };
   let storeOpened = false;
-  let stopWarming = () => undefined as void;
+  const noWarming = (): void => undefined;
+  let stopWarming = noWarming;
   const store = res.lazy(
     'store',
     async () => {
       storeOpened = true;
       const s = await openStore();
       await s.init();
-      if (config.VECTOR_PREWARM && s.kind === 'sqlite') {
-        // In the background: queries are served meanwhile; closing the store stops the reads.
-        const warming = new AbortController();
-        stopWarming = () => warming.abort();
-        (s as SqliteVectorStore).warm({ signal: warming.signal }).then(
-          (r) => logger.info({ module: 'vectors', statementsMs: Math.round(r.statementsMs), fileMB: r.file && Math.round(r.file.bytesRead / 2 ** 20), ms: r.file && Math.round(r.file.ms), stopped: r.file?.stopped }, 'vector index warmed'),
-          (err: unknown) => logger.warn({ module: 'vectors', err: errorMessage(err) }, 'vector index warm-up failed (queries are not affected)'),
-        );
-      }
       return s;
     },
     (s) => {
@@ -274,6 +268,17 @@ export function createContainer(config: Config, logger: Logger, opts: { role?: s
       return s.close();
     },
   );
+  const warmStore = async (): Promise<void> => {
+    const s = await store();
+    if (!config.VECTOR_PREWARM || s.kind !== 'sqlite' || stopWarming !== noWarming) return;
+    // In the background: queries are served meanwhile; closing the store stops the reads.
+    const warming = new AbortController();
+    stopWarming = () => warming.abort();
+    (s as SqliteVectorStore).warm({ signal: warming.signal }).then(
+      (r) => logger.info({ module: 'vectors', statementsMs: Math.round(r.statementsMs), fileMB: r.file && Math.round(r.file.bytesRead / 2 ** 20), ms: r.file && Math.round(r.file.ms), stopped: r.file?.stopped }, 'vector index warmed'),
+      (err: unknown) => logger.warn({ module: 'vectors', err: errorMessage(err) }, 'vector index warm-up failed (queries are not affected)'),
+    );
+  };
   const dropVectorIndex = async (): Promise<void> => {
     if (storeOpened) return (await store()).reset();
     const raw = await openStore();
@@ -503,6 +508,7 @@ export function createContainer(config: Config, logger: Logger, opts: { role?: s
     exclusivePortal: async (id, work) => (await portalScopes()).exclusive(id, work),
     embedder,
     store,
+    warmStore,
     dropVectorIndex,
     checkpoints,
     modelRecords,
