@@ -27,10 +27,14 @@ if (databaseUrl()) {
   ]);
 }
 
-/** Tables of this database (PostgreSQL: of its own schema only; introspection lists every schema's). */
+/**
+ * Tables of this database. PostgreSQL: its own schema's, read from pg_tables by name; Kysely's introspection lists
+ * every schema's tables and fails (3F000) when another test drops its schema during that listing.
+ */
 async function tablesOf(h: SqlHandle): Promise<string[]> {
-  const schema = h.dialect === 'postgres' ? (await sql<{ s: string }>`SELECT current_schema() AS s`.execute(h.db)).rows[0]?.s : undefined;
-  return (await h.db.introspection.getTables()).filter((t) => !schema || t.schema === schema).map((t) => t.name);
+  if (h.dialect !== 'postgres') return (await h.db.introspection.getTables()).map((t) => t.name);
+  const rows = await sql<{ name: string }>`SELECT tablename AS name FROM pg_catalog.pg_tables WHERE schemaname = current_schema()`.execute(h.db);
+  return rows.rows.map((r) => r.name);
 }
 
 async function names(db: Kysely<unknown>): Promise<string[]> {
