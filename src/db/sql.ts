@@ -19,6 +19,11 @@ export function pgSchemaLockName(schema: string): string {
 export interface SqlHandle<DB = any> {
   db: Kysely<DB>;
   dialect: 'sqlite' | 'postgres';
+  /**
+   * SQLite: the connection under `db`, shared with the process's other embedded stores. A transaction that must not
+   * absorb their writes runs on it synchronously with `writeTransaction` (sqlite.ts), not as a Kysely transaction.
+   */
+  sqlite?: SqliteDb;
   /** Set by db/migrator.ts `ensureSchema`: the migration of this database, run once per handle. */
   schema?: Promise<void> | undefined;
   close(): Promise<void>;
@@ -71,6 +76,7 @@ export async function createSql<DB = any>(opts: { databaseUrl?: string; dataDir:
   return {
     db,
     dialect: 'sqlite',
+    sqlite,
     close: async () => {
       await db.destroy();
       connections.release(sqlite);

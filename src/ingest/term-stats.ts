@@ -1,6 +1,7 @@
-import { sql as raw, type Kysely } from 'kysely';
+import { sql as raw, type CompiledQuery, type Kysely } from 'kysely';
 import { ensureSchema } from '../db/migrator.ts';
 import type { SqlHandle } from '../db/sql.ts';
+import { writeTransaction } from '../db/sqlite.ts';
 import type { TermDocumentFrequencies } from '../retrieval/account-profile.ts';
 
 /**
@@ -41,57 +42,86 @@ export class SqlTermStatsStore implements TermStatsStore {
     this.db = handle.db as Kysely<TermStatsTables>;
   }
 
+  /**
+   * One isolated transaction. SQLite: synchronous, under the file's write lock (`writeTransaction`): the connection
+   * is shared by every embedded store of the process, and an asynchronous transaction on it (Kysely's) would take
+   * their writes made meanwhile in as savepoints, committed or rolled back with ours. PostgreSQL: a transaction on a
+   * pool connection of its own, the old term sets locked so another process indexing the same account waits.
+   */
   async apply(portalId: string, updates: Array<{ accountId: string; terms: readonly string[] | null }>): Promise<void> {
     if (updates.length === 0) return;
     await ensureSchema(this.handle);
     const ids = [...new Set(updates.map((u) => u.accountId))].sort();
-    const postgres = this.handle.dialect === 'postgres';
-    await this.db.transaction().execute(async (tx) => {
-      const old = new Map<string, string[]>();
+    const reads = (forUpdate: boolean) => {
+      const out = [];
       for (let i = 0; i < ids.length; i += BATCH) {
-        let q = tx.selectFrom('account_term_sets').select(['account_id', 'terms']).where('portal_id', '=', portalId).where('account_id', 'in', ids.slice(i, i + BATCH));
-        // Another process indexing one of these accounts waits here, so both changes are counted once each.
-        if (postgres) q = q.forUpdate();
-        for (const r of await q.execute()) old.set(r.account_id, JSON.parse(r.terms) as string[]);
+        const q = this.db.selectFrom('account_term_sets').select(['account_id', 'terms']).where('portal_id', '=', portalId).where('account_id', 'in', ids.slice(i, i + BATCH));
+        out.push((forUpdate ? q.forUpdate() : q).compile());
       }
-      const delta = new Map<string, number>();
-      const now = Date.now();
-      const rows: TermStatsTables['account_term_sets'][] = [];
-      const gone: string[] = [];
-      for (const u of lastPerAccount(updates)) {
-        const before = new Set(old.get(u.accountId) ?? []);
-        const after = new Set(u.terms ?? []);
-        for (const t of after) if (!before.has(t)) delta.set(t, (delta.get(t) ?? 0) + 1);
-        for (const t of before) if (!after.has(t)) delta.set(t, (delta.get(t) ?? 0) - 1);
-        if (u.terms) rows.push({ portal_id: portalId, account_id: u.accountId, terms: JSON.stringify([...after].sort()), profiled_documents: 0, updated_at: now });
-        else if (old.has(u.accountId)) gone.push(u.accountId);
-        old.set(u.accountId, [...after]);
-      }
-      // Sorted, so two transactions touching the same terms lock them in the same order.
-      const changes = [...delta].filter(([, d]) => d !== 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      for (let i = 0; i < changes.length; i += BATCH) {
-        const values = changes.slice(i, i + BATCH).map(([term, d]) => ({ portal_id: portalId, term, df: d }));
-        await tx
+      return out;
+    };
+    const sqlite = this.handle.sqlite;
+    if (sqlite) {
+      writeTransaction(sqlite, () => {
+        const old = reads(false).flatMap((q) => sqlite.prepare(q.sql).all(q.parameters) as Array<{ account_id: string; terms: string }>);
+        for (const q of this.writes(portalId, updates, old)) sqlite.prepare(q.sql).run(q.parameters);
+      });
+      return;
+    }
+    await this.db.transaction().execute(async (tx) => {
+      const old: Array<{ account_id: string; terms: string }> = [];
+      // Another process indexing one of these accounts waits here, so both changes are counted once each.
+      for (const q of reads(true)) old.push(...((await tx.executeQuery(q)).rows as typeof old));
+      for (const q of this.writes(portalId, updates, old)) await tx.executeQuery(q);
+    });
+  }
+
+  /** The statements that move the counts from the accounts' old term sets (`old`) to `updates`. */
+  private writes(portalId: string, updates: Array<{ accountId: string; terms: readonly string[] | null }>, oldRows: Array<{ account_id: string; terms: string }>): CompiledQuery[] {
+    const old = new Map<string, string[]>(oldRows.map((r) => [r.account_id, JSON.parse(r.terms) as string[]]));
+    const delta = new Map<string, number>();
+    const now = Date.now();
+    const rows: TermStatsTables['account_term_sets'][] = [];
+    const gone: string[] = [];
+    for (const u of lastPerAccount(updates)) {
+      const before = new Set(old.get(u.accountId) ?? []);
+      const after = new Set(u.terms ?? []);
+      for (const t of after) if (!before.has(t)) delta.set(t, (delta.get(t) ?? 0) + 1);
+      for (const t of before) if (!after.has(t)) delta.set(t, (delta.get(t) ?? 0) - 1);
+      if (u.terms) rows.push({ portal_id: portalId, account_id: u.accountId, terms: JSON.stringify([...after].sort()), profiled_documents: 0, updated_at: now });
+      else if (old.has(u.accountId)) gone.push(u.accountId);
+      old.set(u.accountId, [...after]);
+    }
+    const out: CompiledQuery[] = [];
+    // Sorted, so two transactions touching the same terms lock them in the same order.
+    const changes = [...delta].filter(([, d]) => d !== 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (let i = 0; i < changes.length; i += BATCH) {
+      const values = changes.slice(i, i + BATCH).map(([term, d]) => ({ portal_id: portalId, term, df: d }));
+      out.push(
+        this.db
           .insertInto('portal_term_df')
           .values(values)
           .onConflict((oc) => oc.columns(['portal_id', 'term']).doUpdateSet({ df: (eb) => eb('portal_term_df.df', '+', eb.ref('excluded.df')) }))
-          .execute();
-      }
-      const dropped = changes.filter(([, d]) => d < 0).map(([t]) => t);
-      for (let i = 0; i < dropped.length; i += BATCH) {
-        await tx.deleteFrom('portal_term_df').where('portal_id', '=', portalId).where('term', 'in', dropped.slice(i, i + BATCH)).where('df', '<=', 0).execute();
-      }
-      for (let i = 0; i < rows.length; i += BATCH) {
-        await tx
+          .compile(),
+      );
+    }
+    const dropped = changes.filter(([, d]) => d < 0).map(([t]) => t);
+    for (let i = 0; i < dropped.length; i += BATCH) {
+      out.push(this.db.deleteFrom('portal_term_df').where('portal_id', '=', portalId).where('term', 'in', dropped.slice(i, i + BATCH)).where('df', '<=', 0).compile());
+    }
+    for (let i = 0; i < rows.length; i += BATCH) {
+      out.push(
+        this.db
           .insertInto('account_term_sets')
           .values(rows.slice(i, i + BATCH))
           .onConflict((oc) => oc.columns(['portal_id', 'account_id']).doUpdateSet({ terms: (eb) => eb.ref('excluded.terms'), updated_at: (eb) => eb.ref('excluded.updated_at') }))
-          .execute();
-      }
-      for (let i = 0; i < gone.length; i += BATCH) {
-        await tx.deleteFrom('account_term_sets').where('portal_id', '=', portalId).where('account_id', 'in', gone.slice(i, i + BATCH)).execute();
-      }
-    });
+          .compile(),
+      );
+    }
+    for (let i = 0; i < gone.length; i += BATCH) {
+      out.push(this.db.deleteFrom('account_term_sets').where('portal_id', '=', portalId).where('account_id', 'in', gone.slice(i, i + BATCH)).compile());
+    }
+    return out;
   }
 
   async frequencies(portalId: string, terms: readonly string[]): Promise<TermDocumentFrequencies> {

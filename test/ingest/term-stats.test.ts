@@ -1,5 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createCache } from '../../src/cache/create-cache.ts';
 import { createSql, type SqlHandle } from '../../src/db/sql.ts';
+import { SqliteFiles } from '../../src/db/sqlite.ts';
 import { AccountProfiler, DRIFT_RATIO } from '../../src/ingest/account-profiler.ts';
 import { OfflineHashEmbedder } from '../../src/ingest/embedders/offline-hash-embedder.ts';
 import { MemoryTermStatsStore, SqlTermStatsStore, type TermStatsStore } from '../../src/ingest/term-stats.ts';
@@ -36,6 +38,40 @@ afterEach(async () => {
   await Promise.all(handles.splice(0).map((h) => h.close()));
 });
 afterAll(() => tmp.cleanup());
+
+describe('portal term statistics on the shared SQLite connection', () => {
+  it("apply is a transaction of its own: another store's writes on the connection meanwhile are neither taken in nor rolled back with it", async () => {
+    const files = new SqliteFiles();
+    const dir = `${tmp.dir}/${uniqueName('shared')}`;
+    const h = await createSql({ dataDir: dir, sqlite: files });
+    const kv = await createCache({ dataDir: dir, sqlite: files });
+    try {
+      const stats = new SqlTermStatsStore(h);
+      const p = uniqueName('portal');
+      await stats.apply(p, [{ accountId: 'a', terms: ['x'] }]);
+      // apply fails at its last statement, after everything else of it ran.
+      h.sqlite!.exec(`CREATE TRIGGER fail_zz BEFORE INSERT ON account_term_sets WHEN NEW.account_id = 'zz' BEGIN SELECT RAISE(ABORT, 'injected'); END`);
+      let settled = false;
+      const applying = stats.apply(p, [{ accountId: 'b', terms: ['x', 'y'] }, { accountId: 'zz', terms: ['y'] }]).finally(() => (settled = true));
+      // The cache (another store on the same connection) writes while apply runs.
+      const written: string[] = [];
+      for (let i = 0; !settled && i < 1000; i++) {
+        await kv.set(`k${i}`, Buffer.from('v'));
+        written.push(`k${i}`);
+      }
+      await expect(applying).rejects.toThrow(/injected/);
+      expect(written.length).toBeGreaterThan(0);
+      for (const k of written) expect(await kv.get(k), k).not.toBeNull();
+      // Nothing of the failed apply stayed.
+      const f = await stats.frequencies(p, ['x', 'y']);
+      expect({ documents: f.documents, df: Object.fromEntries(f.df) }).toEqual({ documents: 1, df: { x: 1 } });
+    } finally {
+      await kv.close();
+      await h.close();
+      await files.close();
+    }
+  });
+});
 
 describe.each(backends)('portal term statistics (%s)', (_, make) => {
   it('counts accounts per term incrementally, per portal, and forgets removed accounts', async () => {
