@@ -1,7 +1,7 @@
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import { errorMessage } from '../errors.ts';
 import { pgSchemaLockName, type SqlHandle } from './sql.ts';
-import { writeTransaction, type SqliteDb } from './sqlite.ts';
+import { retryWhileLocked, writeTransaction, type SqliteDb } from './sqlite.ts';
 import { writebackMigrations } from './migrations/writeback.ts';
 import { oauthMigrations } from './migrations/oauth.ts';
 import { scorerMigrations } from './migrations/scorer.ts';
@@ -120,7 +120,7 @@ async function adoptLegacyBookkeeping(db: Kysely<unknown>): Promise<void> {
  */
 export async function migrateAll(handle: SqlHandle): Promise<void> {
   if (handle.dialect !== 'sqlite') return migratePostgres(handle);
-  await beginImmediate(handle.db);
+  beginImmediate(handle);
   try {
     await migrateLocked(handle);
   } catch (err) {
@@ -150,21 +150,17 @@ async function migratePostgres(handle: SqlHandle): Promise<void> {
   });
 }
 
-/** How long a process waits in total for another one's migration of the same SQLite file. */
-const SQLITE_LOCK_WAIT_MS = 120_000;
 const SQLITE_FILE_LOCK_WAIT_MS = 20_000;
 
-async function beginImmediate(db: Kysely<unknown>): Promise<void> {
-  const deadline = Date.now() + SQLITE_LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      // Waits up to the connection's busy_timeout inside SQLite, then reports SQLITE_BUSY.
-      await sql`BEGIN IMMEDIATE`.execute(db);
-      return;
-    } catch (err) {
-      if ((err as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
-    }
-  }
+/**
+ * BEGIN IMMEDIATE on the file's connection, retried while another process holds the write lock (its migration, or
+ * a long write), as every write transaction of the embedded stores is (`retryWhileLocked`, up to WRITE_LOCK_WAIT_MS).
+ */
+function beginImmediate(handle: SqlHandle): void {
+  const sqlite = handle.sqlite;
+  if (!sqlite) throw new Error('an SQLite handle without its connection (open it with createSql)');
+  const begin = sqlite.prepare('BEGIN IMMEDIATE');
+  retryWhileLocked(() => begin.run());
 }
 
 async function migrateLocked(handle: SqlHandle): Promise<void> {
@@ -233,18 +229,11 @@ export function migrateSqliteFile(db: SqliteDb, file: SqliteFileKind, ctx: Sqlit
       record.run(m.name, new Date().toISOString());
     }
   };
-  // Waiting here blocks the event loop, so not for long: a lock still held after this is another connection of this
-  // very process migrating asynchronously (share one connection per file, as the container's SqliteFiles does).
-  const deadline = Date.now() + SQLITE_FILE_LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      writeTransaction(db, migrate); // a savepoint when the connection is already in a transaction
-      return;
-    } catch (err) {
-      // busy_timeout elapsed while another process migrates (or writes a long batch): wait again.
-      if ((err as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
-    }
-  }
+  // A savepoint when the connection is already in a transaction, whose upgrade to a writer can find the lock taken
+  // after BEGIN: retried as a whole too. Waiting here blocks the event loop, so not for long: a lock still held after
+  // this is another connection of this very process migrating asynchronously (share one connection per file, as the
+  // container's SqliteFiles does).
+  retryWhileLocked(() => writeTransaction(db, migrate), () => true, SQLITE_FILE_LOCK_WAIT_MS);
 }
 
 function appliedNames(db: SqliteDb): Set<string> {
