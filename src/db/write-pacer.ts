@@ -17,17 +17,19 @@ export class WritePacer {
   private readonly minHoldMs: number;
   private readonly maxPauseMs: number;
   private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<unknown>;
 
-  constructor(opts: { minHoldMs?: number; maxPauseMs?: number; now?: () => number } = {}) {
+  constructor(opts: { minHoldMs?: number; maxPauseMs?: number; now?: () => number; sleep?: (ms: number) => Promise<unknown> } = {}) {
     this.minHoldMs = opts.minHoldMs ?? 2;
     this.maxPauseMs = opts.maxPauseMs ?? 50;
     this.now = opts.now ?? (() => performance.now());
+    this.sleep = opts.sleep ?? sleep;
   }
 
   /** Waits until this writer may take the lock again (at once unless its last transaction held it for long). */
   async turn(): Promise<void> {
     // Several callers may wait at once: each looks again when it wakes, after the one before it wrote.
-    for (let wait = this.freeUntil - this.now(); wait > 0; wait = this.freeUntil - this.now()) await sleep(Math.ceil(wait));
+    for (let wait = this.freeUntil - this.now(); wait > 0; wait = this.freeUntil - this.now()) await this.sleep(Math.ceil(wait));
   }
 
   /** Records that a transaction of this writer held the lock for `heldMs`. */
