@@ -29,6 +29,28 @@ export function queuePath(dataDir: string): string {
 }
 
 /**
+ * Whether another connection holds the file's write lock at this moment: a BEGIN IMMEDIATE that would have to wait
+ * (tried with no busy wait, and rolled back at once when it succeeds). Exact where timing is not: on a busy machine
+ * a BEGIN that took long may only have waited for a core. Used by a bulk writer to pace itself only while another
+ * process writes the file (db/write-pacer.ts).
+ */
+export function writeLockHeldElsewhere(db: SqliteDb): boolean {
+  if (db.inTransaction) return false;
+  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma('busy_timeout = 0');
+  try {
+    db.exec('BEGIN IMMEDIATE');
+    db.exec('ROLLBACK');
+    return false;
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'SQLITE_BUSY') return true;
+    throw err;
+  } finally {
+    db.pragma(`busy_timeout = ${timeout}`);
+  }
+}
+
+/**
  * Runs `fn` as a write transaction that takes the file's write lock at BEGIN (IMMEDIATE), waiting for it up to
  * the connection's busy_timeout. Every write transaction goes through here: a deferred one (better-sqlite3's
  * default) starts as a reader, and when its first write finds another process holding the lock SQLite answers

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { WritePacer } from '../db/write-pacer.ts';
-import { ownConnection, sqlitePath, writeTransaction, type SqliteConnections, type SqliteDb } from '../db/sqlite.ts';
+import { ownConnection, sqlitePath, writeLockHeldElsewhere, writeTransaction, type SqliteConnections, type SqliteDb } from '../db/sqlite.ts';
 import type { SourceType } from '../core/objects.ts';
 import type {
   AccountFilter, AccountHit, AccountProfile, ChunkFilter, ChunkHit, ChunkKey, ChunkPayload, ChunkRecord, VectorStore,
@@ -56,8 +56,6 @@ const ACCOUNT_BM25_MAX_CHUNKS = 500;
  * running it; filters make a few shapes (an IN list per length), so the cache is bounded.
  */
 const STATEMENT_CACHE_SIZE = 64;
-/** Chunks per write transaction: about 10 ms of the write lock on an idle 2-core machine. */
-const WRITE_SLICE = 32;
 
 const PAYLOAD_COLUMNS = `c.seq, c.portal_id, c.id, c.account_id, c.source_type, c.source_id, c.chunk_index, c.related_ids,
   c.occurred_at, c.direction, c.speakers, c.text, c.content_hash, c.embedding_model`;
@@ -65,8 +63,8 @@ const PAYLOAD_COLUMNS = `c.seq, c.portal_id, c.id, c.account_id, c.source_type, 
 /**
  * The embedded vector store: chunks, BM25 and account profiles in the shared SQLite file (layout in
  * sqlite-vector-schema.ts). better-sqlite3 is synchronous; each chunk's rows are written in one transaction, so a
- * crash never leaves a chunk in the payload table without its vector or its FTS row. Large batches are written in
- * short, paced transactions (WRITE_SLICE chunks each), so other processes' writes on the file are not held up.
+ * crash never leaves a chunk in the payload table without its vector or its FTS row. While another process writes
+ * the file too, large batches go in short, paced transactions (db/write-pacer.ts), so its writes are not held up.
  */
 export class SqliteVectorStore implements VectorStore {
   readonly kind = 'sqlite' as const;
@@ -148,15 +146,19 @@ export class SqliteVectorStore implements VectorStore {
       if (scope === undefined) scopes.set(key, (scope = scopeText(portalId, accountId)));
       return scope;
     };
-    // Short transactions, paced (db/write-pacer.ts): a backfill's 256-chunk batches held the file's write lock for
-    // up to a second at a time, while the serving process's webhook jobs waited for it with their event loop blocked.
-    // Each chunk's three rows still go in one transaction.
-    for (let i = 0; i < chunks.length; i += WRITE_SLICE) {
+    // Short transactions, paced, while another process writes the file (db/write-pacer.ts): a backfill's 256-chunk
+    // batches held the file's write lock for up to a second at a time, while the serving process's webhook jobs
+    // waited for it with their event loop blocked. Alone on the file, long transactions (fewer commits and FTS5
+    // segments). Each chunk's three rows always go in one transaction.
+    for (let i = 0; i < chunks.length; ) {
+      if (writeLockHeldElsewhere(this.db)) this.pacer.sawOtherWriter();
       await this.pacer.turn();
+      const slice = chunks.slice(i, i + this.pacer.sliceSize());
+      i += slice.length;
       let began = 0;
       writeTransaction(this.db, () => {
         began = performance.now();
-        for (const c of chunks.slice(i, i + WRITE_SLICE)) {
+        for (const c of slice) {
           const existing = find.get(c.portalId, c.id) as { seq: number } | undefined;
           // Replace in place, keeping the seq: vec0 cannot update partition keys, so delete and re-insert all three rows.
           if (existing) this.deleteSeqs([existing.seq]);

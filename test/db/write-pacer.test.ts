@@ -1,4 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { openSqlite, writeLockHeldElsewhere, writeTransaction } from '../../src/db/sqlite.ts';
 import { WritePacer } from '../../src/db/write-pacer.ts';
 
 /** A clock and a sleep the test moves by hand: a pause ends only when the test says so. */
@@ -27,6 +31,7 @@ describe('WritePacer', () => {
   it('lets a writer go at once after short transactions, and leaves the lock free after a long one for as long as it was held (bounded)', async () => {
     const t = manualTime();
     const pacer = new WritePacer({ minHoldMs: 2, maxPauseMs: 50, now: t.now, sleep: t.sleep });
+    pacer.sawOtherWriter(); // another process writes the file
     await pacer.turn();
     pacer.held(1);
     await pacer.turn(); // below minHoldMs: no pause
@@ -53,6 +58,7 @@ describe('WritePacer', () => {
   it('wakes waiting writers one after another: each waits again for the one before it', async () => {
     const t = manualTime();
     const pacer = new WritePacer({ now: t.now, sleep: t.sleep });
+    pacer.sawOtherWriter();
     pacer.held(20);
     const order: number[] = [];
     const writer = async (id: number) => {
@@ -69,5 +75,53 @@ describe('WritePacer', () => {
     await t.advance(20);
     await all;
     expect(order).toEqual([1, 2]);
+  });
+
+  it('paces only while it has seen another writer: alone on the file, long transactions and no pause', async () => {
+    const t = manualTime();
+    const pacer = new WritePacer({ now: t.now, sleep: t.sleep, contendedForMs: 10_000, slices: { short: 32, long: 256 } });
+    pacer.held(900); // alone: a long transaction, and nobody to pause for
+    expect(pacer.contended()).toBe(false);
+    expect(pacer.sliceSize()).toBe(256);
+    await pacer.turn(); // no pause for nobody
+    expect(t.sleeping).toHaveLength(0);
+
+    pacer.sawOtherWriter(); // another process held the lock when this writer was about to begin
+    pacer.held(30);
+    expect(pacer.sliceSize()).toBe(32);
+    const turn = pacer.turn();
+    await vi.waitFor(() => expect(t.sleeping.map((s) => s.ms)).toEqual([30]), { timeout: 10_000, interval: 5 });
+    await t.advance(30);
+    await turn;
+
+    await t.advance(10_000); // no wait seen for the whole window: alone again
+    expect(pacer.contended()).toBe(false);
+    expect(pacer.sliceSize()).toBe(256);
+  });
+});
+
+describe('writeLockHeldElsewhere', () => {
+  it("sees another connection's write transaction on the file, never its own, and leaves no transaction or timeout changed", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pacer-'));
+    const a = openSqlite(path.join(dir, 'x.db'));
+    const b = openSqlite(path.join(dir, 'x.db'));
+    try {
+      a.exec('CREATE TABLE t (v INTEGER)');
+      const timeout = a.pragma('busy_timeout', { simple: true });
+      expect(writeLockHeldElsewhere(a)).toBe(false);
+      b.exec('BEGIN IMMEDIATE');
+      b.exec('INSERT INTO t VALUES (1)');
+      expect(writeLockHeldElsewhere(a)).toBe(true);
+      expect(a.inTransaction).toBe(false);
+      expect(a.pragma('busy_timeout', { simple: true })).toBe(timeout);
+      b.exec('COMMIT');
+      expect(writeLockHeldElsewhere(a)).toBe(false);
+      writeTransaction(a, () => a.exec('INSERT INTO t VALUES (2)'));
+      expect(a.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 2 });
+    } finally {
+      a.close();
+      b.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
