@@ -214,19 +214,24 @@ try {
   // ---- before the store's start-up warm: what a server answers between its start and the end of its warm-up
   // (with --cold, from the disk). Measured apart, on accounts of their own; not part of the goal.
   const probe = new QueryProbe();
-  const beforeRnd = seededRandom(3);
-  const beforeWarm = { dense: [] as QuerySample[], hybrid: [] as QuerySample[] };
-  for (let n = 0; n < QUERIES; n++) {
-    const q = queryOf(Math.floor(beforeRnd() * CHUNKS));
-    let open = probe.begin();
-    await store.searchDense(PORTAL, q.accountId, q.vector, 8);
-    beforeWarm.dense.push(probe.end(open));
-    current = q.vector;
-    open = probe.begin();
-    await hybridSearch({ store, embedder, portalId: PORTAL, accountId: q.accountId, query: q.text, k: 8, mode: 'hybrid' });
-    beforeWarm.hybrid.push(probe.end(open));
-  }
-  await probe.settle();
+  /** `n` dense and hybrid top-8 queries on accounts drawn with `seed`, each timed by the probe. */
+  const sampleQueries = async (seed: number, n: number) => {
+    const rnd = seededRandom(seed);
+    const out = { dense: [] as QuerySample[], hybrid: [] as QuerySample[] };
+    for (let i = 0; i < n; i++) {
+      const q = queryOf(Math.floor(rnd() * CHUNKS));
+      let open = probe.begin();
+      await store.searchDense(PORTAL, q.accountId, q.vector, 8);
+      out.dense.push(probe.end(open));
+      current = q.vector;
+      open = probe.begin();
+      await hybridSearch({ store, embedder, portalId: PORTAL, accountId: q.accountId, query: q.text, k: 8, mode: 'hybrid' });
+      out.hybrid.push(probe.end(open));
+    }
+    await probe.settle();
+    return out;
+  };
+  const beforeWarm = await sampleQueries(3, QUERIES);
   // ---- the store's start-up warm, as `serve` and `worker` run it (VECTOR_PREWARM): statements, then the file's pages.
   const warmed = await store.warm();
 
@@ -236,20 +241,8 @@ try {
   // The first queries of a process pay for its warm-up (V8 compiling the query path on its threads, page tables of
   // the mapped file filling): measured apart, on other accounts, and not part of the goal, which is about a
   // running server. Re-open above is the cold figure of a single query.
-  const coldRnd = seededRandom(5);
-  const cold = { dense: [] as QuerySample[], hybrid: [] as QuerySample[] };
   // Hundreds of queries: V8 optimises the hot functions after many calls, on threads whose CPU this process pays.
-  for (let n = 0; n < Math.max(QUERIES, 200); n++) {
-    const q = queryOf(Math.floor(coldRnd() * CHUNKS));
-    let open = probe.begin();
-    await store.searchDense(PORTAL, q.accountId, q.vector, 8);
-    cold.dense.push(probe.end(open));
-    current = q.vector;
-    open = probe.begin();
-    await hybridSearch({ store, embedder, portalId: PORTAL, accountId: q.accountId, query: q.text, k: 8, mode: 'hybrid' });
-    cold.hybrid.push(probe.end(open));
-  }
-  await probe.settle();
+  const cold = await sampleQueries(5, Math.max(QUERIES, 200));
   const dense: QuerySample[] = [];
   const denseHits: string[][] = [];
   for (const q of queries) {
