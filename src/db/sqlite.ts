@@ -43,7 +43,8 @@ export function writeLockHeldElsewhere(db: SqliteDb): boolean {
     db.exec('ROLLBACK');
     return false;
   } catch (err) {
-    if ((err as { code?: unknown }).code === 'SQLITE_BUSY') return true;
+    // SQLITE_BUSY and its extended codes (RECOVERY while another connection recovers the WAL): held elsewhere.
+    if (/^SQLITE_(BUSY|LOCKED)/.test(String((err as { code?: unknown }).code))) return true;
     throw err;
   } finally {
     db.pragma(`busy_timeout = ${timeout}`);
