@@ -1,6 +1,7 @@
 import { ENGAGEMENT_FRAME_LENGTH, ProposalSchema, type Decision, type DecisionOutcome, type Proposal } from '../core/proposal.ts';
 import { AI_PREFIX, fieldRule, fillEmptyThreshold, isProtectedField, negativeRecommendationThreshold, type Mode, type Policy } from './policy.ts';
 import { invalidValueReason, MAX_VALUE_LENGTH } from './ai-properties.ts';
+import { samePropertyValue, type PropertyType } from '../core/property-value.ts';
 
 /**
  * The decision engine: a pure function of the proposal, the policy and what the record looks like now. It never
@@ -18,7 +19,11 @@ import { invalidValueReason, MAX_VALUE_LENGTH } from './ai-properties.ts';
  *   - the kill switch and the write-rate breaker stop every automatic write;
  *   - a proposal whose target, or any record its note or task would be associated with, does not belong to its
  *     job's account (by HubSpot's associations when deciding) is rejected, whatever else holds: writes stay
- *     inside the account the job works for.
+ *     inside the account the job works for;
+ *   - a property proposal is `no_change` exactly when its value equals the current one in HubSpot's form for the
+ *     property's type (core/property-value.ts, the comparison echo suppression, undo and "who set it" use): a
+ *     datetime HubSpot sends back as `...:00Z` is our `...:00.000Z`, a number `5` is our `5.0`, while a string
+ *     property compares as written ("02139" is not "2139").
  * Every rule that fires adds a reason; the strictest outcome wins (reject > review > apply).
  */
 
@@ -38,6 +43,11 @@ export interface DecisionState {
   currentValue: string | null;
   /** Who set the current value, from HubSpot's property history. */
   setBy: SetBy;
+  /**
+   * The property's HubSpot type (the portal's definition), which decides how values compare; undefined when
+   * unknown (values are then read by their shape).
+   */
+  propertyType?: PropertyType | string;
   breaker: BreakerState;
   killSwitch: boolean;
   /**
@@ -124,7 +134,7 @@ export function decide(proposal: Proposal, policy: Policy, state: DecisionState)
     }
     const invalid = invalidValueReason(field, p.value);
     if (invalid) add('reject', 'invalid_value', `${field}: ${invalid}`);
-    if (state.currentValue !== null && state.currentValue === p.value) {
+    if (state.currentValue !== null && samePropertyValue(state.currentValue, p.value, state.propertyType)) {
       add('reject', 'no_change', `${target} already has ${field} = ${JSON.stringify(truncate(p.value))}`);
     }
     // Defence in depth: a policy object built without parsePolicy could still say `auto` here.
@@ -139,7 +149,7 @@ export function decide(proposal: Proposal, policy: Policy, state: DecisionState)
       mode = 'review';
     }
     // The agent reasoned about the value it saw; if someone changed it since, its proposal may no longer fit.
-    if (p.observedValue !== undefined && (p.observedValue ?? '') !== (state.currentValue ?? '')) {
+    if (p.observedValue !== undefined && !samePropertyValue(p.observedValue, state.currentValue, state.propertyType)) {
       add('review', 'changed_since_observed', `${field} changed from ${JSON.stringify(truncate(p.observedValue ?? ''))} to ${JSON.stringify(truncate(state.currentValue ?? ''))} after the agent looked`);
     }
     const overwriteHuman = rule.overwriteHumanValues ?? policy.overwriteHumanValues;

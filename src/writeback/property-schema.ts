@@ -24,6 +24,11 @@ export class PropertySchema {
     return checkDefinedValue(def, value);
   }
 
+  /** The HubSpot type of `type.field` in this portal (`string`, `number`, `datetime`, ...), undefined when it has none. */
+  async typeOf(type: RecordType, field: string): Promise<string | undefined> {
+    return (await this.definitions(type)).get(field)?.type;
+  }
+
   forget(): void {
     this.cache.clear();
   }

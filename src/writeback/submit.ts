@@ -1,6 +1,8 @@
 import { normalizeProposalText, ProposalSchema, type Decision, type GenerationTrace, type Proposal, type SubmitResult } from '../core/proposal.ts';
 import { errorMessage } from '../errors.ts';
 import { accountsOfRecords } from '../hubspot/account-resolver.ts';
+import type { RecordType } from '../core/objects.ts';
+import { AI_PROPERTIES } from './ai-properties.ts';
 import { decide } from './decide.ts';
 import { sameValue, type WritebackContext } from './context.ts';
 import { notifyOwner } from './owner-tasks.ts';
@@ -68,8 +70,9 @@ export async function submitProposals(
 
     const targetAccounts = parsed.success ? (membership.get(recordKey(p.target.objectType, p.target.objectId)) ?? []) : [];
     const associationAccounts = parsed.success ? membershipOf(membership, p.associations ?? []) : {};
+    const propertyType = field ? await propertyTypeOf(ctx, p.target.objectType, field) : undefined;
     let decision = decide(p, ctx.policy, {
-      currentValue: state.value, setBy: state.setBy, breaker: { ...counts, objectRecordCount: recordCount }, killSwitch: ctx.killSwitch, targetAccounts, associationAccounts,
+      currentValue: state.value, setBy: state.setBy, propertyType, breaker: { ...counts, objectRecordCount: recordCount }, killSwitch: ctx.killSwitch, targetAccounts, associationAccounts,
     });
     if (parsed.success && p.portalId !== (await ctx.portal())) {
       // The service writes to one portal; a proposal made for another is refused whatever else it says.
@@ -143,6 +146,22 @@ export async function submitProposals(
 /** The accounts of each associated record, keyed `objectType/objectId` (what `decide` checks them against). */
 export function membershipOf(membership: ReadonlyMap<string, string[]>, targets: ReadonlyArray<{ objectType: string; objectId: string }>): Record<string, string[]> {
   return Object.fromEntries(targets.map((t) => [recordKey(t.objectType, t.objectId), membership.get(recordKey(t.objectType, t.objectId)) ?? []]));
+}
+
+/**
+ * The field's HubSpot type, which decides whether the proposed value differs from the current one (`5.0` is `5`
+ * in a number, not in a string). From the portal's definitions; when they are unreadable, from our own `ai_*`
+ * definitions; else unknown (values are then compared by their shape).
+ */
+async function propertyTypeOf(ctx: WritebackContext, objectType: RecordType, field: string): Promise<string | undefined> {
+  const own = AI_PROPERTIES.find((d) => d.name === field)?.type;
+  return ctx.schema.typeOf(objectType, field).then(
+    (type) => type ?? own,
+    (err: unknown) => {
+      ctx.logger.warn({ err: errorMessage(err), objectType, field }, 'property definitions unreadable; values compared by their shape');
+      return own;
+    },
+  );
 }
 
 /** A proposal this service already applied or queued: a retried job must not write or queue it twice. */

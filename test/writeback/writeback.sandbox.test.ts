@@ -320,6 +320,31 @@ describe('write-back against the sandbox', () => {
     expect((await readProps(h, 'companies', company, ['ai_last_run'])).ai_last_run ?? '').toBe(before);
   });
 
+  it('a value HubSpot holds in another form is no_change (datetime ...:00Z, number 5 for 5.0); a string property compares as written', async () => {
+    const runId = 'run-no-change-form';
+    const company = companies[10]!;
+    const submit = async (field: string, value: string, tag: string) => {
+      const [r] = await h.writeback.submit([proposal({ runId, id: `${runId}:${field}:${tag}`, target: { objectType: 'companies', objectId: company }, field, value, confidence: 1 })], trace(runId));
+      return r!;
+    };
+    const unchanged = (r: Awaited<ReturnType<typeof submit>>) => ({ status: r.status, noChange: r.decision.reasons.some((x) => x.startsWith('no_change:')) });
+
+    expect((await submit('ai_last_run', '2026-11-30T23:40:00.000Z', 'first')).status).toBe('applied');
+    expect((await readProps(h, 'companies', company, ['ai_last_run'])).ai_last_run).toBe('2026-11-30T23:40:00Z');
+    expect(unchanged(await submit('ai_last_run', '2026-11-30T23:40:00.000Z', 'again'))).toEqual({ status: 'rejected', noChange: true });
+    expect(unchanged(await submit('ai_last_run', String(Date.parse('2026-11-30T23:40:00Z')), 'epoch'))).toEqual({ status: 'rejected', noChange: true });
+
+    expect((await submit('ai_lead_score', '5', 'first')).status).toBe('applied');
+    expect(unchanged(await submit('ai_lead_score', '5.0', 'again'))).toEqual({ status: 'rejected', noChange: true });
+
+    // ai_fit_segment is a string property: "42.0" is another text than "42", "2139" another than "02139".
+    expect((await submit('ai_fit_segment', '42', 'first')).status).toBe('applied');
+    expect(unchanged(await submit('ai_fit_segment', '42.0', 'again'))).toEqual({ status: 'applied', noChange: false });
+    expect((await submit('ai_fit_segment', '02139', 'zip')).status).toBe('applied');
+    expect(unchanged(await submit('ai_fit_segment', '2139', 'zip-short'))).toEqual({ status: 'applied', noChange: false });
+    expect((await readProps(h, 'companies', company, ['ai_fit_segment'])).ai_fit_segment).toBe('2139');
+  });
+
   it('marks an approved review stale when a person changed the field since the proposal', async () => {
     const contact = contacts[2]!;
     const seen = (await readProps(h, 'contacts', contact, ['lifecyclestage'])).lifecyclestage;
