@@ -106,15 +106,18 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
     const known: HubSpotEvent[] = [];
     const unknown: string[] = [];
     const lifecycle = opts.lifecycle ? await opts.lifecycle(parsed.events) : { keep: parsed.events, dropped: 0 };
+    // Counted per subscription type and delivery, not per event: a counter's inc builds its label key each time.
+    const accepted = new Map<string, number>();
     for (const e of lifecycle.keep) {
       if (classifyEvent(e)) {
         known.push(e);
-        metrics.webhookEvents.inc({ subscription_type: e.subscriptionType, result: 'accepted' });
+        accepted.set(e.subscriptionType, (accepted.get(e.subscriptionType) ?? 0) + 1);
       } else {
         unknown.push(e.subscriptionType);
-        metrics.webhookEvents.inc({ subscription_type: e.subscriptionType, result: 'ignored' });
       }
     }
+    for (const [type, n] of accepted) metrics.webhookEvents.inc({ subscription_type: type, result: 'accepted' }, n);
+    for (const [type, n] of countBy(unknown)) metrics.webhookEvents.inc({ subscription_type: type, result: 'ignored' }, n);
     if (unknown.length > 0) {
       logger.info({ subscriptionTypes: [...new Set(unknown)], count: unknown.length }, 'webhook events ignored: unknown subscription type or object');
     }
@@ -136,6 +139,12 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
     },
   );
 };
+
+function countBy(values: string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return counts;
+}
 
 function parseJson(raw: Buffer): unknown {
   if (raw.length === 0) throw apiError('INVALID_JSON', 'the body is empty: expected a JSON array of HubSpot events');
