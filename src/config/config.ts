@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { parseEncryptionKey } from './encryption-key.ts';
+import { plainIssue } from './issue-message.ts';
 import { configSchema, crossFieldIssues, isSandboxUrl, SANDBOX_DEFAULT_TOKEN, type RawConfig } from './schema.ts';
 
 export { SANDBOX_DEFAULT_TOKEN, SANDBOX_DEFAULT_URL, ROLES, type Role } from './schema.ts';
@@ -49,7 +50,6 @@ const HINTS: Record<string, string> = {
   PORT: 'set PORT to a TCP port number such as 3000',
   HUBSPOT_BASE_URL: 'use https://api.hubapi.com or the sandbox URL (default http://127.0.0.1:4010)',
   API_TOKENS: 'use comma-separated token:role[:name][@portal+portal] entries, roles reader|reviewer|admin',
-  LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
   TRUST_PROXY: 'unset behind no proxy; 1 behind one load balancer; or the proxies\' addresses, e.g. 10.0.0.0/8',
 };
 
@@ -84,7 +84,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = configSchema.safeParse(input);
   const problems = [
     ...fileProblems,
-    ...(parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(config)', message: i.message }))),
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => {
+      const key = String(i.path[0] ?? '(config)');
+      const secret = (SECRET_SETTINGS as readonly string[]).includes(key);
+      return { path: key, message: plainIssue(i, secret ? undefined : input[key]) };
+    })),
     ...crossFieldIssues(input),
   ];
   if (problems.length > 0 || !parsed.success) {

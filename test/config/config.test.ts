@@ -66,6 +66,39 @@ describe('configuration', () => {
     expect((err as ConfigError).issues).toHaveLength(5);
   });
 
+  it("says each setting's rule in words with the value given, not zod's type vocabulary", () => {
+    let err: unknown;
+    try {
+      loadConfig({
+        HUBSPOT_RATE_LIMIT: 'lots',
+        QUEUE_CONCURRENCY: '0',
+        SHUTDOWN_GRACE_MS: '1.5',
+        LLM_MAX_RETRIES: '11',
+        LOG_LEVEL: 'loud',
+        WEBHOOK_SIGNATURE_VERSIONS: 'v3,v4',
+        OTEL_SERVICE_NAME: '',
+        METRICS_TOKEN: 'short',
+      });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const issues = (err as ConfigError).issues;
+    expect(issues).toEqual(expect.arrayContaining([
+      'HUBSPOT_RATE_LIMIT: must be a number (got "lots")',
+      'QUEUE_CONCURRENCY: must be at least 1 (got "0")',
+      'SHUTDOWN_GRACE_MS: must be a whole number (got "1.5")',
+      'LLM_MAX_RETRIES: must be at most 10 (got "11")',
+      'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+      'WEBHOOK_SIGNATURE_VERSIONS: each entry must be one of v1, v2, v3 (got "v3,v4")',
+      'OTEL_SERVICE_NAME: must not be empty',
+    ]));
+    expect(issues).toHaveLength(8);
+    expect(issues.join('\n')).not.toMatch(/Invalid input|Invalid option|Too small|Too big|expected number|NaN/);
+    // A secret's own value is never quoted back.
+    expect(issues.join('\n')).not.toContain('"short"');
+  });
+
   it('takes a Redis key prefix for the queue and cache, and refuses one that could collide with key syntax', () => {
     expect(loadConfig({}).REDIS_PREFIX).toBe('hsai');
     expect(loadConfig({ REDIS_PREFIX: 'eu-prod.v2' }).REDIS_PREFIX).toBe('eu-prod.v2');
