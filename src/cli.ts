@@ -21,12 +21,18 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     // Before any subcommand is added: subcommands copy this setting, so usage errors reach `main`.
     .exitOverride()
+    // Commands are listed without "[options]" (each has its own --help): the longest term then leaves room for
+    // commander to wrap the descriptions at 80 columns, which it does not do beside a term wider than 38.
+    .configureHelp({ subcommandTerm: (cmd) => [cmd.name(), ...cmd.registeredArguments.map((a) => (a.required ? `<${a.name()}>` : `[${a.name()}${a.variadic ? '...' : ''}]`))].join(' ') })
     .addHelpText(
       'after',
       `
-Configuration comes from the environment (see README: HUBSPOT_BASE_URL, HUBSPOT_ACCESS_TOKEN, REDIS_URL, ...).
-Unset backend URLs select the embedded default (one SQLite file under DATA_DIR).
-Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 dependency unavailable, 5 stopped but resumable, 6 checks failed.`,
+New here? \`hubspot-ai demo\` runs the whole product against a seeded sandbox.
+Settings come from environment variables (README, "Configuration");
+\`hubspot-ai config\` prints them. Unset backend URLs select the embedded
+default (one SQLite file under DATA_DIR).
+Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 dependency
+unavailable, 5 stopped but resumable, 6 checks failed.`,
     );
 
   program
@@ -123,7 +129,7 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid configuration, 4 dependency unav
   program
     .command('generate')
     .description('Run an agent for an account now and print its proposals and decisions')
-    .argument('<agent>', 'call_summary | lead_score | reply_draft | account_summary')
+    .argument('<agent>', 'call_summary | lead_score | reply_draft | account_summary | enrichment')
     .argument('<accountId>', 'company id or contact:<id>')
     .option('--dry-run', 'decide and audit, write nothing')
     .option('--json', 'print as JSON')

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli.ts';
+import { AGENTS } from '../../src/core/proposal.ts';
 
 const BIN = path.resolve('bin/hubspot-ai.js');
 
@@ -32,6 +33,25 @@ describe('hubspot-ai command line', () => {
     const sandboxHelp = cli(['sandbox', '--help']);
     expect(sandboxHelp.code).toBe(0);
     expect(sandboxHelp.stdout).toContain('--rate-limit');
+  });
+
+  it('fits every help text in an 80-column terminal, wrapping descriptions instead of running past the edge', () => {
+    const long = (text: string) => text.split('\n').filter((l) => l.length > 80);
+    const help = cli(['--help']);
+    expect(long(help.stdout)).toEqual([]);
+    // Wrapped, not left on one line: the longest command term leaves commander room to wrap.
+    expect(help.stdout).toMatch(/^ {2}generate <agent> <accountId> +Run an agent for an account now and print its\n {32}proposals/m);
+    const all = (cmd: ReturnType<typeof buildProgram>): ReturnType<typeof buildProgram>[] => [cmd, ...cmd.commands.flatMap(all)];
+    for (const cmd of all(buildProgram())) {
+      if (cmd.name() === 'sandbox') continue;
+      expect(long(cmd.helpInformation()), cmd.name()).toEqual([]);
+    }
+    expect(long(cli(['sandbox', '--help']).stdout)).toEqual([]);
+  });
+
+  it('names every agent in the help of generate', () => {
+    const generate = buildProgram().commands.find((c) => c.name() === 'generate');
+    for (const agent of AGENTS) expect(generate?.helpInformation()).toContain(agent);
   });
 
   it('exits non-zero naming the problem when PORT is invalid', () => {
