@@ -55,6 +55,32 @@ export const silentProgress: ProgressReporter = {
   stop: () => undefined,
 };
 
+/** What the terminal bar shows beside the bar itself. */
+export interface ProgressFigures {
+  accountsDone: number;
+  accountsTotal: number;
+  records: number;
+  recordsPerSecond: number;
+  etaText: string;
+  http429: number;
+}
+
+/**
+ * One line of the terminal bar, narrower than `columns` (a character in the last column makes some terminals wrap):
+ * the figures first (a terminal cuts what overflows, and the ETA is what people watch a long run for), the bar in
+ * what they leave, 5 to 40 cells, or no bar in a very narrow terminal. 429s appear once HubSpot has answered one.
+ */
+export function progressLine(f: ProgressFigures, columns: number): string {
+  const rate = f.recordsPerSecond >= 100 ? f.recordsPerSecond.toFixed(0) : f.recordsPerSecond.toFixed(1);
+  const text = `${f.accountsDone}/${f.accountsTotal} accounts, ${f.records} records, ${rate}/s, ETA ${f.etaText}` +
+    (f.http429 > 0 ? `, ${f.http429} × 429` : '');
+  const room = columns - [...text].length - 4;
+  if (room < 5) return text;
+  const width = Math.min(40, room);
+  const done = f.accountsTotal > 0 ? Math.round((Math.min(f.accountsDone, f.accountsTotal) / f.accountsTotal) * width) : 0;
+  return `[${'█'.repeat(done)}${'░'.repeat(width - done)}] ${text}`;
+}
+
 class TerminalProgress implements ProgressReporter {
   private readonly bar: cliProgress.SingleBar;
   private started = false;
@@ -63,8 +89,9 @@ class TerminalProgress implements ProgressReporter {
     this.bar = new cliProgress.SingleBar(
       {
         stream,
-        format:
-          'backfill [{bar}] {value}/{total} accounts | {records} records | {rate} rec/s | ETA {etaText} | 429s {http429}',
+        // Drawn by progressLine at the terminal's current width (cli-progress cuts, not wraps, a longer line).
+        format: (_options, params, payload: Omit<ProgressFigures, 'accountsDone' | 'accountsTotal'>) =>
+          progressLine({ ...payload, accountsDone: params.value, accountsTotal: params.total }, params.maxWidth),
         hideCursor: true,
         clearOnComplete: false,
         // Redraws are throttled by cli-progress itself; updates can come as fast as batches finish.
@@ -80,14 +107,14 @@ class TerminalProgress implements ProgressReporter {
 
   update(s: ProgressSnapshot): void {
     if (!this.started) {
-      this.bar.start(Math.max(1, s.accountsKnown), 0, { records: 0, rate: '0.0', etaText: '?', http429: 0 });
+      this.bar.start(Math.max(1, s.accountsKnown), 0, { records: 0, recordsPerSecond: 0, etaText: '?', http429: 0 });
       this.started = true;
     }
     const { recordsPerSecond, etaSeconds } = progressRates(s);
     this.bar.setTotal(Math.max(s.accountsKnown, s.accountsDone));
     this.bar.update(s.accountsDone, {
       records: s.records,
-      rate: recordsPerSecond.toFixed(1),
+      recordsPerSecond,
       // While paging continues more accounts will appear: the ETA can only grow.
       etaText: `${s.pagingDone ? '' : '≥'}${formatDuration(etaSeconds)}`,
       http429: s.http429,
