@@ -267,6 +267,22 @@ const ARTIFACTS = path.resolve('test-artifacts');
     await shot('dashboard.png');
   });
 
+  it("shows a proposal HubSpot already held (in its own form) as unchanged in the record's history, by the API's flag", async () => {
+    const write = async (id: string) =>
+      (await h.writeback.submit([proposal({ id, runId: 'run-ui-same', target: { objectType: 'companies', objectId: company }, field: 'ai_last_run', value: '2026-11-30T23:40:00.000Z', confidence: 1 })], trace('run-ui-same')))[0]!;
+    expect((await write('ui-same-1')).status).toBe('applied');
+    expect((await write('ui-same-2')).status).toBe('rejected');
+    await page.goto(`${base}/review`);
+    await page.selectOption('select[name="status"]', 'approved');
+    const c = card(ids.edit!);
+    await c.locator('button.history-toggle').click();
+    const unchanged = c.locator('table.audit tr', { hasText: 'Unchanged: HubSpot already had this value' });
+    await unchanged.waitFor();
+    expect(await unchanged.count()).toBe(1);
+    expect(await unchanged.textContent()).toContain('AI last run');
+    await shot('review-history-unchanged.png');
+  });
+
   it('serves /docs over plain HTTP on the same host, and never writes the token to the access log', async () => {
     await page.goto(`${base}/docs`);
     await page.locator('.swagger-ui .info .title', { hasText: 'hubspot-ai' }).waitFor();

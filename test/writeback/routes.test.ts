@@ -118,6 +118,28 @@ describe('review and audit routes', () => {
     expect((await app.inject({ method: 'GET', url: '/v1/audit?since=yesterday', headers: auth(READER) })).statusCode).toBe(400);
   });
 
+  it('GET /v1/audit flags a rejection whose only cause is that HubSpot already had the value as unchanged, as the write-back decides it', async () => {
+    const contact = contacts[3]!;
+    const accountId = await accountOf(h, 'contacts', contact);
+    const submit = async (id: string, field: string, value: string) =>
+      (await h.writeback.submit([proposal({ id, accountId, runId: 'run-routes-unchanged', target: { objectType: 'contacts', objectId: contact }, field, value, confidence: 1 })], trace('run-routes-unchanged')))[0]!;
+    expect((await submit('unchanged-1', 'ai_last_run', '2026-11-30T23:40:00.000Z')).status).toBe('applied');
+    // HubSpot holds ...:00Z: the same instant again is no change; a value outside the portal's options is refused.
+    expect((await submit('unchanged-2', 'ai_last_run', '2026-11-30T23:40:00.000Z')).status).toBe('rejected');
+    expect((await submit('unchanged-3', 'ai_churn_risk', 'extreme')).status).toBe('rejected');
+    const res = await app.inject({ method: 'GET', url: '/v1/audit?runId=run-routes-unchanged&limit=100', headers: auth(READER) });
+    expect(res.statusCode).toBe(200);
+    const flags = (res.json().entries as Array<{ proposalId: string; event: string; unchanged: boolean }>).map((e) => [e.proposalId, e.event, e.unchanged]);
+    expect(flags).toEqual([
+      ['unchanged-1', 'decided', false],
+      ['unchanged-1', 'applied', false],
+      ['unchanged-2', 'decided', true],
+      ['unchanged-2', 'rejected', true],
+      ['unchanged-3', 'decided', false],
+      ['unchanged-3', 'rejected', false],
+    ]);
+  });
+
   it('serves the review page and its assets without inline scripts', async () => {
     const page = await app.inject({ method: 'GET', url: '/review' });
     expect(page.statusCode).toBe(200);

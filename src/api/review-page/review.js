@@ -20,12 +20,10 @@ const EVENT_TEXT = {
   undone: 'Undone',
   undo_skipped: 'Undo skipped',
 };
-// A rejection whose only cause is no_change wrote nothing because HubSpot already had the value (decide.ts
-// isUnchanged): shown as unchanged, not as a refusal. These codes refuse a proposal outright.
-const REFUSING = new Set(['invalid_proposal', 'target_outside_account', 'target_outside_portal', 'target_missing', 'not_in_policy', 'denied_by_policy', 'invalid_value']);
+// `unchanged` comes from the API (the write-back's own isUnchanged): a rejection whose only cause is that HubSpot
+// already had the value wrote nothing and refused nothing, so it is not shown as a refusal.
 function eventText(e) {
-  const codes = (e.reasons ?? []).map((r) => r.split(':')[0].trim());
-  if (e.event === 'rejected' && codes.includes('no_change') && !codes.some((c) => REFUSING.has(c))) return 'Unchanged: HubSpot already had this value';
+  if (e.event === 'rejected' && e.unchanged) return 'Unchanged: HubSpot already had this value';
   return EVENT_TEXT[e.event] ?? e.event;
 }
 

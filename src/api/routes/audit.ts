@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AGENTS } from '../../core/proposal.ts';
 import { AUDIT_EVENTS } from '../../writeback/audit-store.ts';
+import { isUnchanged } from '../../writeback/decide.ts';
 import { writebackOf, type WritebackSource } from '../tenancy.ts';
 import { apiError } from '../errors.ts';
 import '../route-options.ts';
@@ -77,6 +78,9 @@ export const AuditEntrySchema = z.object({
   dryRun: z.boolean(),
   detail: z.string().nullable(),
   otelTraceId: z.string().nullable().describe('OpenTelemetry trace id of the run, when tracing is on'),
+  unchanged: z
+    .boolean()
+    .describe('The decision refused the proposal only because HubSpot already held its value (no_change): nothing was written, nothing was refused. Computed as the write-back does; show it as "unchanged"'),
   trace: Trace.nullable().optional(),
 });
 
@@ -117,7 +121,7 @@ export const auditRoutes: FastifyPluginAsync<{ writeback: WritebackSource }> = a
         withTrace: q.trace === 'true',
       });
       const last = entries[entries.length - 1];
-      return { entries, next: entries.length === q.limit && last ? last.id : null };
+      return { entries: entries.map((e) => ({ ...e, unchanged: isUnchanged(e.decision, e.reasons) })), next: entries.length === q.limit && last ? last.id : null };
     },
   );
 };
