@@ -3,6 +3,7 @@ import { AgentError } from '../agents/errors.ts';
 import { AppError, errorMessage } from '../errors.ts';
 import { HubSpotError } from '../hubspot/errors.ts';
 import { silentLogger, type Logger } from '../logging.ts';
+import { isUnchanged } from '../writeback/decide.ts';
 import type { ActionExecutePayload } from '../queue/jobs.ts';
 import type { JobContext, JobHandler } from '../queue/queue.ts';
 import { ACTIONS, type ActionKey, type ActionStatus } from './definitions.ts';
@@ -128,6 +129,7 @@ function overallStatus(results: AgentRun['results']): ActionStatus {
   if (statuses.has('pending_review')) return 'waiting_for_review';
   if (statuses.has('dry_run')) return 'dry_run';
   if (statuses.has('failed')) return 'failed';
-  const noChange = results.every((r) => r.reasons.some((x) => x.startsWith('no_change')));
+  // The write-back's own test: a rejection also refused for another reason (an invalid value) is a refusal.
+  const noChange = results.every((r) => isUnchanged(r.decision, r.reasons));
   return noChange ? 'nothing_to_change' : 'refused';
 }
