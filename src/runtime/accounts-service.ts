@@ -1,6 +1,7 @@
 import type { AccountsService } from '../api/routes/accounts.ts';
 import { apiError } from '../api/errors.ts';
 import { AgentError } from '../agents/errors.ts';
+import { retrievalModeFor } from '../config/retrieval-mode.ts';
 import { AppError } from '../errors.ts';
 import { HubSpotError, HubSpotRateLimitError } from '../hubspot/errors.ts';
 import { portalEmbedder } from '../text/embedder.ts';
@@ -71,7 +72,9 @@ export function createAccountsService(c: Container): AccountsService {
         if ((await store.listChunkKeys(portalId, accountId)).length === 0 && !(await store.getProfile(portalId, accountId))) {
           throw apiError('NOT_FOUND', `Account ${accountId} is not in the index (unknown account, or not ingested yet)`);
         }
-        const hits = await hybridSearch({ store, embedder, portalId, accountId, query: q, k, mode: 'hybrid' });
+        // The mode the agents search in (RETRIEVAL_MODE, or the embedder kind's measured default): what the API
+        // shows as an account's context is what a generation would be given.
+        const hits = await hybridSearch({ store, embedder, portalId, accountId, query: q, k, mode: retrievalModeFor(embedder.provider, c.config.RETRIEVAL_MODE) });
         return hits.map((h) => ({
           id: h.chunk.id,
           sourceType: h.chunk.sourceType,
