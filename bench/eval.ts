@@ -25,6 +25,7 @@ import { parseEvalArgs, USAGE, type EvalArgs } from './lib/eval-args.ts';
 import { evaluateCallSummaries, rate } from './lib/eval-call-summary.ts';
 import { evaluateGrounding, type Claim } from './lib/eval-grounding.ts';
 import { renderReport, aggregate, type EvalReport } from './lib/eval-report.ts';
+import type { MissRecord } from './lib/eval-misses.ts';
 import { evaluateRetrieval, type ClaimSet } from './lib/eval-retrieval.ts';
 import { evaluateScorer, reliabilitySvg } from './lib/eval-scorer.ts';
 import { evaluateSimilar } from './lib/eval-similar.ts';
@@ -87,6 +88,7 @@ async function evalSeed(args: EvalArgs, seed: number, log: (m: string) => void):
         modes: args.sections.has('retrieval') ? args.modes : [productMode],
         groundingMode: productMode,
         ...(args.sections.has('grounding') ? { onClaims: (c: ClaimSet) => claimSets.push(c) } : {}),
+        ...(args.misses ? { onMiss: (m: MissRecord) => fs.appendFileSync(args.misses!, `${JSON.stringify({ seed, style: args.style, embedder: stack.embedder.model, ...m })}\n`) } : {}),
         onProgress: log,
       });
       if (args.sections.has('retrieval')) report.retrieval = r;

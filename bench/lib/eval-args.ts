@@ -32,6 +32,8 @@ export interface EvalArgs {
    * cost only the queries.
    */
   embeddingCache: string | undefined;
+  /** A file that gets one JSON line per retrieval miss of the product's mode (`eval-misses.ts`), per seed. */
+  misses: string | undefined;
 }
 
 export const USAGE = `npm run eval -- [--seed 7 | --seeds 7,11,13] [--companies 300] [--style dev|test] [--embedder offline|openai]
@@ -39,7 +41,7 @@ export const USAGE = `npm run eval -- [--seed 7 | --seeds 7,11,13] [--companies 
                 [--whales N] [--sections retrieval,callSummary,similar,scorer,grounding] [--modes hybrid,bm25,dense]
                 [--train-seeds 101,102]
                 [--train-companies 1000] [--max-questions N] [--out eval-out] [--json]
-                [--embedding-cache DIR]
+                [--embedding-cache DIR] [--misses FILE]
 
   --style       dev: the phrasing cue lists were tuned on; test: phrasings written apart (report these)
   --embedder    offline: the lexical hashing embedder; openai: the OpenAI-compatible server configured by
@@ -50,6 +52,8 @@ export const USAGE = `npm run eval -- [--seed 7 | --seeds 7,11,13] [--companies 
                 a mode left out is null in the JSON (retrieval.<agent>.<mode>, intervals, inContext, outdatedFirst)
                 and "not run" in the table; grounding adds the product's own mode
   --embedding-cache  keep the model's embeddings in DIR between runs (chunks are embedded once per seed)
+  --misses      write every retrieval miss of the product's mode to FILE, one JSON line each (its rank in every
+                mode, the context above it, each standing question's ranking); read dev-style misses to tune
   --train-seeds seeds of the portals the lead scorer is trained on (default: seed+101, seed+202, seed+303)`;
 
 function ints(v: string, name: string): number[] {
@@ -85,6 +89,7 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
       out: { type: 'string', default: 'eval-out' },
       json: { type: 'boolean', default: false },
       'embedding-cache': { type: 'string' },
+      misses: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -121,5 +126,6 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
     outDir: values.out,
     json: values.json,
     embeddingCache: values['embedding-cache'],
+    misses: values.misses,
   };
 }

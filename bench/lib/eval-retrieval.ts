@@ -9,6 +9,7 @@ import { HISTORY_SOURCE_TYPES } from '../../src/retrieval/context-builder.ts';
 import type { RetrievalMode } from '../../src/retrieval/hybrid-search.ts';
 import type { ChunkPayload, VectorStore } from '../../src/retrieval/vector-store.ts';
 import type { Evidence, EvidenceTask, GroundTruth } from '../../src/sandbox/types.ts';
+import { explainMiss, type MissRecord } from './eval-misses.ts';
 import { mean, meanInterval, round, roundInterval, type Interval } from './eval-stats.ts';
 
 /**
@@ -113,6 +114,8 @@ export async function evaluateRetrieval(
     onProgress?: (msg: string) => void;
     /** What is graded: the chunks each agent run retrieved (default: the product's agents themselves). */
     retrieve?: (deps: AgentDeps, task: EvidenceTask, trigger: AgentTrigger) => Promise<{ chunkIds: string[]; claims: ClaimSet['claims'] }>;
+    /** Every question the product's mode (`groundingMode`) misses, explained (`--misses FILE`). */
+    onMiss?: (m: MissRecord) => void;
   },
 ): Promise<Record<EvidenceTask, TaskRetrieval>> {
   const retrieve = opts.retrieve ?? runTask;
@@ -169,6 +172,7 @@ export async function evaluateRetrieval(
           pool: pool.map((c, i) => ({ sourceId: c.sourceId, recency: i / Math.max(1, pool.length - 1) })),
         };
       });
+      const retrievedBy = new Map<RetrievalMode, ChunkPayload[]>();
       for (const mode of modes) {
         try {
           const { chunkIds, claims } = await retrieve({ ...deps, retrievalMode: mode }, task, { ...trigger, runId: `eval-${task}-${mode}-${done}` });
@@ -176,6 +180,7 @@ export async function evaluateRetrieval(
           const chunks = await store.getChunks(portalId, chunkIds);
           const byId = new Map(chunks.map((c) => [c.id, c]));
           const retrieved = chunkIds.map((id) => byId.get(id)).filter((c): c is ChunkPayload => Boolean(c) && c!.sourceId !== triggerSource);
+          retrievedBy.set(mode, retrieved);
           for (const q of qs) {
             const relevant = new Set(q.ev.sourceIds);
             q.rank[mode] = retrieved.findIndex((c) => relevant.has(c.sourceId));
@@ -188,6 +193,16 @@ export async function evaluateRetrieval(
         } catch {
           failures++;
           for (const q of qs) q.rank[mode] = -1;
+        }
+      }
+      const missMode = opts.groundingMode;
+      const retrievedHere = retrievedBy.get(missMode);
+      if (opts.onMiss && retrievedHere) {
+        for (const q of qs) {
+          const r = q.rank[missMode] ?? -1;
+          if (r >= 0 && r < K) continue;
+          const pool = (await poolOf(ev0.accountId)).filter((c) => evidenceTypes.has(c.sourceType) && c.sourceId !== triggerSource);
+          opts.onMiss(await explainMiss({ deps: { ...deps, retrievalMode: missMode }, task, mode: missMode, ev: q.ev, portalId, triggerSource, rank: q.rank, pool, retrieved: retrievedHere }));
         }
       }
       questions.push(...qs);
