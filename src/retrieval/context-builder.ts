@@ -8,7 +8,7 @@ import { facetSearch, newerVersionsFirst, slotAnswer, type Facet } from './facet
 import { hybridSearch, type RetrievalMode } from './hybrid-search.ts';
 import { readLookups, type Lookups, type LookupsCache } from './reference-lookups.ts';
 import { packToBudget } from './token-budget.ts';
-import type { ChunkPayload, VectorStore } from './vector-store.ts';
+import type { ChunkHit, ChunkPayload, VectorStore } from './vector-store.ts';
 
 /**
  * What an agent sees of an account: the record facts (stage and owner ids resolved to names), the recent
@@ -170,11 +170,68 @@ export function recentTimeline(history: AccountHistory, limit: number): Timeline
 
 export { contentVersion } from './content-version.ts';
 
-/** [[a1, a2], [b1], [c1, c2]] → [a1, b1, c1, a2, c2]. */
-export function interleave<T>(lists: readonly (readonly T[])[]): T[] {
+/** One ranked list of the context: a standing question's (a facet: its first hits, then spare answers) or the task query's. */
+export interface SlotList<T> {
+  hits: readonly T[];
+  /** How many chunks of sources new to the context the list may bring. */
+  quota: number;
+}
+
+/**
+ * The context's order before packing: round robin over the lists (each one's first hit, then each one's second…),
+ * each list bringing at most its quota of sources that are new to the context.
+ *
+ * A hit already in the context does not use a slot: the list takes its next hit (a facet returns spare answers for
+ * this), so that a facet whose best answer another facet already brought (one call that speaks of budget, timeline
+ * and vendors answers three questions at once) still brings its own second-best answer instead of nothing. A
+ * further chunk of a source already in the context is kept without using a slot (`sourcesFirst` puts it back).
+ */
+export function fillSlots<T extends { chunk: Pick<ChunkPayload, 'id' | 'sourceId'> }>(
+  lists: ReadonlyArray<SlotList<T>>,
+  opts: { accept?: (hit: T) => boolean } = {},
+): T[] {
+  const accept = opts.accept ?? (() => true);
   const out: T[] = [];
-  const longest = Math.max(0, ...lists.map((l) => l.length));
-  for (let i = 0; i < longest; i++) for (const l of lists) if (i < l.length) out.push(l[i]!);
+  const ids = new Set<string>();
+  const sources = new Set<string>();
+  const cursor = lists.map(() => 0);
+  const used = lists.map(() => 0);
+  // The list's next hit that would use a slot (hits already in the context are passed over).
+  const peek = (i: number): T | null => {
+    const l = lists[i]!;
+    while (cursor[i]! < l.hits.length) {
+      const h = l.hits[cursor[i]!]!;
+      if (!accept(h) || ids.has(h.chunk.id)) {
+        cursor[i]!++;
+        continue;
+      }
+      if (sources.has(h.chunk.sourceId)) {
+        ids.add(h.chunk.id);
+        out.push(h);
+        cursor[i]!++;
+        continue;
+      }
+      return h;
+    }
+    return null;
+  };
+  const take = (i: number, h: T) => {
+    ids.add(h.chunk.id);
+    sources.add(h.chunk.sourceId);
+    out.push(h);
+    cursor[i]!++;
+    used[i]!++;
+  };
+  for (let took = true; took; ) {
+    took = false;
+    for (let i = 0; i < lists.length; i++) {
+      if (used[i]! >= lists[i]!.quota) continue;
+      const h = peek(i);
+      if (!h) continue;
+      take(i, h);
+      took = true;
+    }
+  }
   return out;
 }
 
@@ -226,6 +283,9 @@ function isEvidenceOf(chunk: Pick<ChunkPayload, 'accountId' | 'sourceType'>, acc
  */
 export const HISTORY_SOURCE_TYPES = EVIDENCE_SOURCE_TYPES.filter((t) => t !== 'record');
 
+/** Answers a facet returns beyond its quota, for the slots whose answer another list already brought. */
+const SPARE_ANSWERS = 3;
+
 export async function buildContext(input: BuildContextInput): Promise<AgentContext> {
   const [history, lookups, version] = await Promise.all([
     input.history ? Promise.resolve(input.history) : input.gateway.accountHistories([input.accountId]).then((h) => h[0]),
@@ -262,30 +322,31 @@ export async function buildContext(input: BuildContextInput): Promise<AgentConte
       filter: { sourceTypes: HISTORY_SOURCE_TYPES },
       ...(input.now ? { now: input.now } : {}),
     });
-  const facetList = (f: string | Facet) =>
+  const facetList = async (f: string | Facet): Promise<SlotList<ChunkHit>> =>
     typeof f === 'string'
-      ? search(f, input.perFacet ?? 2)
-      : facetSearch({
-          store: input.store,
-          embedder: input.embedder,
-          portalId: input.portalId,
-          accountId: input.accountId,
-          facet: f,
-          k: f.quota ?? 1,
-          excludeSourceIds: triggerSources,
-          mode: input.mode ?? 'hybrid',
-          filter: { sourceTypes: HISTORY_SOURCE_TYPES },
-          ...(input.now ? { now: input.now } : {}),
-        });
-  const lists = await Promise.all([...(input.facets ?? []).map(facetList), search(input.query, input.k ?? 12)]);
-  const seen = new Set<string>();
+      ? { hits: await search(f, input.perFacet ?? 2), quota: input.perFacet ?? 2 }
+      : {
+          hits: await facetSearch({
+            store: input.store,
+            embedder: input.embedder,
+            portalId: input.portalId,
+            accountId: input.accountId,
+            facet: f,
+            k: f.quota ?? 1,
+            spare: SPARE_ANSWERS,
+            excludeSourceIds: triggerSources,
+            mode: input.mode ?? 'hybrid',
+            filter: { sourceTypes: HISTORY_SOURCE_TYPES },
+            ...(input.now ? { now: input.now } : {}),
+          }),
+          quota: f.quota ?? 1,
+        };
+  const k = input.k ?? 12;
+  const lists = await Promise.all([...(input.facets ?? []).map(facetList), search(input.query, k).then((hits) => ({ hits, quota: k }))]);
   // Round robin over the lists (each facet's best hit, then each one's second…): a plain concatenation let the
   // first facets fill the top of the context and the last ones reach it only when nothing was cut.
-  const hits = interleave(lists).filter((h) => {
-    if (!isEvidenceOf(h.chunk, input.accountId)) return false;
-    if (seen.has(h.chunk.id) || triggerIds.has(h.chunk.id) || triggerSources.has(h.chunk.sourceId)) return false;
-    seen.add(h.chunk.id);
-    return true;
+  const hits = fillSlots(lists, {
+    accept: (h) => isEvidenceOf(h.chunk, input.accountId) && !triggerIds.has(h.chunk.id) && !triggerSources.has(h.chunk.sourceId),
   });
   // A fact stated twice with different values (a revised budget, a new signer) can reach the list through two
   // facets or the task query, the outdated version first: the newer version moves ahead of it, across all lists.

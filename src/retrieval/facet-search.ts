@@ -45,6 +45,12 @@ export interface Facet {
 export type FacetSearchInput = Omit<HybridSearchInput, 'query' | 'k'> & {
   facet: Facet;
   k: number;
+  /**
+   * Further current answers returned after the first `k` (never non-answers): what the context builder takes when
+   * one of the facet's first `k` is already in the context through another list, so the facet's slot still brings
+   * a fact of its own. Default 0.
+   */
+  spare?: number;
   perQuery?: number;
   /**
    * Sources that never answer (the trigger's own call or e-mail, already in the context): dropped before the
@@ -53,8 +59,12 @@ export type FacetSearchInput = Omit<HybridSearchInput, 'query' | 'k'> & {
   excludeSourceIds?: ReadonlySet<string>;
 };
 
-/** A sentence end, but not the dot of a title or an abbreviation ("Ms. Reyes", "vs. them"). */
-const SENTENCE_END = /(?<=[.!?;])(?<!\b(?:Mr|Ms|Mrs|Dr|Prof|St|vs|etc|e\.g|i\.e|approx|incl)\.)\s+/i;
+/**
+ * A sentence end, but not the dot of a title or an abbreviation ("Ms. Reyes", "vs. them"). Not a semicolon: the
+ * clauses of "Mr. Castellanos has left the company; Ms. Varga now holds final sign-off authority" are one statement,
+ * and read apart the first clause answered alone, with the old signer only, so the revision was not seen.
+ */
+const SENTENCE_END = /(?<=[.!?])(?<!\b(?:Mr|Ms|Mrs|Dr|Prof|St|vs|etc|e\.g|i\.e|approx|incl)\.)\s+/i;
 
 /**
  * The indexer's header line of a chunk (`Account: Acme | Email (inbound) | 2025-06-03 | Participants: …`): what the
@@ -195,6 +205,18 @@ export function slotAnswer(facet: Facet, h: ChunkHit): Answer | null {
  *     its own ("revised from $50,000 to $65,000", "Ms. Park has left; Mr. Diallo now signs"): that one is outdated.
  */
 export function rankForFacet(facet: Facet, fused: ChunkHit[]): ChunkHit[] {
+  return rankAnswers(facet, fused).map((x) => x.hit);
+}
+
+/**
+ * A facet's ranking with each hit marked: `answer` when its best sentence answers the facet (cue ≥ minCue) and it
+ * is current (neither a copy of an older statement nor a value a newer answer revised).
+ */
+export interface FacetHit extends ChunkHit {
+  answer: boolean;
+}
+
+function rankAnswers(facet: Facet, fused: ChunkHit[]): Array<{ hit: ChunkHit; answer: boolean }> {
   const min = facet.minCue ?? 1;
   const scored = fused.map((h, rank) => {
     const best = bestSentence(facet, h.chunk.text);
@@ -243,13 +265,17 @@ export function rankForFacet(facet: Facet, fused: ChunkHit[]): ChunkHit[] {
   const ordered = facet.perDeal ? spreadOverDeals(versions) : versions;
   const rest = scored.filter((s) => s.cue < min);
   const back = answers.filter((a) => stepBack.has(a)).sort((a, b) => b.cue - a.cue || a.rank - b.rank);
-  return [...ordered, ...rest, ...back].map((s) => s.h);
+  return [...ordered.map((s) => ({ hit: s.h, answer: true })), ...[...rest, ...back].map((s) => ({ hit: s.h, answer: false }))];
 }
 
-/** Every query of the facet searched on its own, fused by reciprocal rank, then ranked by the facet's cues. */
-export async function facetSearch(input: FacetSearchInput): Promise<ChunkHit[]> {
-  const { facet, k, perQuery, excludeSourceIds, ...rest } = input;
+/**
+ * Every query of the facet searched on its own, fused by reciprocal rank, then ranked by the facet's cues: the
+ * first `k`, then up to `spare` further current answers, each marked whether it answers.
+ */
+export async function facetSearch(input: FacetSearchInput): Promise<FacetHit[]> {
+  const { facet, k, spare, perQuery, excludeSourceIds, ...rest } = input;
   const lists = await Promise.all(facet.queries.map((query) => hybridSearch({ ...rest, query, k: perQuery ?? 20 })));
   const fused = reciprocalRankFusion(lists).filter((h) => !excludeSourceIds?.has(h.chunk.sourceId));
-  return rankForFacet(facet, fused).slice(0, k);
+  const ranked = rankAnswers(facet, fused).map(({ hit, answer }) => ({ ...hit, answer }));
+  return [...ranked.slice(0, k), ...ranked.slice(k).filter((h) => h.answer).slice(0, spare ?? 0)];
 }

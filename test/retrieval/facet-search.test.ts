@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUDGET, COMPETITION, DATE, DECISION, MONEY, REQUIREMENT, TIMELINE } from '../../src/agents/deal-facets.ts';
 import { OfflineHashEmbedder } from '../../src/ingest/embedders/offline-hash-embedder.ts';
-import { sourcesFirst } from '../../src/retrieval/context-builder.ts';
+import { fillSlots, sourcesFirst } from '../../src/retrieval/context-builder.ts';
 import { chunkSentences, facetCueScore, facetSearch, newerVersionsFirst, rankForFacet, slotAnswer, spreadOverDeals, statedValues } from '../../src/retrieval/facet-search.ts';
 import { SqliteVectorStore } from '../../src/retrieval/sqlite-vector-store.ts';
 import type { ChunkHit } from '../../src/retrieval/vector-store.ts';
@@ -125,6 +125,18 @@ describe('near-duplicates and outdated statements step back', () => {
     expect(statedValues('revised from $58,000 to 60k usd by Ms. Varga')).toEqual(['$58,000', '60k usd', 'ms. varga']);
   });
 
+  it('the clauses of one sentence are one statement: "X has left; Y now signs" revises X', () => {
+    // Read apart, the first clause answered alone and named only the old signer: nothing looked revised, and the
+    // outdated statement kept the second signer slot ahead of another current one.
+    expect(chunkSentences('Mr. Castellanos has left the company; Ms. Varga now holds final sign-off authority.')).toHaveLength(1);
+    const ranked = rankForFacet(DECISION, [
+      hit('old', 'Mr. Castellanos holds final sign-off authority on this contract.', '2025-03-01', 1),
+      hit('new', 'Mr. Castellanos has left the company; Ms. Varga now holds final sign-off authority.', '2025-09-01', 0.9),
+      hit('other', 'Please loop in our CISO Dr. Adeyemi, who holds final sign-off authority on any contract above ten thousand.', '2025-01-01', 0.8),
+    ]);
+    expect(ranked.map((h) => h.chunk.id)).toEqual(['new', 'other', 'old']);
+  });
+
   it('a revision is found by its structure: the same fact, another value, later, in wordings the cues were not written from', () => {
     // Each pair: the older statement, then the newer one, written for this test.
     const pairs: Array<[typeof BUDGET, string, string]> = [
@@ -201,6 +213,29 @@ describe('facetSearch', () => {
       facetSearch({ store, embedder, portalId: 'p', accountId: 'a', facet: COMPETITION, k: 1, ...(exclude ? { excludeSourceIds: exclude } : {}) });
     expect((await search()).map((h) => h.chunk.sourceId)).toEqual(['calls:1']);
     expect((await search(new Set(['calls:1']))).map((h) => h.chunk.sourceId)).toEqual(['emails:2']);
+    // Spares: further answers only, each marked; the onboarding note answers nothing and is no spare.
+    const spared = await facetSearch({ store, embedder, portalId: 'p', accountId: 'a', facet: COMPETITION, k: 1, spare: 2 });
+    expect(spared.map((h) => [h.chunk.sourceId, h.answer])).toEqual([['calls:1', true], ['emails:2', true]]);
     await store.close();
+  });
+});
+
+describe('fillSlots: what each list brings to the context', () => {
+  const h = (id: string, source: string) => ({ chunk: { id, sourceId: source } });
+  const ids = (xs: Array<{ chunk: { id: string } }>) => xs.map((x) => x.chunk.id);
+
+  it('a facet whose answer another list already brought takes its next answer instead of nothing', () => {
+    const budget = { hits: [h('call', 'calls:1'), h('mail', 'emails:2')], quota: 2 };
+    // The call answers the vendor question too; the note is the vendor question's own spare answer.
+    const vendors = { hits: [h('call', 'calls:1'), h('note', 'notes:3')], quota: 1 };
+    const query = { hits: [h('q1', 'emails:9'), h('call', 'calls:1')], quota: 12 };
+    expect(ids(fillSlots([budget, vendors, query]))).toEqual(['call', 'note', 'q1', 'mail']);
+    // Before: the vendor question's one slot was the call, already there, and the note never came in.
+  });
+
+  it('another chunk of a source already in the context uses no slot; refused hits are passed over', () => {
+    const facet = { hits: [h('c1', 'calls:1'), h('c2', 'calls:1'), h('t', 'calls:7'), h('n', 'notes:4')], quota: 2 };
+    const out = fillSlots([facet], { accept: (x) => x.chunk.sourceId !== 'calls:7' });
+    expect(ids(out)).toEqual(['c1', 'c2', 'n']);
   });
 });
