@@ -26,6 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { API_NODE_FLAGS } from '../src/runtime/api-node-flags.ts';
 import { freePort } from '../src/runtime/free-port.ts';
 import { SERVE_CHILD_ENV } from '../src/runtime/worker-process.ts';
 import { signV3 } from '../src/webhooks/verify-signature.ts';
@@ -378,9 +379,9 @@ async function startChild(mode: Mode, targetEnv: NodeJS.ProcessEnv): Promise<Chi
   // Only the BullMQ target uses Redis: a REDIS_URL of the shell running the bench must not reach the others.
   const { REDIS_URL: _redis, REDIS_PREFIX: _prefix, ...inherited } = process.env;
   const env = { ...inherited, ...targetEnv };
-  // Children log as `serve` does (request logs at info) into a file; BENCH_NODE_FLAGS passes node flags
-  // (e.g. `--cpu-prof`) to them.
-  const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  // Children log as `serve` does (request logs at info) into a file, and run with the V8 flags the product starts
+  // its API process with (API_NODE_FLAGS); BENCH_NODE_FLAGS passes more node flags (e.g. `--cpu-prof`, `--trace-gc`).
+  const flags = [...API_NODE_FLAGS, ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
   const logFile = path.join(os.tmpdir(), `hsai-bench-webhooks-${mode}.log`);
   const log = fs.openSync(logFile, 'w');
   const proc = track(fork(new URL(import.meta.url).pathname, ['--server', mode], {
