@@ -175,8 +175,15 @@ function present(records: Map<string, HubSpotObject>, ids: string[]): HubSpotObj
   return ids.map((id) => records.get(id)).filter((o): o is HubSpotObject => o !== undefined);
 }
 
+/**
+ * Ids in HubSpot's numeric order, as `a.localeCompare(b, 'en', { numeric: true })` orders them (which ECMA-402
+ * defines as a new Collator with these arguments per call): one Collator built once, about 20x cheaper per
+ * comparison. A backfill sorts every account's engagements on the main thread with it (tens of thousands).
+ */
+export const compareIdsNumeric = new Intl.Collator('en', { numeric: true }).compare;
+
 /** The order a history's engagements are in. */
 export function byTypeThenId(a: Engagement, b: Engagement): number {
   if (a.type !== b.type) return ENGAGEMENT_TYPES.indexOf(a.type) - ENGAGEMENT_TYPES.indexOf(b.type);
-  return a.object.id.localeCompare(b.object.id, 'en', { numeric: true });
+  return compareIdsNumeric(a.object.id, b.object.id);
 }

@@ -1,5 +1,5 @@
 import { RECORD_TYPES, type AccountHistory, type Engagement, type HubSpotObject, type RecordType } from '../core/objects.ts';
-import { byTypeThenId } from '../hubspot/account-histories.ts';
+import { byTypeThenId, compareIdsNumeric } from '../hubspot/account-histories.ts';
 
 /**
  * One changed source applied to an account's indexed snapshot, giving the history a full read would return now
@@ -42,7 +42,7 @@ export function withRecord(history: AccountHistory, type: RecordType, record: Hu
   }
 }
 
-const byNumericId = (a: HubSpotObject, b: HubSpotObject) => a.id.localeCompare(b.id, 'en', { numeric: true });
+const byNumericId = (a: HubSpotObject, b: HubSpotObject) => compareIdsNumeric(a.id, b.id);
 
 /** The account's own records, as `type:id` (the sources its engagements roll up through). */
 export function ownRecords(history: AccountHistory): Set<string> {
