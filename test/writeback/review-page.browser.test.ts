@@ -283,6 +283,27 @@ const ARTIFACTS = path.resolve('test-artifacts');
     await shot('review-history-unchanged.png');
   });
 
+  it('fits a phone screen: no sideways scrolling on the queue or the dashboard at 390 px', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      const overflow = () => page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+      await page.goto(`${base}/review`);
+      // A waiting suggestion, with its reject box and the score's drivers: the widest card the queue shows.
+      await card(ids.score!).locator('.reject-box').waitFor();
+      expect(await overflow()).toBe(0);
+      await shot('review-narrow.png');
+      await page.goto(`${base}/review/dashboard`);
+      await page.locator('section.chart[data-chart="cost"] svg').waitFor();
+      expect(await overflow()).toBe(0);
+      // Two figures a row, not one tall card each.
+      const stats = page.locator('#numbers .stat');
+      expect((await stats.nth(0).boundingBox())?.y).toBe((await stats.nth(1).boundingBox())?.y);
+      await shot('dashboard-narrow.png');
+    } finally {
+      await page.setViewportSize({ width: 1320, height: 1000 });
+    }
+  });
+
   it('serves /docs over plain HTTP on the same host, and never writes the token to the access log', async () => {
     await page.goto(`${base}/docs`);
     await page.locator('.swagger-ui .info .title', { hasText: 'hubspot-ai' }).waitFor();
