@@ -88,7 +88,8 @@ describe('deployment files', () => {
     expect(final).not.toMatch(/apt-get install|g\+\+|\bmake\b|python3|\btsx\b|tsconfig/);
     expect(final).toMatch(/^USER node$/m);
     expect(final).toMatch(/^HEALTHCHECK .*dist\/healthcheck\.js/m);
-    expect(final).toMatch(/^ENTRYPOINT \["node", "dist\/main\.js"\]$/m);
+    // node, the API process's V8 flags (test/build/api-node-flags.test.ts checks which), then the compiled entry.
+    expect(final).toMatch(/^ENTRYPOINT \["node", ("--[\w-]+=\d+", )*"dist\/main\.js"\]$/m);
     expect(final).toMatch(/COPY --from=build \/app\/dist/);
     const build = lines.slice(stages[0]!.i, stages.at(-1)!.i).join('\n');
     expect(build).toMatch(/npm run build/);
