@@ -20,12 +20,15 @@ import type { ClassifiedEvent } from './classify-event.ts';
  */
 export const OWN_WRITE_TTL_SECONDS = 6 * 3600; // webhooks retry for hours; an echo can arrive that late
 /**
- * How long a create stays "in flight" for its type in the portal: longer than the writer's create can take
- * (three tries, each up to the gateway's timeout, with backoff). After HubSpot's answer the id is recorded, so
- * the window only matters for events handled before that answer; it is not cleared (another create may be in
- * flight), which costs nothing: those events are checked with the read their ingest makes anyway.
+ * How long a create stays "in flight" for its type in the portal at most: longer than the writer's create can
+ * take (three tries, each up to the gateway's timeout, with backoff). Each create holds a slot of its own
+ * (`CREATE_SLOTS` per type, so concurrent creates never clear each other's) and gives it back when HubSpot has
+ * answered with the id, or refused the create: only then is a person's note on that type again plainly theirs.
+ * A create whose fate is unknown (a 5xx or timeout on its last try: it may have landed) keeps its slot until this
+ * expires. More creates in flight than slots share one key that is never given back (it only expires).
  */
 export const CREATE_IN_FLIGHT_SECONDS = 300;
+export const CREATE_SLOTS = 8;
 const MAX_VALUES_PER_PROPERTY = 8;
 
 /** The record types the product creates (AI notes and tasks, owner tasks). */
@@ -39,6 +42,12 @@ export interface OwnWrite {
   /** The property written; omit for a record the product created (a note, a task): every event on it is ours. */
   property?: string;
   value?: string | null;
+  /**
+   * A create in flight (`objectId` omitted): its token, so that it can give its window back; with `createDone`,
+   * the create has an answer (the id, given too, or a refusal) and its window closes.
+   */
+  createToken?: string;
+  createDone?: boolean;
 }
 
 function ownWriteKey(w: { portalId: string | number; objectType: ObjectType; objectId: string | number; property?: string }): string {
@@ -60,10 +69,19 @@ function valueHash(value: string | null | undefined): string {
 const touchedKey = (w: { portalId: string | number; objectType: ObjectType; objectId: string | number }) => ownWriteKey({ ...w, property: '~touched' });
 
 const creatingKey = (w: { portalId: string | number; objectType: ObjectType }) => `events:own:${w.portalId}:${w.objectType}:~creating`;
+const creatingSlots = (w: { portalId: string | number; objectType: ObjectType }) => Array.from({ length: CREATE_SLOTS }, (_, n) => `${creatingKey(w)}:${n}`);
 
 /** Remembers a write the product is about to make, so its webhook echo is recognised. */
 export async function recordOwnWrite(cache: KeyValueCache, write: OwnWrite): Promise<void> {
-  if (write.objectId === undefined) {
+  if (write.createDone && write.createToken) {
+    const slots = creatingSlots(write);
+    const held = await cache.getMany(slots);
+    for (const [i, v] of held.entries()) if (v?.toString('utf8') === write.createToken) await cache.delete(slots[i]!);
+    if (write.objectId === undefined) return;
+  } else if (write.objectId === undefined) {
+    if (write.createToken) {
+      for (const slot of creatingSlots(write)) if (await cache.setIfAbsent(slot, Buffer.from(write.createToken), CREATE_IN_FLIGHT_SECONDS)) return;
+    }
     await cache.set(creatingKey(write), Buffer.from(String(Date.now())), CREATE_IN_FLIGHT_SECONDS);
     return;
   }
@@ -110,8 +128,9 @@ export async function echoStates(cache: KeyValueCache, items: ReadonlyArray<{ c:
     return [ownWriteKey(base), propertyEvent ? ownWriteKey({ ...base, property: e.propertyName }) : touchedKey(base)];
   });
   const creating = [...new Set(items.filter(({ c }) => CREATED_TYPES.has(c.objectType)).map(({ c }) => creatingKey(c)))];
-  const values = await cache.getMany([...keys, ...creating]);
-  const inFlight = new Set(creating.filter((_, i) => values[keys.length + i]));
+  const windows = creating.flatMap((key) => [key, ...Array.from({ length: CREATE_SLOTS }, (_, n) => `${key}:${n}`)]);
+  const values = await cache.getMany([...keys, ...windows]);
+  const inFlight = new Set(creating.filter((_, i) => values.slice(keys.length + i * (CREATE_SLOTS + 1), keys.length + (i + 1) * (CREATE_SLOTS + 1)).some((v) => v)));
   return items.map(({ c, e }, i) => {
     if (ours(c, e, values[2 * i] ?? null, values[2 * i + 1] ?? null, appId)) return 'ours';
     return inFlight.has(creatingKey(c)) ? 'maybe' : 'theirs';

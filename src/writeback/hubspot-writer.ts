@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ObjectType, RecordType } from '../core/objects.ts';
 import { ASSOCIATION_TYPE_IDS } from '../core/objects.ts';
 import type { Proposal } from '../core/proposal.ts';
@@ -24,6 +25,9 @@ export interface OwnWrite {
   objectId?: string;
   property?: string;
   value?: string | null;
+  /** A create in flight: its token; `createDone` when HubSpot answered it (with the id, or a refusal). */
+  createToken?: string;
+  createDone?: boolean;
 }
 
 export interface PropertyWrite {
@@ -99,19 +103,23 @@ export class HubSpotWriter {
       associationTypeId: ASSOCIATION_TYPE_IDS[kind][t.objectType],
     }));
     // Announced before the create: HubSpot may deliver the new record's webhook before it answers with the id.
-    await this.onOwnWrite({ portalId: await this.portalId(), objectType: kind });
+    const portalId = await this.portalId();
+    const createToken = randomUUID();
+    await this.onOwnWrite({ portalId, objectType: kind, createToken });
     for (let attempt = 0; ; attempt++) {
       try {
         const created = await this.gateway.create(kind, properties, associations);
-        await this.onOwnWrite({ portalId: await this.portalId(), objectType: kind, objectId: created.id });
+        await this.onOwnWrite({ portalId, objectType: kind, objectId: created.id, createToken, createDone: true });
         return { id: created.id, reused: false, properties: created.properties };
       } catch (err) {
         // A 5xx or a timeout may hide a create that HubSpot made: look for it before trying again, so a retried
         // write never leaves a second note. Other errors (4xx: the request itself is wrong) are the caller's.
+        if (!(err instanceof HubSpotTransientError)) await this.onOwnWrite({ portalId, objectType: kind, createToken, createDone: true });
+        // The last transient failure keeps the window open (until it expires): the note may still have landed.
         if (!(err instanceof HubSpotTransientError) || attempt + 1 >= CREATE_TRIES) throw err;
         const landed = await this.findByMarker(kind, target, p.target.objectId, p.id);
         if (landed) {
-          await this.onOwnWrite({ portalId: await this.portalId(), objectType: kind, objectId: landed });
+          await this.onOwnWrite({ portalId, objectType: kind, objectId: landed, createToken, createDone: true });
           return { id: landed, reused: true, properties: {} };
         }
         await new Promise((r) => setTimeout(r, retryDelayMs(err, attempt, 10_000, DEFAULT_BACKOFF)));
@@ -150,11 +158,17 @@ export class HubSpotWriter {
   async createTask(properties: Record<string, string>, target: { objectType: RecordType; objectId: string }): Promise<string> {
     // Marked like every engagement the product writes, so the indexer never takes it for the account's history.
     if (await this.hasAiFlag('tasks')) properties = { ...properties, [AI_ENGAGEMENT_PROPERTY.name]: 'true' };
-    await this.onOwnWrite({ portalId: await this.portalId(), objectType: 'tasks' });
-    const created = await this.gateway.create('tasks', properties, [
-      { toObjectType: target.objectType, toObjectId: target.objectId, associationTypeId: ASSOCIATION_TYPE_IDS.tasks[target.objectType] },
-    ]);
-    await this.onOwnWrite({ portalId: await this.portalId(), objectType: 'tasks', objectId: created.id });
+    const portalId = await this.portalId();
+    const createToken = randomUUID();
+    await this.onOwnWrite({ portalId, objectType: 'tasks', createToken });
+    const created = await this.gateway
+      .create('tasks', properties, [{ toObjectType: target.objectType, toObjectId: target.objectId, associationTypeId: ASSOCIATION_TYPE_IDS.tasks[target.objectType] }])
+      .catch(async (err: unknown) => {
+        // Refused (4xx): nothing was made, the window closes; a 5xx or timeout may hide a task, so it stays open.
+        if (!(err instanceof HubSpotTransientError)) await this.onOwnWrite({ portalId, objectType: 'tasks', createToken, createDone: true });
+        throw err;
+      });
+    await this.onOwnWrite({ portalId, objectType: 'tasks', objectId: created.id, createToken, createDone: true });
     return created.id;
   }
 

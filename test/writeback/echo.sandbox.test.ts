@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCache } from '../../src/cache/create-cache.ts';
 import type { KeyValueCache } from '../../src/cache/kv.ts';
 import { classifyEvent } from '../../src/events/classify-event.ts';
-import { isEcho, recordOwnWrite } from '../../src/events/echo.ts';
+import { echoStates, isEcho, recordOwnWrite } from '../../src/events/echo.ts';
 import { createIngestHandlers } from '../../src/events/ingest-jobs.ts';
 import { processBatch } from '../../src/events/process-batch.ts';
 import { DEFAULT_ROUTING } from '../../src/events/routing.ts';
@@ -149,6 +149,17 @@ describe('own writes are recognisable in webhooks', () => {
       // Reconciled with the id: a later event on our note is an echo outright.
       expect(await isEcho(cache, classifyEvent(ourCreation[0]!)!, ourCreation[0]!, undefined)).toBe(true);
       expect(await writeback.audit({ runId, event: 'applied' })).toHaveLength(1);
+
+      // HubSpot answered: the create's window is closed, so a person's note made now is plainly theirs (it was
+      // 'maybe' for the window's whole 300 s before), while our note stays ours.
+      received.length = 0;
+      const later = await fetch(`${h.sandbox.url}/_sandbox/simulate/note`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ companyId: company, text: 'Asked for the invoice again.' }) });
+      const laterNote = ((await later.json()) as { ids: { notes: string[] } }).ids.notes[0]!;
+      await h.sandbox.flushWebhooks();
+      const laterCreation = received.filter(isNoteCreation);
+      expect(laterCreation.map((e) => String(e.objectId))).toEqual([laterNote]);
+      const items = [...ourCreation, ...laterCreation].map((e) => ({ c: classifyEvent(e)!, e }));
+      expect(await echoStates(cache, items, undefined)).toEqual(['ours', 'theirs']);
     } finally {
       release();
       await submitting.catch(() => undefined);

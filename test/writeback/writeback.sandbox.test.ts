@@ -197,12 +197,22 @@ describe('write-back against the sandbox', () => {
       expect(await aiNotes('companies', companies[9]!, p.id)).toHaveLength(1);
     });
 
+    /** The create windows announced since `from`: each token and whether it was closed (HubSpot answered or refused). */
+    const createWindows = (from: number) => {
+      const windows = new Map<string, boolean>();
+      for (const w of h.ownWrites.slice(from)) if (w.createToken) windows.set(w.createToken, windows.get(w.createToken) === true || w.createDone === true);
+      return [...windows.values()];
+    };
+
     it('that keeps failing is left for the job to retry (retryable, intent kept), and the retry writes it once', async () => {
       fail(503, 50);
       const p = note('run-5xx-down', companies[10]!);
+      const from = h.ownWrites.length;
       const [r] = await h.writeback.submit([p], trace('run-5xx-down'));
       fail(503, 0);
       expect(r).toMatchObject({ status: 'failed', retryable: true });
+      // The note may have landed unseen: its create stays announced as ours (until the window expires).
+      expect(createWindows(from)).toEqual([false]);
       const failed = (await h.writeback.audit({ proposalId: p.id, event: 'failed' }))[0]!;
       expect(failed.detail).toContain('the job tries again');
       expect(await aiNotes('companies', companies[10]!, p.id)).toEqual([]);
@@ -246,8 +256,11 @@ describe('write-back against the sandbox', () => {
     it('refused with a 4xx fails for good, and says so', async () => {
       fail(400, 1);
       const p = note('run-4xx', companies[11]!);
+      const from = h.ownWrites.length;
       const [r] = await h.writeback.submit([p], trace('run-4xx'));
       expect(r!.status).toBe('failed');
+      // Refused: nothing was made, so the create's window closes at once.
+      expect(createWindows(from)).toEqual([true]);
       expect(r!.retryable).toBeUndefined();
       expect((await h.writeback.audit({ proposalId: p.id, event: 'failed' }))[0]!.detail).toBe('HubSpot refused the write');
       expect(await aiNotes('companies', companies[11]!, p.id)).toEqual([]);
