@@ -165,14 +165,8 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
         `; ${e.overwrites} value(s) already there replaced`, '  ')) out(l);
     }
     out();
-    out('Where to look next:');
-    out(`  Review page:       ${apiUrl}/review  (sign in with the token ${reviewerToken})`);
-    out(`  Dashboard:         ${apiUrl}/review/dashboard`);
-    out(`  API docs:          ${apiUrl}/docs`);
     const first = events.find((e) => !e.accountId.startsWith('contact:'))?.accountId ?? truth.companies[0]?.id ?? '1';
-    out(`  Similar accounts:  curl -H 'Authorization: Bearer ${adminToken}' '${apiUrl}/v1/accounts/${first}/similar?limit=5'`);
-    out(`  Context search:    curl -H 'Authorization: Bearer ${adminToken}' '${apiUrl}/v1/accounts/${first}/context?q=next%20steps'`);
-    out(`  Audit log:         DATA_DIR=${dataDir} npx hubspot-ai audit --since ${simStart}`);
+    for (const l of whereToLook({ apiUrl, reviewerToken, adminToken, accountId: first, since: simStart, serving: !opts.exit })) out(l);
     out(`Finished in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
 
     const problems = [
@@ -377,6 +371,32 @@ async function buildReport(c: Container, events: SimulatedEvent[], since: string
     duplicates: [...notesPerRun.values()].reduce((a, n) => a + Math.max(0, n - 1), 0),
   };
   return { sections, applied, appliedNotes, replyDraft, review, unchanged, rejected, held, failedJobs, decided: decided.length, notes, scores, enrichment };
+}
+
+/**
+ * The report's last words: where to look, each thing on its own lines within 80 columns but for the copyable curl
+ * commands. Everything goes through the API the demo serves (the CLI's \`audit\` would need the demo's sandbox
+ * portal, on a port of its own); after --exit nothing is served, so it says how to keep it up instead.
+ */
+export function whereToLook(o: { apiUrl: string; reviewerToken: string; adminToken: string; accountId: string; since: string; serving: boolean }): string[] {
+  if (!o.serving) {
+    return [
+      'Run `npx hubspot-ai demo` without --exit to keep the service up and look',
+      'around: the review page, the dashboard, the API docs and the API itself.',
+    ];
+  }
+  const curl = (path: string) => `    curl -H 'Authorization: Bearer ${o.adminToken}' '${o.apiUrl}${path}'`;
+  return [
+    'Where to look next (open while the demo runs):',
+    `  Review page       ${o.apiUrl}/review`,
+    `                    sign in with the token ${o.reviewerToken}`,
+    `  Dashboard         ${o.apiUrl}/review/dashboard`,
+    `  API docs          ${o.apiUrl}/docs`,
+    '  Similar accounts, context search and the audit log of this run:',
+    curl(`/v1/accounts/${o.accountId}/similar?limit=5`),
+    curl(`/v1/accounts/${o.accountId}/context?q=next%20steps`),
+    curl(`/v1/audit?since=${encodeURIComponent(o.since)}`),
+  ];
 }
 
 /** Wrapped to 80 columns: the first line after `first`, the rest after `rest`. */

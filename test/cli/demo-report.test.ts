@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decisionLabel } from '../../src/cli/demo.ts';
+import { decisionLabel, whereToLook } from '../../src/cli/demo.ts';
 import { isUnchanged } from '../../src/writeback/decide.ts';
 
 /** The demo's report names what became of each proposal; a write that would change nothing is not a refusal. */
@@ -20,5 +20,19 @@ describe('demo report labels', () => {
     expect(isUnchanged('review', ['no_change: x'])).toBe(false);
     expect(isUnchanged('reject', ['no_change: x'])).toBe(true);
     expect(isUnchanged('reject', ['invalid_value: x', 'no_change: x'])).toBe(false);
+  });
+
+  it('points at what the demo serves, through the API, within 80 columns but for the copyable commands; after --exit at how to keep it up', () => {
+    const o = { apiUrl: 'http://127.0.0.1:3000', reviewerToken: 'demo-reviewer-0123456789abcdef', adminToken: 'demo-admin-0123456789abcdef', accountId: '17', since: '2026-12-01T06:18:21.668Z' };
+    const lines = whereToLook({ ...o, serving: true });
+    expect(lines.filter((l) => !l.trimStart().startsWith('curl ') && l.length > 80)).toEqual([]);
+    expect(lines).toContain('  Review page       http://127.0.0.1:3000/review');
+    expect(lines.join('\n')).toContain('sign in with the token demo-reviewer-0123456789abcdef');
+    // The audit log of the run comes from the API: the CLI's audit command would need the demo's own sandbox portal.
+    expect(lines).toContain("    curl -H 'Authorization: Bearer demo-admin-0123456789abcdef' 'http://127.0.0.1:3000/v1/audit?since=2026-12-01T06%3A18%3A21.668Z'");
+    expect(lines.join('\n')).not.toContain('npx hubspot-ai audit');
+    const after = whereToLook({ ...o, serving: false }).join('\n');
+    expect(after).not.toContain('http://');
+    expect(after).toContain('without --exit');
   });
 });
