@@ -116,7 +116,7 @@ class TerminalProgress implements ProgressReporter {
       records: s.records,
       recordsPerSecond,
       // While paging continues more accounts will appear: the ETA can only grow.
-      etaText: `${s.pagingDone ? '' : '≥'}${formatDuration(etaSeconds)}`,
+      etaText: etaSeconds === null ? '?' : `${s.pagingDone ? '' : '≥'}${formatDuration(etaSeconds)}`,
       http429: s.http429,
     });
   }

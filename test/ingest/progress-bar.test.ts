@@ -46,4 +46,11 @@ describe('backfill progress bar on a terminal', () => {
     expect(progressLine({ ...figures, http429: 3 }, 120)).toMatch(/ETA 6s, 3 × 429$/);
     expect(progressLine({ ...figures, accountsDone: 0, accountsTotal: 0 }, 80)).toMatch(/^\[░+\] 0\/0 accounts/);
   });
+
+  it('shows an unknown ETA as "?", not as a lower bound of it', () => {
+    const t = terminal(80);
+    const progress = createProgressReporter({ stream: t.stream, tty: true });
+    progress.update({ accountsDone: 0, accountsKnown: 80, pagingDone: false, records: 0, http429: 0, elapsedMs: 500 });
+    expect(t.lastLine()).toMatch(/ETA \?$/);
+  });
 });
