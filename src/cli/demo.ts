@@ -152,7 +152,8 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
       for (const l of section.lines) out(l);
     }
     out();
-    for (const l of wrap(`Totals: ${report.applied} applied, ${report.review} waiting for review, ${report.unchanged} unchanged, ${report.rejected} rejected` +
+    for (const l of wrap(`Totals: ${report.applied} applied (with each run's ai_last_run and ai_model stamps), ${report.review} waiting for review, ` +
+      `${report.unchanged} unchanged, ${report.rejected} rejected` +
       `${report.failedJobs ? `, ${report.failedJobs} failed jobs (hubspot-ai jobs dead)` : ''}`, '  ')) out(l);
     for (const l of wrap(`AI notes: ${report.notes.notes} written, one per event and agent, each on every relevant record` +
       (report.notes.duplicates ? `; ${report.notes.duplicates} DUPLICATE(S)` : '; no duplicates'), '  ')) out(l);
@@ -338,14 +339,14 @@ async function buildReport(c: Container, events: SimulatedEvent[], since: string
       const run = `${d.agent}:${d.runId}`;
       notesPerRun.set(run, (notesPerRun.get(run) ?? 0) + 1);
     }
-    if (d.agent === 'lead_score' && d.kind === 'property' && !['ai_last_run', 'ai_model'].includes(d.field ?? '')) {
+    if (d.agent === 'lead_score' && d.kind === 'property' && !isBookkeeping(d.field)) {
       const unvalidated = d.reasons.some((r) => r.startsWith('model_unvalidated'));
       if (wasApplied) scores.applied++;
       if (outcome === 'review') scores.review++;
       if (unvalidated) scores.unvalidated++;
       if (unvalidated && wasApplied) scores.appliedUnvalidated++;
     }
-    if (d.agent === 'enrichment' && d.kind === 'property' && !['ai_last_run', 'ai_model'].includes(d.field ?? '')) {
+    if (d.agent === 'enrichment' && d.kind === 'property' && !isBookkeeping(d.field)) {
       enrichment.proposed++;
       if (wasApplied) enrichment.applied++;
       if (outcome === 'review') enrichment.review++;
@@ -353,6 +354,8 @@ async function buildReport(c: Container, events: SimulatedEvent[], since: string
       // The field's value when the agent looked: enrichment fills empty fields only.
       if (wasApplied && (list.find((e) => e.previousValue != null)?.previousValue ?? '').trim() !== '') enrichment.overwrites++;
     }
+    // Every run stamps when and with which model: counted in the totals, not listed one by one among the results.
+    if (d.kind === 'property' && isBookkeeping(d.field) && (wasApplied || isUnchanged(outcome, d.reasons))) continue;
     const what = d.kind === 'property' ? `${d.field} = ${trim(oneLine(d.proposedValue), 40)}` : `${d.kind}: ${trim(oneLine(d.proposedValue), 50)}`;
     const block = [
       ...wrap(`[${d.agent}] ${d.objectType}:${d.objectId} ${what}`, '      ', '    '),
@@ -402,6 +405,11 @@ export function whereToLook(o: { apiUrl: string; reviewerToken: string; adminTok
 /** Wrapped to 80 columns: the first line after `first`, the rest after `rest`. */
 function wrap(text: string, rest: string, first = ''): string[] {
   return wrapWords(text, { first, rest });
+}
+
+/** The properties every run stamps (when, which model): not results worth a reader's attention once applied. */
+export function isBookkeeping(field: string | null | undefined): boolean {
+  return field === 'ai_last_run' || field === 'ai_model';
 }
 
 /** How the demo's report names what became of a proposal (a no-op write is "UNCHANGED", not a refusal). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decisionLabel, whereToLook } from '../../src/cli/demo.ts';
+import { decisionLabel, isBookkeeping, whereToLook } from '../../src/cli/demo.ts';
 import { isUnchanged } from '../../src/writeback/decide.ts';
 
 /** The demo's report names what became of each proposal; a write that would change nothing is not a refusal. */
@@ -34,5 +34,10 @@ describe('demo report labels', () => {
     const after = whereToLook({ ...o, serving: false }).join('\n');
     expect(after).not.toContain('http://');
     expect(after).toContain('without --exit');
+  });
+
+  it("leaves each run's ai_last_run and ai_model stamps out of the listed results, and nothing else", () => {
+    expect(['ai_last_run', 'ai_model'].filter(isBookkeeping)).toEqual(['ai_last_run', 'ai_model']);
+    expect(['ai_summary', 'ai_lead_score', 'ai_next_steps', 'hs_lead_status', 'industry', null, undefined].some(isBookkeeping)).toBe(false);
   });
 });
