@@ -55,7 +55,9 @@ export function stackedColumns(opts: { title: string; labels: string[]; series: 
   const plotW = width - left - right;
   const plotH = height - top - bottom;
   const totals = opts.labels.map((_, i) => opts.series.reduce((s, x) => s + (x.values[i] ?? 0), 0));
-  const max = niceMax(Math.max(0, ...totals));
+  // Counts and tokens are whole numbers: a top divisible by the 4 grid steps keeps every tick whole (not 6.25).
+  const top0 = niceMax(Math.max(0, ...totals));
+  const max = opts.unit === '$' ? top0 : Math.ceil(top0 / 4) * 4;
   const step = plotW / Math.max(1, opts.labels.length);
   const barW = Math.max(4, Math.min(36, step * 0.7));
   const parts: string[] = [];

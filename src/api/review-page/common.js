@@ -106,6 +106,7 @@ export const AGENT_LABEL = {
   lead_score: 'Lead score',
   reply_draft: 'Reply draft',
   account_summary: 'Account summary',
+  enrichment: 'Enrichment',
 };
 
 const FIELD_LABEL = {

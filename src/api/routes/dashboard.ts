@@ -12,7 +12,7 @@ import { toApiError } from './reviews.ts';
  */
 
 const AGENT_COLORS: Record<string, string> = { call_summary: '#0091ae', lead_score: '#ff7a59', reply_draft: '#6a78d1', account_summary: '#00a38d' };
-const AGENT_LABELS: Record<string, string> = { call_summary: 'Call summary', lead_score: 'Lead score', reply_draft: 'Reply draft', account_summary: 'Account summary' };
+const AGENT_LABELS: Record<string, string> = { call_summary: 'Call summary', lead_score: 'Lead score', reply_draft: 'Reply draft', account_summary: 'Account summary', enrichment: 'Enrichment' };
 const label = (agent: string) => AGENT_LABELS[agent] ?? agent;
 const shortDay = (iso: string) => new Date(`${iso}T00:00:00Z`).toLocaleDateString('en', { month: 'short', day: 'numeric', timeZone: 'UTC' });
 
