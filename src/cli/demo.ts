@@ -131,7 +131,8 @@ export async function demoCommand(opts: DemoOptions): Promise<number> {
     for (const e of events) out(`  • ${e.label}: ${e.what}`);
 
     step('Waiting for webhooks, ingest and generation jobs');
-    await settle(c, sandbox);
+    await settle(c, sandbox, process.stdout.isTTY ? (l) => process.stdout.write(`\r${l}\x1b[K`) : () => undefined);
+    if (process.stdout.isTTY) out();
 
     const enriched = await enrichOne(apiUrl, adminToken, truth);
     if (enriched) {
@@ -273,7 +274,7 @@ async function enrichOne(apiUrl: string, adminToken: string, truth: { enrichment
  * Waits until the sandbox has delivered every webhook and the queue is empty, twice in a row. The deadline is
  * 100 s without progress (a job finishing counts): a busy machine is slow, not stuck; at most 15 minutes.
  */
-async function settle(c: Container, sandbox: { flushWebhooks(): Promise<void> }): Promise<void> {
+async function settle(c: Container, sandbox: { flushWebhooks(): Promise<void> }, show: (line: string) => void): Promise<void> {
   const queue = await c.queue();
   const cap = Date.now() + 15 * 60_000;
   let deadline = Date.now() + 100_000;
@@ -284,6 +285,8 @@ async function settle(c: Container, sandbox: { flushWebhooks(): Promise<void> })
     const s = await queue.stats();
     const pending = s.total.waiting + s.total.active + s.total.delayed;
     quiet = pending === 0 ? quiet + 1 : 0;
+    // On a terminal the wait is visible: on a busy machine it can last a minute.
+    show(settleLine(s.total.completed, pending));
     if (s.total.completed !== done) {
       done = s.total.completed;
       deadline = Math.min(cap, Date.now() + 100_000);
@@ -405,6 +408,11 @@ export function whereToLook(o: { apiUrl: string; reviewerToken: string; adminTok
 /** Wrapped to 80 columns: the first line after `first`, the rest after `rest`. */
 function wrap(text: string, rest: string, first = ''): string[] {
   return wrapWords(text, { first, rest });
+}
+
+/** The demo's one-line status while it waits for the simulated day's jobs. */
+export function settleLine(completed: number, pending: number): string {
+  return `  ${completed} job${completed === 1 ? '' : 's'} done, ${pending === 0 ? 'none' : pending} waiting or running`;
 }
 
 /** The properties every run stamps (when, which model): not results worth a reader's attention once applied. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decisionLabel, isBookkeeping, whereToLook } from '../../src/cli/demo.ts';
+import { decisionLabel, isBookkeeping, settleLine, whereToLook } from '../../src/cli/demo.ts';
 import { isUnchanged } from '../../src/writeback/decide.ts';
 
 /** The demo's report names what became of each proposal; a write that would change nothing is not a refusal. */
@@ -39,5 +39,10 @@ describe('demo report labels', () => {
   it("leaves each run's ai_last_run and ai_model stamps out of the listed results, and nothing else", () => {
     expect(['ai_last_run', 'ai_model'].filter(isBookkeeping)).toEqual(['ai_last_run', 'ai_model']);
     expect(['ai_summary', 'ai_lead_score', 'ai_next_steps', 'hs_lead_status', 'industry', null, undefined].some(isBookkeeping)).toBe(false);
+  });
+
+  it('says while it waits how many jobs are done and how many are left', () => {
+    expect(settleLine(1, 3)).toBe('  1 job done, 3 waiting or running');
+    expect(settleLine(12, 0)).toBe('  12 jobs done, none waiting or running');
   });
 });
