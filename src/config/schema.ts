@@ -19,7 +19,11 @@ const bool = z
     return z.NEVER;
   });
 
-const url = (what: string) =>
+/**
+ * A URL, optionally of given schemes: `QDRANT_URL=ftp://x` parses as a URL but no client can use it, so an HTTP
+ * endpoint or a Redis URL says which schemes it takes at boot instead of failing at the first request.
+ */
+const url = (what: string, schemes?: readonly string[]) =>
   z
     .string()
     .trim()
@@ -30,10 +34,16 @@ const url = (what: string) =>
       } catch {
         return false;
       }
-    }, `must be a URL (${what})`);
+    }, `must be a URL (${what})`)
+    .refine(
+      (v) => !schemes || !URL.canParse(v) || schemes.includes(new URL(v).protocol.slice(0, -1)),
+      `must be a ${schemes?.join(' or ')} URL (${what})`,
+    );
 
-const optionalUrl = (what: string) =>
-  z.preprocess((v) => (v === '' ? undefined : v), url(what).optional());
+const optionalUrl = (what: string, schemes?: readonly string[]) =>
+  z.preprocess((v) => (v === '' ? undefined : v), url(what, schemes).optional());
+
+const HTTP = ['http', 'https'] as const;
 
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 
@@ -163,9 +173,9 @@ export const configSchema = z
     HUBSPOT_OAUTH_SCOPES: z.string().default(DEFAULT_OAUTH_SCOPES),
     HUBSPOT_OAUTH_OPTIONAL_SCOPES: z.string().default(''),
     /** This service's callback as registered in the app; default WEBHOOK_PUBLIC_URL (or http://HOST:PORT) + /oauth/callback. */
-    HUBSPOT_OAUTH_REDIRECT_URL: optionalUrl('this service\'s OAuth callback, e.g. https://ai.example.com/oauth/callback'),
+    HUBSPOT_OAUTH_REDIRECT_URL: optionalUrl('this service\'s OAuth callback, e.g. https://ai.example.com/oauth/callback', HTTP),
     /** Default https://app.hubspot.com/oauth/authorize, or the sandbox's /oauth/authorize. */
-    HUBSPOT_OAUTH_AUTHORIZE_URL: optionalUrl('HubSpot\'s authorize page'),
+    HUBSPOT_OAUTH_AUTHORIZE_URL: optionalUrl('HubSpot\'s authorize page', HTTP),
     /** OAuth mode: the installed portal this deployment serves (default: the only one installed). */
     HUBSPOT_PORTAL_ID: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^[1-9]\d*$/, 'must be a HubSpot portal id (digits)').optional()),
     /** 32 random bytes (hex or base64) sealing OAuth tokens at rest; also from TOKEN_ENCRYPTION_KEY_FILE. */
@@ -181,7 +191,7 @@ export const configSchema = z
       .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
       .pipe(z.array(z.enum(['v1', 'v2', 'v3'])).min(1)),
     /** Public URL HubSpot calls (used to rebuild the signed URI behind a proxy); default: the request's own. */
-    WEBHOOK_PUBLIC_URL: optionalUrl('the public base URL of this service'),
+    WEBHOOK_PUBLIC_URL: optionalUrl('the public base URL of this service', HTTP),
     WEBHOOK_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
     /** How long a workflow action request waits for its result before answering BLOCK (completed by callback). */
     WORKFLOW_ACTION_WAIT_MS: z.coerce.number().int().min(0).max(20_000).default(3_000),
@@ -189,7 +199,7 @@ export const configSchema = z
     ROUTING_FILE: optionalString,
 
     OPENAI_API_KEY: optionalString,
-    OPENAI_BASE_URL: optionalUrl('an OpenAI-compatible API base, e.g. http://localhost:11434/v1'),
+    OPENAI_BASE_URL: optionalUrl('an OpenAI-compatible API base, e.g. http://localhost:11434/v1', HTTP),
     EMBEDDING_PROVIDER: z.enum(['offline', 'openai']).optional(),
     EMBEDDING_MODEL: optionalString,
     EMBEDDING_DIMENSIONS: z.coerce.number().int().min(8).max(4096).optional(),
@@ -211,7 +221,7 @@ export const configSchema = z
     /** Retries of a model call after the first attempt (429 honouring Retry-After, 5xx, timeouts). */
     LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
     AZURE_OPENAI_API_KEY: optionalString,
-    AZURE_OPENAI_ENDPOINT: optionalUrl('your Azure OpenAI resource, e.g. https://my-resource.openai.azure.com'),
+    AZURE_OPENAI_ENDPOINT: optionalUrl('your Azure OpenAI resource, e.g. https://my-resource.openai.azure.com', HTTP),
     AZURE_OPENAI_API_VERSION: z.string().default('2024-10-21'),
     /** Enrichment provider: a vendor API base URL (with ENRICHMENT_API_KEY), `sandbox` (the sandbox portal's), or unset (history only). */
     ENRICHMENT_URL: z.preprocess(
@@ -221,7 +231,7 @@ export const configSchema = z
     ENRICHMENT_API_KEY: optionalString,
     ENRICHMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
 
-    QDRANT_URL: optionalUrl('the Qdrant REST endpoint, e.g. http://qdrant:6333'),
+    QDRANT_URL: optionalUrl('the Qdrant REST endpoint, e.g. http://qdrant:6333', HTTP),
     /**
      * Embedded vector store: at start, `serve` and `worker` compile the query statements and read the SQLite file
      * into the OS page cache in the background (up to half the free memory), so the first queries after a restart
@@ -229,7 +239,7 @@ export const configSchema = z
      */
     VECTOR_PREWARM: bool.default(true),
     QDRANT_API_KEY: optionalString,
-    REDIS_URL: optionalUrl('a Redis URL, e.g. redis://localhost:6379'),
+    REDIS_URL: optionalUrl('a Redis URL, e.g. redis://localhost:6379', ['redis', 'rediss']),
     /** Prefix of our keys in Redis (queue and cache), so several deployments can share one Redis. */
     REDIS_PREFIX: z
       .string()
@@ -240,8 +250,8 @@ export const configSchema = z
     API_TOKENS: apiTokens,
     API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
     /** OpenTelemetry: traces are exported over OTLP/HTTP only when an endpoint is set (off by default). */
-    OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl('an OTLP/HTTP collector, e.g. http://otel-collector:4318'),
-    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl('an OTLP/HTTP traces endpoint, e.g. http://otel-collector:4318/v1/traces'),
+    OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl('an OTLP/HTTP collector, e.g. http://otel-collector:4318', HTTP),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl('an OTLP/HTTP traces endpoint, e.g. http://otel-collector:4318/v1/traces', HTTP),
     OTEL_SERVICE_NAME: z.string().min(1).default('hubspot-ai'),
     POLICY_FILE: optionalString,
     /** Many portals: `<dir>/<portalId>.yaml` is that portal's policy; portals without one use POLICY_FILE. */

@@ -66,6 +66,24 @@ describe('configuration', () => {
     expect((err as ConfigError).issues).toHaveLength(5);
   });
 
+  it('refuses a URL of a scheme its client cannot use, naming the schemes it takes', () => {
+    let err: unknown;
+    try {
+      loadConfig({ QDRANT_URL: 'ftp://qdrant:6333', REDIS_URL: 'http://localhost:6379', OPENAI_BASE_URL: 'file:///v1' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const msg = (err as ConfigError).message;
+    expect(msg).toMatch(/QDRANT_URL: must be a http or https URL/);
+    expect(msg).toMatch(/REDIS_URL: must be a redis or rediss URL/);
+    expect(msg).toMatch(/OPENAI_BASE_URL: must be a http or https URL/);
+    expect((err as ConfigError).issues).toHaveLength(3);
+    const ok = loadConfig({ QDRANT_URL: 'https://qdrant:6333', REDIS_URL: 'rediss://localhost:6380' });
+    expect(ok.QDRANT_URL).toBe('https://qdrant:6333');
+    expect(ok.REDIS_URL).toBe('rediss://localhost:6380');
+  });
+
   it("says each setting's rule in words with the value given, not zod's type vocabulary", () => {
     let err: unknown;
     try {
