@@ -69,7 +69,8 @@ function valueHash(value: string | null | undefined): string {
 const touchedKey = (w: { portalId: string | number; objectType: ObjectType; objectId: string | number }) => ownWriteKey({ ...w, property: '~touched' });
 
 const creatingKey = (w: { portalId: string | number; objectType: ObjectType }) => `events:own:${w.portalId}:${w.objectType}:~creating`;
-const creatingSlots = (w: { portalId: string | number; objectType: ObjectType }) => Array.from({ length: CREATE_SLOTS }, (_, n) => `${creatingKey(w)}:${n}`);
+const slotsOf = (key: string) => Array.from({ length: CREATE_SLOTS }, (_, n) => `${key}:${n}`);
+const creatingSlots = (w: { portalId: string | number; objectType: ObjectType }) => slotsOf(creatingKey(w));
 
 /** Remembers a write the product is about to make, so its webhook echo is recognised. */
 export async function recordOwnWrite(cache: KeyValueCache, write: OwnWrite): Promise<void> {
@@ -128,7 +129,7 @@ export async function echoStates(cache: KeyValueCache, items: ReadonlyArray<{ c:
     return [ownWriteKey(base), propertyEvent ? ownWriteKey({ ...base, property: e.propertyName }) : touchedKey(base)];
   });
   const creating = [...new Set(items.filter(({ c }) => CREATED_TYPES.has(c.objectType)).map(({ c }) => creatingKey(c)))];
-  const windows = creating.flatMap((key) => [key, ...Array.from({ length: CREATE_SLOTS }, (_, n) => `${key}:${n}`)]);
+  const windows = creating.flatMap((key) => [key, ...slotsOf(key)]);
   const values = await cache.getMany([...keys, ...windows]);
   const inFlight = new Set(creating.filter((_, i) => values.slice(keys.length + i * (CREATE_SLOTS + 1), keys.length + (i + 1) * (CREATE_SLOTS + 1)).some((v) => v)));
   return items.map(({ c, e }, i) => {
