@@ -88,7 +88,6 @@ function renderReview(r) {
   const link = r.record?.url
     ? el('a', { class: 'record', href: r.record.url, target: '_blank', rel: 'noopener noreferrer', title: 'Open in HubSpot' }, recordName, el('span', { class: 'ext', 'aria-hidden': 'true' }, ' ↗'))
     : el('span', { class: 'record' }, recordName);
-  const pct = Math.round(r.confidence * 100);
   node.append(
     el('div', { class: 'head' },
       el('input', { type: 'checkbox', class: 'pick', 'aria-label': `Select ${recordName}`, disabled: !pending, onchange: updateBulk }),
@@ -104,15 +103,14 @@ function renderReview(r) {
       ),
       el('span', { class: 'badge agent' }, AGENT_LABEL[r.agent] ?? r.agent),
       el('span', { class: 'what' }, r.kind === 'property' ? fieldLabel(r.field) : r.kind === 'note' ? 'New note' : 'New task'),
-      el('span', { class: 'confidence', title: 'How confident the AI is (a calibrated probability where the agent has one)' },
-        el('span', { class: 'bar' }, el('span', { class: `fill ${pct < 50 ? 'low' : pct < 75 ? 'mid' : 'high'}`, style: `width:${pct}%` })),
-        `${pct}% sure`),
+      renderConfidence(r),
     ),
   );
   node.append(renderValues(r));
   if (r.drivers?.length) node.append(renderDrivers(r.drivers));
   node.append(renderWhy(r));
   if (r.evidenceChunks?.length || r.evidence.length) node.append(renderEvidence(r));
+  node.append(renderTechnical(r));
   node.append(renderActions(r, pending));
   node.append(el('div', { class: 'history', hidden: true }));
   if (!pending && r.decidedBy) {
@@ -168,15 +166,56 @@ function renderDrivers(drivers) {
   return el('details', { class: 'drivers', open: true }, el('summary', {}, 'What drives this score'), el('ul', {}, rows));
 }
 
+/**
+ * What kind of figure the confidence is decides how it is shown (the API's confidenceView): a validated model's
+ * calibrated probability ("82% sure"), no figure for a model nobody validated ("Not validated: a person decides",
+ * never "0% sure"), or the share of free text backed by its sources ("90% backed by sources").
+ */
+function renderConfidence(r) {
+  const v = r.confidenceView ?? { kind: 'grounding', value: r.confidence, label: `${Math.round(r.confidence * 100)}% backed by sources`, explain: '' };
+  const box = el('span', { class: `confidence ${v.kind}`, title: v.explain, dataset: { kind: v.kind } });
+  if (v.value === null) {
+    box.append(el('span', { class: 'unvalidated-mark', 'aria-hidden': 'true' }, '?'), v.label);
+    return box;
+  }
+  const pct = Math.floor(v.value * 100 + 1e-9);
+  box.append(el('span', { class: 'bar' }, el('span', { class: `fill ${pct < 50 ? 'low' : pct < 75 ? 'mid' : 'high'}`, style: `width:${pct}%` })), v.label);
+  return box;
+}
+
 function renderWhy(r) {
   const list = el('ul', { class: 'reasons' });
-  for (const reason of r.reasonsExplained ?? r.reasons.map((x) => ({ code: x.split(':')[0], text: x, detail: '' }))) {
-    list.append(el('li', { title: `code: ${reason.code}` }, el('span', {}, reason.text), reason.detail ? el('span', { class: 'detail' }, ` ${reason.detail}`) : null));
+  const reasons = r.reasonsExplained ?? r.reasons.map((x) => ({ code: x.split(':')[0], text: x, detail: '' }));
+  for (const reason of reasons) {
+    if (reason.shown === false) continue;
+    list.append(el('li', { title: `code: ${reason.code}` }, el('span', {}, reason.text), reason.repDetail ? el('span', { class: 'detail' }, ` ${reason.repDetail}`) : null));
   }
+  const rationale = r.repRationale !== undefined ? r.repRationale : r.rationale;
   return el('details', { class: 'why', open: true },
-    el('summary', {}, 'Why a person decides'),
+    el('summary', {}, r.status === 'pending' ? 'Why a person decides' : 'Why it went to a person'),
     list,
-    r.rationale ? el('p', { class: 'rationale' }, el('strong', {}, 'The AI’s reasoning: '), r.rationale) : null,
+    rationale ? el('div', { class: 'rationale' }, el('strong', {}, 'The AI’s reasoning: '), ...rationaleLines(rationale)) : null,
+  );
+}
+
+function rationaleLines(text) {
+  const lines = text.split('\n');
+  return lines.length === 1 ? [text] : [el('ul', {}, lines.map((l) => el('li', {}, l)))];
+}
+
+/** The developer's record of the decision, collapsed: model, prompt, raw figures, reason codes, rationale as written. */
+function renderTechnical(r) {
+  const rows = [
+    ['Model', r.model],
+    ['Prompt', r.promptVersion],
+    ['Confidence as recorded', r.confidence.toFixed(2)],
+    ...(r.modelValidation ? [['Model validation', r.modelValidation.summary]] : []),
+    ...(r.reasonsExplained ?? []).map((x) => [x.code, x.detail || '—']),
+    ...(r.rationale ? [['Rationale as recorded', r.rationale]] : []),
+  ];
+  return el('details', { class: 'tech' },
+    el('summary', {}, 'Technical details'),
+    el('dl', {}, rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)])),
   );
 }
 

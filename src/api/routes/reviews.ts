@@ -6,7 +6,7 @@ import { RECORD_TYPES } from '../../core/objects.ts';
 import { HubSpotError } from '../../hubspot/errors.ts';
 import { WritebackError } from '../../writeback/context.ts';
 import type { WritebackService } from '../../writeback/create-writeback.ts';
-import { explainReason } from '../../writeback/reason-text.ts';
+import { confidenceView, repRationale, repReasons } from '../review-page/rep-view.ts';
 import { REVIEW_STATUSES } from '../../writeback/review-store.ts';
 import { valueDiff } from '../../writeback/value-diff.ts';
 import { apiError, ApiError } from '../errors.ts';
@@ -25,7 +25,26 @@ const Evidence = z.object({
   occurredAt: z.string().optional(),
   highlight: z.object({ start: z.number(), end: z.number(), matched: z.array(z.string()) }).nullable().optional().describe('The sentence that best supports the proposal'),
 });
-const Reason = z.object({ code: z.string(), text: z.string().describe('In plain words'), detail: z.string() });
+const Reason = z.object({
+  code: z.string(),
+  text: z.string().describe('In plain words'),
+  detail: z.string().describe('The figures as the write-back recorded them (developer detail)'),
+  shown: z.boolean().optional().describe("False when the rep's list leaves the reason out (e.g. below_threshold of an unvalidated model)"),
+  repDetail: z.string().optional().describe('The figures in words for a rep; empty when the detail is for developers only'),
+});
+const ConfidenceView = z.object({
+  kind: z.enum(['calibrated', 'unvalidated', 'grounding']).describe('calibrated: a validated model\'s probability of being right (never above its held-out bound); unvalidated: no figure; grounding: share of statements backed by a source'),
+  value: z.number().nullable(),
+  label: z.string().describe('"82% sure", "Not validated: a person decides", "90% backed by sources"'),
+  explain: z.string(),
+});
+const ModelValidation = z.object({
+  validated: z.boolean(),
+  confidenceBound: z.number(),
+  summary: z.string(),
+  key: z.string().optional(),
+  valueClass: z.string().nullable().optional(),
+});
 const DiffPart = z.object({ op: z.enum(['same', 'removed', 'added']), text: z.string() });
 const Driver = z.object({
   feature: z.string(),
@@ -48,7 +67,10 @@ export const ReviewSchema = z.object({
   currentValue: z.string().nullable().optional(),
   confidence: z.number(),
   reasons: z.array(z.string()),
-  rationale: z.string().nullable(),
+  rationale: z.string().nullable().describe('As the agent wrote it (kept in the audit log)'),
+  repRationale: z.string().nullable().optional().describe('The rationale in plain words for a rep, without model ids, commands or validation figures'),
+  confidenceView: ConfidenceView.optional().describe('How to show the confidence: what kind of figure it is, in words'),
+  modelValidation: ModelValidation.optional().describe("The producing model's held-out validation for this value, when it is a judgment"),
   evidence: z.array(z.string()),
   evidenceChunks: z.array(Evidence).optional(),
   ownerId: z.string().nullable(),
@@ -107,6 +129,7 @@ type View = Awaited<ReturnType<WritebackService['listReviews']>>[number];
 export function toDto(r: View): z.infer<typeof ReviewSchema> {
   const p = r.proposal;
   const before = r.currentValue !== undefined ? r.currentValue : r.observedValue;
+  const shown = confidenceView(p, r.confidence);
   return {
     id: r.id,
     status: r.status,
@@ -122,6 +145,9 @@ export function toDto(r: View): z.infer<typeof ReviewSchema> {
     confidence: r.confidence,
     reasons: r.reasons,
     rationale: p.rationale ?? null,
+    repRationale: repRationale(p),
+    confidenceView: shown,
+    ...(p.modelValidation ? { modelValidation: p.modelValidation } : {}),
     evidence: p.evidence,
     ...(r.evidenceChunks ? { evidenceChunks: r.evidenceChunks } : {}),
     ownerId: r.ownerId,
@@ -135,7 +161,7 @@ export function toDto(r: View): z.infer<typeof ReviewSchema> {
     recordName: r.recordName ?? null,
     ...(r.record ? { record: r.record } : {}),
     ...(r.owner !== undefined ? { owner: r.owner } : {}),
-    reasonsExplained: r.reasons.map(explainReason),
+    reasonsExplained: repReasons(r.reasons, shown),
     diff: p.kind === 'property' ? valueDiff(before, p.value) : null,
     ...(p.drivers ? { drivers: p.drivers } : {}),
   };

@@ -1,0 +1,144 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/api/app.ts';
+import { auditRoutes } from '../../src/api/routes/audit.ts';
+import { dashboardRoutes } from '../../src/api/routes/dashboard.ts';
+import { reviewRoutes } from '../../src/api/routes/reviews.ts';
+import { reviewPage } from '../../src/api/review-page/plugin.ts';
+import type { Proposal } from '../../src/core/proposal.ts';
+import { firstIds, proposal, readProps, startHarness, trace, type Harness } from './harness.ts';
+
+/**
+ * The review page as a sales rep reads it, in headless Chromium at 1280 px and 390 px: confidence shown as what it
+ * is (a validated model's calibrated probability, no figure for an unvalidated one, the share of free text backed
+ * by sources), a vendor's match score named as the vendor's own, the AI's reasoning without model ids, commands or
+ * validation tallies (those stay under a collapsed "Technical details"). Proposals are shaped like the demo's.
+ */
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CI = process.env.CI === 'true' || process.env.CI === '1';
+const available = fs.existsSync(CHROMIUM);
+if (!available && CI) throw new Error(`Chromium not found at ${CHROMIUM} but CI=true: install Debian's chromium (apt-get install -y chromium)`);
+if (!available) console.warn(`[skipped] review page (rep view) browser test: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
+
+const REVIEWER = 'rep-view-reviewer-token-4c1d';
+const ARTIFACTS = path.resolve('test-artifacts');
+
+const UNVALIDATED_SUMMARY =
+  'model offline:offline-extractive-v1 has no held-out validation for enrichment.industry: its judgments are not calibrated, so a person decides (measure it with `npm run calibrate`)';
+const CHURN_SUMMARY =
+  'model offline:offline-extractive-v1: account_summary.ai_churn_risk (high) 39/167 right (0.23, 95% lower bound 0.17) on the lower of: sandbox dev style, seeds 21,22, 300 companies each (development) and sandbox test style, seeds 31,32, 300 companies each (held-out phrasing), measured 2026-11-30; confidence capped there';
+
+(available ? describe : describe.skip)('review page for a sales rep (headless Chromium)', () => {
+  let h: Harness;
+  let app: FastifyInstance;
+  let browser: Browser;
+  let page: Page;
+  let base: string;
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    h = await startHarness();
+    app = await buildApp({
+      tokens: [{ token: REVIEWER, role: 'reviewer', name: 'rita' }],
+      routes: [
+        { name: 'reviews', plugin: reviewRoutes, opts: { writeback: h.writeback } },
+        { name: 'audit', plugin: auditRoutes, opts: { writeback: h.writeback } },
+        { name: 'review-page', plugin: reviewPage },
+        { name: 'dashboard', plugin: dashboardRoutes, opts: { writeback: h.writeback } },
+      ],
+    });
+    base = await app.listen({ port: 0, host: '127.0.0.1' });
+    const [company, other] = (await firstIds(h, 'companies', 2)) as [string, string];
+    const industry = (await readProps(h, 'companies', company, ['industry'])).industry ?? null;
+    const items: Proposal[] = [
+      // The demo's enrichment proposal: an unvalidated model (confidence 0 stands for "no figure").
+      proposal({
+        runId: 'run-rep', agent: 'enrichment', target: { objectType: 'companies', objectId: company }, field: 'industry', value: industry === 'COMPUTER_SOFTWARE' ? 'RETAIL' : 'COMPUTER_SOFTWARE', confidence: 0, observedValue: industry,
+        rationale: `Proposed "COMPUTER_SOFTWARE": the history and the provider disagree. Sources: account history “Acme is a software company.”: COMPUTER_SOFTWARE; provider sandbox (match 0.93): HOSPITAL_HEALTH_CARE. ${UNVALIDATED_SUMMARY}`,
+        modelValidation: { validated: false, confidenceBound: 0, summary: UNVALIDATED_SUMMARY, key: 'enrichment.industry', valueClass: 'conflict' },
+      }),
+      // A validated judgment: its confidence is capped at the model's held-out lower bound.
+      proposal({
+        runId: 'run-rep', agent: 'account_summary', target: { objectType: 'companies', objectId: other }, field: 'ai_churn_risk', value: 'high', confidence: 0.17,
+        rationale: `grounding 1.00 (share of cited reasons supported); ${CHURN_SUMMARY} | Our champion left in May.`,
+        modelValidation: { validated: true, confidenceBound: 0.17, summary: CHURN_SUMMARY, key: 'account_summary.ai_churn_risk', valueClass: 'high' },
+      }),
+      // Free text: its confidence is the share of statements backed by a cited source.
+      proposal({ runId: 'run-rep', agent: 'call_summary', target: { objectType: 'companies', objectId: other }, field: 'ai_summary', value: 'Renewal at risk.', confidence: 0.5, rationale: 'Summary of call 77; 1 of 2 statement(s) supported by the cited text' }),
+    ];
+    const results = await h.writeback.submit(items, trace('run-rep', 'enrichment'));
+    expect(results.map((r) => `${r.status} ${r.status === 'pending_review' ? '' : r.decision.reasons.join('; ')}`.trim())).toEqual(['pending_review', 'pending_review', 'pending_review']);
+    ['enrichment', 'churn', 'summary'].forEach((k, i) => (ids[k] = results[i]!.detail!));
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    await page.goto(`${base}/review`);
+    await page.fill('#token-input', REVIEWER);
+    await page.click('#login-form button[type="submit"]');
+    await card(ids.enrichment!).waitFor();
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await h?.close();
+  });
+
+  const card = (id: string) => page.locator(`li.review[data-id="${id}"]`);
+  /** What a rep reads without opening anything: collapsed details are not rendered, so innerText leaves them out. */
+  const readingPath = (id: string) => card(id).innerText();
+
+  it('says "Not validated: a person decides" for an unvalidated model, never "0% sure"; a calibrated figure as "% sure"; free text as backed by sources', async () => {
+    const enrichment = card(ids.enrichment!);
+    const label = await enrichment.locator('.confidence').innerText();
+    expect(label).toContain('Not validated: a person decides');
+    expect(await readingPath(ids.enrichment!)).not.toMatch(/\d+% sure/);
+    expect(await enrichment.locator('.confidence .bar').count()).toBe(0);
+    // "confidence 0.00 is below the threshold 0.90" is the absence of a figure, not a reason to show a rep.
+    expect(await readingPath(ids.enrichment!)).not.toContain('0.00');
+    expect(await card(ids.churn!).locator('.confidence').innerText()).toBe('17% sure');
+    expect(await card(ids.churn!).locator('.confidence').getAttribute('title')).toContain('right at least 17%');
+    expect(await card(ids.summary!).locator('.confidence').innerText()).toBe('50% backed by sources');
+  });
+
+  it('names the provider match score as the provider’s own figure, beside its value', async () => {
+    const text = await card(ids.enrichment!).locator('.rationale').innerText();
+    expect(text).toContain('provider sandbox (the provider’s own match score 0.93, not a probability): HOSPITAL_HEALTH_CARE');
+    expect(text).toContain('account history “Acme is a software company.”: COMPUTER_SOFTWARE');
+  });
+
+  it('keeps developer text (commands, model ids, internal keys, tallies) out of the reading path, in a collapsed "Technical details"', async () => {
+    for (const id of [ids.enrichment!, ids.churn!]) {
+      const text = await readingPath(id);
+      for (const dev of ['npm run calibrate', '`', 'offline:offline-extractive-v1', 'enrichment.industry', 'account_summary.ai_churn_risk', '39/167', 'grounding 1.00']) expect(text, dev).not.toContain(dev);
+      const tech = card(id).locator('details.tech');
+      expect(await tech.getAttribute('open')).toBeNull();
+      expect(await tech.locator('summary').innerText()).toBe('Technical details');
+    }
+    expect(await card(ids.churn!).locator('.rationale').innerText()).toContain('Every one of the reasons it cites is backed by the record’s history');
+    expect(await card(ids.churn!).locator('.rationale').innerText()).toContain('Our champion left in May.');
+    // The audit text is intact and one click away.
+    await card(ids.enrichment!).locator('details.tech summary').click();
+    const tech = await card(ids.enrichment!).locator('details.tech').innerText();
+    expect(tech).toContain('measure it with `npm run calibrate`');
+    expect(tech).toContain('provider sandbox (match 0.93)');
+    expect(tech).toContain('model_unvalidated');
+    await card(ids.enrichment!).locator('details.tech summary').click();
+  });
+
+  it('looks right at 1280 px and on a 390 px phone (screenshots in test-artifacts/)', async () => {
+    await card(ids.enrichment!).screenshot({ path: path.join(ARTIFACTS, 'review-rep-enrichment-1280.png') });
+    await card(ids.churn!).screenshot({ path: path.join(ARTIFACTS, 'review-rep-churn-1280.png') });
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBe(0);
+      await card(ids.enrichment!).screenshot({ path: path.join(ARTIFACTS, 'review-rep-enrichment-390.png') });
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 1000 });
+    }
+  });
+});
