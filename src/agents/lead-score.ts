@@ -26,6 +26,18 @@ export const QUALIFY_AT = 0.75;
 export const DISQUALIFY_AT = 0.15;
 const EARLY_LIFECYCLE = new Set(['subscriber', 'lead', 'marketingqualifiedlead']);
 
+/**
+ * A lead with no recorded activity yet (a form fill: no e-mail, call, meeting or note) has no score. The scorer
+ * would read the missing activity as "12 months since the last activity", far outside the closed deals it was
+ * trained on (the demo's new lead: -8.7 log-odds from that one feature, a 0/100 score), so a missing input would be
+ * shown as a certain loss. Its route comes from intent only and waits for a person.
+ */
+export const NO_ACTIVITY = 'No lead score yet: there is no e-mail, call, meeting or note to score';
+
+export function hasActivity(o: Observation): boolean {
+  return o.meetings + o.inboundEmails + o.outboundEmails + o.calls + o.notes > 0;
+}
+
 export interface LeadScoreOutput {
   score: Score | null;
   observation: Observation;
@@ -59,6 +71,8 @@ function fitLabel(score: Score): string {
 
 interface LeadState {
   score: Score | null;
+  /** Why there is no score although a scorer is loaded. */
+  unscored: string | null;
   observation: Observation;
   scorer: ScorerModel | null;
 }
@@ -75,7 +89,8 @@ export const leadScoreAgent: AgentDefinition<LeadState, LeadIntentOutput> = {
     const context = await agentContext(deps, trigger, trigger.accountId, 'lead_score', { now });
     const scorer: ScorerModel | null = deps.scorer ?? null;
     const { observation } = await observeForScoring(deps.gateway, context, now.getTime());
-    const score = scorer ? scoreObservation(scorer, observation) : null;
+    const unscored = scorer && !hasActivity(observation) ? NO_ACTIVITY : null;
+    const score = scorer && !unscored ? scoreObservation(scorer, observation) : null;
     if (!scorer) deps.logger?.warn({ accountId: trigger.accountId }, 'no trained lead scorer: run `hubspot-ai train-scorer`; proposing intent only');
     const refs = referenceChunks(context.chunks).all;
     return {
@@ -84,22 +99,22 @@ export const leadScoreAgent: AgentDefinition<LeadState, LeadIntentOutput> = {
       recordIds: recordIdsOf(context),
       slots: {
         facts: renderFacts(context.facts),
-        score: score ? `${score.score}/100 (calibrated win probability; main drivers: ${driversInline(topDrivers(score))})` : 'not available (no trained scorer)',
+        score: score ? `${score.score}/100 (calibrated win probability; main drivers: ${driversInline(topDrivers(score))})` : `not available (${unscored ?? 'no trained scorer'})`,
         timeline: renderTimeline(context.timeline),
         chunks: fenceChunks(refs),
       },
-      state: { score, observation, scorer },
+      state: { score, unscored, observation, scorer },
     };
   },
 
-  extract: ({ state, refs }) => leadIntentOffline({ score: state.score?.score ?? null, chunks: refs }),
+  extract: ({ state, refs }) => leadIntentOffline({ score: state.score?.score ?? null, ...(state.unscored ? { unscored: state.unscored } : {}), chunks: refs }),
 
   async propose({ output: intent, prepared, base: runBase, run, evidence }) {
     const target: Target = accountTarget(run.trigger.accountId);
     const current = await currentValues(run.deps.gateway, target, ['ai_lead_score', 'ai_fit_segment', 'ai_recommendation', 'ai_last_run', 'ai_model', 'lifecyclestage']);
-    const { score, observation, scorer } = prepared.state;
+    const { score, unscored, observation, scorer } = prepared.state;
     return leadScoreProposals({
-      intent, score, observation, scorer, target, current,
+      intent, score, observation, scorer, target, current, ...(unscored ? { unscored } : {}),
       base: runBase,
       cited: evidence.supportingEvidence(intent.reasons),
       contacts: leadContacts(prepared.context.history.contacts),
@@ -110,6 +125,8 @@ export const leadScoreAgent: AgentDefinition<LeadState, LeadIntentOutput> = {
 export interface LeadScoreProposalInput {
   intent: LeadIntentOutput;
   score: Score | null;
+  /** Why there is no score although a scorer is loaded (NO_ACTIVITY). */
+  unscored?: string;
   observation: Observation;
   scorer: ScorerModel | null;
   base: ProposalBase;
@@ -131,7 +148,9 @@ export interface LeadScoreProposalInput {
 export function leadScoreProposals(input: LeadScoreProposalInput): Proposal[] {
   const { intent, score, observation, scorer, target, current, cited } = input;
   const base = { ...input.base, promptVersion: `${input.base.promptVersion}+${scorer?.version ?? 'no-scorer'}` };
-  const status = scorer ? validationStatus(scorer.validation) : { validated: false, confidenceBound: 0, summary: 'no trained lead scorer: run `hubspot-ai train-scorer`' };
+  const status = input.unscored && !score
+    ? { validated: false, confidenceBound: 0, summary: input.unscored }
+    : scorer ? validationStatus(scorer.validation) : { validated: false, confidenceBound: 0, summary: 'no trained lead scorer: run `hubspot-ai train-scorer`' };
   const modelValidation = { validated: status.validated, confidenceBound: status.confidenceBound, summary: status.summary };
   const scored = (p: Proposal): Proposal => ({ ...p, modelValidation });
   const bounded = (c: number) => boundedConfidence(c, status);
@@ -169,8 +188,10 @@ export function leadScoreProposals(input: LeadScoreProposalInput): Proposal[] {
     // score changes, so re-scoring an unchanged account adds nothing to the timeline.
     if ((current.ai_lead_score ?? null) !== String(score.score)) {
       proposals.push(withDrivers(makeProposal(base, {
-        target, kind: 'note', field: null, title: `AI lead score: ${score.score}/100`,
-        value: scoreNote(score.score, p, top, status.summary, current.ai_lead_score ?? null),
+        target, kind: 'note', field: null,
+        // An unvalidated scorer's number is an estimate, not a score out of 100 a rep can rely on: named so.
+        title: status.validated ? `AI lead score: ${score.score}/100` : `AI lead score estimate: ${score.score} (scorer not validated)`,
+        value: scoreNote(score.score, p, top, status.summary, current.ai_lead_score ?? null, status.validated),
         confidence: modelConfidence, evidence: cited,
       })));
     }
@@ -193,7 +214,7 @@ export function leadScoreProposals(input: LeadScoreProposalInput): Proposal[] {
     proposals.push(scored(makeProposal(base, {
       target, kind: 'property', field: 'ai_recommendation', value: `${intent.route}\n${intent.summary}\n${reasonsText}`.trim(),
       // Without a scorer nothing is calibrated: the route is a person's call.
-      confidence: 0, evidence: cited, observedValue: current.ai_recommendation ?? null, rationale: 'No trained scorer: route from intent only',
+      confidence: 0, evidence: cited, observedValue: current.ai_recommendation ?? null, rationale: `${input.unscored ?? 'No trained scorer'}: route from intent only`,
     })));
   }
   proposals.push(...runMetadataProposals(base, target, current));
@@ -206,10 +227,12 @@ function leadContacts(contacts: HubSpotObject[]): HubSpotObject[] {
 }
 
 /** The companion note of a written score: the score, the previous one, its top drivers (signed) and the scorer's standing. */
-export function scoreNote(score: number, probability: number, drivers: readonly Driver[], scorerSummary: string, previous: string | null): string {
+export function scoreNote(score: number, probability: number, drivers: readonly Driver[], scorerSummary: string, previous: string | null, validated = true): string {
   const change = previous !== null && previous !== '' ? ` (was ${previous})` : '';
   return [
-    `Lead score ${score}/100${change}: calibrated win probability ${(probability * 100).toFixed(1)}%.`,
+    validated
+      ? `Lead score ${score}/100${change}: calibrated win probability ${(probability * 100).toFixed(1)}%.`
+      : `Lead score estimate ${score}${change}: the scorer has not been validated on past deals yet, so this estimate (win probability ${(probability * 100).toFixed(1)}%) is not a reliable score.`,
     `What drives it (contribution to the log-odds of winning, against an average deal):\n${driversList(drivers)}`,
     `Scorer: ${scorerSummary}`,
   ].join('\n\n');

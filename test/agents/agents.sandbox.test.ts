@@ -5,7 +5,7 @@ import { callSummaryAgent } from '../../src/agents/call-summary.ts';
 import { createProvider } from '../../src/agents/create-provider.ts';
 import { AgentError } from '../../src/agents/errors.ts';
 import { createGenerationHandlers } from '../../src/events/generation-jobs.ts';
-import { leadScoreAgent } from '../../src/agents/lead-score.ts';
+import { leadScoreAgent, NO_ACTIVITY } from '../../src/agents/lead-score.ts';
 import { fieldValidation, findValidation, VALIDATION_RECORDS } from '../../src/agents/judgment-validation.ts';
 import { OFFLINE_MODEL, OfflineProvider } from '../../src/agents/offline-provider.ts';
 import { OFFLINE_LABEL } from '../../src/agents/offline/types.ts';
@@ -179,6 +179,21 @@ describe('agents on the offline provider', () => {
     expect(r.proposals.find((p) => p.field === 'ai_summary')!.target).toEqual({ objectType: 'deals', objectId: call.dealIds[0] });
     const again = await runCallSummary(offlineDeps(), trigger);
     expect(again.proposals.map((p) => p.id)).toEqual(r.proposals.map((p) => p.id));
+  });
+
+  it('lead score: a new lead with no activity yet has no score (the missing activity is not scored as a 0/100 loss)', async () => {
+    // The demo's "new lead": a form fill creates a contact with no e-mail, call, meeting or note.
+    const res = await fetch(`${sandbox.url}/_sandbox/simulate/contact`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(res.ok).toBe(true);
+    const lead = (await res.json()) as { accountId: string; ids: { contacts: string[] } };
+    const r = await runLeadScore({ ...offlineDeps(), scorer: smallScorer() }, { portalId: truth.portalId, runId: 'run-ls-new', objectType: 'contacts', objectId: lead.ids.contacts[0]!, accountId: lead.accountId });
+    expectWellFormed(r, 'lead_score');
+    expect(r.proposals.find((p) => p.field === 'ai_lead_score')).toBeUndefined();
+    expect(r.proposals.some((p) => p.kind === 'note' || p.field === 'hs_lead_status' || p.field === 'lifecyclestage')).toBe(false);
+    const route = r.proposals.find((p) => p.field === 'ai_recommendation')!;
+    expect(route.rationale).toBe(`${NO_ACTIVITY}: route from intent only`);
+    expect(route.value).not.toMatch(/\d+\/100|No trained scorer/);
+    expect(route.modelValidation).toMatchObject({ validated: false, summary: NO_ACTIVITY });
   });
 
   it('lead score: calibrated score and confidence from the trained scorer', async () => {

@@ -67,7 +67,8 @@ describe('score drivers', () => {
     expect(derived.map((p) => p.field ?? p.kind).sort()).toEqual(['ai_fit_segment', 'ai_lead_score', 'ai_recommendation', 'lifecyclestage', 'note']);
     for (const p of derived) expect(p.drivers).toEqual(topDrivers(score));
     const note = proposals.find((p) => p.kind === 'note')!;
-    expect(note.title).toBe(`AI lead score: ${score.score}/100`);
+    // This scorer (120 deals) is not validated: its number is named an estimate, never a bare "N/100".
+    expect(note.title).toBe(`AI lead score estimate: ${score.score} (scorer not validated)`);
     for (const d of topDrivers(score)) expect(note.value).toContain(d.label);
     expect(note.value).toMatch(/^[+−]\d\.\d\d {2}.+ — (raises|lowers) the score$/m);
     const unchanged = leadScoreProposals({ ...input, current: { ...input.current, ai_lead_score: String(score.score) } });

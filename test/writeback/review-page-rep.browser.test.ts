@@ -32,6 +32,8 @@ const UNVALIDATED_SUMMARY =
 const CHURN_SUMMARY =
   'model offline:offline-extractive-v1: account_summary.ai_churn_risk (high) 39/167 right (0.23, 95% lower bound 0.17) on the lower of: sandbox dev style, seeds 21,22, 300 companies each (development) and sandbox test style, seeds 31,32, 300 companies each (held-out phrasing), measured 2026-11-30; confidence capped there';
 
+const SCORER_SUMMARY = 'scorer not validated: the AUC interval reaches down to 0.52 (needs > 0.6); 80 closed deals (needs ≥ 200); held-out AUC 0.64 (95% CI 0.52–0.76), ECE 0.148, 80 closed deals, trained 2026-12-01';
+
 (available ? describe : describe.skip)('review page for a sales rep (headless Chromium)', () => {
   let h: Harness;
   let app: FastifyInstance;
@@ -69,10 +71,16 @@ const CHURN_SUMMARY =
       }),
       // Free text: its confidence is the share of statements backed by a cited source.
       proposal({ runId: 'run-rep', agent: 'call_summary', target: { objectType: 'companies', objectId: other }, field: 'ai_summary', value: 'Renewal at risk.', confidence: 0.5, rationale: 'Summary of call 77; 1 of 2 statement(s) supported by the cited text' }),
+      // An unvalidated scorer's number: an estimate, not a score out of 100.
+      proposal({
+        runId: 'run-rep', agent: 'lead_score', target: { objectType: 'companies', objectId: company }, field: 'ai_lead_score', value: '37', confidence: 0.55,
+        rationale: 'Calibrated win probability 37.0%; drivers: Meetings held: 3 (+0.40)', drivers: [{ feature: 'meetings', label: 'Meetings held: 3', value: 3, contribution: 0.4 }],
+        modelValidation: { validated: false, confidenceBound: 0.55, summary: SCORER_SUMMARY },
+      }),
     ];
     const results = await h.writeback.submit(items, trace('run-rep', 'enrichment'));
-    expect(results.map((r) => `${r.status} ${r.status === 'pending_review' ? '' : r.decision.reasons.join('; ')}`.trim())).toEqual(['pending_review', 'pending_review', 'pending_review']);
-    ['enrichment', 'churn', 'summary'].forEach((k, i) => (ids[k] = results[i]!.detail!));
+    expect(results.map((r) => `${r.status} ${r.status === 'pending_review' ? '' : r.decision.reasons.join('; ')}`.trim())).toEqual(Array(4).fill('pending_review'));
+    ['enrichment', 'churn', 'summary', 'score'].forEach((k, i) => (ids[k] = results[i]!.detail!));
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     await page.goto(`${base}/review`);
@@ -130,6 +138,16 @@ const CHURN_SUMMARY =
     await card(ids.enrichment!).locator('details.tech summary').click();
   });
 
+  it('shows an unvalidated lead score as an estimate, never as a score out of 100 or a calibrated probability', async () => {
+    const score = card(ids.score!);
+    expect(await score.locator('.proposed h3').innerText()).toMatch(/^Estimate by the AI \(not validated\)$/i);
+    expect(await score.locator('.proposed .estimate').innerText()).toContain('not a score to rely on');
+    const text = await readingPath(ids.score!);
+    expect(text).not.toMatch(/\/100|calibrated|% sure|AUC/i);
+    expect(await score.locator('.rationale').innerText()).toContain('Estimated win probability 37.0%');
+    await score.screenshot({ path: path.join(ARTIFACTS, 'review-rep-score-1280.png') });
+  });
+
   it('looks right at 1280 px and on a 390 px phone (screenshots in test-artifacts/)', async () => {
     await card(ids.enrichment!).screenshot({ path: path.join(ARTIFACTS, 'review-rep-enrichment-1280.png') });
     await card(ids.churn!).screenshot({ path: path.join(ARTIFACTS, 'review-rep-churn-1280.png') });
@@ -137,6 +155,7 @@ const CHURN_SUMMARY =
     try {
       expect(await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBe(0);
       await card(ids.enrichment!).screenshot({ path: path.join(ARTIFACTS, 'review-rep-enrichment-390.png') });
+      await card(ids.score!).screenshot({ path: path.join(ARTIFACTS, 'review-rep-score-390.png') });
     } finally {
       await page.setViewportSize({ width: 1280, height: 1000 });
     }

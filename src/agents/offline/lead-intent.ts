@@ -29,7 +29,7 @@ export function leadIntentOffline(input: OfflineLeadIntentInput): LeadIntentOutp
     }
   }
   const route = input.score !== null ? routeForScore(input.score) : positive.length > negative.length ? 'nurture' : 'disqualify';
-  const scoreText = input.score !== null ? `Calibrated score ${input.score}/100.` : 'No trained scorer loaded.';
+  const scoreText = input.score !== null ? `Calibrated score ${input.score}/100.` : `${input.unscored ?? 'No trained scorer loaded'}.`;
   return {
     route,
     reasons: [...positive.slice(0, 4), ...negative.slice(0, 2)],

@@ -31,6 +31,8 @@ export interface OfflineAccountSummaryInput {
 export interface OfflineLeadIntentInput {
   /** The calibrated score 0–100 from the trained scorer, when one is loaded. */
   score: number | null;
+  /** Why there is no score, in words, when `score` is null for another reason than a missing scorer. */
+  unscored?: string;
   chunks: ReferencedChunk[];
 }
 

@@ -127,6 +127,8 @@ function renderValues(r) {
     box.append(el('div', { class: 'value proposed' }, el('h3', {}, r.title ? `${r.kind === 'note' ? 'Note' : 'Task'}: ${r.title}` : `Proposed ${r.kind}`), el('div', { class: 'text' }, r.proposedValue), editor(r)));
     return box;
   }
+  // An unvalidated scorer's number is shown as an estimate, never as a plain score out of 100.
+  const estimate = r.field === 'ai_lead_score' && r.confidenceView?.kind === 'unvalidated';
   const current = r.currentValue !== undefined ? r.currentValue : r.observedValue;
   const changed = r.currentValue !== undefined && (r.currentValue ?? '') !== (r.observedValue ?? '');
   const diff = el('div', { class: 'text diff' });
@@ -143,7 +145,9 @@ function renderValues(r) {
   box.append(
     el('div', { class: 'value current' }, el('h3', {}, 'Now in HubSpot'), before,
       changed ? el('p', { class: 'warning' }, `Changed since the AI looked (it saw “${r.observedValue ?? ''}”): approving will be refused as stale.`) : null),
-    el('div', { class: 'value proposed' }, el('h3', {}, 'Suggested by the AI'), diff, editor(r)),
+    el('div', { class: 'value proposed' }, el('h3', {}, estimate ? 'Estimate by the AI (not validated)' : 'Suggested by the AI'), diff,
+      estimate ? el('p', { class: 'warning estimate' }, 'The lead scorer has not been validated on past deals yet, so this number is an estimate, not a score to rely on. Approving writes it to HubSpot as it is.') : null,
+      editor(r)),
   );
   return box;
 }
