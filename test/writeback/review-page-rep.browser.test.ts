@@ -148,7 +148,52 @@ const SCORER_SUMMARY = 'scorer not validated: the AUC interval reaches down to 0
     await score.screenshot({ path: path.join(ARTIFACTS, 'review-rep-score-1280.png') });
   });
 
+  /** The smallest size a chart's text is drawn at on screen, in CSS pixels, and how far any text runs past its chart. */
+  // (A string evaluated in the page: the tests compile without the DOM types.)
+  const chartText = () =>
+    page.evaluate<Array<{ chart: string; smallest: number; overrun: number }>>(`
+      [...document.querySelectorAll('section.chart svg')].map((svg) => {
+        const box = svg.getBoundingClientRect();
+        const scale = box.width / svg.viewBox.baseVal.width;
+        const sizes = [...svg.querySelectorAll('text, tspan')].map((t) => Number(t.getAttribute('font-size') ?? t.parentElement.getAttribute('font-size')) * scale);
+        const overrun = Math.max(0, ...[...svg.querySelectorAll('text')].map((t) => t.getBoundingClientRect().right - box.right));
+        return { chart: svg.closest('section').dataset.chart, smallest: Math.round(Math.min(...sizes) * 10) / 10, overrun: Math.round(overrun) };
+      })
+    `);
+
+  it('draws the dashboard charts for the screen: text at least 11 px on a 390 px phone and at 1280 px, none running out', async () => {
+    for (const width of [390, 1280]) {
+      await page.setViewportSize({ width, height: 844 });
+      await page.goto(`${base}/review/dashboard`);
+      await page.locator('section.chart[data-chart="cost"] svg').waitFor();
+      const charts = await chartText();
+      expect(charts).toHaveLength(6);
+      for (const c of charts) {
+        expect(c.smallest, `${c.chart} at ${width} px`).toBeGreaterThanOrEqual(11);
+        expect(c.overrun, `${c.chart} at ${width} px`).toBe(0);
+      }
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBe(0);
+      await page.screenshot({ path: path.join(ARTIFACTS, `dashboard-rep-${width}.png`), fullPage: true });
+    }
+    // Turning the phone: the charts are drawn again for the new width.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect.poll(async () => (await chartText()).every((c) => c.smallest >= 11)).toBe(true);
+    await page.setViewportSize({ width: 1280, height: 1000 });
+  });
+
+  it('refuses a chart width it cannot draw with a clear error', async () => {
+    for (const width of ['50', '99999', 'wide']) {
+      const res = await app.inject({ method: 'GET', url: `/v1/dashboard?width=${width}`, headers: { authorization: `Bearer ${REVIEWER}` } });
+      expect(res.statusCode, width).toBe(400);
+      expect(res.json().error.message, width).toMatch(/width/);
+    }
+    const ok = await app.inject({ method: 'GET', url: '/v1/dashboard?width=358', headers: { authorization: `Bearer ${REVIEWER}` } });
+    expect(ok.json().charts.approval).toContain('viewBox="0 0 358 ');
+  });
+
   it('looks right at 1280 px and on a 390 px phone (screenshots in test-artifacts/)', async () => {
+    await page.goto(`${base}/review`);
+    await card(ids.enrichment!).waitFor();
     await card(ids.enrichment!).screenshot({ path: path.join(ARTIFACTS, 'review-rep-enrichment-1280.png') });
     await card(ids.churn!).screenshot({ path: path.join(ARTIFACTS, 'review-rep-churn-1280.png') });
     await page.setViewportSize({ width: 390, height: 844 });

@@ -33,24 +33,39 @@ function fmt(n: number, unit = ''): string {
   return String(Math.round(n * 100) / 100);
 }
 
-function legend(series: Array<{ name: string; color: string }>, x: number, y: number): string {
+/** Below this width a chart lays itself out for a phone: bar labels above their bars, fewer day labels. */
+export const NARROW = 480;
+
+/** The legend, wrapped onto as many lines as the width needs; returns its markup and the lines it took. */
+function legend(series: Array<{ name: string; color: string }>, x: number, y: number, maxX: number): { markup: string; lines: number } {
   let dx = x;
-  return series
+  let dy = y;
+  let lines = series.length ? 1 : 0;
+  const markup = series
     .map((s) => {
-      const out = `<rect x="${dx}" y="${y - 9}" width="10" height="10" rx="2" fill="${s.color}"/><text x="${dx + 14}" y="${y}" font-size="11" fill="${MUTED}" ${FONT}>${esc(s.name)}</text>`;
-      dx += 24 + s.name.length * 6.2;
+      const w = 24 + s.name.length * 6.2;
+      if (dx > x && dx + w - 10 > maxX) {
+        dx = x;
+        dy += 16;
+        lines++;
+      }
+      const out = `<rect x="${dx}" y="${dy - 9}" width="10" height="10" rx="2" fill="${s.color}"/><text x="${dx + 14}" y="${dy}" font-size="11" fill="${MUTED}" ${FONT}>${esc(s.name)}</text>`;
+      dx += w;
       return out;
     })
     .join('');
+  return { markup, lines };
 }
 
 /** Stacked columns, one per label (days), with a y axis and a legend. */
 export function stackedColumns(opts: { title: string; labels: string[]; series: Series[]; unit?: string; width?: number; height?: number }): string {
   const width = opts.width ?? 560;
-  const height = opts.height ?? 240;
   const left = 44;
   const right = 8;
-  const top = 28;
+  const key = legend(opts.series, left, 14, width - right);
+  // Each extra legend line pushes the plot down rather than squeezing it.
+  const top = 28 + Math.max(0, key.lines - 1) * 16;
+  const height = (opts.height ?? 240) + (top - 28);
   const bottom = 34;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
@@ -66,7 +81,7 @@ export function stackedColumns(opts: { title: string; labels: string[]; series: 
     const y = top + plotH - (plotH * t) / 4;
     parts.push(`<line x1="${left}" x2="${width - right}" y1="${y}" y2="${y}" stroke="${GRID}"/>`);
     const tick = opts.unit === '$' ? `$${v >= 10 ? Math.round(v) : v.toFixed(2)}` : fmt(v);
-    parts.push(`<text x="${left - 6}" y="${y + 4}" font-size="10" text-anchor="end" fill="${MUTED}" ${FONT}>${esc(tick)}</text>`);
+    parts.push(`<text x="${left - 6}" y="${y + 4}" font-size="11" text-anchor="end" fill="${MUTED}" ${FONT}>${esc(tick)}</text>`);
   }
   opts.labels.forEach((label, i) => {
     const x = left + step * i + (step - barW) / 2;
@@ -78,24 +93,30 @@ export function stackedColumns(opts: { title: string; labels: string[]; series: 
       y -= h;
       parts.push(`<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${barW.toFixed(1)}" height="${h.toFixed(1)}" fill="${s.color}"><title>${esc(`${label} · ${s.name}: ${fmt(v, opts.unit)}`)}</title></rect>`);
     }
-    const every = Math.ceil(opts.labels.length / 8);
+    // Day labels are ~44 px wide: as many as fit without touching (8 at most).
+    const every = Math.ceil(opts.labels.length / Math.max(2, Math.min(8, Math.floor(plotW / 56))));
     const last = opts.labels.length - 1;
     if (i % every === 0 ? i === last || last - i >= every || every === 1 : i === last) {
-      parts.push(`<text x="${(left + step * i + step / 2).toFixed(1)}" y="${height - bottom + 16}" font-size="10" text-anchor="middle" fill="${MUTED}" ${FONT}>${esc(label)}</text>`);
+      parts.push(`<text x="${(left + step * i + step / 2).toFixed(1)}" y="${height - bottom + 16}" font-size="11" text-anchor="middle" fill="${MUTED}" ${FONT}>${esc(label)}</text>`);
     }
   });
   if (totals.every((t) => t === 0)) {
     parts.push(`<text x="${left + plotW / 2}" y="${top + plotH / 2}" font-size="13" text-anchor="middle" fill="${MUTED}" ${FONT}>Nothing yet in this period</text>`);
   }
-  return svg(width, height, opts.title, [legend(opts.series, left, 14), ...parts].join(''));
+  return svg(width, height, opts.title, [key.markup, ...parts].join(''));
 }
 
-/** Horizontal bars with a value label; `max` fixes the scale (1 for rates). */
+/**
+ * Horizontal bars with a value label; `max` fixes the scale (1 for rates). Narrower than NARROW, each row puts its
+ * label above its bar, so the bar keeps most of the width instead of a third of it.
+ */
 export function horizontalBars(opts: { title: string; rows: Array<{ label: string; value: number | null; color: string; note?: string }>; max?: number; percent?: boolean; width?: number }): string {
   const width = opts.width ?? 560;
-  const rowH = 26;
-  const left = 150;
-  const right = 110;
+  const narrow = width < NARROW;
+  const rowH = narrow ? 40 : 26;
+  const left = narrow ? 0 : 150;
+  const right = narrow ? 96 : 110;
+  const barTop = narrow ? 18 : 4;
   const height = Math.max(1, opts.rows.length) * rowH + 16;
   const max = opts.max ?? niceMax(Math.max(0, ...opts.rows.map((r) => r.value ?? 0)));
   const plotW = width - left - right;
@@ -103,11 +124,14 @@ export function horizontalBars(opts: { title: string; rows: Array<{ label: strin
     const y = 8 + i * rowH;
     const w = r.value === null ? 0 : (plotW * r.value) / (max || 1);
     const text = r.value === null ? 'no data' : opts.percent ? `${Math.round(r.value * 100)}%` : fmt(r.value);
+    const label = narrow
+      ? `<text x="0" y="${y + 12}" font-size="12" fill="${INK}" ${FONT}>${esc(r.label)}</text>`
+      : `<text x="${left - 8}" y="${y + 15}" font-size="12" text-anchor="end" fill="${INK}" ${FONT}>${esc(r.label)}</text>`;
     return [
-      `<text x="${left - 8}" y="${y + 15}" font-size="12" text-anchor="end" fill="${INK}" ${FONT}>${esc(r.label)}</text>`,
-      `<rect x="${left}" y="${y + 4}" width="${plotW}" height="14" rx="3" fill="${GRID}"/>`,
-      `<rect x="${left}" y="${y + 4}" width="${w.toFixed(1)}" height="14" rx="3" fill="${r.color}"><title>${esc(`${r.label}: ${text}${r.note ? ` (${r.note})` : ''}`)}</title></rect>`,
-      `<text x="${left + plotW + 8}" y="${y + 15}" font-size="12" fill="${r.value === null ? MUTED : INK}" ${FONT}>${esc(text)}${r.note ? `<tspan fill="${MUTED}" font-size="10"> ${esc(r.note)}</tspan>` : ''}</text>`,
+      label,
+      `<rect x="${left}" y="${y + barTop}" width="${plotW}" height="14" rx="3" fill="${GRID}"/>`,
+      `<rect x="${left}" y="${y + barTop}" width="${w.toFixed(1)}" height="14" rx="3" fill="${r.color}"><title>${esc(`${r.label}: ${text}${r.note ? ` (${r.note})` : ''}`)}</title></rect>`,
+      `<text x="${left + plotW + 8}" y="${y + barTop + 11}" font-size="12" fill="${r.value === null ? MUTED : INK}" ${FONT}>${esc(text)}${r.note ? `<tspan fill="${MUTED}" font-size="11"> ${esc(r.note)}</tspan>` : ''}</text>`,
     ].join('');
   });
   if (opts.rows.length === 0) parts.push(`<text x="${width / 2}" y="20" font-size="13" text-anchor="middle" fill="${MUTED}" ${FONT}>Nothing yet in this period</text>`);

@@ -21,11 +21,29 @@ function stat(n, label) {
   return el('div', { class: 'stat' }, el('div', { class: 'n' }, n), el('div', { class: 'l' }, label));
 }
 
+/**
+ * The width in CSS pixels a chart's drawing gets, by the same rule as the stylesheet's grid (two columns of at
+ * least 520 px side by side when they fit, one below 760 px); the server draws the SVG at that width, so its text
+ * keeps its size on a phone instead of shrinking with the chart.
+ */
+const GAP = 16;
+const CHART_CHROME = 34; // a chart's padding and border
+function chartWidth() {
+  const total = $('#charts').clientWidth || document.documentElement.clientWidth;
+  const columns = window.matchMedia('(max-width: 760px)').matches ? 1 : Math.max(1, Math.floor((total + GAP) / (520 + GAP)));
+  const column = (total - GAP * (columns - 1)) / columns;
+  return Math.max(280, Math.min(1600, Math.floor(column - CHART_CHROME)));
+}
+
+let drawnFor = 0;
+
 async function load() {
   const days = $('#days').value;
+  const width = chartWidth();
   $('#status').textContent = 'Loading…';
   try {
-    const { stats, charts } = await api('GET', `/v1/dashboard?days=${encodeURIComponent(days)}`);
+    const { stats, charts } = await api('GET', `/v1/dashboard?days=${encodeURIComponent(days)}&width=${width}`);
+    drawnFor = width;
     const total = stats.outcomes.reduce((s, o) => s + o.apply + o.review + o.reject, 0);
     const auto = stats.outcomes.reduce((s, o) => s + o.apply, 0);
     const cost = stats.usage.reduce((s, u) => s + u.costUsd, 0);
@@ -51,3 +69,11 @@ async function load() {
 
 void session(() => load());
 $('#days').addEventListener('change', () => load());
+// Turning a phone or resizing a window redraws the charts for the new width (once the resizing settles).
+let resizing;
+window.addEventListener('resize', () => {
+  window.clearTimeout(resizing);
+  resizing = window.setTimeout(() => {
+    if (drawnFor && Math.abs(chartWidth() - drawnFor) > 24) void load();
+  }, 250);
+});

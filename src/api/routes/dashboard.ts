@@ -25,7 +25,16 @@ export const dashboardRoutes: FastifyPluginAsync<{ writeback: WritebackSource }>
       schema: {
         tags: ['reviews'],
         summary: 'Dashboard: outcomes over time, review backlog, approval and undo rates, tokens and cost per agent (numbers and SVG charts)',
-        querystring: z.object({ days: z.coerce.number().int().min(1).max(90).default(14) }),
+        querystring: z.object({
+          days: z.coerce.number().int().min(1).max(90).default(14),
+          width: z.coerce
+            .number()
+            .int()
+            .min(280)
+            .max(1600)
+            .default(560)
+            .describe('Width in CSS pixels the charts are drawn for (the page sends its own): text stays at its size instead of shrinking with the chart'),
+        }),
         response: { 200: z.object({ stats: z.unknown(), charts: z.record(z.string(), z.string()) }) },
       },
     },
@@ -37,11 +46,13 @@ export const dashboardRoutes: FastifyPluginAsync<{ writeback: WritebackSource }>
         throw toApiError(err);
       }
       const days = stats.days.map(shortDay);
+      const width = req.query.width;
       const agents = [...new Set([...stats.agents.map((a) => a.agent), ...stats.usage.map((u) => u.agent)])].sort();
       const tokensBy = (agent: string) => stats.days.map((d) => stats.usage.filter((u) => u.day === d && u.agent === agent).reduce((s, u) => s + u.inputTokens + u.outputTokens, 0));
       const costBy = (agent: string) => stats.days.map((d) => stats.usage.filter((u) => u.day === d && u.agent === agent).reduce((s, u) => s + u.costUsd, 0));
       const charts = {
         outcomes: stackedColumns({
+          width,
           title: 'Proposals by outcome per day',
           labels: days,
           series: [
@@ -51,27 +62,32 @@ export const dashboardRoutes: FastifyPluginAsync<{ writeback: WritebackSource }>
           ],
         }),
         backlog: horizontalBars({
+          width,
           title: 'Review backlog by age',
           rows: stats.backlog.ages.map((a, i) => ({ label: a.label, value: a.count, color: ['#7fd1c6', '#00a38d', '#f5c26b', '#ff7a59', '#d94c53'][i] ?? '#516f90' })),
         }),
         approval: horizontalBars({
+          width,
           title: 'Approval rate of reviewed proposals, per agent',
           percent: true,
           max: 1,
           rows: stats.agents.map((a) => ({ label: label(a.agent), value: a.approvalRate, color: AGENT_COLORS[a.agent] ?? '#516f90', note: `${a.approved} of ${a.approved + a.rejected}` })),
         }),
         undo: horizontalBars({
+          width,
           title: 'Undo rate of AI writes, per agent',
           percent: true,
           max: 1,
           rows: stats.agents.map((a) => ({ label: label(a.agent), value: a.undoRate, color: AGENT_COLORS[a.agent] ?? '#516f90', note: `${a.undone} of ${a.applied}` })),
         }),
         tokens: stackedColumns({
+          width,
           title: 'Model tokens per agent per day',
           labels: days,
           series: agents.map((a) => ({ name: label(a), color: AGENT_COLORS[a] ?? '#516f90', values: tokensBy(a) })),
         }),
         cost: stackedColumns({
+          width,
           title: 'Model cost per agent per day (USD)',
           labels: days,
           unit: '$',
