@@ -32,6 +32,7 @@ const UNVALIDATED_SUMMARY =
 const CHURN_SUMMARY =
   'model offline:offline-extractive-v1: account_summary.ai_churn_risk (high) 39/167 right (0.23, 95% lower bound 0.17) on the lower of: sandbox dev style, seeds 21,22, 300 companies each (development) and sandbox test style, seeds 31,32, 300 companies each (held-out phrasing), measured 2026-11-30; confidence capped there';
 
+const LONG_SUMMARY = 'Renewal at risk: the champion left in May, the new VP has not seen the rollout results, and procurement wants a second quote before the renewal date.';
 const SCORER_SUMMARY = 'scorer not validated: the AUC interval reaches down to 0.52 (needs > 0.6); 80 closed deals (needs ≥ 200); held-out AUC 0.64 (95% CI 0.52–0.76), ECE 0.148, 80 closed deals, trained 2026-12-01';
 
 (available ? describe : describe.skip)('review page for a sales rep (headless Chromium)', () => {
@@ -70,7 +71,7 @@ const SCORER_SUMMARY = 'scorer not validated: the AUC interval reaches down to 0
         modelValidation: { validated: true, confidenceBound: 0.17, summary: CHURN_SUMMARY, key: 'account_summary.ai_churn_risk', valueClass: 'high' },
       }),
       // Free text: its confidence is the share of statements backed by a cited source.
-      proposal({ runId: 'run-rep', agent: 'call_summary', target: { objectType: 'companies', objectId: other }, field: 'ai_summary', value: 'Renewal at risk.', confidence: 0.5, rationale: 'Summary of call 77; 1 of 2 statement(s) supported by the cited text' }),
+      proposal({ runId: 'run-rep', agent: 'call_summary', target: { objectType: 'companies', objectId: other }, field: 'ai_summary', value: LONG_SUMMARY, confidence: 0.5, rationale: 'Summary of call 77; 1 of 2 statement(s) supported by the cited text' }),
       // An unvalidated scorer's number: an estimate, not a score out of 100.
       proposal({
         runId: 'run-rep', agent: 'lead_score', target: { objectType: 'companies', objectId: company }, field: 'ai_lead_score', value: '37', confidence: 0.55,
@@ -189,6 +190,27 @@ const SCORER_SUMMARY = 'scorer not validated: the AUC interval reaches down to 0
     }
     const ok = await app.inject({ method: 'GET', url: '/v1/dashboard?width=358', headers: { authorization: `Bearer ${REVIEWER}` } });
     expect(ok.json().charts.approval).toContain('viewBox="0 0 358 ');
+  });
+
+  it("cuts a long change in the record's history at a word boundary, with the whole text one click away", async () => {
+    await page.goto(`${base}/review`);
+    const c = card(ids.summary!);
+    await c.locator('button.approve').click();
+    await c.locator('.result', { hasText: 'Approved' }).waitFor();
+    await c.locator('button.history-toggle').click();
+    const cell = c.locator('table.audit tr', { hasText: 'Approved' }).first().locator('td.what');
+    await cell.waitFor();
+    const whole = `AI summary: (empty) → ${LONG_SUMMARY}`;
+    // The cell holds the text and its "Show all" / "Show less" button.
+    const text = async () => ((await cell.textContent()) ?? '').replace(/ Show (all|less)$/, '');
+    const shown = await text();
+    expect(shown.length).toBeLessThanOrEqual(140);
+    expect(shown.endsWith('…')).toBe(true);
+    expect(whole.startsWith(shown.slice(0, -1))).toBe(true);
+    expect(whole[shown.length - 1]).toMatch(/[\s,;:]/);
+    await cell.locator('button', { hasText: 'Show all' }).click();
+    expect(await text()).toBe(whole);
+    await c.screenshot({ path: path.join(ARTIFACTS, 'review-rep-history-1280.png') });
   });
 
   it('looks right at 1280 px and on a 390 px phone (screenshots in test-artifacts/)', async () => {

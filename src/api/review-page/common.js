@@ -81,6 +81,17 @@ export async function session(onSignedIn) {
   }
 }
 
+/** At most `max` characters, cut at a word boundary, ending in "…" (the same rule as src/core/clip-text.ts). */
+export function clipAtWord(text, max) {
+  if (text.length <= max) return text;
+  if (max < 2) return '…'.slice(0, Math.max(0, max));
+  let room = text.slice(0, max - 1);
+  if (/[\uD800-\uDBFF]$/.test(room)) room = room.slice(0, -1);
+  const boundary = /\s/.test(text[room.length] ?? '') ? room.length : room.search(/\s\S*$/);
+  const cut = boundary > max * 0.6 ? room.slice(0, boundary) : room;
+  return `${cut.replace(/[\s,;:(–—-]+$/, '')}…`;
+}
+
 export function formatDate(iso, withTime = false) {
   if (!iso) return '';
   const d = new Date(iso);

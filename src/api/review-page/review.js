@@ -2,7 +2,7 @@
 // reasons in plain words, the sentence that supports the claim highlighted in its source, the scorer's drivers,
 // the record's history with undo; search, filters, paging, bulk actions and keyboard shortcuts.
 
-import { $, AGENT_LABEL, ago, api, el, fieldLabel, formatDate, session } from './common.js';
+import { $, AGENT_LABEL, ago, api, clipAtWord, el, fieldLabel, formatDate, session } from './common.js';
 
 const PAGE = 25;
 const SOURCE_LABEL = { call: 'Call', email: 'E-mail', meeting: 'Meeting', note: 'Note', task: 'Task', ticket: 'Ticket', record: 'Record' };
@@ -355,7 +355,7 @@ async function loadHistory(node, r) {
       return el('tr', {},
         el('td', { class: 'when', title: e.at }, formatDate(e.at, true)),
         el('td', {}, eventText(e)),
-        el('td', { class: 'what' }, what.length > 140 ? `${what.slice(0, 140)}…` : what),
+        clippedCell(what, 140),
         el('td', {}, e.actor.replace(/^agent:/, 'AI ')),
         el('td', {}, canUndo ? el('button', { type: 'button', class: 'small undo', onclick: () => undo(node, r, e.proposalId) }, 'Undo') : ''),
       );
@@ -367,6 +367,24 @@ async function loadHistory(node, r) {
   } catch (err) {
     box.replaceChildren(el('p', { class: 'error' }, `Could not load the history: ${err.message}`));
   }
+}
+
+/** A table cell cut at a word boundary, with "Show all" for the whole text. */
+function clippedCell(text, max) {
+  const short = clipAtWord(text, max);
+  const shown = document.createTextNode(short);
+  const td = el('td', { class: 'what' }, shown);
+  if (short !== text) {
+    const toggle = el('button', { type: 'button', class: 'link small' }, 'Show all');
+    let whole = false;
+    toggle.addEventListener('click', () => {
+      whole = !whole;
+      shown.textContent = whole ? text : short;
+      toggle.textContent = whole ? 'Show less' : 'Show all';
+    });
+    td.append(' ', toggle);
+  }
+  return td;
 }
 
 async function undo(node, r, proposalId) {
