@@ -8,7 +8,9 @@ import { asText } from './text-value.ts';
  * as epoch milliseconds; dates: `INVALID_DATE`; booleans: `INVALID_BOOLEAN`; leading or trailing whitespace on
  * a non-string value: `LEADING_TRAILING_WHITESPACE`). Accepted values are stored normalised: datetimes as ISO 8601
  * UTC (`2026-01-05T09:30:00Z` read back whether written as ISO or as epoch ms), dates as `YYYY-MM-DD`, booleans
- * as `true`/`false`. An empty value clears the property.
+ * as `true`/`false`, numbers as the number they hold (`1000.50` read back as `1000.5`, `5.0` as `5`), a
+ * multi-select's options in the property's option order (`b;a` read back as `a;b`). An empty value clears the
+ * property.
  */
 
 export type ValueCheck = { ok: true; value: string } | { ok: false; error: string; message: string };
@@ -26,7 +28,7 @@ export function checkValue(def: PropertyDef, raw: unknown): ValueCheck {
   }
   switch (def.type) {
     case 'number':
-      return NUMBER.test(text) && Number.isFinite(Number(text)) ? { ok: true, value: text } : { ok: false, error: 'INVALID_DOUBLE', message: `${text} was not a valid number.` };
+      return NUMBER.test(text) && Number.isFinite(Number(text)) ? { ok: true, value: String(Number(text)) } : { ok: false, error: 'INVALID_DOUBLE', message: `${text} was not a valid number.` };
     case 'bool': {
       const b = text.toLowerCase();
       return b === 'true' || b === 'false' ? { ok: true, value: b } : { ok: false, error: 'INVALID_BOOLEAN', message: `${text} was not a valid boolean; use true or false.` };
@@ -48,7 +50,8 @@ export function checkValue(def: PropertyDef, raw: unknown): ValueCheck {
       // Checkbox properties hold several options separated by semicolons.
       const values = def.fieldType === 'checkbox' ? text.split(';') : [text];
       const bad = values.filter((v) => !allowed.includes(v));
-      if (def.externalOptions || bad.length === 0) return { ok: true, value: text };
+      if (def.externalOptions) return { ok: true, value: text };
+      if (bad.length === 0) return { ok: true, value: [...new Set(values)].sort((a, b) => allowed.indexOf(a) - allowed.indexOf(b)).join(';') };
       return { ok: false, error: 'INVALID_OPTION', message: `${bad.join(';')} was not one of the allowed options: [${allowed.join(', ')}]` };
     }
     default:

@@ -77,6 +77,20 @@ describe('a sandbox that refuses like HubSpot', () => {
     expect(read.closedate).toBe('2026-05-17T09:30:00Z');
   });
 
+  it("reads numbers back as the number they hold and a multi-select's options in the property's order", async () => {
+    const deal = await first('deals');
+    const created = await call('POST', '/crm/v3/properties/deals', {
+      name: 'products', label: 'Products', type: 'enumeration', fieldType: 'checkbox', groupName: 'sandbox_information',
+      options: ['crm', 'billing', 'api'].map((value, displayOrder) => ({ label: value, value, displayOrder })),
+    });
+    expect(created.status).toBe(201);
+    expect((await call('PATCH', `/crm/v3/objects/deals/${deal}`, { properties: { amount: '1000.50', products: 'api;crm' } })).status).toBe(200);
+    const read = (await call('GET', `/crm/v3/objects/deals/${deal}?properties=amount,products`)).body.properties as Record<string, string>;
+    expect([read.amount, read.products]).toEqual(['1000.5', 'crm;api']);
+    await call('PATCH', `/crm/v3/objects/deals/${deal}`, { properties: { amount: '5.0' } });
+    expect(((await call('GET', `/crm/v3/objects/deals/${deal}?properties=amount`)).body.properties as Record<string, string>).amount).toBe('5');
+  });
+
   it('checks enumerations against the options the portal has now (lead statuses edited by the portal)', async () => {
     const contact = await first('contacts');
     expect((await call('PATCH', `/crm/v3/objects/contacts/${contact}`, { properties: { hs_lead_status: 'UNQUALIFIED' } })).status).toBe(200);
