@@ -43,6 +43,12 @@ export interface OwnWrite {
   property?: string;
   value?: string | null;
   /**
+   * The property's HubSpot type: the echo carries HubSpot's form of the value (`1000.5` for our `1000.50`, epoch
+   * milliseconds for our ISO instant, a multi-select's options in its order), recognised as ours for this type
+   * (core/property-value.ts). Without it only the exact value is.
+   */
+  type?: string;
+  /**
    * A create in flight (`objectId` omitted): its token, so that it can give its window back; with `createDone`,
    * the create has an answer (the id, given too, or a refusal) and its window closes.
    */
@@ -58,8 +64,24 @@ function hash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
-function valueHash(value: string | null | undefined): string {
-  return hash(canonicalValue(value));
+function valueHash(value: string | null | undefined, type: string | undefined): string {
+  return hash(canonicalValue(value, type));
+}
+
+/** What the cache holds per written property: the type its values were hashed for, and the last few values. */
+interface OwnValues {
+  type?: string;
+  values: string[];
+}
+
+/**
+ * A version before the type was recorded stored a bare array of hashes of the value read by its shape (an
+ * instant, a number, a boolean, else as written): within OWN_WRITE_TTL_SECONDS of an upgrade, those still count.
+ */
+const SHAPE_FORMS = [undefined, 'datetime', 'number', 'bool'] as const;
+
+function readOwnValues(stored: Buffer): OwnValues | string[] {
+  return JSON.parse(stored.toString('utf8')) as OwnValues | string[];
 }
 
 /**
@@ -89,9 +111,11 @@ export async function recordOwnWrite(cache: KeyValueCache, write: OwnWrite): Pro
   const known = { ...write, objectId: write.objectId };
   const key = ownWriteKey(known);
   const existing = await cache.get(key);
-  const hashes = existing ? (JSON.parse(existing.toString('utf8')) as string[]) : [];
-  const h = write.property === undefined ? '*' : valueHash(write.value);
-  const next = [h, ...hashes.filter((x) => x !== h)].slice(0, MAX_VALUES_PER_PROPERTY);
+  const before = existing ? readOwnValues(existing) : undefined;
+  // Values hashed for another type (or by shape, before types were recorded) cannot be compared with new ones.
+  const hashes = before && !Array.isArray(before) && before.type === write.type ? before.values : [];
+  const h = write.property === undefined ? '*' : valueHash(write.value, write.type);
+  const next: OwnValues = { ...(write.type === undefined ? {} : { type: write.type }), values: [h, ...hashes.filter((x) => x !== h)].slice(0, MAX_VALUES_PER_PROPERTY) };
   await cache.setMany([
     { key, value: Buffer.from(JSON.stringify(next), 'utf8'), ttlSeconds: OWN_WRITE_TTL_SECONDS },
     { key: touchedKey(known), value: Buffer.from('1'), ttlSeconds: OWN_WRITE_TTL_SECONDS },
@@ -143,7 +167,7 @@ function ours(c: ClassifiedEvent, e: HubSpotEvent, record: Buffer | null, second
   if (record) return true;
   if (!second) return false;
   if (!(c.action === 'propertyChange' && e.propertyName !== undefined)) return c.action === 'creation' || c.action === 'associationChange';
-  const hashes = JSON.parse(second.toString('utf8')) as string[];
-  // The raw hash too: what a version before canonical hashing recorded (within OWN_WRITE_TTL_SECONDS of an upgrade).
-  return hashes.includes(valueHash(e.propertyValue)) || hashes.includes(hash(e.propertyValue ?? ''));
+  const own = readOwnValues(second);
+  if (Array.isArray(own)) return SHAPE_FORMS.some((type) => own.includes(valueHash(e.propertyValue, type)));
+  return own.values.includes(valueHash(e.propertyValue, own.type));
 }

@@ -53,7 +53,9 @@ export class WritebackError extends AppError {
 }
 
 /**
- * Whether HubSpot's value is the one we wrote or saw: compared in HubSpot's form (an instant, a number, a boolean;
- * '' and null both mean empty), since HubSpot sends `...:00.000Z` back as `...:00Z`.
+ * Whether HubSpot's value is the one we wrote or saw: compared in HubSpot's form for the property's type
+ * (`comparisonType` in property-schema.ts; '' and null both mean empty), since HubSpot sends `...:00.000Z` back
+ * as `...:00Z`, `1000.50` as `1000.5` and a multi-select's options in its own order. The type is a required
+ * argument so that no check can forget it; undefined (unknown) compares exactly.
  */
 export { samePropertyValue as sameValue } from '../core/property-value.ts';

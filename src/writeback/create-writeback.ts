@@ -1,6 +1,6 @@
 import { ContainerMetrics } from '../metrics.ts';
 import { NO_TRACING, type Tracing } from '../tracing.ts';
-import { PropertySchema } from './property-schema.ts';
+import { comparisonType, PropertySchema } from './property-schema.ts';
 import type { RecordType } from '../core/objects.ts';
 import type { GenerationTrace, Proposal, ProposalSink, SubmitResult } from '../core/proposal.ts';
 import type { SqlHandle } from '../db/sql.ts';
@@ -98,7 +98,9 @@ export async function createWriteback(opts: WritebackOptions): Promise<Writeback
     return resolved;
   };
   const tracing = opts.tracing ?? NO_TRACING;
-  const writer = new HubSpotWriter(opts.gateway, opts.onOwnWrite ?? (async () => undefined), portal);
+  const logger = opts.logger ?? silentLogger;
+  const schema = new PropertySchema(opts.gateway, now);
+  const writer = new HubSpotWriter(opts.gateway, opts.onOwnWrite ?? (async () => undefined), portal, (type, field) => comparisonType(schema, type, field, logger));
   const ctx: WritebackContext = {
     gateway: opts.gateway,
     portal,
@@ -115,9 +117,9 @@ export async function createWriteback(opts: WritebackOptions): Promise<Writeback
     db,
     now,
     appUrl: (opts.hubspotAppUrl ?? 'https://app.hubspot.com').replace(/\/+$/, ''),
-    logger: opts.logger ?? silentLogger,
+    logger,
     recordCount: opts.recordCount ?? gatewayRecordCounter(opts.gateway, now),
-    schema: new PropertySchema(opts.gateway, now),
+    schema,
     metrics: opts.metrics ?? new ContainerMetrics(),
   };
 

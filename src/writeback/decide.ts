@@ -22,8 +22,9 @@ import { samePropertyValue, type PropertyType } from '../core/property-value.ts'
  *     inside the account the job works for;
  *   - a property proposal is `no_change` exactly when its value equals the current one in HubSpot's form for the
  *     property's type (core/property-value.ts, the comparison echo suppression, undo and "who set it" use): a
- *     datetime HubSpot sends back as `...:00Z` is our `...:00.000Z`, a number `5` is our `5.0`, while a string
- *     property compares as written ("02139" is not "2139").
+ *     datetime HubSpot sends back as `...:00Z` is our `...:00.000Z`, a number `5` is our `5.0`, a multi-select's
+ *     options in another order are our value, while a string property compares as written ("02139" is not
+ *     "2139") and a value of unknown type exactly.
  * Every rule that fires adds a reason; the strictest outcome wins (reject > review > apply).
  */
 
@@ -45,7 +46,7 @@ export interface DecisionState {
   setBy: SetBy;
   /**
    * The property's HubSpot type (the portal's definition), which decides how values compare; undefined when
-   * unknown (values are then read by their shape).
+   * unknown (values are then compared exactly).
    */
   propertyType?: PropertyType | string;
   breaker: BreakerState;

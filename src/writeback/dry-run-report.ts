@@ -2,6 +2,7 @@ import type { RecordType } from '../core/objects.ts';
 import type { Proposal } from '../core/proposal.ts';
 import type { WritebackContext } from './context.ts';
 import { sameValue } from './context.ts';
+import { comparisonType } from './property-schema.ts';
 import { newest, readRecords, recordKey, whoSet } from './record-state.ts';
 
 /**
@@ -67,7 +68,8 @@ export async function dryRunReport(ctx: WritebackContext, opts: { since?: string
     const history = record?.propertiesWithHistory?.[d.field];
     const latest = newest(history);
     const changedAfter = latest !== undefined && Date.parse(latest.timestamp) > Date.parse(d.at);
-    const humanChanged = changedAfter && !sameValue(current, d.previousValue) && whoSet(current, history, { appId: ctx.appId }) === 'human';
+    const type = await comparisonType(ctx.schema, d.objectType as RecordType, d.field, ctx.logger);
+    const humanChanged = changedAfter && !sameValue(current, d.previousValue, type) && whoSet(current, history, { appId: ctx.appId, type }) === 'human';
     items.push({
       proposalId: d.proposalId ?? '',
       agent: d.agent,
@@ -82,7 +84,7 @@ export async function dryRunReport(ctx: WritebackContext, opts: { since?: string
       valueAtDecision: d.previousValue,
       currentValue: current,
       humanChanged,
-      humanAgreed: humanChanged && sameValue(current, d.proposedValue),
+      humanAgreed: humanChanged && sameValue(current, d.proposedValue, type),
     });
   }
   const humanChanged = items.filter((i) => i.humanChanged).length;

@@ -25,6 +25,11 @@ export interface OwnWrite {
   objectId?: string;
   property?: string;
   value?: string | null;
+  /**
+   * The property's HubSpot type (`comparisonType`), so that the echo is recognised in HubSpot's form of the value
+   * (`1000.5` for our `1000.50`, a multi-select's options in its order); undefined: recognised only exactly.
+   */
+  type?: string;
   /** A create in flight: its token; `createDone` when HubSpot answered it (with the id, or a refusal). */
   createToken?: string;
   createDone?: boolean;
@@ -49,6 +54,8 @@ export class HubSpotWriter {
     private readonly gateway: HubSpotGateway,
     private readonly onOwnWrite: (w: OwnWrite) => Promise<void>,
     private readonly portalId: () => Promise<string>,
+    /** A property's HubSpot type for the echo hook (never throws; undefined when unknown). */
+    private readonly typeOf: (objectType: RecordType, field: string) => Promise<string | undefined> = async () => undefined,
   ) {}
 
   /** Writes property values, merged per record and batched per type. Returns HubSpot's answer per record key. */
@@ -61,7 +68,9 @@ export class HubSpotWriter {
       byType.set(w.objectType, records);
     }
     // Announce before writing: the webhook for our own change may arrive before the batch call returns.
-    for (const w of writes) await this.onOwnWrite({ portalId, objectType: w.objectType, objectId: w.objectId, property: w.field, value: w.value });
+    for (const w of writes) {
+      await this.onOwnWrite({ portalId, objectType: w.objectType, objectId: w.objectId, property: w.field, value: w.value, type: await this.typeOf(w.objectType, w.field) });
+    }
     const answers = new Map<string, { updatedAt?: string; properties: Record<string, string | null> }>();
     for (const [type, records] of byType) {
       const inputs = [...records].map(([id, properties]) => ({ id, properties }));

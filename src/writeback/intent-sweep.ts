@@ -2,6 +2,7 @@ import type { Proposal } from '../core/proposal.ts';
 import type { RecordType } from '../core/objects.ts';
 import { errorMessage } from '../errors.ts';
 import { sameValue, type WritebackContext } from './context.ts';
+import { comparisonType } from './property-schema.ts';
 import { readRecords, recordKey } from './record-state.ts';
 import { auditFailed, auditFields } from './submit.ts';
 
@@ -71,7 +72,8 @@ export async function sweepInterruptedWrites(ctx: WritebackContext, opts: { olde
 async function landed(ctx: WritebackContext, kind: Proposal['kind'], objectType: RecordType, objectId: string, field: string | null, value: string, proposalId: string): Promise<string | null | false> {
   if (kind === 'property' && field) {
     const record = (await readRecords(ctx.gateway, [{ objectType, objectId, field }])).get(recordKey(objectType, objectId));
-    return record && sameValue(record.properties[field] ?? null, value) ? null : false;
+    const type = await comparisonType(ctx.schema, objectType, field, ctx.logger);
+    return record && sameValue(record.properties[field] ?? null, value, type) ? null : false;
   }
   const id = await ctx.writer.findByMarker(kind === 'note' ? 'notes' : 'tasks', objectType, objectId, proposalId);
   return id ?? false;

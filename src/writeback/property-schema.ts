@@ -1,5 +1,8 @@
 import type { RecordType } from '../core/objects.ts';
+import { errorMessage } from '../errors.ts';
 import type { HubSpotGateway, PropertySummary } from '../hubspot/gateway.ts';
+import type { Logger } from '../logging.ts';
+import { AI_PROPERTIES } from './ai-properties.ts';
 
 /**
  * The portal's own property definitions, checked before anything is proposed for review or written: HubSpot
@@ -41,6 +44,23 @@ export class PropertySchema {
     this.cache.set(type, { at: this.now(), defs });
     return defs;
   }
+}
+
+/**
+ * The field's HubSpot type, which decides how its values compare (core/property-value.ts: `1000.50` is `1000.5` in
+ * a number, not in a string; a multi-select's options in any order are one value). From the portal's definitions;
+ * when they are unreadable or lack the field, from our own `ai_*` definitions; else undefined (values are then
+ * compared exactly). Never throws: an unreadable definition must not stop a decision, an undo or a sweep.
+ */
+export async function comparisonType(schema: PropertySchema, objectType: RecordType, field: string, logger?: Logger): Promise<string | undefined> {
+  const own = AI_PROPERTIES.find((d) => d.name === field)?.type;
+  return schema.typeOf(objectType, field).then(
+    (type) => type ?? own,
+    (err: unknown) => {
+      logger?.warn({ err: errorMessage(err), objectType, field }, 'property definitions unreadable; values compared by our own definition or exactly');
+      return own;
+    },
+  );
 }
 
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;

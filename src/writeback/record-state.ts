@@ -26,6 +26,11 @@ export interface OwnWriteHint {
   appId?: string;
   /** The value we last wrote to this field (from the write log), if any. */
   ourLastValue?: string | null;
+  /**
+   * The field's HubSpot type (`comparisonType`): HubSpot sends our value back in its own form (`1000.5` for our
+   * `1000.50`, a multi-select's options in its order), which is still ours. Undefined: compared exactly.
+   */
+  type: string | undefined;
 }
 
 /**
@@ -35,10 +40,11 @@ export interface OwnWriteHint {
 export function whoSet(value: string | null | undefined, history: PropertyHistoryEntry[] | undefined, hint: OwnWriteHint): SetBy {
   if (value === null || value === undefined || value === '') return 'none';
   const latest = newest(history);
-  if (!latest) return hint.ourLastValue !== undefined && samePropertyValue(hint.ourLastValue, value) ? 'ai' : 'human';
+  const ours = (v: string | null | undefined) => samePropertyValue(hint.ourLastValue, v, hint.type);
+  if (!latest) return hint.ourLastValue !== undefined && ours(value) ? 'ai' : 'human';
   if (PERSON_SOURCES.has(latest.sourceType)) return 'human';
   if (hint.appId && latest.sourceId && sourceIdNamesApp(latest.sourceId, hint.appId)) return 'ai';
-  if (hint.ourLastValue !== undefined && samePropertyValue(hint.ourLastValue, value) && samePropertyValue(latest.value, value)) return 'ai';
+  if (hint.ourLastValue !== undefined && ours(value) && ours(latest.value)) return 'ai';
   return 'human';
 }
 

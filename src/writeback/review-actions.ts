@@ -8,6 +8,7 @@ import { sameValue, WritebackError, type WritebackContext } from './context.ts';
 import { supportingSentence, type Highlight } from './evidence-highlight.ts';
 import type { Owner } from './owner-directory.ts';
 import { fieldRule } from './policy.ts';
+import { comparisonType } from './property-schema.ts';
 import { recordLabel, recordName } from './record-names.ts';
 import { recordUrl } from './review-urls.ts';
 import { closeOwnerTaskIfDone } from './owner-tasks.ts';
@@ -141,9 +142,10 @@ export async function approveReview(ctx: WritebackContext, id: string, opts: { a
     if (p.kind === 'property') {
       const field = p.field!;
       const records = await readRecords(ctx.gateway, [{ objectType: p.target.objectType, objectId: p.target.objectId, field }]);
-      const state = fieldState(records.get(recordKey(p.target.objectType, p.target.objectId)), field, { appId: ctx.appId });
+      const type = await comparisonType(ctx.schema, p.target.objectType, field, ctx.logger);
+      const state = fieldState(records.get(recordKey(p.target.objectType, p.target.objectId)), field, { appId: ctx.appId, type });
       if (!state.exists) return await stale(ctx, review, opts.actor, base, `${p.target.objectType}/${p.target.objectId} no longer exists in HubSpot`);
-      if (!sameValue(state.value, review.observedValue)) {
+      if (!sameValue(state.value, review.observedValue, type)) {
         const detail = `${field} changed from ${JSON.stringify(review.observedValue)} to ${JSON.stringify(state.value)} since the proposal; not overwritten`;
         return await stale(ctx, review, opts.actor, { ...base, previousValue: state.value }, detail);
       }

@@ -1,11 +1,10 @@
 import { normalizeProposalText, ProposalSchema, type Decision, type GenerationTrace, type Proposal, type SubmitResult } from '../core/proposal.ts';
 import { errorMessage } from '../errors.ts';
 import { accountsOfRecords } from '../hubspot/account-resolver.ts';
-import type { RecordType } from '../core/objects.ts';
-import { AI_PROPERTIES } from './ai-properties.ts';
 import { decide } from './decide.ts';
 import { sameValue, type WritebackContext } from './context.ts';
 import { notifyOwner } from './owner-tasks.ts';
+import { comparisonType } from './property-schema.ts';
 import { recordName } from './record-names.ts';
 import { fieldState, readRecords, recordKey } from './record-state.ts';
 import type { PropertyWrite } from './hubspot-writer.ts';
@@ -58,19 +57,19 @@ export async function submitProposals(
 
     const record = parsed.success ? records.get(recordKey(p.target.objectType, p.target.objectId)) : undefined;
     const field = parsed.success && p.kind === 'property' ? p.field : null;
-    if (field && record && !dryRun && (await recoverLandedWrite(ctx, p, field, record.properties[field] ?? null))) {
+    const propertyType = field ? await comparisonType(ctx.schema, p.target.objectType, field, ctx.logger) : undefined;
+    if (field && record && !dryRun && (await recoverLandedWrite(ctx, p, field, record.properties[field] ?? null, propertyType))) {
       await ctx.audit.append({ ...base, event: 'applied', actor, decision: 'apply', status: 'applied', newValue: p.value, detail: 'recovered: an earlier attempt wrote the value before it could record it' });
       results.push({ proposal: p, decision: { proposalId: p.id, outcome: 'apply', reasons: ['recovered: written by an earlier attempt'] }, status: 'duplicate', detail: 'written by an earlier attempt' });
       continue;
     }
     const last = field ? await ctx.writes.lastFieldWrite(p.target.objectType, p.target.objectId, field) : undefined;
-    const state = fieldState(record, field, { appId: ctx.appId, ourLastValue: last?.newValue });
+    const state = fieldState(record, field, { appId: ctx.appId, ourLastValue: last?.newValue, type: propertyType });
     const counts = parsed.success ? await ctx.writes.breakerCounts(p.target.objectType) : { autoWritesLastMinute: 0, objectWritesLastHour: 0 };
     const recordCount = parsed.success ? await ctx.recordCount(p.target.objectType) : null;
 
     const targetAccounts = parsed.success ? (membership.get(recordKey(p.target.objectType, p.target.objectId)) ?? []) : [];
     const associationAccounts = parsed.success ? membershipOf(membership, p.associations ?? []) : {};
-    const propertyType = field ? await propertyTypeOf(ctx, p.target.objectType, field) : undefined;
     let decision = decide(p, ctx.policy, {
       currentValue: state.value, setBy: state.setBy, propertyType, breaker: { ...counts, objectRecordCount: recordCount }, killSwitch: ctx.killSwitch, targetAccounts, associationAccounts,
     });
@@ -148,22 +147,6 @@ export function membershipOf(membership: ReadonlyMap<string, string[]>, targets:
   return Object.fromEntries(targets.map((t) => [recordKey(t.objectType, t.objectId), membership.get(recordKey(t.objectType, t.objectId)) ?? []]));
 }
 
-/**
- * The field's HubSpot type, which decides whether the proposed value differs from the current one (`5.0` is `5`
- * in a number, not in a string). From the portal's definitions; when they are unreadable, from our own `ai_*`
- * definitions; else unknown (values are then compared by their shape).
- */
-async function propertyTypeOf(ctx: WritebackContext, objectType: RecordType, field: string): Promise<string | undefined> {
-  const own = AI_PROPERTIES.find((d) => d.name === field)?.type;
-  return ctx.schema.typeOf(objectType, field).then(
-    (type) => type ?? own,
-    (err: unknown) => {
-      ctx.logger.warn({ err: errorMessage(err), objectType, field }, 'property definitions unreadable; values compared by their shape');
-      return own;
-    },
-  );
-}
-
 /** A proposal this service already applied or queued: a retried job must not write or queue it twice. */
 async function alreadyHandled(ctx: WritebackContext, p: Proposal): Promise<string | undefined> {
   const write = await ctx.writes.get(p.id);
@@ -177,9 +160,9 @@ async function alreadyHandled(ctx: WritebackContext, p: Proposal): Promise<strin
  * A property write whose intent was recorded but not its completion (the process died around the HubSpot call):
  * if HubSpot holds the intended value, the write landed and is marked done, so undo can still find it.
  */
-async function recoverLandedWrite(ctx: WritebackContext, p: Proposal, field: string, current: string | null): Promise<boolean> {
+async function recoverLandedWrite(ctx: WritebackContext, p: Proposal, field: string, current: string | null, type: string | undefined): Promise<boolean> {
   const write = await ctx.writes.get(p.id);
-  if (write?.state !== 'intent' || write.field !== field || !sameValue(current, write.newValue)) return false;
+  if (write?.state !== 'intent' || write.field !== field || !sameValue(current, write.newValue, type)) return false;
   await ctx.writes.markDone(p.id);
   return true;
 }

@@ -2,6 +2,7 @@ import type { RecordType } from '../core/objects.ts';
 import { errorMessage } from '../errors.ts';
 import { HubSpotNotFoundError } from '../hubspot/errors.ts';
 import { sameValue, WritebackError, type WritebackContext } from './context.ts';
+import { comparisonType } from './property-schema.ts';
 import { readRecords, recordKey } from './record-state.ts';
 import type { WriteRecord } from './write-log.ts';
 
@@ -73,7 +74,7 @@ export async function undoWrites(ctx: WritebackContext, opts: UndoOptions): Prom
     if (!record) {
       item.action = 'skip';
       item.detail = 'the record no longer exists';
-    } else if (!sameValue(current, last.newValue)) {
+    } else if (!sameValue(current, last.newValue, await comparisonType(ctx.schema, first.objectType as RecordType, first.field!, ctx.logger))) {
       item.action = 'skip';
       item.detail = `changed since the AI wrote it (AI wrote ${JSON.stringify(last.newValue)}, now ${JSON.stringify(current)}): left alone`;
     }

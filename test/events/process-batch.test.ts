@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteKv } from '../../src/cache/sqlite-kv.ts';
 import { DEFAULT_ROUTING } from '../../src/events/routing.ts';
@@ -237,8 +238,8 @@ describe('webhook.batch processing', () => {
 
   it('recognises an echo that HubSpot sends back in its own form (a datetime, a number) and not a person\'s other value', async () => {
     // A run at a whole second wrote `...:00.000Z`: HubSpot answers `...:00Z` or epoch milliseconds.
-    await recordOwnWrite(cache, { portalId: 1, objectType: 'companies', objectId: 9, property: 'ai_last_run', value: '2026-11-30T23:40:00.000Z' });
-    await recordOwnWrite(cache, { portalId: 1, objectType: 'companies', objectId: 9, property: 'ai_lead_score', value: '64.50' });
+    await recordOwnWrite(cache, { portalId: 1, objectType: 'companies', objectId: 9, property: 'ai_last_run', value: '2026-11-30T23:40:00.000Z', type: 'datetime' });
+    await recordOwnWrite(cache, { portalId: 1, objectType: 'companies', objectId: 9, property: 'ai_lead_score', value: '64.50', type: 'number' });
     const rules = { ingest: { objectTypes: ['companies' as const] }, rules: [{ name: 'x', job: 'generate.account_summary' as const, objectTypes: ['companies' as const], actions: ['propertyChange' as const], requireValue: false, enabled: true }] };
     const change = (propertyName: string, propertyValue: string, at: number) =>
       ev({ portalId: 1, subscriptionType: 'company.propertyChange', objectId: 9, propertyName, propertyValue, occurredAt: at });
@@ -250,6 +251,16 @@ describe('webhook.batch processing', () => {
     const human = await processBatch({ ...deps, rules }, batch(change('ai_last_run', '2026-11-30T23:40:01Z', t + 2)), 'job-3');
     expect(human).toMatchObject({ echo: 0, processed: 1 });
     expect((await runJobs()).filter((j) => j.type === 'generate.account_summary')).toHaveLength(1);
+  });
+
+  it('recognises an echo recorded by a version that hashed values by their shape, with no type (within the TTL of an upgrade)', async () => {
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+    // What that version stored for ai_lead_score = 64.50: a bare array of hashes of the value read as a number.
+    await cache.set('events:own:1:companies:9:ai_lead_score', Buffer.from(JSON.stringify([sha('#64.5')])), 60);
+    const rules = { ingest: { objectTypes: ['companies' as const] }, rules: [{ name: 'x', job: 'generate.account_summary' as const, objectTypes: ['companies' as const], actions: ['propertyChange' as const], requireValue: false, enabled: true }] };
+    const change = (propertyValue: string, at: number) => ev({ portalId: 1, subscriptionType: 'company.propertyChange', objectId: 9, propertyName: 'ai_lead_score', propertyValue, occurredAt: at });
+    expect((await processBatch({ ...deps, rules }, batch(change('64.5', Date.now())), 'job-1')).echo).toBe(1);
+    expect((await processBatch({ ...deps, rules }, batch(change('65', Date.now() + 1)), 'job-2')).echo).toBe(0);
   });
 
   it('maps merges and association changes to the records they touch', async () => {

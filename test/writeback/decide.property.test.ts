@@ -343,17 +343,19 @@ describe('decide (property-based)', () => {
 
   it('no_change exactly when the value equals the current one in HubSpot\'s form for the property\'s type', () => {
     // One value in the forms HubSpot and we spell it: an instant (ISO with or without a zero fraction, epoch ms),
-    // a number (with or without trailing zeros), or a text with a leading zero; compared under each type.
+    // a number (with or without trailing zeros), a multi-select's options (in two orders), or a text with a leading
+    // zero; compared under each type.
     const spelled = fc.oneof(
       fc.integer({ min: 0, max: 4_102_444_800 }).map((s) => {
         const iso = new Date(s * 1000).toISOString();
         return { kind: 'instant', forms: [iso, `${iso.slice(0, -5)}Z`, String(s * 1000)] };
       }),
       fc.tuple(fc.integer({ min: 0, max: 100 }), fc.nat(3)).map(([n, zeros]) => ({ kind: 'number', forms: [String(n), `${n}.${'0'.repeat(zeros + 1)}`] })),
+      fc.shuffledSubarray(['crm', 'billing', 'api'], { minLength: 1 }).map((o) => ({ kind: 'options', forms: [o.join(';'), [...o].reverse().join(';')] })),
       fc.nat(99_999).map((n) => ({ kind: 'text', forms: [String(n).padStart(6, '0'), String(n)] })),
     );
     fc.assert(
-      fc.property(spelled, fc.nat(5), fc.nat(5), fc.constantFrom('string', 'number', 'datetime', 'phone_number', undefined), stateArb, (v, i, j, type, state0) => {
+      fc.property(spelled, fc.nat(5), fc.nat(5), fc.constantFrom('string', 'number', 'datetime', 'phone_number', 'enumeration', undefined), stateArb, (v, i, j, type, state0) => {
         const current = v.forms[i % v.forms.length]!;
         const value = v.forms[j % v.forms.length]!;
         const p: Proposal = {
@@ -363,13 +365,15 @@ describe('decide (property-based)', () => {
         const d = decide(p, defaultPolicy(), { ...state0, currentValue: current, propertyType: type, targetAccounts: ['100'] });
         const noChange = reasonCodes(d).includes('no_change');
         if (current === value) expect(noChange).toBe(true);
+        // Without a type only the same text is the same value: a shape does not say the type.
+        else if (type === undefined) expect(noChange).toBe(false);
         // A string (or phone number) property compares as written: "000042" is not "42".
         else if (type === 'string' || type === 'phone_number') expect(noChange).toBe(false);
-        // The same instant or number in another spelling is no change where the type reads it so.
+        // The same instant, number or set of options in another spelling is no change where the type reads it so.
         else if (v.kind === 'instant' && type === 'datetime') expect(noChange).toBe(true);
-        else if (v.kind === 'number' && type !== 'datetime') expect(noChange).toBe(true);
-        // A zero-padded text is not a number unless the property's type says it is one (or an epoch).
-        else if (v.kind === 'text' && type === undefined) expect(noChange).toBe(false);
+        else if (v.kind === 'number' && type === 'number') expect(noChange).toBe(true);
+        else if (v.kind === 'options' && type === 'enumeration') expect(noChange).toBe(true);
+        else if (type === 'enumeration') expect(noChange).toBe(false);
         if (noChange) expect(d.outcome).toBe('reject');
       }),
       RUNS,
