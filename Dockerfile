@@ -32,6 +32,7 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 CMD ["nod
 # `docker stop` sends SIGTERM: the process finishes or hands back its work within SHUTDOWN_GRACE_MS (8 s).
 STOPSIGNAL SIGTERM
 # V8 flags for the API process (src/runtime/api-node-flags.ts says why and what they measured): a 16 MB young
-# generation and a roomier old one, so acknowledgements meet fewer GC pauses.
+# generation and a roomier old one, so acknowledgements meet fewer GC pauses. Given here, on node's command line, so
+# `serve` runs in this one process (the bin restarts a `serve` started without them: bin/node-flags.js).
 ENTRYPOINT ["node", "--min-semi-space-size=16", "--heap-growing-percent=100", "dist/main.js"]
 CMD ["serve"]

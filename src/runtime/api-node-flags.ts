@@ -1,7 +1,8 @@
 /**
  * V8 flags for the process that acknowledges webhooks (`serve`): the container's ENTRYPOINT and `npm start` pass
- * them, and `bench:webhooks` starts its API process with them, so the bench measures what is deployed
- * (test/build/api-node-flags.test.ts keeps the three in step).
+ * them, a hand-started `serve` restarts itself with them (bin/node-flags.js), and `bench:webhooks` starts its API
+ * process with them, so the bench measures what is deployed (test/build/api-node-flags.test.ts and
+ * test/cli/serve-node-flags.test.ts keep the four in step).
  *
  * Why: at 1,000 events/s (ten 100-event deliveries at once each second) V8 kept the API's young generation at
  * 1–4 MB, so a scavenge ran about every second, mostly in the middle of a burst, and promoted the deliveries in
