@@ -5,10 +5,13 @@ import type { Dependency } from './runtime/preflight.ts';
 
 /**
  * What each command needs reachable before it starts (only configured backends are checked; embedded ones need
- * nothing). `serve` leaves HubSpot out on purpose: acknowledging webhooks must not depend on HubSpot being up.
+ * nothing). `serve` leaves HubSpot out on purpose: acknowledging webhooks must not depend on HubSpot being up. The
+ * commands that read only our own store (audit, index stats, jobs, portals) never ask HubSpot anything; the portal
+ * they read is chosen as PORTAL_HELP says (cli/stored-portal.ts).
  */
 const STORES: Dependency[] = ['redis', 'postgres', 'qdrant'];
 const ALL: Dependency[] = [...STORES, 'hubspot'];
+const PORTAL_HELP = 'HubSpot portal id; default: HUBSPOT_PORTAL_ID, else the one portal the store holds data of (with several, required)';
 
 /**
  * `hubspot-ai`: the composition root's command line. Each command's implementation is imported when it runs,
@@ -76,9 +79,10 @@ unavailable, 5 stopped but resumable, 6 checks failed.`,
   const index = program.command('index').description('Inspect the index');
   index
     .command('stats')
-    .description('Accounts, chunks and chunks by source type')
+    .description('Accounts, chunks and chunks by source type (reads the store only, never HubSpot)')
+    .option('--portal <id>', PORTAL_HELP)
     .option('--json', 'print as JSON')
-    .action(async (opts: { json?: boolean }) => run(async () => (await import('./cli/backfill.ts')).indexStatsCommand(opts), STORES));
+    .action(async (opts: { json?: boolean; portal?: string }) => run(async () => (await import('./cli/backfill.ts')).indexStatsCommand(opts), STORES));
 
   const jobs = program.command('jobs').description('Inspect and re-drive jobs');
   jobs
@@ -102,7 +106,7 @@ unavailable, 5 stopped but resumable, 6 checks failed.`,
   const portals = program.command('portals').description('The HubSpot portals this deployment serves, and their data');
   portals
     .command('list')
-    .description('Served, installed, uninstalled and purged portals, with what each store holds of them')
+    .description("Served, installed, uninstalled and purged portals, with what each store holds of them (a private app's portal: HubSpot is asked for at most 2 s)")
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => run(async () => (await import('./cli/portals.ts')).portalsListCommand(opts), STORES));
   portals
@@ -160,7 +164,8 @@ unavailable, 5 stopped but resumable, 6 checks failed.`,
 
   program
     .command('audit')
-    .description('Print the audit log')
+    .description('Print the audit log (reads the store only, never HubSpot)')
+    .option('--portal <id>', PORTAL_HELP)
     .option('--json', 'print as JSON')
     .option('--object <type:id>', 'filter by target object, e.g. companies:42')
     .option('--agent <name>', 'filter by agent')
@@ -217,6 +222,7 @@ unavailable, 5 stopped but resumable, 6 checks failed.`,
 
 interface AuditOpts {
   json?: boolean;
+  portal?: string;
   object?: string;
   agent?: string;
   decision?: string;
@@ -279,6 +285,8 @@ export function describeFailure(err: unknown): { code: number; message: string }
     // The configured embedding model does not match the stored vectors: a configuration problem to fix.
     if (err.code === 'EMBEDDING_MODEL_CHANGED') return { code: EXIT.CONFIG, message: err.message };
     if (/AUTH|UNAVAILABLE|CONNECT|UNREACHABLE/.test(err.code)) return { code: EXIT.DEPENDENCY, message: err.message };
+    // HubSpot kept failing (network, timeouts, 5xx) through every retry: a dependency unavailable, not our failure.
+    if (err.code === 'HUBSPOT_TRANSIENT') return { code: EXIT.DEPENDENCY, message: err.message };
     return { code: EXIT.FAILURE, message: `${err.message} [${err.code}]` };
   }
   if (err instanceof Error) {

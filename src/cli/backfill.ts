@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { createProgressReporter } from '../ingest/progress.ts';
 import { withContainer } from './context.ts';
+import { storedPortal } from './stored-portal.ts';
 import { CliExit, EXIT } from './exit-codes.ts';
 import { printJson, printTable } from './output.ts';
 
@@ -46,11 +47,16 @@ export async function backfillCommand(opts: { since?: string; concurrency: numbe
   });
 }
 
-/** `hubspot-ai index stats`. */
-export async function indexStatsCommand(opts: { json?: boolean }): Promise<void> {
+// No HubSpot portal has id 0: a store that holds no portal's data counts zero of everything.
+const NO_PORTAL = '0';
+
+/** `hubspot-ai index stats`: what the vector store holds of one portal. */
+export async function indexStatsCommand(opts: { json?: boolean; portal?: string }): Promise<void> {
   await withContainer(async (c) => {
     const { indexStats } = await import('../ingest/index-stats.ts');
-    const stats = await indexStats(await c.store(), await c.portalId());
+    // From the store alone, never HubSpot (stored-portal.ts); a store with no portal's data counts nothing.
+    const portal = await storedPortal(c, opts.portal);
+    const stats = await indexStats(await c.store(), portal ?? NO_PORTAL);
     if (opts.json) printJson(stats);
     else {
       process.stdout.write(`accounts ${stats.accounts}, chunks ${stats.chunks}\n`);

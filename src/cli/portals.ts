@@ -25,7 +25,7 @@ async function knownPortals(c: Container): Promise<Map<string, { status: string;
   if (oauth) {
     for (const i of await oauth.tokens.list()) out.set(i.portalId, { status: i.status, since: i.status === 'installed' ? i.installedAt : i.uninstalledAt });
   } else {
-    const id = await c.portalId().catch(() => undefined);
+    const id = await tokenPortal(c);
     if (id) out.set(id, { status: 'served (private app)', since: null });
   }
   const db = (await c.sql()).db as unknown as Kysely<Record<string, { portal_id: string | null; requested_at: number }>>;
@@ -38,6 +38,25 @@ async function knownPortals(c: Container): Promise<Map<string, { status: string;
     if (!out.has(p.portal_id!) || out.get(p.portal_id!)!.status !== 'installed') out.set(p.portal_id!, { status: 'purged', since: new Date(Number(p.requested_at)).toISOString() });
   }
   return out;
+}
+
+/**
+ * The private app token's portal, if HubSpot says so within the start-up check's deadline (one request, no
+ * retries): the list is the store's, and an unreachable HubSpot only leaves the served portal unmarked.
+ */
+async function tokenPortal(c: Container): Promise<string | undefined> {
+  const { PREFLIGHT_TIMEOUT_MS } = await import('../runtime/preflight.ts');
+  const url = `${c.config.hubspot.baseUrl}/account-info/v3/details`;
+  try {
+    const res = await fetch(url, { headers: { authorization: `Bearer ${c.config.hubspot.accessToken}` }, signal: AbortSignal.timeout(PREFLIGHT_TIMEOUT_MS) });
+    const body = (await res.json()) as { portalId?: unknown };
+    if (!res.ok || (typeof body.portalId !== 'number' && typeof body.portalId !== 'string')) throw new Error(`it answered ${res.status}`);
+    return String(body.portalId);
+  } catch (err) {
+    const why = (err as { cause?: { code?: string } }).cause?.code ?? errorMessage(err);
+    process.stderr.write(`hubspot-ai: HubSpot at ${c.config.hubspot.baseUrl}: ${why}; served portal not marked\n`);
+    return undefined;
+  }
 }
 
 export async function portalsListCommand(opts: { json?: boolean }): Promise<void> {
@@ -57,6 +76,9 @@ export async function portalsAddCommand(id: string, opts: { json?: boolean }): P
   await withContainer(async (c) => {
     const oauth = await c.oauth();
     if (!oauth) {
+      // Only HubSpot knows the token's portal: an unreachable HubSpot ends this within seconds (exit code 4).
+      const { preflight } = await import('../runtime/preflight.ts');
+      await preflight(c.config, ['hubspot']);
       const served = await c.portalId().catch((err: unknown) => {
         throw new CliExit(EXIT.DEPENDENCY, `cannot ask HubSpot which portal the private-app token belongs to: ${errorMessage(err)}`);
       });

@@ -1,5 +1,10 @@
 import os from 'node:os';
+import type { Kysely } from 'kysely';
+import type { SqlHandle } from '../db/sql.ts';
+import { AuditStore, type AuditEntry, type AuditFilter } from '../writeback/audit-store.ts';
+import { migrateWriteback, type WritebackDb } from '../writeback/sql-schema.ts';
 import { withContainer } from './context.ts';
+import { storedPortal } from './stored-portal.ts';
 import { CliExit, EXIT } from './exit-codes.ts';
 import { printJson, printTable } from './output.ts';
 
@@ -18,7 +23,11 @@ export async function setupCommand(opts: { json?: boolean }): Promise<number> {
   });
 }
 
-export async function auditCommand(opts: { json?: boolean; object?: string; agent?: string; decision?: string; since?: string; limit: number }): Promise<void> {
+/**
+ * `hubspot-ai audit`: the audit log as the store holds it. It reads the SQL store only (never HubSpot, so it works
+ * while HubSpot is down); the portal comes from --portal, HUBSPOT_PORTAL_ID or the store (stored-portal.ts).
+ */
+export async function auditCommand(opts: { json?: boolean; portal?: string; object?: string; agent?: string; decision?: string; since?: string; limit: number }): Promise<void> {
   let objectType: string | undefined;
   let objectId: string | undefined;
   if (opts.object) {
@@ -31,7 +40,9 @@ export async function auditCommand(opts: { json?: boolean; object?: string; agen
   }
   if (opts.since && Number.isNaN(Date.parse(opts.since))) throw new CliExit(EXIT.USAGE, `--since must be an ISO time (got "${opts.since}")`);
   await withContainer(async (c) => {
-    const entries = await (await c.writeback()).audit({ objectType, objectId, agent: opts.agent, decision: opts.decision, since: opts.since, limit: opts.limit });
+    const portal = await storedPortal(c, opts.portal);
+    const filter = { objectType, objectId, agent: opts.agent, decision: opts.decision, since: opts.since, limit: opts.limit };
+    const entries = portal === undefined ? [] : await storedAudit(await c.sql(), portal, filter);
     if (opts.json) printJson(entries);
     else
       printTable(
@@ -72,4 +83,11 @@ export async function undoCommand(opts: { job?: string; since?: string; dryRun?:
     }
     return report.failed > 0 ? EXIT.FAILURE : EXIT.OK;
   });
+}
+
+/** The portal's audit entries straight from the SQL store: no write-back service, so no HubSpot gateway. */
+async function storedAudit(handle: SqlHandle, portal: string, filter: AuditFilter): Promise<AuditEntry[]> {
+  await migrateWriteback(handle);
+  const store = new AuditStore(handle.db as Kysely<WritebackDb>, { redactPrompts: false, now: Date.now, portal: async () => portal });
+  return store.list(filter);
 }

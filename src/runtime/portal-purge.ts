@@ -78,6 +78,32 @@ function missingTable(err: unknown): boolean {
   return /no such table|does not exist/i.test(errorMessage(err));
 }
 
+/**
+ * Every portal the SQL store holds rows of (installed ones only, of the installations), in id order: what a command
+ * that reads the store alone can offer as "the portal" without asking HubSpot whose token it is. A backfill alone
+ * leaves its checkpoints and term statistics, so a portal with vectors and nothing else yet is found too.
+ */
+export async function portalsWithRows(handle: SqlHandle): Promise<string[]> {
+  const db = handle.db as unknown as Kysely<Record<string, Record<string, string | null>>>;
+  const found = new Set<string>();
+  for (const t of PORTAL_TABLES) {
+    try {
+      if (t.like) {
+        const rows = await db.selectFrom(t.table).select(t.column).where(t.column, 'like', t.like('%')).execute();
+        for (const r of rows) found.add(String(r[t.column]).split(':')[1] ?? '');
+      } else {
+        let q = db.selectFrom(t.table).select(raw<string | null>`distinct ${raw.ref(t.column)}`.as('portal_id'));
+        if (t.table === 'oauth_installations') q = q.where('status', '=', 'installed');
+        for (const r of await q.execute()) if (r.portal_id) found.add(String(r.portal_id));
+      }
+    } catch (err) {
+      if (!missingTable(err)) throw err; // the module was never used in this database
+    }
+  }
+  found.delete('');
+  return [...found].sort((a, b) => (a.length - b.length) || a.localeCompare(b));
+}
+
 async function eachTable(handle: SqlHandle, portalId: string, run: (db: Kysely<Record<string, Record<string, unknown>>>, t: (typeof PORTAL_TABLES)[number]) => Promise<number>): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   const db = handle.db as unknown as Kysely<Record<string, Record<string, unknown>>>;
