@@ -1,7 +1,7 @@
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import { errorMessage } from '../errors.ts';
-import { pgSchemaLockName, type SqlHandle } from './sql.ts';
-import { retryWhileLocked, writeTransaction, type SqliteDb } from './sqlite.ts';
+import { createSql, pgSchemaLockName, type SqlHandle } from './sql.ts';
+import { retryWhileLocked, writeTransaction, type SqliteConnections, type SqliteDb } from './sqlite.ts';
 import { writebackMigrations } from './migrations/writeback.ts';
 import { oauthMigrations } from './migrations/oauth.ts';
 import { scorerMigrations } from './migrations/scorer.ts';
@@ -116,10 +116,18 @@ async function adoptLegacyBookkeeping(db: Kysely<unknown>): Promise<void> {
  * fresh file at once both saw nothing applied and the second failed with "table ... already exists". The whole run
  * is one IMMEDIATE transaction instead: the file's write lock is taken before the applied migrations are read, a
  * second process waits for it (busy_timeout) and then finds them all applied. SQLite's DDL is transactional, so a
- * failed run leaves nothing half-made. PostgreSQL: the schema's advisory lock around the whole run (migratePostgres).
+ * failed run, or a process killed in the middle of one, leaves nothing half-made. PostgreSQL: the schema's advisory
+ * lock around the whole run (migratePostgres).
+ *
+ * That transaction spans awaits (Kysely's migrator is asynchronous), and on SQLite it is the connection's: whatever
+ * else runs on the same connection meanwhile (a cache write, another store's statement) runs inside it, and is
+ * rolled back with it when a migration fails. So a connection shared by the embedded stores is migrated before it is
+ * handed to any of them (`migrateSqliteData`, which the container awaits before it gives out its SQLite files), and
+ * a database with nothing to migrate is recognised by one synchronous read, without opening a transaction at all.
  */
 export async function migrateAll(handle: SqlHandle): Promise<void> {
   if (handle.dialect !== 'sqlite') return migratePostgres(handle);
+  if (sqliteUpToDate(handle)) return;
   beginImmediate(handle);
   try {
     await migrateLocked(handle);
@@ -128,6 +136,35 @@ export async function migrateAll(handle: SqlHandle): Promise<void> {
     throw err;
   }
   await sql`COMMIT`.execute(handle.db);
+}
+
+/**
+ * The embedded SQL layer's migration on the main SQLite file under `dataDir`, on the connection `connections` shares
+ * (a container's SqliteFiles): run it, and await it, before the registry is handed to any adapter, so no other
+ * statement can run on that connection inside the migration's transaction.
+ */
+export async function migrateSqliteData(connections: SqliteConnections, dataDir: string): Promise<void> {
+  const handle = await createSql({ dataDir, sqlite: connections });
+  try {
+    await migrateAll(handle);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Whether every SQL-layer migration is recorded and no older bookkeeping waits for adoption: a synchronous read on
+ * the connection (outside any transaction; a stale answer only sends the caller to the locked path, which reads
+ * again under the write lock).
+ */
+function sqliteUpToDate(handle: SqlHandle): boolean {
+  const db = handle.sqlite;
+  if (!db) return false;
+  const applied = appliedNames(db);
+  if (Object.keys(allMigrations('sqlite')).some((name) => !applied.has(name))) return false;
+  const legacy = GROUPS.flatMap((g) => ('legacy' in g && g.legacy ? [g.legacy] : []));
+  const found = db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN (SELECT value FROM json_each(?))`).get(JSON.stringify(legacy)) as { n: number };
+  return found.n === 0;
 }
 
 /**

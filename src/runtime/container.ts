@@ -114,14 +114,23 @@ export function createContainer(config: Config, logger: Logger, opts: { role?: s
       }),
     (t) => t.close(),
   );
-  // This container's SQLite connections (one per file, shared by its adapters) and their checkpoint thread.
+  // This container's SQLite connections (one per file, shared by its adapters) and their checkpoint thread. With the
+  // SQL layer in the data file, its migration runs on the shared connection before any adapter gets the registry:
+  // the migration's transaction spans awaits, and a statement of another adapter run meanwhile would run inside it
+  // (and be rolled back with a failed migration). A failed migration fails every user; the next call tries again.
   let sqliteFiles: SqliteFiles | undefined;
+  let sqliteMigrated: Promise<void> | undefined;
   const sqlite = async (): Promise<SqliteFiles> => {
     const { SqliteFiles } = await import('../db/sqlite.ts');
-    sqliteFiles ??= new SqliteFiles({
+    const files = (sqliteFiles ??= new SqliteFiles({
       onError: (message) => logger.warn({ err: message }, 'SQLite background checkpoint failed; the write-ahead log keeps growing until it succeeds'),
-    });
-    return sqliteFiles;
+    }));
+    if (!config.DATABASE_URL) {
+      sqliteMigrated ??= import('../db/migrator.ts').then(({ migrateSqliteData }) => migrateSqliteData(files, config.dataDir));
+      sqliteMigrated.catch(() => (sqliteMigrated = undefined));
+      await sqliteMigrated;
+    }
+    return files;
   };
 
   const redis = res.lazy<Redis | undefined>(
