@@ -84,6 +84,9 @@ describe('app card (UI extension) against the service', () => {
     expect(text).toContain('A person must approve every change to this core field.');
     expect(text).toContain('The AI is not confident enough to make this change on its own.');
     expect(text).toContain('AI next steps');
+    // Free text's confidence is the share backed by sources, not a probability: never "% sure".
+    expect(text).toContain('20% backed by sources');
+    expect(text).not.toMatch(/\d+% sure/);
   });
 
   it('approves one (written to HubSpot, audited as the HubSpot user), edits another, rejects the third', async () => {

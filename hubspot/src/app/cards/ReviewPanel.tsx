@@ -39,6 +39,8 @@ interface Reason {
   code: string;
   text: string;
   detail: string;
+  /** False when the reason is for the technical record only (e.g. "below the threshold" of an unvalidated model). */
+  shown?: boolean;
 }
 interface Evidence {
   id: string;
@@ -57,6 +59,8 @@ export interface CardReview {
   observedValue: string | null;
   currentValue?: string | null;
   confidence: number;
+  /** How to show the confidence (the service's words): a calibrated "% sure", no figure, or "% backed by sources". */
+  confidenceView?: { kind: 'calibrated' | 'unvalidated' | 'grounding'; value: number | null; label: string };
   reasonsExplained?: Reason[];
   evidenceChunks?: Evidence[];
   drivers?: Array<{ feature: string; label?: string; contribution: number }>;
@@ -88,7 +92,9 @@ function ReviewTile({ review, act }: { review: CardReview; act: (r: CardReview, 
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const current = review.currentValue !== undefined ? review.currentValue : review.observedValue;
-  const pct = Math.round(review.confidence * 100);
+  // Never "0% sure" for a model nobody validated: the service says what kind of figure it is.
+  const shown = review.confidenceView ?? { kind: 'grounding', value: review.confidence, label: `${Math.round(review.confidence * 100)}% backed by sources` };
+  const pct = shown.value === null ? null : Math.round(shown.value * 100);
   const done = outcome !== null && outcome.kind !== 'error';
 
   const run = async (action: 'approve' | 'reject', body: Record<string, unknown>) => {
@@ -103,7 +109,7 @@ function ReviewTile({ review, act }: { review: CardReview; act: (r: CardReview, 
         <Flex direction="row" gap="small" align="center" wrap="wrap">
           <Heading>{fieldLabel(review.field, review.kind, review.title)}</Heading>
           <Tag variant="info">{AGENTS[review.agent] ?? review.agent}</Tag>
-          <Tag variant={pct >= 75 ? 'success' : pct >= 50 ? 'warning' : 'error'}>{`${pct}% sure`}</Tag>
+          <Tag variant={pct === null ? 'warning' : pct >= 75 ? 'success' : pct >= 50 ? 'warning' : 'error'}>{shown.label}</Tag>
         </Flex>
         {review.kind === 'property' && (
           <Text>
@@ -115,7 +121,7 @@ function ReviewTile({ review, act }: { review: CardReview; act: (r: CardReview, 
           <Text inline={true} format={{ fontWeight: 'demibold' }}>Suggested: </Text>
           {review.proposedValue}
         </Text>
-        {(review.reasonsExplained ?? []).map((r) => (
+        {(review.reasonsExplained ?? []).filter((r) => r.shown !== false).map((r) => (
           <Text key={r.code} variant="microcopy">{`• ${r.text}`}</Text>
         ))}
         {(review.drivers ?? []).slice(0, 4).map((d) => (
