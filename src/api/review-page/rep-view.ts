@@ -1,3 +1,4 @@
+import { NO_ACTIVITY } from '../../agents/lead-score.ts';
 import type { Proposal } from '../../core/proposal.ts';
 import { explainReason, type ReasonView } from '../../writeback/reason-text.ts';
 
@@ -90,6 +91,7 @@ export function repRationale(p: Pick<Proposal, 'rationale' | 'modelValidation' |
   text = text
     .replace(GROUNDING, (_, share: string, what: string) => groundingWords(Number(share), what))
     .replace(MATCH, (_, score: string) => `(the provider’s own match score ${score}, not a probability)`)
+    .replace(/: route from intent only$/, '. The suggested route comes from what the history says, not from a score')
     .replace(CODE_PAREN, '')
     .replace(TICKS, '$1');
   if (p.drivers?.length) text = text.replace(DRIVERS, '');
@@ -144,6 +146,8 @@ export function repReasons(reasons: readonly string[], confidence: ConfidenceVie
         }
       }
     }
-    return { ...r, shown, repDetail };
+    // A lead with no activity has no score at all: "the model has not proven itself" would be the wrong reason.
+    const text = r.code === 'model_unvalidated' && r.detail === NO_ACTIVITY ? `${NO_ACTIVITY}, so a person decides.` : r.text;
+    return { ...r, text, shown, repDetail };
   });
 }
