@@ -42,9 +42,15 @@ const SCORER_SUMMARY = 'scorer not validated: the AUC interval reaches down to 0
   let page: Page;
   let base: string;
   const ids: Record<string, string> = {};
+  let sourceWords: Set<string>;
 
   beforeAll(async () => {
-    h = await startHarness();
+    // Evidence longer than the window the card shows: 200 words that a cut inside one would change ("word12x" → "word12").
+    const words = Array.from({ length: 200 }, (_, i) => `word${i}x`);
+    h = await startHarness({
+      writeback: { resolveEvidence: async (chunkIds) => chunkIds.map((id) => ({ id, text: words.join(' '), sourceType: 'note', occurredAt: '2026-03-02T15:00:00.000Z' })) },
+    });
+    sourceWords = new Set(words);
     app = await buildApp({
       tokens: [{ token: REVIEWER, role: 'reviewer', name: 'rita' }],
       routes: [
@@ -97,6 +103,7 @@ const SCORER_SUMMARY = 'scorer not validated: the AUC interval reaches down to 0
     await h?.close();
   });
 
+  const words = () => [...sourceWords].join(' ');
   const card = (id: string) => page.locator(`li.review[data-id="${id}"]`);
   /** What a rep reads without opening anything: collapsed details are not rendered, so innerText leaves them out. */
   const readingPath = (id: string) => card(id).innerText();
@@ -112,6 +119,16 @@ const SCORER_SUMMARY = 'scorer not validated: the AUC interval reaches down to 0
     expect(await card(ids.churn!).locator('.confidence').innerText()).toBe('17% sure');
     expect(await card(ids.churn!).locator('.confidence').getAttribute('title')).toContain('right at least 17%');
     expect(await card(ids.summary!).locator('.confidence').innerText()).toBe('50% backed by sources');
+  });
+
+  it('shows a long piece of evidence cut between words, the whole of it one click away', async () => {
+    const quote = card(ids.churn!).locator('.chunk blockquote').first();
+    const shown = (await quote.innerText()).replace(/^… | …$/g, '');
+    expect(shown.length).toBeLessThan(words().length);
+    for (const w of shown.split(/\s+/)) expect(sourceWords.has(w), w).toBe(true);
+    await card(ids.churn!).locator('.chunk button', { hasText: 'Show all' }).first().click();
+    expect(await quote.innerText()).toBe(words());
+    await card(ids.churn!).locator('.chunk button', { hasText: 'Show less' }).first().click();
   });
 
   it('names the provider match score as the provider’s own figure, beside its value', async () => {

@@ -223,6 +223,20 @@ function renderTechnical(r) {
   );
 }
 
+/** `at`, moved forward to the start of a word (never past `limit`). */
+function snapStart(text, at, limit) {
+  if (at <= 0 || /\s/.test(text[at - 1])) return at;
+  const next = text.slice(at, limit).search(/\s/);
+  return next < 0 ? at : at + next + 1;
+}
+
+/** `at`, moved back to the end of a word (never before `limit`). */
+function snapEnd(text, at, limit) {
+  if (at >= text.length || /\s/.test(text[at])) return at;
+  const last = text.slice(limit, at).search(/\s\S*$/);
+  return last < 0 ? at : limit + last;
+}
+
 /** Shows the chunk around its highlighted sentence; "Show all" reveals the whole chunk. */
 function renderChunk(c) {
   const li = el('li', { class: 'chunk' });
@@ -231,8 +245,9 @@ function renderChunk(c) {
   const quote = el('blockquote', {});
   const h = c.highlight;
   const pad = 220;
-  const start = h ? Math.max(0, h.start - pad) : 0;
-  const end = h ? Math.min(text.length, h.end + pad) : Math.min(text.length, pad * 2);
+  // The window around the highlight opens and closes between words, not inside one.
+  const start = snapStart(text, h ? Math.max(0, h.start - pad) : 0, h ? h.start : 0);
+  const end = snapEnd(text, h ? Math.min(text.length, h.end + pad) : Math.min(text.length, pad * 2), h ? h.end : 0);
   const clipped = start > 0 || end < text.length;
   const fill = (whole) => {
     const a = whole ? 0 : start;
