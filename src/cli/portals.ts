@@ -54,7 +54,8 @@ async function tokenPortal(c: Container): Promise<string | undefined> {
     return String(body.portalId);
   } catch (err) {
     const why = (err as { cause?: { code?: string } }).cause?.code ?? errorMessage(err);
-    process.stderr.write(`hubspot-ai: HubSpot at ${c.config.hubspot.baseUrl}: ${why}; served portal not marked\n`);
+    // Worded as the start-up check's lines (80 columns with HubSpot's own URL); the list then marks no portal served.
+    process.stderr.write(`hubspot-ai: HubSpot at ${c.config.hubspot.baseUrl} is unavailable: ${why}\n`);
     return undefined;
   }
 }

@@ -79,7 +79,8 @@ describe('store-only commands', () => {
 
     const list = await runCli(['portals', 'list', '--json'], unreachable);
     expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ portal: sb.portalId, audit: 2 })]);
-    expect(list.stderr.trim().split('\n')).toEqual([`hubspot-ai: HubSpot at ${closed}: ECONNREFUSED; served portal not marked`]);
+    expect(list.stderr.trim().split('\n')).toEqual([`hubspot-ai: HubSpot at ${closed} is unavailable: ECONNREFUSED`]);
+    expect(JSON.parse(list.stdout)[0].status).toBe('not served (data only)');
     const listed = await runCli(['portals', 'list', '--json'], reachable);
     expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ portal: sb.portalId, status: 'served (private app)' })]);
   }, 120_000);
