@@ -9,6 +9,7 @@ import { freePort } from '../runtime/free-port.ts';
 import type { AuditEntry } from '../writeback/audit-store.ts';
 import { isUnchanged } from '../writeback/decide.ts';
 import { EXIT } from './exit-codes.ts';
+import { clipAtWord } from '../core/clip-text.ts';
 import { wrapWords } from '../core/wrap.ts';
 
 /**
@@ -445,7 +446,7 @@ function oneLine(s: string | null | undefined): string {
   return (s ?? '').replace(/\s+/g, ' ').trim();
 }
 
+/** At most `n` characters, cut between words (the audit log and the review page keep the full text). */
 function trim(s: string | null | undefined, n: number): string {
-  if (!s) return '';
-  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+  return s ? clipAtWord(s, n) : '';
 }
