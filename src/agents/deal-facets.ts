@@ -1,4 +1,5 @@
 import type { Facet } from '../retrieval/facet-search.ts';
+import { AMOUNT_SIGN_AFTER, FOREIGN, FOREIGN_DATE, FOREIGN_PERSON, FOREIGN_QUERIES, words } from './deal-facet-words.ts';
 
 /**
  * The standing questions of a B2B deal (the MEDDIC/BANT checklist), as facets: several short queries each, in
@@ -21,8 +22,8 @@ const NAMED_DAYS = String.raw`black\s+friday|cyber\s+monday|good\s+friday|easter
 
 /** An amount of money: a currency sign or code, or a number with a thousands/millions word or suffix. */
 export const MONEY = new RegExp(
-  String.raw`(?:[$€£¥]\s?\d|\b\d[\d,.' ]*\s?(?:k|m|mm|bn|K|M)\b|\b\d[\d,.]*\s*(?:thousand|million|grand|usd|eur|gbp|chf|dollars?|euros?|pounds?|francs?)\b|\b(?:usd|eur|gbp|chf)\s?\d)`,
-  'i',
+  String.raw`(?:[$€£¥]\s?\d|\b\d[\d,.' ]*\s?(?:k|m|mm|bn|K|M)\b|\b\d[\d,.]*\s*(?:thousand|million|grand|usd|eur|gbp|chf|dollars?|euros?|pounds?|francs?)\b|\b(?:usd|eur|gbp|chf)\s?\d|${AMOUNT_SIGN_AFTER})`,
+  'iu',
 );
 
 /**
@@ -30,47 +31,51 @@ export const MONEY = new RegExp(
  * weekday inside a named day ("Black Friday"), not a version or a rating ("2.1", "4.5"), not "24/7".
  */
 export const DATE = new RegExp(
-  String.raw`(?:\b(?:${MONTHS})\b\.?\s*\d{0,2}|${MAY}|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:${MONTHS})\b|\bq[1-4]\b|\b(?:first|second|third|fourth|last)\s+quarter\b|(?<!\b(?:black|cyber|good|easter)\s+)\b(?:${WEEKDAYS})\b|\b(?:by|before|until|till|ahead of|in time for|no later than)\s+(?:the\s+)?(?:${NAMED_DAYS})\b|(?<![\d.,/])\b(?!24/7\b)(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|1[0-2])(?:/\d{2,4})?\b(?![.,/]\d)|\b\d{1,2}[.-]\d{1,2}[.-](?:\d{4}|\d{2})\b|\b(?:end|start|beginning|middle)\s+of\s+(?:the\s+)?(?:month|quarter|year|fiscal|q[1-4]|${MONTHS}|may)|\bholidays?\b|\b(?:summer|winter|spring|autumn|fall|christmas|easter|year[- ]end|peak)\s+(?:break|freeze|shutdown|season|holidays|close)\b|\bfiscal year\b|\b20\d\d\b(?!\s*(?:users|seats|people|employees|units|licen[cs]es|records|rows))|\b\d{4}-\d{2}-\d{2}\b)`,
-  'i',
+  String.raw`(?:\b(?:${MONTHS})\b\.?\s*\d{0,2}|${MAY}|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:${MONTHS})\b|\bq[1-4]\b|\b(?:first|second|third|fourth|last)\s+quarter\b|(?<!\b(?:black|cyber|good|easter)\s+)\b(?:${WEEKDAYS})\b|\b(?:by|before|until|till|ahead of|in time for|no later than)\s+(?:the\s+)?(?:${NAMED_DAYS})\b|(?<![\d.,/])\b(?!24/7\b)(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|1[0-2])(?:/\d{2,4})?\b(?![.,/]\d)|\b\d{1,2}[.-]\d{1,2}[.-](?:\d{4}|\d{2})\b|\b(?:end|start|beginning|middle)\s+of\s+(?:the\s+)?(?:month|quarter|year|fiscal|q[1-4]|${MONTHS}|may)|\bholidays?\b|\b(?:summer|winter|spring|autumn|fall|christmas|easter|year[- ]end|peak)\s+(?:break|freeze|shutdown|season|holidays|close)\b|\bfiscal year\b|\b20\d\d\b(?!\s*(?:users|seats|people|employees|units|licen[cs]es|records|rows))|\b\d{4}-\d{2}-\d{2}\b|\bweek\s+\d{1,2}\b|${FOREIGN_DATE})`,
+  'iu',
 );
 
 /** The amount itself, whole ("$65,000", "70 thousand dollars", "EUR 12000"): the value a budget statement states. */
 export const AMOUNT = new RegExp(
-  String.raw`(?:[$€£¥]\s?\d[\d,.']*\s?(?:k|m|mm|bn|thousand|million)?\b|\b\d[\d,.']*\s?(?:k|m|mm|bn|thousand|million|grand)\b(?:\s(?:usd|eur|gbp|chf|dollars?|euros?|pounds?|francs?))?|\b\d[\d,.']*\s?(?:usd|eur|gbp|chf|dollars?|euros?|pounds?|francs?)\b|\b(?:usd|eur|gbp|chf)\s?\d[\d,.']*)`,
-  'gi',
+  String.raw`(?:[$€£¥]\s?\d[\d,.']*\s?(?:k|m|mm|bn|thousand|million)?\b|\b\d[\d,.']*\s?(?:k|m|mm|bn|thousand|million|grand)\b(?:\s(?:usd|eur|gbp|chf|dollars?|euros?|pounds?|francs?))?|\b\d[\d,.']*\s?(?:usd|eur|gbp|chf|dollars?|euros?|pounds?|francs?)\b|\b(?:usd|eur|gbp|chf)\s?\d[\d,.']*|${AMOUNT_SIGN_AFTER})`,
+  'giu',
 );
 
 /** A person as a decision is attributed to them: a titled name ("Ms. Reyes", "dr adeyemi") or a role ("the CFO"). */
 export const PERSON = new RegExp(
-  String.raw`(?:\b(?:mr|ms|mrs|dr|prof)\.?\s+[\p{L}][\p{L}'-]+|\b(?:ceo|cfo|coo|cto|cio|ciso|cro|cmo|general counsel|chief \w+ officer|(?:vp|head|director) of \w+|controller|procurement lead)\b)`,
+  String.raw`(?:\b(?:mr|ms|mrs|dr|prof)\.?\s+[\p{L}][\p{L}'-]+|\b(?:ceo|cfo|coo|cto|cio|ciso|cro|cmo|general counsel|chief \w+ officer|(?:vp|head|director) of \w+|controller|procurement lead|head of purchasing)\b|${FOREIGN_PERSON})`,
   'giu',
 );
 
-const cue = (source: string, weight: number) => ({ pattern: new RegExp(source, 'i'), weight });
+/** A sentence cue: English words (`source`) and, when given, the same cue's words in other languages. */
+const cue = (source: string, weight: number, foreign: readonly string[] = []) => ({
+  pattern: new RegExp(foreign.length > 0 ? `(?:${source})|${words(foreign)}` : source, 'iu'),
+  weight,
+});
 
 export const REQUIREMENT: Facet = {
   name: 'requirement',
-  queries: ['hard requirement the vendor must support', 'mandatory must have feature needed before we can buy', 'security compliance condition we cannot sign without'],
+  queries: ['hard requirement the vendor must support', 'mandatory must have feature needed before we can buy', 'security compliance condition we cannot sign without', FOREIGN_QUERIES.requirement],
   cues: [
     // Necessity that admits no alternative.
-    cue(String.raw`\b(?:must|mandatory|required?|requirements?|requires|non[- ]negotiable|must[- ]have|essential|prerequisite|deal[- ]?breaker|showstopper|no[- ]go|blocker|table stakes|key criteri(?:on|a)|critical|insist\w*|only (?:go ahead|proceed|buy|sign|move forward|consider)\w* if|unless|cannot|can'?t|won'?t|full stop|hard (?:stop|line|rule|requirement)|condition)\b`, 2),
+    cue(String.raw`\b(?:must|mandatory|required?|requirements?|requires|non[- ]negotiable|must[- ]have|essential|prerequisite|deal[- ]?breaker|showstopper|no[- ]go|blocker|table stakes|key criteri(?:on|a)|critical|insist\w*|only (?:go ahead|proceed|buy|sign|move forward|consider)\w* if|unless|cannot|can'?t|won'?t|full stop|hard (?:stop|line|rule|requirement)|condition|no exceptions?|non[- ]?starter|or (?:it'?s a )?bust|(?:is|are) out|ruled out|disqualif\w*|knock[- ]?out)\b`, 2, FOREIGN.requirement.necessity),
     // Plain necessity ("we need", "has to").
     cue(String.raw`\b(?:needs?|needed|has to|have to|got to|expects?)\b`, 1),
     // A capability a product has or lacks.
-    cue(String.raw`\b(?:support\w*|provide|offer|include|comply|complian\w*|certified|certification|host\w*|deploy\w*|login|log in|sign-on|sso|saml|scim|mfa|2fa|two-factor|authenticat\w*|encrypt\w*|residency|data (?:stays|must stay|resides)|on-?prem\w*|permissions?|access|role-based|provisioning|integrat\w*|api|connector|talk to|sync\w*|audit\w*|pen ?test\w*|security|gdpr|hipaa|soc ?2|iso ?27001|run in|aws|azure|gcp|region|export|backup|uptime|sla)\b`, 1),
+    cue(String.raw`\b(?:support\w*|provide|offer|include|comply|complian\w*|certified|certification|host\w*|deploy\w*|login|log in|sign-on|sso|saml|scim|mfa|2fa|two-factor|authenticat\w*|encrypt\w*|residency|data (?:stays|must stay|resides)|on-?prem\w*|permissions?|access|role-based|provisioning|integrat\w*|api|connector|talk to|sync\w*|audit\w*|pen ?test\w*|security|gdpr|hipaa|soc ?2|iso ?27001|run in|aws|azure|gcp|region|export|backup|uptime|sla|infosec)\b`, 1, FOREIGN.requirement.capability),
     // What happens without it: the purchase is blocked.
-    cue(String.raw`\b(?:without (?:it|that|this)|if (?:that|it) is missing|otherwise|block\w*|veto|reject\w*|buy|purchase|sign(?:ed|ing)?|contract|go ahead|move forward|proceed|(?:security|legal|it|compliance) (?:team|board|review|department))\b`, 1),
+    cue(String.raw`\b(?:without (?:it|that|this)|if (?:that|it) is missing|otherwise|block\w*|veto|reject\w*|buy|purchase|sign(?:ed|ing)?|contract|go ahead|move forward|proceed|(?:security|legal|it|compliance|infosec) (?:team|board|review|department)|say no|says no)\b`, 1, FOREIGN.requirement.consequence),
   ],
   minCue: 3,
 };
 
 export const BUDGET: Facet = {
   name: 'budget',
-  queries: ['approved budget for the project', 'how much money finance allocated to spend', 'funding amount available for this purchase'],
+  queries: ['approved budget for the project', 'how much money finance allocated to spend', 'funding amount available for this purchase', FOREIGN_QUERIES.budget],
   cues: [
     { pattern: MONEY, weight: 2 },
-    cue(String.raw`\b(?:budget\w*|fund\w*|financ\w*|money|spend\w*|allocat\w*|reserv\w*|aside|afford|purchase|buy|capex|opex|cap\b|ceiling|limit|earmark\w*|ring[- ]?fenc\w*|pot|envelope|cost|investment|go up to)\b`, 1),
-    cue(String.raw`\b(?:approv\w*|sign(?:ed)?[- ]off|signed off|confirm\w*|clear(?:ed)?|green light|go[- ]ahead|ok(?:ay)?ed|released|authori[sz]\w*|secured|committed|granted|revised)\b`, 1),
+    cue(String.raw`\b(?:budget\w*|fund\w*|financ\w*|money|spend\w*|allocat\w*|reserv\w*|aside|afford|purchase|buy|capex|opex|cap\b|ceiling|limit|earmark\w*|ring[- ]?fenc\w*|pot|envelope|cost|investment|go up to)\b`, 1, FOREIGN.budget.money),
+    cue(String.raw`\b(?:approv\w*|sign(?:ed)?[- ]off|signed off|confirm\w*|clear(?:ed)?|green light|go[- ]ahead|ok(?:ay)?ed|released|authori[sz]\w*|secured|committed|granted|revised|can spend|to spend|all in)\b`, 1, FOREIGN.budget.approval),
   ],
   minCue: 2,
   quota: 2,
@@ -80,11 +85,11 @@ export const BUDGET: Facet = {
 
 export const TIMELINE: Facet = {
   name: 'timeline',
-  queries: ['deadline go-live timeline', 'date the rollout has to be finished', 'target launch date in production'],
+  queries: ['deadline go-live timeline', 'date the rollout has to be finished', 'target launch date in production', FOREIGN_QUERIES.timeline],
   cues: [
     { pattern: DATE, weight: 2 },
-    cue(String.raw`\b(?:deadline|go[- ]?live|live|launch\w*|rollout|roll out|cut-?over|cut over|switch\w* over|migrat\w*|due|target|hard date|in production|running|up and running|in place|operational|finished|done|complete[d]?|ready|deliver\w*|timeline|schedul\w*|slated|planned|kick-?off|start using)\b`, 1),
-    cue(String.raw`\b(?:by|before|until|no later than|at the latest|latest|ahead of|in time for|in (?:early|mid|late)|for the)\b`, 1),
+    cue(String.raw`\b(?:deadline|go[- ]?live|live|launch\w*|rollout|roll out|cut-?over|cut over|switch\w* over|migrat\w*|due|target|hard date|in production|running|up and running|in place|operational|finished|done|complete[d]?|ready|deliver\w*|timeline|schedul\w*|slated|planned|kick-?off|start using|slips?|slipping)\b`, 1, FOREIGN.timeline.milestone),
+    cue(String.raw`\b(?:by|before|until|no later than|at the latest|latest|ahead of|in time for|in (?:early|mid|late)|for the)\b`, 1, FOREIGN.timeline.by),
   ],
   minCue: 3,
   supersede: true,
@@ -93,12 +98,18 @@ export const TIMELINE: Facet = {
 
 export const COMPETITION: Facet = {
   name: 'competition',
-  queries: ['also evaluating a competitor in parallel', 'comparing another vendor offer', 'alternative provider pitched proposal'],
+  queries: ['also evaluating a competitor in parallel', 'comparing another vendor offer', 'alternative provider pitched proposal', FOREIGN_QUERIES.competition],
   cues: [
-    cue(String.raw`\b(?:evaluat\w*|compar\w*|alternatives?|competitors?|competing|competition|competitive|shortlist\w*|in the running|in the mix|incumbent|benchmark\w*|other (?:vendors?|suppliers?|providers?|tools?|offers?|options?|solutions?|bids?|quotes?|proposals?)|another (?:vendor|supplier|provider|tool|offer|option|solution|bid|quote|proposal)|versus|vs\.?|pitch\w*|bake-?off|rfp|tender|side by side|in parallel|looking at|talking to|speaking (?:to|with)|in talks with|considering|(?:quote|offer|proposal|bid) from|switch\w* from|currently us(?:e|ing))\b`, 2),
-    cue(String.raw`\b(?:offer\w*|quotes?|quoted|proposals?|demo|pricing|prices?|cheaper|discount\w*|for less|dashboards?|against)\b`, 1),
-    // A named vendor: a capitalised word after "from", "with", "evaluating"…, before "too"/"as well", or a web name.
-    { pattern: /\b(?:from|with|at|to|and|against|use|using|evaluating|considering|trialling|trialing)\s+[A-Z][a-z]+[A-Z]?\w*|\b[A-Z][a-z]+\w*\s+(?:too|as well|also|is also|are also)\b|\b[A-Z]\w+\.(?:com|io|ai)\b/, weight: 1 },
+    cue(String.raw`\b(?:evaluat\w*|compar\w*|alternatives?|competitors?|competing|competition|competitive|shortlist\w*|in the running|in the mix|incumbent|benchmark\w*|other (?:vendors?|suppliers?|providers?|tools?|offers?|options?|solutions?|bids?|quotes?|proposals?)|another (?:vendor|supplier|provider|tool|offer|option|solution|bid|quote|proposal)|versus|vs\.?|pitch\w*|bake-?off|rfp|tender|side by side|in parallel|looking at|talking to|speaking (?:to|with)|in talks with|considering|(?:quote|offer|proposal|bid) from|switch\w* from|currently us(?:e|ing))\b`, 2, FOREIGN.competition.evaluating),
+    cue(String.raw`\b(?:offer\w*|quotes?|quoted|proposals?|demo|pricing|prices?|cheaper|discount\w*|for less|dashboards?|against)\b`, 1, FOREIGN.competition.offer),
+    // A named vendor: a capitalised word after "from", "with", "evaluating"… (or their German, French, Spanish,
+    // Portuguese, Italian and Dutch words), before "too"/"as well", a name that did what vendors do ("Vantora
+    // did a demo", "Acme quoted us"; not "We pitched"), or a web name.
+    {
+      pattern:
+        /\b(?:from|with|at|to|and|against|use|using|evaluating|considering|trialling|trialing|mit|von|avec|de|con|com|van|di|da)\s+[A-Z][a-z]+[A-Z]?\w*|\b[A-Z][a-z]+\w*\s+(?:too|as well|also|is also|are also)\b|\b(?!(?:They|We|He|She|It|You|I|Our|Their|This|That|Someone|Nobody)\b)[A-Z][a-z]+\w*\s+(?:did a demo|demoed|ran a demo|pitched|presented|quoted us|quoted|sent (?:us )?(?:a |their )?(?:quote|offer|proposal))\b|\b[A-Z]\w+\.(?:com|io|ai)\b/,
+      weight: 1,
+    },
   ],
   minCue: 2,
   quota: 1,
@@ -106,10 +117,10 @@ export const COMPETITION: Facet = {
 
 export const DECISION: Facet = {
   name: 'decision',
-  queries: ['final sign-off authority decision maker', 'who approves and signs the contract', 'executive who has to agree before purchase'],
+  queries: ['final sign-off authority decision maker', 'who approves and signs the contract', 'executive who has to agree before purchase', FOREIGN_QUERIES.decision],
   cues: [
-    cue(String.raw`\b(?:mr|ms|mrs|dr|prof)\.?\s+[a-z]|\b(?:ceo|cfo|coo|cto|cio|ciso|cro|cmo|chief \w+ officer|vp|vice president|director|head of|general counsel|counsel|legal|procurement|board|controller|owner|founder|president|manager|committee)\b`, 2),
-    cue(String.raw`\b(?:sign\w*|signature|approv\w*|approver|authori\w*|decid\w*|decision|veto|final|sign-off|last word|final (?:say|call|word)|call the shots|rests with|sits with|goes to|economic buyer|budget holder|sponsor|loop(?:ed)? in|copy|in the loop|took over|replac\w*|left the company|responsible|owns)\b`, 1),
+    cue(String.raw`\b(?:mr|ms|mrs|dr|prof)\.?\s+[a-z]|\b(?:ceo|cfo|coo|cto|cio|ciso|cro|cmo|chief \w+ officer|vp|vice president|director|head of|general counsel|counsel|legal|procurement|board|controller|owner|founder|president|manager|committee)\b|${FOREIGN_PERSON}`, 2, FOREIGN.decision.role),
+    cue(String.raw`\b(?:sign\w*|signature|approv\w*|approver|authori\w*|decid\w*|decision|veto|final|sign-off|last word|final (?:say|call|word)|call the shots|rests with|sits with|goes to|economic buyer|budget holder|sponsor|loop(?:ed)? in|copy|in the loop|took over|replac\w*|left the company|responsible|owns|makes the (?:final )?call|nothing (?:moves|happens|gets signed) without|on (?:leave|sabbatical|parental leave)|in the meantime)\b`, 1, FOREIGN.decision.authority),
   ],
   minCue: 3,
   quota: 2,

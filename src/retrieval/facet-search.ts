@@ -60,11 +60,13 @@ export type FacetSearchInput = Omit<HybridSearchInput, 'query' | 'k'> & {
 };
 
 /**
- * A sentence end, but not the dot of a title or an abbreviation ("Ms. Reyes", "vs. them"). Not a semicolon: the
+ * A sentence end, but not the dot of a title or an abbreviation ("Ms. Reyes", "vs. them"), in other languages too
+ * ("Hr. Becker", "M. Laurent", "la Sra. Molina"; a standalone "M." is the French "Monsieur", "p.m." is not). Not a semicolon: the
  * clauses of "Mr. Castellanos has left the company; Ms. Varga now holds final sign-off authority" are one statement,
  * and read apart the first clause answered alone, with the old signer only, so the revision was not seen.
  */
-const SENTENCE_END = /(?<=[.!?])(?<!\b(?:Mr|Ms|Mrs|Dr|Prof|St|vs|etc|e\.g|i\.e|approx|incl)\.)\s+/i;
+const SENTENCE_END =
+  /(?<=[.!?])(?<!\b(?:Mr|Ms|Mrs|Dr|Prof|St|vs|etc|e\.g|i\.e|approx|incl|Mme|Mlle|Hr|Fr|Sr|Sra|Srta|Dhr|Mevr|Sig)\.)(?<!(?<![\p{L}.])M\.)\s+/iu;
 
 /**
  * The indexer's header line of a chunk (`Account: Acme | Email (inbound) | 2025-06-03 | Participants: …`): what the

@@ -51,6 +51,33 @@ describe('facet cues recognise an answer by its shape', () => {
     for (const facet of [REQUIREMENT, BUDGET, TIMELINE, COMPETITION, DECISION]) for (const s of background) expect(facetCueScore(facet, s), `${facet.name}: ${s}`).toBeLessThan(facet.minCue ?? 1);
   });
 
+  it('answers in other languages and in hurried speech, and no answer in small talk in those languages', () => {
+    // Written for this test in words the dev bank does not use.
+    const answers: Array<[typeof BUDGET, string[]]> = [
+      [REQUIREMENT, ['Wir brauchen unbedingt eine Anmeldung per SSO, sonst kaufen wir nicht.', "L'hébergement en France est obligatoire pour nous.", 'Es obligatorio que los datos se queden en México, sin eso no podemos firmar.', 'sso is a non-starter if missing, infosec will say no']],
+      [BUDGET, ['Die Geschäftsleitung hat 95.000 € freigegeben.', 'Le budget approuvé est de 40 000 €.', 'Tenemos un presupuesto aprobado de 30.000 euros.', 'we can spend maybe 25k all in']],
+      [TIMELINE, ['Der Livegang muss bis Ende des Quartals abgeschlossen sein.', "Le déploiement doit être terminé d'ici fin juin.", 'La puesta en marcha tiene que estar lista antes del 1 de abril.', 'go live by week 12 or it slips into next year']],
+      [COMPETITION, ['Wir haben auch ein Angebot von Softwerk erhalten und vergleichen.', 'Nous comparons avec la solution de Tekora.', 'Estamos comparando con la oferta de Datumia.', 'Plexio did a demo last week and quoted us less']],
+      [DECISION, ['Frau Schneider hat das letzte Wort bei allen Verträgen.', 'Mme Laurent décide en dernier, merci de la mettre en copie.', 'El director financiero tiene la última palabra.', 'nothing moves without the CFO']],
+    ];
+    for (const [facet, sentences] of answers) for (const s of sentences) expect(facetCueScore(facet, s), `${facet.name}: ${s}`).toBeGreaterThanOrEqual(facet.minCue ?? 1);
+    const background = ['Vielen Dank für das nette Gespräch gestern.', 'Merci pour la réunion, à bientôt.', 'Gracias por la llamada de hoy, hasta pronto.', 'Obrigado pela reunião, até breve.', 'We did a demo for the team and they liked it.'];
+    for (const facet of [REQUIREMENT, BUDGET, TIMELINE, COMPETITION, DECISION]) for (const s of background) expect(facetCueScore(facet, s), `${facet.name}: ${s}`).toBeLessThan(facet.minCue ?? 1);
+    for (const s of ['bis 15. März', 'avant le 1er juillet', 'antes del 30 de noviembre', 'até o fim de junho', 'KW 40', 'im 3. Quartal', 'fin de l’année']) expect(DATE.test(s), s).toBe(true);
+    for (const s of ['80.000 €', 'R$ 250.000', '45.000 EUR']) expect(MONEY.test(s), s).toBe(true);
+    expect(statedValues('Frau Schneider signe', DECISION.value)).toEqual(['frau schneider']);
+  });
+
+  it('keeps the titles of other languages with their names ("Hr. Becker", "M. Laurent", "la Sra. Molina")', () => {
+    expect(chunkSentences('Bitte Hr. Becker in Kopie nehmen. M. Laurent signe. Call at 5 p.m. Then we decide. La Sra. Molina firma.')).toEqual([
+      'Bitte Hr. Becker in Kopie nehmen.',
+      'M. Laurent signe.',
+      'Call at 5 p.m.',
+      'Then we decide.',
+      'La Sra. Molina firma.',
+    ]);
+  });
+
   it("the indexer's header line is not a sentence anyone said (its date is no deadline)", () => {
     const text = 'Account: Acme | Email (inbound) | 2025-06-03 | Participants: Jane Doe, Bob Li\nTitle: rollout\nHi, thanks for the call.';
     expect(chunkSentences(text)).toEqual(['Title: rollout', 'Hi, thanks for the call.']);

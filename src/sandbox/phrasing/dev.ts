@@ -166,6 +166,99 @@ export const DEV_BANK: PhraseBank = {
       fact: (v) => `${v} holds final sign-off authority on contracts.`,
       values: ['our procurement head Mr. Banerjee', 'the CFO Ms. Okafor', 'our VP of Operations Mr. Silva'],
     },
+    // Retrieval's second development set: the buyer's own words (hurried, lower case, informal) and other
+    // languages, so that the facets' cues and queries are tuned on dev for what they must find on unseen text.
+    // Each ground-truth fact keeps a word of its source, so that the grader's key terms can be found in it.
+    {
+      kind: 'requirement',
+      text: (v) => `quick one from my side, ${v} is a must for us, no exceptions, infosec will say no otherwise`,
+      fact: (v) => `Must have: ${v}.`,
+      values: ['okta login', 'eu hosting', 'audit trail export', 'ip allow-listing'],
+    },
+    {
+      kind: 'budget',
+      text: (v) => `fyi we can spend about ${v} on this, that is all in for year one`,
+      fact: (v) => `Can spend ${v} in year one.`,
+      values: ['40k', '$55k', '120 grand', '€70k'],
+    },
+    {
+      kind: 'competitor',
+      text: (v) => `heads up, ${v} did a demo for us on tuesday and they quoted lower`,
+      fact: (v) => `Competitor ${v} demoed and quoted lower.`,
+      values: ['Vantora', 'Brightwell', 'Koalify', 'Stackmoor'],
+    },
+    {
+      kind: 'deadline',
+      text: (v) => `we really have to be live by ${v}, if that slips the whole thing is off`,
+      fact: (v) => `Live by ${v}; if that slips the deal is off.`,
+      values: ['week 40', 'end of april', 'mid june', 'the 15th of august'],
+    },
+    {
+      kind: 'stakeholder',
+      text: (v) => `just so you know ${v} makes the final call here, nothing moves without her`,
+      fact: (v) => `${v} makes the final call.`,
+      values: ['our head of purchasing, Ms. Dubois', 'Dr. Mbeki', 'the CFO, Ms. Hartley'],
+    },
+    {
+      kind: 'requirement',
+      text: (v) => `Eine zwingende Voraussetzung für uns: ${v}. Ohne das wird unsere IT-Abteilung nicht unterschreiben.`,
+      fact: (v) => `Zwingende Voraussetzung: ${v}.`,
+      values: ['Hosting in Deutschland', 'Anmeldung über Azure AD', 'ein vollständiges Audit-Protokoll'],
+    },
+    {
+      kind: 'budget',
+      text: (v) => `Zur Planung: Das freigegebene Budget für dieses Projekt beträgt ${v} für das Geschäftsjahr.`,
+      fact: (v) => `Freigegebenes Budget: ${v}.`,
+      values: ['80.000 €', '45.000 EUR', '150.000 Euro'],
+    },
+    {
+      kind: 'competitor',
+      text: (v) => `Offen gesagt sprechen wir parallel auch mit ${v} und vergleichen beide Angebote.`,
+      fact: (v) => `Vergleichen Angebote, auch mit ${v}.`,
+      values: ['Datavia', 'Nordlicht Software', 'Querbit'],
+    },
+    {
+      kind: 'stakeholder',
+      text: (v) => `Bitte nehmen Sie ${v} in Kopie, er hat bei allen Verträgen das letzte Wort.`,
+      fact: (v) => `${v} hat das letzte Wort bei Verträgen.`,
+      values: ['Herr Becker', 'unseren Finanzvorstand Herr Wagner'],
+    },
+    {
+      kind: 'competitor',
+      text: (v) => `Pour être transparents, nous avons aussi reçu une offre de ${v} que nous comparons à la vôtre.`,
+      fact: (v) => `Offre concurrente reçue de ${v}.`,
+      values: ['Logivia', 'Cristallo', 'Numerix'],
+    },
+    {
+      kind: 'deadline',
+      text: (v) => `La mise en production doit être terminée avant le ${v}, sinon nous ratons la saison.`,
+      fact: (v) => `Mise en production terminée avant le ${v}.`,
+      values: ['15 mars', '1er juillet', '30 septembre'],
+    },
+    {
+      kind: 'stakeholder',
+      text: (v) => `Por favor, incluya a ${v} en los correos: ella tiene la última palabra sobre el contrato.`,
+      fact: (v) => `${v} tiene la última palabra sobre el contrato.`,
+      values: ['la Sra. Molina', 'nuestra directora financiera, la Sra. Ortega'],
+    },
+    {
+      kind: 'requirement',
+      text: (v) => `Un requisito imprescindible para nosotros: ${v}. Sin eso no podemos firmar.`,
+      fact: (v) => `Requisito imprescindible: ${v}.`,
+      values: ['alojamiento de datos en España', 'inicio de sesión único con Okta', 'registro completo de auditoría'],
+    },
+    {
+      kind: 'budget',
+      text: (v) => `Para o planejamento: o orçamento aprovado para este projeto é de ${v} neste ano.`,
+      fact: (v) => `Orçamento aprovado: ${v}.`,
+      values: ['R$ 250.000', 'R$ 90.000', '60.000 euros'],
+    },
+    {
+      kind: 'deadline',
+      text: (v) => `O sistema precisa estar funcionando até ${v}, senão perdemos o prazo da diretoria.`,
+      fact: (v) => `Funcionando até ${v} (prazo).`,
+      values: ['o fim de junho', '30 de novembro', 'o final do trimestre'],
+    },
   ],
   revisions: [
     {
@@ -195,6 +288,20 @@ export const DEV_BANK: PhraseBank = {
       after: (v, old) => `${v} took over approvals from ${old}, who moved to another role.`,
       fact: (v) => `${v} holds final sign-off authority.`,
       values: ['Ms. Haddad', 'Mr. Kowalski', 'Ms. Ferreira', 'Mr. Nakamura'],
+    },
+    {
+      kind: 'budget',
+      before: (v) => `we were told ${v} for this, give or take.`,
+      after: (v, old) => `so the number moved, ${v} now and not ${old}, finance was pretty clear about it`,
+      fact: (v) => `Budget now ${v} (finance).`,
+      values: ['$62k', '$48k', '90 grand', '€35k'],
+    },
+    {
+      kind: 'stakeholder',
+      before: (v) => `${v} signs off anything we buy.`,
+      after: (v, old) => `${old} is on leave until spring, so ${v} signs off in the meantime.`,
+      fact: (v) => `${v} signs off in the meantime.`,
+      values: ['Ms. Pereira', 'Mr. Johansson', 'Ms. Achterberg', 'Mr. Idowu'],
     },
   ],
   answers: [
