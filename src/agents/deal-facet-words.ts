@@ -63,6 +63,13 @@ export const FOREIGN_PERSON = String.raw`(?<![\p{L}\p{N}])(?:herr|frau|hr|fr|mme
   'direttore finanziario', 'amministratore delegato', 'financieel directeur', 'algemeen directeur',
 ])}`;
 
+/** "Without that", "otherwise" in the six languages: a sentence that states what follows from the one before. */
+export const FOREIGN_CARRY = [
+  'ohne das', 'ohne dies', 'ohne diese', 'ohne diesen', 'sonst', 'andernfalls', 'sans cela', 'sans ça', 'sans quoi', 'sinon', 'faute de quoi',
+  'sin eso', 'sin esto', 'sin ello', 'de lo contrario', 'si no', 'sem isso', 'senão', 'caso contrário', 'senza questo', 'senza di esso', 'altrimenti',
+  'zonder dat', 'zonder dit', 'anders',
+];
+
 /** Each facet's cue words in the six languages, by the cue they add to (see deal-facets.ts). */
 export const FOREIGN = {
   requirement: {
@@ -73,6 +80,7 @@ export const FOREIGN = {
       'obrigatório', 'obrigatória', 'imprescindível', 'precisa', 'precisamos', 'deve', 'exigimos',
       'necessario', 'obbligatorio', 'irrinunciabile', 'vereist', 'verplicht', 'moet', 'eis',
     ],
+    need: ['brauchen', 'benötigen', 'besoin', 'nécessaire', 'necesario', 'necessário', 'necessitiamo', 'abbiamo bisogno', 'nodig', 'hebben nodig'],
     consequence: [
       'ohne', 'sonst', 'unterschreiben', 'unterschreibt', 'kaufen', 'freigeben', 'sans', 'sinon', 'signer', 'signera', 'acheter',
       'sin', 'si no', 'firmar', 'comprar', 'sem', 'senão', 'assinar', 'senza', 'altrimenti', 'firmare', 'zonder', 'anders', 'tekenen',

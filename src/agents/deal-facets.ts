@@ -1,5 +1,5 @@
 import type { Facet } from '../retrieval/facet-search.ts';
-import { AMOUNT_SIGN_AFTER, FOREIGN, FOREIGN_DATE, FOREIGN_PERSON, FOREIGN_QUERIES, words } from './deal-facet-words.ts';
+import { AMOUNT_SIGN_AFTER, FOREIGN, FOREIGN_CARRY, FOREIGN_DATE, FOREIGN_PERSON, FOREIGN_QUERIES, words } from './deal-facet-words.ts';
 
 /**
  * The standing questions of a B2B deal (the MEDDIC/BANT checklist), as facets: several short queries each, in
@@ -55,23 +55,28 @@ const cue = (source: string, weight: number, foreign: readonly string[] = []) =>
 
 export const REQUIREMENT: Facet = {
   name: 'requirement',
-  queries: ['hard requirement the vendor must support', 'mandatory must have feature needed before we can buy', 'security compliance condition we cannot sign without', FOREIGN_QUERIES.requirement],
+  queries: ['hard requirement the vendor must support', 'mandatory must have feature needed before we can buy', 'security compliance condition we cannot sign without', 'a must for us, no exceptions, or we say no', FOREIGN_QUERIES.requirement],
   cues: [
     // Necessity that admits no alternative.
     cue(String.raw`\b(?:must|mandatory|required?|requirements?|requires|non[- ]negotiable|must[- ]have|essential|prerequisite|deal[- ]?breaker|showstopper|no[- ]go|blocker|table stakes|key criteri(?:on|a)|critical|insist\w*|only (?:go ahead|proceed|buy|sign|move forward|consider)\w* if|unless|cannot|can'?t|won'?t|full stop|hard (?:stop|line|rule|requirement)|condition|no exceptions?|non[- ]?starter|or (?:it'?s a )?bust|(?:is|are) out|ruled out|disqualif\w*|knock[- ]?out)\b`, 2, FOREIGN.requirement.necessity),
     // Plain necessity ("we need", "has to").
-    cue(String.raw`\b(?:needs?|needed|has to|have to|got to|expects?)\b`, 1),
+    cue(String.raw`\b(?:needs?|needed|has to|have to|got to|expects?)\b`, 1, FOREIGN.requirement.need),
     // A capability a product has or lacks.
     cue(String.raw`\b(?:support\w*|provide|offer|include|comply|complian\w*|certified|certification|host\w*|deploy\w*|login|log in|sign-on|sso|saml|scim|mfa|2fa|two-factor|authenticat\w*|encrypt\w*|residency|data (?:stays|must stay|resides)|on-?prem\w*|permissions?|access|role-based|provisioning|integrat\w*|api|connector|talk to|sync\w*|audit\w*|pen ?test\w*|security|gdpr|hipaa|soc ?2|iso ?27001|run in|aws|azure|gcp|region|export|backup|uptime|sla|infosec)\b`, 1, FOREIGN.requirement.capability),
     // What happens without it: the purchase is blocked.
     cue(String.raw`\b(?:without (?:it|that|this)|if (?:that|it) is missing|otherwise|block\w*|veto|reject\w*|buy|purchase|sign(?:ed|ing)?|contract|go ahead|move forward|proceed|(?:security|legal|it|compliance|infosec) (?:team|board|review|department)|say no|says no)\b`, 1, FOREIGN.requirement.consequence),
   ],
+  // "… must support SSO. Without that our board will not sign.": the consequence belongs to the condition before it.
+  carry: {
+    pattern: new RegExp(String.raw`\b(?:without (?:it|that|this|those|them)|otherwise|if (?:that|it|this) is (?:missing|not there|not possible)|if not)\b|${words(FOREIGN_CARRY)}`, 'iu'),
+    weight: 1,
+  },
   minCue: 3,
 };
 
 export const BUDGET: Facet = {
   name: 'budget',
-  queries: ['approved budget for the project', 'how much money finance allocated to spend', 'funding amount available for this purchase', FOREIGN_QUERIES.budget],
+  queries: ['approved budget for the project', 'how much money finance allocated to spend', 'funding amount available for this purchase', 'how much we can spend on this all in', FOREIGN_QUERIES.budget],
   cues: [
     { pattern: MONEY, weight: 2 },
     cue(String.raw`\b(?:budget\w*|fund\w*|financ\w*|money|spend\w*|allocat\w*|reserv\w*|aside|afford|purchase|buy|capex|opex|cap\b|ceiling|limit|earmark\w*|ring[- ]?fenc\w*|pot|envelope|cost|investment|go up to)\b`, 1, FOREIGN.budget.money),
@@ -85,7 +90,7 @@ export const BUDGET: Facet = {
 
 export const TIMELINE: Facet = {
   name: 'timeline',
-  queries: ['deadline go-live timeline', 'date the rollout has to be finished', 'target launch date in production', FOREIGN_QUERIES.timeline],
+  queries: ['deadline go-live timeline', 'date the rollout has to be finished', 'target launch date in production', 'we have to be live by then or it slips', FOREIGN_QUERIES.timeline],
   cues: [
     { pattern: DATE, weight: 2 },
     cue(String.raw`\b(?:deadline|go[- ]?live|live|launch\w*|rollout|roll out|cut-?over|cut over|switch\w* over|migrat\w*|due|target|hard date|in production|running|up and running|in place|operational|finished|done|complete[d]?|ready|deliver\w*|timeline|schedul\w*|slated|planned|kick-?off|start using|slips?|slipping)\b`, 1, FOREIGN.timeline.milestone),
@@ -98,7 +103,7 @@ export const TIMELINE: Facet = {
 
 export const COMPETITION: Facet = {
   name: 'competition',
-  queries: ['also evaluating a competitor in parallel', 'comparing another vendor offer', 'alternative provider pitched proposal', FOREIGN_QUERIES.competition],
+  queries: ['also evaluating a competitor in parallel', 'comparing another vendor offer', 'alternative provider pitched proposal', 'another vendor did a demo and quoted us lower', FOREIGN_QUERIES.competition],
   cues: [
     cue(String.raw`\b(?:evaluat\w*|compar\w*|alternatives?|competitors?|competing|competition|competitive|shortlist\w*|in the running|in the mix|incumbent|benchmark\w*|other (?:vendors?|suppliers?|providers?|tools?|offers?|options?|solutions?|bids?|quotes?|proposals?)|another (?:vendor|supplier|provider|tool|offer|option|solution|bid|quote|proposal)|versus|vs\.?|pitch\w*|bake-?off|rfp|tender|side by side|in parallel|looking at|talking to|speaking (?:to|with)|in talks with|considering|(?:quote|offer|proposal|bid) from|switch\w* from|currently us(?:e|ing))\b`, 2, FOREIGN.competition.evaluating),
     cue(String.raw`\b(?:offer\w*|quotes?|quoted|proposals?|demo|pricing|prices?|cheaper|discount\w*|for less|dashboards?|against)\b`, 1, FOREIGN.competition.offer),
@@ -117,7 +122,7 @@ export const COMPETITION: Facet = {
 
 export const DECISION: Facet = {
   name: 'decision',
-  queries: ['final sign-off authority decision maker', 'who approves and signs the contract', 'executive who has to agree before purchase', FOREIGN_QUERIES.decision],
+  queries: ['final sign-off authority decision maker', 'who approves and signs the contract', 'executive who has to agree before purchase', 'who makes the final call, nothing moves without them', FOREIGN_QUERIES.decision],
   cues: [
     cue(String.raw`\b(?:mr|ms|mrs|dr|prof)\.?\s+[a-z]|\b(?:ceo|cfo|coo|cto|cio|ciso|cro|cmo|chief \w+ officer|vp|vice president|director|head of|general counsel|counsel|legal|procurement|board|controller|owner|founder|president|manager|committee)\b|${FOREIGN_PERSON}`, 2, FOREIGN.decision.role),
     cue(String.raw`\b(?:sign\w*|signature|approv\w*|approver|authori\w*|decid\w*|decision|veto|final|sign-off|last word|final (?:say|call|word)|call the shots|rests with|sits with|goes to|economic buyer|budget holder|sponsor|loop(?:ed)? in|copy|in the loop|took over|replac\w*|left the company|responsible|owns|makes the (?:final )?call|nothing (?:moves|happens|gets signed) without|on (?:leave|sabbatical|parental leave)|in the meantime)\b`, 1, FOREIGN.decision.authority),

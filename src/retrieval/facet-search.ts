@@ -20,6 +20,12 @@ export interface Facet {
   queries: string[];
   /** Sentence cues with their weights; a sentence scores the sum of the cues it matches. */
   cues: Array<{ pattern: RegExp; weight: number }>;
+  /**
+   * A next sentence that states what follows from the one before it ("… must support SSO. Without that we cannot
+   * sign."): when its pattern matches, the two are read as one statement, scored by the cues plus `weight` (a
+   * condition with a stated consequence is a stronger answer than either sentence alone).
+   */
+  carry?: { pattern: RegExp; weight: number };
   /** A sentence below this cue weight does not answer the facet (its chunk ranks by retrieval only). */
   minCue?: number;
   /** How many chunks the facet may put at the front of the context. Default 1. */
@@ -85,15 +91,22 @@ export function chunkSentences(text: string): string[] {
 }
 
 /** The best sentence's cue weight. */
-export function facetCueScore(facet: Pick<Facet, 'cues'>, text: string): number {
+export function facetCueScore(facet: Pick<Facet, 'cues' | 'carry'>, text: string): number {
   return bestSentence(facet, text).score;
 }
 
-/** The sentence with the highest cue weight (the first of equals) and that weight. */
-export function bestSentence(facet: Pick<Facet, 'cues'>, text: string): { sentence: string; score: number } {
+/**
+ * The sentence with the highest cue weight (the first of equals) and that weight; a sentence followed by one the
+ * facet's `carry` matches is read together with it.
+ */
+export function bestSentence(facet: Pick<Facet, 'cues' | 'carry'>, text: string): { sentence: string; score: number } {
   let best = { sentence: '', score: 0 };
-  for (const sentence of chunkSentences(text)) {
-    let score = 0;
+  const sentences = chunkSentences(text);
+  for (let i = 0; i < sentences.length; i++) {
+    const next = sentences[i + 1];
+    const carried = facet.carry !== undefined && next !== undefined && facet.carry.pattern.test(next);
+    const sentence = carried ? `${sentences[i]!} ${next}` : sentences[i]!;
+    let score = carried ? facet.carry!.weight : 0;
     for (const cue of facet.cues) if (cue.pattern.test(sentence)) score += cue.weight;
     if (score > best.score) best = { sentence, score };
   }

@@ -68,6 +68,19 @@ describe('facet cues recognise an answer by its shape', () => {
     expect(statedValues('Frau Schneider signe', DECISION.value)).toEqual(['frau schneider']);
   });
 
+  it('reads a condition with the next sentence that states its consequence ("… Without that we cannot sign.")', () => {
+    const background = 'Security matters: every export must be logged.';
+    for (const [condition, consequence] of [
+      ['We need the data hosted in Ireland.', 'Without that, procurement will stop the deal.'],
+      ['Wir brauchen eine Anmeldung per SAML.', 'Sonst lehnt die IT den Kauf ab.'],
+      ['Necesitamos el cifrado de los datos.', 'Sin eso, compras no aprobará la compra.'],
+    ] as const) {
+      expect(facetCueScore(REQUIREMENT, `${condition} ${consequence}`), condition).toBeGreaterThan(facetCueScore(REQUIREMENT, background));
+      // Read apart, the condition alone does not beat the background sentence.
+      expect(facetCueScore(REQUIREMENT, `${condition} The weather was fine.`), condition).toBeLessThanOrEqual(facetCueScore(REQUIREMENT, background));
+    }
+  });
+
   it('keeps the titles of other languages with their names ("Hr. Becker", "M. Laurent", "la Sra. Molina")', () => {
     expect(chunkSentences('Bitte Hr. Becker in Kopie nehmen. M. Laurent signe. Call at 5 p.m. Then we decide. La Sra. Molina firma.')).toEqual([
       'Bitte Hr. Becker in Kopie nehmen.',
