@@ -79,8 +79,11 @@ export const BUDGET: Facet = {
   queries: ['approved budget for the project', 'how much money finance allocated to spend', 'funding amount available for this purchase', 'how much we can spend on this all in', FOREIGN_QUERIES.budget],
   cues: [
     { pattern: MONEY, weight: 2 },
-    cue(String.raw`\b(?:budget\w*|fund\w*|financ\w*|money|spend\w*|allocat\w*|reserv\w*|aside|afford|purchase|buy|capex|opex|cap\b|ceiling|limit|earmark\w*|ring[- ]?fenc\w*|pot|envelope|cost|investment|go up to)\b`, 1, FOREIGN.budget.money),
+    // Money words; not "purchase" or "buy": "Mr. Kowalski approves this purchase" names a signer, not a budget.
+    cue(String.raw`\b(?:budget\w*|fund\w*|financ\w*|money|spend\w*|allocat\w*|reserv\w*|aside|afford|capex|opex|cap\b|ceiling|limit|earmark\w*|ring[- ]?fenc\w*|pot|envelope|cost|investment|go up to)\b`, 1, FOREIGN.budget.money),
     cue(String.raw`\b(?:approv\w*|sign(?:ed)?[- ]off|signed off|confirm\w*|clear(?:ed)?|green light|go[- ]ahead|ok(?:ay)?ed|released|authori[sz]\w*|secured|committed|granted|revised|can spend|to spend|all in)\b`, 1, FOREIGN.budget.approval),
+    // An approval still to come ("I'm going to get sign-off on the budget") is not an approved budget.
+    cue(String.raw`\b(?:going to|will|need to|needs to|have to|has to|hope to|hoping to|try to|trying to|waiting (?:for|on)|pending|not yet)\s+(?:get\s+|be\s+|obtain\s+|secure\s+|seek\s+)?(?:(?:the|an?|our|internal|final)\s+)*(?:sign[- ]?off|approv\w*|green light|go[- ]ahead|confirm\w*)`, -1),
   ],
   minCue: 2,
   quota: 2,

@@ -185,8 +185,13 @@ export interface SlotList<T> {
  * this), so that a facet whose best answer another facet already brought (one call that speaks of budget, timeline
  * and vendors answers three questions at once) still brings its own second-best answer instead of nothing. A
  * further chunk of a source already in the context is kept without using a slot (`sourcesFirst` puts it back).
+ *
+ * Answers before guesses: a facet's hit marked `answer: false` (its question has fewer answers than slots, so the
+ * rest of its list is retrieval order only) waits until every list has brought its answers and the task query its
+ * hits, then fills what is left of the quota. A question with no answer in the history no longer puts a guess ahead
+ * of another question's second answer.
  */
-export function fillSlots<T extends { chunk: Pick<ChunkPayload, 'id' | 'sourceId'> }>(
+export function fillSlots<T extends { chunk: Pick<ChunkPayload, 'id' | 'sourceId'>; answer?: boolean }>(
   lists: ReadonlyArray<SlotList<T>>,
   opts: { accept?: (hit: T) => boolean } = {},
 ): T[] {
@@ -196,11 +201,14 @@ export function fillSlots<T extends { chunk: Pick<ChunkPayload, 'id' | 'sourceId
   const sources = new Set<string>();
   const cursor = lists.map(() => 0);
   const used = lists.map(() => 0);
-  // The list's next hit that would use a slot (hits already in the context are passed over).
+  // The list's next hit that would use a slot (hits already in the context are passed over); while `answersOnly`,
+  // none once the list reaches its guesses.
+  let answersOnly = true;
   const peek = (i: number): T | null => {
     const l = lists[i]!;
     while (cursor[i]! < l.hits.length) {
       const h = l.hits[cursor[i]!]!;
+      if (answersOnly && h.answer === false) return null;
       if (!accept(h) || ids.has(h.chunk.id)) {
         cursor[i]!++;
         continue;
@@ -222,14 +230,17 @@ export function fillSlots<T extends { chunk: Pick<ChunkPayload, 'id' | 'sourceId
     cursor[i]!++;
     used[i]!++;
   };
-  for (let took = true; took; ) {
-    took = false;
-    for (let i = 0; i < lists.length; i++) {
-      if (used[i]! >= lists[i]!.quota) continue;
-      const h = peek(i);
-      if (!h) continue;
-      take(i, h);
-      took = true;
+  for (const phase of [true, false]) {
+    answersOnly = phase;
+    for (let took = true; took; ) {
+      took = false;
+      for (let i = 0; i < lists.length; i++) {
+        if (used[i]! >= lists[i]!.quota) continue;
+        const h = peek(i);
+        if (!h) continue;
+        take(i, h);
+        took = true;
+      }
     }
   }
   return out;

@@ -81,6 +81,13 @@ describe('facet cues recognise an answer by its shape', () => {
     }
   });
 
+  it('a budget approval still to come, or a signer of the purchase, is not an approved budget', () => {
+    for (const s of ['We will need to get final approval on the budget next month.', 'hoping to secure the green light for the budget soon', 'Ms. Ito approves every purchase here.']) {
+      expect(facetCueScore(BUDGET, s), s).toBeLessThan(BUDGET.minCue ?? 1);
+    }
+    for (const s of ['Procurement confirmed the budget last week.', 'We are still waiting on approval of the 40k budget.']) expect(facetCueScore(BUDGET, s), s).toBeGreaterThanOrEqual(BUDGET.minCue ?? 1);
+  });
+
   it('keeps the titles of other languages with their names ("Hr. Becker", "M. Laurent", "la Sra. Molina")', () => {
     expect(chunkSentences('Bitte Hr. Becker in Kopie nehmen. M. Laurent signe. Call at 5 p.m. Then we decide. La Sra. Molina firma.')).toEqual([
       'Bitte Hr. Becker in Kopie nehmen.',
@@ -271,6 +278,16 @@ describe('fillSlots: what each list brings to the context', () => {
     const query = { hits: [h('q1', 'emails:9'), h('call', 'calls:1')], quota: 12 };
     expect(ids(fillSlots([budget, vendors, query]))).toEqual(['call', 'note', 'q1', 'mail']);
     // Before: the vendor question's one slot was the call, already there, and the note never came in.
+  });
+
+  it("a question's retrieval guesses wait behind every list's answers and the task query's hits", () => {
+    const a = (id: string, source: string, answer: boolean) => ({ chunk: { id, sourceId: source }, answer });
+    // The budget question has no answer in this history: its two slots would be retrieval guesses.
+    const budget = { hits: [a('g1', 'emails:1', false), a('g2', 'emails:2', false)], quota: 2 };
+    const signer = { hits: [a('s1', 'notes:3', true), a('s2', 'notes:4', true)], quota: 2 };
+    const query = { hits: [h('q1', 'calls:5')], quota: 12 };
+    expect(ids(fillSlots([budget, signer, query]))).toEqual(['s1', 'q1', 's2', 'g1', 'g2']);
+    // Before: g1, s1, q1, g2, s2: a guess came first and the second signer fell to the last place.
   });
 
   it('another chunk of a source already in the context uses no slot; refused hits are passed over', () => {
