@@ -259,6 +259,62 @@ export const DEV_BANK: PhraseBank = {
       fact: (v) => `Funcionando até ${v} (prazo).`,
       values: ['o fim de junho', '30 de novembro', 'o final do trimestre'],
     },
+    // Retrieval's third development set: facts written as labelled notes, questions, in the passive, against an
+    // incumbent, relative to the buyer's own calendar, and in Italian and Dutch.
+    {
+      kind: 'budget',
+      text: (v) => `Discovery notes\nBudget: ${v}, confirmed by their controller\nNext: pricing call`,
+      fact: (v) => `Budget: ${v}, confirmed by their controller.`,
+      values: ['45k EUR', '$38,500', '£52k'],
+    },
+    {
+      kind: 'budget',
+      text: (v) => `Could we keep the whole thing under ${v}? That is the ceiling we were given for this.`,
+      fact: (v) => `Ceiling for this: ${v}.`,
+      values: ['$50k', '€65,000', '30 thousand dollars'],
+    },
+    {
+      kind: 'stakeholder',
+      text: (v) => `Contracts of this size are signed off by ${v}; nothing is final until then.`,
+      fact: (v) => `Contracts signed off by ${v}.`,
+      values: ['our managing director, Mr. Hollis', 'Dr. Varela', 'the board chair, Ms. Kaplan'],
+    },
+    {
+      kind: 'competitor',
+      text: (v) => `We're on ${v} today and their renewal comes up in the spring, so you are up against the incumbent.`,
+      fact: (v) => `Incumbent vendor ${v}, renewal in spring.`,
+      values: ['Corvana', 'Ledgerline', 'Tallyhub'],
+    },
+    {
+      kind: 'deadline',
+      text: (v) => `It has to work before ${v}, that is the date everyone here is planning around.`,
+      fact: (v) => `Has to work before ${v} (planning date).`,
+      values: ['our annual conference in May', 'the external audit in September', 'the store openings in spring'],
+    },
+    {
+      kind: 'requirement',
+      text: (v) => `Requirements from IT\n- ${v}\nNo vendor gets past the security review without it.`,
+      fact: (v) => `Requirement from IT: ${v}.`,
+      values: ['SSO through Google Workspace', 'data encrypted at rest', 'a signed DPA'],
+    },
+    {
+      kind: 'budget',
+      text: (v) => `Il budget approvato per questo progetto è di ${v} per l'anno fiscale.`,
+      fact: (v) => `Budget approvato: ${v}.`,
+      values: ['50.000 €', '120.000 euro'],
+    },
+    {
+      kind: 'deadline',
+      text: (v) => `De livegang moet uiterlijk ${v} afgerond zijn, anders missen we het seizoen.`,
+      fact: (v) => `Livegang uiterlijk ${v} afgerond.`,
+      values: ['1 maart', 'eind juni', 'het derde kwartaal'],
+    },
+    {
+      kind: 'stakeholder',
+      text: (v) => `L'ultima parola sui contratti spetta a ${v}, per favore mettetelo in copia.`,
+      fact: (v) => `${v} ha l'ultima parola sui contratti.`,
+      values: ['il Sig. Rinaldi', 'il nostro direttore finanziario, il Dott. Greco'],
+    },
   ],
   revisions: [
     {
