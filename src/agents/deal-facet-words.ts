@@ -10,7 +10,8 @@
  * part of a word). For a pattern compiled with the `u` and `i` flags.
  */
 export function words(list: readonly string[]): string {
-  const alt = list.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, '\\s+')).join('|');
+  // Several languages share a word ("budget", "decide", "funcionando"): each appears once.
+  const alt = [...new Set(list)].map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, '\\s+')).join('|');
   return String.raw`(?<![\p{L}\p{N}])(?:${alt})(?![\p{L}\p{N}])`;
 }
 
