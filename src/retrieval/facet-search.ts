@@ -67,9 +67,10 @@ export type FacetSearchInput = Omit<HybridSearchInput, 'query' | 'k'> & {
 
 /**
  * A sentence end, but not the dot of a title or an abbreviation ("Ms. Reyes", "vs. them"), in other languages too
- * ("Hr. Becker", "M. Laurent", "la Sra. Molina"; a standalone "M." is the French "Monsieur", "p.m." is not). Not a semicolon: the
- * clauses of "Mr. Castellanos has left the company; Ms. Varga now holds final sign-off authority" are one statement,
- * and read apart the first clause answered alone, with the old signer only, so the revision was not seen.
+ * ("Hr. Becker", "M. Laurent", "la Sra. Molina"; a standalone "M." is the French "Monsieur", "p.m." is not). Not a
+ * semicolon: the clauses of "Mr. Castellanos has left the company; Ms. Varga now holds final sign-off authority" are
+ * one statement, and read apart the first clause answered alone, with the old signer only, so the revision was not
+ * seen.
  */
 const SENTENCE_END =
   /(?<=[.!?])(?<!\b(?:Mr|Ms|Mrs|Dr|Prof|St|vs|etc|e\.g|i\.e|approx|incl|Mme|Mlle|Hr|Fr|Sr|Sra|Srta|Dhr|Mevr|Sig)\.)(?<!(?<![\p{L}.])M\.)\s+/iu;
@@ -101,12 +102,13 @@ export function facetCueScore(facet: Pick<Facet, 'cues' | 'carry'>, text: string
  */
 export function bestSentence(facet: Pick<Facet, 'cues' | 'carry'>, text: string): { sentence: string; score: number } {
   let best = { sentence: '', score: 0 };
+  const { carry } = facet;
   const sentences = chunkSentences(text);
   for (let i = 0; i < sentences.length; i++) {
     const next = sentences[i + 1];
-    const carried = facet.carry !== undefined && next !== undefined && facet.carry.pattern.test(next);
+    const carried = carry !== undefined && next !== undefined && carry.pattern.test(next);
     const sentence = carried ? `${sentences[i]!} ${next}` : sentences[i]!;
-    let score = carried ? facet.carry!.weight : 0;
+    let score = carried ? carry.weight : 0;
     for (const cue of facet.cues) if (cue.pattern.test(sentence)) score += cue.weight;
     if (score > best.score) best = { sentence, score };
   }
