@@ -1,5 +1,6 @@
 import { redactUrl, type Config } from '../config/config.ts';
 import { AppError, errorMessage } from '../errors.ts';
+import { withDeadline } from '../core/deadline.ts';
 
 /**
  * Start-up checks of the backends a command needs, each with its own short deadline and its own throwaway client,
@@ -131,10 +132,3 @@ function networkReason(err: unknown): string {
   return cause?.code ?? cause?.message ?? errorMessage(err);
 }
 
-function withDeadline<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
-}

@@ -1,4 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
+import { withDeadline } from '../../src/core/deadline.ts';
 import { HubSpotAuthError, HubSpotInvalidRequestError, HubSpotTransientError } from '../../src/hubspot/errors.ts';
 import { PermanentJobError, type JobContext, type JobQueue } from '../../src/queue/queue.ts';
 
@@ -8,10 +9,17 @@ import { PermanentJobError, type JobContext, type JobQueue } from '../../src/que
  */
 export type OpenQueue = (prefix: string, opts?: { maxAttempts?: number }) => Promise<JobQueue>;
 
+/**
+ * Polls `cond` until it holds. Each check races the deadline too: a check that never settles (a command waiting
+ * for a Redis that is gone) fails the test at the deadline instead of hanging it.
+ */
 export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+  const message = `timed out waiting for ${what}`;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(message);
+    if (await withDeadline(Promise.resolve().then(cond), left, `${message} (a check did not answer)`)) return;
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ACTION_KEYS, ACTIONS, type ActionKey } from '../../actions/definitions.ts';
 import { ExecutionRequestSchema } from '../../actions/execution-request.ts';
 import type { ActionWaiters } from '../../actions/waiters.ts';
+import { withDeadline } from '../../core/deadline.ts';
 import { errorMessage } from '../../errors.ts';
 import { silentLogger, type Logger } from '../../logging.ts';
 import type { ActionExecutePayload } from '../../queue/jobs.ts';
@@ -13,7 +14,7 @@ import type { WritebackSource } from '../tenancy.ts';
 import { apiError } from '../errors.ts';
 import '../route-options.ts';
 import { cardRoutes, type HubSpotCaller } from './hubspot-card.ts';
-import { signedUri } from './webhooks.ts';
+import { JOURNAL_TIMEOUT_MS, signedUri } from './webhooks.ts';
 
 /**
  * Requests HubSpot makes on behalf of its users: custom workflow action executions (`/hubspot/actions/:action`)
@@ -102,8 +103,14 @@ export const hubspotRoutes: FastifyPluginAsync<HubSpotRoutesOptions> = async (ap
     // Wait first, then enqueue: a job that finishes at once still finds this request waiting.
     const answer = opts.waiters.wait(body.callbackId, opts.actionWaitMs);
     try {
-      // HubSpot retries a request it got no answer to: the callback id keeps one job per execution.
-      await opts.queue.enqueue([{ type: 'action.execute', payload, key: `action:${body.callbackId}` }]);
+      // HubSpot retries a request it got no answer to: the callback id keeps one job per execution while it waits
+      // or runs. With Redis down the add is bounded (503, HubSpot retries); the add still lands once Redis is back,
+      // and the retry joins that job.
+      await withDeadline(
+        opts.queue.enqueue([{ type: 'action.execute', payload, key: `action:${body.callbackId}` }]),
+        JOURNAL_TIMEOUT_MS,
+        `the job queue did not record the execution within ${JOURNAL_TIMEOUT_MS} ms`,
+      );
     } catch (err) {
       opts.waiters.deliver(body.callbackId, {});
       logger.error({ err: errorMessage(err) }, 'workflow action could not be journaled');

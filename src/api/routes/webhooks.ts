@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { apiError } from '../errors.ts';
 import '../route-options.ts';
+import { withDeadline } from '../../core/deadline.ts';
 import { errorMessage } from '../../errors.ts';
 import { classifyEvent } from '../../events/classify-event.ts';
 import { silentLogger, type Logger } from '../../logging.ts';
@@ -33,7 +34,16 @@ export interface WebhookRoutesOptions {
   lifecycle?: (events: HubSpotEvent[]) => Promise<{ keep: HubSpotEvent[]; dropped: number }>;
   /** The container's metrics (requests and events received); default a fresh set of the routes' own. */
   metrics?: ContainerMetrics;
+  /** How long a delivery waits for the queue to record it before the answer is 503 (default JOURNAL_TIMEOUT_MS). */
+  journalTimeoutMs?: number;
 }
+
+/**
+ * HubSpot gives up on an answer after 5 s and retries later. The queue waits for Redis to come back (a restart, a
+ * failover) rather than failing, so without a bound a delivery during an outage would hang until HubSpot's
+ * timeout, with no answer of ours. 3 s leaves room for the signature check and the network.
+ */
+export const JOURNAL_TIMEOUT_MS = 3_000;
 
 const WORKFLOW_VERSIONS: SignatureVersion[] = ['v2', 'v3'];
 
@@ -88,9 +98,16 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (ap
     return rawBody;
   };
 
+  const journalTimeoutMs = opts.journalTimeoutMs ?? JOURNAL_TIMEOUT_MS;
   const journal = async (payload: WebhookBatchPayload): Promise<string> => {
     try {
-      const [id] = await opts.queue.enqueue([{ type: 'webhook.batch', payload }]);
+      // Past the deadline the add may still complete once Redis is back; HubSpot's retry of the same delivery then
+      // becomes a second job with the same events, which the event ledger drops (src/events/event-ledger.ts).
+      const [id] = await withDeadline(
+        opts.queue.enqueue([{ type: 'webhook.batch', payload }]),
+        journalTimeoutMs,
+        `the job queue did not record the delivery within ${journalTimeoutMs} ms`,
+      );
       return id!;
     } catch (err) {
       // No 200 without a durable record: HubSpot retries a 503 later.
