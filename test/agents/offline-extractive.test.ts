@@ -213,6 +213,16 @@ describe('offline account summary and lead intent', () => {
     expect(out.route).toBe('route_to_sdr');
     expect(out.reasons[0]?.evidence).toEqual(['c1']);
   });
+
+  it('without a score, disqualifies only on counter-signals, never a lead with no evidence', () => {
+    const unscored = { score: null, unscored: 'No trained scorer loaded' };
+    expect(leadIntentOffline({ ...unscored, chunks: [] }).route).toBe('nurture');
+    const against = chunk('c1', 'We are not interested and have no budget for this at all this year.');
+    const forIt = chunk('c2', 'Can you send the pricing proposal with volume tiers before our decision?');
+    expect(leadIntentOffline({ ...unscored, chunks: [against] }).route).toBe('disqualify');
+    expect(leadIntentOffline({ ...unscored, chunks: [forIt] }).route).toBe('nurture');
+    expect(leadIntentOffline({ ...unscored, chunks: [against, forIt] }).route).toBe('nurture');
+  });
 });
 
 describe('OfflineProvider', () => {

@@ -28,7 +28,9 @@ export function leadIntentOffline(input: OfflineLeadIntentInput): LeadIntentOutp
       positive.push({ text: `For: ${s.text}`, evidence: [s.ref] });
     }
   }
-  const route = input.score !== null ? routeForScore(input.score) : positive.length > negative.length ? 'nurture' : 'disqualify';
+  // Without a score the signals decide, and only counter-signals disqualify: a lead with no activity, or as many
+  // signals for as against, is kept (nurture). A workflow that branches on the route never drops a lead on no evidence.
+  const route = input.score !== null ? routeForScore(input.score) : negative.length > positive.length ? 'disqualify' : 'nurture';
   const scoreText = input.score !== null ? `Calibrated score ${input.score}/100.` : `${input.unscored ?? 'No trained scorer loaded'}.`;
   return {
     route,
