@@ -175,6 +175,11 @@ export interface SlotList<T> {
   hits: readonly T[];
   /** How many chunks of sources new to the context the list may bring. */
   quota: number;
+  /**
+   * How many of its hits a list without answer marks (the task query's) brings with the answers; its further hits
+   * wait with the guesses. Default: all of them.
+   */
+  leading?: number;
 }
 
 /**
@@ -187,9 +192,11 @@ export interface SlotList<T> {
  * further chunk of a source already in the context is kept without using a slot (`sourcesFirst` puts it back).
  *
  * Answers before guesses: a facet's hit marked `answer: false` (its question has fewer answers than slots, so the
- * rest of its list is retrieval order only) waits until every list has brought its answers and the task query its
- * hits, then fills what is left of the quota. A question with no answer in the history no longer puts a guess ahead
- * of another question's second answer.
+ * rest of its list is a guess) waits until every list has brought its answers, then fills what is left of the quota.
+ * A question with no answer in the history no longer puts a guess ahead of another question's second answer.
+ * The task query's hits are retrieval order only too: its first `leading` come with the answers, the rest take
+ * turns with the facets' guesses. A guess is what a standing question's own queries found; the task query's tenth
+ * hit is whatever resembles the trigger most after nine others, so it no longer goes first.
  */
 export function fillSlots<T extends { chunk: Pick<ChunkPayload, 'id' | 'sourceId'>; answer?: boolean }>(
   lists: ReadonlyArray<SlotList<T>>,
@@ -235,7 +242,8 @@ export function fillSlots<T extends { chunk: Pick<ChunkPayload, 'id' | 'sourceId
     for (let took = true; took; ) {
       took = false;
       for (let i = 0; i < lists.length; i++) {
-        if (used[i]! >= lists[i]!.quota) continue;
+        const l = lists[i]!;
+        if (used[i]! >= (answersOnly ? Math.min(l.quota, l.leading ?? l.quota) : l.quota)) continue;
         const h = peek(i);
         if (!h) continue;
         take(i, h);
@@ -297,6 +305,14 @@ export const HISTORY_SOURCE_TYPES = EVIDENCE_SOURCE_TYPES.filter((t) => t !== 'r
 /** Answers a facet returns beyond its quota, for the slots whose answer another list already brought. */
 const SPARE_ANSWERS = 3;
 
+/**
+ * The task query's hits that come with the facets' answers (`SlotList.leading`); the rest take turns with the
+ * guesses. With the cues for other languages left out on the development set (facts the cues cannot read, as in
+ * wordings they were not written from), call summaries' recall@8 rose 0.797 → 0.870 with the real model and
+ * 0.764 → 0.828 offline; with the cues in, it stayed 1.000 and 0.997 → 0.994.
+ */
+const QUERY_LEADING = 1;
+
 export async function buildContext(input: BuildContextInput): Promise<AgentContext> {
   const [history, lookups, version] = await Promise.all([
     input.history ? Promise.resolve(input.history) : input.gateway.accountHistories([input.accountId]).then((h) => h[0]),
@@ -353,7 +369,7 @@ export async function buildContext(input: BuildContextInput): Promise<AgentConte
           quota: f.quota ?? 1,
         };
   const k = input.k ?? 12;
-  const lists = await Promise.all([...(input.facets ?? []).map(facetList), search(input.query, k).then((hits) => ({ hits, quota: k }))]);
+  const lists = await Promise.all([...(input.facets ?? []).map(facetList), search(input.query, k).then((hits) => ({ hits, quota: k, leading: QUERY_LEADING }))]);
   // Round robin over the lists (each facet's best hit, then each one's second…): a plain concatenation let the
   // first facets fill the top of the context and the last ones reach it only when nothing was cut.
   const hits = fillSlots(lists, {

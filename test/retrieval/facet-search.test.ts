@@ -2,9 +2,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BUDGET, COMPETITION, DATE, DECISION, MONEY, REQUIREMENT, TIMELINE } from '../../src/agents/deal-facets.ts';
 import { OfflineHashEmbedder } from '../../src/ingest/embedders/offline-hash-embedder.ts';
 import { fillSlots, sourcesFirst } from '../../src/retrieval/context-builder.ts';
-import { chunkSentences, facetCueScore, facetSearch, newerVersionsFirst, rankForFacet, slotAnswer, spreadOverDeals, statedValues } from '../../src/retrieval/facet-search.ts';
+import { createEmbedder } from '../../src/ingest/create-embedder.ts';
+import { chunkSentences, facetCueScore, facetSearch, guessesByMeaning, newerVersionsFirst, rankForFacet, slotAnswer, spreadOverDeals, statedValues } from '../../src/retrieval/facet-search.ts';
 import { SqliteVectorStore } from '../../src/retrieval/sqlite-vector-store.ts';
 import type { ChunkHit } from '../../src/retrieval/vector-store.ts';
+import type { EmbedRole, Embedder } from '../../src/text/embedder.ts';
+import { describeEmbeddingPeer } from '../support/services.ts';
 import { tempDir } from '../support/tmp.ts';
 import { chunk } from './vector-store.contract.ts';
 
@@ -290,9 +293,70 @@ describe('fillSlots: what each list brings to the context', () => {
     // Before: g1, s1, q1, g2, s2: a guess came first and the second signer fell to the last place.
   });
 
+  it("the task query's hits after its first take turns with the guesses", () => {
+    const a = (id: string, source: string, answer: boolean) => ({ chunk: { id, sourceId: source }, answer });
+    const budget = { hits: [a('g1', 'emails:1', false), a('g2', 'emails:2', false)], quota: 2 };
+    const signer = { hits: [a('s1', 'notes:3', true), a('s2', 'notes:4', true)], quota: 2 };
+    const query = { hits: [h('q1', 'calls:5'), h('q2', 'calls:6'), h('q3', 'calls:7')], quota: 12, leading: 1 };
+    expect(ids(fillSlots([budget, signer, query]))).toEqual(['s1', 'q1', 's2', 'g1', 'q2', 'g2', 'q3']);
+    // Without `leading`, every query hit came before the first guess: s1, q1, s2, q2, q3, g1, g2.
+    expect(ids(fillSlots([budget, signer, { ...query, leading: undefined }]))).toEqual(['s1', 'q1', 's2', 'q2', 'q3', 'g1', 'g2']);
+  });
+
   it('another chunk of a source already in the context uses no slot; refused hits are passed over', () => {
     const facet = { hits: [h('c1', 'calls:1'), h('c2', 'calls:1'), h('t', 'calls:7'), h('n', 'notes:4')], quota: 2 };
     const out = fillSlots([facet], { accept: (x) => x.chunk.sourceId !== 'calls:7' });
     expect(ids(out)).toEqual(['c1', 'c2', 'n']);
+  });
+});
+
+describeEmbeddingPeer('guesses read for meaning', (url, model) => {
+  // A requirement in Swedish, a language the cues have no words for, behind two chunks that share the queries'
+  // words ("vendor", "support", "requirement") without stating one.
+  const guesses = [
+    hit('topic', 'The vendor support team sent the onboarding guide; the feature overview covers the reporting module.', '2025-03-01', 1),
+    hit('process', 'Their current process around the requirement list is mostly manual and spread over spreadsheets.', '2025-04-01', 0.9),
+    hit('answer', 'Ett absolut krav för oss: all data måste lagras i Sverige. Utan det kan vi inte skriva under.', '2025-02-01', 0.8),
+  ];
+
+  it('a statement the cues cannot read comes before guesses that only share the queries\' words', async () => {
+    const embedder = await createEmbedder({ provider: 'openai', model, baseURL: url });
+    // Not an answer by its cues: that is why it is a guess.
+    expect(facetCueScore(REQUIREMENT, guesses[2]!.chunk.text)).toBeLessThan(REQUIREMENT.minCue!);
+    const ranked = await guessesByMeaning(REQUIREMENT, guesses, embedder);
+    expect(ranked.map((h) => h.chunk.id)).toEqual(['answer', 'topic', 'process']);
+    await embedder.close();
+  });
+
+  it('facetSearch reads its guesses for meaning with a model, and not with the offline embedder', async () => {
+    const tmp = tempDir('facet-meaning-');
+    try {
+      for (const inner of [await createEmbedder({ provider: 'openai', model, baseURL: url }), new OfflineHashEmbedder({ dimensions: 384 })]) {
+        // Counts what is embedded as documents during the search: the guesses' sentences, and nothing else.
+        const read: string[] = [];
+        const embedder: Embedder = Object.assign(Object.create(inner) as Embedder, {
+          embed: (texts: string[], role?: EmbedRole) => {
+            if (role === 'document') read.push(...texts);
+            return inner.embed(texts, role);
+          },
+        });
+        const store = new SqliteVectorStore({ dataDir: `${tmp.dir}/${inner.provider}`, chunkDimensions: inner.dimensions, accountDimensions: inner.dimensions });
+        await store.init();
+        const { vectors } = await inner.embed(guesses.map((g) => g.chunk.text));
+        await store.upsertChunks(guesses.map((g, i) => chunk({ portalId: 'p', accountId: 'a', id: g.chunk.id, sourceId: `notes:${g.chunk.id}`, sourceType: 'note', text: g.chunk.text, vector: vectors[i]! })));
+        const found = await facetSearch({ store, embedder, portalId: 'p', accountId: 'a', facet: REQUIREMENT, k: 1 });
+        expect(found.map((h) => [h.chunk.id, h.answer])).toEqual([[inner.provider === 'openai' ? 'answer' : expect.any(String), false]]);
+        if (inner.provider === 'openai') expect(read).toEqual(expect.arrayContaining(guesses.flatMap((g) => chunkSentences(g.chunk.text))));
+        else expect(read).toEqual([]);
+        // bm25 mode reads nothing for meaning either.
+        read.length = 0;
+        await facetSearch({ store, embedder, portalId: 'p', accountId: 'a', facet: REQUIREMENT, k: 1, mode: 'bm25' });
+        expect(read).toEqual([]);
+        await store.close();
+        await inner.close();
+      }
+    } finally {
+      tmp.cleanup();
+    }
   });
 });
