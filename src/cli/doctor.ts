@@ -5,6 +5,7 @@ import { cliContext } from './context.ts';
 import { EXIT } from './exit-codes.ts';
 import { printJson } from './output.ts';
 import type { Container } from '../runtime/container.ts';
+import { withDeadline } from '../core/deadline.ts';
 
 export interface Check {
   name: string;
@@ -104,7 +105,7 @@ async function checkHubSpot(config: Config): Promise<Check[]> {
   const { createHubSpotGateway, hubSpotGatewayOptions } = await import('../hubspot/create-gateway.ts');
   const g = createHubSpotGateway({ ...hubSpotGatewayOptions(config), maxRetries: 1, timeoutMs: 10_000 });
   try {
-    portalId = await withTimeout(g.portalId(), 15_000);
+    portalId = await withDeadline(g.portalId(), 15_000, 'no answer within 15 s');
     out.push({ name: 'hubspot token', ok: true, detail: `${config.hubspot.baseUrl} accepts the token (portal ${portalId})` });
   } catch (err) {
     const msg = errorMessage(err);
@@ -173,7 +174,7 @@ async function checkPortals(config: Config, c: Container): Promise<Check[]> {
     }
     let token: string;
     try {
-      token = await withTimeout(o.tokens.accessToken(id), 15_000);
+      token = await withDeadline(o.tokens.accessToken(id), 15_000, 'no answer within 15 s');
       out.push({ name: `portal ${id} token`, ok: true, detail: 'access token valid (refreshed when due)' });
     } catch (err) {
       out.push({ name: `portal ${id} token`, ok: false, detail: errorMessage(err), fix: `install the app again on portal ${id} (/oauth/install?portal_id=${id})` });
@@ -183,7 +184,7 @@ async function checkPortals(config: Config, c: Container): Promise<Check[]> {
       const scope = await c.portal(id);
       const missing: string[] = [];
       for (const type of OBJECT_TYPES) {
-        await withTimeout(scope.gateway.listObjects(type, { limit: 1 }), 15_000).catch((err: unknown) => missing.push(`crm.objects.${type}.read (${errorMessage(err)})`));
+        await withDeadline(scope.gateway.listObjects(type, { limit: 1 }), 15_000, 'no answer within 15 s').catch((err: unknown) => missing.push(`crm.objects.${type}.read (${errorMessage(err)})`));
       }
       out.push(
         missing.length === 0
@@ -219,13 +220,10 @@ async function checkPortals(config: Config, c: Container): Promise<Check[]> {
 async function probe(name: string, configured: boolean, fn: () => Promise<string>, notConfigured: string | undefined, fix: string): Promise<Check> {
   if (!configured) return { name, ok: true, skipped: true, detail: notConfigured ?? 'not configured' };
   try {
-    return { name, ok: true, detail: await withTimeout(fn(), 10_000) };
+    return { name, ok: true, detail: await withDeadline(fn(), 10_000, 'no answer within 10 s') };
   } catch (err) {
     return { name, ok: false, detail: errorMessage(err), fix };
   }
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms).unref())]);
-}
 

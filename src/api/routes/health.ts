@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { metricsText, type ContainerMetrics } from '../../metrics.ts';
 import { bearerToken } from '../auth.ts';
+import { withDeadline } from '../../core/deadline.ts';
 
 const Readiness = z.object({
   status: z.enum(['ready', 'not_ready']),
@@ -39,7 +40,7 @@ export const healthRoutes: FastifyPluginAsync<{ checks: ReadinessCheck[]; metric
         opts.checks.map(async (c) => {
           const started = performance.now();
           try {
-            await withTimeout(c.check(), 3_000, c.name);
+            await withDeadline(c.check(), 3_000, `${c.name} did not answer within 3000 ms`);
             return { name: c.name, ok: true, ms: Math.round(performance.now() - started) };
           } catch (err) {
             return { name: c.name, ok: false, error: err instanceof Error ? err.message : String(err) };
@@ -75,18 +76,3 @@ function metricsGuard(token: string | undefined): (authorization: string | undef
   };
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, name: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${name} did not answer within ${ms} ms`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
-}
