@@ -105,7 +105,7 @@ async function checkHubSpot(config: Config): Promise<Check[]> {
   const { createHubSpotGateway, hubSpotGatewayOptions } = await import('../hubspot/create-gateway.ts');
   const g = createHubSpotGateway({ ...hubSpotGatewayOptions(config), maxRetries: 1, timeoutMs: 10_000 });
   try {
-    portalId = await withDeadline(g.portalId(), 15_000, 'no answer within 15 s');
+    portalId = await inTime(g.portalId(), 15_000);
     out.push({ name: 'hubspot token', ok: true, detail: `${config.hubspot.baseUrl} accepts the token (portal ${portalId})` });
   } catch (err) {
     const msg = errorMessage(err);
@@ -174,7 +174,7 @@ async function checkPortals(config: Config, c: Container): Promise<Check[]> {
     }
     let token: string;
     try {
-      token = await withDeadline(o.tokens.accessToken(id), 15_000, 'no answer within 15 s');
+      token = await inTime(o.tokens.accessToken(id), 15_000);
       out.push({ name: `portal ${id} token`, ok: true, detail: 'access token valid (refreshed when due)' });
     } catch (err) {
       out.push({ name: `portal ${id} token`, ok: false, detail: errorMessage(err), fix: `install the app again on portal ${id} (/oauth/install?portal_id=${id})` });
@@ -184,7 +184,7 @@ async function checkPortals(config: Config, c: Container): Promise<Check[]> {
       const scope = await c.portal(id);
       const missing: string[] = [];
       for (const type of OBJECT_TYPES) {
-        await withDeadline(scope.gateway.listObjects(type, { limit: 1 }), 15_000, 'no answer within 15 s').catch((err: unknown) => missing.push(`crm.objects.${type}.read (${errorMessage(err)})`));
+        await inTime(scope.gateway.listObjects(type, { limit: 1 }), 15_000).catch((err: unknown) => missing.push(`crm.objects.${type}.read (${errorMessage(err)})`));
       }
       out.push(
         missing.length === 0
@@ -220,10 +220,10 @@ async function checkPortals(config: Config, c: Container): Promise<Check[]> {
 async function probe(name: string, configured: boolean, fn: () => Promise<string>, notConfigured: string | undefined, fix: string): Promise<Check> {
   if (!configured) return { name, ok: true, skipped: true, detail: notConfigured ?? 'not configured' };
   try {
-    return { name, ok: true, detail: await withDeadline(fn(), 10_000, 'no answer within 10 s') };
+    return { name, ok: true, detail: await inTime(fn(), 10_000) };
   } catch (err) {
     return { name, ok: false, detail: errorMessage(err), fix };
   }
 }
 
-
+const inTime = <T>(p: Promise<T>, ms: number): Promise<T> => withDeadline(p, ms, `no answer within ${ms / 1000} s`);
