@@ -63,8 +63,14 @@ describe.skipIf(!hasRedisServer)('webhook deliveries while Redis is down (own re
       const refusedWorkflow = await workflow();
       expect(refusedWorkflow.statusCode).toBe(503);
       expect(refusedWorkflow.json()).toMatchObject({ error: { code: 'UNAVAILABLE' } });
+      // The admin reads of the queue answer too, instead of waiting for Redis.
+      const stats = await app.inject({ method: 'GET', url: '/v1/jobs/stats' });
+      expect(stats.statusCode).toBe(503);
+      expect(stats.json()).toMatchObject({ error: { code: 'UNAVAILABLE', message: expect.stringContaining('did not answer') } });
 
       redis = await startRedis(port, tmp.dir, 'always');
+      // The queue reconnects on its own schedule (ioredis backs off up to 2 s); HubSpot's retry comes later still.
+      await queue.stats();
       // HubSpot's retries: the same events, the next attempt number.
       expect((await deliver(during.map((e) => ({ ...e, attemptNumber: 1 })))).statusCode).toBe(200);
       expect((await workflow()).statusCode).toBe(200);

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import '../route-options.ts';
 import { jobsStats, listDeadJobs, retryDeadJobs } from '../../queue/job-admin.ts';
 import { JOB_TYPES, jobOfPortal, type DeadJob, type JobQueue } from '../../queue/queue.ts';
+import { DeadlineError, withDeadline } from '../../core/deadline.ts';
 import { apiError } from '../errors.ts';
 
 export interface JobRoutesOptions {
@@ -32,6 +33,21 @@ const deadJob = z.object({
 const SCOPED_DEAD_SCAN = 10_000;
 
 /**
+ * The queue waits for Redis to come back rather than failing; a read of it answers 503 after this long instead of
+ * hanging the request (the read itself finishes, unseen, when Redis is back).
+ */
+export const QUEUE_READ_TIMEOUT_MS = 5_000;
+
+async function queueRead<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await withDeadline(p, QUEUE_READ_TIMEOUT_MS, `the job queue did not answer within ${QUEUE_READ_TIMEOUT_MS} ms`);
+  } catch (err) {
+    if (err instanceof DeadlineError) throw apiError('UNAVAILABLE', `${err.message}; retry later`);
+    throw err;
+  }
+}
+
+/**
  * Admin routes over the job queue: stats, the dead-letter list, and re-driving dead jobs. The queue is shared by
  * every portal: a token limited to some portals sees and re-drives only their dead jobs (a webhook batch counts
  * when all its events are theirs), and the deployment-wide counts are for tokens of every portal.
@@ -56,7 +72,7 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
     async (req) => {
       const portals = req.principal?.portals;
       if (portals) throw apiError('FORBIDDEN', `job counts cover every portal of the deployment; this token is limited to ${portals.join(', ')}`);
-      return jobsStats(opts.queue);
+      return queueRead(jobsStats(opts.queue));
     },
   );
 
@@ -73,7 +89,7 @@ export const jobRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, opts)
     },
     async (req) => {
       const portals = req.principal?.portals;
-      return { jobs: portals ? await ownDead(portals, req.query.limit) : await listDeadJobs(opts.queue, req.query.limit) };
+      return { jobs: await queueRead(portals ? ownDead(portals, req.query.limit) : listDeadJobs(opts.queue, req.query.limit)) };
     },
   );
 
