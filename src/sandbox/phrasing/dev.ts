@@ -315,6 +315,88 @@ export const DEV_BANK: PhraseBank = {
       fact: (v) => `${v} ha l'ultima parola sui contratti.`,
       values: ['il Sig. Rinaldi', 'il nostro direttore finanziario, il Dott. Greco'],
     },
+    // Retrieval's fourth development set, from the categories the first three lack: a rep's dictated voice memo
+    // (speech-to-text: lower case, no punctuation, fillers), a fact given as the answer to a question the buyer
+    // repeats, indirect statements (a most, a whoever, a nothing-unless), and languages no cue is written for
+    // (Swedish, Polish, Danish).
+    {
+      kind: 'budget',
+      text: (v) => `voice memo transcript um so after the call with finance uh they can do ${v} for the first year and that is already signed off on their side`,
+      fact: (v) => `Finance can do ${v} for the first year, signed off.`,
+      values: ['65 thousand', '40k', 'a hundred and ten k', '80 grand'],
+    },
+    {
+      kind: 'deadline',
+      text: (v) => `voice memo transcript ok so the main thing um they need this working by ${v} because uh the whole team switches over then`,
+      fact: (v) => `Needs this working by ${v}; the team switches over then.`,
+      values: ['the first of march', 'end of q1', 'mid september', 'the 20th of may'],
+    },
+    {
+      kind: 'stakeholder',
+      text: (v) => `voice memo transcript so uh quick note ${v} is the one who actually signs um everybody else just gives input`,
+      fact: (v) => `${v} is the one who actually signs.`,
+      values: ['their cfo ms. alvarez', 'mr. okoye from procurement', 'the coo dr. brandt'],
+    },
+    {
+      kind: 'budget',
+      text: (v) => `You asked what we have to work with. It is ${v}, and that number will not move this year.`,
+      fact: (v) => `What they have to work with: ${v}, fixed this year.`,
+      values: ['$72,000', '€58k', '95 thousand dollars'],
+    },
+    {
+      kind: 'requirement',
+      text: (v) => `To answer your question from last week: we can't buy anything that doesn't have ${v}. That's where IT draws the line.`,
+      fact: (v) => `Cannot buy anything without ${v}.`,
+      values: ['SSO via OneLogin', 'hosting in Australia', 'field-level audit history'],
+    },
+    {
+      kind: 'competitor',
+      text: (v) => `The other option on the table is ${v}; they came in with a lower number and a faster rollout.`,
+      fact: (v) => `The other option on the table: ${v}.`,
+      values: ['Ravelin Cloud', 'Spektra', 'Fennix'],
+    },
+    {
+      kind: 'deadline',
+      text: (v) => `Ideally the whole thing is done and dusted by ${v}; after that the warehouse is in peak mode and nobody has time.`,
+      fact: (v) => `Done by ${v}, before peak mode.`,
+      values: ['late August', 'the 1st of October', 'early spring'],
+    },
+    {
+      kind: 'stakeholder',
+      text: (v) => `Whatever we agree, it lands on the desk of ${v} in the end; it is her call.`,
+      fact: (v) => `Lands on the desk of ${v}; her call.`,
+      values: ['Ms. Takahashi', 'our CFO Ms. Brennan', 'Dr. Haas'],
+    },
+    {
+      kind: 'requirement',
+      text: (v) => `Ett absolut krav från vår sida: ${v}. Utan det skriver vi inte på.`,
+      fact: (v) => `Absolut krav: ${v}.`,
+      values: ['datalagring i Sverige', 'inloggning med BankID', 'fullständig revisionslogg'],
+    },
+    {
+      kind: 'budget',
+      text: (v) => `Zatwierdzony budżet na ten projekt wynosi ${v} na cały rok.`,
+      fact: (v) => `Zatwierdzony budżet: ${v}.`,
+      values: ['200 tys. zł', '85 000 zł', '50 000 euro'],
+    },
+    {
+      kind: 'deadline',
+      text: (v) => `Systemet skal være i drift senest ${v}, ellers når vi det ikke før sæsonen.`,
+      fact: (v) => `I drift senest ${v}.`,
+      values: ['1. april', 'udgangen af juni', 'uge 36'],
+    },
+    {
+      kind: 'competitor',
+      text: (v) => `Równolegle rozmawiamy też z firmą ${v} i porównamy obie oferty.`,
+      fact: (v) => `Rozmawiają też z ${v}.`,
+      values: ['Technova', 'Polaris Systemy', 'Datasfera'],
+    },
+    {
+      kind: 'stakeholder',
+      text: (v) => `Det är ${v} som har sista ordet om avtalet, så ta gärna med henne på mejlen.`,
+      fact: (v) => `${v} har sista ordet om avtalet.`,
+      values: ['vår ekonomichef Anna Lind', 'fru Berg'],
+    },
   ],
   revisions: [
     {
