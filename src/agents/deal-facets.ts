@@ -1,4 +1,5 @@
 import type { Facet } from '../retrieval/facet-search.ts';
+import { isActionItem } from './offline/action-items.ts';
 import { AMOUNT_SIGN_AFTER, FOREIGN, FOREIGN_CARRY, FOREIGN_DATE, FOREIGN_PERSON, FOREIGN_QUERIES, words } from './deal-facet-words.ts';
 
 /**
@@ -31,7 +32,7 @@ export const MONEY = new RegExp(
  * weekday inside a named day ("Black Friday"), not a version or a rating ("2.1", "4.5"), not "24/7".
  */
 export const DATE = new RegExp(
-  String.raw`(?:\b(?:${MONTHS})\b\.?\s*\d{0,2}|${MAY}|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:${MONTHS})\b|\bq[1-4]\b|\b(?:first|second|third|fourth|last)\s+quarter\b|(?<!\b(?:black|cyber|good|easter)\s+)\b(?:${WEEKDAYS})\b|\b(?:by|before|until|till|ahead of|in time for|no later than)\s+(?:the\s+)?(?:${NAMED_DAYS})\b|(?<![\d.,/])\b(?!24/7\b)(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|1[0-2])(?:/\d{2,4})?\b(?![.,/]\d)|\b\d{1,2}[.-]\d{1,2}[.-](?:\d{4}|\d{2})\b|\b(?:end|start|beginning|middle)\s+of\s+(?:the\s+)?(?:month|quarter|year|fiscal|q[1-4]|${MONTHS}|may)|\bholidays?\b|\b(?:summer|winter|spring|autumn|fall|christmas|easter|year[- ]end|peak)\s+(?:break|freeze|shutdown|season|holidays|close)\b|\bfiscal year\b|\b20\d\d\b(?!\s*(?:users|seats|people|employees|units|licen[cs]es|records|rows))|\b\d{4}-\d{2}-\d{2}\b|\bweek\s+\d{1,2}\b|${FOREIGN_DATE})`,
+  String.raw`(?:\b(?:${MONTHS})\b\.?\s*\d{0,2}|${MAY}|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:${MONTHS})\b|\bq[1-4]\b|\b(?:first|second|third|fourth|last)\s+quarter\b|(?<!\b(?:black|cyber|good|easter)\s+)\b(?:${WEEKDAYS})\b|\b(?:by|before|until|till|ahead of|in time for|no later than)\s+(?:the\s+)?(?:${NAMED_DAYS})\b|(?<![\d.,/])\b(?!24/7\b)(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|1[0-2])(?:/\d{2,4})?\b(?![.,/]\d)|\b\d{1,2}[.-]\d{1,2}[.-](?:\d{4}|\d{2})\b|\b(?:end|start|beginning|middle)\s+of\s+(?:the\s+)?(?:month|quarter|year|fiscal|q[1-4]|${MONTHS}|may)|\bholidays?\b|\b(?:by|before|until|till|in|this|next|early|late|mid)\s+(?:the\s+)?(?:spring|summer|autumn|fall|winter)\b(?!\s+(?:collection|catalog(?:ue)?|range|line|campaign|sale|sales))|\b(?:summer|winter|spring|autumn|fall|christmas|easter|year[- ]end|peak)\s+(?:break|freeze|shutdown|season|holidays|close)\b|\bfiscal year\b|\b20\d\d\b(?!\s*(?:users|seats|people|employees|units|licen[cs]es|records|rows))|\b\d{4}-\d{2}-\d{2}\b|\bweek\s+\d{1,2}\b|${FOREIGN_DATE})`,
   'iu',
 );
 
@@ -53,6 +54,13 @@ const cue = (source: string, weight: number, foreign: readonly string[] = []) =>
   weight,
 });
 
+/**
+ * An action item ("Next step: I will introduce us to the CFO for budget approval", "Aisha will prepare the migration
+ * plan by Friday") speaks of a deal question without answering it: a step less for every facet. Found by commitment
+ * syntax (the offline next-step extractor's), not by any writer's words.
+ */
+const ACTION_ITEM = { pattern: { test: isActionItem }, weight: -1 };
+
 export const REQUIREMENT: Facet = {
   name: 'requirement',
   queries: ['hard requirement the vendor must support', 'mandatory must have feature needed before we can buy', 'security compliance condition we cannot sign without', 'a must for us, no exceptions, or we say no', FOREIGN_QUERIES.requirement],
@@ -65,6 +73,7 @@ export const REQUIREMENT: Facet = {
     cue(String.raw`\b(?:support\w*|provide|offer|include|comply|complian\w*|certified|certification|host\w*|deploy\w*|login|log in|sign-on|sso|saml|scim|mfa|2fa|two-factor|authenticat\w*|encrypt\w*|residency|data (?:stays|must stay|resides)|on-?prem\w*|permissions?|access|role-based|provisioning|integrat\w*|api|connector|talk to|sync\w*|audit\w*|pen ?test\w*|security|gdpr|hipaa|soc ?2|iso ?27001|run in|aws|azure|gcp|region|export|backup|uptime|sla|infosec)\b`, 1, FOREIGN.requirement.capability),
     // What happens without it: the purchase is blocked.
     cue(String.raw`\b(?:without (?:it|that|this)|if (?:that|it) is missing|otherwise|block\w*|veto|reject\w*|buy|purchase|sign(?:ed|ing)?|contract|go ahead|move forward|proceed|(?:security|legal|it|compliance|infosec) (?:team|board|review|department)|say no|says no)\b`, 1, FOREIGN.requirement.consequence),
+    ACTION_ITEM,
   ],
   // "… must support SSO. Without that our board will not sign.": the consequence belongs to the condition before it.
   carry: {
@@ -84,6 +93,7 @@ export const BUDGET: Facet = {
     cue(String.raw`\b(?:approv\w*|sign(?:ed)?[- ]off|signed off|confirm\w*|clear(?:ed)?|green light|go[- ]ahead|ok(?:ay)?ed|released|authori[sz]\w*|secured|committed|granted|revised|can spend|to spend|all in)\b`, 1, FOREIGN.budget.approval),
     // An approval still to come ("I'm going to get sign-off on the budget") is not an approved budget.
     cue(String.raw`\b(?:going to|will|need to|needs to|have to|has to|hope to|hoping to|try to|trying to|waiting (?:for|on)|pending|not yet)\s+(?:get\s+|be\s+|obtain\s+|secure\s+|seek\s+)?(?:(?:the|an?|our|internal|final)\s+)*(?:sign[- ]?off|approv\w*|green light|go[- ]ahead|confirm\w*)`, -1),
+    ACTION_ITEM,
   ],
   minCue: 2,
   quota: 2,
@@ -98,6 +108,7 @@ export const TIMELINE: Facet = {
     { pattern: DATE, weight: 2 },
     cue(String.raw`\b(?:deadline|go[- ]?live|live|launch\w*|rollout|roll out|cut-?over|cut over|switch\w* over|migrat\w*|due|target|hard date|in production|running|up and running|in place|operational|finished|done|complete[d]?|ready|deliver\w*|timeline|schedul\w*|slated|planned|kick-?off|start using|slips?|slipping)\b`, 1, FOREIGN.timeline.milestone),
     cue(String.raw`\b(?:by|before|until|no later than|at the latest|latest|ahead of|in time for|in (?:early|mid|late)|for the)\b`, 1, FOREIGN.timeline.by),
+    ACTION_ITEM,
   ],
   minCue: 3,
   supersede: true,
@@ -118,6 +129,7 @@ export const COMPETITION: Facet = {
         /\b(?:from|with|at|to|and|against|use|using|evaluating|considering|trialling|trialing|mit|von|avec|de|con|com|van|di|da)\s+[A-Z][a-z]+[A-Z]?\w*|\b[A-Z][a-z]+\w*\s+(?:too|as well|also|is also|are also)\b|\b(?!(?:They|We|He|She|It|You|I|Our|Their|This|That|Someone|Nobody)\b)[A-Z][a-z]+\w*\s+(?:did a demo|demoed|ran a demo|pitched|presented|quoted us|quoted|sent (?:us )?(?:a |their )?(?:quote|offer|proposal))\b|\b[A-Z]\w+\.(?:com|io|ai)\b/,
       weight: 1,
     },
+    ACTION_ITEM,
   ],
   minCue: 2,
   quota: 1,
@@ -128,7 +140,8 @@ export const DECISION: Facet = {
   queries: ['final sign-off authority decision maker', 'who approves and signs the contract', 'executive who has to agree before purchase', 'who makes the final call, nothing moves without them', FOREIGN_QUERIES.decision],
   cues: [
     cue(String.raw`\b(?:mr|ms|mrs|dr|prof)\.?\s+[a-z]|\b(?:ceo|cfo|coo|cto|cio|ciso|cro|cmo|chief \w+ officer|vp|vice president|director|head of|general counsel|counsel|legal|procurement|board|controller|owner|founder|president|manager|committee)\b|${FOREIGN_PERSON}`, 2, FOREIGN.decision.role),
-    cue(String.raw`\b(?:sign\w*|signature|approv\w*|approver|authori\w*|decid\w*|decision|veto|final|sign-off|last word|final (?:say|call|word)|call the shots|rests with|sits with|goes to|economic buyer|budget holder|sponsor|loop(?:ed)? in|copy|in the loop|took over|replac\w*|left the company|responsible|owns|makes the (?:final )?call|nothing (?:moves|happens|gets signed) without|on (?:leave|sabbatical|parental leave)|in the meantime)\b`, 1, FOREIGN.decision.authority),
+    cue(String.raw`\b(?:sign\w*|signature|approv\w*|approver|authori\w*|decid\w*|decision|veto|final|sign-off|last word|final (?:say|call|word)|call the shots|rests with|sits with|goes to|economic buyer|budget holder|sponsor|loop(?:ed)? in|copy|in the loop|took over|replac\w*|left the company|responsible|owns|makes the (?:final )?call|nothing (?:moves|happens|gets signed) without|on (?:leave|sabbatical|parental leave)|in the meantime|(?:his|her|their) (?:call|decision))\b`, 1, FOREIGN.decision.authority),
+    ACTION_ITEM,
   ],
   minCue: 3,
   quota: 2,

@@ -16,12 +16,17 @@ import type { ChunkHit } from './vector-store.ts';
  * sentence inside a long e-mail counts in full; retrieval rank breaks ties. For single-valued facts (the budget,
  * the deadline, the signer) a newer statement supersedes an older one of the same strength.
  */
+/** What a cue tests a sentence with: a regular expression, or any test of the same shape. */
+export interface SentenceTest {
+  test(sentence: string): boolean;
+}
+
 export interface Facet {
   name: string;
   /** Short queries, each in different words for the same need. */
   queries: string[];
   /** Sentence cues with their weights; a sentence scores the sum of the cues it matches. */
-  cues: Array<{ pattern: RegExp; weight: number }>;
+  cues: Array<{ pattern: SentenceTest; weight: number }>;
   /**
    * A next sentence that states what follows from the one before it ("… must support SSO. Without that we cannot
    * sign."): when its pattern matches, the two are read as one statement, scored by the cues plus `weight` (a
@@ -72,10 +77,10 @@ export type FacetSearchInput = Omit<HybridSearchInput, 'query' | 'k'> & {
  * ("Hr. Becker", "M. Laurent", "la Sra. Molina"; a standalone "M." is the French "Monsieur", "p.m." is not). Not a
  * semicolon: the clauses of "Mr. Castellanos has left the company; Ms. Varga now holds final sign-off authority" are
  * one statement, and read apart the first clause answered alone, with the old signer only, so the revision was not
- * seen.
+ * seen. Not the dot of a day either ("live by 1. marts", "bis 15. März"): the date would lose its month.
  */
 const SENTENCE_END =
-  /(?<=[.!?])(?<!\b(?:Mr|Ms|Mrs|Dr|Prof|St|vs|etc|e\.g|i\.e|approx|incl|Mme|Mlle|Hr|Fr|Sr|Sra|Srta|Dhr|Mevr|Sig)\.)(?<!(?<![\p{L}.])M\.)\s+/iu;
+  /(?<=[.!?])(?<!\b(?:Mr|Ms|Mrs|Dr|Prof|St|vs|etc|e\.g|i\.e|approx|incl|Mme|Mlle|Hr|Fr|Sr|Sra|Srta|Dhr|Mevr|Sig)\.)(?<!(?<![\p{L}.])M\.)(?<!(?<![\p{N}.,])\p{N}{1,2}\.)\s+/iu;
 
 /**
  * The indexer's header line of a chunk (`Account: Acme | Email (inbound) | 2025-06-03 | Participants: …`): what the
@@ -274,10 +279,16 @@ function rankAnswers(facet: Facet, fused: ChunkHit[]): Array<{ hit: ChunkHit; an
       if (revised) stepBack.add(old);
     }
   }
-  const current = answers.filter((a) => !stepBack.has(a)).sort((a, b) => b.cue - a.cue || a.rank - b.rank);
+  // Of equally strong answers, one that states the fact's value (an amount, a date, a person) comes first: "Could we
+  // keep the whole thing under €65,000?" answers "what is the budget?"; "Our budget is approved" and a rep's "I will
+  // introduce us to the CFO for budget approval" only speak of it.
+  const states = (a: (typeof scored)[number]) => (facet.value && a.values.length > 0 ? 1 : 0);
+  const current = answers.filter((a) => !stepBack.has(a)).sort((a, b) => b.cue - a.cue || states(b) - states(a) || a.rank - b.rank);
   if (facet.supersede && current.length > 1) {
-    const top = current[0]!.cue;
-    const tied = current.filter((a) => a.cue === top).sort((a, b) => b.h.chunk.occurredAt.localeCompare(a.h.chunk.occurredAt) || a.rank - b.rank);
+    const top = current[0]!;
+    const tied = current
+      .filter((a) => a.cue === top.cue && states(a) === states(top))
+      .sort((a, b) => b.h.chunk.occurredAt.localeCompare(a.h.chunk.occurredAt) || a.rank - b.rank);
     current.splice(0, tied.length, ...tied);
   }
   const versions = facet.supersede ? newerVersionsFirst(current, (a) => a) : current;

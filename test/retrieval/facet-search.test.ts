@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUDGET, COMPETITION, DATE, DECISION, MONEY, REQUIREMENT, TIMELINE } from '../../src/agents/deal-facets.ts';
+import { isActionItem } from '../../src/agents/offline/action-items.ts';
 import { OfflineHashEmbedder } from '../../src/ingest/embedders/offline-hash-embedder.ts';
 import { fillSlots, sourcesFirst } from '../../src/retrieval/context-builder.ts';
 import { createEmbedder } from '../../src/ingest/create-embedder.ts';
@@ -71,6 +72,48 @@ describe('facet cues recognise an answer by its shape', () => {
     expect(statedValues('Frau Schneider signe', DECISION.value)).toEqual(['frau schneider']);
   });
 
+  it('answers in Swedish, Danish, Norwegian and Polish', () => {
+    // Written for this test in words the dev bank does not use.
+    const answers: Array<[typeof BUDGET, string[]]> = [
+      [REQUIREMENT, ['Det är ett krav att all data lagras inom EU, annars kan vi inte köpa.', 'Wymóg: logowanie przez SSO, bez tego nie podpiszemy.']],
+      [BUDGET, ['Budgeten är godkänd: 400 000 kr för i år.', 'Mamy zatwierdzony budżet 120 tys. zł.']],
+      [TIMELINE, ['Løsningen skal være i drift senest 1. marts.', 'Wdrożenie musi być gotowe do końca czerwca.', 'Vi må være klare innen uke 14.']],
+      [COMPETITION, ['Vi jämför också med en offert från Nordbyte.', 'Porównujemy też ofertę firmy Kodex i ich cenę.']],
+      [DECISION, ['Fru Holm har sista ordet om avtalet.', 'Ostatnie słowo ma nasz prezes.', 'Vores økonomichef godkender alle kontrakter.']],
+    ];
+    for (const [facet, sentences] of answers) for (const s of sentences) expect(facetCueScore(facet, s), `${facet.name}: ${s}`).toBeGreaterThanOrEqual(facet.minCue ?? 1);
+    const background = ['Tack för mötet i dag, vi hörs snart.', 'Tak for snakken, vi ses.', 'Dziękuję za spotkanie, do usłyszenia.'];
+    for (const facet of [REQUIREMENT, BUDGET, TIMELINE, COMPETITION, DECISION]) for (const s of background) expect(facetCueScore(facet, s), `${facet.name}: ${s}`).toBeLessThan(facet.minCue ?? 1);
+    for (const s of ['400 000 kr', '120 tys. zł', '85 000 zł', '2 mln SEK']) expect(MONEY.test(s), s).toBe(true);
+  });
+
+  it('a season after a word that sets a time is a date; "her call" names who decides', () => {
+    for (const s of ['by early summer', 'before the winter', 'live in spring', 'next autumn']) expect(DATE.test(s), s).toBe(true);
+    for (const s of ['their summer collection sold well', 'the spring catalogue is out']) expect(DATE.test(s), s).toBe(false);
+    expect(facetCueScore(TIMELINE, 'We need the rollout done by early summer.')).toBeGreaterThanOrEqual(TIMELINE.minCue!);
+    expect(facetCueScore(DECISION, 'In the end it is her call, Ms. Ortiz.')).toBeGreaterThanOrEqual(DECISION.minCue!);
+    expect(facetCueScore(DECISION, 'In the end it is up to Ms. Ortiz.')).toBeLessThan(DECISION.minCue!);
+  });
+
+  it('an action item speaks of a standing question without answering it', () => {
+    for (const s of ['Next step: I will introduce us to the CFO for budget approval.', 'Action items: set up the pricing call with finance about the budget.']) {
+      expect(isActionItem(s), s).toBe(true);
+      expect(facetCueScore(BUDGET, s), s).toBeLessThan(BUDGET.minCue!);
+    }
+    expect(facetCueScore(BUDGET, 'Our budget for this purchase is approved.')).toBeGreaterThanOrEqual(BUDGET.minCue!);
+    const line = '[00:01:38] Dana Wu (Acme): Our procurement lead will handle the sign-off paperwork.';
+    expect(isActionItem(line)).toBe(true);
+    expect(facetCueScore(DECISION, line)).toBeLessThan(DECISION.minCue!);
+    expect(facetCueScore(DECISION, 'Our procurement lead signs off on every contract.')).toBeGreaterThanOrEqual(DECISION.minCue!);
+    expect(facetCueScore(TIMELINE, 'Let me send you the checklist by Friday.')).toBeLessThan(TIMELINE.minCue!);
+    // Statements, not actions: a state ("be live", "go live") and a need ("we'll need SSO").
+    for (const [facet, s] of [[TIMELINE, 'We have to be live by Friday.'], [TIMELINE, 'We will go live by June 1.'], [REQUIREMENT, "We'll need SSO through Okta, no exceptions."]] as const) {
+      expect(isActionItem(s), s).toBe(false);
+      expect(facetCueScore(facet, s), s).toBeGreaterThanOrEqual(facet.minCue!);
+    }
+    for (const s of ['I will not send the discount.', 'If the board asks, we might schedule a second demo.', 'I already created the trial account.']) expect(isActionItem(s), s).toBe(false);
+  });
+
   it('reads a condition with the next sentence that states its consequence ("… Without that we cannot sign.")', () => {
     const background = 'Security matters: every export must be logged.';
     for (const [condition, consequence] of [
@@ -136,6 +179,15 @@ describe('rankForFacet', () => {
       hit('new', 'Mr. Diallo signs contracts of this size now.', '2025-09-01', 0.4),
     ]);
     expect(signer[0]!.chunk.id).toBe('new');
+  });
+
+  it('of equally strong answers, the one that states the value comes first', () => {
+    const ranked = rankForFacet(BUDGET, [
+      hit('words', 'Our budget for this purchase is approved.', '2025-09-01', 1),
+      hit('amount', 'Could we keep the whole thing under €65,000?', '2025-03-01', 0.5),
+    ]);
+    expect(facetCueScore(BUDGET, ranked[1]!.chunk.text)).toBe(facetCueScore(BUDGET, ranked[0]!.chunk.text));
+    expect(ranked.map((h) => h.chunk.id)).toEqual(['amount', 'words']);
   });
 
   it('a facet without supersession keeps retrieval order among equals, and non-answers rank by retrieval', () => {
@@ -311,12 +363,12 @@ describe('fillSlots: what each list brings to the context', () => {
 });
 
 describeEmbeddingPeer('guesses read for meaning', (url, model) => {
-  // A requirement in Swedish, a language the cues have no words for, behind two chunks that share the queries'
+  // A requirement in Finnish, a language the cues have no words for, behind two chunks that share the queries'
   // words ("vendor", "support", "requirement") without stating one.
   const guesses = [
     hit('topic', 'The vendor support team sent the onboarding guide; the feature overview covers the reporting module.', '2025-03-01', 1),
     hit('process', 'Their current process around the requirement list is mostly manual and spread over spreadsheets.', '2025-04-01', 0.9),
-    hit('answer', 'Ett absolut krav för oss: all data måste lagras i Sverige. Utan det kan vi inte skriva under.', '2025-02-01', 0.8),
+    hit('answer', 'Ehdoton vaatimus meille: kaikki data on säilytettävä Suomessa. Ilman sitä emme voi allekirjoittaa.', '2025-02-01', 0.8),
   ];
 
   it('a statement the cues cannot read comes before guesses that only share the queries\' words', async () => {
