@@ -355,6 +355,17 @@ describe('fillSlots: what each list brings to the context', () => {
     expect(ids(fillSlots([budget, signer, { ...query, leading: undefined }]))).toEqual(['s1', 'q1', 's2', 'q2', 'q3', 'g1', 'g2']);
   });
 
+  it("a facet's further answers (`extra`) come after every list's quota, before guesses and the query's later hits", () => {
+    const a = (id: string, source: string, answer: boolean) => ({ chunk: { id, sourceId: source }, answer });
+    const requirement = { hits: [a('r1', 'notes:1', true), a('r2', 'emails:2', true), a('r3', 'emails:3', true)], quota: 1, extra: 1 };
+    const budget = { hits: [a('g1', 'emails:4', false), a('g2', 'emails:5', false)], quota: 1, extra: 1 };
+    const query = { hits: [h('q1', 'calls:6'), h('q2', 'calls:7')], quota: 12, leading: 1 };
+    // r2 before the budget's guess and the query's second hit; never r3 (one extra), and a guess only fills the quota.
+    expect(ids(fillSlots([requirement, budget, query]))).toEqual(['r1', 'q1', 'r2', 'g1', 'q2']);
+    // Without `extra`, the second requirement did not come at all.
+    expect(ids(fillSlots([{ ...requirement, extra: undefined }, budget, query]))).toEqual(['r1', 'q1', 'g1', 'q2']);
+  });
+
   it('another chunk of a source already in the context uses no slot; refused hits are passed over', () => {
     const facet = { hits: [h('c1', 'calls:1'), h('c2', 'calls:1'), h('t', 'calls:7'), h('n', 'notes:4')], quota: 2 };
     const out = fillSlots([facet], { accept: (x) => x.chunk.sourceId !== 'calls:7' });

@@ -340,7 +340,7 @@ export const DEV_BANK: PhraseBank = {
     {
       kind: 'budget',
       text: (v) => `You asked what we have to work with. It is ${v}, and that number will not move this year.`,
-      fact: (v) => `What they have to work with: ${v}, fixed this year.`,
+      fact: (v) => `What they have to work with: ${v}; the number will not move this year.`,
       values: ['$72,000', '€58k', '95 thousand dollars'],
     },
     {
