@@ -5,6 +5,11 @@ import { contentTerms } from './text-terms.ts';
 import { cosine } from './vector-math.ts';
 import type { ChunkHit } from './vector-store.ts';
 
+/** What a cue tests a sentence with: a regular expression, or any test of the same shape. */
+export interface SentenceTest {
+  test(sentence: string): boolean;
+}
+
 /**
  * Standing questions an agent asks of an account's history whatever triggered it ("what budget is approved?",
  * "who signs?"), searched so that the answer is found in whatever words the buyer used.
@@ -16,11 +21,6 @@ import type { ChunkHit } from './vector-store.ts';
  * sentence inside a long e-mail counts in full; retrieval rank breaks ties. For single-valued facts (the budget,
  * the deadline, the signer) a newer statement supersedes an older one of the same strength.
  */
-/** What a cue tests a sentence with: a regular expression, or any test of the same shape. */
-export interface SentenceTest {
-  test(sentence: string): boolean;
-}
-
 export interface Facet {
   name: string;
   /** Short queries, each in different words for the same need. */
