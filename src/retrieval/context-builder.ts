@@ -244,8 +244,11 @@ export function fillSlots<T extends { chunk: Pick<ChunkPayload, 'id' | 'sourceId
   };
   // 1: every list's answers up to its quota (the task query: its leading hits); 2: a facet's further answers
   // (`extra`); 3: guesses and the task query's later hits, up to each list's quota.
-  const limit = (l: SlotList<T>, phase: 1 | 2 | 3) =>
-    phase === 1 ? Math.min(l.quota, l.leading ?? l.quota) : phase === 2 ? (l.leading !== undefined ? Math.min(l.quota, l.leading) : l.quota + (l.extra ?? 0)) : l.quota;
+  const limit = (l: SlotList<T>, phase: 1 | 2 | 3): number => {
+    if (phase === 3) return l.quota;
+    if (l.leading !== undefined) return Math.min(l.quota, l.leading);
+    return phase === 1 ? l.quota : l.quota + (l.extra ?? 0);
+  };
   for (const phase of [1, 2, 3] as const) {
     answersOnly = phase < 3;
     for (let took = true; took; ) {
